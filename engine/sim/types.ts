@@ -134,3 +134,69 @@ export interface DeviceSysctls {
   rpFilter: 0 | 1 | 2;
   routeLocalnet: boolean;
 }
+
+/** Global IPv4 sysctls of a namespace (net.ipv4.*) plus the per-device ones. */
+export interface Sysctls {
+  ipForward: boolean;
+  /** net.ipv4.conf.all.* — the kernel combines it with the device value (max for rp_filter, OR for forwarding/proxy_arp). */
+  all: DeviceSysctls;
+  /** net.ipv4.conf.default.* — copied into devices created afterwards. */
+  default: DeviceSysctls;
+  /** net.ipv4.conf.<dev>.*, keyed by ifindex. */
+  conf: Map<number, DeviceSysctls>;
+}
+
+/**
+ * Everything a namespace's tools print, read-only for them. The simulated kernel owns the
+ * objects; tools and views must not mutate them and go through `KernelOps` instead.
+ */
+export interface KernelState {
+  readonly node: string;
+  readonly devices: ReadonlyMap<number, NetDevice>;
+  readonly addresses: readonly IfAddress[];
+  /** All tables; `table` tells main (254) from local (255) and others. */
+  readonly routes: readonly Route[];
+  readonly neighbours: readonly Neighbour[];
+  /** Proxy neighbour entries (`ip neigh add proxy IP dev D`). */
+  readonly proxyNeighbours: readonly { ifindex: number; ip: IPv4 }[];
+  readonly fdb: readonly FdbEntry[];
+  readonly sysctls: Sysctls;
+  /** Virtual time now, in ms (for ageing shown by `bridge fdb` / `ip -s neigh`). */
+  nowMs(): number;
+}
+
+/** Options for creating a link with `KernelOps.addLink` (the `ip link add` subset we model). */
+export type NewLink =
+  | { kind: 'bridge'; name: string; vlanFiltering?: boolean; mtu?: number }
+  | { kind: 'veth'; name: string; peerName: string; peerNode?: string; mtu?: number }
+  | { kind: 'ipip'; name: string; local?: IPv4; remote?: IPv4; mtu?: number }
+  | { kind: 'vxlan'; name: string; vni: number; dstPort: number; local?: IPv4; dev?: string; learning?: boolean; mtu?: number }
+  | { kind: 'dummy'; name: string; mtu?: number };
+
+/**
+ * The mutations the kernel accepts, the rtnetlink operations `ip`, `bridge` and `sysctl`
+ * perform. Each throws a KernelError whose message is what iproute2 prints for the same
+ * failure (e.g. "RTNETLINK answers: File exists", "Cannot find device \"eth9\"").
+ */
+export interface KernelOps {
+  addLink(spec: NewLink): NetDevice;
+  delLink(name: string): void;
+  setLink(name: string, change: { up?: boolean; mtu?: number; mac?: string; master?: string | null; noArp?: boolean; name?: string }): void;
+  addAddress(dev: string, prefix: Prefix4, opts?: { scope?: IfAddress['scope']; broadcast?: IPv4 }): void;
+  delAddress(dev: string, prefix: Prefix4): void;
+  /** `ip route add|replace`; `replace` overwrites an existing route with the same key. */
+  addRoute(route: Omit<Route, 'ifindex'> & { dev?: string }, mode: 'add' | 'replace'): void;
+  delRoute(match: { dst: Prefix4; table?: number; dev?: string; gateway?: IPv4 }): void;
+  addNeighbour(n: { dev: string; ip: IPv4; mac?: MAC; state: NeighState; proxy?: boolean }, mode: 'add' | 'replace'): void;
+  delNeighbour(n: { dev: string; ip: IPv4; proxy?: boolean }): void;
+  addFdb(e: { dev: string; mac: MAC; vlan?: number; dst?: IPv4; where: 'master' | 'self'; permanent: boolean }, mode: 'add' | 'replace' | 'append'): void;
+  delFdb(e: { dev: string; mac: MAC; vlan?: number; dst?: IPv4 }): void;
+  setBridgeVlan(dev: string, vlan: BridgeVlan, op: 'add' | 'del'): void;
+  /** `sysctl -w key=value` with the kernel's key names (net.ipv4.ip_forward, net.ipv4.conf.eth0.rp_filter). */
+  setSysctl(key: string, value: string): void;
+}
+
+/** An rtnetlink-style failure; `message` is what the real tool prints. */
+export class KernelError extends Error {
+  override name = 'KernelError';
+}
