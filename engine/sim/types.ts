@@ -200,3 +200,41 @@ export interface KernelOps {
 export class KernelError extends Error {
   override name = 'KernelError';
 }
+
+/** Netfilter hooks in the order a packet meets them (see Documentation/networking/nf_conntrack). */
+export type NfHook = 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
+
+/** What the kernel tells netfilter about a packet at a hook. */
+export interface NfContext {
+  /** Input device name (PREROUTING, INPUT, FORWARD). */
+  inDev?: string;
+  /** Output device name (FORWARD, OUTPUT, POSTROUTING). */
+  outDev?: string;
+  /** skb->mark on entry. */
+  mark: number;
+  nowMs: number;
+  /** The primary address MASQUERADE would use on a device (the kernel's inet_select_addr). */
+  addressOf(dev: string): IPv4 | undefined;
+}
+
+/** Netfilter's answer: the verdict, the possibly NATed packet, and what decided it. */
+export interface NfResult {
+  verdict: 'accept' | 'drop' | 'reject';
+  /** For 'reject': the ICMP unreachable code to send back (e.g. 3 port, 10/13 prohibited). */
+  rejectCode?: number;
+  /** The packet after NAT (same object when untouched). */
+  packet: import('../net/packet.ts').Ipv4Packet;
+  /** skb->mark on exit. */
+  mark: number;
+  /** Conntrack state of the packet as seen at this hook. */
+  ctState?: 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED';
+  /** The rule that decided, as iptables-save prints it ("-A cali-tw-x ... -j DROP"), or "policy DROP". */
+  decidedBy?: string;
+  /** LOG target lines emitted on the way (prefix + packet summary). */
+  logs?: string[];
+}
+
+/** The netfilter instance of one namespace, as the kernel's packet path calls it. */
+export interface PacketFilter {
+  hook(hook: NfHook, pkt: import('../net/packet.ts').Ipv4Packet, ctx: NfContext): NfResult;
+}
