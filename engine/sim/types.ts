@@ -43,6 +43,11 @@ export interface NetDevice {
   /** veth: the peer device's namespace (node) name, when it lives in another node. */
   peerNode?: string;
   txqlen: number;
+  /**
+   * Set once the device has been brought up: the kernel attaches its qdisc on the first open
+   * and keeps it, so `ip link` shows `qdisc noop` only for devices never up (else `noqueue`).
+   */
+  everUp?: boolean;
   /** Bridge-specific settings (kind 'bridge'). */
   bridge?: { vlanFiltering: boolean; ageingTimeCs: number; defaultPvid: number };
   /** VLANs of a bridge port, or of the bridge device itself (`bridge vlan ... self`). */
