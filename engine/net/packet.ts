@@ -109,6 +109,11 @@ export interface UdpDatagram {
   readonly kind: 'udp';
   readonly srcPort: number;
   readonly dstPort: number;
+  /**
+   * True when the datagram is sent with checksum 0 ("none"), as Linux sends VXLAN over IPv4
+   * by default. Absent/false: the encoder computes the pseudo-header checksum.
+   */
+  readonly noChecksum?: boolean;
   readonly payload: VxlanPacket | Uint8Array;
 }
 
@@ -138,5 +143,7 @@ export interface TcpSegment {
   readonly window: number;
   /** Raw option bytes (a multiple of 4), if any. */
   readonly options?: Uint8Array;
+  /** Urgent pointer (meaningful with TCP_URG); absent means 0. */
+  readonly urgent?: number;
   readonly payload: Uint8Array;
 }
