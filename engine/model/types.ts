@@ -143,6 +143,8 @@ export interface RawTopology {
   readonly links: RawLink[];
   readonly vlans: RawVlan[];
   readonly calico: CalicoManifest[];
+  /** Nodes written in the file but dropped for shape errors (links to them are not re-reported). */
+  readonly brokenNodes?: readonly string[];
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,0 +1,54 @@
+/**
+ * `podlab validate FILE...`: static checks of topology files. Prints every problem of every
+ * file as `file:line:col: severity: message — hint`, then one summary line. Exit status:
+ * 0 = no errors (warnings allowed), 1 = at least one error, 2 = usage error or unreadable file.
+ */
+import { loadTopology, TopologyReadError } from '../model/load.ts';
+import { formatProblem } from '../model/problems.ts';
+
+const USAGE = 'usage: podlab validate FILE...\n';
+
+/** Runs the subcommand with its arguments (argv after `validate`); returns the exit status. */
+export async function run(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(USAGE + 'Checks topology files and prints file:line:col for every problem.\n');
+    return 0;
+  }
+  const unknownOpt = args.find((a) => a.startsWith('-'));
+  if (unknownOpt) {
+    process.stderr.write(`podlab validate: unknown option '${unknownOpt}'\n${USAGE}`);
+    return 2;
+  }
+  if (args.length === 0) {
+    process.stderr.write(`podlab validate: no files given\n${USAGE}`);
+    return 2;
+  }
+  let errors = 0;
+  let warnings = 0;
+  let unreadable = 0;
+  for (const file of args) {
+    let problems;
+    try {
+      ({ problems } = await loadTopology(file));
+    } catch (e) {
+      if (!(e instanceof TopologyReadError)) throw e;
+      process.stderr.write(`podlab validate: ${e.message}\n`);
+      unreadable++;
+      continue;
+    }
+    for (const p of problems) {
+      process.stdout.write(formatProblem(p) + '\n');
+      if (p.severity === 'error') errors++;
+      else warnings++;
+    }
+  }
+  const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
+  const checked = args.length - unreadable;
+  process.stdout.write(
+    `${plural(checked, 'file')} checked: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}` +
+      (unreadable ? `, ${unreadable} unreadable` : '') +
+      '\n',
+  );
+  if (unreadable) return 2;
+  return errors > 0 ? 1 : 0;
+}
