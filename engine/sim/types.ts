@@ -100,6 +100,8 @@ export interface Route {
   metric: number;
   /** RTNH_F_ONLINK: the gateway is reachable on the device even if no address covers it. */
   onlink: boolean;
+  /** RTNH_F_LINKDOWN: the output device has no carrier (`ip route` prints "linkdown"); kept by the kernel. */
+  linkdown?: boolean;
 }
 
 /** Neighbour states as `ip neigh` prints them. */

@@ -1,0 +1,200 @@
+/**
+ * Routes the kernel derives from addresses and device state, and `ip route add/del`
+ * validation — the configuration side of the FIB (net/ipv4/fib_frontend.c, fib_semantics.c).
+ *
+ * Measured on a 6.x kernel and mirrored here:
+ * - fib_add_ifaddr(): an address always gets `local A table local` (src = its primary);
+ *   when the device is up, a primary also gets the prefix route `N/len dev D proto kernel
+ *   scope link src A` in main (type local in table local for loopback) unless /32, and
+ *   `broadcast <subnet bcast>` in local when len < 31 (no network-address broadcast since 5.x).
+ * - NETDEV_DOWN (admin down): every route through the device goes, except local routes;
+ *   coming back up re-adds only the address-derived routes, static routes stay lost.
+ * - carrier loss marks non-local routes `linkdown` (RTNH_F_LINKDOWN) but keeps them.
+ * - deleting a primary address deletes its secondaries (promote_secondaries=0) and routes
+ *   with that prefsrc; when the device has no address left every route through it goes
+ *   (fib_disable_ip with force).
+ */
+import type { IPv4, Prefix4 } from '../net/ip.ts';
+import { broadcastOf, isNetworkPrefix, maskOf, networkOf, prefixContains } from '../net/ip.ts';
+import type { IfAddress, NetDevice, Route } from './types.ts';
+import { KernelError, RT_TABLE_LOCAL, RT_TABLE_MAIN, RTPROT_KERNEL } from './types.ts';
+import { insertRoute, RT_TABLE_DEFAULT } from './fib.ts';
+import type { Kernel } from './kernel.ts';
+
+/** The primary address an address hangs off (itself when primary). */
+export function primaryOf(k: Kernel, a: IfAddress): IfAddress {
+  for (const p of k.addresses) {
+    if (p.ifindex === a.ifindex && p.prefix.len === a.prefix.len && prefixContains(networkOf(p.prefix), a.prefix.addr)) return p;
+  }
+  return a;
+}
+
+/** True when `a` is a secondary address (another address of its subnet came first). */
+export function isSecondary(k: Kernel, a: IfAddress): boolean {
+  return primaryOf(k, a) !== a;
+}
+
+function kernelRoute(k: Kernel, r: Omit<Route, 'protocol' | 'metric' | 'onlink'>): void {
+  insertRoute(k.routes, { ...r, protocol: RTPROT_KERNEL, metric: 0, onlink: false });
+}
+
+/** fib_add_ifaddr(): the routes an address implies, given the device state. */
+export function addAddressRoutes(k: Kernel, a: IfAddress): void {
+  const dev = k.devices.get(a.ifindex)!;
+  const prim = primaryOf(k, a);
+  const src = prim.prefix.addr;
+  const loopback = dev.kind === 'loopback';
+  kernelRoute(k, { table: RT_TABLE_LOCAL, type: 'local', dst: { addr: a.prefix.addr, len: 32 }, ifindex: a.ifindex, scope: 'host', prefsrc: src });
+  if (a.broadcast !== undefined && a.broadcast !== 0xffffffff) {
+    kernelRoute(k, { table: RT_TABLE_LOCAL, type: 'broadcast', dst: { addr: a.broadcast, len: 32 }, ifindex: a.ifindex, scope: 'link', prefsrc: src });
+  }
+  if (!dev.adminUp || prim !== a) {
+    k.routesChanged();
+    return;
+  }
+  const net = networkOf(a.prefix);
+  if (net.addr !== 0 && (net.addr !== a.prefix.addr || a.prefix.len < 32)) {
+    kernelRoute(k, loopback
+      ? { table: RT_TABLE_LOCAL, type: 'local', dst: net, ifindex: a.ifindex, scope: 'host', prefsrc: src }
+      : { table: RT_TABLE_MAIN, type: 'unicast', dst: net, ifindex: a.ifindex, scope: 'link', prefsrc: src });
+    const bcast = broadcastOf(a.prefix);
+    if (a.prefix.len < 31 && bcast !== a.broadcast) {
+      kernelRoute(k, { table: RT_TABLE_LOCAL, type: 'broadcast', dst: { addr: bcast, len: 32 }, ifindex: a.ifindex, scope: 'link', prefsrc: src });
+    }
+  }
+  k.refreshLinkdown(a.ifindex);
+  k.routesChanged();
+}
+
+/** Removes routes matching `pred` and bumps the FIB version when any went. */
+export function removeRoutes(k: Kernel, pred: (r: Route) => boolean): void {
+  const before = k.routes.length;
+  k.routes = k.routes.filter((r) => !pred(r));
+  if (k.routes.length !== before) k.routesChanged();
+}
+
+/** NETDEV_UP: re-adds the address-derived routes of every address on the device. */
+export function deviceUp(k: Kernel, dev: NetDevice): void {
+  removeRoutes(k, (r) => r.ifindex === dev.ifindex && r.protocol === RTPROT_KERNEL);
+  for (const a of k.addresses) if (a.ifindex === dev.ifindex) addAddressRoutes(k, a);
+}
+
+/** NETDEV_DOWN: fib_disable_ip() without force keeps only the local routes. */
+export function deviceDown(k: Kernel, dev: NetDevice): void {
+  removeRoutes(k, (r) => r.ifindex === dev.ifindex && r.type !== 'local');
+}
+
+/** `ip addr add`: inet_insert_ifa() checks, then fib_add_ifaddr(). */
+export function addAddress(k: Kernel, dev: NetDevice, prefix: Prefix4, scope: IfAddress['scope'], broadcast?: IPv4): void {
+  for (const a of k.addresses) {
+    if (a.ifindex === dev.ifindex && a.prefix.addr === prefix.addr && a.prefix.len === prefix.len) {
+      throw new KernelError('Error: ipv4: Address already assigned.');
+    }
+  }
+  const a: IfAddress = { ifindex: dev.ifindex, prefix: { addr: prefix.addr >>> 0, len: prefix.len }, scope, label: dev.name };
+  if (broadcast !== undefined) a.broadcast = broadcast;
+  k.addresses.push(a);
+  addAddressRoutes(k, a);
+}
+
+/** `ip addr del`: fib_del_ifaddr() plus secondaries and, for the last address, fib_disable_ip(force). */
+export function delAddress(k: Kernel, dev: NetDevice, prefix: Prefix4): void {
+  const a = k.addresses.find((x) => x.ifindex === dev.ifindex && x.prefix.addr === prefix.addr && x.prefix.len === prefix.len);
+  if (!a) throw new KernelError('Error: ipv4: Address not found.');
+  const gone = new Set<IfAddress>([a]);
+  if (!isSecondary(k, a)) {
+    const net = networkOf(a.prefix);
+    for (const x of k.addresses) {
+      if (x.ifindex === a.ifindex && x.prefix.len === a.prefix.len && prefixContains(net, x.prefix.addr)) gone.add(x);
+    }
+  }
+  const addrs = new Set<number>([...gone].map((x) => x.prefix.addr));
+  k.addresses = k.addresses.filter((x) => !gone.has(x));
+  const stillLocal = (ip: number): boolean => k.addresses.some((x) => x.prefix.addr === ip);
+  removeRoutes(k, (r) => {
+    if (r.ifindex !== a.ifindex && r.type !== 'local') return r.prefsrc !== undefined && addrs.has(r.prefsrc) && !stillLocal(r.prefsrc);
+    if (r.protocol === RTPROT_KERNEL && r.ifindex === a.ifindex) {
+      if (r.type === 'local' && r.dst.len === 32) return addrs.has(r.dst.addr);
+      return r.prefsrc !== undefined && addrs.has(r.prefsrc);
+    }
+    return r.prefsrc !== undefined && addrs.has(r.prefsrc) && !stillLocal(r.prefsrc);
+  });
+  if (!k.addresses.some((x) => x.ifindex === a.ifindex)) {
+    removeRoutes(k, (r) => r.ifindex === a.ifindex);
+  }
+}
+
+/** `ip route add|replace`: fib_create_info() validation then fib_table_insert(). */
+export function addRoute(k: Kernel, spec: Omit<Route, 'ifindex'> & { dev?: string }, mode: 'add' | 'replace'): void {
+  if (!isNetworkPrefix(spec.dst)) throw new KernelError('Error: Invalid prefix for given prefix length.');
+  let dev: NetDevice | undefined;
+  if (spec.dev !== undefined) dev = k.deviceByName(spec.dev);
+  const route: Route = {
+    table: spec.table, type: spec.type, dst: { addr: spec.dst.addr >>> 0, len: spec.dst.len }, protocol: spec.protocol,
+    scope: spec.scope, metric: spec.metric, onlink: spec.onlink,
+  };
+  if (spec.prefsrc !== undefined) route.prefsrc = spec.prefsrc;
+  if (spec.type === 'unicast') {
+    if (spec.gateway !== undefined) {
+      route.gateway = spec.gateway;
+      if (spec.onlink) {
+        if (!dev) throw new KernelError('Error: Nexthop device required for onlink.');
+        if (!dev.adminUp) throw new KernelError('Error: Nexthop device is not up.');
+      } else {
+        // fib_check_nh_v4_gw(): the gateway must be reachable through a link/host-scope route.
+        const via = k.fib.lookup(k.routes, k.routesVersion, spec.gateway, { minScope: 253, ...(dev ? { oif: dev.ifindex } : {}) });
+        if (!via || (via.type !== 'unicast' && via.type !== 'local')) throw new KernelError('Error: Nexthop has invalid gateway.');
+        if (!dev) dev = k.devices.get(via.ifindex!);
+        if (via.type === 'unicast' && dev && via.ifindex !== dev.ifindex) throw new KernelError('Error: Nexthop has invalid gateway.');
+      }
+    } else if (!dev) {
+      throw new KernelError('Error: Device for nexthop is not up.');
+    }
+    if (!dev!.adminUp) throw new KernelError('Error: Device for nexthop is not up.');
+    route.ifindex = dev!.ifindex;
+    if (!dev!.carrier) route.linkdown = true;
+  } else if (spec.type === 'local' || spec.type === 'broadcast') {
+    if (!dev) throw new KernelError('Error: Device for nexthop is not up.');
+    route.ifindex = dev.ifindex;
+  }
+  const same = (r: Route): boolean => r.table === route.table && r.dst.addr === route.dst.addr && r.dst.len === route.dst.len && r.metric === route.metric;
+  const existing = k.routes.findIndex(same);
+  if (existing >= 0) {
+    if (mode === 'add') throw new KernelError('RTNETLINK answers: File exists');
+    k.routes[existing] = route;
+  } else {
+    insertRoute(k.routes, route);
+  }
+  k.routesChanged();
+}
+
+/** `ip route del`: fib_table_delete() — first route of that prefix matching the given keys. */
+export function delRoute(k: Kernel, match: { dst: Prefix4; table?: number; dev?: string; gateway?: IPv4 }): void {
+  const table = match.table ?? RT_TABLE_MAIN;
+  const dev = match.dev !== undefined ? k.deviceByName(match.dev) : undefined;
+  const net = match.dst.addr >>> 0;
+  const i = k.routes.findIndex((r) => r.table === table && r.dst.addr === net && r.dst.len === match.dst.len &&
+    (dev === undefined || r.ifindex === dev.ifindex) && (match.gateway === undefined || r.gateway === match.gateway));
+  if (i < 0) throw new KernelError('RTNETLINK answers: No such process');
+  k.routes.splice(i, 1);
+  k.routesChanged();
+}
+
+/** The route tables the default policy rules consult, in order. */
+export const DEFAULT_RULE_TABLES = [RT_TABLE_LOCAL, RT_TABLE_MAIN, RT_TABLE_DEFAULT] as const;
+
+/** inet_select_addr(): the address a packet out of `dev` towards `dst` uses as source. */
+export function selectSource(k: Kernel, ifindex: number | undefined, dst: IPv4, scope: 'global' | 'link' | 'host' = 'global'): IPv4 | undefined {
+  let any: IPv4 | undefined;
+  for (const a of k.addresses) {
+    if (a.scope === 'host' && scope !== 'host') continue;
+    if (ifindex !== undefined && a.ifindex !== ifindex) continue;
+    if (isSecondary(k, a)) continue;
+    if ((dst & maskOf(a.prefix.len)) === (a.prefix.addr & maskOf(a.prefix.len))) return a.prefix.addr;
+    if (any === undefined) any = a.prefix.addr;
+  }
+  if (any !== undefined) return any;
+  // No address on the device: the kernel takes the first global address of the namespace.
+  for (const a of k.addresses) if (a.scope === 'global') return a.prefix.addr;
+  return undefined;
+}

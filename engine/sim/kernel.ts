@@ -1,0 +1,475 @@
+/**
+ * One simulated Linux network namespace: its state (links, addresses, routes, neighbours,
+ * FDB, sysctls) and the rtnetlink-style operations `ip`, `bridge` and `sysctl` perform.
+ *
+ * State mutations follow what a 6.x kernel does (see fib-config.ts for the address → route
+ * rules); error messages are the exact lines iproute2 prints for the same failure. The packet
+ * path lives in its own modules (device.ts, ipv4-input.ts, ipv4-output.ts, neigh.ts, …)
+ * which read and update this object; a Kernel without a World has its own clock and can be
+ * configured and inspected, it just has no wires.
+ */
+import type { IPv4, Prefix4 } from '../net/ip.ts';
+import type { EthernetFrame, MAC } from '../net/packet.ts';
+import { ZERO_MAC } from '../net/packet.ts';
+import { Clock, hash32 } from './clock.ts';
+import { FibIndex } from './fib.ts';
+import * as cfg from './fib-config.ts';
+import { defaultDeviceSysctls, freshSysctls, writeSysctl } from './sysctl.ts';
+import { TraceBus } from './trace.ts';
+import type {
+  BridgeVlan, FdbEntry, IfAddress, KernelOps, KernelState, NeighState, Neighbour, NetDevice, NewLink, PacketFilter, Route,
+} from './types.ts';
+import { KernelError } from './types.ts';
+import type { World } from './world.ts';
+
+/** The far side of a device: a physical wire end or a veth peer. */
+export type Attachment =
+  | { type: 'wire'; wire: WireEnd }
+  | { type: 'veth'; peer: Kernel; peerIfindex: number };
+
+/** One end of a physical Link, as the device driver sees it. */
+export interface WireEnd {
+  /** Puts a frame on the wire (the far device receives it after the link's latency). */
+  transmit(frame: EthernetFrame): void;
+  /** True when the cable is connected and the far device is up (PHY link). */
+  farEndUp(): boolean;
+}
+
+/** Per-namespace counters (the packet path increments them; `nstat`-like). */
+export interface KernelCounters {
+  ipInReceives: number;
+  ipForwarded: number;
+  ipInDelivers: number;
+  ipOutRequests: number;
+  ipDrops: number;
+  fragCreates: number;
+  icmpOutMsgs: number;
+  arpRequests: number;
+  arpReplies: number;
+}
+
+const ERR_EXISTS = 'RTNETLINK answers: File exists';
+const ERR_NOENT = 'RTNETLINK answers: No such file or directory';
+
+/** A deterministic locally administered unicast MAC for a node's interface. */
+export function deterministicMac(node: string, ifname: string): MAC {
+  const h1 = hash32(`${node}/${ifname}`);
+  const h2 = hash32(`${ifname}@${node}`);
+  const b = [(((h1 >>> 24) & 0xfe) | 0x02) & 0xff, (h1 >>> 16) & 255, (h1 >>> 8) & 255, h1 & 255, (h2 >>> 8) & 255, h2 & 255];
+  return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
+}
+
+function newDevice(ifindex: number, name: string, kind: NetDevice['kind'], mac: MAC, mtu: number): NetDevice {
+  return {
+    ifindex, name, kind, mac, mtu, adminUp: false, carrier: false, noArp: false, txqlen: 1000,
+    stats: { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, rxDropped: 0, txDropped: 0 },
+  };
+}
+
+const MAX_MTU: Record<NetDevice['kind'], number> = { loopback: 65536, ether: 9216, veth: 65535, bridge: 65535, ipip: 65515, vxlan: 65535, dummy: 65535 };
+
+/** The simulated network stack of one node (a network namespace). */
+export class Kernel implements KernelOps {
+  readonly node: string;
+  readonly world: World | undefined;
+  readonly clock: Clock;
+  readonly trace: TraceBus;
+  readonly state: KernelState;
+  // ---- state owned by the sim modules (tools read `state`, never these) ----
+  readonly devices = new Map<number, NetDevice>();
+  addresses: IfAddress[] = [];
+  routes: Route[] = [];
+  /** Bumped on every route change; the FIB index and route caches key on it. */
+  routesVersion = 0;
+  /** Neighbours by ifindex, then IP (the arp_tbl hash). */
+  readonly neigh = new Map<number, Map<IPv4, Neighbour>>();
+  proxyNeighbours: { ifindex: number; ip: IPv4 }[] = [];
+  fdb: FdbEntry[] = [];
+  readonly sysctls = freshSysctls();
+  readonly fib = new FibIndex();
+  readonly attachments = new Map<number, Attachment>();
+  readonly counters: KernelCounters = {
+    ipInReceives: 0, ipForwarded: 0, ipInDelivers: 0, ipOutRequests: 0, ipDrops: 0, fragCreates: 0, icmpOutMsgs: 0, arpRequests: 0, arpReplies: 0,
+  };
+  packetFilter: PacketFilter | undefined;
+  /** A stopped node drops everything it receives and sends nothing (`stopNode`). */
+  stopped = false;
+  /** IPv4 identification counter (ip_select_ident is per-destination in Linux; one counter is enough here). */
+  ipId = 0;
+  private nextIfindex = 1;
+
+  constructor(opts: { node: string; world?: World }) {
+    this.node = opts.node;
+    this.world = opts.world;
+    this.clock = opts.world?.clock ?? new Clock();
+    this.trace = opts.world?.trace ?? new TraceBus();
+    const self = this;
+    this.state = {
+      node: opts.node,
+      get devices() { return self.devices; },
+      get addresses() { return self.addresses; },
+      get routes() { return self.routes; },
+      get neighbours() {
+        const out: Neighbour[] = [];
+        for (const m of self.neigh.values()) for (const n of m.values()) out.push(n);
+        return out;
+      },
+      get proxyNeighbours() { return self.proxyNeighbours; },
+      get fdb() { return self.fdb; },
+      get sysctls() { return self.sysctls; },
+      nowMs: () => self.clock.nowMs(),
+    };
+    const lo = this.createDevice('lo', 'loopback', ZERO_MAC, 65536);
+    lo.adminUp = true;
+    lo.carrier = true;
+    cfg.addAddress(this, lo, { addr: 0x7f000001, len: 8 }, 'host');
+  }
+
+  /** Installs (or removes, with undefined) the netfilter instance of this namespace. */
+  setPacketFilter(pf: PacketFilter | undefined): void {
+    this.packetFilter = pf;
+  }
+
+  /** Looks a device up by name; throws iproute2's "Cannot find device" error. */
+  deviceByName(name: string): NetDevice {
+    for (const d of this.devices.values()) if (d.name === name) return d;
+    throw new KernelError(`Cannot find device "${name}"`);
+  }
+
+  /** The device with this name, or undefined. */
+  findDevice(name: string): NetDevice | undefined {
+    for (const d of this.devices.values()) if (d.name === name) return d;
+    return undefined;
+  }
+
+  /** Marks the FIB changed (invalidates lookup indexes and route caches). */
+  routesChanged(): void {
+    this.routesVersion++;
+  }
+
+  /** Creates a device with the next ifindex (dev_new_index) and default per-device sysctls. */
+  createDevice(name: string, kind: NetDevice['kind'], mac: MAC | undefined, mtu: number): NetDevice {
+    if (this.findDevice(name)) throw new KernelError(ERR_EXISTS);
+    const d = newDevice(this.nextIfindex++, name, kind, mac ?? deterministicMac(this.node, name), mtu);
+    this.devices.set(d.ifindex, d);
+    this.sysctls.conf.set(d.ifindex, { ...(this.sysctls.default ?? defaultDeviceSysctls()) });
+    return d;
+  }
+
+  /** Adds a physical Ethernet NIC (what `connect` in the World creates; not an `ip link add` kind). */
+  addEther(name: string, mtu = 1500): NetDevice {
+    return this.createDevice(name, 'ether', undefined, mtu);
+  }
+
+  addLink(spec: NewLink): NetDevice {
+    const mtu = spec.mtu;
+    switch (spec.kind) {
+      case 'bridge': {
+        const d = this.createDevice(spec.name, 'bridge', undefined, mtu ?? 1500);
+        d.bridge = { vlanFiltering: spec.vlanFiltering ?? false, ageingTimeCs: 30000, defaultPvid: 1 };
+        d.vlans = [{ vid: 1, pvid: true, untagged: true }];
+        return d;
+      }
+      case 'veth': {
+        let peerK: Kernel = this;
+        if (spec.peerNode !== undefined && spec.peerNode !== this.node) {
+          const other = this.world?.kernel(spec.peerNode);
+          if (!other) throw new KernelError(`Cannot open network namespace "${spec.peerNode}": No such file or directory`);
+          peerK = other;
+        }
+        if (this.findDevice(spec.name) || peerK.findDevice(spec.peerName) || spec.name === spec.peerName && peerK === this) throw new KernelError(ERR_EXISTS);
+        // veth_newlink registers the peer first, so it gets the lower ifindex.
+        const p = peerK.createDevice(spec.peerName, 'veth', undefined, mtu ?? 1500);
+        const d = this.createDevice(spec.name, 'veth', undefined, mtu ?? 1500);
+        d.peerIfindex = p.ifindex;
+        p.peerIfindex = d.ifindex;
+        if (peerK !== this) {
+          d.peerNode = peerK.node;
+          p.peerNode = this.node;
+        }
+        this.attachments.set(d.ifindex, { type: 'veth', peer: peerK, peerIfindex: p.ifindex });
+        peerK.attachments.set(p.ifindex, { type: 'veth', peer: this, peerIfindex: d.ifindex });
+        return d;
+      }
+      case 'ipip': {
+        const d = this.createDevice(spec.name, 'ipip', ZERO_MAC, mtu ?? 1480);
+        d.noArp = true;
+        d.ipip = {};
+        if (spec.local !== undefined) d.ipip.local = spec.local;
+        if (spec.remote !== undefined) d.ipip.remote = spec.remote;
+        return d;
+      }
+      case 'vxlan': {
+        const lower = spec.dev !== undefined ? this.deviceByName(spec.dev) : undefined;
+        const d = this.createDevice(spec.name, 'vxlan', undefined, mtu ?? (lower ? lower.mtu - 50 : 1450));
+        d.vxlan = { vni: spec.vni, dstPort: spec.dstPort, learning: spec.learning ?? true };
+        if (spec.local !== undefined) d.vxlan.local = spec.local;
+        if (lower) d.vxlan.dev = lower.ifindex;
+        return d;
+      }
+      case 'dummy': {
+        const d = this.createDevice(spec.name, 'dummy', undefined, mtu ?? 1500);
+        d.noArp = true;
+        return d;
+      }
+    }
+  }
+
+  delLink(name: string): void {
+    const d = this.deviceByName(name);
+    if (d.kind === 'loopback' || d.kind === 'ether') throw new KernelError('RTNETLINK answers: Operation not supported');
+    if (d.kind === 'veth') {
+      const att = this.attachments.get(d.ifindex);
+      if (att?.type === 'veth') att.peer.removeDevice(att.peerIfindex);
+    }
+    this.removeDevice(d.ifindex);
+  }
+
+  /** unregister_netdevice: drops everything that refers to the device. */
+  removeDevice(ifindex: number): void {
+    const d = this.devices.get(ifindex);
+    if (!d) return;
+    if (d.adminUp) this.setLink(d.name, { up: false });
+    for (const p of this.devices.values()) if (p.master === ifindex) this.release(p);
+    if (d.master !== undefined) this.release(d);
+    this.addresses = this.addresses.filter((a) => a.ifindex !== ifindex);
+    cfg.removeRoutes(this, (r) => r.ifindex === ifindex);
+    this.neigh.delete(ifindex);
+    this.proxyNeighbours = this.proxyNeighbours.filter((p) => p.ifindex !== ifindex);
+    this.fdb = this.fdb.filter((e) => e.ifindex !== ifindex);
+    this.sysctls.conf.delete(ifindex);
+    this.attachments.delete(ifindex);
+    this.devices.delete(ifindex);
+  }
+
+  setLink(name: string, change: { up?: boolean; mtu?: number; mac?: string; master?: string | null; noArp?: boolean; name?: string }): void {
+    const d = this.deviceByName(name);
+    if (change.mtu !== undefined) {
+      if (change.mtu > MAX_MTU[d.kind]) throw new KernelError('Error: mtu greater than device maximum.');
+      if (change.mtu < 68) throw new KernelError('Error: mtu less than device minimum.');
+    }
+    if (change.name !== undefined && change.name !== d.name) {
+      if (this.findDevice(change.name)) throw new KernelError(ERR_EXISTS);
+      if (d.adminUp) throw new KernelError('RTNETLINK answers: Device or resource busy');
+      d.name = change.name;
+      for (const a of this.addresses) if (a.ifindex === d.ifindex && a.label === name) a.label = change.name;
+    }
+    if (change.mtu !== undefined) d.mtu = change.mtu;
+    if (change.mac !== undefined) d.mac = change.mac.toLowerCase();
+    if (change.noArp !== undefined) d.noArp = change.noArp;
+    if (change.master !== undefined) {
+      if (change.master === null) {
+        if (d.master !== undefined) this.release(d);
+      } else {
+        const br = this.deviceByName(change.master);
+        if (br.kind !== 'bridge' || br === d) throw new KernelError('RTNETLINK answers: Operation not supported');
+        if (d.master !== br.ifindex) {
+          if (d.master !== undefined) this.release(d);
+          this.enslave(br, d);
+        }
+      }
+    }
+    if (change.up === true && !d.adminUp) {
+      d.adminUp = true;
+      this.recomputeCarrier(d);
+      this.afterCarrierChange(d);
+      cfg.deviceUp(this, d);
+    } else if (change.up === false && d.adminUp) {
+      d.adminUp = false;
+      cfg.deviceDown(this, d);
+      this.neigh.delete(d.ifindex); // neigh_ifdown
+      this.fdb = this.fdb.filter((e) => !(e.ifindex === d.ifindex && e.state === 'learned'));
+      this.recomputeCarrier(d);
+      this.afterCarrierChange(d);
+    }
+  }
+
+  /** br_add_if(): the port joins with the default PVID untagged and a permanent FDB entry for its MAC. */
+  private enslave(br: NetDevice, port: NetDevice): void {
+    port.master = br.ifindex;
+    const pvid = br.bridge?.defaultPvid ?? 1;
+    port.vlans = pvid ? [{ vid: pvid, pvid: true, untagged: true }] : [];
+    const now = this.clock.nowMs();
+    this.fdb.push({ mac: port.mac, ifindex: port.ifindex, vlan: pvid, where: 'master', state: 'permanent', updatedMs: now });
+    this.fdb.push({ mac: port.mac, ifindex: port.ifindex, where: 'master', state: 'permanent', updatedMs: now });
+    this.recomputeCarrier(br);
+  }
+
+  private release(port: NetDevice): void {
+    const br = port.master !== undefined ? this.devices.get(port.master) : undefined;
+    delete port.master;
+    delete port.vlans;
+    this.fdb = this.fdb.filter((e) => !(e.ifindex === port.ifindex && e.where === 'master'));
+    if (br) this.recomputeCarrier(br);
+  }
+
+  /** Recomputes IFF_LOWER_UP of a device from its wire, peer or ports, cascading to whoever depends on it. */
+  recomputeCarrier(d: NetDevice): void {
+    const before = d.carrier;
+    const att = this.attachments.get(d.ifindex);
+    if (d.kind === 'veth') {
+      const peer = att?.type === 'veth' ? att.peer.devices.get(att.peerIfindex) : undefined;
+      const on = d.adminUp && !!peer?.adminUp;
+      d.carrier = on;
+      if (peer && att?.type === 'veth' && peer.carrier !== on) {
+        peer.carrier = on;
+        att.peer.afterCarrierChange(peer);
+      }
+    } else if (d.kind === 'ether') {
+      d.carrier = d.adminUp && att?.type === 'wire' && att.wire.farEndUp();
+    } else if (d.kind === 'bridge') {
+      let any = false;
+      for (const p of this.devices.values()) if (p.master === d.ifindex && p.adminUp && p.carrier) any = true;
+      d.carrier = any;
+    } else {
+      d.carrier = true;
+    }
+    if (before !== d.carrier) this.afterCarrierChange(d);
+  }
+
+  /** NETDEV_CHANGE: linkdown flags, neighbour flush on carrier loss, the bridge's own carrier. */
+  afterCarrierChange(d: NetDevice): void {
+    this.refreshLinkdown(d.ifindex);
+    if (!d.carrier) {
+      const m = this.neigh.get(d.ifindex);
+      if (m) for (const [ip, n] of m) if (n.state !== 'PERMANENT' && n.state !== 'NOARP') m.delete(ip);
+    }
+    if (d.master !== undefined) {
+      const br = this.devices.get(d.master);
+      if (br) this.recomputeCarrier(br);
+    }
+  }
+
+  /** Sets RTNH_F_LINKDOWN on the non-local routes through a device from its carrier. */
+  refreshLinkdown(ifindex: number): void {
+    const d = this.devices.get(ifindex);
+    if (!d) return;
+    const down = !d.carrier;
+    for (const r of this.routes) {
+      if (r.ifindex !== ifindex || r.type === 'local') continue;
+      if (down) r.linkdown = true;
+      else delete r.linkdown;
+    }
+  }
+
+  addAddress(dev: string, prefix: Prefix4, opts?: { scope?: IfAddress['scope']; broadcast?: IPv4 }): void {
+    const d = this.deviceByName(dev);
+    const scope = opts?.scope ?? ((prefix.addr >>> 24) === 127 ? 'host' : 'global');
+    cfg.addAddress(this, d, prefix, scope, opts?.broadcast);
+  }
+
+  delAddress(dev: string, prefix: Prefix4): void {
+    cfg.delAddress(this, this.deviceByName(dev), prefix);
+  }
+
+  addRoute(route: Omit<Route, 'ifindex'> & { dev?: string }, mode: 'add' | 'replace'): void {
+    cfg.addRoute(this, route, mode);
+  }
+
+  delRoute(match: { dst: Prefix4; table?: number; dev?: string; gateway?: IPv4 }): void {
+    cfg.delRoute(this, match);
+  }
+
+  /** The neighbour entry for (device, IP), if any. */
+  neighbour(ifindex: number, ip: IPv4): Neighbour | undefined {
+    return this.neigh.get(ifindex)?.get(ip);
+  }
+
+  /** Creates or returns the neighbour entry (neigh_create). */
+  neighbourEntry(ifindex: number, ip: IPv4, state: NeighState): Neighbour {
+    let m = this.neigh.get(ifindex);
+    if (!m) this.neigh.set(ifindex, (m = new Map()));
+    let n = m.get(ip);
+    if (!n) m.set(ip, (n = { ifindex, ip, state, router: false, updatedMs: this.clock.nowMs() }));
+    return n;
+  }
+
+  addNeighbour(n: { dev: string; ip: IPv4; mac?: MAC; state: NeighState; proxy?: boolean }, mode: 'add' | 'replace'): void {
+    const d = this.deviceByName(n.dev);
+    if (n.proxy) {
+      const exists = this.proxyNeighbours.some((p) => p.ifindex === d.ifindex && p.ip === n.ip);
+      if (exists && mode === 'add') throw new KernelError(ERR_EXISTS);
+      if (!exists) this.proxyNeighbours.push({ ifindex: d.ifindex, ip: n.ip });
+      return;
+    }
+    const cur = this.neighbour(d.ifindex, n.ip);
+    if (cur && mode === 'add') throw new KernelError(ERR_EXISTS);
+    const e = this.neighbourEntry(d.ifindex, n.ip, n.state);
+    e.state = n.state;
+    if (n.mac !== undefined) e.mac = n.mac.toLowerCase();
+    else delete e.mac;
+    e.updatedMs = this.clock.nowMs();
+  }
+
+  delNeighbour(n: { dev: string; ip: IPv4; proxy?: boolean }): void {
+    const d = this.deviceByName(n.dev);
+    if (n.proxy) {
+      const i = this.proxyNeighbours.findIndex((p) => p.ifindex === d.ifindex && p.ip === n.ip);
+      if (i < 0) throw new KernelError(ERR_NOENT);
+      this.proxyNeighbours.splice(i, 1);
+      return;
+    }
+    if (!this.neigh.get(d.ifindex)?.delete(n.ip)) throw new KernelError(ERR_NOENT);
+  }
+
+  addFdb(e: { dev: string; mac: MAC; vlan?: number; dst?: IPv4; where: 'master' | 'self'; permanent: boolean }, mode: 'add' | 'replace' | 'append'): void {
+    const d = this.deviceByName(e.dev);
+    if (e.where === 'master' && d.master === undefined) throw new KernelError('RTNETLINK answers: Operation not supported');
+    if (e.where === 'self' && d.kind !== 'vxlan' && d.kind !== 'bridge') throw new KernelError('RTNETLINK answers: Operation not supported');
+    const mac = e.mac.toLowerCase();
+    const same = (x: FdbEntry): boolean => x.ifindex === d.ifindex && x.mac === mac && x.vlan === e.vlan && x.where === e.where &&
+      (mode !== 'append' || x.dst === e.dst);
+    const i = this.fdb.findIndex(same);
+    const entry: FdbEntry = { mac, ifindex: d.ifindex, where: e.where, state: e.permanent ? 'permanent' : 'static', updatedMs: this.clock.nowMs() };
+    if (e.vlan !== undefined) entry.vlan = e.vlan;
+    if (e.dst !== undefined) entry.dst = e.dst;
+    if (i >= 0) {
+      if (mode !== 'replace') throw new KernelError(ERR_EXISTS);
+      this.fdb[i] = entry;
+    } else {
+      this.fdb.push(entry);
+    }
+  }
+
+  delFdb(e: { dev: string; mac: MAC; vlan?: number; dst?: IPv4 }): void {
+    const d = this.deviceByName(e.dev);
+    const mac = e.mac.toLowerCase();
+    const i = this.fdb.findIndex((x) => x.ifindex === d.ifindex && x.mac === mac && x.vlan === e.vlan && (e.dst === undefined || x.dst === e.dst));
+    if (i < 0) throw new KernelError(ERR_NOENT);
+    this.fdb.splice(i, 1);
+  }
+
+  setBridgeVlan(dev: string, vlan: BridgeVlan, op: 'add' | 'del'): void {
+    const d = this.deviceByName(dev);
+    if (d.master === undefined && d.kind !== 'bridge') throw new KernelError('RTNETLINK answers: Operation not supported');
+    if (vlan.vid < 1 || vlan.vid > 4094) throw new KernelError('RTNETLINK answers: Invalid argument');
+    const list = (d.vlans ??= []);
+    const i = list.findIndex((v) => v.vid === vlan.vid);
+    if (op === 'del') {
+      if (i < 0) throw new KernelError(ERR_NOENT);
+      list.splice(i, 1);
+      return;
+    }
+    if (vlan.pvid) for (let j = 0; j < list.length; j++) if (list[j]!.pvid && list[j]!.vid !== vlan.vid) list[j] = { ...list[j]!, pvid: false };
+    const v: BridgeVlan = { vid: vlan.vid, untagged: vlan.untagged, pvid: vlan.pvid };
+    if (i >= 0) list[i] = v;
+    else {
+      let j = 0;
+      while (j < list.length && list[j]!.vid < v.vid) j++;
+      list.splice(j, 0, v);
+    }
+  }
+
+  setSysctl(key: string, value: string): void {
+    writeSysctl(this.sysctls, this.devices, key, value);
+  }
+
+  /** Enables or disables vlan_filtering on a bridge (`ip link set br0 type bridge vlan_filtering 1`). */
+  setBridgeOptions(dev: string, opts: { vlanFiltering?: boolean; ageingTimeCs?: number; defaultPvid?: number }): void {
+    const d = this.deviceByName(dev);
+    if (!d.bridge) throw new KernelError('RTNETLINK answers: Operation not supported');
+    if (opts.vlanFiltering !== undefined) d.bridge.vlanFiltering = opts.vlanFiltering;
+    if (opts.ageingTimeCs !== undefined) d.bridge.ageingTimeCs = opts.ageingTimeCs;
+    if (opts.defaultPvid !== undefined) d.bridge.defaultPvid = opts.defaultPvid;
+  }
+}
