@@ -22,6 +22,9 @@ export class AdjRibOut {
 
   /** Records that `prefix` should now be advertised with `attrs` (null: withdrawn). */
   set(prefix: string, attrs: PathAttrs | null): void {
+    // A withdrawal of something never advertised nor pending is a no-op; skipping it keeps
+    // bulk imports from a single peer from filling the pending map with nulls.
+    if (attrs === null && !this.sent.has(prefix) && !this.pending.has(prefix)) return;
     this.pending.set(prefix, attrs);
   }
 

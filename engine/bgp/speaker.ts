@@ -1,0 +1,353 @@
+/**
+ * The BGP speaker: owns the sessions, the RIBs and the listener; originates configured
+ * routes; runs import (loop checks, policy) and export (RR rules, batching, End-of-RIB);
+ * emits typed events. Everything external (clock, transport, codec) is injected.
+ */
+import { formatIPv4, parseIPv4 } from '../net/ip.ts';
+import type { Clock } from './clock.ts';
+import type { PathAttribute, RouteRefreshMessage, UpdateMessage } from './codec/types.ts';
+import type { AnnounceConfig, PeerConfig, SpeakerConfig } from './config.ts';
+import type { Reason, State } from './fsm.ts';
+import { describeNotification, notification } from './open.ts';
+import type { Negotiated } from './open.ts';
+import { AdjRibOut } from './rib/adj-rib-out.ts';
+import { asPathContains, AttrsInterner, ORIGIN_IGP, parseCommunity } from './rib/attrs.ts';
+import type { PathAttrs } from './rib/attrs.ts';
+import type { BestPathReason, DecisionContext } from './rib/decision.ts';
+import { ExportCache, mayAdvertise } from './rib/export.ts';
+import type { ExportSpeaker, ExportTarget } from './rib/export.ts';
+import { LocRib } from './rib/loc-rib.ts';
+import type { PeerRef, Route } from './rib/route.ts';
+import { Session } from './session.ts';
+import type { WireCodec } from './session.ts';
+import type { ByteStream, Listener, Transport } from './transport.ts';
+import { endOfRib, fromWireUpdate, toWireUpdates } from './wire-map.ts';
+
+/** Events the speaker emits. `time` is the speaker clock's now(). */
+export type SpeakerEvent =
+  | { type: 'session'; time: number; peer: string; name: string; from: State; to: State; reason: Reason }
+  | { type: 'prefix-received'; time: number; peer: string; prefix: string; action: 'announce' | 'withdraw'; attrs?: PathAttrs }
+  | { type: 'end-of-rib'; time: number; peer: string; afi: 'ipv4' | 'ipv6'; direction: 'in' | 'out' }
+  | { type: 'update-sent'; time: number; peer: string; messages: number; announced: number; withdrawn: number }
+  | { type: 'route'; time: number; prefix: string; action: 'added' | 'changed' | 'withdrawn'; best?: Route; reason?: BestPathReason }
+  | { type: 'error'; time: number; message: string };
+
+/** Options beyond the config: injected I/O and event volume. */
+export interface SpeakerDeps {
+  readonly clock: Clock;
+  readonly transport: Transport;
+  readonly codec: WireCodec;
+  /** Emit per-prefix events (prefix-received, route); off for bulk benchmarks. */
+  readonly prefixEvents?: boolean;
+  readonly decision?: DecisionContext;
+}
+
+/** One configured peer at runtime. */
+export interface PeerState {
+  readonly config: PeerConfig;
+  readonly name: string;
+  readonly session: Session;
+  ref: PeerRef | undefined;
+  target: ExportTarget | undefined;
+  readonly out: AdjRibOut;
+  readonly exportCache: ExportCache;
+  /** Prefixes accepted from this peer (after import policy). */
+  received: number;
+  endOfRibReceived: boolean;
+}
+
+function cleanAddress(a: string): string {
+  return a.startsWith('::ffff:') ? a.slice(7) : a;
+}
+
+/** The BGP speaker. */
+export class Speaker {
+  readonly rib: LocRib;
+  readonly peers = new Map<string, PeerState>();
+  readonly routerId: number;
+  readonly localAs: number;
+  private readonly interner = new AttrsInterner();
+  private readonly listeners = new Set<(e: SpeakerEvent) => void>();
+  private readonly local: PeerRef;
+  private readonly sp: ExportSpeaker;
+  private listener: Listener | undefined;
+  private flushScheduled = false;
+  private running = false;
+
+  constructor(readonly config: SpeakerConfig, private readonly deps: SpeakerDeps) {
+    this.routerId = parseIPv4(config.routerId);
+    this.localAs = config.localAS >>> 0;
+    this.local = { key: 'local', address: '0.0.0.0', routerId: this.routerId, asn: this.localAs, ibgp: false, rrClient: false, local: true };
+    this.sp = {
+      localAs: this.localAs,
+      routerId: this.routerId,
+      clusterId: parseIPv4(config.clusterId ?? config.routerId),
+      isReflector: config.peers.some((p) => p.routeReflectorClient),
+    };
+    this.rib = new LocRib((prefix, best, prev, reason) => this.bestChanged(prefix, best, prev, reason), deps.decision ?? {});
+    for (const pc of config.peers) this.addPeer(pc);
+  }
+
+  /** Subscribes to events; returns the unsubscribe function. */
+  on(fn: (e: SpeakerEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(e: SpeakerEvent): void {
+    for (const fn of this.listeners) fn(e);
+  }
+
+  /** Starts listening, originates the configured routes and starts every session. */
+  start(): void {
+    this.running = true;
+    if (this.config.listen !== false) {
+      this.listener = this.deps.transport.listen(
+        { address: this.config.localAddress ?? '0.0.0.0', port: this.config.listenPort ?? 179 },
+        (s) => this.incoming(s),
+        (err) => this.emit({ type: 'error', time: this.deps.clock.now(), message: `listen: ${err.message}` }),
+      );
+    }
+    for (const a of this.config.announce ?? []) this.announce(a);
+    for (const p of this.peers.values()) p.session.start();
+  }
+
+  /** Sends Cease (default 6/2 administrative shutdown) to every peer and stops listening. */
+  stop(subcode = 2): void {
+    this.running = false;
+    this.listener?.close();
+    this.listener = undefined;
+    for (const p of this.peers.values()) p.session.stop(notification(6, subcode));
+  }
+
+  /** Originates (or replaces) a local route. */
+  announce(a: AnnounceConfig): void {
+    const attrs: PathAttrs = {
+      origin: ORIGIN_IGP,
+      asPath: [],
+      nextHop: a.nextHop ?? '',
+      ...(a.localPref !== undefined ? { localPref: a.localPref } : {}),
+      ...(a.med !== undefined ? { med: a.med } : {}),
+      ...(a.communities?.length ? { communities: a.communities.map(parseCommunity) } : {}),
+    };
+    this.rib.update(this.local, canonicalPrefix(a.prefix), this.interner.intern(attrs));
+    this.scheduleFlush();
+  }
+
+  /** Withdraws a locally originated route. */
+  withdrawLocal(prefix: string): void {
+    this.rib.withdraw(this.local, canonicalPrefix(prefix));
+    this.scheduleFlush();
+  }
+
+  /** Adds a peer at runtime (started at once if the speaker runs). */
+  addPeer(pc: PeerConfig): PeerState {
+    const address = cleanAddress(pc.address);
+    const name = pc.name ?? `bgp_${address.replace(/[.:]/g, '_')}`;
+    const c = this.config;
+    const session: Session = new Session(
+      {
+        localAs: this.localAs,
+        routerId: this.routerId,
+        holdTime: pc.holdTime ?? c.holdTime ?? 90,
+        peerAs: pc.as >>> 0,
+        families: address.includes(':') ? ['ipv6', 'ipv4'] : ['ipv4', 'ipv6'],
+        connectRetry: pc.connectRetry ?? c.connectRetry ?? 120,
+        passive: pc.passive ?? false,
+        peerAddress: address,
+        peerPort: pc.port ?? 179,
+        localAddress: c.localAddress,
+        idleHold: c.idleHold ?? 5,
+      },
+      this.deps.clock,
+      this.deps.transport,
+      this.deps.codec,
+      {
+        state: (from, to, reason) => this.emit({ type: 'session', time: this.deps.clock.now(), peer: address, name, from, to, reason }),
+        established: (n, s) => this.established(state, n, s),
+        down: () => this.down(state),
+        update: (msg, taw) => this.received(state, msg, taw),
+        routeRefresh: (msg) => this.refresh(state, msg),
+      },
+    );
+    const state: PeerState = { config: pc, name, session, ref: undefined, target: undefined, out: new AdjRibOut(), exportCache: new ExportCache(), received: 0, endOfRibReceived: false };
+    this.peers.set(address, state);
+    if (this.running) session.start();
+    return state;
+  }
+
+  private incoming(s: ByteStream): void {
+    const p = this.peers.get(cleanAddress(s.remote.address));
+    if (!p) {
+      // Unknown neighbour: refuse like BIRD (connection rejected).
+      s.write(this.deps.codec.encode(notification(6, 5), { as4: false }));
+      s.close();
+      return;
+    }
+    p.session.accept(s);
+  }
+
+  private established(p: PeerState, n: Negotiated, s: ByteStream): void {
+    const ibgp = n.peerAs === this.localAs;
+    p.ref = { key: cleanAddress(p.config.address), address: cleanAddress(p.config.address), routerId: n.peerId, asn: n.peerAs, ibgp, rrClient: !!p.config.routeReflectorClient, local: false };
+    p.target = { key: p.ref.key, ibgp, rrClient: p.ref.rrClient, localAddress: cleanAddress(s.local.address), nextHopSelf: !!p.config.nextHopSelf };
+    p.exportCache.clear();
+    p.out.clear();
+    p.received = 0;
+    p.endOfRibReceived = false;
+    // Initial table transfer, then End-of-RIB per family (RFC 4724).
+    for (const d of this.rib.destinations()) if (d.best) this.exportTo(p, d.prefix, d.best);
+    this.flushPeer(p);
+    for (const f of n.families) {
+      p.session.send(endOfRib(f));
+      this.emit({ type: 'end-of-rib', time: this.deps.clock.now(), peer: p.ref.key, afi: f, direction: 'out' });
+    }
+  }
+
+  private down(p: PeerState): void {
+    const key = p.ref?.key ?? cleanAddress(p.config.address);
+    p.ref = undefined;
+    p.target = undefined;
+    p.out.clear();
+    p.received = 0;
+    this.rib.dropPeer(key);
+    this.scheduleFlush();
+  }
+
+  private refresh(p: PeerState, _msg: RouteRefreshMessage): void {
+    // Re-advertise everything: forget what was sent so flush resends the full table.
+    p.out.clear();
+    for (const d of this.rib.destinations()) if (d.best) this.exportTo(p, d.prefix, d.best);
+    this.flushPeer(p);
+  }
+
+  private received(p: PeerState, msg: UpdateMessage, treatAsWithdraw: boolean): void {
+    const ref = p.ref;
+    if (!ref) return;
+    const u = fromWireUpdate(msg, p.session.negotiated?.as4 ?? false);
+    const now = this.deps.clock.now();
+    if (u.endOfRib) {
+      p.endOfRibReceived = true;
+      this.emit({ type: 'end-of-rib', time: now, peer: ref.key, afi: u.endOfRib, direction: 'in' });
+      return;
+    }
+    const events = this.deps.prefixEvents ?? true;
+    for (const prefix of u.withdrawn) {
+      if (this.rib.adjRibIn(ref.key).has(prefix)) p.received--;
+      this.rib.withdraw(ref, prefix);
+      if (events) this.emit({ type: 'prefix-received', time: now, peer: ref.key, prefix, action: 'withdraw' });
+    }
+    for (const g of u.announced) {
+      const attrs = this.interner.intern(g.attrs);
+      // Loop prevention: own AS in the path (§9.1.2), our id as originator or our cluster id in
+      // the cluster list (RFC 4456 §8); a treat-as-withdraw UPDATE also lands here.
+      const loop = treatAsWithdraw
+        || (!ref.ibgp && asPathContains(attrs.asPath, this.localAs))
+        || attrs.originatorId === this.routerId
+        || (attrs.clusterList?.includes(this.sp.clusterId) ?? false);
+      const adj = this.rib.adjRibIn(ref.key);
+      const policy = p.config.importPolicy;
+      for (const prefix of g.prefixes) {
+        let a: PathAttrs | null = loop ? null : attrs;
+        if (a && policy) {
+          a = policy(prefix, a);
+          if (a) a = this.interner.intern(a);
+        }
+        const had = adj.has(prefix);
+        if (a) {
+          if (!had) p.received++;
+          this.rib.update(ref, prefix, a);
+        } else {
+          if (had) p.received--;
+          this.rib.withdraw(ref, prefix);
+        }
+        if (events) this.emit({ type: 'prefix-received', time: now, peer: ref.key, prefix, action: a ? 'announce' : 'withdraw', ...(a ? { attrs: a } : {}) });
+      }
+    }
+    this.scheduleFlush();
+  }
+
+  private bestChanged(prefix: string, best: Route | undefined, prev: Route | undefined, reason: BestPathReason | undefined): void {
+    if (this.deps.prefixEvents ?? true) {
+      this.emit({ type: 'route', time: this.deps.clock.now(), prefix, action: !best ? 'withdrawn' : prev ? 'changed' : 'added', ...(best ? { best, reason } : {}) });
+    }
+    for (const p of this.peers.values()) {
+      if (!p.target) continue;
+      if (best) this.exportTo(p, prefix, best);
+      else p.out.set(prefix, null);
+    }
+  }
+
+  private exportTo(p: PeerState, prefix: string, best: Route): void {
+    const t = p.target!;
+    if (!mayAdvertise(best, t, this.sp)) {
+      p.out.set(prefix, null);
+      return;
+    }
+    if (prefix.includes(':') && !p.session.negotiated?.families.includes('ipv6')) return;
+    if (!prefix.includes(':') && !p.session.negotiated?.families.includes('ipv4')) return;
+    let a: PathAttrs | null = p.exportCache.get(best, t, this.sp, (x) => this.interner.intern(x));
+    const policy = p.config.exportPolicy;
+    if (policy) {
+      a = policy(prefix, a);
+      if (a) a = this.interner.intern(a);
+    }
+    p.out.set(prefix, a);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.deps.clock.setTimer(0, () => {
+      this.flushScheduled = false;
+      for (const p of this.peers.values()) if (p.target && p.out.hasPending) this.flushPeer(p);
+    });
+  }
+
+  private flushPeer(p: PeerState): void {
+    const as4 = p.session.negotiated?.as4 ?? false;
+    const batches = p.out.flush();
+    if (batches.length === 0) return;
+    const codec = this.deps.codec;
+    const sizeCache = new Map<string, number>();
+    const attrSize = (attrs: PathAttribute[]): number => {
+      const key = JSON.stringify(attrs, (_k, v) => (v instanceof Uint8Array ? Array.from(v) : v));
+      let n = sizeCache.get(key);
+      if (n === undefined) {
+        n = codec.encode({ type: 'update', withdrawn: [], attributes: attrs, nlri: [] }, { as4 }).length - 23;
+        sizeCache.set(key, n);
+      }
+      return n;
+    };
+    const msgs: UpdateMessage[] = [];
+    let announced = 0;
+    let withdrawn = 0;
+    for (const b of batches) {
+      announced += b.nlri.length;
+      withdrawn += b.withdrawn.length;
+      msgs.push(...toWireUpdates(b, as4, attrSize));
+    }
+    p.session.sendMany(msgs);
+    this.emit({ type: 'update-sent', time: this.deps.clock.now(), peer: p.ref?.key ?? p.config.address, messages: msgs.length, announced, withdrawn });
+  }
+
+  /** Peer runtime state by address. */
+  peer(address: string): PeerState | undefined {
+    return this.peers.get(cleanAddress(address));
+  }
+
+  /** Describes a session's Info column the way BIRD does. */
+  static describeReason(r: Reason): string {
+    if (r.notification) return `${r.notification.sent ? 'Error' : 'Received'}: ${describeNotification(r.notification)}`;
+    return r.text;
+  }
+}
+
+/** Canonical prefix key ("10.0.0.0/24", host bits cleared; IPv6 kept as given but lower case). */
+export function canonicalPrefix(text: string): string {
+  if (text.includes(':')) return text.toLowerCase();
+  const [a, l] = text.split('/') as [string, string | undefined];
+  const len = l === undefined ? 32 : Number(l);
+  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+  return `${formatIPv4((parseIPv4(a) & mask) >>> 0)}/${len}`;
+}
