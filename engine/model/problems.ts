@@ -61,7 +61,7 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
       best = c;
     }
   }
-  return bestD <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+  return bestD <= Math.max(1, Math.ceil(word.length / 3)) ? best : undefined;
 }
 
 function editDistance(a: string, b: string): number {
