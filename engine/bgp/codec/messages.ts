@@ -1,0 +1,139 @@
+/**
+ * Whole messages: the 19-byte header (RFC 4271 §4.1) around each body, `encodeMessage` and
+ * `decodeMessage`. Bytes in, bytes out; the session context (`CodecOptions`) says what the
+ * two OPENs negotiated.
+ */
+import { ByteReader, ByteWriter, getU16 } from './bytes.ts';
+import { ERR_HEADER, ERR_ROUTE_REFRESH, notification, SUBCODE } from './notification.ts';
+import { readOpen, writeOpen } from './open.ts';
+import { readUpdate, writeUpdate } from './update.ts';
+import {
+  HEADER_LENGTH,
+  MAX_EXTENDED_MESSAGE_LENGTH,
+  MAX_MESSAGE_LENGTH,
+  MSG_KEEPALIVE,
+  MSG_NOTIFICATION,
+  MSG_OPEN,
+  MSG_ROUTE_REFRESH,
+  MSG_UPDATE,
+  type BgpMessage,
+  type CodecOptions,
+  type DecodeOutcome,
+  type NotificationMessage,
+  type RouteRefreshMessage,
+} from './types.ts';
+
+const TYPE_CODES: Record<BgpMessage['type'], number> = {
+  open: MSG_OPEN,
+  update: MSG_UPDATE,
+  notification: MSG_NOTIFICATION,
+  keepalive: MSG_KEEPALIVE,
+  'route-refresh': MSG_ROUTE_REFRESH,
+};
+
+/** Smallest legal length per message type (KEEPALIVE and ROUTE-REFRESH are fixed). */
+const MIN_LENGTH: Record<number, number> = { 1: 29, 2: 23, 3: 21, 4: 19, 5: 23 };
+
+const RR_SUBTYPES = ['request', 'borr', 'eorr'] as const;
+
+/** Largest message this session may carry; OPEN and KEEPALIVE never exceed 4096 (RFC 8654). */
+export function maxMessageLength(type: number, opts: Pick<CodecOptions, 'extendedMessage'>): number {
+  return opts.extendedMessage && type !== MSG_OPEN && type !== MSG_KEEPALIVE ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH;
+}
+
+/** Header problems → NOTIFICATION 1/x; shared by the framer and `decodeMessage`. */
+export function checkHeader(
+  b: Uint8Array,
+  at: number,
+  opts: Pick<CodecOptions, 'extendedMessage'>,
+): { ok: true; length: number; type: number } | { ok: false; notification: NotificationMessage; reason: string } {
+  for (let i = 0; i < 16; i++) {
+    if (b[at + i] !== 0xff) {
+      return { ok: false, notification: notification(ERR_HEADER, SUBCODE.HEADER_NOT_SYNCHRONIZED), reason: 'marker is not 16 bytes of 0xff' };
+    }
+  }
+  const length = getU16(b, at + 16);
+  const type = b[at + 18]!;
+  const lengthData = b.slice(at + 16, at + 18);
+  if (type < MSG_OPEN || type > MSG_ROUTE_REFRESH) {
+    return { ok: false, notification: notification(ERR_HEADER, SUBCODE.HEADER_BAD_TYPE, new Uint8Array([type])), reason: `message type ${type}` };
+  }
+  const max = maxMessageLength(type, opts);
+  const min = MIN_LENGTH[type]!;
+  const fixed = type === MSG_KEEPALIVE;
+  if (length < min || length > max || (fixed && length !== min)) {
+    // RFC 7313 §5: a ROUTE-REFRESH of the wrong length gets its own error, with the message.
+    if (type === MSG_ROUTE_REFRESH && length >= HEADER_LENGTH && length <= max) {
+      return { ok: false, notification: notification(ERR_ROUTE_REFRESH, SUBCODE.ROUTE_REFRESH_INVALID_LENGTH, b.slice(at, at + length)), reason: `ROUTE-REFRESH length ${length}` };
+    }
+    return { ok: false, notification: notification(ERR_HEADER, SUBCODE.HEADER_BAD_LENGTH, lengthData), reason: `length ${length} for message type ${type}` };
+  }
+  return { ok: true, length, type };
+}
+
+/** Encodes a message with its header; throws RangeError if it exceeds the session's limit. */
+export function encodeMessage(m: BgpMessage, opts: CodecOptions): Uint8Array {
+  const w = new ByteWriter(m.type === 'update' ? 512 : 64);
+  for (let i = 0; i < 16; i++) w.u8(0xff);
+  w.u16(0).u8(TYPE_CODES[m.type]);
+  switch (m.type) {
+    case 'open':
+      writeOpen(w, m);
+      break;
+    case 'update':
+      writeUpdate(w, m, opts);
+      break;
+    case 'notification':
+      w.u8(m.code).u8(m.subcode).bytes(m.data);
+      break;
+    case 'keepalive':
+      break;
+    case 'route-refresh': {
+      const sub = typeof m.subtype === 'number' ? m.subtype : RR_SUBTYPES.indexOf(m.subtype);
+      w.u16(m.afi).u8(sub).u8(m.safi);
+      break;
+    }
+  }
+  const max = maxMessageLength(TYPE_CODES[m.type], opts);
+  if (w.length > max) throw new RangeError(`${m.type} message is ${w.length} bytes, more than the ${max} this session allows`);
+  w.patchU16(16, w.length);
+  return w.finish();
+}
+
+/** Decodes exactly one message (header included); protocol errors come back as outcomes. */
+export function decodeMessage(bytes: Uint8Array, opts: CodecOptions): DecodeOutcome {
+  if (bytes.length < HEADER_LENGTH) {
+    const n = notification(ERR_HEADER, SUBCODE.HEADER_BAD_LENGTH, new Uint8Array([bytes.length >> 8, bytes.length & 0xff]));
+    return { kind: 'session-reset', notification: n, problems: [{ action: 'session-reset', code: 1, subcode: 2, reason: `only ${bytes.length} bytes` }] };
+  }
+  const h = checkHeader(bytes, 0, opts);
+  if (!h.ok) return headerFailure(h.notification, h.reason);
+  if (h.length !== bytes.length) {
+    return headerFailure(notification(ERR_HEADER, SUBCODE.HEADER_BAD_LENGTH, bytes.slice(16, 18)), `length field ${h.length} but ${bytes.length} bytes given`);
+  }
+  const r = new ByteReader(bytes, HEADER_LENGTH, h.length);
+  switch (h.type) {
+    case MSG_OPEN:
+      return readOpen(r);
+    case MSG_UPDATE:
+      return readUpdate(r, opts);
+    case MSG_NOTIFICATION: {
+      const code = r.u8();
+      const subcode = r.u8();
+      return { kind: 'ok', message: notification(code, subcode, r.bytes(r.remaining)) };
+    }
+    case MSG_KEEPALIVE:
+      return { kind: 'ok', message: { type: 'keepalive' } };
+    default: {
+      const afi = r.u16();
+      const sub = r.u8();
+      const safi = r.u8();
+      const message: RouteRefreshMessage = { type: 'route-refresh', afi, safi, subtype: RR_SUBTYPES[sub] ?? sub };
+      return { kind: 'ok', message };
+    }
+  }
+}
+
+function headerFailure(n: NotificationMessage, reason: string): DecodeOutcome {
+  return { kind: 'session-reset', notification: n, problems: [{ action: 'session-reset', code: n.code, subcode: n.subcode, reason }] };
+}

@@ -1,0 +1,140 @@
+/**
+ * UPDATE message body (RFC 4271 §4.3) with RFC 7606 error handling.
+ *
+ * Decoding collects every problem with the action RFC 7606 assigns to it and reports the
+ * strongest: session-reset (the message cannot be delimited: withdrawn/attribute/NLRI fields
+ * overrun, NLRI unparseable, MP_(UN)REACH repeated or malformed, an unrecognised well-known
+ * attribute), treat-as-withdraw (a malformed attribute that shapes the route, a missing
+ * mandatory one), attribute-discard (AGGREGATOR, ATOMIC_AGGREGATE, AS4_*, later duplicates).
+ */
+import { normalizeAs4, toTwoOctet } from './as4.ts';
+import { ATTRIBUTE_TABLE, canonicalFlags, writeAttribute } from './attributes.ts';
+import { ByteReader, ByteWriter } from './bytes.ts';
+import { readNlri4, writeNlri4 } from './nlri.ts';
+import { ERR_UPDATE, notification, SUBCODE } from './notification.ts';
+import {
+  ATTR,
+  FLAG_EXTENDED_LENGTH,
+  FLAG_OPTIONAL,
+  FLAG_TRANSITIVE,
+  type CodecOptions,
+  type DecodeOutcome,
+  type DecodeProblem,
+  type ErrorAction,
+  type PathAttribute,
+  type UpdateMessage,
+} from './types.ts';
+
+const RANK: Record<ErrorAction, number> = { 'attribute-discard': 1, 'treat-as-withdraw': 2, 'session-reset': 3 };
+
+/** Writes the UPDATE body; on a 2-octet session 4-octet ASNs go through AS_TRANS + AS4_PATH. */
+export function writeUpdate(w: ByteWriter, m: UpdateMessage, opts: CodecOptions): void {
+  const addPath4 = !!opts.addPath?.ipv4;
+  const wdAt = w.length;
+  w.u16(0);
+  writeNlri4(w, m.withdrawn, addPath4);
+  w.patchU16(wdAt, w.length - wdAt - 2);
+  const attrs = opts.as4 ? m.attributes : toTwoOctet(m.attributes);
+  const atAt = w.length;
+  w.u16(0);
+  for (const a of attrs) writeAttribute(w, a, opts);
+  const attrLen = w.length - atAt - 2;
+  if (attrLen > 0xffff) throw new RangeError(`path attributes take ${attrLen} bytes (max 65535)`);
+  w.patchU16(atAt, attrLen);
+  writeNlri4(w, m.nlri, addPath4);
+}
+
+/** Reads an UPDATE body from [r.pos, r.end). */
+export function readUpdate(r: ByteReader, opts: CodecOptions): DecodeOutcome {
+  const problems: (DecodeProblem & { data?: Uint8Array })[] = [];
+  const reset = (subcode: number, reason: string, data?: Uint8Array): DecodeOutcome => {
+    const p = { action: 'session-reset' as const, code: ERR_UPDATE, subcode, reason };
+    return { kind: 'session-reset', notification: notification(ERR_UPDATE, subcode, data), problems: [...problems, p] };
+  };
+  const addPath4 = !!opts.addPath?.ipv4;
+
+  if (r.remaining < 2) return reset(SUBCODE.UPDATE_MALFORMED_ATTRIBUTE_LIST, 'no withdrawn routes length');
+  const wdLen = r.u16();
+  if (wdLen + 2 > r.remaining) return reset(SUBCODE.UPDATE_MALFORMED_ATTRIBUTE_LIST, `withdrawn routes length ${wdLen} overruns the message`);
+  const wd = readNlri4(new ByteReader(r.buf, r.pos, r.pos + wdLen), addPath4);
+  if (!wd.ok) return reset(SUBCODE.UPDATE_INVALID_NETWORK, `withdrawn routes: ${wd.reason}`);
+  r.pos += wdLen;
+  const attrLen = r.u16();
+  if (attrLen > r.remaining) return reset(SUBCODE.UPDATE_MALFORMED_ATTRIBUTE_LIST, `total path attribute length ${attrLen} overruns the message`);
+  const attrEnd = r.pos + attrLen;
+
+  const attributes: PathAttribute[] = [];
+  const seen = new Set<number>();
+  while (r.pos < attrEnd) {
+    const start = r.pos;
+    if (attrEnd - r.pos < 3) return reset(SUBCODE.UPDATE_MALFORMED_ATTRIBUTE_LIST, 'truncated attribute header');
+    const flags = r.u8();
+    const code = r.u8();
+    const ext = (flags & FLAG_EXTENDED_LENGTH) !== 0;
+    if (ext && attrEnd - r.pos < 2) return reset(SUBCODE.UPDATE_MALFORMED_ATTRIBUTE_LIST, 'truncated attribute header');
+    const len = ext ? r.u16() : r.u8();
+    // An attribute that runs past the attribute area hides where the next one (possibly an
+    // MP_REACH with NLRI) starts, so no route in this UPDATE can be trusted: reset.
+    if (len > attrEnd - r.pos) return reset(SUBCODE.UPDATE_ATTRIBUTE_LENGTH, `attribute ${code} length ${len} overruns the attribute list`);
+    const value = r.bytes(len);
+    const whole = r.buf.slice(start, r.pos);
+    const desc = ATTRIBUTE_TABLE.get(code);
+
+    if (seen.has(code)) {
+      if (code === ATTR.MP_REACH_NLRI || code === ATTR.MP_UNREACH_NLRI) {
+        return reset(SUBCODE.UPDATE_MALFORMED_ATTRIBUTE_LIST, `attribute ${code} appears twice`);
+      }
+      problems.push({ action: 'attribute-discard', code: ERR_UPDATE, subcode: SUBCODE.UPDATE_MALFORMED_ATTRIBUTE_LIST, attrCode: code, reason: `attribute ${code} repeated; later copy discarded` });
+      continue;
+    }
+    seen.add(code);
+
+    if (!desc) {
+      if (!(flags & FLAG_OPTIONAL)) return reset(SUBCODE.UPDATE_UNRECOGNIZED_WELL_KNOWN, `unrecognised well-known attribute ${code}`, whole);
+      const a: PathAttribute = { kind: 'unknown', code, flags: flags & ~FLAG_EXTENDED_LENGTH, value };
+      attributes.push(withWireFlags(a, flags, len));
+      continue;
+    }
+    if ((flags & (FLAG_OPTIONAL | FLAG_TRANSITIVE)) !== desc.flags) {
+      const p = { action: desc.onError, code: ERR_UPDATE, subcode: SUBCODE.UPDATE_ATTRIBUTE_FLAGS, attrCode: code, reason: `${desc.name} flags 0x${flags.toString(16)}, expected 0x${desc.flags.toString(16)}`, data: whole };
+      if (desc.onError === 'session-reset') return reset(p.subcode, p.reason, whole);
+      problems.push(p);
+      continue;
+    }
+    const res = desc.decode(value, opts);
+    if (!res.ok) {
+      if (desc.onError === 'session-reset') return reset(res.subcode, res.reason, whole);
+      problems.push({ action: desc.onError, code: ERR_UPDATE, subcode: res.subcode, attrCode: code, reason: res.reason, data: whole });
+      continue;
+    }
+    attributes.push(withWireFlags(res.attr, flags, len));
+  }
+
+  const nl = readNlri4(r, addPath4);
+  if (!nl.ok) return reset(SUBCODE.UPDATE_INVALID_NETWORK, `NLRI: ${nl.reason}`);
+  const message: UpdateMessage = { type: 'update', withdrawn: wd.value, attributes, nlri: nl.value };
+
+  // RFC 7606 §3(d): mandatory attributes are checked only when the UPDATE announces something.
+  const reach = seen.has(ATTR.MP_REACH_NLRI);
+  if (nl.value.length > 0 || reach) {
+    const required = nl.value.length > 0 ? [ATTR.ORIGIN, ATTR.AS_PATH, ATTR.NEXT_HOP] : [ATTR.ORIGIN, ATTR.AS_PATH];
+    for (const code of required) {
+      if (!seen.has(code)) {
+        problems.push({ action: 'treat-as-withdraw', code: ERR_UPDATE, subcode: SUBCODE.UPDATE_MISSING_WELL_KNOWN, attrCode: code, reason: `missing mandatory attribute ${ATTRIBUTE_TABLE.get(code)!.name}`, data: new Uint8Array([code]) });
+      }
+    }
+  }
+  if (problems.length === 0) return { kind: 'ok', message };
+  const worst = problems.reduce((a, b) => (RANK[b.action] > RANK[a.action] ? b : a));
+  const plain: DecodeProblem[] = problems.map(({ data: _d, ...p }) => p);
+  return { kind: worst.action as 'attribute-discard' | 'treat-as-withdraw', message, problems: plain };
+}
+
+function withWireFlags(a: PathAttribute, flags: number, len: number): PathAttribute {
+  return flags === canonicalFlags(a, len) ? a : { ...a, wireFlags: flags };
+}
+
+/** The real attributes of a received UPDATE (RFC 6793 merge / AS4_* removal, see as4.ts). */
+export function effectiveAttributes(m: UpdateMessage, opts: CodecOptions): PathAttribute[] {
+  return normalizeAs4(m.attributes, opts);
+}
