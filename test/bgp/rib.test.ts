@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { AdjRibOut } from '../../engine/bgp/rib/adj-rib-out.ts';
+import { AttrsInterner } from '../../engine/bgp/rib/attrs.ts';
+import type { PathAttrs } from '../../engine/bgp/rib/attrs.ts';
+import { exportAttrs, mayAdvertise } from '../../engine/bgp/rib/export.ts';
+import type { ExportSpeaker, ExportTarget } from '../../engine/bgp/rib/export.ts';
+import { LocRib } from '../../engine/bgp/rib/loc-rib.ts';
+import { addCommunity, chain, matchCommunity, prefixList } from '../../engine/bgp/rib/policy.ts';
+import type { PeerRef, Route } from '../../engine/bgp/rib/route.ts';
+
+const mk = (key: string, over: Partial<PeerRef> = {}): PeerRef => ({ key, address: key, routerId: 1, asn: 64512, ibgp: true, rrClient: false, local: false, ...over });
+const attrs: PathAttrs = { origin: 0, asPath: [], nextHop: '10.0.1.2', localPref: 200, med: 7, communities: [0xfc000064] };
+const sp: ExportSpeaker = { localAs: 64512, routerId: 0x0a000101, clusterId: 0x0a000101, isReflector: true };
+const tgt = (key: string, over: Partial<ExportTarget> = {}): ExportTarget => ({ key, ibgp: true, rrClient: true, localAddress: '10.0.1.1', nextHopSelf: false, ...over });
+
+describe('Loc-RIB', () => {
+  it('reports best-path changes and removes all routes of a peer that goes down', () => {
+    const changes: [string, string | undefined][] = [];
+    const rib = new LocRib((p, best) => changes.push([p, best?.from.key]));
+    const a = mk('a', { routerId: 2 });
+    const b = mk('b', { routerId: 1 });
+    rib.update(a, '10.0.0.0/24', attrs);
+    rib.update(b, '10.0.0.0/24', attrs);
+    rib.update(a, '10.0.1.0/24', attrs);
+    expect(rib.get('10.0.0.0/24')!.reason).toBe('router-id');
+    expect(rib.dropPeer('b')).toBe(1);
+    expect(rib.get('10.0.0.0/24')!.best!.from.key).toBe('a');
+    rib.withdraw(a, '10.0.1.0/24');
+    expect(rib.get('10.0.1.0/24')).toBeUndefined();
+    expect(changes).toEqual([['10.0.0.0/24', 'a'], ['10.0.0.0/24', 'b'], ['10.0.1.0/24', 'a'], ['10.0.0.0/24', 'a'], ['10.0.1.0/24', undefined]]);
+  });
+});
+
+describe('route reflection and export rules', () => {
+  const fromClient: Route = { prefix: '198.51.100.0/24', attrs, from: mk('client1', { rrClient: true, routerId: 0x0a000102 }) };
+  const fromNonClient: Route = { prefix: '198.51.100.0/24', attrs, from: mk('nc', { routerId: 0x0a000109 }) };
+
+  it('reflects client routes to everyone but the sender, non-client routes to clients only', () => {
+    expect(mayAdvertise(fromClient, tgt('client1'), sp)).toBe(false);
+    expect(mayAdvertise(fromClient, tgt('client2'), sp)).toBe(true);
+    expect(mayAdvertise(fromClient, tgt('nc2', { rrClient: false }), sp)).toBe(true);
+    expect(mayAdvertise(fromNonClient, tgt('nc2', { rrClient: false }), sp)).toBe(false);
+    expect(mayAdvertise(fromNonClient, tgt('client2'), sp)).toBe(true);
+    expect(mayAdvertise(fromNonClient, tgt('client2'), { ...sp, isReflector: false })).toBe(false);
+  });
+
+  it('adds ORIGINATOR_ID and CLUSTER_LIST, keeps NEXT_HOP, LOCAL_PREF and MED when reflecting', () => {
+    const out = exportAttrs(fromClient, tgt('client2'), sp);
+    expect(out).toMatchObject({ nextHop: '10.0.1.2', localPref: 200, med: 7, originatorId: 0x0a000102, clusterList: [0x0a000101] });
+  });
+
+  it('toward eBGP: prepends our AS, sets NEXT_HOP self, strips LOCAL_PREF, RR attributes and foreign MED', () => {
+    const out = exportAttrs({ ...fromClient, attrs: { ...attrs, originatorId: 5, clusterList: [1] } }, tgt('ext', { ibgp: false, localAddress: '10.0.0.1' }), sp);
+    expect(out.asPath).toEqual([{ type: 2, asns: [64512] }]);
+    expect(out.nextHop).toBe('10.0.0.1');
+    expect(out.localPref).toBeUndefined();
+    expect(out.originatorId).toBeUndefined();
+    expect(out.clusterList).toBeUndefined();
+    expect(out.med).toBeUndefined();
+  });
+
+  it('next-hop-self toward iBGP and LOCAL_PREF 100 for eBGP-learned routes', () => {
+    const ebgp: Route = { prefix: '203.0.113.0/24', attrs: { ...attrs, localPref: 900, asPath: [{ type: 2, asns: [64513] }] }, from: mk('x', { ibgp: false, asn: 64513 }) };
+    const out = exportAttrs(ebgp, tgt('client2', { nextHopSelf: true }), sp);
+    expect(out).toMatchObject({ nextHop: '10.0.1.1', localPref: 100 });
+  });
+});
+
+describe('Adj-RIB-Out batching', () => {
+  it('groups prefixes sharing an attribute set into one batch and drops no-op changes', () => {
+    const i = new AttrsInterner();
+    const a1 = i.intern({ ...attrs });
+    const a2 = i.intern({ ...attrs, med: 9 });
+    expect(i.intern({ ...attrs })).toBe(a1);
+    const out = new AdjRibOut();
+    for (let n = 0; n < 1000; n++) out.set(`10.${n >> 8}.${n & 255}.0/24`, a1);
+    out.set('192.0.2.0/24', a2);
+    out.set('2001:db8::/32', a2);
+    out.set('10.9.9.0/24', null);
+    const b = out.flush();
+    expect(b.map((x) => [x.afi, x.nlri.length, x.withdrawn.length])).toEqual([['ipv4', 1000, 0], ['ipv4', 1, 0], ['ipv6', 1, 0]]);
+    out.set('10.0.0.0/24', a1);
+    out.set('10.0.1.0/24', null);
+    expect(out.flush()).toEqual([{ afi: 'ipv4', withdrawn: ['10.0.1.0/24'], nlri: [] }]);
+  });
+});
+
+describe('policy', () => {
+  it('prefix lists with ge/le, community match and add compose', () => {
+    const p = chain(prefixList([{ prefix: '10.0.0.0/8', ge: 24, le: 26 }]), matchCommunity('64512:100'), addCommunity('64512:7'));
+    expect(p('10.1.2.0/24', attrs)?.communities).toEqual([0xfc000064, 0xfc000007]);
+    expect(p('10.1.0.0/16', attrs)).toBeNull();
+    expect(p('11.1.2.0/24', attrs)).toBeNull();
+    expect(p('10.1.2.0/24', { ...attrs, communities: [] })).toBeNull();
+  });
+});
