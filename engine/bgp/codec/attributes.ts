@@ -93,13 +93,17 @@ function aggregator<K extends 'aggregator' | 'as4-aggregator'>(code: number, nam
       const asn = n === 8 ? getU32(v, 0) : getU16(v, 0);
       return { ok: true, attr: { kind, asn, address: getU32(v, n - 4) } as PathAttribute };
     },
-    encode: (w, a, opts) => {
+    encode: (w, attr, opts) => {
+      const a = attr as AttrOf<'aggregator' | 'as4-aggregator'>;
       if (four(opts)) w.u32(a.asn);
       else if (a.asn > 0xffff) throw new RangeError(`AGGREGATOR ASN ${a.asn} needs AS4_AGGREGATOR on a 2-octet session`);
       else w.u16(a.asn);
       w.u32(a.address);
     },
-    format: (a) => `${a.asn} ${formatIPv4(a.address)}`,
+    format: (attr) => {
+      const a = attr as AttrOf<'aggregator' | 'as4-aggregator'>;
+      return `${a.asn} ${formatIPv4(a.address)}`;
+    },
   };
 }
 
@@ -117,8 +121,8 @@ function asPathAttr<K extends 'as-path' | 'as4-path'>(code: number, name: string
       if (!r.ok) return bad(kind === 'as-path' ? SUBCODE.UPDATE_MALFORMED_AS_PATH : SUBCODE.UPDATE_OPTIONAL_ATTRIBUTE, `${name}: ${r.reason}`);
       return { ok: true, attr: { kind, segments: r.segments } as PathAttribute };
     },
-    encode: (w, a, opts) => writeAsPath(w, a.segments, four(opts)),
-    format: (a) => formatAsPath(a.segments),
+    encode: (w, a, opts) => writeAsPath(w, (a as AttrOf<'as-path' | 'as4-path'>).segments, four(opts)),
+    format: (a) => formatAsPath((a as AttrOf<'as-path' | 'as4-path'>).segments),
   };
 }
 

@@ -100,8 +100,8 @@ export function encodeMpUnreach(w: ByteWriter, a: MpUnreachAttr, opts: CodecOpti
 /** Human text: "ipv6-unicast via fd00::1 (fe80::1) 2 prefixes: fd00:1::/64 ...". */
 export function formatMpReach(a: MpReachAttr): string {
   if (a.family === 'other') return `afi ${a.afi} safi ${a.safi}, ${a.nlri.length} bytes of NLRI`;
-  const nh = a.family === 'ipv4-unicast' ? formatIPv4(a.nextHop) : a.linkLocal ? `${a.nextHop} ${a.linkLocal}` : a.nextHop;
-  return `${a.family} next hop ${nh}: ${a.nlri.map(formatPrefix).join(' ')}`;
+  const nh = a.family === 'ipv4-unicast' ? formatIPv4(a.nextHop) : a.linkLocal ? `${a.nextHop} (${a.linkLocal})` : a.nextHop;
+  return `${a.family} via ${nh} ${a.nlri.map(formatPrefix).join(' ')}`;
 }
 
 /** Human text of an MP_UNREACH_NLRI. */
