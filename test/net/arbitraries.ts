@@ -75,9 +75,9 @@ function ipv4Arb(depth: number): fc.Arbitrary<Ipv4Packet> {
 
 /** A valid Ethernet frame; `depth` bounds the nesting of IPIP and VXLAN. */
 export function frameArb(depth = 2): fc.Arbitrary<EthernetFrame> {
-  const payload = fc.oneof(
-    arpArb.map((p) => [0x0806, p] as const),
-    ipv4Arb(depth).map((p) => [0x0800, p] as const),
+  const payload: fc.Arbitrary<[number, EthernetFrame['payload']]> = fc.oneof(
+    arpArb.map((p): [number, EthernetFrame['payload']] => [0x0806, p]),
+    ipv4Arb(depth).map((p): [number, EthernetFrame['payload']] => [0x0800, p]),
     fc.tuple(u16.filter((t) => ![0x0800, 0x0806, 0x8100].includes(t)), bytes(64)),
   );
   const vlan = fc.option(fc.tuple(fc.integer({ min: 0, max: 4095 }), fc.integer({ min: 0, max: 7 })), { nil: undefined });
