@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { wireCodec } from '../../engine/bgp/codec-adapter.ts';
+import { buildOpen } from '../../engine/bgp/open.ts';
+import { MessageFramer } from '../../engine/bgp/framing.ts';
+import { showProtocols, showRoute } from '../../engine/bgp/views.ts';
+import { lab } from './helpers.ts';
+import type { BgpMessage } from '../../engine/bgp/codec/types.ts';
+
+const A = '10.0.0.1';
+const B = '10.0.0.2';
+
+describe('speaker over the in-memory transport', () => {
+  it('establishes eBGP, exchanges routes both ways, withdraws, and drops routes when the session goes down', () => {
+    const l = lab();
+    const a = l.speaker({ routerId: A, localAS: 64512, localAddress: A, peers: [{ address: B, as: 64513, connectRetry: 5 }], announce: [{ prefix: '192.0.2.0/24', communities: ['64512:100'] }] });
+    const b = l.speaker({ routerId: B, localAS: 64513, localAddress: B, peers: [{ address: A, as: 64512, passive: true }], announce: [{ prefix: '198.51.100.0/24', med: 5 }] });
+    a.sp.start();
+    b.sp.start();
+    l.run(200);
+    expect(a.sp.peer(B)!.session.state).toBe('Established');
+    expect(b.sp.peer(A)!.session.state).toBe('Established');
+    const atB = b.sp.rib.get('192.0.2.0/24')!.best!;
+    expect(atB.attrs).toMatchObject({ nextHop: A, asPath: [{ type: 2, asns: [64512] }], communities: [(64512 << 16 | 100) >>> 0] });
+    expect(atB.attrs.localPref).toBeUndefined();
+    const atA = a.sp.rib.get('198.51.100.0/24')!.best!;
+    expect(atA.attrs).toMatchObject({ nextHop: B, med: 5 });
+    expect(a.events.some((e) => e.type === 'end-of-rib' && e.direction === 'in')).toBe(true);
+    expect(showProtocols(a.sp)).toMatch(/bgp_10_0_0_2 BGP +--- +up .* Established/);
+    expect(showRoute(b.sp, { all: true })).toContain('192.0.2.0/24         unicast [bgp_10_0_0_1');
+    expect(showRoute(b.sp, { all: true })).toContain('BGP.community: (64512,100)');
+
+    a.sp.withdrawLocal('192.0.2.0/24');
+    l.run(50);
+    expect(b.sp.rib.get('192.0.2.0/24')).toBeUndefined();
+    expect(b.events.some((e) => e.type === 'prefix-received' && e.action === 'withdraw' && e.prefix === '192.0.2.0/24')).toBe(true);
+
+    b.sp.stop();
+    l.run(50);
+    expect(a.sp.rib.get('198.51.100.0/24')).toBeUndefined();
+    const down = a.events.find((e) => e.type === 'session' && e.from === 'Established');
+    expect(down).toMatchObject({ to: 'Idle', reason: { kind: 'notification-received', notification: { code: 6, subcode: 2 } } });
+  });
+
+  it('reflects between clients with ORIGINATOR_ID and CLUSTER_LIST, never back to the sender', () => {
+    const l = lab();
+    const rr = l.speaker({ routerId: '10.0.1.1', localAS: 64512, localAddress: '10.0.1.1', peers: [
+      { address: '10.0.1.2', as: 64512, routeReflectorClient: true, passive: true },
+      { address: '10.0.1.3', as: 64512, routeReflectorClient: true, passive: true },
+    ] });
+    const c1 = l.speaker({ routerId: '10.0.1.2', localAS: 64512, localAddress: '10.0.1.2', peers: [{ address: '10.0.1.1', as: 64512 }], announce: [{ prefix: '203.0.113.0/24', localPref: 200, nextHop: '10.0.1.2' }] });
+    const c2 = l.speaker({ routerId: '10.0.1.3', localAS: 64512, localAddress: '10.0.1.3', peers: [{ address: '10.0.1.1', as: 64512 }] });
+    for (const s of [rr, c1, c2]) s.sp.start();
+    l.run(300);
+    const got = c2.sp.rib.get('203.0.113.0/24')!.best!;
+    expect(got.attrs).toMatchObject({ nextHop: '10.0.1.2', localPref: 200, originatorId: 0x0a000102, clusterList: [0x0a000101], asPath: [] });
+    expect(c1.sp.rib.get('203.0.113.0/24')!.paths.length).toBe(1);
+    expect(c1.sp.rib.get('203.0.113.0/24')!.best!.from.local).toBe(true);
+    expect(rr.sp.peer('10.0.1.2')!.out.get('203.0.113.0/24')).toBeUndefined();
+  });
+
+  it('resolves a connection collision: both dial, one session survives (Cease/7 on the other)', () => {
+    const l = lab();
+    const a = l.speaker({ routerId: A, localAS: 64512, localAddress: A, peers: [{ address: B, as: 64513 }] });
+    const b = l.speaker({ routerId: B, localAS: 64513, localAddress: B, peers: [{ address: A, as: 64512 }] });
+    a.sp.start();
+    b.sp.start();
+    l.run(500);
+    expect(a.sp.peer(B)!.session.state).toBe('Established');
+    expect(b.sp.peer(A)!.session.state).toBe('Established');
+    const fromAEst = a.events.filter((e) => e.type === 'session' && e.to === 'Established').length;
+    expect(fromAEst).toBe(1);
+  });
+
+  it('sends 4/0 when the hold timer expires, and 2/2 to a peer with the wrong AS', () => {
+    for (const scenario of ['hold', 'badas'] as const) {
+      const l = lab();
+      const a = l.speaker({ routerId: A, localAS: 64512, localAddress: A, peers: [{ address: B, as: 64513, holdTime: 9 }] });
+      const got: BgpMessage[] = [];
+      // A hand-driven peer: answers the OPEN and one KEEPALIVE, then falls silent.
+      l.net.listen({ address: B, port: 179 }, (s) => {
+        const f = new MessageFramer();
+        s.onData((chunk) => {
+          const frames = f.push(chunk);
+          if (!Array.isArray(frames)) return;
+          for (const fr of frames) {
+            const out = wireCodec.decode(fr, { as4: true });
+            if (out.kind !== 'ok') continue;
+            got.push(out.message);
+            if (out.message.type === 'open') {
+              s.write(wireCodec.encode(buildOpen({ localAs: scenario === 'badas' ? 64599 : 64513, routerId: 0x0a000002, holdTime: 9, peerAs: 64512, families: ['ipv4'] }), { as4: true }));
+              s.write(wireCodec.encode({ type: 'keepalive' }, { as4: true }));
+            }
+          }
+        });
+      });
+      a.sp.start();
+      l.run(100);
+      if (scenario === 'hold') {
+        expect(a.sp.peer(B)!.session.state).toBe('Established');
+        l.run(9_100);
+        expect(got.find((m) => m.type === 'notification')).toMatchObject({ code: 4, subcode: 0 });
+        expect(a.sp.peer(B)!.session.state).not.toBe('Established');
+      } else {
+        expect(got.find((m) => m.type === 'notification')).toMatchObject({ code: 2, subcode: 2, data: new Uint8Array([0, 0, 0xfc, 0x57]) });
+        expect(showProtocols(a.sp)).toContain('BGP Error: OPEN message error: bad peer AS (AS 64599)');
+      }
+    }
+  });
+});
