@@ -1,0 +1,6 @@
+/**
+ * tcpdump in pure TypeScript: pcap-filter(7) expressions over typed frames, `tcpdump -n`
+ * output lines, and a small command front end. No Node APIs (the web UI's filter box uses it).
+ */
+export { compileFilter, checkFilter, parseFilterTree, encapsulated, FilterError } from './filter.ts';
+export type { FilterOptions, FramePredicate, PacketMeta, HostResolver } from './filter.ts';
