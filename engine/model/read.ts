@@ -83,7 +83,15 @@ export function readTopology(src: Source): RawTopology {
   if (desc) raw.description = src.string(desc.value, desc.valueLoc, 'description');
 
   const nodes = get('nodes');
-  if (!nodes) src.problems.error(start, 'the topology has no nodes', 'add a `nodes:` map');
+  if (!nodes) {
+    // containerlab nests nodes and links under `topology:`; say so instead of just "no nodes".
+    const clab = get('topology');
+    src.problems.error(
+      clab ? clab.keyLoc : start,
+      'the topology has no nodes',
+      clab ? 'podlab takes `nodes:` and `links:` at the top level: move them out of `topology:`' : 'add a `nodes:` map',
+    );
+  }
   else {
     const broken: string[] = [];
     raw.nodes = readNodes(src, nodes, broken);

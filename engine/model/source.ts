@@ -113,7 +113,7 @@ export class Source {
       this.problems.error(this.loc(n), `${what} must be a list (lines starting with '- '), not ${describe(n)}`);
       return undefined;
     }
-    return n.items.map((i) => this.deref(i as YNode));
+    return n.items.map((i) => this.deref(i as YNode)).filter((i): i is YNode => i !== null);
   }
 
   /** A scalar as text (numbers and booleans are accepted and converted), or undefined with an error. */

@@ -95,6 +95,21 @@ describe('warnings', () => {
     expect(r.text[0]).toMatch(/^t\.yaml:7:5: warning: h:eth0 is cabled to trunk port sw:eth1, which has no native VLAN/);
   });
 
+  it('different MTUs at the two ends of a link warn', () => {
+    const r = check([
+      'name: w',
+      'nodes:',
+      '  a: { kind: host, interfaces: { eth0: { mtu: 9000 } } }',
+      '  b: { kind: host }',
+      'links:',
+      '  - { endpoints: ["a:eth0", "b:eth0"] }',
+    ]);
+    expect(r.topology).toBeDefined();
+    expect(r.text).toEqual([
+      't.yaml:6:5: warning: MTU differs across the link: a:eth0 has 9000, b:eth0 has 1500 — frames above the smaller MTU are dropped; give both ends the same mtu (or set it on the link)',
+    ]);
+  });
+
   it('a peer nobody owns warns', () => {
     const r = check([
       'name: w',
