@@ -10,6 +10,7 @@ interface Subcommand {
 
 const COMMANDS: Record<string, () => Promise<Subcommand>> = {
   validate: () => import('./validate.ts'),
+  bgp: () => import('./bgp.ts'),
 };
 
 const USAGE = `usage: podlab <command> [args]
