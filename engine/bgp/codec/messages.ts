@@ -60,7 +60,7 @@ export function checkHeader(
   }
   const max = maxMessageLength(type, opts);
   const min = MIN_LENGTH[type]!;
-  const fixed = type === MSG_KEEPALIVE;
+  const fixed = type === MSG_KEEPALIVE || type === MSG_ROUTE_REFRESH;
   if (length < min || length > max || (fixed && length !== min)) {
     // RFC 7313 §5: a ROUTE-REFRESH of the wrong length gets its own error, with the message.
     if (type === MSG_ROUTE_REFRESH && length >= HEADER_LENGTH && length <= max) {
