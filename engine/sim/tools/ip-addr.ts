@@ -7,7 +7,7 @@ import type { IpContext } from './ip-common.ts';
 import { args, garbage, invarg, needDev, prefixArg } from './ip-common.ts';
 import { LIFETIMES, deviceAddresses, inetLine, ipv6Addresses } from './addr-view.ts';
 import { emit, linkRecord } from './ip-link.ts';
-import { briefPrefix, deviceByName, devicesInOrder } from './link-view.ts';
+import { briefPrefix, deviceByName, devicesInOrder, linkHeader } from './link-view.ts';
 import { broadcastOf, formatIPv4, parseIPv4, isIPv4 } from '../../net/ip.ts';
 
 function addressLines(c: IpContext, d: NetDevice): string[] {
@@ -53,6 +53,16 @@ function showAddrs(c: IpContext, argv: string[]): string {
       for (const l of addressLines(c, d)) lines.push(`${d.ifindex}: ${d.name}${l.replace(/\n/g, '\\')}\n`);
     }
     return lines.join('');
+  }
+  if (c.family === 4) {
+    // With -4, iproute2 skips address-less devices and the link/ether line, but still appends
+    // the peer's namespace to the header (measured on iproute2 6.1).
+    devs = devs.filter((d) => deviceAddresses(c.s, d.ifindex).length > 0);
+    const records = devs.map((d) => {
+      const nsTail = d.kind === 'veth' && d.peerNode !== undefined ? ` link-netns ${d.peerNode}` : '';
+      return [linkHeader(d, c.s, false) + nsTail, ...addressLines(c, d)].join('\n');
+    });
+    return emit(c, records);
   }
   const records = devs.map((d) => [linkRecord(c, d, false), ...addressLines(c, d)].join('\n'));
   return emit(c, records);

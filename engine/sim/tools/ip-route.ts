@@ -42,6 +42,9 @@ function listRoutes(c: IpContext, argv: string[]): string {
     else exact = prefixArg(w === 'to' ? a.value() : w, c.family);
   }
   const lines: string[] = [];
+  if (table !== 0 && table !== RT_TABLE_MAIN && table !== RT_TABLE_LOCAL && !c.s.routes.some((r) => r.table === table)) {
+    throw new ToolFailure('Error: ipv4: FIB table does not exist.\nDump terminated', 2);
+  }
   if (c.family !== 6) {
     const routes = dumpOrder(c.s.routes).filter((r) => (table === 0 || r.table === table) &&
       (dev === undefined || r.ifindex === dev) && (proto === undefined || r.protocol === proto) &&
