@@ -58,15 +58,24 @@ export function macFromBytes(b: Uint8Array, off = 0): MAC {
  * The input must already be canonical (as every MAC in the model is); throws AddressError if not.
  */
 export function macToBytes(mac: MAC, b: Uint8Array = new Uint8Array(6), off = 0): Uint8Array {
+  // Char-code arithmetic rather than parseInt(slice): encoders call this twice per frame.
   if (mac.length !== 17) throw new AddressError(`'${mac}' is not a canonical MAC (aa:bb:cc:dd:ee:ff)`);
   for (let i = 0; i < 6; i++) {
-    const v = parseInt(mac.slice(i * 3, i * 3 + 2), 16);
-    if (Number.isNaN(v) || (i < 5 && mac[i * 3 + 2] !== ':')) {
+    const hi = hexValue(mac.charCodeAt(i * 3));
+    const lo = hexValue(mac.charCodeAt(i * 3 + 1));
+    if (hi < 0 || lo < 0 || (i < 5 && mac.charCodeAt(i * 3 + 2) !== 58 /* ':' */)) {
       throw new AddressError(`'${mac}' is not a canonical MAC (aa:bb:cc:dd:ee:ff)`);
     }
-    b[off + i] = v;
+    b[off + i] = (hi << 4) | lo;
   }
   return b;
+}
+
+/** 0..15 for a lower-case hex digit's char code, -1 otherwise. */
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
 }
 
 /** True for group addresses (I/G bit, the low bit of the first octet), broadcast included. */
