@@ -8,6 +8,7 @@
 import { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, isPair } from 'yaml';
 import type { Document, Node as YNode } from 'yaml';
 import { Problems, didYouMean, shortLoc } from './problems.ts';
+import { MAX_MTU, MIN_MTU } from './types.ts';
 import type { Located, Location } from './types.ts';
 
 /** A map entry with a string key. */
@@ -182,4 +183,32 @@ export function describe(n: YNode | null | undefined): string {
     return String(n.value);
   }
   return 'this';
+}
+
+/** Reads an integer MTU in the range Linux and common switches accept (68..9216). */
+export function readMtu(src: Source, f: Entry): Located<number> | undefined {
+  return src.int(f.value, f.valueLoc, 'mtu', MIN_MTU, MAX_MTU);
+}
+
+/** Reads a list of maps, warning about unknown fields, building each entry with `build`. */
+export function readList<T>(src: Source, e: Entry, what: string, known: readonly string[], build: (fields: Entry[], loc: Location) => T | undefined): T[] | undefined {
+  const items = src.seq(e.value, what);
+  if (!items) return undefined;
+  const out: T[] = [];
+  for (const item of items) {
+    const loc = src.loc(item);
+    const fields = src.map(item, loc, `each entry of ${what}`);
+    if (!fields) continue;
+    src.unknownFields(fields, known, `an entry of ${what}`);
+    const v = build(fields, loc);
+    if (v !== undefined) out.push(v);
+  }
+  return out;
+}
+
+/** The entry `key`, or undefined with an error saying it is missing. */
+export function required(src: Source, fields: Entry[], key: string, loc: Location, what: string): Entry | undefined {
+  const f = fields.find((x) => x.key === key);
+  if (!f) src.problems.error(loc, `${what} has no '${key}'`, `add \`${key}:\``);
+  return f;
 }
