@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import {
   adjustChecksum, CALICO_VXLAN_VNI, decodeFrame, decodeIpv4, DecodeError, encodeFrame, encodeIpv4, frameLength,
-  icmpEchoIds, icmpQuote, internetChecksum, ipv4TotalLength, makeArpReply, makeArpRequest, makeFragNeeded, makeFrame,
+  icmpEchoIds, icmpQuote, internetChecksum, LINUX_ICMP_QUOTE_LIMIT, makeIcmpError, ipv4TotalLength, makeArpReply, makeArpRequest, makeFragNeeded, makeFrame,
   makeIcmpEcho, makeIpv4, makeTcp, makeTimeExceeded, makeUdp, makeVxlan, parseIcmpQuote, pseudoHeaderSum, sum16, finishChecksum,
 } from '../../engine/net/codec/index.ts';
 import { parseIPv4 } from '../../engine/net/ip.ts';
@@ -208,6 +208,13 @@ describe('ICMP', () => {
     expect(te.type).toBe(11);
     expect(icmpQuote(tiny).length).toBe(28);
     expect(decodeError(() => parseIcmpQuote(new Uint8Array(10))).reason).toMatch(/quoted/);
+  });
+  it('quotes up to a limit when asked (Linux fits the error in 576 bytes)', () => {
+    const big = makeIpv4({ src: A, dst: B, payload: makeUdp(1, 2, new Uint8Array(1400)) });
+    expect(LINUX_ICMP_QUOTE_LIMIT).toBe(548);
+    const q = icmpQuote(big, LINUX_ICMP_QUOTE_LIMIT);
+    expect(toHex(q)).toBe(toHex(encodeIpv4(big).slice(0, 548)));
+    expect(makeIcmpError(3, 3, big, 0, LINUX_ICMP_QUOTE_LIMIT).data.length).toBe(548);
   });
   it('verifies the ICMP checksum', () => {
     const b = encodeIpv4(makeIpv4({ src: A, dst: B, payload: makeIcmpEcho(8, 1, 1, hex('00ff')) }));

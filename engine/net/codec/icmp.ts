@@ -55,21 +55,27 @@ export function icmpEchoIds(m: IcmpMessage): { id: number; seq: number } {
 }
 
 /**
+ * How many bytes of the offending packet Linux quotes: the error must fit in 576 bytes
+ * (RFC 1812 §4.3.2.3), less its own 20-byte IP and 8-byte ICMP headers (icmp_send()).
+ */
+export const LINUX_ICMP_QUOTE_LIMIT = 576 - 20 - 8;
+
+/**
  * The data an ICMP error quotes (RFC 792): the original IP header (with options) and the
  * first 8 bytes of its payload — enough for the sender to find the socket (ports, or the echo
- * id/seq). Linux quotes more (up to 576 bytes in all); the minimum is what every stack reads.
+ * id/seq). Pass `limit` (e.g. LINUX_ICMP_QUOTE_LIMIT) to quote up to that many bytes instead.
  */
-export function icmpQuote(original: Ipv4Packet): Uint8Array {
+export function icmpQuote(original: Ipv4Packet, limit?: number): Uint8Array {
   const total = ipv4TotalLength(original);
   const buf = new Uint8Array(total);
   writeIpv4(original, buf, 0);
   const hl = 20 + (original.options?.length ?? 0);
-  return buf.slice(0, Math.min(total, hl + 8));
+  return buf.slice(0, Math.min(total, limit ?? hl + 8));
 }
 
-/** An ICMP error (destination unreachable, time exceeded, …) quoting `original`. */
-export function makeIcmpError(type: number, code: number, original: Ipv4Packet, rest = 0): IcmpMessage {
-  return { kind: 'icmp', type, code, rest: rest >>> 0, data: icmpQuote(original) };
+/** An ICMP error (destination unreachable, time exceeded, …) quoting `original` (see icmpQuote for `limit`). */
+export function makeIcmpError(type: number, code: number, original: Ipv4Packet, rest = 0, limit?: number): IcmpMessage {
+  return { kind: 'icmp', type, code, rest: rest >>> 0, data: icmpQuote(original, limit) };
 }
 
 /** Destination unreachable / fragmentation needed (3/4) with the next-hop MTU (RFC 1191). */

@@ -36,7 +36,7 @@ export { ipv4TotalLength, ipv4HeaderLength, writeIpv4, makeIpv4 } from './ipv4.t
 export type { Ipv4Init } from './ipv4.ts';
 export { ARP_LENGTH } from './arp.ts';
 export {
-  makeIcmpEcho, icmpEchoIds, icmpQuote, makeIcmpError, makeFragNeeded, makeTimeExceeded, parseIcmpQuote,
+  makeIcmpEcho, icmpEchoIds, icmpQuote, LINUX_ICMP_QUOTE_LIMIT, makeIcmpError, makeFragNeeded, makeTimeExceeded, parseIcmpQuote,
 } from './icmp.ts';
 export type { IcmpQuoted } from './icmp.ts';
 export { makeUdp } from './udp.ts';
