@@ -222,6 +222,8 @@ export interface NfContext {
   nowMs: number;
   /** The primary address MASQUERADE would use on a device (the kernel's inet_select_addr). */
   addressOf(dev: string): IPv4 | undefined;
+  /** True for an address of this namespace (a `local` route); used by `-m addrtype --dst-type LOCAL`. */
+  isLocalAddress?(ip: IPv4): boolean;
 }
 
 /** Netfilter's answer: the verdict, the possibly NATed packet, and what decided it. */

@@ -1,0 +1,91 @@
+/**
+ * Rule matching: does a rule's ip part and every match module accept this packet?
+ * Mirrors ip_packet_match + each xt match's `match` hook; all-or-nothing, in order.
+ */
+import { prefixContains } from '../../net/ip.ts';
+import type { IPv4 } from '../../net/ip.ts';
+import type { Ipv4Packet } from '../../net/packet.ts';
+import type { Match, PortRange, RuleSpec } from './rules.ts';
+import type { IpsetStore } from './ipset.ts';
+
+/** Everything besides the packet that matches look at. */
+export interface MatchEnv {
+  inDev: string;
+  outDev: string;
+  mark: number;
+  /** Bit set in CT_STATES order (INVALID=bit0 … DNAT=bit6). */
+  ctBits: number;
+  sets: IpsetStore;
+  /** Local-address test for addrtype LOCAL (undefined: nothing is known to be local). */
+  isLocal?: (ip: IPv4) => boolean;
+}
+
+/** iptables interface match: exact name, or prefix when the rule's name ends in '+'. */
+export function ifaceMatches(rule: string, dev: string): boolean {
+  if (rule.endsWith('+')) return dev.startsWith(rule.slice(0, -1));
+  return rule === dev;
+}
+
+const inRange = (p: number, r: PortRange): boolean => p >= r.lo && p <= r.hi;
+
+/** Bit of an address's type for addrtype (UNICAST=1, LOCAL=2, BROADCAST=3, MULTICAST=5). */
+function addrTypeBits(ip: IPv4, env: MatchEnv): number {
+  if (ip === 0xffffffff) return 1 << 3;
+  if (ip >>> 28 === 0xe) return 1 << 5;
+  if (env.isLocal?.(ip)) return 1 << 2;
+  return 1 << 1;
+}
+
+function matchOne(m: Match, p: Ipv4Packet, env: MatchEnv): boolean {
+  const l4 = p.payload;
+  const first = p.fragOffset === 0;
+  switch (m.m) {
+    case 'tcp':
+    case 'udp': {
+      if (!first || l4 instanceof Uint8Array || l4.kind !== m.m) return false;
+      if (m.sport && inRange(l4.srcPort, m.sport) === !!m.sportNeg) return false;
+      if (m.dport && inRange(l4.dstPort, m.dport) === !!m.dportNeg) return false;
+      if (m.m === 'tcp' && m.flags && l4.kind === 'tcp' && ((l4.flags & m.flags.mask) === m.flags.comp) === m.flags.neg) return false;
+      return true;
+    }
+    case 'icmp': {
+      if (!first || l4 instanceof Uint8Array || l4.kind !== 'icmp') return false;
+      const hit = m.type === 255 || (l4.type === m.type && (m.code === undefined || l4.code === m.code));
+      return hit !== m.neg;
+    }
+    case 'multiport': {
+      if (!first || l4 instanceof Uint8Array || (l4.kind !== 'tcp' && l4.kind !== 'udp')) return false;
+      const hit = m.ports.some((r) =>
+        (m.dir !== 'dports' && inRange(l4.srcPort, r)) || (m.dir !== 'sports' && inRange(l4.dstPort, r)));
+      return hit !== m.neg;
+    }
+    case 'conntrack':
+      return ((env.ctBits & m.states) !== 0) !== m.neg;
+    case 'set': {
+      const s = env.sets.get(m.name);
+      const hit = s !== undefined && s.has(m.flags[0] === 'src' ? p.src : p.dst);
+      return hit !== m.neg;
+    }
+    case 'mark':
+      return (((env.mark & m.mask) >>> 0) === m.value) !== m.neg;
+    case 'comment':
+      return true;
+    case 'addrtype': {
+      if (m.src && ((addrTypeBits(p.src, env) & m.src.types) !== 0) === m.src.neg) return false;
+      if (m.dst && ((addrTypeBits(p.dst, env) & m.dst.types) !== 0) === m.dst.neg) return false;
+      return true;
+    }
+  }
+}
+
+/** True when the packet matches the rule's ip part and all its matches. */
+export function ruleMatches(r: RuleSpec, p: Ipv4Packet, env: MatchEnv): boolean {
+  if (r.src && prefixContains(r.src, p.src) === !!r.srcNeg) return false;
+  if (r.dst && prefixContains(r.dst, p.dst) === !!r.dstNeg) return false;
+  if (r.inIface !== undefined && ifaceMatches(r.inIface, env.inDev) === !!r.inNeg) return false;
+  if (r.outIface !== undefined && ifaceMatches(r.outIface, env.outDev) === !!r.outNeg) return false;
+  if (r.proto !== undefined && r.proto !== 0 && (p.protocol === r.proto) === !!r.protoNeg) return false;
+  if (r.proto === 0 && r.protoNeg) return false;
+  for (const m of r.matches) if (!matchOne(m, p, env)) return false;
+  return true;
+}

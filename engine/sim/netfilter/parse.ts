@@ -1,0 +1,454 @@
+/**
+ * `iptables` argv → a command plus a RuleSpec, with iptables 1.8.9's error texts.
+ *
+ * Parsing follows iptables' getopt loop: `!` negates the next option; `-m NAME` loads a
+ * match whose options become valid afterwards; `-p tcp|udp|icmp` makes that protocol's
+ * match options valid (loaded implicitly at first use, which fixes its print position);
+ * `-j TARGET` makes the target's options valid.
+ */
+import { parseIPv4, parsePrefix4 } from '../../net/ip.ts';
+import type { Prefix4 } from '../../net/ip.ts';
+import { ADDR_TYPES, CT_STATES, NfError, REJECT_WITH, isTableName } from './rules.ts';
+import type { Match, PortMatch, NatRange, PortRange, RuleSpec, TableName, Target } from './rules.ts';
+import { ICMP_TYPES, SERVICES, parseTcpFlags, protoNumber } from './names.ts';
+
+export type IptCommand = 'A' | 'I' | 'D' | 'R' | 'N' | 'X' | 'F' | 'P' | 'Z' | 'L' | 'S' | 'E';
+
+/** A parsed `iptables` invocation. */
+export interface IptInvocation {
+  table: TableName;
+  command: IptCommand;
+  chain?: string;
+  /** -I/-R/-D/-L/-S rule number. */
+  ruleNum?: number;
+  /** -P policy, -E new name. */
+  arg?: string;
+  spec: RuleSpec;
+  /** -D given a rule spec rather than a number. */
+  hasSpec: boolean;
+  numeric: boolean;
+  verbose: boolean;
+  exact: boolean;
+  lineNumbers: boolean;
+  /** -L -Z: zero after listing. */
+  zeroToo: boolean;
+}
+
+const TRY = "Try `iptables -h' or 'iptables --help' for more information.";
+
+/** A usage error as iptables prints it (exit status 2). */
+export function usage(msg: string): NfError {
+  return new NfError(`iptables v1.8.9 (nf_tables): ${msg}\n${TRY}`, 2);
+}
+
+const COMMANDS: Record<string, IptCommand> = {
+  '-A': 'A', '--append': 'A', '-I': 'I', '--insert': 'I', '-D': 'D', '--delete': 'D', '-R': 'R', '--replace': 'R',
+  '-N': 'N', '--new-chain': 'N', '-X': 'X', '--delete-chain': 'X', '-F': 'F', '--flush': 'F', '-P': 'P', '--policy': 'P',
+  '-Z': 'Z', '--zero': 'Z', '-L': 'L', '--list': 'L', '-S': 'S', '--list-rules': 'S', '-E': 'E', '--rename-chain': 'E',
+};
+
+function parsePort(text: string): number {
+  if (/^\d+$/.test(text) && Number(text) <= 65535) return Number(text);
+  const s = SERVICES.get(text);
+  if (s === undefined) throw usage(`invalid port/service \`${text}' specified`);
+  return s;
+}
+
+function parsePortRange(text: string, sep = ':'): PortRange {
+  const i = text.indexOf(sep);
+  if (i < 0) { const p = parsePort(text); return { lo: p, hi: p }; }
+  const lo = i === 0 ? 0 : parsePort(text.slice(0, i));
+  const hi = i === text.length - 1 ? 65535 : parsePort(text.slice(i + 1));
+  if (lo > hi) throw usage(`invalid portrange (min > max) specified`);
+  return { lo, hi };
+}
+
+function parseNum(text: string, opt: string, mod: string): number {
+  if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(text) || Number(text) > 0xffffffff) {
+    throw new NfError(`iptables v1.8.9 (nf_tables): ${mod}: bad integer value for option "${opt}", or out of range.\n\n${TRY}`, 2);
+  }
+  return Number(text) >>> 0;
+}
+
+function parseValueMask(text: string, opt: string, mod: string): [number, number | undefined] {
+  const [v, m] = text.split('/');
+  return [parseNum(v!, opt, mod), m === undefined ? undefined : parseNum(m, opt, mod)];
+}
+
+function parseAddr(text: string): Prefix4 {
+  try {
+    return parsePrefix4(text);
+  } catch {
+    throw usage(`host/network \`${text}' not found`);
+  }
+}
+
+function parseNatRange(text: string, needPorts: () => void): NatRange {
+  const colon = text.indexOf(':');
+  const ipPart = colon < 0 ? text : text.slice(0, colon);
+  const portPart = colon < 0 ? undefined : text.slice(colon + 1);
+  const r: NatRange = { minIp: 0, maxIp: 0 };
+  if (ipPart) {
+    const [a, b] = ipPart.split('-');
+    try {
+      r.minIp = parseIPv4(a!);
+      r.maxIp = b === undefined ? r.minIp : parseIPv4(b);
+    } catch {
+      throw usage(`Bad IP address "${ipPart}"`);
+    }
+  }
+  if (portPart !== undefined) {
+    needPorts();
+    const p = parsePortRange(portPart, '-');
+    r.minPort = p.lo;
+    r.maxPort = p.hi;
+  }
+  return r;
+}
+
+/** Loaded match modules by name, in load order (the order they print in). */
+type MatchSlot = { match: Match };
+
+/**
+ * Parses a full `iptables` argv (without the program name). `setExists` checks
+ * `--match-set` names, as the kernel refuses rules naming missing sets.
+ */
+export function parseIptables(argv: readonly string[], setExists: (name: string) => boolean): IptInvocation {
+  const inv: IptInvocation = {
+    table: 'filter', command: 'L', spec: { matches: [] }, hasSpec: false,
+    numeric: false, verbose: false, exact: false, lineNumbers: false, zeroToo: false,
+  };
+  let haveCommand = false;
+  const spec = inv.spec;
+  const loaded = new Map<string, MatchSlot>();
+  const order: MatchSlot[] = [];
+  let neg = false;
+  let i = 0;
+  const next = (opt: string): string => {
+    const v = argv[++i];
+    if (v === undefined) throw usage(`option "${opt}" requires an argument`);
+    return v;
+  };
+  const optional = (): string | undefined => {
+    const v = argv[i + 1];
+    if (v === undefined || (v.startsWith('-') && v !== '-') || v === '!') return undefined;
+    i++;
+    return v;
+  };
+  const load = <M extends Match>(name: string, init: () => M): M => {
+    let slot = loaded.get(name);
+    if (!slot) {
+      slot = { match: init() };
+      loaded.set(name, slot);
+      order.push(slot);
+    }
+    return slot.match as M;
+  };
+  const takeNeg = (): boolean => { const n = neg; neg = false; return n; };
+  const noNeg = (opt: string): void => {
+    if (neg) throw usage(`unexpected \`!' before ${opt}`);
+  };
+  const protoName = (): string | undefined =>
+    spec.proto === 6 && !spec.protoNeg ? 'tcp' : spec.proto === 17 && !spec.protoNeg ? 'udp'
+      : spec.proto === 1 && !spec.protoNeg ? 'icmp' : undefined;
+  const mod = (name: string): boolean => loaded.has(name) || protoName() === name;
+
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '!') {
+      if (neg) throw usage('multiple `!\' flags not allowed');
+      neg = true;
+      continue;
+    }
+    const cmd = COMMANDS[a];
+    if (cmd) {
+      if (haveCommand) throw usage('Cannot use more than one command');
+      haveCommand = true;
+      inv.command = cmd;
+      if (cmd === 'A' || cmd === 'I' || cmd === 'D' || cmd === 'R' || cmd === 'N' || cmd === 'P' || cmd === 'E') {
+        inv.chain = next(a);
+        if (cmd === 'I') {
+          const n = argv[i + 1];
+          if (n !== undefined && /^\d+$/.test(n)) { inv.ruleNum = Number(n); i++; }
+        } else if (cmd === 'R') {
+          const n = next(a);
+          if (!/^\d+$/.test(n)) throw usage(`Invalid rule number \`${n}'`);
+          inv.ruleNum = Number(n);
+        } else if (cmd === 'D') {
+          const n = argv[i + 1];
+          if (n !== undefined && /^\d+$/.test(n)) { inv.ruleNum = Number(n); i++; }
+        } else if (cmd === 'P' || cmd === 'E') {
+          inv.arg = next(a);
+        }
+      } else {
+        inv.chain = optional();
+        if ((cmd === 'L' || cmd === 'S') && inv.chain !== undefined) {
+          const n = argv[i + 1];
+          if (n !== undefined && /^\d+$/.test(n)) { inv.ruleNum = Number(n); i++; }
+        }
+      }
+      continue;
+    }
+    switch (a) {
+      case '-t': case '--table': {
+        const t = next(a);
+        if (!isTableName(t)) throw new NfError(`iptables v1.8.9 (nf_tables): table '${t}' does not exist\nPerhaps iptables or your kernel needs to be upgraded.`, 3);
+        inv.table = t;
+        continue;
+      }
+      case '-n': case '--numeric': inv.numeric = true; continue;
+      case '-v': case '--verbose': inv.verbose = true; continue;
+      case '-x': case '--exact': inv.exact = true; continue;
+      case '--line-numbers': inv.lineNumbers = true; continue;
+      case '-w': case '--wait': optional(); continue;
+      case '-W': case '--wait-interval': next(a); continue;
+      case '-s': case '--source': case '--src':
+      case '-d': case '--destination': case '--dst': {
+        const isSrc = a === '-s' || a === '--source' || a === '--src';
+        if (isSrc ? spec.src : spec.dst) throw usage(`multiple -${isSrc ? 's' : 'd'} flags not allowed`);
+        const p = parseAddr(next(a));
+        const n = takeNeg();
+        // `-s 0.0.0.0/0` matches everything; iptables drops it from the rule.
+        if (p.len === 0 && !n) { inv.hasSpec = true; continue; }
+        if (isSrc) { spec.src = p; spec.srcNeg = n; } else { spec.dst = p; spec.dstNeg = n; }
+        inv.hasSpec = true;
+        continue;
+      }
+      case '-i': case '--in-interface': case '-o': case '--out-interface': {
+        const isIn = a === '-i' || a === '--in-interface';
+        if (isIn ? spec.inIface !== undefined : spec.outIface !== undefined) throw usage(`multiple -${isIn ? 'i' : 'o'} flags not allowed`);
+        const v = next(a);
+        if (v.length > 15) throw usage(`interface name \`${v}' must be shorter than IFNAMSIZ (15)`);
+        if (isIn) { spec.inIface = v; spec.inNeg = takeNeg(); } else { spec.outIface = v; spec.outNeg = takeNeg(); }
+        inv.hasSpec = true;
+        continue;
+      }
+      case '-p': case '--protocol': {
+        if (spec.proto !== undefined) throw usage('multiple -p flags not allowed');
+        const v = next(a);
+        const p = protoNumber(v);
+        if (p === undefined) throw usage(`unknown protocol "${v}" specified`);
+        spec.proto = p;
+        spec.protoNeg = takeNeg();
+        inv.hasSpec = true;
+        continue;
+      }
+      case '-m': case '--match': {
+        noNeg(a);
+        const name = next(a);
+        inv.hasSpec = true;
+        switch (name) {
+          case 'tcp': case 'udp': load(name, () => ({ m: name })); break;
+          case 'icmp': load('icmp', () => ({ m: 'icmp', type: 255, neg: false })); break;
+          case 'multiport': case 'conntrack': case 'set': case 'mark': case 'comment': case 'addrtype':
+            loaded.set(`${name}?`, { match: { m: 'comment', comment: '' } });
+            break;
+          default:
+            throw usage(`Couldn't load match \`${name}':No such file or directory`);
+        }
+        continue;
+      }
+      case '-j': case '--jump': case '-g': case '--goto': {
+        noNeg(a);
+        if (spec.target) throw usage('multiple -j flags not allowed');
+        spec.target = parseTargetName(next(a), a === '-g' || a === '--goto');
+        inv.hasSpec = true;
+        continue;
+      }
+    }
+    // Module and target options.
+    inv.hasSpec = true;
+    const n = neg;
+    neg = false;
+    const t = spec.target;
+    // Targets' options.
+    if (t && targetOption(t, a, next, () => {
+      if (spec.proto !== 6 && spec.proto !== 17 && spec.proto !== 132) throw usage('Need TCP, UDP, SCTP or DCCP with port specification');
+    })) continue;
+    if ((a === '--sport' || a === '--source-port' || a === '--dport' || a === '--destination-port') && (mod('tcp') || mod('udp'))) {
+      const name = mod('tcp') ? 'tcp' : 'udp';
+      const m = load(name, () => ({ m: name as 'tcp' | 'udp' })) as PortMatch;
+      const r = parsePortRange(next(a));
+      if (a === '--sport' || a === '--source-port') { m.sport = r; m.sportNeg = n; } else { m.dport = r; m.dportNeg = n; }
+      continue;
+    }
+    if ((a === '--tcp-flags' || a === '--syn') && mod('tcp')) {
+      const m = load('tcp', () => ({ m: 'tcp' as const })) as PortMatch;
+      if (a === '--syn') { m.flags = { mask: 0x17, comp: 0x02, neg: n }; continue; }
+      const maskText = next(a);
+      const compText = next(a);
+      const mask = parseTcpFlags(maskText);
+      const comp = parseTcpFlags(compText);
+      if (mask === undefined || comp === undefined) {
+        const bad = (mask === undefined ? maskText : compText).split(',').find((f) => parseTcpFlags(f) === undefined);
+        throw usage(`Unknown TCP flag \`${bad}'`);
+      }
+      m.flags = { mask, comp, neg: n };
+      continue;
+    }
+    if (a === '--icmp-type' && mod('icmp')) {
+      const m = load('icmp', () => ({ m: 'icmp' as const, type: 255, neg: false })) as Match & { m: 'icmp' };
+      const v = next(a);
+      const named = ICMP_TYPES.get(v);
+      if (named) { m.type = named[0]; m.code = named[1]; } else {
+        const mm = /^(\d+)(?:\/(\d+))?$/.exec(v);
+        if (!mm || Number(mm[1]) > 255 || (mm[2] !== undefined && Number(mm[2]) > 255)) throw usage(`Invalid ICMP type \`${v}'`);
+        m.type = Number(mm[1]);
+        m.code = mm[2] === undefined ? undefined : Number(mm[2]);
+      }
+      m.neg = n;
+      continue;
+    }
+    if ((a === '--dports' || a === '--destination-ports' || a === '--sports' || a === '--source-ports' || a === '--ports') && loaded.has('multiport?')) {
+      if (spec.protoNeg || (spec.proto !== 6 && spec.proto !== 17 && spec.proto !== 132 && spec.proto !== 136)) {
+        throw usage("multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'");
+      }
+      const dir = a === '--ports' ? 'ports' : a.includes('d') && !a.includes('source') ? 'dports' : 'sports';
+      const list = next(a).split(',').map((p) => parsePortRange(p));
+      if (list.reduce((k, p) => k + (p.lo === p.hi ? 1 : 2), 0) > 15) throw usage('too many ports specified');
+      load(`multiport:${order.length}`, () => ({ m: 'multiport', dir, ports: list, neg: n }));
+      continue;
+    }
+    if ((a === '--ctstate') && loaded.has('conntrack?')) {
+      let states = 0;
+      for (const s of next(a).split(',')) {
+        const k = CT_STATES.indexOf(s.toUpperCase() as (typeof CT_STATES)[number]);
+        if (k < 0) throw usage(`Bad ctstate "${s}"`);
+        states |= 1 << k;
+      }
+      load('conntrack', () => ({ m: 'conntrack', states, neg: n }));
+      continue;
+    }
+    if (a === '--match-set' && loaded.has('set?')) {
+      const name = next(a);
+      const flagsText = next(a);
+      if (!setExists(name)) throw new NfError(`iptables v1.8.9 (nf_tables): Set ${name} doesn't exist.\n\n${TRY}`, 2);
+      const flags = flagsText.split(',');
+      if (flags.some((f) => f !== 'src' && f !== 'dst')) throw usage(`You must specify (the comma separated list of) 'src' or 'dst'.`);
+      load(`set:${order.length}`, () => ({ m: 'set', name, flags: flags as ('src' | 'dst')[], neg: n }));
+      continue;
+    }
+    if (a === '--mark' && loaded.has('mark?')) {
+      const [value, mask] = parseValueMask(next(a), '--mark', 'mark');
+      load(`mark:${order.length}`, () => ({ m: 'mark', value, mask: mask ?? 0xffffffff, neg: n }));
+      continue;
+    }
+    if (a === '--comment' && loaded.has('comment?')) {
+      const comment = next(a);
+      if (comment.length > 255) throw usage('COMMENT must be shorter than 256 characters');
+      load(`comment:${order.length}`, () => ({ m: 'comment', comment }));
+      continue;
+    }
+    if ((a === '--src-type' || a === '--dst-type' || a === '--limit-iface-in' || a === '--limit-iface-out') && loaded.has('addrtype?')) {
+      const m = load('addrtype', () => ({ m: 'addrtype' as const })) as Match & { m: 'addrtype' };
+      if (a === '--limit-iface-in') { m.limitIn = true; continue; }
+      if (a === '--limit-iface-out') { m.limitOut = true; continue; }
+      let types = 0;
+      for (const s of next(a).split(',')) {
+        const k = ADDR_TYPES.indexOf(s.toUpperCase() as (typeof ADDR_TYPES)[number]);
+        if (k < 0) throw usage(`addrtype: bad type "${s}"`);
+        types |= 1 << k;
+      }
+      if (a === '--src-type') m.src = { types, neg: n }; else m.dst = { types, neg: n };
+      continue;
+    }
+    if (a === '--syn' || a === '--dport' || a === '--sport' || a === '--tcp-flags' || a === '--icmp-type') {
+      throw usage(`unknown option "${a}"`);
+    }
+    throw usage(`unknown option "${a}"`);
+  }
+  if (neg) throw usage("Invalid argument '!'");
+  if (!haveCommand) throw usage('no command specified');
+  spec.matches = order.map((s) => s.match);
+  checkHooks(inv);
+  return inv;
+}
+
+function checkHooks(inv: IptInvocation): void {
+  const c = inv.chain;
+  const s = inv.spec;
+  if (s.outIface !== undefined && (c === 'INPUT' || c === 'PREROUTING')) {
+    throw new NfError(`iptables v1.8.9 (nf_tables): Can't use -o with ${c}\n\nTry \`iptables -h' or 'iptables --help' for more information.`, 2);
+  }
+  if (s.inIface !== undefined && (c === 'OUTPUT' || c === 'POSTROUTING')) {
+    throw new NfError(`iptables v1.8.9 (nf_tables): Can't use -i with ${c}\n\nTry \`iptables -h' or 'iptables --help' for more information.`, 2);
+  }
+}
+
+function parseTargetName(name: string, isGoto: boolean): Target {
+  if (isGoto) return { t: 'goto', chain: name };
+  switch (name) {
+    case 'ACCEPT': case 'DROP': case 'RETURN': case 'NOTRACK': return { t: name };
+    case 'REJECT': return { t: 'REJECT', with: 'icmp-port-unreachable' };
+    case 'LOG': return { t: 'LOG', level: 4 };
+    case 'MARK': return { t: 'MARK', value: 0, mask: 0 };
+    case 'CT': return { t: 'CT', notrack: true };
+    case 'MASQUERADE': return { t: 'MASQUERADE', randomFully: false };
+    case 'SNAT': return { t: 'SNAT', to: { minIp: 0, maxIp: 0 }, randomFully: false };
+    case 'DNAT': return { t: 'DNAT', to: { minIp: 0, maxIp: 0 } };
+    default: return { t: 'jump', chain: name };
+  }
+}
+
+/** Consumes one target option; false when `a` is not an option of target `t`. */
+function targetOption(t: Target, a: string, next: (o: string) => string, needPorts: () => void): boolean {
+  switch (t.t) {
+    case 'REJECT':
+      if (a !== '--reject-with') return false;
+      {
+        let v = next(a);
+        // iptables accepts the short aliases and prints the long names.
+        const alias: Record<string, string> = { 'tcp-rst': 'tcp-reset', 'icmp-proto-unreachable': 'icmp-proto-unreachable' };
+        v = alias[v] ?? v;
+        if (!(v in REJECT_WITH)) throw usage(`unknown reject type "${v}"`);
+        t.with = v;
+      }
+      return true;
+    case 'LOG':
+      if (a === '--log-prefix') {
+        const v = next(a);
+        if (v.length === 0) throw new NfError(`iptables v1.8.9 (nf_tables): Argument must have a minimum length of 1 characters\n\n${TRY}`, 2);
+        if (v.length > 29) throw usage('Maximum prefix length 29 for --log-prefix');
+        t.prefix = v;
+        return true;
+      }
+      if (a === '--log-level') {
+        const v = next(a);
+        const levels = ['emerg', 'alert', 'crit', 'error', 'warning', 'notice', 'info', 'debug'];
+        const k = /^\d$/.test(v) ? Number(v) : levels.indexOf(v === 'warn' ? 'warning' : v === 'err' ? 'error' : v);
+        if (k < 0 || k > 7) throw usage(`log-level \`${v}' unknown`);
+        t.level = k;
+        return true;
+      }
+      return false;
+    case 'MARK': {
+      const ops = ['--set-xmark', '--set-mark', '--and-mark', '--or-mark', '--xor-mark'];
+      if (!ops.includes(a)) return false;
+      const [v, m] = parseValueMask(next(a), a, 'MARK');
+      if (a === '--set-xmark') { t.value = v; t.mask = m ?? 0xffffffff; }
+      else if (a === '--set-mark') { t.value = v; t.mask = ((m ?? 0xffffffff) | v) >>> 0; }
+      else if (a === '--and-mark') { t.value = 0; t.mask = ~v >>> 0; }
+      else if (a === '--or-mark') { t.value = v; t.mask = v; }
+      else { t.value = v; t.mask = 0; }
+      return true;
+    }
+    case 'CT':
+      return a === '--notrack';
+    case 'MASQUERADE':
+      if (a === '--random-fully') { t.randomFully = true; return true; }
+      if (a === '--random') return true;
+      if (a === '--to-ports') { const v = next(a); needPorts(); t.ports = parsePortRange(v, '-'); return true; }
+      return false;
+    case 'SNAT':
+    case 'DNAT':
+      if (a === '--random-fully' && t.t === 'SNAT') { t.randomFully = true; return true; }
+      if (a === '--random' || a === '--persistent') return true;
+      if ((a === '--to-source' && t.t === 'SNAT') || (a === '--to-destination' && t.t === 'DNAT')) {
+        t.to = parseNatRange(next(a), needPorts);
+        return true;
+      }
+      return false;
+    default:
+      return false;
+  }
+}

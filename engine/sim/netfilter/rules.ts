@@ -1,0 +1,309 @@
+/**
+ * The iptables data model: tables, chains, rules, matches and targets.
+ *
+ * A rule is kept in the structured form iptables-nft reads back from the kernel, so that
+ * `iptables-save` / `iptables -S` print it canonically (`-s`/`-d`/`-i`/`-o`/`-p` first, then
+ * match modules in the order they first appeared, then the target) whatever order the user
+ * typed. Tables exist lazily like nf_tables tables: a table shows up in `iptables-save` once
+ * something was written to it (a rule, a chain or a policy), as iptables-nft 1.8.9 does.
+ */
+import type { IPv4, Prefix4 } from '../../net/ip.ts';
+import type { NfHook } from '../types.ts';
+
+export type TableName = 'raw' | 'mangle' | 'nat' | 'filter';
+
+/** Tables in the order iptables-nft's save walks them (its table enum: mangle, raw, filter, nat). */
+export const SAVE_ORDER: readonly TableName[] = ['mangle', 'raw', 'filter', 'nat'];
+
+/** Built-in chains per table, in the order iptables lists them. */
+export const BUILTIN_CHAINS: Readonly<Record<TableName, readonly NfHook[]>> = {
+  raw: ['PREROUTING', 'OUTPUT'],
+  mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
+  nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
+  filter: ['INPUT', 'FORWARD', 'OUTPUT'],
+};
+
+/** Conntrack states a rule can name, in the bit order `--ctstate` prints them. */
+export const CT_STATES = ['INVALID', 'NEW', 'RELATED', 'ESTABLISHED', 'UNTRACKED', 'SNAT', 'DNAT'] as const;
+export type CtStateName = (typeof CT_STATES)[number];
+
+/** A port or an inclusive port range. */
+export interface PortRange { lo: number; hi: number }
+
+/** addrtype types in the kernel's bit order (XT_ADDRTYPE_*). */
+export const ADDR_TYPES = ['UNSPEC', 'UNICAST', 'LOCAL', 'BROADCAST', 'ANYCAST', 'MULTICAST', 'BLACKHOLE',
+  'UNREACHABLE', 'PROHIBIT', 'THROW', 'NAT', 'XRESOLVE'] as const;
+export type AddrType = (typeof ADDR_TYPES)[number];
+
+/** A match module instance (`-m NAME ...`), including the implicit tcp/udp/icmp ones. */
+export interface PortMatch {
+  m: 'tcp' | 'udp';
+  sport?: PortRange; sportNeg?: boolean; dport?: PortRange; dportNeg?: boolean;
+  /** --tcp-flags MASK COMP (tcp only). */
+  flags?: { mask: number; comp: number; neg: boolean };
+}
+
+export type Match =
+  | PortMatch
+  | { m: 'icmp'; type: number; code?: number; neg: boolean }
+  | { m: 'multiport'; dir: 'sports' | 'dports' | 'ports'; ports: PortRange[]; neg: boolean }
+  | { m: 'conntrack'; states: number; neg: boolean }
+  | { m: 'set'; name: string; flags: ('src' | 'dst')[]; neg: boolean }
+  | { m: 'mark'; value: number; mask: number; neg: boolean }
+  | { m: 'comment'; comment: string }
+  | { m: 'addrtype'; src?: { types: number; neg: boolean }; dst?: { types: number; neg: boolean };
+      limitIn?: boolean; limitOut?: boolean };
+
+/** REJECT --reject-with types we model, with the ICMP code each sends (tcp-reset: -1, a RST). */
+export const REJECT_WITH: Readonly<Record<string, number>> = {
+  'icmp-net-unreachable': 0,
+  'icmp-host-unreachable': 1,
+  'icmp-proto-unreachable': 2,
+  'icmp-port-unreachable': 3,
+  'icmp-net-prohibited': 9,
+  'icmp-host-prohibited': 10,
+  'icmp-admin-prohibited': 13,
+  'tcp-reset': -1,
+};
+
+/** NAT target range: `ADDR[-ADDR][:PORT[-PORT]]`. */
+export interface NatRange { minIp: IPv4; maxIp: IPv4; minPort?: number; maxPort?: number }
+
+/** A rule's target (`-j` / `-g`); absent target = the rule only counts. */
+export type Target =
+  | { t: 'ACCEPT' | 'DROP' | 'RETURN' | 'NOTRACK' }
+  | { t: 'jump' | 'goto'; chain: string }
+  | { t: 'REJECT'; with: string }
+  | { t: 'LOG'; prefix?: string; level: number }
+  /** MARK is always stored as --set-xmark: mark = (mark & ~mask) ^ value. */
+  | { t: 'MARK'; value: number; mask: number }
+  | { t: 'CT'; notrack: true }
+  | { t: 'MASQUERADE'; randomFully: boolean; ports?: PortRange }
+  | { t: 'SNAT'; to: NatRange; randomFully: boolean }
+  | { t: 'DNAT'; to: NatRange };
+
+/** The fixed part of an ipt_entry plus its matches and target. */
+export interface RuleSpec {
+  src?: Prefix4; srcNeg?: boolean;
+  dst?: Prefix4; dstNeg?: boolean;
+  inIface?: string; inNeg?: boolean;
+  outIface?: string; outNeg?: boolean;
+  /** IP protocol number; absent = all. */
+  proto?: number; protoNeg?: boolean;
+  matches: Match[];
+  target?: Target;
+}
+
+/** A rule in a chain, with its counters. */
+export interface Rule extends RuleSpec {
+  packets: number;
+  bytes: number;
+}
+
+export interface Chain {
+  name: string;
+  builtin: boolean;
+  /** Built-in chains only. */
+  policy?: 'ACCEPT' | 'DROP';
+  /** Policy counters (what `:INPUT ACCEPT [p:b]` shows). */
+  packets: number;
+  bytes: number;
+  rules: Rule[];
+}
+
+export interface Table {
+  name: TableName;
+  /** False until something was written to it (nf_tables creates tables on first use). */
+  present: boolean;
+  chains: Map<string, Chain>;
+}
+
+/** A failure with the text and exit status iptables gives for the same mistake. */
+export class NfError extends Error {
+  override name = 'NfError';
+  constructor(message: string, readonly code = 1) { super(message); }
+}
+
+const NO_CHAIN = 'iptables: No chain/target/match by that name.';
+
+/** Creates the four tables with their built-in chains (ACCEPT policies), none present yet. */
+export function newTables(): Map<TableName, Table> {
+  const tables = new Map<TableName, Table>();
+  for (const name of SAVE_ORDER) {
+    const chains = new Map<string, Chain>();
+    for (const c of BUILTIN_CHAINS[name]) {
+      chains.set(c, { name: c, builtin: true, policy: 'ACCEPT', packets: 0, bytes: 0, rules: [] });
+    }
+    tables.set(name, { name, present: false, chains });
+  }
+  return tables;
+}
+
+/** True for a table name iptables knows. */
+export function isTableName(name: string): name is TableName {
+  return name === 'raw' || name === 'mangle' || name === 'nat' || name === 'filter';
+}
+
+/**
+ * One namespace's rule set with the mutations `iptables` performs. Every method throws
+ * NfError carrying iptables' own message when the real command would fail.
+ */
+export class Ruleset {
+  readonly tables = newTables();
+
+  /** The table object (always exists; `present` says whether it is shown). */
+  table(name: TableName): Table {
+    return this.tables.get(name)!;
+  }
+
+  /** The chain, or NfError "No chain/target/match by that name.". */
+  chain(table: TableName, name: string): Chain {
+    const c = this.table(table).chains.get(name);
+    if (!c) throw new NfError(NO_CHAIN);
+    return c;
+  }
+
+  /** `-A`: appends a rule. */
+  append(table: TableName, chain: string, spec: RuleSpec): void {
+    const c = this.chain(table, chain);
+    this.checkTarget(table, chain, spec, 'RULE_APPEND');
+    c.rules.push(fresh(spec));
+    this.touch(table);
+  }
+
+  /** `-I chain [n]`: inserts at 1-based position n (default 1). */
+  insert(table: TableName, chain: string, spec: RuleSpec, n = 1): void {
+    const c = this.chain(table, chain);
+    if (n < 1 || n > c.rules.length + 1) throw new NfError('iptables: Index of insertion too big.');
+    this.checkTarget(table, chain, spec, 'RULE_INSERT');
+    c.rules.splice(n - 1, 0, fresh(spec));
+    this.touch(table);
+  }
+
+  /** `-R chain n`: replaces rule n. */
+  replace(table: TableName, chain: string, n: number, spec: RuleSpec): void {
+    const c = this.chain(table, chain);
+    if (n < 1 || n > c.rules.length) throw new NfError('iptables: Index of replacement too big.');
+    this.checkTarget(table, chain, spec, 'RULE_REPLACE');
+    c.rules[n - 1] = fresh(spec);
+    this.touch(table);
+  }
+
+  /** `-D chain n`. */
+  deleteAt(table: TableName, chain: string, n: number): void {
+    const c = this.chain(table, chain);
+    if (n < 1 || n > c.rules.length) throw new NfError('iptables: Index of deletion too big.');
+    c.rules.splice(n - 1, 1);
+  }
+
+  /** `-D chain rulespec`: deletes the first rule equal to spec (compared as iptables-save prints them). */
+  deleteMatching(table: TableName, chain: string, spec: RuleSpec, key: (r: RuleSpec) => string): void {
+    const c = this.chain(table, chain);
+    const want = key(spec);
+    const i = c.rules.findIndex((r) => key(r) === want);
+    if (i < 0) throw new NfError('iptables: Bad rule (does a matching rule exist in that chain?).');
+    c.rules.splice(i, 1);
+  }
+
+  /** `-N`: creates a user chain. */
+  newChain(table: TableName, name: string): void {
+    const t = this.table(table);
+    if (t.chains.has(name)) throw new NfError('iptables: Chain already exists.');
+    if (name.length > 28) throw new NfError(`iptables v1.8.9 (nf_tables): chain name \`${name}' too long (must be under 29 chars)`, 2);
+    if (name.startsWith('-') || name.startsWith('!')) throw new NfError(`iptables v1.8.9 (nf_tables): chain name not allowed to start with \`${name[0]}'`, 2);
+    t.chains.set(name, { name, builtin: false, packets: 0, bytes: 0, rules: [] });
+    this.touch(table);
+  }
+
+  /** `-X [chain]`: deletes one user chain, or every unreferenced empty user chain. */
+  deleteChain(table: TableName, name?: string): void {
+    const t = this.table(table);
+    if (name === undefined) {
+      for (const c of [...t.chains.values()]) {
+        if (!c.builtin && this.references(table, c.name) === 0 && c.rules.length === 0) t.chains.delete(c.name);
+      }
+      return;
+    }
+    const c = t.chains.get(name);
+    if (!c) throw new NfError(NO_CHAIN);
+    if (c.builtin || this.references(table, name) > 0 || c.rules.length > 0) {
+      throw new NfError(`iptables v1.8.9 (nf_tables):  CHAIN_DEL failed (Device or resource busy): chain ${name}`, 4);
+    }
+    t.chains.delete(name);
+  }
+
+  /** `-F [chain]`. */
+  flush(table: TableName, name?: string): void {
+    if (name === undefined) {
+      for (const c of this.table(table).chains.values()) c.rules = [];
+      return;
+    }
+    this.chain(table, name).rules = [];
+  }
+
+  /** `-P chain ACCEPT|DROP`. */
+  setPolicy(table: TableName, name: string, policy: string): void {
+    const c = this.table(table).chains.get(name);
+    if (!c || !c.builtin) throw new NfError('iptables: Bad built-in chain name.');
+    if (policy !== 'ACCEPT' && policy !== 'DROP') throw new NfError("iptables: Bad policy name. Run `dmesg' for more information.");
+    c.policy = policy;
+    this.touch(table);
+  }
+
+  /** `-Z [chain]`: zeroes rule and policy counters. */
+  zero(table: TableName, name?: string): void {
+    const chains = name === undefined ? [...this.table(table).chains.values()] : [this.chain(table, name)];
+    for (const c of chains) {
+      c.packets = 0;
+      c.bytes = 0;
+      for (const r of c.rules) { r.packets = 0; r.bytes = 0; }
+    }
+  }
+
+  /** How many rules jump or go to the chain (the "N references" of `-L`). */
+  references(table: TableName, name: string): number {
+    let n = 0;
+    for (const c of this.table(table).chains.values()) {
+      for (const r of c.rules) {
+        if (r.target && (r.target.t === 'jump' || r.target.t === 'goto') && r.target.chain === name) n++;
+      }
+    }
+    return n;
+  }
+
+  /** Chains in listing order: built-ins in hook order, then user chains sorted by strcmp. */
+  orderedChains(table: TableName): Chain[] {
+    const all = [...this.table(table).chains.values()];
+    const builtin = all.filter((c) => c.builtin);
+    const user = all.filter((c) => !c.builtin).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return [...builtin, ...user];
+  }
+
+  private touch(table: TableName): void {
+    this.table(table).present = true;
+  }
+
+  /** The kernel refuses jumps to missing chains and targets used outside their tables. */
+  private checkTarget(table: TableName, chain: string, spec: RuleSpec, op: string): void {
+    const t = spec.target;
+    if (!t) return;
+    if ((t.t === 'jump' || t.t === 'goto') && !this.table(table).chains.has(t.chain)) {
+      throw new NfError(`iptables v1.8.9 (nf_tables): Chain '${t.chain}' does not exist\nTry \`iptables -h' or 'iptables --help' for more information.`, 2);
+    }
+    const natOnly = t.t === 'MASQUERADE' || t.t === 'SNAT' || t.t === 'DNAT';
+    const rawOnly = t.t === 'NOTRACK' || t.t === 'CT';
+    // Hook restrictions of the NAT targets (xt_nat/xt_MASQUERADE .hooks), checked on built-ins.
+    const hookOk = !BUILTIN_CHAINS[table].includes(chain as NfHook)
+      || (t.t === 'DNAT' ? chain === 'PREROUTING' || chain === 'OUTPUT'
+        : t.t === 'SNAT' ? chain === 'POSTROUTING' || chain === 'INPUT'
+          : t.t === 'MASQUERADE' ? chain === 'POSTROUTING'
+            : t.t === 'REJECT' ? chain === 'INPUT' || chain === 'FORWARD' || chain === 'OUTPUT' : true);
+    if ((natOnly && table !== 'nat') || (rawOnly && table !== 'raw') || !hookOk) {
+      throw new NfError(`iptables v1.8.9 (nf_tables):  ${op} failed (Invalid argument): rule in chain ${chain}`, 4);
+    }
+  }
+}
+
+function fresh(spec: RuleSpec): Rule {
+  return { ...spec, matches: spec.matches.map((m) => ({ ...m })), packets: 0, bytes: 0 };
+}
