@@ -4,3 +4,5 @@
  */
 export { compileFilter, checkFilter, parseFilterTree, encapsulated, FilterError } from './filter.ts';
 export type { FilterOptions, FramePredicate, PacketMeta, HostResolver } from './filter.ts';
+export { TcpdumpPrinter, formatCapture, listeningBanner, readingBanner, captureSummary } from './format.ts';
+export type { FormatOptions, CapturedFrame, TimestampStyle } from './format.ts';
