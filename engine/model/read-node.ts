@@ -21,7 +21,7 @@ const ALL_NODE_FIELDS = [...new Set([...COMMON_NODE_FIELDS, ...Object.values(KIN
 
 /** Reads every node; names of nodes dropped for shape errors go to `broken`. */
 export function readNodes(src: Source, e: Entry, broken: string[]): RawNode[] {
-  const entries = src.map(e.value, e.valueLoc, 'nodes', 'node name');
+  const entries = src.map(e.value, 'nodes', 'node name');
   if (!entries) return [];
   const out: RawNode[] = [];
   for (const ne of entries) {
@@ -35,7 +35,7 @@ export function readNodes(src: Source, e: Entry, broken: string[]): RawNode[] {
 }
 
 function readNode(src: Source, ne: Entry, name: Located<string>): RawNode | undefined {
-  const fields = src.map(ne.value, ne.valueLoc, `node '${name.value}'`);
+  const fields = src.map(ne.value, `node '${name.value}'`);
   if (!fields) return undefined;
   const kindE = fields.find((f) => f.key === 'kind');
   if (!kindE) {
@@ -106,7 +106,7 @@ function readNode(src: Source, ne: Entry, name: Located<string>): RawNode | unde
 }
 
 function readLabels(src: Source, e: Entry): Record<string, string> | undefined {
-  const entries = src.map(e.value, e.valueLoc, 'labels');
+  const entries = src.map(e.value, 'labels');
   if (!entries) return undefined;
   const out: Record<string, string> = {};
   for (const l of entries) {
@@ -117,7 +117,7 @@ function readLabels(src: Source, e: Entry): Record<string, string> | undefined {
 }
 
 function readInterfaces(src: Source, e: Entry, node: string): RawInterface[] | undefined {
-  const entries = src.map(e.value, e.valueLoc, 'interfaces', 'interface');
+  const entries = src.map(e.value, 'interfaces', 'interface');
   if (!entries) return undefined;
   const out: RawInterface[] = [];
   for (const ie of entries) {
@@ -126,7 +126,7 @@ function readInterfaces(src: Source, e: Entry, node: string): RawInterface[] | u
       src.problems.error(ie.keyLoc, `interface name '${ie.key}' on '${node}' ${why}`, 'use a name like eth1');
       continue;
     }
-    const fields = src.map(ie.value, ie.valueLoc, `interface '${node}:${ie.key}'`);
+    const fields = src.map(ie.value, `interface '${node}:${ie.key}'`);
     if (!fields) continue;
     src.unknownFields(fields, ['address', 'mtu'], `interface '${node}:${ie.key}'`);
     const iface: { -readonly [K in keyof RawInterface]: RawInterface[K] } = {
@@ -170,7 +170,7 @@ function readPeers(src: Source, e: Entry): RawPeer[] | undefined {
 }
 
 function readPorts(src: Source, e: Entry, node: string): RawPort[] | undefined {
-  const entries = src.map(e.value, e.valueLoc, 'ports', 'port');
+  const entries = src.map(e.value, 'ports', 'port');
   if (!entries) return undefined;
   const out: RawPort[] = [];
   for (const pe of entries) {
@@ -180,7 +180,7 @@ function readPorts(src: Source, e: Entry, node: string): RawPort[] | undefined {
       src.problems.error(pe.keyLoc, `port name '${pe.key}' on '${node}' ${why}`, 'use a name like eth1');
       continue;
     }
-    const fields = src.map(pe.value, pe.valueLoc, what);
+    const fields = src.map(pe.value, what);
     if (!fields) continue;
     src.unknownFields(fields, ['mode', 'vlan', 'vlans', 'native'], what);
     const modeE = required(src, fields, 'mode', pe.keyLoc, what);

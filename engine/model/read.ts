@@ -25,7 +25,7 @@ export function readTopology(src: Source): RawTopology {
     src.problems.error(start, 'the file is empty', 'a topology needs at least `name:` and `nodes:`');
     return raw;
   }
-  const top = src.map(root, start, 'a topology file');
+  const top = src.map(root, 'a topology file');
   if (!top) return raw;
   src.unknownFields(top, TOP_FIELDS, 'the topology');
   const get = (k: string): Entry | undefined => top.find((e) => e.key === k);
@@ -106,13 +106,13 @@ function readLinks(src: Source, e: Entry): RawLink[] {
 }
 
 function readVlans(src: Source, e: Entry): RawVlan[] {
-  const entries = src.map(e.value, e.valueLoc, 'vlans', 'VLAN name');
+  const entries = src.map(e.value, 'vlans', 'VLAN name');
   if (!entries) return [];
   const out: RawVlan[] = [];
   for (const ve of entries) {
     const name = { value: ve.key, loc: ve.keyLoc };
     if (!checkDnsName(src, name, 'VLAN name')) continue;
-    const fields = src.map(ve.value, ve.valueLoc, `VLAN '${ve.key}'`);
+    const fields = src.map(ve.value, `VLAN '${ve.key}'`);
     if (!fields) continue;
     src.unknownFields(fields, ['id', 'subnet'], `VLAN '${ve.key}'`);
     const idE = required(src, fields, 'id', ve.keyLoc, `VLAN '${ve.key}'`);
@@ -132,7 +132,7 @@ function readCalico(src: Source, e: Entry): CalicoManifest[] {
   const out: CalicoManifest[] = [];
   for (const item of items) {
     const loc = src.loc(item);
-    const fields = src.map(item, loc, 'a calico manifest');
+    const fields = src.map(item, 'a calico manifest');
     if (!fields) continue;
     const av = fields.find((f) => f.key === 'apiVersion');
     const kind = fields.find((f) => f.key === 'kind');

@@ -71,7 +71,7 @@ export class Source {
    * is an error at the second occurrence; only the first is returned. `what` names the map
    * in messages ("node name", "field").
    */
-  map(node: YNode | null, where: Location, what: string, dupWhat = 'key'): Entry[] | undefined {
+  map(node: YNode | null, what: string, dupWhat = 'key'): Entry[] | undefined {
     const n = this.deref(node);
     if (n === null || (isScalar(n) && n.value === null)) return [];
     if (!isMap(n)) {
@@ -197,7 +197,7 @@ export function readList<T>(src: Source, e: Entry, what: string, known: readonly
   const out: T[] = [];
   for (const item of items) {
     const loc = src.loc(item);
-    const fields = src.map(item, loc, `each entry of ${what}`);
+    const fields = src.map(item, `each entry of ${what}`);
     if (!fields) continue;
     src.unknownFields(fields, known, `an entry of ${what}`);
     const v = build(fields, loc);
