@@ -1,7 +1,8 @@
 /**
  * `podlab bgp --config FILE [--json]`: runs the built-in BGP speaker on real TCP.
  * Prints session changes and every received/withdrawn prefix with a timestamp (or one JSON
- * object per line with --json). Lines on stdin run views: `show protocols`, `show route [all]`.
+ * object per line with --json). Lines on stdin run views (`show protocols`, `show route [all]`) or change
+ * originated routes (`announce PREFIX`, `withdraw PREFIX`).
  * SIGINT/SIGTERM send Cease 6/2 (administrative shutdown) to every peer and exit 0.
  */
 import { readFile } from 'node:fs/promises';
@@ -106,11 +107,20 @@ export async function run(args: string[]): Promise<number> {
   const tod: TimeFormat = (ms) => new Date(offset + ms).toISOString().slice(11, 23);
   const rl = createInterface({ input: process.stdin, terminal: false });
   rl.on('line', (line) => {
+    try {
+      command(line);
+    } catch (e) {
+      process.stdout.write(`error: ${(e as Error).message}\n`);
+    }
+  });
+  const command = (line: string): void => {
     const cmd = line.trim().replace(/\s+/g, ' ');
     if (cmd === 'show protocols') process.stdout.write(showProtocols(speaker, tod));
     else if (cmd === 'show route' || cmd === 'show route all') process.stdout.write(showRoute(speaker, { all: cmd.endsWith('all'), time: tod }));
-    else if (cmd) process.stdout.write(`unknown command '${cmd}' (show protocols | show route [all])\n`);
-  });
+    else if (/^announce \S+$/.test(cmd)) speaker.announce({ prefix: cmd.slice(9) });
+    else if (/^withdraw \S+$/.test(cmd)) speaker.withdrawLocal(cmd.slice(9));
+    else if (cmd) process.stdout.write(`unknown command '${cmd}' (show protocols | show route [all] | announce PREFIX | withdraw PREFIX)\n`);
+  };
   // The listener keeps the loop alive; with listen off, this interval does.
   const keep = setInterval(() => {}, 1 << 30);
   speaker.start();
