@@ -140,7 +140,7 @@ const capability: fc.Arbitrary<Capability> = fc.oneof(
   fc.record({ hostname: fc.string({ maxLength: 20 }), domain: fc.string({ maxLength: 20 }) }).map((f) => ({ kind: 'fqdn', ...f })),
   fc.array(fc.record({ afi: u16, safi: u8, flags: u8, staleTime: fc.integer({ min: 0, max: 0xffffff }) }), { maxLength: 3 }).map((families) => ({ kind: 'llgr', families })),
   fc.record({ code: u8.filter((c) => !knownCapCodes.has(c)), value: bytes(10) }).map((c) => ({ kind: 'unknown', ...c })),
-);
+) as fc.Arbitrary<Capability>;
 
 /** A valid OPEN, packed either way. */
 export const openMessage: fc.Arbitrary<OpenMessage> = fc
