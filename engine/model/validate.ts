@@ -186,8 +186,9 @@ function warnUnknownPeers(nodes: readonly TopoNode[], p: Problems): void {
 // Different MTUs at the two ends of a cable: the bigger side sends frames the smaller drops
 // silently (a classic cause of "ping works, TCP hangs").
 function warnMtuMismatch(nodes: readonly TopoNode[], r: Resolved, p: Problems): void {
+  const byKey = new Map(nodes.flatMap((n) => n.interfaces.map((i) => [`${n.name}:${i.name}`, i] as const)));
   r.links.forEach((l, idx) => {
-    const ends = l.endpoints.map((e) => nodes.find((n) => n.name === e.node)?.interfaces.find((i) => i.name === e.iface));
+    const ends = l.endpoints.map((e) => byKey.get(`${e.node}:${e.iface}`));
     const [a, b] = ends;
     if (a && b && a.link === idx && a.mtu !== b.mtu) {
       p.warn(l.loc, `MTU differs across the link: ${a.node}:${a.name} has ${a.mtu}, ${b.node}:${b.name} has ${b.mtu}`, 'frames above the smaller MTU are dropped; give both ends the same mtu (or set it on the link)');
