@@ -132,36 +132,33 @@ export const gen = {
         return hostNode(v, mask, q, ctx.depth, q.addr === 'net' ? 'net' : 'host', col);
       }
       case 'port': case 'portrange':
-        if (s !== undefined) return err(`'${q.addr}' qualifier applied to IPv4 address`, col);
+        if (s !== undefined) return err(`'${q.addr}' modifier applied to ip host`, col);
         checkPort(v, col);
         return portNode(v, v, q, ctx.depth, undefined, col);
       case 'proto':
-        if (s !== undefined) return err("'proto' qualifier applied to IPv4 address", col);
+        if (s !== undefined) return err("'proto' modifier applied to ip host", col);
         return protoNode(v, q, ctx.depth, col);
       case 'gateway': return err("'gateway' requires a name", col);
     }
   },
 
-  /** `N/len` (masklen given) or `N mask M`. */
+  /** `N/len` (masklen given) or `N mask M`; libpcap 1.10 accepts them only after `net`. */
   mcode(s1: string, s2: string | undefined, masklen: number | undefined, q: Qual, ctx: Ctx, col: number): FilterNode {
-    if (q.addr === 'port' || q.addr === 'portrange' || q.addr === 'proto') {
-      return err(`'${q.addr}' qualifier applied to IPv4 address and ${masklen !== undefined ? 'prefix length' : 'netmask'}`, col);
-    }
     const a = atoin(s1, col);
     const n = a.len === 32 ? a.v : (a.v << (32 - a.len)) >>> 0;
     let m: number;
+    let text: string;
     if (s2 !== undefined) {
       const mm = atoin(s2, col);
-      if (mm.len !== 32) return err(`invalid IPv4 address '${s2}'`, col);
-      m = mm.v;
+      m = mm.len === 32 ? mm.v : (mm.v << (32 - mm.len)) >>> 0;
+      text = `${s1} mask ${s2}`;
     } else {
-      if (masklen! > 32) return err(`mask length must be <= 32`, col);
+      if (masklen! > 32) return err('mask length must be <= 32', col);
       m = masklen === 0 ? 0 : (0xffffffff << (32 - masklen!)) >>> 0;
+      text = `${s1}/${masklen}`;
     }
-    if ((n & ~m) >>> 0 !== 0) {
-      return err(`non-network bits set in "${s1}${s2 !== undefined ? ` mask ${s2}` : `/${masklen}`}"`, col);
-    }
-    if (q.addr !== 'net' && q.addr !== 'default') return err('Mask syntax for networks only', col);
+    if ((n & ~m) >>> 0 !== 0) return err(`non-network bits set in "${text}"`, col);
+    if (q.addr !== 'net') return err('Mask syntax for networks only', col);
     return hostNode(n, m, q, ctx.depth, 'net', col);
   },
 

@@ -6,3 +6,5 @@ export { compileFilter, checkFilter, parseFilterTree, encapsulated, FilterError 
 export type { FilterOptions, FramePredicate, PacketMeta, HostResolver } from './filter.ts';
 export { TcpdumpPrinter, formatCapture, listeningBanner, readingBanner, captureSummary } from './format.ts';
 export type { FormatOptions, CapturedFrame, TimestampStyle } from './format.ts';
+export { tcpdump } from './cli.ts';
+export type { TcpdumpInput, CommandResult } from './cli.ts';

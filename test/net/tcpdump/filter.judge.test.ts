@@ -12,7 +12,7 @@ const EXPRESSIONS = [
   'icmp', 'tcp', 'udp', 'arp', 'ip', 'ip6', 'not ip', 'rarp',
   'host 10.5.1.2', 'host 10.30.200.1', 'src host 10.5.1.2', 'dst host 10.5.1.2', 'host 10.30.200.2',
   'host 10.5.1.2 or 10.30.0.1', 'src 10.5.2.3 and dst 10.5.1.2', 'src or dst host 10.30.200.2',
-  'src and dst net 10.5.0.0/16', 'net 10.30.0.0/16', 'net 10.5', 'net 10.30.200.0 mask 255.255.255.0',
+  'src and dst net 10.5.0.0/16', 'net 10.30.0.0/16', 'net 10.5', 'net 10.30.200.0 mask 255.255.255.0', 'src net 10.30.0.0 mask 255.255.0',
   'dst net 224.0.0.0/4', 'ip host 10.30.200.1', 'arp host 10.30.200.2', 'arp and src host 10.5.1.2',
   'port 80', 'tcp port 80 or 443', 'src port 80', 'dst port 179', 'port 179 or 4789', 'udp port 4789',
   'portrange 33000-34000', 'tcp portrange 8000-9000', 'port http', 'port bgp', 'port domain', 'udp and not port 4789',
