@@ -52,6 +52,14 @@ export interface CapturedFrame {
 const ETHERTYPE_NAMES: Record<number, string> = { 0x0800: 'IPv4', 0x0806: 'ARP', 0x8100: '802.1Q', 0x86dd: 'IPv6', 0x8035: 'RARP', 0x88cc: 'LLDP' };
 const IPPROTO_NAMES: Record<number, string> = { 1: 'ICMP', 2: 'IGMP', 4: 'IPIP', 6: 'TCP', 17: 'UDP', 41: 'IPv6', 47: 'GRE', 50: 'ESP', 51: 'AH', 58: 'ICMPv6', 89: 'OSPF', 103: 'PIM', 112: 'VRRP', 132: 'SCTP' };
 
+/** Linux's packet type as `-i any` shows it: Out, or for received frames B(roadcast), M(ulticast), In. */
+function packetType(pkt: CapturedFrame): string {
+  if (pkt.dir === 'Out') return 'Out';
+  if (pkt.frame.dst === 'ff:ff:ff:ff:ff:ff') return 'B';
+  if (parseInt(pkt.frame.dst.slice(0, 2), 16) & 1) return 'M';
+  return 'In';
+}
+
 function ethertype(et: number): string {
   return `ethertype ${ETHERTYPE_NAMES[et] ?? 'Unknown'} (0x${et.toString(16).padStart(4, '0')})`;
 }
@@ -78,7 +86,7 @@ export class TcpdumpPrinter {
   /** The text tcpdump prints for one packet (VXLAN packets span two lines, joined by "\n"). */
   format(pkt: CapturedFrame): string {
     let s = this.ts.format((this.opts.epochMs ?? 0) + pkt.tsMs);
-    if (this.opts.anyInterface) s += `${(pkt.ifname ?? '').padEnd(5)} ${(pkt.dir ?? 'In').padEnd(3)} `;
+    if (this.opts.anyInterface) s += `${(pkt.ifname ?? '').padEnd(5)} ${packetType(pkt).padEnd(3)} `;
     return s + this.ether(pkt.frame, pkt.len ?? frameLength(pkt.frame));
   }
 
