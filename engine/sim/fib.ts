@@ -62,12 +62,17 @@ export class FibIndex {
 
   /** Longest-prefix match for `dst` in the local, main and default tables (default rules). */
   lookup(routes: readonly Route[], version: number, dst: IPv4, opts?: LookupOpts): Route | undefined {
-    if (this.builtFor !== routes || this.builtVersion !== version) this.build(routes, version);
+    this.ensure(routes, version);
     return this.lookupTable(RT_TABLE_LOCAL, dst, opts) ?? this.lookupTable(RT_TABLE_MAIN, dst, opts) ??
       this.lookupTable(RT_TABLE_DEFAULT, dst, opts);
   }
 
-  /** Longest-prefix match in one table. */
+  /** Rebuilds the index when the route list changed since the last build. */
+  ensure(routes: readonly Route[], version: number): void {
+    if (this.builtFor !== routes || this.builtVersion !== version) this.build(routes, version);
+  }
+
+  /** Longest-prefix match in one table (call `ensure` first). */
   lookupTable(table: number, dst: IPv4, opts?: LookupOpts): Route | undefined {
     const t = this.tables.get(table);
     if (!t) return undefined;

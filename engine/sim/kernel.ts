@@ -9,18 +9,27 @@
  * configured and inspected, it just has no wires.
  */
 import type { IPv4, Prefix4 } from '../net/ip.ts';
-import type { EthernetFrame, MAC } from '../net/packet.ts';
+import type { EthernetFrame, Ipv4Packet, MAC } from '../net/packet.ts';
 import { ZERO_MAC } from '../net/packet.ts';
-import { Clock, hash32 } from './clock.ts';
+import { Clock, hash32, Rng } from './clock.ts';
 import { FibIndex } from './fib.ts';
+import type { LookupOpts } from './fib.ts';
 import * as cfg from './fib-config.ts';
 import { defaultDeviceSysctls, freshSysctls, writeSysctl } from './sysctl.ts';
 import { TraceBus } from './trace.ts';
 import type {
   BridgeVlan, FdbEntry, IfAddress, KernelOps, KernelState, NeighState, Neighbour, NetDevice, NewLink, PacketFilter, Route,
 } from './types.ts';
-import { KernelError } from './types.ts';
-import type { World } from './world.ts';
+import { KernelError, RT_TABLE_LOCAL } from './types.ts';
+
+/** What a Kernel needs from the fabric it lives in (World implements it). */
+export interface KernelHost {
+  readonly clock: Clock;
+  readonly trace: TraceBus;
+  readonly rng: Rng;
+  /** Another node's kernel (veth peers across namespaces). */
+  kernel(name: string): Kernel | undefined;
+}
 
 /** The far side of a device: a physical wire end or a veth peer. */
 export type Attachment =
@@ -33,6 +42,8 @@ export interface WireEnd {
   transmit(frame: EthernetFrame): void;
   /** True when the cable is connected and the far device is up (PHY link). */
   farEndUp(): boolean;
+  /** This NIC's admin state changed: the far NIC re-evaluates its carrier. */
+  stateChanged(): void;
 }
 
 /** Per-namespace counters (the packet path increments them; `nstat`-like). */
@@ -71,9 +82,11 @@ const MAX_MTU: Record<NetDevice['kind'], number> = { loopback: 65536, ether: 921
 /** The simulated network stack of one node (a network namespace). */
 export class Kernel implements KernelOps {
   readonly node: string;
-  readonly world: World | undefined;
+  readonly world: KernelHost | undefined;
   readonly clock: Clock;
   readonly trace: TraceBus;
+  /** This node's random stream (neighbour timers, flow hashes), forked from the World's seed. */
+  readonly rng: Rng;
   readonly state: KernelState;
   // ---- state owned by the sim modules (tools read `state`, never these) ----
   readonly devices = new Map<number, NetDevice>();
@@ -92,17 +105,24 @@ export class Kernel implements KernelOps {
     ipInReceives: 0, ipForwarded: 0, ipInDelivers: 0, ipOutRequests: 0, ipDrops: 0, fragCreates: 0, icmpOutMsgs: 0, arpRequests: 0, arpReplies: 0,
   };
   packetFilter: PacketFilter | undefined;
+  /** Raw ICMP sockets (ping, traceroute): every ICMP message delivered locally. */
+  readonly icmpSockets = new Set<(pkt: Ipv4Packet, dev: NetDevice) => void>();
+  /** Bound UDP sockets by local port. */
+  readonly udpSockets = new Map<number, (pkt: Ipv4Packet, dev: NetDevice) => void>();
+  /** Listening TCP sockets by local port (SYNs to other ports get a RST). */
+  readonly tcpListeners = new Map<number, (pkt: Ipv4Packet, dev: NetDevice) => void>();
   /** A stopped node drops everything it receives and sends nothing (`stopNode`). */
   stopped = false;
   /** IPv4 identification counter (ip_select_ident is per-destination in Linux; one counter is enough here). */
   ipId = 0;
   private nextIfindex = 1;
 
-  constructor(opts: { node: string; world?: World }) {
+  constructor(opts: { node: string; world?: KernelHost }) {
     this.node = opts.node;
     this.world = opts.world;
     this.clock = opts.world?.clock ?? new Clock();
     this.trace = opts.world?.trace ?? new TraceBus();
+    this.rng = opts.world ? opts.world.rng.fork(opts.node) : new Rng(hash32(opts.node));
     const self = this;
     this.state = {
       node: opts.node,
@@ -121,6 +141,7 @@ export class Kernel implements KernelOps {
     };
     const lo = this.createDevice('lo', 'loopback', ZERO_MAC, 65536);
     lo.adminUp = true;
+    lo.everUp = true;
     lo.carrier = true;
     cfg.addAddress(this, lo, { addr: 0x7f000001, len: 8 }, 'host');
   }
@@ -140,6 +161,17 @@ export class Kernel implements KernelOps {
   findDevice(name: string): NetDevice | undefined {
     for (const d of this.devices.values()) if (d.name === name) return d;
     return undefined;
+  }
+
+  /** fib_lookup() with the default rules (local, main, default). */
+  route(dst: IPv4, opts?: LookupOpts): Route | undefined {
+    return this.fib.lookup(this.routes, this.routesVersion, dst, opts);
+  }
+
+  /** The table-local route for an address (local or broadcast type), if any. */
+  localRoute(ip: IPv4): Route | undefined {
+    this.fib.ensure(this.routes, this.routesVersion);
+    return this.fib.lookupTable(RT_TABLE_LOCAL, ip);
   }
 
   /** Marks the FIB changed (invalidates lookup indexes and route caches). */
@@ -168,6 +200,9 @@ export class Kernel implements KernelOps {
         const d = this.createDevice(spec.name, 'bridge', undefined, mtu ?? 1500);
         d.bridge = { vlanFiltering: spec.vlanFiltering ?? false, ageingTimeCs: 30000, defaultPvid: 1 };
         d.vlans = [{ vid: 1, pvid: true, untagged: true }];
+        const now = this.clock.nowMs();
+        this.fdb.push({ mac: d.mac, ifindex: d.ifindex, vlan: 1, where: 'master', state: 'permanent', updatedMs: now });
+        this.fdb.push({ mac: d.mac, ifindex: d.ifindex, where: 'master', state: 'permanent', updatedMs: now });
         return d;
       }
       case 'veth': {
@@ -271,9 +306,11 @@ export class Kernel implements KernelOps {
     }
     if (change.up === true && !d.adminUp) {
       d.adminUp = true;
+      d.everUp = true;
       this.recomputeCarrier(d);
       this.afterCarrierChange(d);
       cfg.deviceUp(this, d);
+      this.wireChanged(d);
     } else if (change.up === false && d.adminUp) {
       d.adminUp = false;
       cfg.deviceDown(this, d);
@@ -281,7 +318,13 @@ export class Kernel implements KernelOps {
       this.fdb = this.fdb.filter((e) => !(e.ifindex === d.ifindex && e.state === 'learned'));
       this.recomputeCarrier(d);
       this.afterCarrierChange(d);
+      this.wireChanged(d);
     }
+  }
+
+  private wireChanged(d: NetDevice): void {
+    const att = this.attachments.get(d.ifindex);
+    if (att?.type === 'wire') att.wire.stateChanged();
   }
 
   /** br_add_if(): the port joins with the default PVID untagged and a permanent FDB entry for its MAC. */

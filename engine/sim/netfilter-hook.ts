@@ -1,0 +1,56 @@
+/**
+ * The kernel side of the netfilter seam: NF_HOOK() at the five IPv4 hooks. The packet
+ * filter itself (tables, chains, conntrack, NAT) lives in netfilter/; the kernel only calls
+ * it, carries skb->mark between hooks of one traversal, and acts on the verdict: drop, or
+ * reject (an ICMP unreachable with the filter's code, as the REJECT target sends).
+ */
+import type { IPv4 } from '../net/ip.ts';
+import type { Ipv4Packet } from '../net/packet.ts';
+import { ICMP_DEST_UNREACH } from '../net/packet.ts';
+import type { Kernel } from './kernel.ts';
+import type { NetDevice, NfHook } from './types.ts';
+import { drop } from './device.ts';
+import { icmpSend } from './icmp.ts';
+import { isSecondary } from './fib-config.ts';
+
+/** skb->mark per packet object (the mark follows the skb through one namespace). */
+const marks = new WeakMap<Ipv4Packet, number>();
+
+/** The mark of a packet (0 when never set). */
+export function markOf(pkt: Ipv4Packet): number {
+  return marks.get(pkt) ?? 0;
+}
+
+/** Carries the mark over to a modified copy of a packet (TTL decrement, NAT). */
+export function carryMark(from: Ipv4Packet, to: Ipv4Packet): void {
+  const m = marks.get(from);
+  if (m !== undefined && from !== to) marks.set(to, m);
+}
+
+function primaryAddress(k: Kernel, name: string): IPv4 | undefined {
+  const d = k.findDevice(name);
+  if (!d) return undefined;
+  for (const a of k.addresses) if (a.ifindex === d.ifindex && !isSecondary(k, a)) return a.prefix.addr;
+  return undefined;
+}
+
+/** NF_HOOK(): returns the (possibly NATed) packet to continue with, or null when it was dropped or rejected. */
+export function nfHook(k: Kernel, hook: NfHook, pkt: Ipv4Packet, inDev: NetDevice | undefined, outDev: NetDevice | undefined): Ipv4Packet | null {
+  const pf = k.packetFilter;
+  if (!pf) return pkt;
+  const ctx: Parameters<typeof pf.hook>[2] = {
+    mark: markOf(pkt),
+    nowMs: k.clock.nowMs(),
+    addressOf: (dev: string) => primaryAddress(k, dev),
+  };
+  if (inDev) ctx.inDev = inDev.name;
+  if (outDev) ctx.outDev = outDev.name;
+  const res = pf.hook(hook, pkt, ctx);
+  if (res.verdict === 'accept') {
+    if (res.mark !== 0 || marks.has(pkt)) marks.set(res.packet, res.mark);
+    return res.packet;
+  }
+  drop(k, 'netfilter', inDev ?? outDev, pkt);
+  if (res.verdict === 'reject') icmpSend(k, pkt, ICMP_DEST_UNREACH, res.rejectCode ?? 3, 0);
+  return null;
+}
