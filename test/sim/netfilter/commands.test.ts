@@ -1,0 +1,74 @@
+/** The tools' behaviour beyond what the real-iptables judge covers: restore atomicity, ipset, conntrack. */
+import { describe, expect, it } from 'vitest';
+import { Netfilter, conntrack, ipset, iptables, iptablesRestore, iptablesSave, splitLine } from '../../../engine/sim/netfilter/index.ts';
+import { ctx, udp } from './helpers.ts';
+
+describe('iptables-restore', () => {
+  it('applies a table atomically: a bad line leaves the table as it was', () => {
+    const nf = new Netfilter();
+    iptables(nf, ['-A', 'INPUT', '-j', 'ACCEPT']);
+    const before = iptablesSave(nf, [], { date: 'D' }).stdout;
+    const r = iptablesRestore(nf, [], '*filter\n:INPUT DROP [0:0]\n-A INPUT -j DROP\n-A INPUT -j NOPE\nCOMMIT\n');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('iptables-restore v1.8.9 (nf_tables): line 4 failed');
+    expect(iptablesSave(nf, [], { date: 'D' }).stdout).toBe(before);
+  });
+
+  it('without --noflush replaces the table; with --noflush a chain line flushes only that chain', () => {
+    const nf = new Netfilter();
+    iptables(nf, ['-N', 'keep']);
+    iptables(nf, ['-A', 'keep', '-j', 'RETURN']);
+    iptables(nf, ['-N', 'redo']);
+    iptables(nf, ['-A', 'redo', '-j', 'DROP']);
+    expect(iptablesRestore(nf, ['--noflush'], '*filter\n:redo - [0:0]\n-A redo -j ACCEPT\nCOMMIT\n').code).toBe(0);
+    expect(iptables(nf, ['-S']).stdout).toBe('-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n-N keep\n-N redo\n-A keep -j RETURN\n-A redo -j ACCEPT\n');
+    expect(iptablesRestore(nf, [], '*filter\n:FORWARD DROP [0:0]\nCOMMIT\n').code).toBe(0);
+    expect(iptables(nf, ['-S']).stdout).toBe('-P INPUT ACCEPT\n-P FORWARD DROP\n-P OUTPUT ACCEPT\n');
+  });
+
+  it('splits quoted arguments like the real parser', () => {
+    expect(splitLine('-A X -m comment --comment "a \\"b\\" c" -j ACCEPT')).toEqual(['-A', 'X', '-m', 'comment', '--comment', 'a "b" c', '-j', 'ACCEPT']);
+  });
+});
+
+describe('ipset', () => {
+  it('creates, adds, tests, deletes, swaps with ipset 7.17 messages', () => {
+    const nf = new Netfilter();
+    expect(ipset(nf, ['add', 'nope', '10.0.0.1']).stderr).toBe('ipset v7.17: The set with the given name does not exist\n');
+    expect(ipset(nf, ['create', 'a', 'hash:ip']).code).toBe(0);
+    expect(ipset(nf, ['create', 'a', 'hash:ip']).stderr).toBe('ipset v7.17: Set cannot be created: set with the same name already exists\n');
+    expect(ipset(nf, ['create', 'a', 'hash:ip', '-exist']).code).toBe(0);
+    ipset(nf, ['add', 'a', '10.0.0.1']);
+    expect(ipset(nf, ['add', 'a', '10.0.0.1']).stderr).toBe("ipset v7.17: Element cannot be added to the set: it's already added\n");
+    expect(ipset(nf, ['test', 'a', '10.0.0.1'])).toEqual({ stdout: '', stderr: '10.0.0.1 is in set a.\n', code: 0 });
+    expect(ipset(nf, ['test', 'a', '10.0.0.2']).code).toBe(1);
+    ipset(nf, ['create', 'b', 'hash:ip']);
+    ipset(nf, ['add', 'b', '10.0.0.9']);
+    ipset(nf, ['swap', 'a', 'b']);
+    expect(ipset(nf, ['list', 'a']).stdout).toContain('Members:\n10.0.0.9\n');
+    expect(ipset(nf, ['del', 'b', '10.0.0.1']).code).toBe(0);
+    expect(ipset(nf, ['del', 'b', '10.0.0.1']).stderr).toBe("ipset v7.17: Element cannot be deleted from the set: it's not added\n");
+    expect(ipset(nf, ['list', '-n']).stdout).toBe('a\nb\n');
+  });
+
+  it('hash:net matches addresses inside member prefixes in rules', () => {
+    const nf = new Netfilter();
+    ipset(nf, ['restore'], 'create pools hash:net\nadd pools 10.244.0.0/16\nadd pools 192.168.7.0/24\n');
+    iptables(nf, ['-A', 'INPUT', '-m', 'set', '!', '--match-set', 'pools', 'src', '-j', 'DROP']);
+    expect(nf.hook('INPUT', udp('10.244.9.9', 1, '10.0.0.2', 2), ctx({ in: 'eth0' })).verdict).toBe('accept');
+    expect(nf.hook('INPUT', udp('10.245.9.9', 1, '10.0.0.2', 2), ctx({ in: 'eth0' })).verdict).toBe('drop');
+    expect(iptables(nf, ['-S', 'INPUT', '1']).stdout).toBe('-A INPUT -m set ! --match-set pools src -j DROP\n');
+  });
+});
+
+describe('conntrack tool', () => {
+  it('counts and flushes the table', () => {
+    const nf = new Netfilter();
+    nf.hook('OUTPUT', udp('10.0.0.1', 1, '10.0.0.2', 2), ctx({ out: 'eth0' }));
+    nf.hook('POSTROUTING', udp('10.0.0.1', 1, '10.0.0.2', 2), ctx({ out: 'eth0' }));
+    expect(conntrack(nf, ['-C']).stdout).toBe('1\n');
+    expect(conntrack(nf, ['-L']).stdout).toBe('udp      17 30 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=0 use=1\n');
+    expect(conntrack(nf, ['-F']).stderr).toBe('conntrack v1.4.7 (conntrack-tools): connection tracking table has been emptied.\n');
+    expect(conntrack(nf, ['-C']).stdout).toBe('0\n');
+  });
+});
