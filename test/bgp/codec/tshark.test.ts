@@ -159,7 +159,7 @@ describe.skipIf(!ok)('tshark dissects encoded messages', () => {
       expect(r['bgp.nlri_prefix'], `message ${i}`).toBe(u.nlri.map((p) => formatIPv4(p.addr)).join(','));
       expect(r['bgp.withdrawn_prefix'], `message ${i}`).toBe(u.withdrawn.map((p) => formatIPv4(p.addr)).join(','));
       // Path ids in wire order: withdrawn, those inside MP_(UN)REACH, then NLRI.
-      const mp = u.attributes.flatMap((a) =>
+      const mp = u.attributes.flatMap((a): readonly { pathId?: number }[] =>
         a.kind === 'mp-reach' && a.family !== 'other' ? a.nlri : a.kind === 'mp-unreach' && a.family !== 'other' ? a.withdrawn : [],
       );
       expect(r['bgp.nlri_path_id'], `message ${i}`).toBe([...u.withdrawn, ...mp, ...u.nlri].map((p) => String(p.pathId)).join(','));
