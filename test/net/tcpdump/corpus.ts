@@ -106,8 +106,26 @@ export function corpus(): { tsMs: number; frame: EthernetFrame }[] {
     makeFrame({ dst: '01:00:5e:00:00:05', src: NODE1, payload: makeIpv4({ src: ip('10.30.200.1'), dst: ip('224.0.0.5'), protocol: 89, ttl: 1, payload: data(44) }) }),
     makeFrame({ dst: '33:33:00:00:00:01', src: NODE1, etherType: 0x86dd, payload: ipv6Raw() }),
     makeFrame({ dst: NODE2, src: NODE1, payload: tcp('10.30.200.1', '10.30.0.1', 43211, 179, 42, 0, TCP_SYN, 64240, tsOpts(7, 0, true)) }),
+    // More corners: SACK blocks (relative to the conversation), ECN flags with an ECN-marked
+    // TOS, an ARP probe naming the target MAC, ICMP host-unreachable and admin-prohibited
+    // (iptables REJECT), a first fragment (MF set).
+    makeFrame({ dst: POD_A, src: CALI, payload: tcp('10.5.2.3', '10.5.1.2', 80, 40001, 5039, 2462, TCP_ACK, 509, sack(2462 + 100, 2462 + 200)) }),
+    makeFrame({ dst: CALI, src: POD_A, payload: { ...tcp('10.5.1.2', '10.5.2.3', 40003, 80, 9, 0, TCP_SYN | 0x40 | 0x80, 64240), tos: 0x02 } }),
+    makeFrame({ dst: NODE2, src: NODE1, payload: { kind: 'arp', op: 1, senderMac: NODE1, senderIp: ip('10.30.200.1'), targetMac: NODE2, targetIp: ip('10.30.200.2') } }),
+    makeFrame({ dst: POD_A, src: CALI, payload: makeIpv4({ src: ip('10.30.0.1'), dst: ip('10.5.1.2'), payload: makeIcmpError(ICMP_DEST_UNREACH, 1, echoReq) }) }),
+    makeFrame({ dst: POD_A, src: CALI, payload: makeIpv4({ src: ip('10.5.2.3'), dst: ip('10.5.1.2'), payload: makeIcmpError(ICMP_DEST_UNREACH, 13, bigTcp) }) }),
+    makeFrame({ dst: CALI, src: POD_A, payload: { ...makeIpv4({ src: ip('10.5.1.2'), dst: ip('10.5.2.3'), id: 77, df: false, payload: makeUdp(5000, 5001, data(24)) }), mf: true } }),
   ];
   return frames.map((frame, i) => ({ tsMs: 36_000_000 + i * 1001 + 0.007 + (i % 3) * 0.25, frame }));
+}
+
+/** A SACK option (two NOPs, kind 5, one block). */
+function sack(left: number, right: number): Uint8Array {
+  const b = new Uint8Array(12);
+  b.set([1, 1, 5, 10]);
+  new DataView(b.buffer).setUint32(4, left);
+  new DataView(b.buffer).setUint32(8, right);
+  return b;
 }
 
 /** An IPv6 UDP datagram (ports 546→547) as raw bytes: the model has no IPv6 type. */
