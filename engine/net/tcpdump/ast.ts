@@ -57,3 +57,14 @@ export function needsBytes(n: FilterNode | Arith): boolean {
     default: return false;
   }
 }
+
+/** True when the tree reads the packet length (`len`, `less`, `greater`). */
+export function usesLen(n: FilterNode | Arith): boolean {
+  switch (n.t) {
+    case 'and': case 'or': case 'rel': case 'bin': return usesLen(n.a) || usesLen(n.b);
+    case 'not': case 'neg': return usesLen(n.a);
+    case 'load': return usesLen(n.off);
+    case 'len': return true;
+    default: return false;
+  }
+}

@@ -20,7 +20,7 @@ import { frameLength } from '../codec/index.ts';
 import { FilterError } from './lexer.ts';
 import { parseFilter, type HostResolver } from './parser.ts';
 import { evaluate } from './match.ts';
-import type { FilterNode } from './ast.ts';
+import { usesLen, type FilterNode } from './ast.ts';
 
 export { FilterError };
 export type { HostResolver };
@@ -45,12 +45,14 @@ export type FramePredicate = (frame: EthernetFrame, meta?: PacketMeta) => boolea
 export function compileFilter(expression: string, opts: FilterOptions = {}): FramePredicate {
   const tree = parseFilter(expression, opts.resolveHost);
   if (tree.t === 'true') return () => true;
+  // The length costs a walk of the frame; only pay for it when the expression reads it.
+  const needLen = usesLen(tree);
   const one = (frame: EthernetFrame, meta?: PacketMeta): boolean =>
-    evaluate(tree, { frame, len: meta?.len ?? frameLength(frame), dir: meta?.dir });
+    evaluate(tree, { frame, len: meta?.len ?? (needLen ? frameLength(frame) : 0), dir: meta?.dir });
   if (!opts.inner) return one;
   return (frame, meta) => {
     if (one(frame, meta)) return true;
-    for (const inner of encapsulated(frame)) if (evaluate(tree, { frame: inner, len: frameLength(inner), dir: meta?.dir })) return true;
+    for (const inner of encapsulated(frame)) if (one(inner, meta?.dir ? { dir: meta.dir } : undefined)) return true;
     return false;
   };
 }
