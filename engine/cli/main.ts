@@ -10,6 +10,7 @@ interface Subcommand {
 
 const COMMANDS: Record<string, () => Promise<Subcommand>> = {
   validate: () => import('./validate.ts'),
+  up: () => import('./up.ts'),
   bgp: () => import('./bgp.ts'),
 };
 
