@@ -6,7 +6,7 @@
  * communities, NOTIFICATION text, End-of-RIB and capability negotiation. No Node APIs.
  */
 export * from './types.ts';
-export { encodeMessage, decodeMessage, checkHeader, maxMessageLength } from './messages.ts';
+export { encodeMessage, decodeMessage, checkHeader, maxMessageLength, messageLength } from './messages.ts';
 export { Framer, type FramerOutput } from './framer.ts';
 export { buildOpen, openAsn, findCapability } from './open.ts';
 export { capabilityCode, parseCapability } from './capabilities.ts';
@@ -65,6 +65,7 @@ export {
   shutdownMessage,
   shutdownNotification,
 } from './notification.ts';
+export { splitUpdate } from './pack.ts';
 export { endOfRib, isEndOfRib, routeChanges, type RouteChanges, type UnicastFamily } from './routes.ts';
 export { negotiate, type NegotiatedSession } from './session.ts';
 export { formatCapability, formatMessage } from './format.ts';

@@ -73,6 +73,18 @@ export function checkHeader(
 
 /** Encodes a message with its header; throws RangeError if it exceeds the session's limit. */
 export function encodeMessage(m: BgpMessage, opts: CodecOptions): Uint8Array {
+  const b = encodeUnchecked(m, opts);
+  const max = maxMessageLength(TYPE_CODES[m.type], opts);
+  if (b.length > max) throw new RangeError(`${m.type} message is ${b.length} bytes, more than the ${max} this session allows`);
+  return b;
+}
+
+/** The encoded size of a message, even one too large for the session (to decide on splitting). */
+export function messageLength(m: BgpMessage, opts: CodecOptions): number {
+  return encodeUnchecked(m, opts).length;
+}
+
+function encodeUnchecked(m: BgpMessage, opts: CodecOptions): Uint8Array {
   const w = new ByteWriter(m.type === 'update' ? 512 : 64);
   for (let i = 0; i < 16; i++) w.u8(0xff);
   w.u16(0).u8(TYPE_CODES[m.type]);
@@ -94,9 +106,8 @@ export function encodeMessage(m: BgpMessage, opts: CodecOptions): Uint8Array {
       break;
     }
   }
-  const max = maxMessageLength(TYPE_CODES[m.type], opts);
-  if (w.length > max) throw new RangeError(`${m.type} message is ${w.length} bytes, more than the ${max} this session allows`);
-  w.patchU16(16, w.length);
+  // Lengths above 65535 cannot be written; encodeMessage reports them, messageLength measures.
+  w.patchU16(16, Math.min(w.length, 0xffff));
   return w.finish();
 }
 
