@@ -79,7 +79,9 @@ export class PcapWriter {
       this.add(tsMs, tmp);
       return;
     }
-    writeFrame(frame, this.buf, this.reserve(len, len, tsMs));
+    // reserve() may replace this.buf when it grows: take the offset before reading the buffer.
+    const at = this.reserve(len, len, tsMs);
+    writeFrame(frame, this.buf, at);
   }
 
   /** Number of records written so far. */

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DecodeError } from '../../engine/net/codec/index.ts';
+import { DecodeError, encodeFrame, makeFrame, makeIcmpEcho, makeIpv4 } from '../../engine/net/codec/index.ts';
 import { PcapWriter, readPcap } from '../../engine/net/pcap.ts';
 import { haveCommands } from '../support/system.ts';
 import { tempPcap } from './tshark.ts';
@@ -56,6 +56,15 @@ describe('PcapWriter', () => {
     expect(r.records.length).toBe(1001);
     expect(r.records[999]!.data[0]).toBe(999 & 0xff);
     expect(r.records[1000]!.tsMs).toBe(5000);
+  });
+  it('addFrame keeps every frame when the file buffer grows under it', () => {
+    const w = new PcapWriter();
+    const frame = makeFrame({ dst: '02:00:00:00:00:02', src: '02:00:00:00:00:01', payload: makeIpv4({ src: 0x0a000001, dst: 0x0a000002, payload: makeIcmpEcho(8, 1, 1, new Uint8Array(100)) }) });
+    const n = 200; // well past the initial 4 KiB buffer
+    for (let i = 0; i < n; i++) w.addFrame(i, frame);
+    const r = readPcap(w.bytes());
+    expect(r.records.length).toBe(n);
+    for (const rec of r.records) expect(toHex(rec.data)).toBe(toHex(encodeFrame(frame)));
   });
   it('rejects negative or non-finite timestamps', () => {
     expect(() => new PcapWriter().add(-1, Uint8Array.of(0))).toThrow(RangeError);
