@@ -1,0 +1,205 @@
+/**
+ * The embedded datastore: an in-process map with etcd's revision model.
+ *
+ * Every operation completes synchronously (the async signatures match the etcd backend),
+ * so a run is deterministic: the same calls give the same revisions and the same event
+ * order. Watch events are queued and drained in revision order; a watcher that writes from
+ * inside its callback has its own write delivered after the current event, never nested.
+ * Leases here never expire by time (there is no wall clock in the simulator); they end
+ * when revoked.
+ */
+import {
+  Compacted, DatastoreError, KeyExists, NotFound, RevisionMismatch,
+  type CancelWatch, type Datastore, type DeleteOptions, type JsonValue, type KeyValue,
+  type ListResult, type PutOptions, type WatchEvent,
+} from './types.ts';
+
+interface Watch {
+  readonly prefix: string;
+  readonly onEvent: (e: WatchEvent) => void;
+  active: boolean;
+}
+
+function clone<T extends JsonValue>(v: T): T {
+  // Values cross the store boundary by copy, as they would through etcd's bytes.
+  return v === null || typeof v !== 'object' ? v : (JSON.parse(JSON.stringify(v)) as T);
+}
+
+function copyKv(kv: KeyValue): KeyValue {
+  return { ...kv, value: clone(kv.value) };
+}
+
+/** An etcd-like store held in memory. */
+export class MemoryDatastore implements Datastore {
+  readonly kind = 'memory';
+  // etcd starts a fresh cluster at revision 1; the first write gets revision 2.
+  private rev = 1;
+  private compactRev = 0;
+  private readonly data = new Map<string, KeyValue>();
+  private readonly history: WatchEvent[] = [];
+  private readonly watches = new Set<Watch>();
+  private readonly queue: Array<{ w: Watch; e: WatchEvent }> = [];
+  private draining = false;
+  private nextLease = 1;
+  private readonly leases = new Map<string, Set<string>>();
+
+  /** The value and revisions of a key, or undefined. */
+  async get(key: string): Promise<KeyValue | undefined> {
+    return this.getSync(key);
+  }
+
+  /** Synchronous read, for callers inside the simulator's event loop. */
+  getSync(key: string): KeyValue | undefined {
+    const kv = this.data.get(key);
+    return kv ? copyKv(kv) : undefined;
+  }
+
+  /** Writes a value, honouring the compare-and-swap guard. */
+  async put(key: string, value: JsonValue, opts: PutOptions = {}): Promise<KeyValue> {
+    return this.putSync(key, value, opts);
+  }
+
+  /** Synchronous `put`. */
+  putSync(key: string, value: JsonValue, opts: PutOptions = {}): KeyValue {
+    const cur = this.data.get(key);
+    this.check(key, cur, opts.prevRevision);
+    if (opts.lease !== undefined && !this.leases.has(opts.lease)) {
+      throw new DatastoreError('LeaseNotFound', key, `requested lease not found: ${opts.lease}`);
+    }
+    const revision = ++this.rev;
+    if (cur?.lease !== undefined) this.leases.get(cur.lease)?.delete(key);
+    const kv: KeyValue = {
+      key, value: clone(value),
+      createRevision: cur ? cur.createRevision : revision,
+      modRevision: revision,
+      version: cur ? cur.version + 1 : 1,
+      ...(opts.lease !== undefined ? { lease: opts.lease } : {}),
+    };
+    this.data.set(key, kv);
+    if (opts.lease !== undefined) this.leases.get(opts.lease)!.add(key);
+    this.emit({ type: 'put', revision, kv: copyKv(kv), ...(cur ? { prev: copyKv(cur) } : {}) });
+    return copyKv(kv);
+  }
+
+  /** Deletes a key; NotFound when absent. */
+  async delete(key: string, opts: DeleteOptions = {}): Promise<number> {
+    return this.deleteSync(key, opts);
+  }
+
+  /** Synchronous `delete`. */
+  deleteSync(key: string, opts: DeleteOptions = {}): number {
+    const cur = this.data.get(key);
+    if (!cur) throw new NotFound(key);
+    this.check(key, cur, opts.prevRevision);
+    return this.remove(cur);
+  }
+
+  /** All keys under a prefix, sorted like etcd (byte order). */
+  async list(prefix: string): Promise<ListResult> {
+    return this.listSync(prefix);
+  }
+
+  /** Synchronous `list`. */
+  listSync(prefix: string): ListResult {
+    const kvs: KeyValue[] = [];
+    for (const [k, kv] of this.data) if (k.startsWith(prefix)) kvs.push(copyKv(kv));
+    kvs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return { kvs, revision: this.rev };
+  }
+
+  /** Replays history from `fromRevision`, then follows live changes under the prefix. */
+  async watch(prefix: string, fromRevision: number | undefined, onEvent: (e: WatchEvent) => void): Promise<CancelWatch> {
+    const start = fromRevision ?? this.rev + 1;
+    if (start <= this.compactRev) throw new Compacted(prefix, start, this.compactRev);
+    const w: Watch = { prefix, onEvent, active: true };
+    for (const e of this.history) {
+      if (e.revision >= start && keyOf(e).startsWith(prefix)) this.queue.push({ w, e });
+    }
+    this.watches.add(w);
+    this.drain();
+    return async () => {
+      w.active = false;
+      this.watches.delete(w);
+    };
+  }
+
+  /** The revision of the last write. */
+  async revision(): Promise<number> {
+    return this.rev;
+  }
+
+  /** Grants a lease (it lives until revoked). */
+  async grantLease(_ttlSeconds: number): Promise<string> {
+    const id = String(this.nextLease++);
+    this.leases.set(id, new Set());
+    return id;
+  }
+
+  /** Revokes a lease and deletes its keys in one revision, as etcd's revoke transaction does. */
+  async revokeLease(id: string): Promise<void> {
+    const keys = this.leases.get(id);
+    if (!keys) throw new DatastoreError('LeaseNotFound', '', `requested lease not found: ${id}`);
+    this.leases.delete(id);
+    if (keys.size === 0) return;
+    const revision = ++this.rev;
+    for (const k of [...keys].sort()) {
+      const cur = this.data.get(k);
+      if (cur) this.remove(cur, revision);
+    }
+  }
+
+  /** Drops history at and before `revision`; later watches from there fail with Compacted. */
+  compact(revision: number): void {
+    this.compactRev = Math.max(this.compactRev, revision);
+    let i = 0;
+    while (i < this.history.length && this.history[i]!.revision <= this.compactRev) i++;
+    this.history.splice(0, i);
+  }
+
+  /** Nothing to release; cancels all watches. */
+  async close(): Promise<void> {
+    for (const w of this.watches) w.active = false;
+    this.watches.clear();
+  }
+
+  private check(key: string, cur: KeyValue | undefined, prevRevision: number | undefined): void {
+    if (prevRevision === undefined) return;
+    if (prevRevision === 0) {
+      if (cur) throw new KeyExists(key, copyKv(cur));
+      return;
+    }
+    if (!cur) throw new NotFound(key);
+    if (cur.modRevision !== prevRevision) throw new RevisionMismatch(key, prevRevision, cur.modRevision);
+  }
+
+  private remove(cur: KeyValue, revision = ++this.rev): number {
+    this.data.delete(cur.key);
+    if (cur.lease !== undefined) this.leases.get(cur.lease)?.delete(cur.key);
+    this.emit({ type: 'delete', revision, key: cur.key, prev: copyKv(cur) });
+    return revision;
+  }
+
+  private emit(e: WatchEvent): void {
+    this.history.push(e);
+    const key = keyOf(e);
+    for (const w of this.watches) if (key.startsWith(w.prefix)) this.queue.push({ w, e });
+    this.drain();
+  }
+
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) {
+        const { w, e } = this.queue.shift()!;
+        if (w.active) w.onEvent(e);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+}
+
+function keyOf(e: WatchEvent): string {
+  return e.type === 'put' ? e.kv.key : e.key;
+}

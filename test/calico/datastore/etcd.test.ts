@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EtcdDatastore } from '../../../engine/calico/datastore/index.ts';
+import { haveCommands } from '../../support/system.ts';
+import { runConformance } from './conformance.ts';
+import { startEtcd, type EtcdServer } from './etcd-server.ts';
+
+const ok = haveCommands('etcd');
+
+describe.skipIf(!ok)('etcd backend (real etcd on loopback)', () => {
+  let server: EtcdServer | undefined;
+  let n = 0;
+  beforeAll(async () => {
+    server = await startEtcd('ds');
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  // Every store gets its own root, so tests cannot see each other's keys on the shared server.
+  runConformance('etcd', async () => new EtcdDatastore({ endpoints: [server!.clientUrl], root: `/conf-${n++}` }));
+
+  it('stores values as JSON text under Calico keys, readable by any etcd client', async () => {
+    const s = new EtcdDatastore({ endpoints: [server!.clientUrl] });
+    const raw = new EtcdDatastore({ endpoints: [server!.clientUrl], root: '' });
+    try {
+      await s.put('/calico/ipam/v2/config', { strict_affinity: false, auto_allocate_blocks: true });
+      const { Etcd3 } = await import('etcd3');
+      const c = new Etcd3({ hosts: server!.clientUrl });
+      expect(await c.get('/calico/ipam/v2/config').string()).toBe('{"strict_affinity":false,"auto_allocate_blocks":true}');
+      c.close();
+      expect((await raw.get('/calico/ipam/v2/config'))!.value).toEqual({ strict_affinity: false, auto_allocate_blocks: true });
+    } finally {
+      await s.close();
+      await raw.close();
+    }
+  });
+});

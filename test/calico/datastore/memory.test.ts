@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { Compacted, MemoryDatastore, type WatchEvent } from '../../../engine/calico/datastore/index.ts';
+import { runConformance } from './conformance.ts';
+
+runConformance('memory', async () => new MemoryDatastore());
+
+describe('memory datastore specifics', () => {
+  it('starts at revision 1 like a fresh etcd; the first write is revision 2', async () => {
+    const s = new MemoryDatastore();
+    expect(await s.revision()).toBe(1);
+    expect((await s.put('/a', 1)).modRevision).toBe(2);
+  });
+
+  it('delivers watch events synchronously, and a write made inside a callback after the current event', async () => {
+    const s = new MemoryDatastore();
+    const order: string[] = [];
+    await s.watch('/x/', undefined, (e: WatchEvent) => {
+      const k = e.type === 'put' ? e.kv.key : e.key;
+      order.push(`A:${k}`);
+      if (k === '/x/1') s.putSync('/x/2', 2);
+    });
+    await s.watch('/x/', undefined, (e: WatchEvent) => order.push(`B:${e.type === 'put' ? e.kv.key : e.key}`));
+    s.putSync('/x/1', 1);
+    // Both watchers see /x/1 before either sees /x/2, even though A wrote /x/2 while handling /x/1.
+    expect(order).toEqual(['A:/x/1', 'B:/x/1', 'A:/x/2', 'B:/x/2']);
+  });
+
+  it('is deterministic: the same calls give the same revisions and events', async () => {
+    const run = async (): Promise<string[]> => {
+      const s = new MemoryDatastore();
+      const log: string[] = [];
+      await s.watch('/', 1, (e) => log.push(`${e.revision}:${e.type}`));
+      await s.put('/a', 1);
+      await s.put('/b', 2, { prevRevision: 0 });
+      await s.delete('/a');
+      return log;
+    };
+    expect(await run()).toEqual(await run());
+    expect(await run()).toEqual(['2:put', '3:put', '4:delete']);
+  });
+
+  it('watching from before a compaction fails with Compacted', async () => {
+    const s = new MemoryDatastore();
+    await s.put('/a', 1);
+    await s.put('/a', 2);
+    s.compact(2);
+    await expect(s.watch('/', 2, () => undefined)).rejects.toBeInstanceOf(Compacted);
+    const seen: number[] = [];
+    await s.watch('/', 3, (e) => seen.push(e.revision));
+    expect(seen).toEqual([3]);
+  });
+});
