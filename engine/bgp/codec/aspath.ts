@@ -14,10 +14,12 @@ const SEGMENT_TYPES: Record<number, AsPathSegmentType> = { 1: 'set', 2: 'sequenc
 /** Writes path segments; sequences longer than 255 ASNs are split into consecutive segments. */
 export function writeAsPath(w: ByteWriter, segments: readonly AsPathSegment[], as4: boolean): void {
   for (const s of segments) {
+    // An empty segment is malformed on the wire (RFC 7606 §7.2): refuse to write one.
+    if (s.asns.length === 0) throw new RangeError(`AS_PATH ${s.type} segment with no ASNs`);
     if (s.asns.length > 255 && s.type !== 'sequence' && s.type !== 'confed-sequence') {
       throw new RangeError(`AS_PATH ${s.type} of ${s.asns.length} ASNs cannot be split (max 255)`);
     }
-    for (let i = 0; i === 0 || i < s.asns.length; i += 255) {
+    for (let i = 0; i < s.asns.length; i += 255) {
       const part = s.asns.slice(i, i + 255);
       w.u8(SEGMENT_CODES[s.type]).u8(part.length);
       for (const a of part) {
