@@ -15,6 +15,7 @@ import { Clock, hash32, Rng } from './clock.ts';
 import { FibIndex } from './fib.ts';
 import type { LookupOpts } from './fib.ts';
 import * as cfg from './fib-config.ts';
+import * as l2 from './l2-config.ts';
 import { defaultDeviceSysctls, freshSysctls, writeSysctl } from './sysctl.ts';
 import { TraceBus } from './trace.ts';
 import type {
@@ -428,79 +429,23 @@ export class Kernel implements KernelOps {
   }
 
   addNeighbour(n: { dev: string; ip: IPv4; mac?: MAC; state: NeighState; proxy?: boolean }, mode: 'add' | 'replace'): void {
-    const d = this.deviceByName(n.dev);
-    if (n.proxy) {
-      const exists = this.proxyNeighbours.some((p) => p.ifindex === d.ifindex && p.ip === n.ip);
-      if (exists && mode === 'add') throw new KernelError(ERR_EXISTS);
-      if (!exists) this.proxyNeighbours.push({ ifindex: d.ifindex, ip: n.ip });
-      return;
-    }
-    const cur = this.neighbour(d.ifindex, n.ip);
-    if (cur && mode === 'add') throw new KernelError(ERR_EXISTS);
-    const e = this.neighbourEntry(d.ifindex, n.ip, n.state);
-    e.state = n.state;
-    if (n.mac !== undefined) e.mac = n.mac.toLowerCase();
-    else delete e.mac;
-    e.updatedMs = this.clock.nowMs();
+    l2.addNeighbour(this, n, mode);
   }
 
   delNeighbour(n: { dev: string; ip: IPv4; proxy?: boolean }): void {
-    const d = this.deviceByName(n.dev);
-    if (n.proxy) {
-      const i = this.proxyNeighbours.findIndex((p) => p.ifindex === d.ifindex && p.ip === n.ip);
-      if (i < 0) throw new KernelError(ERR_NOENT);
-      this.proxyNeighbours.splice(i, 1);
-      return;
-    }
-    if (!this.neigh.get(d.ifindex)?.delete(n.ip)) throw new KernelError(ERR_NOENT);
+    l2.delNeighbour(this, n);
   }
 
   addFdb(e: { dev: string; mac: MAC; vlan?: number; dst?: IPv4; where: 'master' | 'self'; permanent: boolean }, mode: 'add' | 'replace' | 'append'): void {
-    const d = this.deviceByName(e.dev);
-    if (e.where === 'master' && d.master === undefined) throw new KernelError('RTNETLINK answers: Operation not supported');
-    if (e.where === 'self' && d.kind !== 'vxlan' && d.kind !== 'bridge') throw new KernelError('RTNETLINK answers: Operation not supported');
-    const mac = e.mac.toLowerCase();
-    const same = (x: FdbEntry): boolean => x.ifindex === d.ifindex && x.mac === mac && x.vlan === e.vlan && x.where === e.where &&
-      (mode !== 'append' || x.dst === e.dst);
-    const i = this.fdb.findIndex(same);
-    const entry: FdbEntry = { mac, ifindex: d.ifindex, where: e.where, state: e.permanent ? 'permanent' : 'static', updatedMs: this.clock.nowMs() };
-    if (e.vlan !== undefined) entry.vlan = e.vlan;
-    if (e.dst !== undefined) entry.dst = e.dst;
-    if (i >= 0) {
-      if (mode !== 'replace') throw new KernelError(ERR_EXISTS);
-      this.fdb[i] = entry;
-    } else {
-      this.fdb.push(entry);
-    }
+    l2.addFdb(this, e, mode);
   }
 
   delFdb(e: { dev: string; mac: MAC; vlan?: number; dst?: IPv4 }): void {
-    const d = this.deviceByName(e.dev);
-    const mac = e.mac.toLowerCase();
-    const i = this.fdb.findIndex((x) => x.ifindex === d.ifindex && x.mac === mac && x.vlan === e.vlan && (e.dst === undefined || x.dst === e.dst));
-    if (i < 0) throw new KernelError(ERR_NOENT);
-    this.fdb.splice(i, 1);
+    l2.delFdb(this, e);
   }
 
   setBridgeVlan(dev: string, vlan: BridgeVlan, op: 'add' | 'del'): void {
-    const d = this.deviceByName(dev);
-    if (d.master === undefined && d.kind !== 'bridge') throw new KernelError('RTNETLINK answers: Operation not supported');
-    if (vlan.vid < 1 || vlan.vid > 4094) throw new KernelError('RTNETLINK answers: Invalid argument');
-    const list = (d.vlans ??= []);
-    const i = list.findIndex((v) => v.vid === vlan.vid);
-    if (op === 'del') {
-      if (i < 0) throw new KernelError(ERR_NOENT);
-      list.splice(i, 1);
-      return;
-    }
-    if (vlan.pvid) for (let j = 0; j < list.length; j++) if (list[j]!.pvid && list[j]!.vid !== vlan.vid) list[j] = { ...list[j]!, pvid: false };
-    const v: BridgeVlan = { vid: vlan.vid, untagged: vlan.untagged, pvid: vlan.pvid };
-    if (i >= 0) list[i] = v;
-    else {
-      let j = 0;
-      while (j < list.length && list[j]!.vid < v.vid) j++;
-      list.splice(j, 0, v);
-    }
+    l2.setBridgeVlan(this, dev, vlan, op);
   }
 
   setSysctl(key: string, value: string): void {
