@@ -112,6 +112,11 @@ describe('text forms', () => {
     expect(notificationName(6, 9)).toBe('Hard reset');
     expect(notificationName(7, 1)).toBe('Invalid ROUTE-REFRESH message length');
     expect(notificationName(3, 99)).toBe('Invalid UPDATE message (subcode 99)');
+    // Every code/subcode of RFC 4271, 4486, 6608, 7313 and 8538 has its own name.
+    const all: [number, number[]][] = [[1, [1, 2, 3]], [2, [1, 2, 3, 4, 6, 7]], [3, [1, 2, 3, 4, 5, 6, 8, 9, 10, 11]], [5, [1, 2, 3]], [6, [1, 2, 3, 4, 5, 6, 7, 8, 9]], [7, [1]]];
+    const names = all.flatMap(([c, subs]) => subs.map((s) => notificationName(c, s)));
+    expect(names.filter((n) => /subcode|Unknown/.test(n))).toEqual([]);
+    expect(new Set(names).size).toBe(names.length);
     const n = shutdownNotification(2, 'maintenance — back at 5');
     expect(shutdownMessage(n)).toBe('maintenance — back at 5');
     expect(formatNotification(n)).toBe('Received: Administrative shutdown: "maintenance — back at 5"');
