@@ -237,7 +237,7 @@ export class Kernel implements KernelOps {
       }
       case 'vxlan': {
         const lower = spec.dev !== undefined ? this.deviceByName(spec.dev) : undefined;
-        const d = this.createDevice(spec.name, 'vxlan', undefined, mtu ?? (lower ? lower.mtu - 50 : 1450));
+        const d = this.createDevice(spec.name, 'vxlan', undefined, mtu ?? (lower ? lower.mtu - 50 : 1500));
         d.vxlan = { vni: spec.vni, dstPort: spec.dstPort, learning: spec.learning ?? true };
         if (spec.local !== undefined) d.vxlan.local = spec.local;
         if (lower) d.vxlan.dev = lower.ifindex;
@@ -362,9 +362,15 @@ export class Kernel implements KernelOps {
     } else if (d.kind === 'ether') {
       d.carrier = d.adminUp && att?.type === 'wire' && att.wire.farEndUp();
     } else if (d.kind === 'bridge') {
+      // br_port_carrier_check(): carrier when a port forwards; a bridge without ports keeps carrier on (6.x).
+      let ports = 0;
       let any = false;
-      for (const p of this.devices.values()) if (p.master === d.ifindex && p.adminUp && p.carrier) any = true;
-      d.carrier = any;
+      for (const p of this.devices.values()) {
+        if (p.master !== d.ifindex) continue;
+        ports++;
+        if (p.adminUp && p.carrier) any = true;
+      }
+      d.carrier = ports === 0 || any;
     } else {
       d.carrier = true;
     }

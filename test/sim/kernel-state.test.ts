@@ -103,4 +103,22 @@ describe('Kernel state like a fresh Linux netns', () => {
     expect(k.state.sysctls.all.forwarding && k.state.sysctls.default.forwarding && k.state.sysctls.conf.get(1)!.forwarding).toBe(true);
     expect(() => k.setSysctl('net.ipv4.conf.eth7.rp_filter', '1')).toThrow('sysctl: cannot stat /proc/sys/net/ipv4/conf/eth7/rp_filter: No such file or directory');
   });
+
+  it('bridge carrier follows its ports (on when it has none), VXLAN MTU follows the lower device', () => {
+    const k = new Kernel({ node: 'n1' });
+    const br = k.addLink({ kind: 'bridge', name: 'br0' });
+    k.setLink('br0', { up: true });
+    expect(br.carrier).toBe(true);
+    k.addLink({ kind: 'veth', name: 'p1', peerName: 'p2' });
+    k.setLink('p1', { master: 'br0' });
+    expect(br.carrier).toBe(false);
+    k.setLink('p1', { up: true });
+    expect(br.carrier).toBe(false);
+    k.setLink('p2', { up: true });
+    expect(br.carrier).toBe(true);
+    k.setLink('p2', { up: false });
+    expect(br.carrier).toBe(false);
+    expect(k.addLink({ kind: 'vxlan', name: 'vx0', vni: 42, dstPort: 4789 }).mtu).toBe(1500);
+    expect(k.addLink({ kind: 'vxlan', name: 'vx1', vni: 43, dstPort: 4789, dev: 'p1' }).mtu).toBe(1450);
+  });
 });
