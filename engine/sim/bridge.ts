@@ -16,11 +16,7 @@
 import type { EthernetFrame, MAC } from '../net/packet.ts';
 import type { Kernel } from './kernel.ts';
 import type { FdbEntry, NetDevice } from './types.ts';
-import { deliverL2, devXmit, drop } from './device.ts';
-
-function isGroup(mac: MAC): boolean {
-  return (parseInt(mac.slice(0, 2), 16) & 1) === 1;
-}
+import { deliverL2, devXmit, drop, isGroupMac } from './device.ts';
 
 function untag(frame: EthernetFrame): EthernetFrame {
   if (frame.vlan === undefined) return frame;
@@ -46,7 +42,7 @@ function fdbFind(k: Kernel, br: NetDevice, vid: number, mac: MAC): FdbEntry | un
 
 /** br_fdb_update(): learns or refreshes the source MAC on the ingress port. */
 function learn(k: Kernel, br: NetDevice, port: NetDevice, vid: number, mac: MAC): void {
-  if (isGroup(mac)) return;
+  if (isGroupMac(mac)) return;
   const now = k.clock.nowMs();
   const e = fdbFind(k, br, vid, mac);
   if (e) {
@@ -118,7 +114,7 @@ export function brDevXmit(k: Kernel, br: NetDevice, frame: EthernetFrame): void 
 }
 
 function forward(k: Kernel, br: NetDevice, inPort: NetDevice | undefined, vid: number, frame: EthernetFrame): void {
-  if (isGroup(frame.dst)) {
+  if (isGroupMac(frame.dst)) {
     flood(k, br, inPort, vid, frame);
     if (inPort) passUp(k, br, vid, frame);
     return;

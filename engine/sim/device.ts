@@ -18,6 +18,12 @@ import { brDevXmit, brHandleFrame } from './bridge.ts';
 import { ipRcv } from './ipv4-input.ts';
 import { vxlanXmit } from './tunnel-vxlan.ts';
 
+/** True for broadcast/multicast MACs (I/G bit of the first octet), without allocating. */
+export function isGroupMac(mac: string): boolean {
+  const c = mac.charCodeAt(1);
+  return ((c <= 57 ? c - 48 : (c | 0x20) - 87) & 1) === 1;
+}
+
 /** Records a drop: counters and, when someone listens, a trace event. */
 export function drop(k: Kernel, reason: DropReason, dev: NetDevice | undefined, pkt?: Ipv4Packet, frame?: EthernetFrame): void {
   k.counters.ipDrops += pkt ? 1 : 0;
@@ -99,7 +105,7 @@ export function deliverL2(k: Kernel, dev: NetDevice, frame: EthernetFrame): void
   }
   const dst = frame.dst;
   // eth_type_trans(): frames to another unicast MAC are PACKET_OTHERHOST and ip_rcv drops them.
-  if (dst !== dev.mac && (parseInt(dst.slice(0, 2), 16) & 1) === 0 && dev.kind !== 'loopback') {
+  if (dst !== dev.mac && !isGroupMac(dst) && dev.kind !== 'loopback') {
     drop(k, 'not-for-us', dev, undefined, frame);
     return;
   }
