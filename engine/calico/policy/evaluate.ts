@@ -150,7 +150,8 @@ export function evaluateDirection(world: CompiledWorld, ep: CompiledEndpoint | u
         }
         const allowed = r.action === 'Allow';
         steps.push({ tier: tier.name, policies: names, outcome: allowed ? 'allow' : 'deny' });
-        return finish(allowed, { kind: 'rule', hit }, `rule ${i} (${r.origin}) of policy ${p.name} in tier ${tier.name}: ${r.action}`);
+        const after = steps.length > 1 ? ` (after ${steps.slice(0, -1).map((s) => `tier ${s.tier} passed`).join(', ')})` : '';
+        return finish(allowed, { kind: 'rule', hit }, `rule ${i} (${r.origin}) of policy ${p.name} in tier ${tier.name}: ${r.action}${after}`);
       }
       if (leftTier) break;
     }
