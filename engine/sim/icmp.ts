@@ -7,14 +7,14 @@
  * from a broadcast/multicast/zero address. The error's source is the destination of the
  * original when that is one of our addresses, otherwise whatever the route back to the
  * sender selects (icmp_errors_use_inbound_ifaddr=0), so traceroute shows each router's
- * address towards the source. TOS is 0xc0 (IPTOS_PREC_INTERNETCONTROL), DF is clear (the
+ * address towards the source. The quote is the original packet up to 576 bytes in all. TOS is 0xc0 (IPTOS_PREC_INTERNETCONTROL), DF is clear (the
  * ICMP control socket uses IP_PMTUDISC_DONT). Linux rate-limits ICMP errors (icmp_ratelimit,
  * icmp_msgs_per_sec); the simulator ignores the limits so every probe gets its answer.
  */
 import type { IPv4 } from '../net/ip.ts';
 import type { IcmpMessage, Ipv4Packet } from '../net/packet.ts';
 import { ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, IPPROTO_ICMP } from '../net/packet.ts';
-import { makeIcmpError, makeIpv4, parseIcmpQuote } from '../net/codec/index.ts';
+import { encodeIpv4, makeIpv4, parseIcmpQuote } from '../net/codec/index.ts';
 import type { Kernel } from './kernel.ts';
 import type { NetDevice } from './types.ts';
 import { ipLocalOut, updatePmtu } from './ipv4-output.ts';
@@ -39,7 +39,9 @@ export function icmpSend(k: Kernel, original: Ipv4Packet, type: number, code: nu
   const p = original.payload;
   if (original.protocol === IPPROTO_ICMP && !(p instanceof Uint8Array) && p.kind === 'icmp' && ERROR_TYPES.has(p.type)) return;
   const src = isLocal(k, original.dst) ? original.dst : 0;
-  const msg = makeIcmpError(type, code, original, rest);
+  // Linux quotes as much of the original as fits in 576 bytes (icmp_send: room = 576 - 20 - 8).
+  const quoted = encodeIpv4(original);
+  const msg: IcmpMessage = { kind: 'icmp', type, code, rest: rest >>> 0, data: quoted.length > 548 ? quoted.slice(0, 548) : quoted };
   const pkt = makeIpv4({ src, dst: original.src, payload: msg, ttl: 64, df: false, tos: (original.tos & 0x1e) | 0xc0, id: nextId(k) });
   k.counters.icmpOutMsgs++;
   ipLocalOut(k, pkt, {});

@@ -56,11 +56,12 @@ function ipip(w: World): void {
   }
 }
 
-function vxlan(w: World): void {
+function vxlan(w: World, opts: { learningOnN2?: boolean } = {}): void {
   const mac = (k: Kernel): string => k.findDevice('vxlan.calico')!.mac;
   for (const [i, host] of ['n1', 'n2'].entries()) {
     const h = w.node(host);
-    h.addLink({ kind: 'vxlan', name: 'vxlan.calico', vni: 4096, dstPort: 4789, local: parseIPv4(`192.168.1.${i + 1}`), dev: 'eth0', learning: false });
+    const learning = i === 1 && opts.learningOnN2 === true;
+    h.addLink({ kind: 'vxlan', name: 'vxlan.calico', vni: 4096, dstPort: 4789, local: parseIPv4(`192.168.1.${i + 1}`), dev: 'eth0', learning });
     addr(h, 'vxlan.calico', `10.244.${i + 1}.0/32`);
   }
   for (const [i, host] of ['n1', 'n2'].entries()) {
@@ -68,7 +69,7 @@ function vxlan(w: World): void {
     const other = i === 0 ? 2 : 1;
     const peerMac = mac(w.node(`n${other}`));
     h.addNeighbour({ dev: 'vxlan.calico', ip: parseIPv4(`10.244.${other}.0`), mac: peerMac, state: 'PERMANENT' }, 'add');
-    h.addFdb({ dev: 'vxlan.calico', mac: peerMac, dst: parseIPv4(`192.168.1.${other}`), where: 'self', permanent: true }, 'add');
+    if (!(i === 1 && opts.learningOnN2)) h.addFdb({ dev: 'vxlan.calico', mac: peerMac, dst: parseIPv4(`192.168.1.${other}`), where: 'self', permanent: true }, 'add');
     route(h, `10.244.${other}.0/26`, `10.244.${other}.0`, 'vxlan.calico', { onlink: true });
   }
 }
@@ -124,5 +125,17 @@ describe('Calico-style pods over tunnels', () => {
       expect(sport).toBeGreaterThanOrEqual(32768);
       expect(sport).toBeLessThanOrEqual(60999);
     }
+  });
+
+  it('VXLAN learning: without an FDB entry the reply has no VTEP, with learning the source VTEP is learnt', () => {
+    const w = nodesWithPods();
+    vxlan(w, { learningOnN2: false });
+    w.node('n2').delFdb({ dev: 'vxlan.calico', mac: w.node('n1').findDevice('vxlan.calico')!.mac });
+    expect(runPing(w, 'pod1', { dst: '10.244.2.5', count: 1, timeoutS: 1 }).received).toBe(0);
+    const w2 = nodesWithPods();
+    vxlan(w2, { learningOnN2: true });
+    expect(runPing(w2, 'pod1', { dst: '10.244.2.5', count: 1 }).received).toBe(1);
+    const learnt = w2.node('n2').state.fdb.find((e) => e.state === 'learned');
+    expect(learnt).toMatchObject({ mac: w2.node('n1').findDevice('vxlan.calico')!.mac, dst: parseIPv4('192.168.1.1'), where: 'self' });
   });
 });
