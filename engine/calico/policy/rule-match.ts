@@ -49,8 +49,20 @@ export function namespaceSelectorForEndpoints(ns: SelectorNode): SelectorNode {
   return walk(ns);
 }
 
+// Scoped selectors are built once per rule side / policy: evaluation runs per packet.
+const scopedCache = new WeakMap<EntityRule, { readonly ns: string | undefined; readonly sel: SelectorNode | undefined }>();
+const policyCache = new WeakMap<Policy, SelectorNode>();
+
 /** The endpoint selector a rule side really applies (undefined: no endpoint restriction). */
 export function scopedSelector(e: EntityRule, policy: Policy): SelectorNode | undefined {
+  const hit = scopedCache.get(e);
+  if (hit && hit.ns === policy.namespace) return hit.sel;
+  const sel = buildScopedSelector(e, policy);
+  scopedCache.set(e, { ns: policy.namespace, sel });
+  return sel;
+}
+
+function buildScopedSelector(e: EntityRule, policy: Policy): SelectorNode | undefined {
   let ns: SelectorNode | undefined;
   if (e.namespaceSelector) ns = namespaceSelectorForEndpoints(e.namespaceSelector);
   else if (policy.namespace !== undefined) ns = { kind: 'eq', key: 'projectcalico.org/namespace', value: policy.namespace };
@@ -60,6 +72,15 @@ export function scopedSelector(e: EntityRule, policy: Policy): SelectorNode | un
 
 /** The endpoint selector a policy applies to (namespace scoping included). */
 export function policyEndpointSelector(p: Policy): SelectorNode {
+  let sel = policyCache.get(p);
+  if (!sel) {
+    sel = buildPolicySelector(p);
+    policyCache.set(p, sel);
+  }
+  return sel;
+}
+
+function buildPolicySelector(p: Policy): SelectorNode {
   if (p.namespace !== undefined) return andOf({ kind: 'eq', key: 'projectcalico.org/namespace', value: p.namespace }, p.selector);
   if (p.namespaceSelector) return andOf(namespaceSelectorForEndpoints(p.namespaceSelector), p.selector);
   return p.selector;
