@@ -83,11 +83,12 @@ export function parseSpeakerConfig(file: string, text: string): ConfigResult {
     return f.node.items as YNode[];
   };
 
-  const top = fields(root, ['routerId', 'localAS', 'localAddress', 'listenPort', 'peers', 'clusterId', 'announce', 'holdTime', 'connectRetry'], 'the config');
+  const top = fields(root, ['routerId', 'localAS', 'localAddress', 'localAddress6', 'listenPort', 'peers', 'clusterId', 'announce', 'holdTime', 'connectRetry'], 'the config');
   for (const req of ['routerId', 'localAS']) if (!top.has(req)) at(root, `missing required key '${req}'`);
   const routerId = str(top.get('routerId'), 'routerId', isIPv4, 'an IPv4 address (a.b.c.d)');
   const localAS = int(top.get('localAS'), 'localAS', 1, 4294967295);
   const localAddress = str(top.get('localAddress'), 'localAddress', isIp, 'an IP address');
+  const localAddress6 = str(top.get('localAddress6'), 'localAddress6', (s) => s.includes(':') && isIp(s), 'an IPv6 address');
   const listenPort = int(top.get('listenPort'), 'listenPort', 1, 65535);
   const clusterId = str(top.get('clusterId'), 'clusterId', isIPv4, 'an IPv4 address (a.b.c.d)');
   const holdCheck = (n: number): string | undefined => (n === 1 || n === 2 ? 'must be 0 or at least 3 (RFC 4271 §4.2)' : undefined);
@@ -99,7 +100,7 @@ export function parseSpeakerConfig(file: string, text: string): ConfigResult {
   for (const [i, n] of seq(top.get('peers'), 'peers').entries()) {
     const where = `peers[${i}]`;
     if (!isMap(n)) { at(n, `${where} must be a map with address and as`); continue; }
-    const f = fields(n, ['address', 'as', 'name', 'passive', 'holdTime', 'routeReflectorClient', 'port', 'nextHopSelf', 'connectRetry'], where);
+    const f = fields(n, ['address', 'as', 'name', 'passive', 'holdTime', 'routeReflectorClient', 'port', 'nextHopSelf', 'nextHopKeep', 'connectRetry'], where);
     for (const req of ['address', 'as']) if (!f.has(req)) at(n, `${where}: missing required key '${req}'`);
     const address = str(f.get('address'), `${where}.address`, isIp, 'an IP address');
     if (address && seen.has(address)) at(f.get('address')!.node, `${where}.address ${address} is configured twice`);
@@ -113,6 +114,7 @@ export function parseSpeakerConfig(file: string, text: string): ConfigResult {
     p.routeReflectorClient = bool(f.get('routeReflectorClient'), `${where}.routeReflectorClient`);
     p.port = int(f.get('port'), `${where}.port`, 1, 65535);
     p.nextHopSelf = bool(f.get('nextHopSelf'), `${where}.nextHopSelf`);
+    p.nextHopKeep = bool(f.get('nextHopKeep'), `${where}.nextHopKeep`);
     p.connectRetry = int(f.get('connectRetry'), `${where}.connectRetry`, 1, 65535);
     for (const k of Object.keys(p)) if (p[k] === undefined) delete p[k];
     peers.push(p as unknown as PeerConfig);
@@ -146,6 +148,7 @@ export function parseSpeakerConfig(file: string, text: string): ConfigResult {
   const config: SpeakerConfig = {
     routerId, localAS, peers, announce,
     ...(localAddress !== undefined ? { localAddress } : {}),
+    ...(localAddress6 !== undefined ? { localAddress6 } : {}),
     ...(listenPort !== undefined ? { listenPort } : {}),
     ...(clusterId !== undefined ? { clusterId } : {}),
     ...(holdTime !== undefined ? { holdTime } : {}),

@@ -14,6 +14,8 @@ export interface PeerConfig {
   /** Remote TCP port (default 179). */
   readonly port?: number;
   readonly nextHopSelf?: boolean;
+  /** Toward eBGP, pass the received NEXT_HOP unchanged (route-server style). */
+  readonly nextHopKeep?: boolean;
   /** ConnectRetry seconds (default: the speaker's, 120). */
   readonly connectRetry?: number;
   readonly importPolicy?: PolicyStep;
@@ -37,6 +39,8 @@ export interface SpeakerConfig {
   readonly localAS: number;
   /** Address to bind for listening and dialing (default: any). */
   readonly localAddress?: string;
+  /** Our IPv6 next hop for IPv6 routes on IPv4 sessions (default: IPv4-mapped address). */
+  readonly localAddress6?: string;
   /** Port to listen on (default 179); `listen: false` disables listening. */
   readonly listenPort?: number;
   readonly listen?: boolean;

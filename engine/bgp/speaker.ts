@@ -190,7 +190,15 @@ export class Speaker {
   private established(p: PeerState, n: Negotiated, s: ByteStream): void {
     const ibgp = n.peerAs === this.localAs;
     p.ref = { key: cleanAddress(p.config.address), address: cleanAddress(p.config.address), routerId: n.peerId, asn: n.peerAs, ibgp, rrClient: !!p.config.routeReflectorClient, local: false };
-    p.target = { key: p.ref.key, ibgp, rrClient: p.ref.rrClient, localAddress: cleanAddress(s.local.address), nextHopSelf: !!p.config.nextHopSelf };
+    // A session over IPv6 still needs an IPv4 next hop for IPv4 routes: fall back to the
+    // configured local address, then the router id.
+    const local = cleanAddress(s.local.address);
+    const v4 = local.includes(':') ? (this.config.localAddress && !this.config.localAddress.includes(':') ? this.config.localAddress : this.config.routerId) : local;
+    const v6 = local.includes(':') ? local : this.config.localAddress6;
+    p.target = {
+      key: p.ref.key, ibgp, rrClient: p.ref.rrClient, localAddress: v4, nextHopSelf: !!p.config.nextHopSelf,
+      ...(v6 ? { localAddress6: v6 } : {}), ...(p.config.nextHopKeep ? { nextHopKeep: true } : {}),
+    };
     p.exportCache.clear();
     p.out.clear();
     p.received = 0;

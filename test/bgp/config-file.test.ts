@@ -21,7 +21,7 @@ describe('podlab bgp config file', () => {
     if (r.ok) return;
     expect(r.errors).toEqual([
       'bad.yaml:1:11: routerId must be an IPv4 address (a.b.c.d), got "10.0.0.300"',
-      "bad.yaml:7:5: unknown key 'bogus' in peers[0] (expected one of: address, as, name, passive, holdTime, routeReflectorClient, port, nextHopSelf, connectRetry)",
+      "bad.yaml:7:5: unknown key 'bogus' in peers[0] (expected one of: address, as, name, passive, holdTime, routeReflectorClient, port, nextHopSelf, nextHopKeep, connectRetry)",
       'bad.yaml:5:9: peers[0].as must be an integer 1..4294967295, got "x"',
       'bad.yaml:6:15: peers[0].holdTime must be 0 or at least 3 (RFC 4271 §4.2)',
     ]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { wireCodec } from '../../engine/bgp/codec-adapter.ts';
-import { buildOpen } from '../../engine/bgp/open.ts';
+import { buildOpen, notification } from '../../engine/bgp/open.ts';
 import { MessageFramer } from '../../engine/bgp/framing.ts';
 import { showProtocols, showRoute } from '../../engine/bgp/views.ts';
 import { lab } from './helpers.ts';
@@ -105,5 +105,54 @@ describe('speaker over the in-memory transport', () => {
         expect(showProtocols(a.sp)).toContain('BGP Error: OPEN message error: bad peer AS (AS 64599)');
       }
     }
+  });
+});
+
+describe('speaker timers, refresh and IPv6', () => {
+  it('keepalives hold the session beyond the hold time; an error leads to Idle then a restart', () => {
+    const l = lab();
+    const a = l.speaker({ routerId: A, localAS: 64512, localAddress: A, idleHold: 2, peers: [{ address: B, as: 64513, holdTime: 9, connectRetry: 1 }] });
+    const b = l.speaker({ routerId: B, localAS: 64513, localAddress: B, peers: [{ address: A, as: 64512, passive: true }] });
+    a.sp.start();
+    b.sp.start();
+    l.run(60_000);
+    expect(a.events.filter((e) => e.type === 'session' && e.to === 'Established').length).toBe(1);
+    expect(a.sp.peer(B)!.session.negotiated).toMatchObject({ holdTime: 9, keepaliveTime: 3 });
+    // b restarts its session (Cease 6/4): a goes Idle, waits idleHold, reconnects.
+    b.sp.peer(A)!.session.stop(notification(6, 4));
+    b.sp.peer(A)!.session.start();
+    l.run(5_000);
+    expect(a.events.filter((e) => e.type === 'session' && e.to === 'Established').length).toBe(2);
+    expect(a.events.find((e) => e.type === 'session' && e.to === 'Idle')).toMatchObject({ reason: { notification: { code: 6, subcode: 4, sent: false } } });
+  });
+
+  it('answers ROUTE-REFRESH with the full table', () => {
+    const l = lab();
+    const a = l.speaker({ routerId: A, localAS: 64512, localAddress: A, peers: [{ address: B, as: 64513 }], announce: [{ prefix: '192.0.2.0/24' }] });
+    const b = l.speaker({ routerId: B, localAS: 64513, localAddress: B, peers: [{ address: A, as: 64512, passive: true }] });
+    a.sp.start();
+    b.sp.start();
+    l.run(200);
+    const before = b.events.filter((e) => e.type === 'prefix-received').length;
+    b.sp.peer(A)!.session.send({ type: 'route-refresh', afi: 1, safi: 1, subtype: 'request' });
+    l.run(100);
+    expect(b.events.filter((e) => e.type === 'prefix-received').length).toBe(before + 1);
+  });
+
+  it('carries IPv6 routes in MP_REACH over an IPv4 session (IPv4-mapped next hop by default)', () => {
+    const l = lab();
+    const a = l.speaker({ routerId: A, localAS: 64512, localAddress: A, peers: [{ address: B, as: 64513 }], announce: [{ prefix: '2001:db8:1::/48' }] });
+    const b = l.speaker({ routerId: B, localAS: 64513, localAddress: B, localAddress6: 'fd00::2', peers: [{ address: A, as: 64512, passive: true }], announce: [{ prefix: '2001:db8:2::/48' }] });
+    a.sp.start();
+    b.sp.start();
+    l.run(200);
+    const got = b.sp.rib.get('2001:db8:1::/48')!.best!.attrs;
+    expect(got.asPath).toEqual([{ type: 2, asns: [64512] }]);
+    // RFC 5952 §5 prefers ::ffff:10.0.0.1; the codec currently prints the hex form.
+    expect(got.nextHop).toMatch(/^::ffff:(10\.0\.0\.1|a00:1)$/);
+    expect(a.sp.rib.get('2001:db8:2::/48')!.best!.attrs.nextHop).toBe('fd00::2');
+    a.sp.withdrawLocal('2001:db8:1::/48');
+    l.run(50);
+    expect(b.sp.rib.get('2001:db8:1::/48')).toBeUndefined();
   });
 });

@@ -18,6 +18,8 @@ export interface ExportTarget {
   /** Our IPv6 address on this session, for IPv6 routes toward eBGP (if any). */
   readonly localAddress6?: string;
   readonly nextHopSelf: boolean;
+  /** Toward eBGP, keep the received NEXT_HOP instead of setting our own (BIRD `next hop keep`). */
+  readonly nextHopKeep?: boolean;
 }
 
 /** Speaker-wide facts used by the export rules. */
@@ -27,6 +29,12 @@ export interface ExportSpeaker {
   readonly clusterId: number;
   /** True when any peer is a route-reflector client (this speaker is a reflector). */
   readonly isReflector: boolean;
+}
+
+/** Our IPv6 next hop on a session: the configured one, or the IPv4-mapped session address. */
+function selfV6(to: ExportTarget): string {
+  if (to.localAddress6) return to.localAddress6;
+  return to.localAddress.includes(':') ? to.localAddress : `::ffff:${to.localAddress}`;
 }
 
 /** True when the best path may be advertised to the target at all (split horizon, RR rules). */
@@ -44,14 +52,14 @@ export function exportAttrs(route: Route, to: ExportTarget, sp: ExportSpeaker): 
   const a = route.attrs;
   const from = route.from;
   const v6 = route.prefix.includes(':');
-  const self = v6 ? (to.localAddress6 ?? to.localAddress) : to.localAddress;
+  const self = v6 ? selfV6(to) : to.localAddress;
   if (!to.ibgp) {
     // eBGP: prepend our AS, we are the next hop, no LOCAL_PREF, no RR attributes, and MED
     // only for routes we originate (MED never crosses a second AS boundary).
     const out: { -readonly [K in keyof PathAttrs]: PathAttrs[K] } = {
       ...a,
       asPath: prependAs(a.asPath, sp.localAs),
-      nextHop: self,
+      nextHop: to.nextHopKeep && !from.local && a.nextHop ? a.nextHop : self,
     };
     delete out.localPref;
     delete out.originatorId;
