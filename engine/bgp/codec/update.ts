@@ -2,10 +2,11 @@
  * UPDATE message body (RFC 4271 §4.3) with RFC 7606 error handling.
  *
  * Decoding collects every problem with the action RFC 7606 assigns to it and reports the
- * strongest: session-reset (the message cannot be delimited: withdrawn/attribute/NLRI fields
- * overrun, NLRI unparseable, MP_(UN)REACH repeated or malformed, an unrecognised well-known
- * attribute), treat-as-withdraw (a malformed attribute that shapes the route, a missing
- * mandatory one), attribute-discard (AGGREGATOR, ATOMIC_AGGREGATE, AS4_*, later duplicates).
+ * strongest: session-reset (the NLRI cannot be located or parsed: withdrawn or total attribute
+ * length overruns the message, NLRI unparseable, MP_(UN)REACH repeated or malformed, an
+ * unrecognised well-known attribute), treat-as-withdraw (a malformed attribute that shapes the
+ * route, a missing mandatory one, an attribute overrunning the attribute list — RFC 7606 §4;
+ * escalated to session-reset when the UPDATE announces nothing, §5.2), attribute-discard (AGGREGATOR, ATOMIC_AGGREGATE, AS4_*, later duplicates).
  */
 import { normalizeAs4, toTwoOctet } from './as4.ts';
 import { ATTRIBUTE_TABLE, canonicalFlags, writeAttribute } from './attributes.ts';
@@ -67,15 +68,29 @@ export function readUpdate(r: ByteReader, opts: CodecOptions): DecodeOutcome {
   const seen = new Set<number>();
   while (r.pos < attrEnd) {
     const start = r.pos;
-    if (attrEnd - r.pos < 3) return reset(SUBCODE.UPDATE_MALFORMED_ATTRIBUTE_LIST, 'truncated attribute header');
+    // RFC 7606 §4: an attribute header or length that does not fit the attribute area is a
+    // framing error inside it; Total Path Attribute Length still locates the NLRI, so the
+    // UPDATE is treat-as-withdraw (as BIRD and GoBGP do), not a reset.
+    const framing = (reason: string): void => {
+      problems.push({ action: 'treat-as-withdraw', code: ERR_UPDATE, subcode: SUBCODE.UPDATE_MALFORMED_ATTRIBUTE_LIST, reason });
+      r.pos = attrEnd;
+    };
+    if (attrEnd - r.pos < 3) {
+      framing(`${attrEnd - r.pos} stray bytes at the end of the attribute list`);
+      break;
+    }
     const flags = r.u8();
     const code = r.u8();
     const ext = (flags & FLAG_EXTENDED_LENGTH) !== 0;
-    if (ext && attrEnd - r.pos < 2) return reset(SUBCODE.UPDATE_MALFORMED_ATTRIBUTE_LIST, 'truncated attribute header');
+    if (ext && attrEnd - r.pos < 2) {
+      framing(`attribute ${code}: truncated extended length`);
+      break;
+    }
     const len = ext ? r.u16() : r.u8();
-    // An attribute that runs past the attribute area hides where the next one (possibly an
-    // MP_REACH with NLRI) starts, so no route in this UPDATE can be trusted: reset.
-    if (len > attrEnd - r.pos) return reset(SUBCODE.UPDATE_ATTRIBUTE_LENGTH, `attribute ${code} length ${len} overruns the attribute list`);
+    if (len > attrEnd - r.pos) {
+      framing(`attribute ${code} length ${len} overruns the attribute list (${attrEnd - r.pos} bytes left)`);
+      break;
+    }
     const value = r.bytes(len);
     const whole = r.buf.slice(start, r.pos);
     const desc = ATTRIBUTE_TABLE.get(code);
@@ -126,6 +141,11 @@ export function readUpdate(r: ByteReader, opts: CodecOptions): DecodeOutcome {
   }
   if (problems.length === 0) return { kind: 'ok', message };
   const worst = problems.reduce((a, b) => (RANK[b.action] > RANK[a.action] ? b : a));
+  // RFC 7606 §5.2 (BIRD does the same): treat-as-withdraw needs reachable NLRI to act on; an
+  // UPDATE with none (no NLRI, no MP_REACH) whose attributes are broken resets the session.
+  if (worst.action === 'treat-as-withdraw' && nl.value.length === 0 && !reach) {
+    return reset(SUBCODE.UPDATE_MALFORMED_ATTRIBUTE_LIST, `${worst.reason} (and the UPDATE carries no NLRI)`);
+  }
   const plain: DecodeProblem[] = problems.map(({ data: _d, ...p }) => p);
   return { kind: worst.action as 'attribute-discard' | 'treat-as-withdraw', message, problems: plain };
 }

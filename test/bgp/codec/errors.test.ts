@@ -135,12 +135,16 @@ describe('UPDATE errors → RFC 7606 outcomes', () => {
     ['a repeated ORIGIN', withAttrs(BASE, attr(0x40, 1, [2])), 'attribute-discard', 1, 1],
     ['missing NEXT_HOP with NLRI', withAttrs(ORIGIN_IGP, AS_PATH_64512_4B), 'treat-as-withdraw', 3, 3],
     ['missing ORIGIN with NLRI', withAttrs(AS_PATH_64512_4B, NEXT_HOP_10_0_0_1), 'treat-as-withdraw', 3, 1],
+    // RFC 7606 §4: framing errors inside the attribute list; the NLRI is still located.
+    ['an attribute overrunning the attribute list', withAttrs(BASE, new Uint8Array([0x40, 5, 9, 0, 0])), 'treat-as-withdraw', 1, -1],
+    ['stray bytes after the last attribute', withAttrs(BASE, new Uint8Array([0x40, 5])), 'treat-as-withdraw', 1, -1],
   ];
   for (const [what, bytes, kind, subcode, code] of cases) {
     it(`${what} → ${kind} (3/${subcode})`, () => {
-      const m = expectKind(outcome(bytes), kind, subcode, code);
+      const m = expectKind(outcome(bytes), kind, subcode, code >= 0 ? code : undefined);
       // The offending attribute is gone from the decoded message (for discards and withdraws).
       if (what.startsWith('a repeated')) expect(findAttribute(m.attributes, 'origin')!.origin).toBe('igp');
+      else if (what.includes('attribute list') || what.startsWith('stray')) expect(m.attributes.length).toBe(3);
       else if (!what.startsWith('missing')) expect(m.attributes.map(attributeCode)).not.toContain(code);
       const rc = routeChanges(outcome(bytes));
       if (kind === 'treat-as-withdraw') {
@@ -179,9 +183,11 @@ describe('UPDATE errors → RFC 7606 outcomes', () => {
     ['withdrawn /40', update([40, 1, 2, 3, 4, 5], new Uint8Array(0), []), 10, 0],
     ['withdrawn length overruns', msg(2, [0, 50, 0, 0]), 1, 0],
     ['total attribute length overruns', msg(2, [0, 0, 0, 50, 0x40, 1, 1, 0]), 1, 0],
-    ['attribute length overruns the list', update([], cat(ORIGIN_IGP, [0x40, 2, 40, 2, 1]), []), 5, 0],
-    ['extended attribute length overruns', update([], cat(ORIGIN_IGP, [0x50, 2, 0x01, 0x00, 2]), []), 5, 0],
-    ['truncated attribute header', update([], cat(ORIGIN_IGP, [0x40, 2]), []), 1, 0],
+    // RFC 7606 §5.2: treat-as-withdraw problems in an UPDATE that announces nothing reset.
+    ['an attribute overrunning the list, nothing announced', update([], cat(ORIGIN_IGP, [0x40, 2, 40, 2, 1]), []), 1, 0],
+    ['an extended length overrunning the list, nothing announced', update([], cat(ORIGIN_IGP, [0x50, 2, 0x01, 0x00, 2]), []), 1, 0],
+    ['a truncated attribute header, nothing announced', update([], cat(ORIGIN_IGP, [0x40, 2]), []), 1, 0],
+    ['a malformed ORIGIN in a withdrawal-only UPDATE', update([24, 10, 0, 0], attr(0x40, 1, [9]), []), 1, 0],
     ['unrecognised well-known attribute', update([], cat(BASE, attr(0x40, 99, [1, 2])), NLRI_10_1), 2, 5],
   ];
   for (const [what, bytes, subcode, dataLen] of sessionResets) {
