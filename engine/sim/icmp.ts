@@ -18,6 +18,7 @@ import { encodeIpv4, makeIpv4, parseIcmpQuote } from '../net/codec/index.ts';
 import type { Kernel } from './kernel.ts';
 import type { NetDevice } from './types.ts';
 import { ipLocalOut, updatePmtu } from './ipv4-output.ts';
+import { redirectRcv } from './redirect.ts';
 
 const ERROR_TYPES = new Set([3, 4, 5, 11, 12]);
 
@@ -71,5 +72,6 @@ export function icmpRcv(k: Kernel, dev: NetDevice, pkt: Ipv4Packet): void {
       if ((m.rest & 0xffff) >= 68) updatePmtu(k, q.dst, m.rest & 0xffff);
     } catch { /* a quote too short to use: nothing to learn */ }
   }
+  if (m.type === 5) redirectRcv(k, dev, pkt, m);
   for (const s of k.icmpSockets) s(pkt, dev);
 }

@@ -20,6 +20,7 @@ import { carryMark, nfHook } from './netfilter-hook.ts';
 import { ipLocalOut, ipOutput } from './ipv4-output.ts';
 import { ipipRcv } from './tunnel-ipip.ts';
 import { vxlanRcv } from './tunnel-vxlan.ts';
+import { maybeSendRedirect } from './redirect.ts';
 
 /** ip_rcv(): an IPv4 packet arrives on a device (after L2). */
 export function ipRcv(k: Kernel, dev: NetDevice, pkt: Ipv4Packet): void {
@@ -117,6 +118,7 @@ function ipForward(k: Kernel, inDev: NetDevice, pkt: Ipv4Packet, rt: Route): voi
   }
   const dec: Ipv4Packet = { ...pkt, ttl: pkt.ttl - 1 };
   carryMark(pkt, dec);
+  maybeSendRedirect(k, inDev, outDev, dec, rt);
   const p = nfHook(k, 'FORWARD', dec, inDev, outDev);
   if (!p) return;
   k.counters.ipForwarded++;

@@ -19,6 +19,7 @@ import { neighOutput } from './neigh.ts';
 import { nfHook, carryMark } from './netfilter-hook.ts';
 import { selectSource } from './fib-config.ts';
 import { ipipXmit } from './tunnel-ipip.ts';
+import { redirectedGateway } from './redirect.ts';
 
 /** Errno of a failed output route or send, as the socket call reports it. */
 export type OutErrno = 'ENETUNREACH' | 'EHOSTUNREACH' | 'EACCES' | 'EINVAL' | 'EMSGSIZE' | 'EPERM' | 'ENETDOWN';
@@ -64,7 +65,8 @@ export function routeOutput(k: Kernel, dst: IPv4, oif?: number, src?: IPv4): Out
   // Local and broadcast destinations of our own go through the loopback device.
   const dev = route.type === 'local' ? k.devices.get(1)! : k.devices.get(route.ifindex!);
   if (!dev) return 'ENETUNREACH';
-  const nexthop = route.gateway ?? dst;
+  // A next-hop exception learnt from an ICMP redirect overrides the route's gateway.
+  const nexthop = route.gateway !== undefined ? (redirectedGateway(k, dst) ?? route.gateway) : dst;
   const s = src || route.prefsrc || (route.type === 'local' ? dst : selectSource(k, dev.ifindex, dst)) || 0;
   return { route, dev, nexthop, src: s };
 }

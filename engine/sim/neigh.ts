@@ -56,20 +56,20 @@ function ipFrame(dev: NetDevice, dst: MAC, pkt: Ipv4Packet): EthernetFrame {
   return { dst, src: dev.mac, etherType: ETHERTYPE_IPV4, payload: pkt };
 }
 
-/** neigh_output(): sends an IPv4 packet to `nexthop` on `dev`, resolving its MAC first if needed. */
-export function neighOutput(k: Kernel, dev: NetDevice, nexthop: IPv4, pkt: Ipv4Packet): void {
+/** neigh_output(): sends an IPv4 packet to `nexthop` on `dev`, resolving its MAC first if needed (null: only resolve). */
+export function neighOutput(k: Kernel, dev: NetDevice, nexthop: IPv4, pkt: Ipv4Packet | null): void {
   if (dev.noArp || dev.kind === 'loopback') {
-    devXmit(k, dev, ipFrame(dev, dev.kind === 'loopback' ? ZERO_MAC : dev.mac, pkt));
+    if (pkt) devXmit(k, dev, ipFrame(dev, dev.kind === 'loopback' ? ZERO_MAC : dev.mac, pkt));
     return;
   }
   if ((nexthop & 0xf0000000) >>> 0 === 0xe0000000 || nexthop === 0xffffffff || isBroadcastOn(k, dev, nexthop)) {
-    devXmit(k, dev, ipFrame(dev, BROADCAST_MAC, pkt));
+    if (pkt) devXmit(k, dev, ipFrame(dev, BROADCAST_MAC, pkt));
     return;
   }
   let n = k.neighbour(dev.ifindex, nexthop);
   if (n && n.mac !== undefined && n.state !== 'INCOMPLETE' && n.state !== 'FAILED') {
     if (n.state === 'STALE') toDelay(k, dev, n);
-    devXmit(k, dev, ipFrame(dev, n.mac, pkt));
+    if (pkt) devXmit(k, dev, ipFrame(dev, n.mac, pkt));
     return;
   }
   if (!n) n = k.neighbourEntry(dev.ifindex, nexthop, 'INCOMPLETE');
@@ -78,11 +78,12 @@ export function neighOutput(k: Kernel, dev: NetDevice, nexthop: IPv4, pkt: Ipv4P
     n.state = 'INCOMPLETE';
     delete n.mac;
     n.updatedMs = k.clock.nowMs();
-    const ours = k.addresses.some((a) => a.prefix.addr === pkt.src);
-    p = { queue: [], probes: 0, timer: 0, src: ours ? pkt.src : undefined };
+    const ours = pkt !== null && k.addresses.some((a) => a.prefix.addr === pkt.src);
+    p = { queue: [], probes: 0, timer: 0, src: ours ? pkt!.src : undefined };
     pending.set(n, p);
     solicit(k, dev, n, p, BROADCAST_MAC);
   }
+  if (!pkt) return;
   if (p.queue.length >= NEIGH.unresQlen) drop(k, 'queue-full', dev, p.queue.shift());
   p.queue.push(pkt);
 }

@@ -20,13 +20,22 @@ export function freshSysctls(): Sysctls {
 }
 
 /** The effective value the packet path uses: the kernel ORs `all` with the device (IN_DEV_* macros). */
-export function effective(s: Sysctls, ifindex: number): { forwarding: boolean; proxyArp: boolean; rpFilter: number; routeLocalnet: boolean } {
+export function effective(s: Sysctls, ifindex: number): {
+  forwarding: boolean; proxyArp: boolean; rpFilter: number; routeLocalnet: boolean; sendRedirects: boolean; acceptRedirects: boolean;
+} {
   const d = s.conf.get(ifindex) ?? s.default;
+  const fwd = d.forwarding; // IN_DEV_FORWARD reads the device value only
+  const ra = redirectsOf(s, 'all');
+  const rd = redirectsOf(s, ifindex);
+  const allAccept = ra.acceptRedirects ?? true;
+  const devAccept = rd.acceptRedirects ?? true;
   return {
-    forwarding: d.forwarding, // IN_DEV_FORWARD reads the device value only
+    forwarding: fwd,
     proxyArp: s.all.proxyArp || d.proxyArp,
     rpFilter: Math.max(s.all.rpFilter, d.rpFilter), // IN_DEV_RPFILTER: max(all, dev)
     routeLocalnet: s.all.routeLocalnet || d.routeLocalnet,
+    sendRedirects: (ra.sendRedirects ?? true) || (rd.sendRedirects ?? true), // IN_DEV_TX_REDIRECTS: OR
+    acceptRedirects: fwd ? allAccept && devAccept : allAccept || devAccept, // IN_DEV_RX_REDIRECTS
   };
 }
 
@@ -36,6 +45,22 @@ const FIELDS: Record<string, keyof DeviceSysctls> = {
   rp_filter: 'rpFilter',
   route_localnet: 'routeLocalnet',
 };
+
+/**
+ * send_redirects / accept_redirects live beside the shared DeviceSysctls (which tools print
+ * field by field) in a side table; absent means the kernel default, 1.
+ */
+interface RedirectConf { sendRedirects?: boolean; acceptRedirects?: boolean }
+const redirectConf = new WeakMap<Sysctls, Map<string | number, RedirectConf>>();
+const REDIRECT_FIELDS: Record<string, keyof RedirectConf> = { send_redirects: 'sendRedirects', accept_redirects: 'acceptRedirects' };
+
+function redirectsOf(s: Sysctls, where: string | number): RedirectConf {
+  let m = redirectConf.get(s);
+  if (!m) redirectConf.set(s, (m = new Map()));
+  let c = m.get(where);
+  if (!c) m.set(where, (c = where === 'all' || where === 'default' ? {} : { ...m.get('default') }));
+  return c;
+}
 
 function invalid(key: string): KernelError {
   return new KernelError(`sysctl: setting key "${key}": Invalid argument`);
@@ -61,6 +86,14 @@ export function writeSysctl(s: Sysctls, devices: ReadonlyMap<number, NetDevice>,
   const m = /^net\.ipv4\.conf\.([^.]+)\.([a-z_]+)$/.exec(k);
   if (!m) throw noSuchKey(k);
   const [, where, name] = m as unknown as [string, string, string];
+  const rfield = REDIRECT_FIELDS[name];
+  if (rfield) {
+    let key: string | number | undefined = where === 'all' || where === 'default' ? where : undefined;
+    for (const d of devices.values()) if (d.name === where) key = d.ifindex;
+    if (key === undefined) throw noSuchKey(k);
+    redirectsOf(s, key)[rfield] = parseBool(k, value);
+    return;
+  }
   const field = FIELDS[name];
   if (!field) throw noSuchKey(k);
   let target: DeviceSysctls | undefined;

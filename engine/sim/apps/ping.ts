@@ -211,6 +211,15 @@ export function pingOnKernel(k: Kernel, opts: PingOptions): PingResult {
       rtts.push(us / 1000);
       rttUs.push(us);
       say(`${size + 8} bytes from ${formatIPv4(pkt.src)}: icmp_seq=${seq} ttl=${pkt.ttl} time=${formatTripTime(us)} ms`);
+    } else if (m.type === 5) {
+      // Redirects arrive on the raw socket, not the error queue: printed with a colon, not counted as errors.
+      let q;
+      try { q = parseIcmpQuote(m.data); } catch { return; }
+      if (q.protocol !== IPPROTO_ICMP || q.dst !== dst || q.l4.length < 8 || ((q.l4[4]! << 8) | q.l4[5]!) !== ident) return;
+      const rseq = (q.l4[6]! << 8) | q.l4[7]!;
+      const kind = ['Redirect Network', 'Redirect Host', 'Redirect Type of Service and Network', 'Redirect Type of Service and Host'][m.code] ?? `Redirect, Bad Code: ${m.code}`;
+      say(`From ${formatIPv4(pkt.src)}: icmp_seq=${rseq} ${kind}(New nexthop: ${formatIPv4(m.rest >>> 0)})`);
+      return;
     } else if (m.type === 3 || m.type === 11) {
       let q;
       try { q = parseIcmpQuote(m.data); } catch { return; }
