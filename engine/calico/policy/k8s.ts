@@ -194,7 +194,8 @@ export function parseK8sNetworkPolicy(obj: Record<string, unknown>, ps: PolicyPr
   }
   const spec = obj.spec;
   warnUnknown(spec, 'spec', ['podSelector', 'policyTypes', 'ingress', 'egress'], ps);
-  if (spec.podSelector === undefined) ps.error('spec.podSelector', 'podSelector is required', 'use {} to select every pod in the namespace');
+  // The API server stores a missing podSelector as {} (a non-pointer field): every pod.
+  if (spec.podSelector === undefined) ps.warn('spec.podSelector', 'no podSelector: Kubernetes treats it as {} and selects every pod in the namespace', 'write podSelector: {} to say so explicitly');
   const pod = selectorAt(spec.podSelector, 'spec.podSelector', ps);
 
   let types: Direction[];

@@ -160,3 +160,11 @@ describe('Calico NetworkPolicy / GlobalNetworkPolicy / Tier', () => {
     expect(r.problems[0]!.hint).toMatch(/networking\.k8s\.io\/v1/);
   });
 });
+
+describe('Kubernetes defaults the API server applies', () => {
+  it('treats a missing podSelector as {} with a warning', () => {
+    const r = parsePolicyManifest({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'd', namespace: 'x' }, spec: {} });
+    expect(r.problems.map((p) => [p.severity, p.path])).toEqual([['warning', 'spec.podSelector']]);
+    expect(selectorToStringOf(r.policy!.selector)).toBe('projectcalico.org/orchestrator == "k8s"');
+  });
+});
