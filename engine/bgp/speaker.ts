@@ -73,6 +73,8 @@ export class Speaker {
   private listener: Listener | undefined;
   private flushScheduled = false;
   private running = false;
+  /** Clock time of start() (the "since" of originated routes in views). */
+  startedAt = 0;
 
   constructor(readonly config: SpeakerConfig, private readonly deps: SpeakerDeps) {
     this.routerId = parseIPv4(config.routerId);
@@ -101,6 +103,7 @@ export class Speaker {
   /** Starts listening, originates the configured routes and starts every session. */
   start(): void {
     this.running = true;
+    this.startedAt = this.deps.clock.now();
     if (this.config.listen !== false) {
       this.listener = this.deps.transport.listen(
         { address: this.config.localAddress ?? '0.0.0.0', port: this.config.listenPort ?? 179 },

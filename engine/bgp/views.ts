@@ -20,7 +20,8 @@ export const clockTime: TimeFormat = (ms) => {
 
 function info(p: PeerState): string {
   const s = p.session;
-  if (s.state === 'Established') return 'Established';
+  // BIRD pads the state column even when there is no error text after it.
+  if (s.state === 'Established') return 'Established   ';
   const r = s.lastReason;
   // BIRD pads the BGP state to 12 columns, then shows the last error.
   if (r.notification) return `${s.state.padEnd(12)}  ${r.notification.sent ? 'BGP Error' : 'Received'}: ${describeNotification(r.notification)}`;
@@ -50,12 +51,14 @@ function source(sp: Speaker, r: Route): string {
 function routeLines(sp: Speaker, r: Route, best: boolean, all: boolean, first: boolean, time: TimeFormat): string[] {
   const a = r.attrs;
   const lp = r.from.ibgp || r.from.local ? (a.localPref ?? 100) : 100;
-  const since = r.from.local ? time(0) : time(sp.peer(r.from.address)?.session.since ?? 0);
+  const since = r.from.local ? time(sp.startedAt) : time(sp.peer(r.from.address)?.session.since ?? 0);
   const path = formatAsPath(a.asPath);
   const asInfo = r.from.local ? '' : ` [${path ? `AS${a.asPath[a.asPath.length - 1]!.asns.at(-1)}` : ''}${ORIGIN_CODE[a.origin] ?? '?'}]`;
-  const head = `${first ? r.prefix.padEnd(20) : ''.padEnd(20)} unicast [${source(sp, r)} ${since}] ${best ? '*' : ' '} (${r.from.local ? 200 : 100})${asInfo}`;
+  // A local route without a next hop is what BIRD shows for a static blackhole route.
+  const blackhole = r.from.local && !a.nextHop;
+  const head = `${first ? r.prefix.padEnd(20) : ''.padEnd(20)} ${blackhole ? 'blackhole' : 'unicast'} [${source(sp, r)} ${since}] ${best ? '*' : ' '} (${r.from.local ? 200 : 100})${asInfo}`;
   const out = [head];
-  out.push(r.from.local && !a.nextHop ? '\tblackhole' : `\tvia ${a.nextHop || '0.0.0.0'}`);
+  if (!blackhole) out.push(`\tvia ${a.nextHop}`);
   if (all) {
     out.push(r.from.local ? '\tType: static univ' : `\tType: BGP univ`);
     if (!r.from.local) {
