@@ -28,6 +28,7 @@ export type SpeakerEvent =
   | { type: 'session'; time: number; peer: string; name: string; from: State; to: State; reason: Reason }
   | { type: 'prefix-received'; time: number; peer: string; prefix: string; action: 'announce' | 'withdraw'; attrs?: PathAttrs }
   | { type: 'end-of-rib'; time: number; peer: string; afi: 'ipv4' | 'ipv6'; direction: 'in' | 'out' }
+  | { type: 'update-received'; time: number; peer: string; announced: number; withdrawn: number; treatAsWithdraw: boolean }
   | { type: 'update-sent'; time: number; peer: string; messages: number; announced: number; withdrawn: number }
   | { type: 'route'; time: number; prefix: string; action: 'added' | 'changed' | 'withdrawn'; best?: Route; reason?: BestPathReason }
   | { type: 'error'; time: number; message: string };
@@ -243,6 +244,9 @@ export class Speaker {
       return;
     }
     const events = this.deps.prefixEvents ?? true;
+    let nAnn = 0;
+    for (const g of u.announced) nAnn += g.prefixes.length;
+    this.emit({ type: 'update-received', time: now, peer: ref.key, announced: nAnn, withdrawn: u.withdrawn.length, treatAsWithdraw });
     for (const prefix of u.withdrawn) {
       if (this.rib.adjRibIn(ref.key).has(prefix)) p.received--;
       this.rib.withdraw(ref, prefix);

@@ -156,3 +156,17 @@ describe('speaker timers, refresh and IPv6', () => {
     expect(b.sp.rib.get('2001:db8:1::/48')).toBeUndefined();
   });
 });
+
+describe('speaker events', () => {
+  it('reports UPDATEs received and sent with prefix counts', () => {
+    const l = lab();
+    const a = l.speaker({ routerId: A, localAS: 64512, localAddress: A, peers: [{ address: B, as: 64513 }], announce: [{ prefix: '192.0.2.0/24' }, { prefix: '192.0.2.128/25' }] });
+    const b = l.speaker({ routerId: B, localAS: 64513, localAddress: B, peers: [{ address: A, as: 64512, passive: true }] });
+    a.sp.start();
+    b.sp.start();
+    l.run(200);
+    expect(a.events.find((e) => e.type === 'update-sent')).toMatchObject({ peer: B, messages: 1, announced: 2, withdrawn: 0 });
+    expect(b.events.find((e) => e.type === 'update-received' && e.announced > 0)).toMatchObject({ peer: A, announced: 2, withdrawn: 0, treatAsWithdraw: false });
+    expect(b.events.filter((e) => e.type === 'route' && e.action === 'added').length).toBe(2);
+  });
+});
