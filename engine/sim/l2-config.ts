@@ -81,7 +81,14 @@ export function setBridgeVlan(k: Kernel, dev: string, vlan: BridgeVlan, op: 'add
   if (op === 'del') {
     if (i < 0) throw new KernelError(ERR_NOENT);
     list.splice(i, 1);
+    // br_vlan_delete() → br_fdb_find_delete_local(): the port's own address leaves that VLAN.
+    const f = k.fdb.findIndex((e) => e.ifindex === d.ifindex && e.vlan === vlan.vid && e.mac === d.mac && e.state === 'permanent');
+    if (f >= 0) k.fdb.splice(f, 1);
     return;
+  }
+  // nbp_vlan_add() → br_fdb_insert(): the port's own address becomes local in the new VLAN.
+  if (i < 0 && !k.fdb.some((e) => e.ifindex === d.ifindex && e.vlan === vlan.vid && e.mac === d.mac)) {
+    k.fdb.push({ mac: d.mac, ifindex: d.ifindex, vlan: vlan.vid, where: 'master', state: 'permanent', updatedMs: k.clock.nowMs() });
   }
   if (vlan.pvid) for (let j = 0; j < list.length; j++) if (list[j]!.pvid && list[j]!.vid !== vlan.vid) list[j] = { ...list[j]!, pvid: false };
   const v: BridgeVlan = { vid: vlan.vid, untagged: vlan.untagged, pvid: vlan.pvid };

@@ -92,3 +92,15 @@ describe('podlab up (node shell)', () => {
     await expect(run('node', ['bin/podlab.js', 'up', 'test/fixtures/bad-topologies/dup-node.yaml'])).rejects.toMatchObject({ code: 1 });
   });
 });
+
+describe('switch forwarding database', () => {
+  it('lists each local entry once and moves a port\'s own address with its VLANs', async () => {
+    const lab = SimLab.deploy(await topo('topologies/floors.yaml'));
+    const fdb = lab.exec('floor1-sw', 'bridge fdb show dev eth2').stdout.trim().split('\n');
+    expect(new Set(fdb).size).toBe(fdb.length);
+    expect(fdb.some((l) => / vlan 10 master br0 permanent$/.test(l))).toBe(true);
+    expect(fdb.some((l) => / vlan 1 master br0 permanent$/.test(l))).toBe(false);
+    const br = lab.exec('floor1-sw', 'bridge fdb show dev br0').stdout.trim().split('\n');
+    expect(new Set(br).size).toBe(br.length);
+  });
+});

@@ -61,7 +61,9 @@ function fdbShow(c: Ctx, argv: string[]): string {
     if (br && d.ifindex !== br.ifindex && d.master !== br.ifindex) continue;
     const mine = s.fdb.filter((e) => e.ifindex === d.ifindex);
     const own: FdbEntry[] = [];
-    if (d.kind === 'bridge') {
+    // Kernels that store the bridge's own local entries (the simulator does) print them as
+    // stored; synthesise them only for states that lack them.
+    if (d.kind === 'bridge' && !mine.some((e) => e.mac === d.mac && e.state === 'permanent')) {
       // The bridge's own address: a local entry of the bridge itself, per VLAN when VLAN-aware.
       if (c.host.bridgeVlanSupport) own.push({ mac: d.mac, ifindex: d.ifindex, vlan: d.bridge?.defaultPvid ?? 1, where: 'master', state: 'permanent', updatedMs: 0 });
       own.push({ mac: d.mac, ifindex: d.ifindex, where: 'master', state: 'permanent', updatedMs: 0 });
