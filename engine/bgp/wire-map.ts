@@ -70,6 +70,7 @@ export function fromWireUpdate(msg: UpdateMessage, as4: boolean): ReceivedUpdate
   const a: { -readonly [K in keyof PathAttrs]: PathAttrs[K] } = { origin, asPath, nextHop };
   const unknown: RawAttr[] = [];
   let v6: { nextHop: string; nlri: readonly Nlri6[] } | undefined;
+  let v4mp: { nextHop: string; nlri: readonly Nlri4[] } | undefined;
   let as4Aggregator: { as: number; address: string } | undefined;
   for (const attr of msg.attributes) {
     switch (attr.kind) {
@@ -88,6 +89,8 @@ export function fromWireUpdate(msg: UpdateMessage, as4: boolean): ReceivedUpdate
       case 'cluster-list': a.clusterList = attr.clusterIds; break;
       case 'mp-reach':
         if (attr.family === 'ipv6-unicast') v6 = { nextHop: attr.nextHop, nlri: attr.nlri };
+        // Some speakers carry IPv4 unicast in MP_REACH too (RFC 4760 allows it).
+        else if (attr.family === 'ipv4-unicast') v4mp = { nextHop: formatIPv4(attr.nextHop), nlri: attr.nlri };
         break;
       case 'mp-unreach':
         if (attr.family === 'ipv6-unicast') {
@@ -117,6 +120,7 @@ export function fromWireUpdate(msg: UpdateMessage, as4: boolean): ReceivedUpdate
     for (let i = 0; i < msg.nlri.length; i++) prefixes[i] = formatPrefix4(msg.nlri[i]!);
     announced.push({ attrs: { ...a, nextHop }, prefixes });
   }
+  if (v4mp && v4mp.nlri.length) announced.push({ attrs: { ...a, nextHop: v4mp.nextHop }, prefixes: v4mp.nlri.map(formatPrefix4) });
   if (v6 && v6.nlri.length) announced.push({ attrs: { ...a, nextHop: v6.nextHop }, prefixes: v6.nlri.map(prefix6Key) });
   // A prefix both withdrawn and announced counts as announced (§4.3).
   if (withdrawn.length && announced.length) {

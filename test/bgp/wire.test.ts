@@ -68,3 +68,13 @@ describe('UPDATE mapping', () => {
     expect(msgs.length).toBe(Math.ceil(5000 / Math.floor((4096 - 23 - 30) / 4)));
   });
 });
+
+describe('UPDATE mapping, MP families', () => {
+  it('accepts IPv4 unicast carried in MP_REACH_NLRI', () => {
+    const u = fromWireUpdate({
+      type: 'update', withdrawn: [], nlri: [],
+      attributes: [{ kind: 'origin', origin: 'igp' }, { kind: 'as-path', segments: [] }, { kind: 'mp-reach', family: 'ipv4-unicast', nextHop: 0x0a000001, nlri: [{ addr: 0xc0000200, len: 24 }] }],
+    }, true);
+    expect(u.announced).toEqual([{ attrs: { origin: 0, asPath: [], nextHop: '10.0.0.1' }, prefixes: ['192.0.2.0/24'] }]);
+  });
+});
