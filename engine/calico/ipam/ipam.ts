@@ -88,7 +88,9 @@ export class IpamClient {
       if (found === 'blockLimit') {
         const msg = `Need to allocate an IPAM block but could not - limit of ${max} blocks reached for this node`;
         ia.addMsg(msg);
-        throw Object.assign(new IpamError('BlockLimit', msg), { assignments: ia });
+        const err = new IpamError('BlockLimit', msg);
+        err.assignments = ia;
+        throw err;
       }
       if (found.newlyClaimed) owned++;
       let b: Stored<AllocationBlock> | undefined = found.block;

@@ -115,6 +115,8 @@ export type IpamErrorCode =
 /** An IPAM failure a user can act on. */
 export class IpamError extends Error {
   override name = 'IpamError';
+  /** For BlockLimit: what was assigned before the limit was hit (Calico returns both). */
+  assignments?: IPAMAssignments;
   constructor(readonly code: IpamErrorCode, message: string) {
     super(message);
   }
