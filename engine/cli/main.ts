@@ -12,6 +12,8 @@ const COMMANDS: Record<string, () => Promise<Subcommand>> = {
   validate: () => import('./validate.ts'),
   up: () => import('./up.ts'),
   bgp: () => import('./bgp.ts'),
+  run: () => import('./run.ts'),
+  replay: () => import('./replay.ts'),
 };
 
 const USAGE = `usage: podlab <command> [args]

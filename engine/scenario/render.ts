@@ -1,0 +1,156 @@
+/**
+ * Events → terminal text. Two views of the same stream: live progress for `podlab run`
+ * (one line per step, details only for failures, a summary) and the full story for
+ * `podlab replay --print` (narration, commands with their output, expectations, route
+ * changes, packet drops; every hop with `packets`). Pure: returns strings.
+ */
+import type { ExpectationEvent, Json, PacketEvent, PodlabEvent } from '../events.ts';
+
+const indent = (text: string, pad: string): string => text.replace(/\n$/, '').split('\n').map((l) => pad + l).join('\n');
+
+/** A JSON value as a person reads it: strings raw, everything else compact JSON. */
+export function showValue(v: Json): string {
+  if (typeof v === 'string') return v.replace(/\n$/, '');
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return (v as string[]).join('\n');
+  if (v !== null && typeof v === 'object' && !Array.isArray(v) && Array.isArray((v as Record<string, Json>).matrix)) {
+    const m = v as { from?: string[]; to?: string[]; matrix: string[] };
+    if (m.from && m.to) {
+      const w = Math.max(...m.from.map((f) => f.length));
+      return [`${''.padEnd(w)}  to: ${m.to.join(', ')}`, ...m.matrix.map((row, i) => `${m.from![i]!.padEnd(w)}  ${row}`)].join('\n');
+    }
+  }
+  return JSON.stringify(v);
+}
+
+/** The lines describing one failed expectation: what, expected, observed. */
+export function failureLines(e: Pick<ExpectationEvent, 'text' | 'expected' | 'observed'>, pad = '      '): string {
+  return `${pad}✗ ${e.text}\n${pad}  expected:\n${indent(showValue(e.expected), `${pad}    `)}\n${pad}  observed:\n${indent(showValue(e.observed), `${pad}    `)}\n`;
+}
+
+/** A live progress printer for `podlab run`: feed it every event, it writes as steps finish. */
+export function progressPrinter(write: (s: string) => void): (e: PodlabEvent) => void {
+  let total = 0;
+  let title = '';
+  const failures: string[] = [];
+  const stepFailures: string[] = [];
+  return (e) => {
+    switch (e.type) {
+      case 'run-start':
+        total = e.steps;
+        write(`${e.scenario.name}: ${e.steps} steps on '${e.topology}' (${e.runtime}, seed ${e.seed})\n`);
+        break;
+      case 'step-start':
+        title = e.title;
+        stepFailures.length = 0;
+        write(`[${e.step}/${total}] ${e.title} … `);
+        break;
+      case 'expectation':
+        if (!e.pass) {
+          stepFailures.push(failureLines(e));
+          failures.push(`step ${e.step} '${title}': ${e.text}\n  expected: ${showValue(e.expected).split('\n').join(' | ')}\n  observed: ${showValue(e.observed).split('\n').join(' | ')}`);
+        }
+        break;
+      case 'step-end':
+        if (e.error !== undefined) {
+          write(`ERROR\n      ${e.error}\n`);
+          failures.push(`step ${e.step} '${title}': ${e.error}`);
+        } else write(e.ok ? 'ok\n' : `FAILED\n${stepFailures.join('')}`);
+        break;
+      case 'run-end': {
+        const passed = e.expectations - e.failed;
+        write(`\n${e.passed ? 'PASSED' : 'FAILED'}: ${total} steps, ${e.expectations} expectations, ${passed} passed, ${e.failed} failed` +
+          (e.errors ? `, ${e.errors} step error${e.errors === 1 ? '' : 's'}` : '') + '\n');
+        if (failures.length) write(failures.map((f) => `  ${f.split('\n').join('\n  ')}`).join('\n') + '\n');
+        break;
+      }
+    }
+  };
+}
+
+/** The `tcpdump`-like text of a hop, for the packet listing. */
+export function hopLine(e: PacketEvent): string {
+  const where = e.hop === 'forward' ? `${e.node} ${e.dev} → ${e.outDev}` : `${e.node}${e.dev ? ` ${e.dev}` : ''}`;
+  const what = e.hop === 'arp' ? `${e.arp?.event} ${e.arp?.ip}` : e.inner ? `${e.ip?.text ?? ''}` : (e.ip?.text ?? e.text ?? '');
+  const extra = e.hop === 'drop' ? ` (${e.reason})` : e.tunnel ? ` [${e.tunnel}]` : '';
+  return `${e.t.toFixed(3).padStart(10)}ms ${e.hop.padEnd(7)} ${where}${extra}: ${what.split('\n').join(' / ')}`;
+}
+
+/** Options of the full rendering. */
+export interface RenderOptions {
+  /** List every packet hop (default: counts per step plus every drop). */
+  readonly packets?: boolean;
+  /** Show the deploy-time setup commands (default: one summary line). */
+  readonly setup?: boolean;
+}
+
+/** Renders a whole event stream as the story of the run (`podlab replay --print`). */
+export function renderEvents(events: readonly PodlabEvent[], opts: RenderOptions = {}): string {
+  const out: string[] = [];
+  let total = 0;
+  let setup = 0;
+  let hops: PacketEvent[] = [];
+  const flushPackets = (): void => {
+    if (hops.length === 0) return;
+    const counts = new Map<string, number>();
+    for (const h of hops) counts.set(h.hop, (counts.get(h.hop) ?? 0) + 1);
+    out.push(`  packets: ${hops.length} hops (${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')})`);
+    for (const h of opts.packets ? hops : hops.filter((x) => x.hop === 'drop')) out.push(`    ${hopLine(h)}`);
+    hops = [];
+  };
+  for (const e of events) {
+    if (e.type !== 'packet') flushPackets();
+    switch (e.type) {
+      case 'run-start':
+        total = e.steps;
+        out.push(`Scenario: ${e.scenario.name}${e.scenario.description ? ` — ${e.scenario.description}` : ''}`);
+        out.push(`Topology: ${e.topology}   runtime: ${e.runtime} (${e.clock} clock), seed ${e.seed}, ${e.steps} steps`);
+        break;
+      case 'command':
+        if (e.phase === 'setup') {
+          setup++;
+          if (opts.setup) out.push(`  setup ${e.node}: ${e.argv.join(' ')}`);
+          break;
+        }
+        out.push(`  ${e.phase === 'probe' ? '(probe) ' : ''}${e.node}$ ${e.argv.join(' ')}`);
+        if (e.stdout || e.stderr) out.push(indent(e.stdout + e.stderr, '    '));
+        if (e.code !== 0) out.push(`    [exit status ${e.code}]`);
+        break;
+      case 'step-start':
+        if (e.step === 1 && setup && !opts.setup) out.push(`(deployed with ${setup} setup commands)`);
+        out.push('', `[${e.step}/${total}] ${e.title}   (t=${e.t.toFixed(3)} ms)`);
+        if (e.narration.trim()) out.push(indent(e.narration.trim(), '  │ '));
+        break;
+      case 'expectation':
+        out.push(e.pass ? `  ✓ ${e.text}` : failureLines(e, '  ').replace(/\n$/, ''));
+        break;
+      case 'step-end':
+        if (e.error !== undefined) out.push(`  ERROR: ${e.error}`);
+        break;
+      case 'link-state':
+        out.push(`  link ${e.endpoints[0]} — ${e.endpoints[1]}: ${e.state}${e.latencyMs ? `, delay ${e.latencyMs}ms` : ''}${e.lossPct ? `, loss ${e.lossPct}%` : ''}`);
+        break;
+      case 'node-state':
+        out.push(`  node ${e.node}: ${e.state}`);
+        break;
+      case 'capture-start':
+        out.push(`  capturing on ${e.capture}`);
+        break;
+      case 'routes':
+        if (e.step === 0) break; // the initial tables are the topology's; the UI shows them
+        for (const r of e.removed) out.push(`  route ${e.node} - ${r.text}`);
+        for (const r of e.added) out.push(`  route ${e.node} + ${r.text}`);
+        break;
+      case 'packet':
+        hops.push(e);
+        break;
+      case 'run-end':
+        out.push('', `Result: ${e.passed ? 'PASSED' : 'FAILED'} — ${e.expectations} expectations, ${e.failed} failed${e.errors ? `, ${e.errors} step errors` : ''}`);
+        break;
+      default:
+        // extension events: show their type so nothing disappears silently
+        out.push(`  [${(e as { type: string }).type}]`);
+    }
+  }
+  flushPackets();
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,172 @@
+/**
+ * The scenario runner: deploy, then for each step emit step-start, run the action, emit the
+ * route changes it caused, evaluate the expectations in order, emit step-end. Every
+ * observation goes out as an event (events.ts) in one ordered stream with virtual time, so
+ * the same scenario always yields the same stream. A failed expectation does not stop the
+ * run: the remaining steps still run and the report lists every failure.
+ */
+import type { Topology } from '../model/types.ts';
+import { SCHEMA_VERSION } from '../events.ts';
+import type { EventBody, PodlabEvent, RouteEntry, Json } from '../events.ts';
+import type { CaptureFile, CommandResult, LabDriver } from './driver.ts';
+import { actionKind, expectationKind, StepError } from './registry.ts';
+import type { StepContext } from './registry.ts';
+import { diffRoutes } from './routes.ts';
+import { simDriver } from './sim-driver.ts';
+import type { Scenario, Step } from './types.ts';
+import { resolveTarget } from './values.ts';
+
+/** Options of a run. */
+export interface RunOptions {
+  /** Builds the lab (default: the simulator). */
+  deploy?: (topology: Topology, seed: number) => LabDriver | Promise<LabDriver>;
+  /** Called with every event as it is emitted (terminal progress, a WebSocket). */
+  onEvent?: (e: PodlabEvent) => void;
+}
+
+/** One expectation's outcome in a report. */
+export interface ExpectationReport {
+  readonly kind: string;
+  readonly text: string;
+  readonly expected: Json;
+  readonly observed: Json;
+  readonly pass: boolean;
+}
+
+/** One step's outcome in a report. */
+export interface StepReport {
+  readonly index: number;
+  readonly title: string;
+  readonly action: string;
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly commands: readonly { readonly node: string; readonly argv: readonly string[]; readonly code: number; readonly stdout: string; readonly stderr: string; readonly phase: string }[];
+  readonly expectations: readonly ExpectationReport[];
+}
+
+/** Everything a run produced. */
+export interface RunResult {
+  readonly scenario: Scenario;
+  readonly topology: Topology;
+  readonly runtime: string;
+  readonly passed: boolean;
+  readonly steps: readonly StepReport[];
+  readonly events: readonly PodlabEvent[];
+  /** Frames of every device, as referenced by packet events. */
+  readonly captures: readonly CaptureFile[];
+  /** What `--pcap DIR` writes. */
+  readonly pcaps: readonly CaptureFile[];
+}
+
+/** Runs a loaded scenario against a freshly deployed lab; throws only when deployment fails. */
+export async function runScenario(scenario: Scenario, topology: Topology, opts: RunOptions = {}): Promise<RunResult> {
+  const deploy = opts.deploy ?? ((t: Topology, seed: number) => simDriver(t, { seed }));
+  const driver = await deploy(topology, scenario.seed);
+  const events: PodlabEvent[] = [];
+  let current = 0;
+  const frameCounts = new Map<string, number>();
+  const emit = (body: EventBody): void => {
+    const e = { seq: events.length, t: driver.now(), step: current, ...body } as PodlabEvent;
+    if (e.type === 'packet' && e.frame) frameCounts.set(e.frame.capture, e.frame.index + 1);
+    events.push(e);
+    opts.onEvent?.(e);
+  };
+
+  emit({
+    type: 'run-start', schemaVersion: SCHEMA_VERSION,
+    scenario: { name: scenario.name, ...(scenario.description ? { description: scenario.description } : {}), file: scenario.file },
+    topology: topology.name, runtime: driver.runtime, clock: driver.clock, seed: scenario.seed, steps: scenario.steps.length,
+  });
+  for (const s of driver.setupCommands()) {
+    emit({ type: 'command', node: s.node, argv: [...s.argv], stdout: s.result.stdout, stderr: s.result.stderr, code: s.result.code, phase: 'setup' });
+  }
+  const tables = new Map<string, readonly RouteEntry[]>();
+  const emitRouteChanges = (): void => {
+    for (const node of driver.nodes()) {
+      const now = driver.routes(node);
+      const { added, removed } = diffRoutes(tables.get(node) ?? [], now);
+      tables.set(node, now);
+      if (added.length || removed.length) emit({ type: 'routes', node, added, removed });
+    }
+  };
+  emitRouteChanges();
+  driver.onPacket(emit);
+
+  const reports: StepReport[] = [];
+  let failed = 0;
+  let errors = 0;
+  let total = 0;
+  for (const step of scenario.steps) {
+    current = step.index;
+    const r = await runStep(step, driver, emit, new Map(frameCounts), topology, emitRouteChanges);
+    reports.push(r);
+    total += r.expectations.length;
+    failed += r.expectations.filter((x) => !x.pass).length;
+    if (r.error) errors++;
+  }
+  current = 0;
+  const passed = failed === 0 && errors === 0;
+  emit({ type: 'run-end', passed, expectations: total, failed, errors });
+  const result: RunResult = {
+    scenario, topology, runtime: driver.runtime, passed, steps: reports, events,
+    captures: driver.recordedCaptures(), pcaps: driver.pcapFiles(),
+  };
+  await driver.destroy();
+  return result;
+}
+
+async function runStep(step: Step, driver: LabDriver, emit: (b: EventBody) => void, marks: ReadonlyMap<string, number>,
+  topology: Topology, emitRouteChanges: () => void): Promise<StepReport> {
+  emit({ type: 'step-start', title: step.title, narration: step.narration, action: step.action?.kind ?? 'check' });
+  const commands: StepReport['commands'][number][] = [];
+  let last: StepContext['lastCommand'];
+  const ctx: StepContext = {
+    driver,
+    step,
+    emit,
+    async exec(node: string, argv: readonly string[], phase: 'step' | 'probe'): Promise<CommandResult> {
+      if (!driver.nodes().includes(node)) throw new StepError(`no node '${node}' in this lab`);
+      const result = await driver.exec(node, argv);
+      emit({ type: 'command', node, argv: [...argv], stdout: result.stdout, stderr: result.stderr, code: result.code, phase });
+      commands.push({ node, argv: [...argv], code: result.code, stdout: result.stdout, stderr: result.stderr, phase });
+      if (phase === 'step') last = { node, argv: [...argv], result };
+      return result;
+    },
+    get lastCommand() {
+      return last;
+    },
+    frameMark: (node, dev) => marks.get(`${node}:${dev}`) ?? 0,
+    resolveAddress(target: string): string {
+      const a = resolveTarget(target, topology, driver);
+      if (a === undefined) throw new StepError(`cannot resolve '${target}' to an address`);
+      return a;
+    },
+  };
+  let error: string | undefined;
+  if (step.action) {
+    try {
+      await actionKind(step.action.kind)!.run(step.action.params, ctx);
+    } catch (e) {
+      if (!(e instanceof Error)) throw e;
+      error = e.message;
+    }
+    emitRouteChanges();
+  }
+  const expectations: ExpectationReport[] = [];
+  if (error === undefined) {
+    for (const x of step.expect) {
+      let r;
+      try {
+        r = await expectationKind(x.kind)!.evaluate(x.params, ctx);
+      } catch (e) {
+        if (!(e instanceof Error)) throw e;
+        r = { text: `${x.kind}: could not be checked`, expected: null, observed: e.message, pass: false };
+      }
+      emit({ type: 'expectation', kind: x.kind, text: r.text, expected: r.expected, observed: r.observed, pass: r.pass });
+      expectations.push({ kind: x.kind, ...r });
+    }
+  }
+  const ok = error === undefined && expectations.every((x) => x.pass);
+  emit(error === undefined ? { type: 'step-end', ok } : { type: 'step-end', ok, error });
+  return { index: step.index, title: step.title, action: step.action?.kind ?? 'check', ok, ...(error !== undefined ? { error } : {}), commands, expectations };
+}
