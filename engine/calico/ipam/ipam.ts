@@ -68,8 +68,18 @@ export class IpamClient {
     const ia = new IPAMAssignments(args.num4);
     if (args.num4 <= 0) return ia;
     const labels = args.nodeLabels ?? (await nodeLabels(this.ds, host));
-    const pools = choosePools(await listPools(this.ds), args.ipv4Pools, host, labels, args.intendedUse, this.compile);
-    const remaining = (await this.store.hostAffinities(host)).map((a) => a.cidr).filter((c) => poolFor(pools, c));
+    const allPools = await listPools(this.ds);
+    const pools = choosePools(allPools, args.ipv4Pools, host, labels, args.intendedUse, this.compile);
+    const affine = (await this.store.hostAffinities(host)).map((a) => a.cidr);
+    // Empty blocks of pools that no longer select this node go back (Calico's
+    // prepareAffinityBlocksForHost); blocks still holding addresses stay until emptied.
+    for (const cidr of affine) {
+      const pool = poolFor(allPools, cidr);
+      if (pool && !poolFor(pools, cidr) && !this.compile(pool.spec.nodeSelector ?? 'all()')(labels)) {
+        await rel.releaseEmptyAffinity(this, host, cidr);
+      }
+    }
+    const remaining = affine.filter((c) => poolFor(pools, c));
     let owned = remaining.length;
     const cfg = await this.store.getConfig();
     let max = args.maxBlocksPerHost ?? 0;

@@ -146,3 +146,31 @@ export async function releaseHostAffinities(ctx: ReleaseContext, host: string): 
   }
   return done;
 }
+
+/**
+ * Gives an empty block back: affinity marked pendingDeletion, block deleted, affinity
+ * deleted (Calico's releaseBlockAffinity with RequireEmpty). False when the block still
+ * holds addresses or is not the host's.
+ */
+export async function releaseEmptyAffinity(ctx: ReleaseContext, host: string, cidr: string): Promise<boolean> {
+  for (let i = 0; i < RETRIES; i++) {
+    const aff = await ctx.store.getAffinity(host, cidr);
+    if (!aff) return false;
+    const b = await ctx.store.getBlock(cidr);
+    try {
+      if (b) {
+        if (b.value.affinity !== `host:${host}` || !isEmpty(b.value)) return false;
+        const pend = await ctx.store.putAffinity(host, cidr, 'pendingDeletion', aff.rev);
+        await ctx.store.deleteBlock(b);
+        await ctx.store.deleteAffinity(host, cidr, pend.rev);
+      } else {
+        await ctx.store.deleteAffinity(host, cidr, aff.rev);
+      }
+      return true;
+    } catch (e) {
+      if (isConflict(e) || e instanceof NotFound) continue;
+      throw e;
+    }
+  }
+  throw new IpamError('MaxRetries', 'Max retries hit - excessive concurrent IPAM requests');
+}

@@ -199,6 +199,24 @@ export function runIpamSuite(name: string, makeStore: () => Promise<Datastore>):
       expect(await ipam.store.getBlock(cidr)).toBeUndefined();
     });
 
+    it('a pool that stops selecting the node gives back its empty blocks; busy ones stay', async () => {
+      const a: IPPool = { name: 'a', spec: { cidr: '10.11.0.0/24' } };
+      const { ipam } = await setup(a);
+      const first = await pod(ipam, 'node-a', 0);
+      await pod(ipam, 'node-b', 0);
+      const aBlock = (await ipam.store.hostAffinities('node-a'))[0]!.cidr;
+      const bBlock = (await ipam.store.hostAffinities('node-b'))[0]!.cidr;
+      await ipam.releaseByHandle('k8s-pod-network.c-node-a-0');
+      await putPool(ipam.ds, { name: 'a', spec: { cidr: '10.11.0.0/24', nodeSelector: '!all()' } });
+      await putPool(ipam.ds, { name: 'b', spec: { cidr: '10.12.0.0/24' } });
+      expect(await pod(ipam, 'node-a', 1)).toMatch(/^10\.12\.0\./);
+      expect(await pod(ipam, 'node-b', 1)).toMatch(/^10\.12\.0\./);
+      expect(await ipam.store.getBlock(aBlock)).toBeUndefined(); // empty: released
+      expect(await ipam.store.getAffinity('node-a', aBlock)).toBeUndefined();
+      expect((await ipam.store.getBlock(bBlock))!.value.affinity).toBe('host:node-b'); // still holds a pod
+      expect(first.startsWith('10.11.0.')).toBe(true);
+    });
+
     it('show: utilisation, blocks, --ip and borrowed tables as calicoctl prints them', async () => {
       const one: IPPool = { name: 'one', spec: { cidr: '10.5.1.0/26' } };
       const { ipam } = await setup(one);
