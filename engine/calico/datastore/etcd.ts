@@ -125,7 +125,8 @@ export class EtcdDatastore implements Datastore {
 
   /** The cluster's current revision. */
   async revision(): Promise<number> {
-    const res = await this.client.get(this.root).exec();
+    // etcd refuses an empty key; any key works, the header carries the store revision.
+    const res = await this.client.get(`${this.root}\u0000`).exec();
     return Number(res.header.revision);
   }
 

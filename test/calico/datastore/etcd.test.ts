@@ -29,6 +29,9 @@ describe.skipIf(!ok)('etcd backend (real etcd on loopback)', () => {
       expect(await c.get('/calico/ipam/v2/config').string()).toBe('{"strict_affinity":false,"auto_allocate_blocks":true}');
       c.close();
       expect((await raw.get('/calico/ipam/v2/config'))!.value).toEqual({ strict_affinity: false, auto_allocate_blocks: true });
+      // Without a root, revision() must still work (etcd rejects an empty key).
+      const kv = await raw.put('/calico/bgp/v1/global/as_num', '64512');
+      expect(await raw.revision()).toBe(kv.modRevision);
     } finally {
       await s.close();
       await raw.close();
