@@ -19,7 +19,6 @@ export { step, idle, connect, active, openSentState, openConfirm, established, O
 export type { State, FsmEvent, Action, Reason, FsmConfig, Transition, TimerName } from './fsm.ts';
 export { buildOpen, checkOpen, openAsn, notification, describeNotification, isNotification } from './open.ts';
 export type { Negotiated, OpenConfig, Family } from './open.ts';
-export { MessageFramer, isFramingError } from './framing.ts';
 export { Speaker, canonicalPrefix } from './speaker.ts';
 export type { SpeakerEvent, SpeakerDeps, PeerState } from './speaker.ts';
 export type { SpeakerConfig, PeerConfig, AnnounceConfig } from './config.ts';

@@ -6,7 +6,7 @@
  */
 import type { CancelTimer, Clock } from './clock.ts';
 import type { BgpMessage, CodecOptions, DecodeOutcome, NotificationMessage, OpenMessage, RouteRefreshMessage, UpdateMessage } from './codec/types.ts';
-import { isFramingError, MessageFramer } from './framing.ts';
+import { Framer } from './codec/index.ts';
 import { step } from './fsm.ts';
 import type { Action, FsmConfig, FsmEvent, Reason, State, TimerName } from './fsm.ts';
 import { OPEN_SENT_HOLD } from './fsm.ts';
@@ -42,7 +42,7 @@ export interface SessionHooks {
 
 interface Candidate {
   stream: ByteStream;
-  framer: MessageFramer;
+  framer: Framer;
 }
 
 /** One BGP session (one configured peer). */
@@ -55,7 +55,7 @@ export class Session {
   since: number;
   private stream: ByteStream | undefined;
   private outgoing = false;
-  private framer = new MessageFramer();
+  private framer = new Framer();
   private timers: Record<TimerName, CancelTimer | undefined> = { connectRetry: undefined, hold: undefined, keepalive: undefined };
   private holdMs = 0;
   private lastRx = 0;
@@ -156,7 +156,7 @@ export class Session {
   private attach(s: ByteStream, outgoing: boolean): void {
     this.stream = s;
     this.outgoing = outgoing;
-    this.framer = new MessageFramer();
+    this.framer = new Framer();
     this.opts = { as4: false };
     s.onData((chunk) => { if (this.stream === s) this.receive(chunk); });
     s.onClose((err) => { if (this.stream === s) this.feed({ type: 'TcpFails', error: err?.message ?? 'connection closed by peer' }); });
@@ -164,16 +164,14 @@ export class Session {
 
   private receive(chunk: Uint8Array): void {
     this.lastRx = this.clock.now();
-    const frames = this.framer.push(chunk);
-    if (isFramingError(frames)) {
-      this.feed({ type: 'MessageError', notification: notification(frames.code, frames.subcode, frames.data) });
-      return;
-    }
+    const { messages, error } = this.framer.push(chunk);
     const s = this.stream;
-    for (const f of frames) {
+    for (const f of messages) {
       if (this.stream !== s) return;
       this.handle(this.codec.decode(f, this.opts));
     }
+    // A header error stops framing; the messages before it were still valid and handled.
+    if (error && this.stream === s) this.feed({ type: 'MessageError', notification: error.notification });
   }
 
   private handle(out: DecodeOutcome): void {
@@ -254,7 +252,7 @@ export class Session {
         this.arm(a.timer, a.seconds);
         return;
       case 'established':
-        this.framer.allowExtended(false);
+        this.framer.setExtendedMessage(false);
         this.hooks.established(a.negotiated, this.stream!);
         return;
       case 'down':
@@ -287,14 +285,14 @@ export class Session {
   // --- connection collision (RFC 4271 §6.8) ---------------------------------------------
 
   private startCandidate(s: ByteStream): void {
-    const c: Candidate = { stream: s, framer: new MessageFramer() };
+    const c: Candidate = { stream: s, framer: new Framer() };
     this.candidate = c;
     s.write(this.codec.encode(buildOpen(this.cfg), { as4: false }));
     s.onClose(() => { if (this.candidate === c) this.candidate = undefined; });
     s.onData((chunk) => {
       if (this.candidate !== c) return;
-      const frames = c.framer.push(chunk);
-      if (isFramingError(frames)) { this.dropCandidate(); return; }
+      const { messages: frames, error } = c.framer.push(chunk);
+      if (error) { this.dropCandidate(); return; }
       for (let i = 0; i < frames.length; i++) {
         const out = this.codec.decode(frames[i]!, { as4: false });
         if (out.kind === 'ok' && out.message.type === 'open') {

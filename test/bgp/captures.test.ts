@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { wireCodec } from '../../engine/bgp/codec-adapter.ts';
 import { fromWireUpdate } from '../../engine/bgp/wire-map.ts';
 import type { ReceivedUpdate } from '../../engine/bgp/wire-map.ts';
-import { MessageFramer, isFramingError } from '../../engine/bgp/framing.ts';
+import { Framer } from '../../engine/bgp/codec/index.ts';
 import { openAsn } from '../../engine/bgp/open.ts';
 import type { OpenMessage } from '../../engine/bgp/codec/types.ts';
 import { haveCommands } from '../support/system.ts';
@@ -21,15 +21,15 @@ const DIR = join(import.meta.dirname, '../fixtures/bgp-interop');
 /** Every UPDATE per sending address, decoded with the AS4 mode both OPENs negotiated. */
 function replay(name: string): Map<string, ReceivedUpdate[]> {
   const lines = readFileSync(join(DIR, `${name}.hex.txt`), 'utf8').trim().split('\n').map((l) => l.split('|') as [string, string, string, string]);
-  const framers = new Map<string, MessageFramer>();
+  const framers = new Map<string, Framer>();
   const opens = new Map<string, OpenMessage>();
   const out = new Map<string, ReceivedUpdate[]>();
   for (const [, src, dst, hex] of lines) {
     const key = `${src}>${dst}`;
     let f = framers.get(key);
-    if (!f) { f = new MessageFramer(); framers.set(key, f); }
-    const frames = f.push(Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16))));
-    if (isFramingError(frames)) throw new Error(`${name}: framing error from ${src}`);
+    if (!f) { f = new Framer(); framers.set(key, f); }
+    const { messages: frames, error } = f.push(Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16))));
+    if (error) throw new Error(`${name}: framing error from ${src}: ${error.reason}`);
     for (const fr of frames) {
       const mine = opens.get(src);
       const theirs = opens.get(dst);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { wireCodec } from '../../engine/bgp/codec-adapter.ts';
 import { buildOpen, notification } from '../../engine/bgp/open.ts';
-import { MessageFramer } from '../../engine/bgp/framing.ts';
+import { Framer } from '../../engine/bgp/codec/index.ts';
 import { showProtocols, showRoute } from '../../engine/bgp/views.ts';
 import { lab } from './helpers.ts';
 import type { BgpMessage } from '../../engine/bgp/codec/types.ts';
@@ -78,10 +78,9 @@ describe('speaker over the in-memory transport', () => {
       const got: BgpMessage[] = [];
       // A hand-driven peer: answers the OPEN and one KEEPALIVE, then falls silent.
       l.net.listen({ address: B, port: 179 }, (s) => {
-        const f = new MessageFramer();
+        const f = new Framer();
         s.onData((chunk) => {
-          const frames = f.push(chunk);
-          if (!Array.isArray(frames)) return;
+          const { messages: frames } = f.push(chunk);
           for (const fr of frames) {
             const out = wireCodec.decode(fr, { as4: true });
             if (out.kind !== 'ok') continue;

@@ -1,27 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MessageFramer, isFramingError } from '../../engine/bgp/framing.ts';
 import { fromWireUpdate, mergeAs4Path, toWireAttributes, toWireUpdates } from '../../engine/bgp/wire-map.ts';
 import type { UpdateMessage } from '../../engine/bgp/codec/types.ts';
-
-const header = (len: number, type: number): number[] => [...new Array(16).fill(0xff), len >> 8, len & 255, type];
-
-describe('framing', () => {
-  it('frames messages split across and packed into chunks', () => {
-    const ka = header(19, 4);
-    const all = new Uint8Array([...ka, ...ka, ...ka]);
-    const f = new MessageFramer();
-    const r1 = f.push(all.subarray(0, 25));
-    const r2 = f.push(all.subarray(25));
-    expect(!isFramingError(r1) && r1.length).toBe(1);
-    expect(!isFramingError(r2) && r2.length).toBe(2);
-  });
-  it('reports a bad marker (1/1) and a bad length (1/2)', () => {
-    const bad = header(19, 4);
-    bad[3] = 0;
-    expect(new MessageFramer().push(new Uint8Array(bad))).toMatchObject({ code: 1, subcode: 1 });
-    expect(new MessageFramer().push(new Uint8Array(header(5000, 2)))).toMatchObject({ code: 1, subcode: 2 });
-  });
-});
 
 describe('UPDATE mapping', () => {
   it('recognises End-of-RIB for IPv4 and IPv6', () => {
