@@ -104,7 +104,7 @@ function crossCheck(set: ResourceSet): ResourceProblem[] {
   for (const p of set.bgpPeers) {
     if (p.spec.node !== undefined && !knownNode(p.spec.node)) out.push(problem(p, 'warning', 'spec.node', `no Node named '${p.spec.node}'`));
     // Without an AS, confd only makes sense of peerIP when it is a Calico node (global AS).
-    if (p.spec.peerAddress !== undefined && p.spec.asNumber === undefined && !nodeAddrs.has(p.spec.peerAddress)) {
+    if (p.spec.peerAddress !== undefined && p.spec.peerSelector === undefined && p.spec.asNumber === undefined && !nodeAddrs.has(p.spec.peerAddress)) {
       out.push(problem(p, 'error', 'spec.asNumber', `is required: ${p.spec.peerAddress} is not a Calico node's address`, 'the AS number of the remote router'));
     }
   }
