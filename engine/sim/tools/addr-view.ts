@@ -12,7 +12,7 @@
  * instantaneous in virtual time, so no address is ever shown "tentative".
  */
 import type { IfAddress, KernelState, NetDevice } from '../types.ts';
-import { formatIPv4, maskOf } from '../../net/ip.ts';
+import { formatIPv4, formatIPv6 as formatIPv6Value, maskOf } from '../../net/ip.ts';
 import { lowerUp } from './link-view.ts';
 
 const SCOPE_VALUE: Record<IfAddress['scope'], number> = { global: 0, link: 253, host: 254 };
@@ -49,26 +49,9 @@ export function primaryAddresses(s: KernelState, ifindex: number): IfAddress[] {
 
 /** RFC 5952 text of an IPv6 address given as eight 16-bit groups (what inet_ntop prints). */
 export function formatIPv6(groups: readonly number[]): string {
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (g: number): string => g.toString(16);
-  if (bestStart < 0) return groups.map(hex).join(':');
-  const head = groups.slice(0, bestStart).map(hex).join(':');
-  const tail = groups.slice(bestStart + bestLen).map(hex).join(':');
-  return `${head}::${tail}`;
+  let v = 0n;
+  for (const g of groups) v = (v << 16n) | BigInt(g);
+  return formatIPv6Value(v);
 }
 
 /** The modified EUI-64 interface identifier of a MAC, as four 16-bit groups. */

@@ -130,7 +130,7 @@ describe('text forms', () => {
     expect(parseIPv6('0:0:0:0:0:0:0:0')).toBe('::');
     expect(parseIPv6('::1')).toBe('::1');
     expect(parseIPv6('fe80::')).toBe('fe80::');
-    expect(parseIPv6('::ffff:10.0.0.1')).toBe('::ffff:a00:1');
+    expect(parseIPv6('::ffff:10.0.0.1')).toBe('::ffff:10.0.0.1'); // RFC 5952 §5: mapped addresses keep the dotted quad
     expect(() => parseIPv6('1::2::3')).toThrow();
     expect(() => parseIPv6('1:2:3:4:5:6:7:8:9')).toThrow();
   });
