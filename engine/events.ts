@@ -113,6 +113,8 @@ export type CommandEvent = EventBase & {
   readonly stdout: string;
   readonly stderr: string;
   readonly code: number;
+  /** When the command started (`t` is when it ended; the packets it caused lie between). */
+  readonly start: number;
   /** `setup` = deploy-time configuration, `step` = the step's action, `probe` = run by an expectation. */
   readonly phase: 'setup' | 'step' | 'probe';
 };
@@ -251,7 +253,7 @@ const CHECKS: Record<(typeof CORE_EVENT_TYPES)[number], Check> = {
   'step-start': (e) => first(str(e, 'title'), str(e, 'narration'), str(e, 'action')),
   'step-end': (e) => first(bool(e, 'ok'), str(e, 'error', true)),
   command: (e) => first(str(e, 'node'), Array.isArray(e.argv) && e.argv.every((a) => typeof a === 'string') ? undefined : `'argv' must be a list of strings`,
-    str(e, 'stdout'), str(e, 'stderr'), num(e, 'code'), oneOf(e, 'phase', ['setup', 'step', 'probe'])),
+    str(e, 'stdout'), str(e, 'stderr'), num(e, 'code'), num(e, 'start'), oneOf(e, 'phase', ['setup', 'step', 'probe'])),
   expectation: (e) => first(str(e, 'kind'), str(e, 'text'), bool(e, 'pass'), 'expected' in e ? undefined : `'expected' is missing`, 'observed' in e ? undefined : `'observed' is missing`),
   'link-state': (e) => first(Array.isArray(e.endpoints) && e.endpoints.length === 2 && e.endpoints.every((x) => typeof x === 'string') ? undefined : `'endpoints' must be two strings`,
     oneOf(e, 'state', ['up', 'down']), num(e, 'latencyMs'), num(e, 'lossPct')),

@@ -98,7 +98,8 @@ export function renderEvents(events: readonly PodlabEvent[], opts: RenderOptions
     hops = [];
   };
   for (const e of events) {
-    if (e.type !== 'packet') flushPackets();
+    // A command's packets are emitted while it runs, its event when it ends: list them after it.
+    if (e.type !== 'packet' && !(e.type === 'command' && e.phase !== 'setup')) flushPackets();
     switch (e.type) {
       case 'run-start':
         total = e.steps;
@@ -114,6 +115,7 @@ export function renderEvents(events: readonly PodlabEvent[], opts: RenderOptions
         out.push(`  ${e.phase === 'probe' ? '(probe) ' : ''}${e.node}$ ${e.argv.join(' ')}`);
         if (e.stdout || e.stderr) out.push(indent(e.stdout + e.stderr, '    '));
         if (e.code !== 0) out.push(`    [exit status ${e.code}]`);
+        flushPackets();
         break;
       case 'step-start':
         if (e.step === 1 && setup && !opts.setup) out.push(`(deployed with ${setup} setup commands)`);

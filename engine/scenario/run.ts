@@ -78,7 +78,7 @@ export async function runScenario(scenario: Scenario, topology: Topology, opts: 
     topology: topology.name, runtime: driver.runtime, clock: driver.clock, seed: scenario.seed, steps: scenario.steps.length,
   });
   for (const s of driver.setupCommands()) {
-    emit({ type: 'command', node: s.node, argv: [...s.argv], stdout: s.result.stdout, stderr: s.result.stderr, code: s.result.code, phase: 'setup' });
+    emit({ type: 'command', node: s.node, argv: [...s.argv], stdout: s.result.stdout, stderr: s.result.stderr, code: s.result.code, start: 0, phase: 'setup' });
   }
   const tables = new Map<string, readonly RouteEntry[]>();
   const emitRouteChanges = (): void => {
@@ -126,8 +126,9 @@ async function runStep(step: Step, driver: LabDriver, emit: (b: EventBody) => vo
     emit,
     async exec(node: string, argv: readonly string[], phase: 'step' | 'probe'): Promise<CommandResult> {
       if (!driver.nodes().includes(node)) throw new StepError(`no node '${node}' in this lab`);
+      const start = driver.now();
       const result = await driver.exec(node, argv);
-      emit({ type: 'command', node, argv: [...argv], stdout: result.stdout, stderr: result.stderr, code: result.code, phase });
+      emit({ type: 'command', node, argv: [...argv], stdout: result.stdout, stderr: result.stderr, code: result.code, start, phase });
       commands.push({ node, argv: [...argv], code: result.code, stdout: result.stdout, stderr: result.stderr, phase });
       if (phase === 'step') last = { node, argv: [...argv], result };
       return result;
