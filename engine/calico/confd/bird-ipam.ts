@@ -43,9 +43,11 @@ export function renderBirdAggrCfg(i: BgpIntent): string {
   return `${out.join('\n')}\n`;
 }
 
-function tunnelLine(tunnel: string, indent: string, dialect: BirdRenderOptions['dialect']): string {
-  // Stock BIRD 1.6 has no krt_tunnel (Calico's fork adds it): keep the decision visible.
-  return dialect === 'stock' ? `${indent}{ } # krt_tunnel = "${tunnel}"; (Calico's BIRD fork)` : `${indent}krt_tunnel = "${tunnel}";`;
+function tunnelLine(tunnel: string, indent: string, dialect: BirdRenderOptions['dialect'], branch = false): string {
+  if (dialect !== 'stock') return `${indent}krt_tunnel = "${tunnel}";`;
+  // Stock BIRD 1.6 has no krt_tunnel (Calico's fork adds it): keep the decision visible as a
+  // comment; an if/else branch still needs a statement, and `{ }` is BIRD's empty one.
+  return `${indent}${branch ? '{ } ' : ''}# krt_tunnel = "${tunnel}"; (Calico's BIRD fork)`;
 }
 
 function kernelRule(r: KernelRule, dialect: BirdRenderOptions['dialect']): string[] {
@@ -55,9 +57,9 @@ function kernelRule(r: KernelRule, dialect: BirdRenderOptions['dialect']): strin
   else if (r.action === 'cross-subnet') {
     out.push(
       `    if defined(bgp_next_hop) && ( bgp_next_hop ~ ${r.network} ) then`,
-      tunnelLine('', '      ', dialect),
+      tunnelLine('', '      ', dialect, true),
       '    else',
-      tunnelLine(r.tunnel, '      ', dialect),
+      tunnelLine(r.tunnel, '      ', dialect, true),
       '    accept;',
     );
   } else out.push(tunnelLine(r.tunnel, '    ', dialect), '    accept;');
