@@ -1,0 +1,181 @@
+/**
+ * The Calico CNI plugin's ADD and DEL for a Kubernetes pod on a simulated node
+ * (cni-plugin/pkg/k8s + dataplane/linux, v3.29):
+ *
+ * ADD: IPAM assigns one IPv4 address with handle `k8s-pod-network.<containerID>`; a veth
+ * pair joins the pod's namespace (`eth0`, the /32, `169.254.1.1 dev eth0 scope link`,
+ * `default via 169.254.1.1 dev eth0`) to the host (`cali…`, MAC ee:ee:ee:ee:ee:ee, up,
+ * proxy_arp/forwarding/route_localnet, the `/32 dev cali… scope link` route); the
+ * WorkloadEndpoint is written to the datastore. Felix then programs policy and takes over
+ * the route (same shape).
+ * DEL: removes the veth (and with it the route and the pod's eth0), releases the handle and
+ * deletes the WorkloadEndpoint. Idempotent, as CNI DEL must be.
+ *
+ * Failures surface as CniError naming the pod, with Calico's own text inside
+ * (`plugin type="calico" failed (add): failed to request IPv4 addresses: …`).
+ */
+import { parseIPv4, parsePrefix4 } from '../../net/ip.ts';
+import type { KernelOps, KernelState } from '../../sim/types.ts';
+import type { Datastore, JsonValue } from '../datastore/index.ts';
+import { resourceKey } from '../datastore/index.ts';
+import type { FelixWorkload } from '../felix/types.ts';
+import { felixWorkloadFromResource } from '../felix/sync.ts';
+import { assignPodAddress, podHandle } from '../ipam/index.ts';
+import type { IpamClient } from '../ipam/index.ts';
+import { podNodeName, vethName, workloadEndpointName } from './names.ts';
+
+/** A kernel the plugin programs (a sim Kernel satisfies it). */
+export type CniKernel = KernelOps & { readonly state: KernelState };
+
+/** Where pods' namespaces live (the simulator's World satisfies it). */
+export interface CniWorld {
+  kernel(name: string): CniKernel | undefined;
+  addNode(name: string): CniKernel;
+}
+
+/** A CNI failure for one pod: what kubelet would report, with the pod named. */
+export class CniError extends Error {
+  override name = 'CniError';
+  constructor(readonly pod: string, readonly op: 'add' | 'del', readonly detail: string) {
+    super(`pod ${pod}: plugin type="calico" failed (${op}): ${detail}`);
+  }
+}
+
+/** The gateway every Calico pod routes through (answered by proxy ARP on the host veth). */
+export const POD_GATEWAY = '169.254.1.1';
+/** The host-side veth MAC Calico sets. */
+export const HOST_VETH_MAC = 'ee:ee:ee:ee:ee:ee';
+
+/** Arguments of ADD. */
+export interface CniAddArgs {
+  readonly world: CniWorld;
+  readonly ds: Datastore;
+  readonly ipam: IpamClient;
+  readonly node: string;
+  readonly namespace: string;
+  readonly pod: string;
+  readonly containerId: string;
+  /** The veth MTU (Felix's pod MTU, what /var/lib/calico/mtu holds). */
+  readonly mtu: number;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly serviceAccount?: string;
+  readonly nodeLabels?: Record<string, string>;
+  /** IPAM timestamp attribute; the simulator passes virtual time. */
+  readonly now?: Date;
+}
+
+/** What ADD did. */
+export interface CniResult {
+  readonly podNode: string;
+  readonly hostIface: string;
+  readonly ip: string;
+  readonly podMac: string;
+  readonly mtu: number;
+  readonly handle: string;
+  readonly wepKey: string;
+  /** The endpoint as Felix reads it. */
+  readonly workload: FelixWorkload;
+}
+
+function rt(k: CniKernel, dst: string, dev: string, via?: string): void {
+  k.addRoute({
+    table: 254, type: 'unicast', dst: parsePrefix4(dst), protocol: 3, scope: via ? 'global' : 'link', metric: 0, onlink: false,
+    dev, ...(via ? { gateway: parseIPv4(via) } : {}),
+  }, 'replace');
+}
+
+function trySysctl(k: CniKernel, key: string, value: string): void {
+  try {
+    k.setSysctl(key, value);
+  } catch (e) {
+    // The simulator does not model neigh.*.proxy_delay; everything else must work.
+    if (!key.includes('.neigh.')) throw e;
+  }
+}
+
+/** The WorkloadEndpoint resource the plugin writes (projectcalico.org/v3). */
+export function workloadEndpointResource(a: CniAddArgs, iface: string, ip: string, mac: string): JsonValue {
+  const sa = a.serviceAccount ?? 'default';
+  return {
+    apiVersion: 'projectcalico.org/v3', kind: 'WorkloadEndpoint',
+    metadata: {
+      name: workloadEndpointName(a.node, a.pod), namespace: a.namespace,
+      labels: { ...a.labels, 'projectcalico.org/namespace': a.namespace, 'projectcalico.org/orchestrator': 'k8s', 'projectcalico.org/serviceaccount': sa },
+    },
+    spec: {
+      orchestrator: 'k8s', node: a.node, containerID: a.containerId, pod: a.pod, endpoint: 'eth0', serviceAccountName: sa,
+      ipNetworks: [`${ip}/32`], profiles: [`kns.${a.namespace}`, `ksa.${a.namespace}.${sa}`], interfaceName: iface, mac,
+    },
+  };
+}
+
+/** CNI ADD: address, veth, routes, WorkloadEndpoint. Throws CniError naming the pod. */
+export async function cniAdd(a: CniAddArgs): Promise<CniResult> {
+  const who = `${a.namespace}/${a.pod}`;
+  const host = a.world.kernel(a.node);
+  if (!host) throw new CniError(who, 'add', `node "${a.node}" does not exist`);
+  const iface = vethName(a.namespace, a.pod);
+  let ip: string;
+  try {
+    ip = await assignPodAddress(a.ipam, {
+      containerId: a.containerId, namespace: a.namespace, pod: a.pod, node: a.node, now: a.now ?? new Date(0),
+      ...(a.nodeLabels ? { nodeLabels: a.nodeLabels } : {}),
+    });
+  } catch (e) {
+    throw new CniError(who, 'add', (e as Error).message.trim());
+  }
+  const podNode = podNodeName(a.node, a.namespace, a.pod);
+  const handle = podHandle(a.containerId);
+  try {
+    const pk = a.world.kernel(podNode) ?? a.world.addNode(podNode);
+    host.addLink({ kind: 'veth', name: iface, peerName: 'eth0', peerNode: podNode, mtu: a.mtu });
+    host.setLink(iface, { mac: HOST_VETH_MAC });
+    trySysctl(host, `net.ipv4.conf.${iface}.route_localnet`, '1');
+    trySysctl(host, `net.ipv4.neigh.${iface}.proxy_delay`, '0');
+    trySysctl(host, `net.ipv4.conf.${iface}.proxy_arp`, '1');
+    trySysctl(host, `net.ipv4.conf.${iface}.forwarding`, '1');
+    host.setLink(iface, { up: true });
+    pk.setLink('eth0', { up: true });
+    pk.addAddress('eth0', parsePrefix4(`${ip}/32`));
+    rt(pk, `${POD_GATEWAY}/32`, 'eth0');
+    rt(pk, '0.0.0.0/0', 'eth0', POD_GATEWAY);
+    rt(host, `${ip}/32`, iface);
+    const podMac = [...pk.state.devices.values()].find((d) => d.name === 'eth0')!.mac;
+    const wep = workloadEndpointResource(a, iface, ip, podMac);
+    const wepKey = resourceKey('WorkloadEndpoint', workloadEndpointName(a.node, a.pod), a.namespace);
+    await a.ds.put(wepKey, wep);
+    return { podNode, hostIface: iface, ip, podMac, mtu: a.mtu, handle, wepKey, workload: felixWorkloadFromResource(wep) };
+  } catch (e) {
+    // Leave nothing half-built: CNI's contract on a failed ADD.
+    await a.ipam.releaseByHandle(handle).catch(() => undefined);
+    if (host.state.devices && [...host.state.devices.values()].some((d) => d.name === iface)) host.delLink(iface);
+    throw e instanceof CniError ? e : new CniError(who, 'add', (e as Error).message);
+  }
+}
+
+/** Arguments of DEL. */
+export interface CniDelArgs {
+  readonly world: CniWorld;
+  readonly ds: Datastore;
+  readonly ipam: IpamClient;
+  readonly node: string;
+  readonly namespace: string;
+  readonly pod: string;
+  readonly containerId: string;
+}
+
+/** CNI DEL: veth (with its routes) gone, address released, WorkloadEndpoint deleted. Idempotent. */
+export async function cniDel(a: CniDelArgs): Promise<{ released: string[] }> {
+  const who = `${a.namespace}/${a.pod}`;
+  const host = a.world.kernel(a.node);
+  const iface = vethName(a.namespace, a.pod);
+  try {
+    if (host && [...host.state.devices.values()].some((d) => d.name === iface)) host.delLink(iface);
+    const released = await a.ipam.releaseByHandle(podHandle(a.containerId)).catch(() => [] as string[]);
+    const key = resourceKey('WorkloadEndpoint', workloadEndpointName(a.node, a.pod), a.namespace);
+    if (await a.ds.get(key)) await a.ds.delete(key);
+    return { released };
+  } catch (e) {
+    throw new CniError(who, 'del', (e as Error).message);
+  }
+}

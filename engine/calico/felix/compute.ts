@@ -1,0 +1,144 @@
+/**
+ * Felix, as a pure function: snapshot in, the node's DesiredDataplane out.
+ *
+ * Which policies apply to which endpoint, in which tier and order, comes from the policy
+ * model (compileWorld: tiers and policies sorted the way Calico sorts them, effective labels
+ * with `pcns.*`) and the selector matcher — not re-implemented here. This module decides
+ * what Felix would program for that: endpoint chains, policy/profile chains, IP sets.
+ */
+import type { IptChain, DesiredDataplane, DesiredIpset } from '../../dataplane/types.ts';
+import { compileWorld, policyEndpointSelector } from '../policy/index.ts';
+import type { CompiledEndpoint, Policy, Rule, WorkloadEndpoint } from '../policy/index.ts';
+import { matchSelector, selectorToString } from '../selector/index.ts';
+import { dispatchChains, endpointChains, groupChain } from './endpoints.ts';
+import type { EndpointPolicy, PolicyGroup, TierPolicies } from './endpoints.ts';
+import { hostMtu, tunnelMtus, DEFAULT_MTU_IFACE_PATTERN } from './mtu.ts';
+import { felixPolicyName, ipsetName, PFX, policyChainName, profileChainName } from './names.ts';
+import { rulesToChain, SetRegistry } from './policy-rules.ts';
+import { kernelDesired, nodeIp, RTPROT_BOOT, VXLAN_DEFAULTS } from './routes.ts';
+import { SET_IDS, staticFilter, staticNat } from './static.ts';
+import type { FelixSnapshot, FelixWorkload } from './types.ts';
+
+/** The profiles of a workload: `kns.<ns>` and `ksa.<ns>.<serviceaccount>` unless given. */
+export function workloadProfiles(w: FelixWorkload): string[] {
+  return w.profiles ? [...w.profiles] : [`kns.${w.namespace}`, `ksa.${w.namespace}.${w.serviceAccount ?? 'default'}`];
+}
+
+/** Encapsulations Felix turns on: explicit FelixConfiguration, else "some enabled pool uses it". */
+export function encapsEnabled(s: FelixSnapshot): { ipip: boolean; vxlan: boolean } {
+  const pools = s.pools.filter((p) => !p.disabled);
+  return {
+    ipip: s.config?.ipipEnabled ?? pools.some((p) => p.ipipMode !== 'Never'),
+    vxlan: s.config?.vxlanEnabled ?? pools.some((p) => p.vxlanMode !== 'Never'),
+  };
+}
+
+/** The pod MTU this node's Felix would write to /var/lib/calico/mtu (what the CNI plugin uses). */
+export function podMtu(s: FelixSnapshot): number {
+  const c = s.config ?? {};
+  return tunnelMtus(hostMtu(s.hostInterfaces, c.mtuIfacePattern ?? DEFAULT_MTU_IFACE_PATTERN), encapsEnabled(s), c).pod;
+}
+
+/** Profile rules: `kns.*` allow everything both ways; others (service accounts) carry no rules. */
+function profileRules(profile: string): Rule[] {
+  if (!profile.startsWith('kns.')) return [];
+  return [{ action: 'Allow', source: {}, destination: {}, origin: `profile ${profile}` }];
+}
+
+function toEndpoint(w: FelixWorkload): WorkloadEndpoint {
+  return {
+    kind: 'workload', namespace: w.namespace, name: w.pod, labels: w.labels, ips: w.ips,
+    ...(w.ports ? { ports: w.ports } : {}), ...(w.serviceAccount ? { serviceAccount: w.serviceAccount } : {}),
+  };
+}
+
+/** Computes the node's desired dataplane from what Felix reads. */
+export function computeDesired(s: FelixSnapshot): DesiredDataplane {
+  const c = s.config ?? {};
+  const enc = encapsEnabled(s);
+  const mtus = tunnelMtus(hostMtu(s.hostInterfaces, c.mtuIfacePattern ?? DEFAULT_MTU_IFACE_PATTERN), enc, c);
+  const vxlanPort = c.vxlanPort ?? VXLAN_DEFAULTS.port;
+  const local = s.workloads.filter((w) => w.node === s.nodeName).sort((a, b) => (a.iface < b.iface ? -1 : a.iface > b.iface ? 1 : 0));
+  const self = s.nodes.find((n) => n.name === s.nodeName);
+  const notes: string[] = [];
+
+  const kernel = kernelDesired(s, {
+    ipip: enc.ipip, vxlan: enc.vxlan, ipipMtu: mtus.ipip, vxlanMtu: mtus.vxlan, vni: c.vxlanVNI ?? VXLAN_DEFAULTS.vni,
+    port: vxlanPort, deviceProtocol: c.deviceRouteProtocol ?? RTPROT_BOOT, local,
+  });
+
+  // Policy: which policies of which tiers select each local endpoint, per direction.
+  const world = compileWorld({ namespaces: s.namespaces, endpoints: s.workloads.map(toEndpoint), policies: s.policies, ...(s.tiers ? { tiers: s.tiers } : {}) });
+  const sets = new SetRegistry();
+  const chains = new Map<string, IptChain>();
+  const add = (ch: IptChain): void => { if (!chains.has(ch.name)) chains.set(ch.name, ch); };
+  const active = new Map<string, { tier: string; policy: Policy }>();
+  const groups: PolicyGroup[] = [];
+  const profiles = new Set<string>();
+  for (const w of local) {
+    const ep = world.byId.get(`${w.namespace}/${w.pod}`);
+    if (!ep) continue;
+    const per = (dir: 'ingress' | 'egress'): TierPolicies[] => world.tiers.map(({ tier, policies }) => ({
+      tier: tier.name,
+      defaultAction: tier.defaultAction,
+      policies: policies.filter((p) => p.types.includes(dir) && matchSelector(policyEndpointSelector(p), (ep as CompiledEndpoint).labels)).map((p) => {
+        active.set(`${tier.name}\u0000${felixPolicyName(p)}`, { tier: tier.name, policy: p });
+        return { name: felixPolicyName(p), selector: selectorToString(policyEndpointSelector(p)) };
+      }),
+    })).filter((t) => t.policies.length > 0);
+    const epProfiles = workloadProfiles(w);
+    for (const p of epProfiles) profiles.add(p);
+    const e: EndpointPolicy = { iface: w.iface, ingress: per('ingress'), egress: per('egress'), profiles: epProfiles, vxlanPort };
+    const r = endpointChains(e);
+    r.chains.forEach(add);
+    groups.push(...r.groups);
+  }
+  for (const g of groups) add(groupChain(g));
+  for (const { tier, policy } of active.values()) {
+    const name = felixPolicyName(policy);
+    add({ name: policyChainName(PFX.policyIn, tier, name), rules: rulesToChain(policy.ingress, policy, `Policy ${name} ingress`, sets, notes) });
+    add({ name: policyChainName(PFX.policyOut, tier, name), rules: rulesToChain(policy.egress, policy, `Policy ${name} egress`, sets, notes) });
+  }
+  for (const p of profiles) {
+    add({ name: profileChainName(PFX.profileIn, p), rules: rulesToChain(profileRules(p), undefined, `Profile ${p} ingress`, sets, notes) });
+    add({ name: profileChainName(PFX.profileOut, p), rules: rulesToChain(profileRules(p), undefined, `Profile ${p} egress`, sets, notes) });
+  }
+  dispatchChains(local.map((w) => w.iface)).forEach(add);
+
+  const natOutgoing = s.pools.some((p) => !p.disabled && p.natOutgoing);
+  const st = {
+    ipip: enc.ipip, vxlan: enc.vxlan, vxlanPort, natOutgoing,
+    ipipAddress: !!self?.ipv4IPIPTunnelAddr, vxlanAddress: !!self?.ipv4VXLANTunnelAddr,
+    endpointToHost: c.defaultEndpointToHostAction ?? 'Accept',
+    ifacePrefixes: (c.interfacePrefix ?? 'cali').split(',').map((x) => x.trim()).filter(Boolean),
+  } as const;
+  const sf = staticFilter(st);
+  sf.chains.forEach(add);
+  const byName = (a: IptChain, b: IptChain): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+  // IP sets: selectors (members = matching endpoints' addresses cluster-wide) + Felix's own.
+  const ipsets: DesiredIpset[] = [];
+  const net = (xs: Iterable<string>): string[] => [...new Set([...xs].map((x) => (x.includes('/') ? x : `${x}/32`)))].sort();
+  for (const [name, { selector }] of sets.sets) {
+    const members = world.endpoints.filter((e) => matchSelector(selector, e.labels)).flatMap((e) => e.endpoint.ips.filter((ip) => !ip.includes(':')));
+    ipsets.push({ name, type: 'hash:net', members: net(members) });
+  }
+  const v4pools = s.pools.filter((p) => !p.cidr.includes(':'));
+  ipsets.push({ name: ipsetName(SET_IDS.allPools), type: 'hash:net', members: net(v4pools.map((p) => p.cidr)) });
+  ipsets.push({ name: ipsetName(SET_IDS.masqPools), type: 'hash:net', members: net(v4pools.filter((p) => p.natOutgoing && !p.disabled).map((p) => p.cidr)) });
+  const hostIps = s.nodes.map(nodeIp).filter((x): x is string => !!x);
+  if (enc.ipip) ipsets.push({ name: ipsetName(SET_IDS.allHosts), type: 'hash:net', members: net(hostIps) });
+  if (enc.vxlan) ipsets.push({ name: ipsetName(SET_IDS.allVxlan), type: 'hash:net', members: net(s.nodes.filter((n) => n.ipv4VXLANTunnelAddr).map(nodeIp).filter((x): x is string => !!x)) });
+  ipsets.sort((a, b) => (a.name < b.name ? -1 : 1));
+
+  return {
+    node: s.nodeName,
+    ...kernel,
+    ipsets,
+    iptables: {
+      filter: { chains: [...chains.values()].sort(byName), inserts: sf.inserts, appends: sf.appends },
+      nat: staticNat(st),
+    },
+    notes: [...new Set(notes)],
+  };
+}

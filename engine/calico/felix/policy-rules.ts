@@ -1,0 +1,163 @@
+/**
+ * Policy and profile rules → iptables rules, as felix/rules/policy.go (v3.29) renders them:
+ * - matches in CalculateRuleMatch's order (protocol, source net/set/ports, destination
+ *   net/set/ports, ICMP, then the negated ones);
+ * - several positive CIDRs, or a CIDR plus negated CIDRs, become "match blocks" computed in
+ *   the scratch mark bits, with the final rule testing the all-blocks bit;
+ * - Allow sets the accept mark then RETURNs, Pass sets the pass mark then RETURNs, Deny is a
+ *   DROP, Log is a LOG with prefix `calico-packet`; trailing RETURNs of a chain are dropped
+ *   and its first rule carries the comment `Policy <name> ingress|egress`.
+ * Selectors become `cali40s:` IP sets registered in a SetRegistry (members filled later).
+ */
+import type { IptMatch, IptRule } from '../../dataplane/iptables.ts';
+import { MARK } from '../../dataplane/iptables.ts';
+import { formatPrefix } from '../../net/ip.ts';
+import type { IpPrefix } from '../../net/ip.ts';
+import type { EntityRule, Policy, PortMatch, Rule } from '../policy/index.ts';
+import { scopedSelector } from '../policy/index.ts';
+import type { SelectorNode } from '../selector/index.ts';
+import { selectorToString } from '../selector/index.ts';
+import { selectorIpsetName } from './names.ts';
+
+/** Selector IP sets referenced by rendered rules, by kernel name. */
+export class SetRegistry {
+  readonly sets = new Map<string, { selector: SelectorNode; text: string }>();
+
+  /** Registers a selector's set and returns its name. */
+  use(sel: SelectorNode): string {
+    const text = selectorToString(sel);
+    const name = selectorIpsetName(text);
+    if (!this.sets.has(name)) this.sets.set(name, { selector: sel, text });
+    return name;
+  }
+}
+
+const PROTO_NAMES: Readonly<Record<number, string>> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 132: 'sctp' };
+
+function protoOf(n: number): string | number {
+  return PROTO_NAMES[n] ?? n;
+}
+
+function portText(p: PortMatch): string {
+  return p.kind === 'range' ? (p.first === p.last ? String(p.first) : `${p.first}:${p.last}`) : p.name;
+}
+
+function v4(nets: readonly IpPrefix[] | undefined): string[] | undefined {
+  if (!nets) return undefined;
+  return nets.filter((n) => n.family === 4).map(formatPrefix);
+}
+
+const hasNamed = (ports?: readonly PortMatch[]): boolean => !!ports?.some((p) => p.kind === 'named');
+
+/** Match blocks (felix's matchBlockBuilder) for multi-CIDR and negated-CIDR matches. */
+class Blocks {
+  readonly rules: IptRule[] = [];
+  using = false;
+  private donePositive = false;
+
+  private init(bits: number): void {
+    if (this.using) return;
+    this.rules.push({ match: [], action: { a: 'mark', value: bits, mask: MARK.scratch0 | MARK.scratch1 } });
+    this.using = true;
+  }
+
+  positive(cidrs: readonly string[], dir: 'src' | 'dst'): void {
+    this.init(0);
+    const bit = this.donePositive ? MARK.scratch1 : MARK.scratch0;
+    for (const c of cidrs) this.rules.push({ match: [{ m: 'net', dir, cidr: c }], action: { a: 'mark', value: bit, mask: bit } });
+    if (this.donePositive) this.rules.push({ match: [{ m: 'mark', value: 0, mask: MARK.scratch1 }], action: { a: 'mark', value: 0, mask: MARK.scratch0 } });
+    this.donePositive = true;
+  }
+
+  negated(cidrs: readonly string[], dir: 'src' | 'dst'): void {
+    this.init(MARK.scratch0);
+    for (const c of cidrs) this.rules.push({ match: [{ m: 'net', dir, cidr: c }], action: { a: 'mark', value: 0, mask: MARK.scratch0 } });
+  }
+}
+
+interface Side {
+  nets?: string[];
+  notNets?: string[];
+  set?: string;
+  notSet?: string;
+  ports?: string[];
+  notPorts?: string[];
+}
+
+function side(e: EntityRule, policy: Policy | undefined, sets: SetRegistry): Side | undefined {
+  const s: Side = {};
+  const nets = v4(e.nets);
+  if (nets && e.nets!.length && !nets.length) return undefined; // IPv6-only: not rendered for IPv4
+  const notNets = v4(e.notNets);
+  if (nets?.length) s.nets = nets;
+  if (notNets?.length) s.notNets = notNets;
+  const sel = policy ? scopedSelector(e, policy) : e.selector;
+  if (sel) s.set = sets.use(sel);
+  if (e.notSelector) s.notSet = sets.use(e.notSelector);
+  if (e.ports?.length) s.ports = e.ports.map(portText);
+  if (e.notPorts?.length) s.notPorts = e.notPorts.map(portText);
+  return s;
+}
+
+/** One Calico rule as its iptables rules; `notes` collects what podlab does not render. */
+export function ruleToIptables(rule: Rule, policy: Policy | undefined, sets: SetRegistry, notes: string[]): IptRule[] {
+  if ([rule.source.ports, rule.source.notPorts, rule.destination.ports, rule.destination.notPorts].some(hasNamed)) {
+    notes.push(`rule ${rule.origin} of ${policy?.name ?? 'a profile'} uses named ports, which podlab's Felix does not render (the rule never matches)`);
+    return [];
+  }
+  const src = side(rule.source, policy, sets);
+  const dst = side(rule.destination, policy, sets);
+  if (!src || !dst) return [];
+  const blocks = new Blocks();
+  if ((src.nets?.length ?? 0) > 1) { blocks.positive(src.nets!, 'src'); delete src.nets; }
+  if ((dst.nets?.length ?? 0) > 1) { blocks.positive(dst.nets!, 'dst'); delete dst.nets; }
+  if ((src.nets?.length ?? 0) + (src.notNets?.length ?? 0) > 1) { blocks.negated(src.notNets ?? [], 'src'); delete src.notNets; }
+  if ((dst.nets?.length ?? 0) + (dst.notNets?.length ?? 0) > 1) { blocks.negated(dst.notNets ?? [], 'dst'); delete dst.notNets; }
+
+  const m: IptMatch[] = [];
+  if (rule.protocol !== undefined) m.push({ m: 'proto', proto: protoOf(rule.protocol) });
+  if (src.nets) m.push({ m: 'net', dir: 'src', cidr: src.nets[0]! });
+  if (src.set) m.push({ m: 'set', name: src.set, dir: 'src' });
+  if (src.ports) m.push({ m: 'ports', dir: 'src', ports: src.ports });
+  if (dst.nets) m.push({ m: 'net', dir: 'dst', cidr: dst.nets[0]! });
+  if (dst.set) m.push({ m: 'set', name: dst.set, dir: 'dst' });
+  if (dst.ports) m.push({ m: 'ports', dir: 'dst', ports: dst.ports });
+  if (rule.icmp?.type !== undefined) m.push({ m: 'icmp', type: rule.icmp.type, ...(rule.icmp.code !== undefined ? { code: rule.icmp.code } : {}) });
+  if (rule.notProtocol !== undefined) m.push({ m: 'proto', proto: protoOf(rule.notProtocol), neg: true });
+  if (src.notNets) m.push({ m: 'net', dir: 'src', cidr: src.notNets[0]!, neg: true });
+  if (src.notSet) m.push({ m: 'set', name: src.notSet, dir: 'src', neg: true });
+  if (src.notPorts) m.push({ m: 'ports', dir: 'src', ports: src.notPorts, neg: true });
+  if (dst.notNets) m.push({ m: 'net', dir: 'dst', cidr: dst.notNets[0]!, neg: true });
+  if (dst.notSet) m.push({ m: 'set', name: dst.notSet, dir: 'dst', neg: true });
+  if (dst.notPorts) m.push({ m: 'ports', dir: 'dst', ports: dst.notPorts, neg: true });
+  if (rule.notICMP?.type !== undefined) m.push({ m: 'icmp', type: rule.notICMP.type, ...(rule.notICMP.code !== undefined ? { code: rule.notICMP.code } : {}), neg: true });
+  if (blocks.using) m.push({ m: 'mark', value: MARK.scratch0, mask: MARK.scratch0 });
+
+  const out = [...blocks.rules];
+  switch (rule.action) {
+    case 'Allow':
+    case 'Pass': {
+      const bit = rule.action === 'Allow' ? MARK.accept : MARK.pass;
+      out.push({ match: m, action: { a: 'mark', value: bit, mask: bit } });
+      out.push({ match: [{ m: 'mark', value: bit, mask: bit }], action: { a: 'RETURN' } });
+      break;
+    }
+    case 'Deny':
+      out.push({ match: m, action: { a: 'DROP' } });
+      break;
+    case 'Log':
+      out.push({ match: m, action: { a: 'LOG', prefix: 'calico-packet' } });
+      break;
+  }
+  return out;
+}
+
+/** A policy's (or profile's) rules of one direction as one chain body (ProtoRulesToIptablesRules). */
+export function rulesToChain(rules: readonly Rule[], policy: Policy | undefined, comment: string, sets: SetRegistry, notes: string[]): IptRule[] {
+  const out: IptRule[] = [];
+  for (const r of rules) out.push(...ruleToIptables(r, policy, sets, notes));
+  while (out.length && out[out.length - 1]!.action?.a === 'RETURN') out.pop();
+  if (!out.length) out.push({ match: [] });
+  out[0] = { ...out[0]!, comment: [...(out[0]!.comment ?? []), comment] };
+  return out;
+}

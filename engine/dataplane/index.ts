@@ -1,0 +1,16 @@
+/**
+ * The Dataplane seam: Felix's desired state as plain data, its rendering as Linux commands,
+ * Felix-exact iptables rule rendering/hashing, and the simulator driver.
+ */
+export type {
+  DataplaneChange, Dataplane, DesiredAddress, DesiredDataplane, DesiredDevice, DesiredFdb, DesiredIpset,
+  DesiredNeighbour, DesiredRoute, DesiredSysctl, IptChain, IptTable,
+} from './types.ts';
+export { emptyDataplane } from './types.ts';
+export type { IptAction, IptMatch, IptRule } from './iptables.ts';
+export { ALL_MARK_BITS, MARK, chainLines, escapeComment, lengthLimitedId, renderAction, renderMatch, renderRule, ruleHashes } from './iptables.ts';
+export { addressText, deviceText, fdbText, neighbourText, routeArgv, routeText } from './render.ts';
+export type { Command } from './commands.ts';
+export { appendLines, insertLines, ipsetRestoreText, tableRestoreText, toCommands } from './commands.ts';
+export { DataplaneError, SimDataplane, hostInterfaces } from './sim-driver.ts';
+export type { DriverKernel } from './sim-driver.ts';

@@ -1,0 +1,136 @@
+/**
+ * Felix's iptables rules as structured data, rendered exactly the way Felix renders them
+ * (felix/iptables/renderer.go + match_builder.go + actions.go, v3.29) so the `cali:<hash>`
+ * comments come out as Felix computes them: per chain, SHA-224 seeded with the chain name,
+ * each rule hashing the previous hash plus its rendering with the literal `HASH` in place of
+ * the comment, base64url, first 16 characters.
+ *
+ * Structured (not strings) so a future nftables driver can render the same rules its way.
+ */
+import { createHash } from 'node:crypto';
+
+/** A match criterion, in Felix's MatchCriteria vocabulary. */
+export type IptMatch =
+  /** `-p tcp` / `-p 4`, or `! -p …`. */
+  | { readonly m: 'proto'; readonly proto: string | number; readonly neg?: boolean }
+  | { readonly m: 'net'; readonly dir: 'src' | 'dst'; readonly cidr: string; readonly neg?: boolean }
+  | { readonly m: 'iface'; readonly dir: 'in' | 'out'; readonly name: string }
+  /** `-m mark --mark VALUE/MASK`; `value` 0 is Felix's MarkClear. */
+  | { readonly m: 'mark'; readonly value: number; readonly mask: number; readonly neg?: boolean }
+  | { readonly m: 'set'; readonly name: string; readonly dir: 'src' | 'dst'; readonly neg?: boolean }
+  | { readonly m: 'ctstate'; readonly states: readonly string[]; readonly neg?: boolean }
+  | { readonly m: 'addrtype'; readonly dir: 'src' | 'dst'; readonly type: string; readonly neg?: boolean; readonly limitIfaceOut?: boolean }
+  /** `-m multiport --destination-ports 80,8000:8080`. */
+  | { readonly m: 'ports'; readonly dir: 'src' | 'dst'; readonly ports: readonly string[]; readonly neg?: boolean }
+  | { readonly m: 'icmp'; readonly type: number; readonly code?: number; readonly neg?: boolean };
+
+/** A rule action, in Felix's Action vocabulary. */
+export type IptAction =
+  | { readonly a: 'ACCEPT' | 'DROP' | 'RETURN' }
+  | { readonly a: 'jump' | 'goto'; readonly chain: string }
+  /** `--set-mark VALUE/MASK`: SetMark (value = mask), ClearMark (value 0) or a masked set. */
+  | { readonly a: 'mark'; readonly value: number; readonly mask: number }
+  | { readonly a: 'LOG'; readonly prefix: string }
+  | { readonly a: 'MASQUERADE'; readonly randomFully: boolean };
+
+/** One rule: matches, optional action, comments (Felix's `Rule{Match, Action, Comment}`). */
+export interface IptRule {
+  readonly match: readonly IptMatch[];
+  readonly action?: IptAction;
+  readonly comment?: readonly string[];
+}
+
+/** Felix's mark bits (≤ v3.29 layout; mask 0xffff0000). */
+export const MARK = { accept: 0x10000, pass: 0x20000, scratch0: 0x40000, scratch1: 0x80000 } as const;
+/** All the bits Felix's policy logic uses (allCalicoMarkBits). */
+export const ALL_MARK_BITS = MARK.accept | MARK.pass | MARK.scratch0 | MARK.scratch1;
+
+const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
+const not = (neg?: boolean): string => (neg ? '! ' : '');
+
+/** One match as Felix's iptables match builder renders it. */
+export function renderMatch(x: IptMatch): string {
+  switch (x.m) {
+    case 'proto':
+      return `${not(x.neg)}-p ${x.proto}`;
+    case 'net':
+      return `${not(x.neg)}--${x.dir === 'src' ? 'source' : 'destination'} ${x.cidr}`;
+    case 'iface':
+      return `--${x.dir}-interface ${x.name}`;
+    case 'mark':
+      return `-m mark ${not(x.neg)}--mark ${x.value === 0 ? '0' : hex(x.value)}/${hex(x.mask)}`;
+    case 'set':
+      return `-m set ${not(x.neg)}--match-set ${x.name} ${x.dir}`;
+    case 'ctstate':
+      return `-m conntrack ${not(x.neg)}--ctstate ${x.states.join(',')}`;
+    case 'addrtype':
+      return `-m addrtype ${not(x.neg)}--${x.dir}-type ${x.type}${x.limitIfaceOut ? ' --limit-iface-out' : ''}`;
+    case 'ports':
+      return `-m multiport ${not(x.neg)}--${x.dir === 'src' ? 'source' : 'destination'}-ports ${x.ports.join(',')}`;
+    case 'icmp':
+      return `-m icmp ${not(x.neg)}--icmp-type ${x.code !== undefined ? `${x.type}/${x.code}` : x.type}`;
+  }
+}
+
+/** One action as Felix renders it. */
+export function renderAction(x: IptAction): string {
+  switch (x.a) {
+    case 'ACCEPT': case 'DROP': case 'RETURN':
+      return `--jump ${x.a}`;
+    case 'jump':
+      return `--jump ${x.chain}`;
+    case 'goto':
+      return `--goto ${x.chain}`;
+    case 'mark':
+      return `--jump MARK --set-mark ${x.value === 0 ? '0' : hex(x.value)}/${hex(x.mask)}`;
+    case 'LOG':
+      return `--jump LOG --log-prefix "${x.prefix}: " --log-level 5`;
+    case 'MASQUERADE':
+      return `--jump MASQUERADE${x.randomFully ? ' --random-fully' : ''}`;
+  }
+}
+
+/** Felix's comment escaping: anything outside `[\w @%+=:,./-]` becomes `_`, at most 256 chars. */
+export function escapeComment(c: string): string {
+  return c.replace(/[^\w @%+=:,./-]/g, '_').slice(0, 256);
+}
+
+/** `-A CHAIN [-m comment --comment "cali:HASH"] [comments] matches action`, Felix's RenderAppend. */
+export function renderRule(chain: string, r: IptRule, hash: string | undefined, verb = '-A'): string {
+  const parts = [verb, chain];
+  if (hash === 'HASH') parts.push('HASH');
+  else if (hash) parts.push(`-m comment --comment "cali:${hash}"`);
+  for (const c of r.comment ?? []) parts.push(`-m comment --comment "${escapeComment(c)}"`);
+  const m = r.match.map(renderMatch).join(' ');
+  if (m) parts.push(m);
+  if (r.action) parts.push(renderAction(r.action));
+  return parts.join(' ');
+}
+
+/** The 16-character rule hashes of a chain (generictables.RuleHashes). */
+export function ruleHashes(chain: string, rules: readonly IptRule[]): string[] {
+  let prev = createHash('sha224').update(chain).digest();
+  return rules.map((r) => {
+    prev = createHash('sha224').update(prev).update(renderRule(chain, r, 'HASH')).digest();
+    return prev.toString('base64url').slice(0, 16);
+  });
+}
+
+/** The iptables-restore lines of a chain's rules, each with its `cali:` hash comment. */
+export function chainLines(chain: string, rules: readonly IptRule[], hashChain = chain): string[] {
+  const hashes = ruleHashes(hashChain, rules);
+  return rules.map((r, i) => renderRule(chain, r, hashes[i]));
+}
+
+/**
+ * Felix's GetLengthLimitedID: prefix + suffix, or, when too long (or exactly at the limit and
+ * starting with `_`), prefix + `_` + base64url(SHA-256(suffix)) cut to the limit.
+ */
+export function lengthLimitedId(prefix: string, suffix: string, max = 28): string {
+  const total = prefix.length + suffix.length;
+  if (total > max || (total === max && suffix.startsWith('_'))) {
+    const h = createHash('sha256').update(suffix).digest('base64url');
+    return `${prefix}_${h.slice(0, max - 1 - prefix.length)}`;
+  }
+  return prefix + suffix;
+}

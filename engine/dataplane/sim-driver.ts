@@ -1,0 +1,329 @@
+/**
+ * The simulator driver: makes one simulated kernel (KernelOps) and its Netfilter look like a
+ * DesiredDataplane, the way Felix's dataplane managers do on Linux.
+ *
+ * Ownership: it diffs against what it applied last time and only ever removes objects it
+ * programmed itself; routes BIRD (`proto bird`) or a user added stay, even on Felix's devices.
+ * Objects that cannot be programmed yet (a workload route whose cali device is not up, a
+ * sysctl on a device that does not exist) are left pending and retried on the next apply,
+ * as Felix's route table retries on interface updates.
+ *
+ * Rules go in as Felix writes them: `iptables-restore --noflush` rewriting only the cali
+ * chains whose rules changed, the jumps inserted at the top of the built-in chains, and
+ * `ipset` sets created and filled before the rules that reference them.
+ *
+ * Layering note: this is the one module of dataplane/ that imports the simulator (its
+ * netfilter commands); everything else in dataplane/ is pure.
+ */
+import { formatIPv4, parseIPv4, parsePrefix4 } from '../net/ip.ts';
+import type { KernelOps, KernelState, NetDevice } from '../sim/types.ts';
+import { KernelError } from '../sim/types.ts';
+import type { Netfilter } from '../sim/netfilter/index.ts';
+import { ipset, iptablesRestore } from '../sim/netfilter/index.ts';
+import { appendLines, insertLines } from './commands.ts';
+import { chainLines } from './iptables.ts';
+import { addressText, deviceText, fdbText, neighbourText, routeKey, routeText } from './render.ts';
+import type { DataplaneChange, Dataplane, DesiredDataplane, DesiredDevice, DesiredRoute, IptTable } from './types.ts';
+import { emptyDataplane } from './types.ts';
+
+/** The kernel a driver programs: rtnetlink-style ops plus read access to its state. */
+export type DriverKernel = KernelOps & { readonly state: KernelState };
+
+/** Raised when the kernel refuses something Felix asked for; names the node and the object. */
+export class DataplaneError extends Error {
+  override name = 'DataplaneError';
+}
+
+const ch = (kind: DataplaneChange['kind'], op: DataplaneChange['op'], object: string): DataplaneChange =>
+  ({ kind, op, object, text: `${kind} ${op} ${object}` });
+
+function findDev(k: DriverKernel, name: string): NetDevice | undefined {
+  for (const d of k.state.devices.values()) if (d.name === name) return d;
+  return undefined;
+}
+
+function sameDevice(d: NetDevice, want: DesiredDevice): boolean {
+  if (want.kind === 'ipip') return d.kind === 'ipip';
+  return d.kind === 'vxlan' && !!d.vxlan && d.vxlan.vni === want.vni && d.vxlan.dstPort === want.port
+    && d.vxlan.learning === want.learning && (d.vxlan.local === undefined ? '' : formatIPv4(d.vxlan.local)) === want.local;
+}
+
+/** The kernel's interfaces as Felix's MTU detection and VXLAN parent lookup see them. */
+export function hostInterfaces(k: { readonly state: KernelState }): { name: string; mtu: number; up: boolean; addresses: string[] }[] {
+  return [...k.state.devices.values()].map((d) => ({
+    name: d.name, mtu: d.mtu, up: d.adminUp,
+    addresses: k.state.addresses.filter((a) => a.ifindex === d.ifindex).map((a) => `${formatIPv4(a.prefix.addr)}/${a.prefix.len}`),
+  }));
+}
+
+/** The simulator's Felix dataplane driver for one node. */
+export class SimDataplane implements Dataplane {
+  private last: DesiredDataplane;
+  /** Rendered rule lines per chain as last written (to rewrite only what changed). */
+  private lastLines = new Map<string, string[]>();
+  /** Sysctl keys the simulated kernel does not model (e.g. neigh.*.proxy_delay): reported once. */
+  readonly unmodelledSysctls = new Set<string>();
+
+  constructor(private readonly kernel: DriverKernel, private readonly nf: Netfilter) {
+    this.last = emptyDataplane(kernel.state.node);
+  }
+
+  apply(desired: DesiredDataplane): DataplaneChange[] {
+    const out: DataplaneChange[] = [];
+    try {
+      this.devices(desired, out);
+      this.addresses(desired, out);
+      this.sysctls(desired, out);
+      this.neighbours(desired, out);
+      this.fdb(desired, out);
+      this.routes(desired, out);
+      this.ipsetsCreate(desired, out);
+      this.iptables(desired, out);
+      this.ipsetsRemove(desired, out);
+    } catch (e) {
+      if (e instanceof KernelError) throw new DataplaneError(`${this.kernel.state.node}: ${e.message}`);
+      throw e;
+    }
+    this.last = desired;
+    return out;
+  }
+
+  private devices(want: DesiredDataplane, out: DataplaneChange[]): void {
+    const k = this.kernel;
+    for (const d of want.devices) {
+      let dev = findDev(k, d.name);
+      if (dev && !sameDevice(dev, d)) {
+        // Felix recreates a tunnel device whose VNI/port/local address is wrong.
+        k.delLink(d.name);
+        out.push(ch('device', 'removed', d.name));
+        dev = undefined;
+      }
+      if (!dev) {
+        if (d.kind === 'ipip') k.addLink({ kind: 'ipip', name: d.name, mtu: d.mtu });
+        else k.addLink({ kind: 'vxlan', name: d.name, vni: d.vni, dstPort: d.port, local: parseIPv4(d.local), dev: d.parent, learning: d.learning, mtu: d.mtu });
+        out.push(ch('device', 'added', deviceText(d)));
+        dev = findDev(k, d.name)!;
+      }
+      const change: { mtu?: number; mac?: string; up?: boolean } = {};
+      if (dev.mtu !== d.mtu) change.mtu = d.mtu;
+      if (d.kind === 'vxlan' && dev.mac !== d.mac) change.mac = d.mac;
+      if (!dev.adminUp) change.up = true;
+      if (Object.keys(change).length) {
+        k.setLink(d.name, change);
+        if (change.mtu !== undefined || change.mac !== undefined) out.push(ch('device', 'changed', deviceText(d)));
+      }
+    }
+    const names = new Set(want.devices.map((d) => d.name));
+    for (const d of this.last.devices) {
+      if (!names.has(d.name) && findDev(k, d.name)) {
+        k.delLink(d.name);
+        out.push(ch('device', 'removed', d.name));
+      }
+    }
+  }
+
+  private hasAddress(dev: string, cidr: string): boolean {
+    const d = findDev(this.kernel, dev);
+    const p = parsePrefix4(cidr);
+    return !!d && this.kernel.state.addresses.some((a) => a.ifindex === d.ifindex && a.prefix.addr === p.addr && a.prefix.len === p.len);
+  }
+
+  private addresses(want: DesiredDataplane, out: DataplaneChange[]): void {
+    const k = this.kernel;
+    const wanted = new Set(want.addresses.map((a) => `${a.dev} ${a.cidr}`));
+    // Felix keeps exactly one address on a tunnel device: drop the old one first.
+    for (const a of this.last.addresses) {
+      if (wanted.has(`${a.dev} ${a.cidr}`) || !this.hasAddress(a.dev, a.cidr)) continue;
+      k.delAddress(a.dev, parsePrefix4(a.cidr));
+      out.push(ch('address', 'removed', addressText(a)));
+    }
+    for (const a of want.addresses) {
+      if (!findDev(k, a.dev) || this.hasAddress(a.dev, a.cidr)) continue;
+      k.addAddress(a.dev, parsePrefix4(a.cidr));
+      out.push(ch('address', 'added', addressText(a)));
+    }
+  }
+
+  private sysctls(want: DesiredDataplane, out: DataplaneChange[]): void {
+    const before = new Map(this.last.sysctls.map((s) => [s.key, s.value]));
+    for (const s of want.sysctls) {
+      if (this.unmodelledSysctls.has(s.key)) continue;
+      try {
+        this.kernel.setSysctl(s.key, s.value);
+      } catch (e) {
+        if (!(e instanceof KernelError) || !e.message.includes('cannot stat')) throw e;
+        // A per-device key of a device not there yet is retried next time; a key the
+        // simulator does not model at all is remembered and skipped.
+        const dev = /^net\.ipv4\.(?:conf|neigh)\.([^.]+)\./.exec(s.key)?.[1];
+        if (dev && dev !== 'all' && dev !== 'default' && !findDev(this.kernel, dev)) continue;
+        this.unmodelledSysctls.add(s.key);
+        continue;
+      }
+      if (before.get(s.key) !== s.value) out.push(ch('sysctl', before.has(s.key) ? 'changed' : 'added', `${s.key} = ${s.value}`));
+    }
+  }
+
+  private neighbours(want: DesiredDataplane, out: DataplaneChange[]): void {
+    const k = this.kernel;
+    const has = (dev: string, ip: string, mac?: string): boolean => {
+      const d = findDev(k, dev);
+      const a = parseIPv4(ip);
+      return !!d && k.state.neighbours.some((n) => n.ifindex === d.ifindex && n.ip === a && n.state === 'PERMANENT' && (mac === undefined || n.mac === mac));
+    };
+    const wanted = new Set(want.neighbours.map((n) => `${n.dev} ${n.ip}`));
+    for (const n of this.last.neighbours) {
+      if (wanted.has(`${n.dev} ${n.ip}`) || !has(n.dev, n.ip)) continue;
+      k.delNeighbour({ dev: n.dev, ip: parseIPv4(n.ip) });
+      out.push(ch('neighbour', 'removed', neighbourText(n)));
+    }
+    for (const n of want.neighbours) {
+      if (!findDev(k, n.dev) || has(n.dev, n.ip, n.mac)) continue;
+      k.addNeighbour({ dev: n.dev, ip: parseIPv4(n.ip), mac: n.mac, state: 'PERMANENT' }, 'replace');
+      out.push(ch('neighbour', 'added', neighbourText(n)));
+    }
+  }
+
+  private fdb(want: DesiredDataplane, out: DataplaneChange[]): void {
+    const k = this.kernel;
+    const has = (dev: string, mac: string, dst?: string): boolean => {
+      const d = findDev(k, dev);
+      return !!d && k.state.fdb.some((e) => e.ifindex === d.ifindex && e.mac === mac && e.where === 'self'
+        && (dst === undefined || (e.dst !== undefined && formatIPv4(e.dst) === dst)));
+    };
+    const wanted = new Set(want.fdb.map((f) => `${f.dev} ${f.mac}`));
+    for (const f of this.last.fdb) {
+      if (wanted.has(`${f.dev} ${f.mac}`) || !has(f.dev, f.mac)) continue;
+      k.delFdb({ dev: f.dev, mac: f.mac, dst: parseIPv4(f.dst) });
+      out.push(ch('fdb', 'removed', fdbText(f)));
+    }
+    for (const f of want.fdb) {
+      if (!findDev(k, f.dev) || has(f.dev, f.mac, f.dst)) continue;
+      k.addFdb({ dev: f.dev, mac: f.mac, dst: parseIPv4(f.dst), where: 'self', permanent: true }, 'replace');
+      out.push(ch('fdb', 'added', fdbText(f)));
+    }
+  }
+
+  /** The kernel's main-table route for a destination, rendered like a DesiredRoute (or undefined). */
+  private current(dst: string): DesiredRoute | undefined {
+    const p = parsePrefix4(dst);
+    const r = this.kernel.state.routes.find((x) => x.table === 254 && x.dst.addr === p.addr && x.dst.len === p.len && x.metric === 0);
+    if (!r || (r.type !== 'unicast' && r.type !== 'blackhole')) return undefined;
+    const dev = r.ifindex !== undefined ? this.kernel.state.devices.get(r.ifindex)?.name : undefined;
+    return {
+      dst, type: r.type, protocol: r.protocol, scope: r.scope === 'link' ? 'link' : 'global', onlink: r.onlink,
+      ...(dev !== undefined ? { dev } : {}), ...(r.gateway !== undefined ? { gateway: formatIPv4(r.gateway) } : {}),
+    };
+  }
+
+  private routes(want: DesiredDataplane, out: DataplaneChange[]): void {
+    const k = this.kernel;
+    const wanted = new Map(want.routes.map((r) => [routeKey(r), r]));
+    for (const r of this.last.routes) {
+      if (wanted.has(routeKey(r))) continue;
+      const cur = this.current(r.dst);
+      // Only remove it if it is still ours (same protocol and device): BIRD may have replaced it.
+      if (!cur || routeText(cur) !== routeText(r)) continue;
+      k.delRoute({ dst: parsePrefix4(r.dst), table: 254, ...(r.dev ? { dev: r.dev } : {}) });
+      out.push(ch('route', 'removed', routeText(r)));
+    }
+    for (const r of want.routes) {
+      const cur = this.current(r.dst);
+      if (cur && routeText(cur) === routeText(r)) continue;
+      if (r.dev) {
+        const d = findDev(k, r.dev);
+        if (!d || !d.adminUp) continue; // pending until the interface is up
+      }
+      k.addRoute({
+        table: 254, type: r.type, dst: parsePrefix4(r.dst), protocol: r.protocol, scope: r.scope, metric: 0, onlink: r.onlink,
+        ...(r.dev ? { dev: r.dev } : {}), ...(r.gateway ? { gateway: parseIPv4(r.gateway) } : {}),
+      }, 'replace');
+      out.push(ch('route', cur ? 'changed' : 'added', routeText(r)));
+    }
+  }
+
+  private runIpset(argv: string[]): void {
+    const r = ipset(this.nf, argv);
+    if (r.code !== 0) throw new DataplaneError(`${this.kernel.state.node}: ipset ${argv.join(' ')}: ${r.stderr.trim()}`);
+  }
+
+  private ipsetsCreate(want: DesiredDataplane, out: DataplaneChange[]): void {
+    for (const s of want.ipsets) {
+      const cur = this.nf.ipsets.get(s.name);
+      if (!cur) {
+        this.runIpset(['create', s.name, s.type, 'family', 'inet', 'maxelem', '1048576']);
+        out.push(ch('ipset', 'added', `${s.name} ${s.type} (${s.members.length} members)`));
+      }
+      const have = new Set(this.nf.ipsets.get(s.name)!.members());
+      const wantM = new Set(s.members);
+      for (const m of s.members) if (!have.has(m)) {
+        this.runIpset(['add', s.name, m, '-exist']);
+        if (cur) out.push(ch('ipset', 'changed', `${s.name} +${m}`));
+      }
+      for (const m of have) if (!wantM.has(m)) {
+        this.runIpset(['del', s.name, m, '-exist']);
+        out.push(ch('ipset', 'changed', `${s.name} -${m}`));
+      }
+    }
+  }
+
+  private ipsetsRemove(want: DesiredDataplane, out: DataplaneChange[]): void {
+    const names = new Set(want.ipsets.map((s) => s.name));
+    for (const s of this.last.ipsets) {
+      if (names.has(s.name) || !this.nf.ipsets.get(s.name)) continue;
+      this.runIpset(['destroy', s.name]);
+      out.push(ch('ipset', 'removed', s.name));
+    }
+  }
+
+  private iptables(want: DesiredDataplane, out: DataplaneChange[]): void {
+    let text = '';
+    for (const name of ['filter', 'nat'] as const) text += this.tableDelta(name, want.iptables[name], this.last.iptables[name], out);
+    if (!text) return;
+    const r = iptablesRestore(this.nf, ['--noflush'], text);
+    if (r.code !== 0) throw new DataplaneError(`${this.kernel.state.node}: iptables-restore --noflush failed: ${r.stderr.trim()}\n--- input ---\n${text}`);
+  }
+
+  /** The restore block for one table: only chains whose rules changed, then built-in jumps. */
+  private tableDelta(table: string, want: IptTable, last: IptTable, out: DataplaneChange[]): string {
+    const decl: string[] = [];
+    const body: string[] = [];
+    const tail: string[] = [];
+    const present = this.nf.rules.table(table as 'filter').chains;
+    for (const c of want.chains) {
+      const key = `${table}/${c.name}`;
+      const lines = chainLines(c.name, c.rules);
+      const prev = this.lastLines.get(key);
+      if (prev && present.has(c.name) && prev.join('\n') === lines.join('\n')) continue;
+      decl.push(`:${c.name} - [0:0]`);
+      body.push(...lines);
+      this.lastLines.set(key, lines);
+      out.push(ch('chain', prev ? 'changed' : 'added', `${table} ${c.name} (${c.rules.length} rules)`));
+    }
+    const keep = new Set(want.chains.map((c) => c.name));
+    for (const c of last.chains) {
+      if (keep.has(c.name)) continue;
+      this.lastLines.delete(`${table}/${c.name}`);
+      if (!present.has(c.name)) continue;
+      tail.push(`-F ${c.name}`, `-X ${c.name}`);
+      out.push(ch('chain', 'removed', `${table} ${c.name}`));
+    }
+    // Built-in chains: remove our previous jumps where they differ, then insert/append ours.
+    for (const [kind, render] of [['inserts', insertLines], ['appends', appendLines]] as const) {
+      const chains = new Set([...Object.keys(want[kind]), ...Object.keys(last[kind])]);
+      for (const b of chains) {
+        const now = render(b, want[kind][b] ?? []);
+        const key = `${table}/${kind}/${b}`;
+        const before = this.lastLines.get(key) ?? [];
+        const builtin = present.get(b);
+        const have = (line: string): boolean => !!builtin?.rules.some((r) => r.matches.some((m) => m.m === 'comment' && line.includes(`"${m.comment}"`) && m.comment.startsWith('cali:')));
+        if (before.join('\n') === now.join('\n') && now.every(have)) continue;
+        for (const l of before) if (have(l)) body.push(l.replace(/^-[IA] (\S+)(?: \d+)?/, '-D $1'));
+        body.push(...now);
+        this.lastLines.set(key, now);
+        if (now.length) out.push(ch('rule', before.length ? 'changed' : 'added', `${table} ${b}: ${now.length} cali rule(s) ${kind === 'inserts' ? 'at the top' : 'at the end'}`));
+      }
+    }
+    if (!decl.length && !body.length && !tail.length) return '';
+    return [`*${table}`, ...decl, ...body, ...tail, 'COMMIT', ''].join('\n');
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * A small Calico cluster on the simulator for Felix/CNI tests: topologies/two-nodes.yaml
+ * deployed through SimLab, an in-memory datastore with IPAM, tunnel addresses allocated as
+ * calico-node's allocateip does, Node resources written as calico-node's startup does, pods
+ * added through CNI ADD, and Felix (computeDesired + the sim driver) run on every node.
+ *
+ * BGP is NOT part of this: routes that BIRD would program (IPIP / no-encap block routes and
+ * their `proto bird` blackholes) are added by hand by the tests that need them (`addBirdRoute`).
+ */
+import { loadTopology } from '../../../engine/model/load.ts';
+import { SimLab } from '../../../engine/runtime/sim/sim-lab.ts';
+import { MemoryDatastore, resourceKey } from '../../../engine/calico/datastore/index.ts';
+import { IpamClient, ensureTunnelAddress, putPool } from '../../../engine/calico/ipam/index.ts';
+import { computeDesired, podMtu, readSnapshot } from '../../../engine/calico/felix/index.ts';
+import type { FelixConfig, FelixSnapshot } from '../../../engine/calico/felix/index.ts';
+import { cniAdd } from '../../../engine/calico/cni/index.ts';
+import type { CniResult } from '../../../engine/calico/cni/index.ts';
+import { SimDataplane, hostInterfaces } from '../../../engine/dataplane/index.ts';
+import type { DataplaneChange, DesiredDataplane } from '../../../engine/dataplane/index.ts';
+import type { Namespace, Policy } from '../../../engine/calico/policy/index.ts';
+
+export const NODES = ['master-01', 'worker-01'] as const;
+export const NODE_IP: Record<string, string> = { 'master-01': '10.30.200.1', 'worker-01': '10.30.200.2' };
+
+export interface ClusterOptions {
+  ipipMode?: 'Always' | 'CrossSubnet' | 'Never';
+  vxlanMode?: 'Always' | 'CrossSubnet' | 'Never';
+  natOutgoing?: boolean;
+  config?: FelixConfig;
+}
+
+export class Cluster {
+  readonly drivers = new Map<string, SimDataplane>();
+  readonly pods = new Map<string, CniResult>();
+  readonly desired = new Map<string, DesiredDataplane>();
+  readonly changes = new Map<string, DataplaneChange[]>();
+  policies: Policy[] = [];
+  namespaces: Namespace[] = [];
+  private seq = 0;
+
+  constructor(readonly lab: SimLab, readonly ds: MemoryDatastore, readonly ipam: IpamClient, readonly opts: ClusterOptions) {
+    for (const n of NODES) this.drivers.set(n, new SimDataplane(lab.kernel(n), lab.netfilter(n)));
+  }
+
+  /** Felix's snapshot for a node, read from the datastore. */
+  snapshot(node: string): Promise<FelixSnapshot> {
+    return readSnapshot(this.ds, {
+      nodeName: node, hostInterfaces: hostInterfaces(this.lab.kernel(node)), policies: this.policies, namespaces: this.namespaces,
+      ...(this.opts.config ? { config: this.opts.config } : {}),
+    });
+  }
+
+  /** Runs Felix once on every node (compute + apply); returns the changes per node. */
+  async felix(): Promise<Map<string, DataplaneChange[]>> {
+    for (const n of NODES) {
+      const d = computeDesired(await this.snapshot(n));
+      this.desired.set(n, d);
+      this.changes.set(n, this.drivers.get(n)!.apply(d));
+    }
+    return this.changes;
+  }
+
+  /** CNI ADD of a pod (MTU from Felix's rule), then Felix everywhere. */
+  async addPod(node: string, namespace: string, pod: string, labels: Record<string, string> = {}): Promise<CniResult> {
+    const mtu = podMtu(await this.snapshot(node));
+    const r = await cniAdd({
+      world: this.lab.world, ds: this.ds, ipam: this.ipam, node, namespace, pod, containerId: `ctr${(++this.seq).toString(16).padStart(6, '0')}`,
+      mtu, labels, now: new Date(Date.UTC(2026, 0, 1)),
+    });
+    this.pods.set(`${namespace}/${pod}`, r);
+    await this.felix();
+    return r;
+  }
+
+  /** What BIRD would install: `ip route add DST via GW dev DEV proto bird [onlink]`. */
+  addBirdRoute(node: string, line: string): void {
+    const r = this.lab.exec(node, `ip route add ${line} proto bird`);
+    if (r.code !== 0) throw new Error(`${node}: ip route add ${line}: ${r.stderr}`);
+  }
+
+  /** Runs a command in a pod's namespace. */
+  podExec(key: string, cmd: string | string[]): ReturnType<SimLab['exec']> {
+    const p = this.pods.get(key);
+    if (!p) throw new Error(`no pod ${key}`);
+    return this.lab.exec(p.podNode, cmd);
+  }
+}
+
+/** Deploys two-nodes.yaml, sets up Calico's datastore state for the pool mode, runs Felix once. */
+export async function cluster(opts: ClusterOptions = {}): Promise<Cluster> {
+  const loaded = await loadTopology('topologies/two-nodes.yaml');
+  if (!loaded.topology) throw new Error(loaded.problems.map((p) => p.message).join('\n'));
+  const lab = SimLab.deploy(loaded.topology);
+  // Every real node has a default route; Linux answers proxy ARP for 169.254.1.1 only when it
+  // can route that address out of another interface, so the pods' gateway depends on it.
+  for (const n of NODES) {
+    const r = lab.exec(n, 'ip route add default via 10.30.200.254 dev eth0');
+    if (r.code !== 0) throw new Error(r.stderr);
+  }
+  const ds = new MemoryDatastore();
+  const ipam = new IpamClient(ds);
+  const ipipMode = opts.ipipMode ?? 'Never';
+  const vxlanMode = opts.vxlanMode ?? 'Never';
+  await putPool(ds, { name: 'default-ipv4-ippool', spec: { cidr: '10.5.0.0/16', blockSize: 26, ipipMode, vxlanMode, natOutgoing: opts.natOutgoing ?? true } });
+  for (const n of NODES) {
+    const spec: Record<string, unknown> = { bgp: { ipv4Address: `${NODE_IP[n]}/24` } };
+    if (ipipMode !== 'Never') (spec.bgp as Record<string, unknown>).ipv4IPIPTunnelAddr = await ensureTunnelAddress(ipam, n, 'ipip');
+    if (vxlanMode !== 'Never') spec.ipv4VXLANTunnelAddr = await ensureTunnelAddress(ipam, n, 'vxlan');
+    await ds.put(resourceKey('Node', n), { apiVersion: 'projectcalico.org/v3', kind: 'Node', metadata: { name: n, labels: { 'kubernetes.io/hostname': n } }, spec: spec as never });
+  }
+  const c = new Cluster(lab, ds, ipam, opts);
+  await c.felix();
+  return c;
+}
