@@ -1,0 +1,94 @@
+/**
+ * Pure helpers of the TCP engine: 32-bit sequence arithmetic (RFC 9293 §3.4, the `before()` /
+ * `after()` of Linux's tcp.h), the MSS option codec, and the byte queue that holds a
+ * socket's unacknowledged + unsent data.
+ */
+
+/** a < b in sequence space (modulo 2^32). */
+export function seqLt(a: number, b: number): boolean {
+  return ((a - b) | 0) < 0;
+}
+
+/** a <= b in sequence space. */
+export function seqLe(a: number, b: number): boolean {
+  return ((a - b) | 0) <= 0;
+}
+
+/** a + n as an unsigned sequence number. */
+export function seqAdd(a: number, n: number): number {
+  return (a + n) >>> 0;
+}
+
+/** b - a as a signed distance (b after a → positive). */
+export function seqDiff(b: number, a: number): number {
+  return (b - a) | 0;
+}
+
+const OPT_EOL = 0;
+const OPT_NOP = 1;
+const OPT_MSS = 2;
+
+/** The options of a SYN we send: MSS only (kind 2, length 4). */
+export function mssOption(mss: number): Uint8Array {
+  return Uint8Array.of(OPT_MSS, 4, (mss >>> 8) & 0xff, mss & 0xff);
+}
+
+/** The MSS option of a received segment, or undefined (RFC 9293: assume 536 then). */
+export function parseMss(options: Uint8Array | undefined): number | undefined {
+  if (!options) return undefined;
+  for (let i = 0; i < options.length;) {
+    const kind = options[i]!;
+    if (kind === OPT_EOL) return undefined;
+    if (kind === OPT_NOP) { i++; continue; }
+    const len = options[i + 1] ?? 0;
+    if (len < 2 || i + len > options.length) return undefined; // malformed: stop, like tcp_parse_options
+    if (kind === OPT_MSS && len === 4) return (options[i + 2]! << 8) | options[i + 3]!;
+    i += len;
+  }
+  return undefined;
+}
+
+/**
+ * A FIFO of bytes: writes append chunks (copied), reads take any range from the front, acks
+ * drop from the front. Chunks are never merged, so a 1 MB write costs one copy.
+ */
+export class ByteQueue {
+  private chunks: Uint8Array[] = [];
+  private head = 0; // bytes already dropped from chunks[0]
+  length = 0;
+
+  /** Appends a copy of `data`. */
+  push(data: Uint8Array): void {
+    if (data.length === 0) return;
+    this.chunks.push(data.slice());
+    this.length += data.length;
+  }
+
+  /** Copies `len` bytes starting `offset` bytes from the front. */
+  read(offset: number, len: number): Uint8Array {
+    const out = new Uint8Array(len);
+    let skip = offset + this.head;
+    let got = 0;
+    for (const c of this.chunks) {
+      if (got === len) break;
+      if (skip >= c.length) { skip -= c.length; continue; }
+      const n = Math.min(c.length - skip, len - got);
+      out.set(c.subarray(skip, skip + n), got);
+      got += n;
+      skip = 0;
+    }
+    return out;
+  }
+
+  /** Drops `n` bytes from the front (acknowledged data). */
+  drop(n: number): void {
+    n = Math.min(n, this.length);
+    this.length -= n;
+    let left = n + this.head;
+    while (this.chunks.length > 0 && left >= this.chunks[0]!.length) {
+      left -= this.chunks[0]!.length;
+      this.chunks.shift();
+    }
+    this.head = left;
+  }
+}
