@@ -134,7 +134,10 @@ function forward(k: Kernel, br: NetDevice, inPort: NetDevice | undefined, vid: n
     return;
   }
   if (out === inPort) return; // br_forward: never back out of the ingress port
-  egress(k, br, out, vid, frame);
+  // A known unicast destination behind a port that cannot send is a loss worth naming
+  // (a cut cable, a VLAN missing on the port); floods skip such ports silently, as Linux does.
+  const why = egress(k, br, out, vid, frame);
+  if (why) drop(k, why, out, undefined, frame);
 }
 
 function flood(k: Kernel, br: NetDevice, inPort: NetDevice | undefined, vid: number, frame: EthernetFrame): void {
@@ -143,16 +146,20 @@ function flood(k: Kernel, br: NetDevice, inPort: NetDevice | undefined, vid: num
   }
 }
 
-/** br_handle_vlan() + br_dev_queue_push_xmit(): tag or untag per the port, then transmit. */
-function egress(k: Kernel, br: NetDevice, port: NetDevice, vid: number, frame: EthernetFrame): void {
-  if (!port.adminUp || !port.carrier) return;
+/**
+ * br_handle_vlan() + br_dev_queue_push_xmit(): tag or untag per the port, then transmit.
+ * Returns why the port could not send, or undefined once the frame is on its way.
+ */
+function egress(k: Kernel, br: NetDevice, port: NetDevice, vid: number, frame: EthernetFrame): 'link-down' | 'vlan-filtered' | undefined {
+  if (!port.adminUp || !port.carrier) return 'link-down';
   if (br.bridge?.vlanFiltering) {
     const v = port.vlans?.find((x) => x.vid === vid);
-    if (!v) return;
+    if (!v) return 'vlan-filtered';
     devXmit(k, port, v.untagged ? frame : { ...frame, vlan: vid, pcp: frame.pcp ?? 0 });
-    return;
+    return undefined;
   }
   devXmit(k, port, frame);
+  return undefined;
 }
 
 /** br_pass_frame_up(): the bridge device receives the frame (its own IP stack). */

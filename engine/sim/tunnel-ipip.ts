@@ -21,7 +21,7 @@ import type { Kernel } from './kernel.ts';
 import type { NetDevice } from './types.ts';
 import { drop } from './device.ts';
 import { icmpSend, nextId } from './icmp.ts';
-import { ipLocalOut } from './ipv4-output.ts';
+import { ipLocalOut, routeOutput } from './ipv4-output.ts';
 import { ipRcv } from './ipv4-input.ts';
 
 /** ip_tunnel_xmit(): wraps `inner` in an outer IPv4 header (protocol 4) and sends it. */
@@ -29,8 +29,15 @@ export function ipipXmit(k: Kernel, dev: NetDevice, inner: Ipv4Packet, nexthop: 
   const cfg = dev.ipip ?? {};
   const dst = cfg.remote ?? nexthop;
   const pmtudisc = dev.name !== 'tunl0';
+  // Pick the outer source now (ip_tunnel_xmit does its route lookup here too), so the encap
+  // event shows the address that goes on the wire rather than 0.0.0.0.
+  let src = cfg.local ?? 0;
+  if (src === 0) {
+    const rt = routeOutput(k, dst);
+    if (typeof rt !== 'string') src = rt.src;
+  }
   const outer = makeIpv4({
-    src: cfg.local ?? 0, dst, payload: inner, protocol: IPPROTO_IPIP, ttl: inner.ttl, df: pmtudisc || inner.df, tos: inner.tos, id: nextId(k),
+    src, dst, payload: inner, protocol: IPPROTO_IPIP, ttl: inner.ttl, df: pmtudisc || inner.df, tos: inner.tos, id: nextId(k),
   });
   dev.stats.txPackets++;
   dev.stats.txBytes += ipv4TotalLength(inner);

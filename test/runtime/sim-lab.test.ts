@@ -104,3 +104,37 @@ describe('switch forwarding database', () => {
     expect(new Set(br).size).toBe(br.length);
   });
 });
+
+describe('trace events name what happened', () => {
+  it('a frame switched towards a cut cable is a link-down drop at the switch', async () => {
+    const lab = SimLab.deploy(await topo('topologies/floors.yaml'));
+    lab.exec('master-01', 'ping -c 1 10.30.3.11'); // the core switch learns floor3-tor's MAC
+    const drops: string[] = [];
+    lab.world.trace.on((e) => { if (e.type === 'drop') drops.push(`${e.node}:${e.dev}:${e.reason}`); });
+    lab.world.setLink('floor3-tor', 'eth2', 'down');
+    lab.exec('master-01', 'ping -c 1 -W 1 10.30.3.11');
+    expect(drops).toContain('core:eth3:link-down');
+  });
+
+  it('an IPIP encap event carries the outer source that goes on the wire', () => {
+    const text = `name: t
+nodes:
+  a: { kind: host, interfaces: { eth0: { address: 10.0.0.1/24 } } }
+  b: { kind: host, interfaces: { eth0: { address: 10.0.0.2/24 } } }
+links:
+  - endpoints: ["a:eth0", "b:eth0"]
+`;
+    const lab = SimLab.deploy(parseTopology(text, 't.yaml').topology!);
+    for (const [n, mine, peer] of [['a', '10.9.1.1', '10.0.0.2'], ['b', '10.9.2.1', '10.0.0.1']] as const) {
+      for (const c of ['ip tunnel add tunl0 mode ipip', 'ip link set tunl0 up', `ip addr add ${mine}/32 dev tunl0`,
+        `ip route add ${n === 'a' ? '10.9.2.0/24' : '10.9.1.0/24'} via ${peer} dev tunl0 onlink`]) {
+        expect(lab.exec(n, c).stderr).toBe('');
+      }
+    }
+    const outerSrcs: number[] = [];
+    lab.world.trace.on((e) => { if (e.type === 'encap') outerSrcs.push(e.outer.src); });
+    expect(lab.exec('a', 'ping -c 1 10.9.2.1').code).toBe(0);
+    expect(outerSrcs.length).toBeGreaterThan(0);
+    expect(outerSrcs).not.toContain(0);
+  });
+});
