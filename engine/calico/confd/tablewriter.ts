@@ -17,8 +17,10 @@ function width(s: string): number {
  * Splits words into lines of at most `lim` columns minimising the sum of squared slack
  * (the last line is free); a word longer than `lim` gets a line of its own.
  */
-export function wrapWords(words: readonly string[], lim: number): string[][] {
+export function wrapWords(words: readonly string[], limit: number): string[][] {
   const n = words.length;
+  // As WrapString does: the limit grows to the longest word, so every word fits somewhere.
+  const lim = Math.max(limit, ...words.map(width));
   const len = (i: number, j: number) => words.slice(i, j + 1).reduce((a, w) => a + width(w), 0) + (j - i);
   const cost: number[] = new Array(n).fill(Number.MAX_SAFE_INTEGER);
   const brk: number[] = new Array(n).fill(n);
@@ -47,10 +49,7 @@ export function wrapWords(words: readonly string[], lim: number): string[][] {
 function dimension(text: string): { lines: string[]; width: number } {
   const raw = text.split('\n');
   let max = Math.min(Math.max(...raw.map(width)), MAX_WIDTH);
-  const words = raw.join(' ').split(' ');
-  let lim = max;
-  for (const w of words) if (width(w) > lim) lim = width(w);
-  const lines = wrapWords(words, lim).map((l) => l.join(' '));
+  const lines = wrapWords(raw.join(' ').split(' '), max).map((l) => l.join(' '));
   for (const l of lines) if (width(l) > max) max = width(l);
   return { lines, width: max };
 }
