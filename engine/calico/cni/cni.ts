@@ -20,7 +20,7 @@ import type { Datastore, JsonValue } from '../datastore/index.ts';
 import { resourceKey } from '../datastore/index.ts';
 import type { FelixWorkload } from '../felix/types.ts';
 import { felixWorkloadFromResource } from '../felix/sync.ts';
-import { assignPodAddress, podHandle } from '../ipam/index.ts';
+import { assignPodAddress, podAttributes, podHandle } from '../ipam/index.ts';
 import type { IpamClient } from '../ipam/index.ts';
 import { podNodeName, vethName, workloadEndpointName } from './names.ts';
 
@@ -62,6 +62,11 @@ export interface CniAddArgs {
   readonly nodeLabels?: Record<string, string>;
   /** IPAM timestamp attribute; the simulator passes virtual time. */
   readonly now?: Date;
+  /**
+   * A fixed address, as the `cni.projectcalico.org/ipAddrs` pod annotation asks: IPAM assigns
+   * exactly it (AssignIP) under the pod's handle instead of auto-assigning.
+   */
+  readonly ip?: string;
 }
 
 /** What ADD did. */
@@ -117,10 +122,18 @@ export async function cniAdd(a: CniAddArgs): Promise<CniResult> {
   const iface = vethName(a.namespace, a.pod);
   let ip: string;
   try {
-    ip = await assignPodAddress(a.ipam, {
-      containerId: a.containerId, namespace: a.namespace, pod: a.pod, node: a.node, now: a.now ?? new Date(0),
-      ...(a.nodeLabels ? { nodeLabels: a.nodeLabels } : {}),
-    });
+    if (a.ip !== undefined) {
+      await a.ipam.assignIP({
+        ip: a.ip, hostname: a.node, handleId: podHandle(a.containerId),
+        attrs: podAttributes({ namespace: a.namespace, pod: a.pod, node: a.node, now: a.now ?? new Date(0) }),
+      });
+      ip = a.ip;
+    } else {
+      ip = await assignPodAddress(a.ipam, {
+        containerId: a.containerId, namespace: a.namespace, pod: a.pod, node: a.node, now: a.now ?? new Date(0),
+        ...(a.nodeLabels ? { nodeLabels: a.nodeLabels } : {}),
+      });
+    }
   } catch (e) {
     throw new CniError(who, 'add', (e as Error).message.trim());
   }
