@@ -29,9 +29,12 @@ export interface StatusPeer {
 const PEER_NAME = /^(Global|Node|Mesh)_(.+)$/;
 const PEER_TYPES: Record<string, string> = { Global: 'global', Mesh: 'node-to-node mesh', Node: 'node specific' };
 
-/** BIRD 1.6's `show protocols` text (header plus `%-8s %-8s %-8s %-5s %-10s %s` rows). */
+/**
+ * BIRD 1.6's `show protocols` text: the header plus `%-8s %-8s %-8s %-5s  %-10s  %s` rows,
+ * trailing blanks included (BGP's info is its state padded to 14, then the last error).
+ */
 export function formatShowProtocols(rows: readonly ShowProtocolsRow[]): string {
-  const line = (r: ShowProtocolsRow) => `${r.name.padEnd(8)} ${r.proto.padEnd(8)} ${r.table.padEnd(8)} ${r.state.padEnd(5)} ${r.since.padEnd(10)} ${r.info}`.trimEnd();
+  const line = (r: ShowProtocolsRow) => `${r.name.padEnd(8)} ${r.proto.padEnd(8)} ${r.table.padEnd(8)} ${r.state.padEnd(5)}  ${r.since.padEnd(10)}  ${r.info}`;
   return `${['name     proto    table    state  since       info', ...rows.map(line)].join('\n')}\n`;
 }
 

@@ -31,7 +31,10 @@ describe('calicoctl node status', () => {
     ].join('\n');
     // BIRD 1.6 pads the BGP state before the error; calicoctl re-joins on single spaces.
     const text = formatShowProtocols([...base, bgp('Mesh_192_168_63_204', 'start', '17:19:38', 'Active        Socket: Connection refused')]);
-    expect(text.split('\n')[0]).toBe('name     proto    table    state  since       info');
+    // Row layout as real BIRD 1.6.8 prints it (e.g. the birdcl output quoted in
+    // kubernetes/kops and Calico blog posts: `kernel1  Kernel   master   up     02:36:03    `).
+    expect(text.split('\n').slice(0, 2)).toEqual(['name     proto    table    state  since       info', 'static1  Static   master   up     17:19:30    ']);
+    expect(text.split('\n')[5]).toBe('Mesh_192_168_63_204 BGP      master   start  17:19:38    Active        Socket: Connection refused');
     const out = calicoctlNodeStatus({ ipv4: { rows: parseShowProtocols(text) } });
     expect(out).toEqual({ stdout: real, exitCode: 0 });
   });
