@@ -55,7 +55,7 @@ export function computeBgpIntent(input: ConfdInput, name: string, peerings: Peer
 
   const mesh: MeshEntry[] = [];
   if (!rrClusterId && input.global.nodeToNodeMeshEnabled) {
-    for (const other of [...input.nodes].sort((a, b) => keyOrder(a.name, b.name))) mesh.push(meshEntry(input, me, ip, other));
+    for (const other of sortedNodes(input)) mesh.push(meshEntry(input, me, ip, other));
   }
   const section = (kind: 'Global' | 'Node', entries: ReadonlyMap<string, V1Peer> | undefined, prefix: string): PeerEntry[] =>
     [...(entries ?? new Map<string, V1Peer>())].sort(([a], [b]) => keyOrder(a, b)).map(([k, p]) => {
@@ -118,6 +118,15 @@ export function computeBgpIntent(input: ConfdInput, name: string, peerings: Peer
     communities: over.prefixAdvertisements ?? g.prefixAdvertisements,
     rrLoadBalancerIPs: rrClusterId ? g.serviceLoadBalancerIPs : [],
   };
+}
+
+const SORTED = new WeakMap<ConfdInput, readonly ConfdNode[]>();
+
+/** Nodes in `lsdir /bgp/v1/host` order, sorted once per input (every node's mesh walks them). */
+function sortedNodes(input: ConfdInput): readonly ConfdNode[] {
+  let s = SORTED.get(input);
+  if (!s) SORTED.set(input, (s = [...input.nodes].sort((a, b) => keyOrder(a.name, b.name))));
+  return s;
 }
 
 function findV1(peerings: Peerings, node: string, p: PeerIntent): V1Peer | undefined {
