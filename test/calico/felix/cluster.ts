@@ -17,7 +17,7 @@ import { cniAdd } from '../../../engine/calico/cni/index.ts';
 import type { CniResult } from '../../../engine/calico/cni/index.ts';
 import { SimDataplane, hostInterfaces } from '../../../engine/dataplane/index.ts';
 import type { DataplaneChange, DesiredDataplane } from '../../../engine/dataplane/index.ts';
-import type { Namespace, Policy } from '../../../engine/calico/policy/index.ts';
+import type { Namespace, Policy, Tier } from '../../../engine/calico/policy/index.ts';
 
 export const NODES = ['master-01', 'worker-01'] as const;
 export const NODE_IP: Record<string, string> = { 'master-01': '10.30.200.1', 'worker-01': '10.30.200.2' };
@@ -38,6 +38,7 @@ export class Cluster {
   readonly desired = new Map<string, DesiredDataplane>();
   readonly changes = new Map<string, DataplaneChange[]>();
   policies: Policy[] = [];
+  tiers: Tier[] = [];
   namespaces: Namespace[] = [];
   private seq = 0;
 
@@ -48,7 +49,7 @@ export class Cluster {
   /** Felix's snapshot for a node, read from the datastore. */
   snapshot(node: string): Promise<FelixSnapshot> {
     return readSnapshot(this.ds, {
-      nodeName: node, hostInterfaces: hostInterfaces(this.lab.kernel(node)), policies: this.policies, namespaces: this.namespaces,
+      nodeName: node, hostInterfaces: hostInterfaces(this.lab.kernel(node)), policies: this.policies, namespaces: this.namespaces, tiers: this.tiers,
       ...(this.opts.config ? { config: this.opts.config } : {}),
     });
   }
