@@ -108,7 +108,7 @@ export class TcpSocket {
 
   /** Bytes written and not yet acknowledged, plus SYN/FIN (ss Send-Q: write_seq − snd_una). */
   get sendQueue(): number {
-    const syn = this.state === 'SYN_SENT' || this.state === 'SYN_RECV' ? 1 : 0;
+    const syn = this.state === 'SYN_SENT' ? 1 : 0; // request socks (SYN-RECV) report 0/0 (inet_diag_fill_req)
     const fin = this.finQueued && (this.finSeq === undefined || seqLe(this.sndUna, this.finSeq)) ? 1 : 0;
     return this.sendQ.length + syn + fin;
   }
