@@ -14,6 +14,6 @@ export { parseNamespace, parsePod } from './k8s.ts';
 export type { ParsedManifest } from './parse.ts';
 export { CALICO_API_VERSIONS, parseManifest } from './parse.ts';
 export type { ResourceSet } from './resource-set.ts';
-export { buildResourceSet, formatResourceProblems, globalBgpSettings, nodeAsNumber } from './resource-set.ts';
+export { buildResourceSet, effectiveFelixConfig, formatResourceProblems, globalBgpSettings, nodeAsNumber } from './resource-set.ts';
 export type { GetIPPoolsOptions, GetNodesOptions } from './views.ts';
 export { calicoctlGetIPPools, calicoctlGetNodes, tabwriterTable } from './views.ts';

@@ -8,9 +8,10 @@ import { formatProblem } from '../../model/problems.ts';
 import type { CalicoManifest, Location } from '../../model/types.ts';
 import { ipPrefixesOverlap, parsePrefix } from '../../net/ip.ts';
 import { parseManifest } from './parse.ts';
+import { FELIX_DEFAULTS } from './felix.ts';
 import { DEFAULT_AS_NUMBER } from './types.ts';
 import type {
-  BGPConfiguration, BGPPeer, CalicoNode, ClusterInformation, FelixConfiguration, IPAMConfig, IPPool, K8sNamespace,
+  BGPConfiguration, BGPPeer, CalicoNode, ClusterInformation, FelixConfiguration, FelixConfigurationSpec, IPAMConfig, IPPool, K8sNamespace,
   K8sPod, Resource, ResourceProblem,
 } from './types.ts';
 
@@ -144,4 +145,14 @@ export function nodeAsNumber(set: ResourceSet, node: CalicoNode): number {
 /** Problems as `file:line:col: severity: message — hint` lines. */
 export function formatResourceProblems(ps: readonly ResourceProblem[]): string[] {
   return ps.map(formatProblem);
+}
+
+/**
+ * Felix's settings on one node: Felix's defaults, then FelixConfiguration `default`, then
+ * `node.<name>` (the precedence Felix applies to datastore config).
+ */
+export function effectiveFelixConfig(set: ResourceSet, node: string): Required<Pick<FelixConfigurationSpec, keyof typeof FELIX_DEFAULTS>> & FelixConfigurationSpec {
+  const g = set.felixConfigurations.find((f) => f.scope.global)?.spec ?? {};
+  const n = set.felixConfigurations.find((f) => !f.scope.global && f.scope.node === node)?.spec ?? {};
+  return { ...FELIX_DEFAULTS, ...g, ...n };
 }

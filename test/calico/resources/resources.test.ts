@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildResourceSet, formatResourceProblems, parseAsNumber, parseDuration } from '../../../engine/calico/resources/index.ts';
+import { buildResourceSet, effectiveFelixConfig, formatResourceProblems, parseAsNumber, parseDuration } from '../../../engine/calico/resources/index.ts';
 import type { ResourceProblem } from '../../../engine/calico/resources/index.ts';
 import { manifests } from '../confd/manifests.ts';
 
@@ -233,6 +233,9 @@ spec: { vxlanMTU: 8950, vxlanPrt: 4790 }
     expect(n!.spec).toEqual({ vxlanMTU: 8950 });
     // bpfLogLevel is a known Felix field podlab does not model: no warning. vxlanPrt is a typo.
     expect(problems.map((p) => `${p.severity} ${p.path} ${p.hint}`)).toEqual(["warning spec.vxlanPrt did you mean 'vxlanPort'?"]);
+    expect(effectiveFelixConfig(set, 'n1')).toMatchObject({ vxlanMTU: 8950, vxlanVNI: 4096, defaultEndpointToHostAction: 'Accept' });
+    expect(effectiveFelixConfig(set, 'n2').vxlanMTU).toBe(0);
+    expect(effectiveFelixConfig({ ...set, felixConfigurations: [] }, 'n1').defaultEndpointToHostAction).toBe('Drop');
   });
 
   it('requires strict affinity for maxBlocksPerHost and the name default', () => {
