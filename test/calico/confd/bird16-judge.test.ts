@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { renderBirdFiles } from '../../../engine/calico/confd/index.ts';
 import type { BirdRenderOptions, BgpIntent } from '../../../engine/calico/confd/index.ts';
 import { haveCommands } from '../../support/system.ts';
-import { bird16, birdParse } from './bird16.ts';
+import { bird16, birdParse } from '../../support/bird16.ts';
 import { allScenarios, meshIpipAlways } from './scenarios.ts';
 
 const ok = haveCommands('apt-get', 'dpkg');
