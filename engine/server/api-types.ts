@@ -1,0 +1,109 @@
+/**
+ * The JSON the UI server speaks: HTTP responses and WebSocket messages. Types only (no code,
+ * no Node APIs), so the browser bundle imports them too and both sides agree by construction.
+ */
+import type { Topology } from '../model/types.ts';
+
+/** What happened to a packet at one point of its path (the simulator trace, one line each). */
+export type HopKind = 'tx' | 'rx' | 'forward' | 'deliver' | 'drop' | 'encap' | 'decap' | 'arp';
+
+/** One hop of the live trace. */
+export interface HopEvent {
+  readonly seq: number;
+  /** Virtual time, ms since deploy. */
+  readonly t: number;
+  readonly hop: HopKind;
+  readonly node: string;
+  /** tx/rx/deliver/drop: the device; forward: the input device; encap/decap: the tunnel device. */
+  readonly dev?: string;
+  /** forward: the output device. */
+  readonly outDev?: string;
+  /** drop: why (no-route, ttl, mtu, netfilter, link-down…). */
+  readonly reason?: string;
+  readonly tunnel?: 'ipip' | 'vxlan';
+  /** Packet identity (innermost IPv4 + L4 id), shared by every hop of one packet. */
+  readonly key?: string;
+  /** One line in tcpdump's words. */
+  readonly text: string;
+  /** tx/rx on a captured device: the packet's number in the packet list. */
+  readonly packet?: number;
+}
+
+/** One captured frame in the packet list. */
+export interface PacketRecord {
+  /** 1-based, in capture order across all devices (Wireshark's "No."). */
+  readonly no: number;
+  readonly t: number;
+  readonly node: string;
+  readonly iface: string;
+  readonly dir: 'in' | 'out';
+  /** The frame's wire bytes, lower-case hex. */
+  readonly hex: string;
+  readonly key?: string;
+  /** The seq of the hop event that saw it, -1 when it predates the server. */
+  readonly hop: number;
+}
+
+/** GET /api/packets?since=N */
+export interface PacketsResponse {
+  readonly total: number;
+  readonly packets: readonly PacketRecord[];
+}
+
+/** GET /api/hops?since=N */
+export interface HopsResponse {
+  /** Seq of the oldest hop the server still keeps. */
+  readonly first: number;
+  readonly next: number;
+  readonly hops: readonly HopEvent[];
+}
+
+/** One node as GET /api/nodes lists it. */
+export interface NodeSummary {
+  readonly name: string;
+  readonly kind: string;
+  readonly interfaces: readonly { readonly name: string; readonly address?: string }[];
+}
+
+/** GET /api/links: each cable and whether frames can cross it now. */
+export interface LinkState {
+  readonly a: string;
+  readonly aIf: string;
+  readonly b: string;
+  readonly bIf: string;
+  /** Cable up, both devices admin up, neither node stopped. */
+  readonly up: boolean;
+  readonly latencyMs: number;
+  readonly lossPct: number;
+}
+
+/** GET /api/captures */
+export interface CaptureSummary {
+  readonly node: string;
+  readonly iface: string;
+  readonly frames: number;
+  /** Where its pcap downloads from. */
+  readonly pcap: string;
+}
+
+/** POST /api/exec {node, command} */
+export interface ExecResponse {
+  readonly node: string;
+  readonly command: string;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly code: number;
+}
+
+/** GET /api/topology */
+export interface TopologyResponse {
+  readonly topology: Topology;
+  readonly runtime: string;
+}
+
+/** WebSocket messages, server → browser. */
+export type ServerMessage =
+  | { readonly type: 'hello'; readonly topology: string; readonly hops: number; readonly packets: number }
+  | { readonly type: 'hops'; readonly hops: readonly HopEvent[] }
+  | { readonly type: 'packets'; readonly total: number }
+  | { readonly type: 'command'; readonly t: number; readonly node: string; readonly command: string; readonly code: number };

@@ -1,0 +1,55 @@
+/**
+ * Builds the web UI with Vite's JS API when `web/dist` is missing or older than its sources,
+ * so `npm start` on a fresh clone is one command. The build goes to a scratch directory and is
+ * renamed into place, so a server reading `web/dist` never sees half a build.
+ */
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (two levels above this file). */
+export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+/** Where the built UI lives. */
+export const UI_DIST = join(REPO_ROOT, 'web', 'dist');
+
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let m = st.mtimeMs;
+  for (const e of readdirSync(path)) {
+    if (e === 'node_modules' || e === 'dist' || e.startsWith('.')) continue;
+    m = Math.max(m, newestMtime(join(path, e)));
+  }
+  return m;
+}
+
+/** Sources the bundle is made of: the web app, the engine modules it imports, the config. */
+const SOURCES = ['web/src', 'web/index.html', 'vite.config.ts', 'engine/net', 'engine/model', 'engine/server/api-types.ts', 'engine/events.ts'];
+
+/** True when web/dist is missing or older than a source file. */
+export function uiIsStale(): boolean {
+  const index = join(UI_DIST, 'index.html');
+  if (!existsSync(index)) return true;
+  const built = statSync(index).mtimeMs;
+  return SOURCES.some((s) => newestMtime(join(REPO_ROOT, s)) > built);
+}
+
+/** Builds web/dist if it is stale (or always with `force`); resolves to true when it built. */
+export async function ensureUiBuilt(opts: { force?: boolean; log?: (line: string) => void } = {}): Promise<boolean> {
+  if (!opts.force && !uiIsStale()) return false;
+  const log = opts.log ?? (() => {});
+  log('podlab: building the web UI (vite)…');
+  const { build } = await import('vite');
+  const tmp = join(REPO_ROOT, 'web', `.dist-${process.pid}-${Date.now()}`);
+  try {
+    await build({ configFile: join(REPO_ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir: tmp, emptyOutDir: true } });
+    rmSync(UI_DIST, { recursive: true, force: true });
+    renameSync(tmp, UI_DIST);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  log('podlab: web UI built');
+  return true;
+}

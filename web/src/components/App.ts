@@ -1,0 +1,57 @@
+/**
+ * The page: topology on the left, the selected node's inspector and terminal on the right,
+ * packets and the live log below. Selecting a packet (in the list or the log) animates its
+ * path on the topology.
+ */
+import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { h } from './h.ts';
+import type { LabStore } from '../data/store.ts';
+import { packetPath } from '../domain/packet-path.ts';
+import { Topology } from './Topology/Topology.ts';
+import { NodeInspector } from './NodeInspector.ts';
+import { Terminal } from './Terminal.ts';
+import { Packets } from './Packets/Packets.ts';
+import { EventLog } from './EventLog.ts';
+
+/** The application root. */
+export function App(p: { readonly store: LabStore }) {
+  const s = useSyncExternalStore(p.store.subscribe, p.store.snapshot);
+  const [node, setNode] = useState<string | undefined>(undefined);
+  const [tab, setTab] = useState<'inspect' | 'terminal'>('inspect');
+  const [bottom, setBottom] = useState<'packets' | 'log'>('packets');
+  const [packet, setPacket] = useState<number | undefined>(undefined);
+  useEffect(() => {
+    if (!node && s.view) setNode(s.view.nodes.find((n) => n.role === 'node')?.id ?? s.view.nodes[0]?.id);
+  }, [s.view, node]);
+  const selectedRow = s.packets.find((r) => r.rec.no === packet);
+  const path = useMemo(() => (selectedRow ? packetPath(selectedRow.rec, s.hops) : []), [selectedRow, s.hops]);
+  const viewNode = s.view?.nodes.find((n) => n.id === node);
+  const commands = s.log.filter((l) => l.kind === 'command').length;
+
+  if (s.error) return h('div', { className: 'fatal' }, `cannot load the lab: ${s.error}`);
+  if (!s.view || !s.topology) return h('div', { className: 'loading' }, 'loading the lab…');
+  return h('div', { className: 'app' },
+    h('header', { className: 'top' },
+      h('strong', null, 'podlab'), h('span', null, ` ${s.view.name}`),
+      h('span', { className: 'muted' }, ` — ${s.topology.topology.description ?? ''} (${s.topology.runtime}: simulated Linux)`),
+      h('span', { className: `conn ${s.connected ? 'up' : 'down'}` }, s.connected ? 'live' : 'reconnecting…')),
+    h('main', { className: 'main' },
+      h('div', { className: 'left' },
+        h(Topology, { view: s.view, links: s.links, selected: node, onSelect: (n: string) => setNode(n), path })),
+      h('aside', { className: 'right' },
+        h('nav', { className: 'tabs' },
+          h('button', { className: tab === 'inspect' ? 'on' : '', onClick: () => setTab('inspect'), 'data-testid': 'tab-inspect' }, 'Inspector'),
+          h('button', { className: tab === 'terminal' ? 'on' : '', onClick: () => setTab('terminal'), 'data-testid': 'tab-terminal' }, 'Terminal'),
+          h('select', { value: node ?? '', onChange: (ev: { target: { value: string } }) => setNode(ev.target.value), 'aria-label': 'node', 'data-testid': 'node-select' },
+            s.view.nodes.map((n) => h('option', { key: n.id, value: n.id }, n.id)))),
+        viewNode && (tab === 'inspect' ? h(NodeInspector, { node: viewNode, version: commands }) : h(Terminal, { node: viewNode.id })))),
+    h('section', { className: 'bottom' },
+      h('nav', { className: 'tabs' },
+        h('button', { className: bottom === 'packets' ? 'on' : '', onClick: () => setBottom('packets') }, `Packets (${s.packets.length})`),
+        h('button', { className: bottom === 'log' ? 'on' : '', onClick: () => setBottom('log') }, 'Events'),
+        path.length > 0 && h('span', { className: 'path-summary', 'data-testid': 'path-summary' },
+          `path: ${path.map((x) => `${x.node} ${x.hop}`).filter((x, i, a) => a.indexOf(x) === i).join(' → ')}`)),
+      bottom === 'packets'
+        ? h(Packets, { rows: s.packets, selected: packet, onSelect: setPacket })
+        : h(EventLog, { log: s.log, onHop: (l) => { if (l.hop?.packet) { setPacket(l.hop.packet); setBottom('packets'); } } })));
+}

@@ -1,0 +1,45 @@
+/**
+ * The selected packet travelling its path: a dot that steps through the hops (node stops and
+ * wires between them) on a timer, with play/pause and the current hop's text.
+ */
+import { useEffect, useState } from 'react';
+import { h } from '../h.ts';
+import type { PathStop } from '../../domain/packet-path.ts';
+import type { ViewLink } from '../../domain/view-model.ts';
+import type { Point } from '../../layout/types.ts';
+import { pointOnLink } from '../../layout/links.ts';
+
+export interface PathOverlayProps {
+  readonly stops: readonly PathStop[];
+  readonly positions: ReadonlyMap<string, Point>;
+  readonly links: readonly ViewLink[];
+}
+
+const STEP_MS = 550;
+
+/** Where the dot is at a stop. */
+function stopPoint(s: PathStop, pos: ReadonlyMap<string, Point>): Point | undefined {
+  if (s.kind === 'node') return pos.get(s.node);
+  const a = pos.get(s.from);
+  const b = pos.get(s.to);
+  return a && b ? pointOnLink(a, b, 0.5) : undefined;
+}
+
+/** Animated packet dot over the topology. */
+export function PathOverlay(p: PathOverlayProps) {
+  const [i, setI] = useState(0);
+  useEffect(() => {
+    setI(0);
+    if (p.stops.length < 2) return;
+    const id = setInterval(() => setI((x) => (x + 1) % (p.stops.length + 2)), STEP_MS); // two beats of rest at the end
+    return () => clearInterval(id);
+  }, [p.stops]);
+  if (!p.stops.length) return null;
+  const s = p.stops[Math.min(i, p.stops.length - 1)]!;
+  const at = stopPoint(s, p.positions);
+  if (!at) return null;
+  const bad = s.hop.hop === 'drop';
+  return h('g', { className: 'path-overlay', 'data-testid': 'packet-dot' },
+    h('circle', { className: `packet-dot hop-${s.hop.hop}${bad ? ' bad' : ''}`, r: 9, style: { transform: `translate(${at.x}px, ${at.y}px)` } }),
+    h('text', { className: 'packet-hop', x: at.x + 14, y: at.y - 12 }, `${s.hop.hop}${s.hop.dev ? ` ${s.hop.dev}` : ''}${s.hop.reason ? ` (${s.hop.reason})` : ''}${s.hop.tunnel ? ` ${s.hop.tunnel}` : ''}`));
+}

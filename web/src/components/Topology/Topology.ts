@@ -1,0 +1,124 @@
+/**
+ * The topology drawing: group boxes (floors, racks), links with interface labels and state,
+ * nodes coloured by kind, and the selected packet's path animated hop by hop with its
+ * encap/decap/drop points marked. React renders the SVG; d3 only zooms (useZoom.ts).
+ * Nodes drag; dragged positions persist per topology.
+ */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { h } from '../h.ts';
+import type { ViewModel } from '../../domain/view-model.ts';
+import type { HopEvent, LinkState } from '../../../../engine/server/api-types.ts';
+import { layoutTiered } from '../../layout/tiered.ts';
+import { linkGeometry } from '../../layout/links.ts';
+import { DEFAULT_LAYOUT, type Point } from '../../layout/types.ts';
+import { pathMarks, pathStops } from '../../domain/packet-path.ts';
+import { loadPositions, savePositions } from './positions.ts';
+import { useZoom } from './useZoom.ts';
+import { PathOverlay } from './PathOverlay.ts';
+
+export interface TopologyProps {
+  readonly view: ViewModel;
+  readonly links: ReadonlyMap<string, LinkState>;
+  readonly selected?: string;
+  readonly onSelect: (node: string) => void;
+  readonly path: readonly HopEvent[];
+}
+
+const O = DEFAULT_LAYOUT;
+/** Above this many nodes interface labels are left out (they are unreadable at fit-to-screen zoom anyway). */
+const LABEL_LIMIT = 300;
+
+/** The topology view. */
+export function Topology(p: TopologyProps) {
+  const svg = useRef<SVGSVGElement>(null);
+  const layer = useRef<SVGGElement>(null);
+  const scale = useRef(1);
+  const [overrides, setOverrides] = useState(() => loadPositions(p.view.name));
+  const layout = useMemo(() => layoutTiered(p.view, O, overrides.size ? overrides : undefined), [p.view, overrides]);
+  const fit = useZoom(svg, layer, scale);
+  const fitted = useRef(false);
+  useEffect(() => {
+    if (fitted.current) return;
+    fitted.current = true;
+    fit({ x: -40, y: -60, w: layout.width + 80, h: layout.height + 100 });
+    requestAnimationFrame(() => requestAnimationFrame(() => performance.mark('podlab:topology-painted')));
+  });
+
+  // Drag: pointer capture on the node; a click that did not move selects it.
+  const drag = useRef<{ id: string; start: Point; from: Point; moved: boolean } | undefined>(undefined);
+  const onDown = (id: string) => (ev: { clientX: number; clientY: number; pointerId: number; currentTarget: Element }) => {
+    drag.current = { id, start: { x: ev.clientX, y: ev.clientY }, from: layout.positions.get(id)!, moved: false };
+    ev.currentTarget.setPointerCapture(ev.pointerId);
+  };
+  const onMove = (ev: { clientX: number; clientY: number }) => {
+    const d = drag.current;
+    if (!d) return;
+    const dx = (ev.clientX - d.start.x) / scale.current;
+    const dy = (ev.clientY - d.start.y) / scale.current;
+    if (!d.moved && Math.hypot(dx, dy) * scale.current < 4) return;
+    d.moved = true;
+    setOverrides((m) => new Map(m).set(d.id, { x: d.from.x + dx, y: d.from.y + dy }));
+  };
+  const onUp = () => {
+    const d = drag.current;
+    drag.current = undefined;
+    if (!d) return;
+    if (d.moved) setOverrides((m) => { savePositions(p.view.name, m); return m; });
+    else p.onSelect(d.id);
+  };
+
+  const stops = useMemo(() => pathStops(p.path), [p.path]);
+  const marks = useMemo(() => pathMarks(p.path), [p.path]);
+  const onPathLinks = useMemo(() => {
+    const s = new Set<string>();
+    for (const st of stops) if (st.kind === 'wire') s.add(`${st.from}:${st.fromDev}`).add(`${st.to}:${st.toDev}`);
+    return s;
+  }, [stops]);
+  const showLabels = p.view.nodes.length <= LABEL_LIMIT;
+
+  const links = p.view.links.map((l) => {
+    const a = layout.positions.get(l.a);
+    const b = layout.positions.get(l.b);
+    if (!a || !b) return null;
+    const g = linkGeometry(a, b);
+    const st = p.links.get(l.id);
+    const down = st !== undefined && !st.up;
+    const hot = onPathLinks.has(`${l.a}:${l.aIf}`) && onPathLinks.has(`${l.b}:${l.bIf}`);
+    const cls = `link${down ? ' down' : ''}${hot ? ' on-path' : ''}${l.segment !== undefined ? ` seg-${l.segment % 8}` : ''}`;
+    return h('g', { key: l.id, className: cls, 'data-link': l.id },
+      h('path', { d: g.d }),
+      showLabels && h('text', { className: 'iface', x: g.aLabel.x, y: g.aLabel.y }, l.aIf),
+      showLabels && h('text', { className: 'iface', x: g.bLabel.x, y: g.bLabel.y }, l.bIf),
+      showLabels && (down || l.vlan !== undefined) && h('text', { className: 'link-state', x: g.mid.x, y: g.mid.y - 4 },
+        `${down ? 'down' : ''}${down && l.vlan !== undefined ? ' · ' : ''}${l.vlan !== undefined ? `vlan ${l.vlan}` : ''}`));
+  });
+
+  const nodes = p.view.nodes.map((n) => {
+    const c = layout.positions.get(n.id)!;
+    const m = marks.get(n.id);
+    const sub = n.role === 'node' ? n.ifaces.find((i) => i.address)?.address ?? n.kind : n.asn !== undefined ? `${n.role} · AS ${n.asn}` : n.role;
+    return h('g', {
+      key: n.id, className: `node kind-${n.kind} role-${n.role}${p.selected === n.id ? ' selected' : ''}${m ? ' on-path' : ''}`,
+      transform: `translate(${c.x},${c.y})`, 'data-node': n.id,
+      onPointerDown: onDown(n.id), onPointerMove: onMove, onPointerUp: onUp,
+    },
+    h('rect', { x: -O.nodeW / 2, y: -O.nodeH / 2, width: O.nodeW, height: O.nodeH, rx: n.kind === 'switch' ? 3 : 9 }),
+    h('text', { className: 'name', y: -3 }, n.id),
+    h('text', { className: 'sub', y: 12 }, sub),
+    m && h('text', { className: 'marks', y: -O.nodeH / 2 - 6 }, m.join(' · ')));
+  });
+
+  return h('div', { className: 'topology-wrap' },
+    h('svg', { ref: svg, className: 'topology', 'data-testid': 'topology' },
+      h('g', { ref: layer },
+        h('g', { className: 'groups' }, layout.groups.map((g) => h('g', { key: g.id, className: `group ${g.kind}` },
+          h('rect', { x: g.x, y: g.y, width: g.w, height: g.h, rx: 10 }),
+          h('text', { x: g.x + 8, y: g.y + 14 }, g.label)))),
+        h('g', { className: 'links' }, links),
+        h('g', { className: 'nodes' }, nodes),
+        h(PathOverlay, { stops, positions: layout.positions, links: p.view.links }))),
+    h('div', { className: 'topology-tools' },
+      h('button', { onClick: () => fit({ x: -40, y: -60, w: layout.width + 80, h: layout.height + 100 }) }, 'fit'),
+      h('button', { onClick: () => { savePositions(p.view.name, new Map()); setOverrides(new Map()); }, title: 'forget dragged positions' }, 'reset layout')));
+}
+

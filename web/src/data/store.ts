@@ -1,0 +1,121 @@
+/**
+ * The UI's state of the lab: topology, packets (decoded rows), the hop log and a log of
+ * what happened, kept current from the live stream. A plain observable object (snapshot +
+ * subscribe) so React reads it with useSyncExternalStore and tests can drive it without a DOM.
+ */
+import type { HopEvent, LinkState, ServerMessage, TopologyResponse } from '../../../engine/server/api-types.ts';
+import { toRow, type PacketRow } from '../domain/packet-view.ts';
+import { viewModel, type ViewModel } from '../domain/view-model.ts';
+import { connectLive, fetchHops, fetchLinks, fetchPackets, fetchTopology } from './client.ts';
+
+/** One line of the live log. */
+export interface LogLine {
+  readonly id: number;
+  readonly t: number;
+  readonly kind: 'command' | 'hop' | 'info';
+  readonly node?: string;
+  readonly text: string;
+  readonly hop?: HopEvent;
+  readonly bad?: boolean;
+}
+
+export interface LabState {
+  readonly topology?: TopologyResponse;
+  readonly view?: ViewModel;
+  readonly packets: readonly PacketRow[];
+  readonly hops: readonly HopEvent[];
+  /** Link state by view link id (`a:aIf--b:bIf`). */
+  readonly links: ReadonlyMap<string, LinkState>;
+  readonly log: readonly LogLine[];
+  readonly connected: boolean;
+  readonly error?: string;
+}
+
+const MAX_HOPS = 50_000;
+const MAX_LOG = 2_000;
+
+/** The live lab state. */
+export class LabStore {
+  private state: LabState = { packets: [], hops: [], links: new Map(), log: [], connected: false };
+  private readonly subs = new Set<() => void>();
+  private logId = 0;
+  private fetchingPackets = false;
+  private wantPackets = false;
+  private stop?: () => void;
+
+  readonly subscribe = (fn: () => void): (() => void) => {
+    this.subs.add(fn);
+    return () => this.subs.delete(fn);
+  };
+
+  readonly snapshot = (): LabState => this.state;
+
+  private set(patch: Partial<LabState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const f of this.subs) f();
+  }
+
+  /** Loads the topology, the packets and hops so far, and follows the stream. */
+  async start(): Promise<void> {
+    try {
+      const topology = await fetchTopology();
+      this.set({ topology, view: viewModel(topology.topology) });
+      const first = await fetchHops(0);
+      this.set({ hops: first.hops });
+      await this.pullPackets();
+      await this.pullLinks();
+    } catch (e) {
+      this.set({ error: (e as Error).message });
+    }
+    this.stop = connectLive((m) => this.onMessage(m), (up) => this.set({ connected: up }));
+  }
+
+  /** Closes the stream. */
+  close(): void {
+    this.stop?.();
+  }
+
+  private onMessage(m: ServerMessage): void {
+    if (m.type === 'hops') {
+      const hops = this.state.hops.concat(m.hops);
+      const log = this.state.log.concat(m.hops.filter((h) => h.hop === 'drop' || h.hop === 'encap' || h.hop === 'decap' || h.hop === 'deliver' || h.hop === 'tx')
+        .map((h) => ({ id: this.logId++, t: h.t, kind: 'hop' as const, node: h.node, text: `${h.hop}${h.dev ? ` ${h.dev}` : ''}: ${h.text}`, hop: h, bad: h.hop === 'drop' })));
+      this.set({ hops: hops.length > MAX_HOPS ? hops.slice(hops.length - MAX_HOPS) : hops, log: log.length > MAX_LOG ? log.slice(log.length - MAX_LOG) : log });
+    } else if (m.type === 'packets') {
+      void this.pullPackets();
+    } else if (m.type === 'command') {
+      void this.pullLinks();
+      this.appendLog({ t: m.t, kind: 'command', node: m.node, text: `${m.node}$ ${m.command}  → exit ${m.code}`, bad: m.code !== 0 });
+    }
+  }
+
+  /** Adds a line to the log. */
+  appendLog(l: Omit<LogLine, 'id'>): void {
+    const log = this.state.log.concat({ ...l, id: this.logId++ });
+    this.set({ log: log.length > MAX_LOG ? log.slice(log.length - MAX_LOG) : log });
+  }
+
+  private async pullLinks(): Promise<void> {
+    const list = await fetchLinks();
+    this.set({ links: new Map(list.map((l) => [`${l.a}:${l.aIf}--${l.b}:${l.bIf}`, l])) });
+  }
+
+  private async pullPackets(): Promise<void> {
+    if (this.fetchingPackets) {
+      this.wantPackets = true;
+      return;
+    }
+    this.fetchingPackets = true;
+    try {
+      for (;;) {
+        const r = await fetchPackets(this.state.packets.length);
+        if (r.packets.length) this.set({ packets: this.state.packets.concat(r.packets.map(toRow)) });
+        if (this.state.packets.length >= r.total && !this.wantPackets) break;
+        this.wantPackets = false;
+        if (!r.packets.length) break;
+      }
+    } finally {
+      this.fetchingPackets = false;
+    }
+  }
+}
