@@ -69,11 +69,12 @@ export function runSs(rows: readonly SocketRow[], args: readonly string[]): Tool
       return { stdout: '', stderr: `ss: filter "${args.slice(i).join(' ')}" is not supported by the simulator\n`, code: 255 };
     }
   }
+  const explicit = states !== undefined;
   if (!states) states = new Set(all ? STATE_NAMES.all : listening ? ['LISTEN'] : STATE_NAMES.connected!.concat('TIME_WAIT'));
   const showTcp = tcp || !udp;
   const netid = !(tcp || udp) || (tcp && udp);
   const picked = showTcp ? rows.filter((r) => states!.has(r.state) && portFilters.every((f) => (f.side === 'sport' ? r.localPort : r.remotePort) === f.port)) : [];
-  const singleState = states.size === 1;
+  const singleState = explicit && states.size === 1; // ss drops the State column for one named state
   const port = (p: number): string => (numeric ? String(p) : SERVICES[p] ?? String(p));
   const cells: string[][] = [];
   if (header) cells.push(['Netid', 'State', 'Recv-Q', 'Send-Q', 'Local Address:', 'Port', 'Peer Address:', 'Port', 'Process']);

@@ -187,7 +187,7 @@ export class TcpStack implements SocketHost {
       let port = o.srcPort ?? 0;
       if (!err && port !== 0 && this.conns.has(key(src, port, o.dst, o.port))) err = 'EADDRINUSE';
       if (!err && port === 0) {
-        const p = this.ephemeral(src, o.dst, o.port);
+        const p = this.ephemeral();
         if (p === undefined) err = 'EADDRNOTAVAIL';
         else port = p;
       }
@@ -262,16 +262,16 @@ export class TcpStack implements SocketHost {
     if (this.k.tcpListeners.get(port) === this.rcvFn) this.k.tcpListeners.delete(port);
   }
 
-  /** A random start in the range, then the next free port (inet_hash_connect, simplified). */
-  private ephemeral(src: IPv4, dst: IPv4, dport: number): number | undefined {
+  /**
+   * A random start in the range, then the next port no socket of ours uses (a simplification
+   * of inet_hash_connect, which may share a port between different 4-tuples).
+   */
+  private ephemeral(): number | undefined {
     const n = EPHEMERAL_LAST - EPHEMERAL_FIRST + 1;
     const start = this.rng.nextU32() % n;
     for (let i = 0; i < n; i++) {
       const p = EPHEMERAL_FIRST + ((start + i) % n);
-      if (this.listeners.some((l) => l.localPort === p)) continue;
-      if (this.portUse.has(p) && this.conns.has(key(src, p, dst, dport))) continue;
-      if (this.portUse.has(p)) continue; // keep ports unique per namespace: simpler `ss` reading
-      return p;
+      if (!this.portUse.has(p)) return p;
     }
     return undefined;
   }
