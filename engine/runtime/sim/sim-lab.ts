@@ -20,6 +20,8 @@ import type { ToolResult } from '../../sim/tools/index.ts';
 import { parsePingArgs, pingOnKernel } from '../../sim/apps/ping.ts';
 import { parseTracerouteArgs, tracerouteOnKernel } from '../../sim/apps/traceroute.ts';
 import { tcpdump } from '../../net/tcpdump/index.ts';
+// TCP sockets for the nodes (BGP runs on them); importing it also gives nodes `ss`.
+import '../../sim/tcp/index.ts';
 import { setupCommands, type SetupCommand } from '../setup-commands.ts';
 
 /** Raised when a node's setup fails; names the node, the command and what the tool said. */
