@@ -17,3 +17,4 @@ export type { EndpointPolicy, PolicyGroup, TierPolicies } from './endpoints.ts';
 export { dispatchChains, endpointChains, groupChain, groupPolicies } from './endpoints.ts';
 export type { SnapshotExtras } from './sync.ts';
 export { felixNodeFromResource, felixPoolFromResource, felixWorkloadFromResource, readSnapshot } from './sync.ts';
+export { FelixAgent } from './agent.ts';

@@ -11,8 +11,8 @@ import { loadTopology } from '../../../engine/model/load.ts';
 import { SimLab } from '../../../engine/runtime/sim/sim-lab.ts';
 import { MemoryDatastore, resourceKey } from '../../../engine/calico/datastore/index.ts';
 import { IpamClient, ensureTunnelAddress, putPool } from '../../../engine/calico/ipam/index.ts';
-import { computeDesired, podMtu, readSnapshot } from '../../../engine/calico/felix/index.ts';
-import type { FelixConfig, FelixSnapshot } from '../../../engine/calico/felix/index.ts';
+import { FelixAgent, podMtu, readSnapshot } from '../../../engine/calico/felix/index.ts';
+import type { FelixConfig, FelixSnapshot, SnapshotExtras } from '../../../engine/calico/felix/index.ts';
 import { cniAdd } from '../../../engine/calico/cni/index.ts';
 import type { CniResult } from '../../../engine/calico/cni/index.ts';
 import { SimDataplane, hostInterfaces } from '../../../engine/dataplane/index.ts';
@@ -46,20 +46,24 @@ export class Cluster {
     for (const n of NODES) this.drivers.set(n, new SimDataplane(lab.kernel(n), lab.netfilter(n)));
   }
 
-  /** Felix's snapshot for a node, read from the datastore. */
-  snapshot(node: string): Promise<FelixSnapshot> {
-    return readSnapshot(this.ds, {
+  private extras(node: string): SnapshotExtras {
+    return {
       nodeName: node, hostInterfaces: hostInterfaces(this.lab.kernel(node)), policies: this.policies, namespaces: this.namespaces, tiers: this.tiers,
       ...(this.opts.config ? { config: this.opts.config } : {}),
-    });
+    };
   }
 
-  /** Runs Felix once on every node (compute + apply); returns the changes per node. */
+  /** Felix's snapshot for a node, read from the datastore. */
+  snapshot(node: string): Promise<FelixSnapshot> {
+    return readSnapshot(this.ds, this.extras(node));
+  }
+
+  /** Runs Felix once on every node (the agent: snapshot → compute → apply); returns the changes per node. */
   async felix(): Promise<Map<string, DataplaneChange[]>> {
     for (const n of NODES) {
-      const d = computeDesired(await this.snapshot(n));
-      this.desired.set(n, d);
-      this.changes.set(n, this.drivers.get(n)!.apply(d));
+      const agent = new FelixAgent(this.ds, this.drivers.get(n)!, () => this.extras(n));
+      this.changes.set(n, await agent.sync());
+      this.desired.set(n, agent.desired!);
     }
     return this.changes;
   }
