@@ -119,3 +119,13 @@ describe('natOutgoing', () => {
     expect(sources[0]).toBe(podIp);
   });
 });
+
+describe('DefaultEndpointToHostAction', () => {
+  it('Drop (Felix\'s own default) stops a pod reaching its own host, not traffic forwarded through it', async () => {
+    const c = await cluster({ ipipMode: 'Always', config: { defaultEndpointToHostAction: 'Drop' } });
+    await c.addPod('master-01', 'default', 'pod-a');
+    expect(c.podExec('default/pod-a', `ping -c 1 -W 1 ${NODE_IP['master-01']}`).stdout).toContain('0 received');
+    expect(c.podExec('default/pod-a', `ping -c 1 ${NODE_IP['worker-01']}`).stdout).toContain('1 received');
+    expect(c.lab.exec('master-01', 'iptables -S cali-wl-to-host').stdout).toContain('-m comment --comment "Configured DefaultEndpointToHostAction" -j DROP');
+  });
+});
