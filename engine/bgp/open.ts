@@ -2,7 +2,8 @@
  * Building and checking OPEN messages, and what two OPENs negotiate (RFC 4271 §4.2/§6.2,
  * RFC 5492 capabilities, RFC 6793 4-octet AS). Pure.
  */
-import { AFI_IPV4, AFI_IPV6, AS_TRANS, BGP_VERSION, SAFI_UNICAST } from './codec/types.ts';
+import { AFI_IPV4, AFI_IPV6, BGP_VERSION, SAFI_UNICAST } from './codec/types.ts';
+import { buildOpen as buildCodecOpen, openAsn as codecOpenAsn } from './codec/index.ts';
 import type { Capability, NotificationMessage, OpenMessage } from './codec/types.ts';
 
 /** Address families the speaker can carry. */
@@ -41,18 +42,9 @@ export function notification(code: number, subcode: number, data: Uint8Array = n
 
 /** Our OPEN: AS_TRANS in My AS above 65535, MP per family, route refresh, AS4. */
 export function buildOpen(cfg: OpenConfig): OpenMessage {
-  const caps: Capability[] = [];
-  for (const f of cfg.families) caps.push({ kind: 'multiprotocol', afi: f === 'ipv4' ? AFI_IPV4 : AFI_IPV6, safi: SAFI_UNICAST });
+  const caps: Capability[] = cfg.families.map((f) => ({ kind: 'multiprotocol', afi: f === 'ipv4' ? AFI_IPV4 : AFI_IPV6, safi: SAFI_UNICAST }));
   caps.push({ kind: 'route-refresh' });
-  caps.push({ kind: 'as4', asn: cfg.localAs >>> 0 });
-  return {
-    type: 'open',
-    version: BGP_VERSION,
-    myAs: cfg.localAs > 0xffff ? AS_TRANS : cfg.localAs,
-    holdTime: cfg.holdTime,
-    bgpId: cfg.routerId >>> 0,
-    capabilities: caps,
-  };
+  return buildCodecOpen({ asn: cfg.localAs, holdTime: cfg.holdTime, bgpId: cfg.routerId, capabilities: caps });
 }
 
 function u32(n: number): Uint8Array {
@@ -60,10 +52,7 @@ function u32(n: number): Uint8Array {
 }
 
 /** The peer's real AS: capability 65's value when present, else the My AS field. */
-export function openAsn(open: OpenMessage): number {
-  for (const c of open.capabilities) if (c.kind === 'as4') return c.asn >>> 0;
-  return open.myAs;
-}
+export const openAsn = codecOpenAsn;
 
 function familiesOf(open: OpenMessage): Family[] {
   const mp = open.capabilities.filter((c): c is Extract<Capability, { kind: 'multiprotocol' }> => c.kind === 'multiprotocol');
