@@ -42,6 +42,8 @@ export function nfHook(k: Kernel, hook: NfHook, pkt: Ipv4Packet, inDev: NetDevic
     mark: markOf(pkt),
     nowMs: k.clock.nowMs(),
     addressOf: (dev: string) => primaryAddress(k, dev),
+    // -m addrtype --src/--dst-type LOCAL: the address has a `local` route (inet_addr_type).
+    isLocalAddress: (ip: IPv4) => k.localRoute(ip)?.type === 'local',
   };
   if (inDev) ctx.inDev = inDev.name;
   if (outDev) ctx.outDev = outDev.name;

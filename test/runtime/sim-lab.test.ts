@@ -138,3 +138,12 @@ links:
     expect(outerSrcs).not.toContain(0);
   });
 });
+
+describe('netfilter sees the kernel', () => {
+  it('-m addrtype --dst-type LOCAL matches packets to the node\'s own addresses', async () => {
+    const lab = SimLab.deploy(await topo('topologies/two-nodes.yaml'));
+    expect(lab.exec('master-01', 'iptables -A INPUT -p icmp -m addrtype --dst-type LOCAL -j DROP').code).toBe(0);
+    expect(lab.exec('worker-01', 'ping -c 1 -W 1 10.30.200.1').code).toBe(1);
+    expect(lab.exec('master-01', 'iptables -S INPUT -v').stdout + lab.exec('master-01', 'iptables -L INPUT -n -v').stdout).toMatch(/\n\s+1\s+84 DROP/);
+  });
+});
