@@ -122,6 +122,7 @@ export function parseIptables(argv: readonly string[], setExists: (name: string)
   const spec = inv.spec;
   const loaded = new Map<string, MatchSlot>();
   const order: MatchSlot[] = [];
+  let addrtypeKey = 'addrtype:0';
   let neg = false;
   let i = 0;
   const next = (opt: string): string => {
@@ -240,7 +241,13 @@ export function parseIptables(argv: readonly string[], setExists: (name: string)
         switch (name) {
           case 'tcp': case 'udp': load(name, () => ({ m: name })); break;
           case 'icmp': load('icmp', () => ({ m: 'icmp', type: 255, neg: false })); break;
-          case 'multiport': case 'conntrack': case 'set': case 'mark': case 'comment': case 'addrtype':
+          case 'addrtype':
+            // Each `-m addrtype` is its own instance; the options after it configure that one
+            // (Felix writes `-m addrtype ! --src-type LOCAL --limit-iface-out -m addrtype --src-type LOCAL`).
+            addrtypeKey = `addrtype:${order.length}`;
+            loaded.set('addrtype?', { match: { m: 'comment', comment: '' } });
+            break;
+          case 'multiport': case 'conntrack': case 'set': case 'mark': case 'comment':
             loaded.set(`${name}?`, { match: { m: 'comment', comment: '' } });
             break;
           default:
@@ -340,7 +347,7 @@ export function parseIptables(argv: readonly string[], setExists: (name: string)
       continue;
     }
     if ((a === '--src-type' || a === '--dst-type' || a === '--limit-iface-in' || a === '--limit-iface-out') && loaded.has('addrtype?')) {
-      const m = load('addrtype', () => ({ m: 'addrtype' as const })) as Match & { m: 'addrtype' };
+      const m = load(addrtypeKey, () => ({ m: 'addrtype' as const })) as Match & { m: 'addrtype' };
       if (a === '--limit-iface-in') { m.limitIn = true; continue; }
       if (a === '--limit-iface-out') { m.limitOut = true; continue; }
       let types = 0;

@@ -44,6 +44,8 @@ const RULES: string[][] = [
   ['-A', 'INPUT', '-p', 'icmp', '--icmp-type', 'echo-request', '-j', 'ACCEPT'],
   ['-A', 'INPUT', '-p', 'icmp', '-m', 'icmp', '!', '--icmp-type', '3/4', '-j', 'REJECT', '--reject-with', 'icmp-admin-prohibited'],
   ['-A', 'INPUT', '-m', 'addrtype', '--dst-type', 'LOCAL', '-m', 'comment', '--comment', 'with "quotes" and \\', '-j', 'LOG'],
+  // Felix's tunnel MASQUERADE: two addrtype instances, the first negated with --limit-iface-out.
+  ['-t', 'nat', '-A', 'POSTROUTING', '-o', 'tunl0', '-m', 'addrtype', '!', '--src-type', 'LOCAL', '--limit-iface-out', '-m', 'addrtype', '--src-type', 'LOCAL', '-j', 'MASQUERADE'],
   ['-A', 'INPUT', '-m', 'comment', '--comment', 'x', '-p', 'tcp', '--dport', 'http', '-j', 'alpha'],
   ['-A', 'INPUT', '!', '-i', 'lo', '-j', 'Zed'],
   ['-I', 'INPUT', '2', '-j', 'MARK', '--or-mark', '0x4'],
