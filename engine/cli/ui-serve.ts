@@ -1,18 +1,55 @@
 /**
- * What `podlab up` calls to put the web UI on a deployed lab: starts the UI server (building
- * web/dist first when it is stale), prints where to open it, and closes it on Ctrl-C.
+ * What `podlab up` and `podlab replay` call to put the web UI on a lab: start the UI server
+ * (building web/dist first when it is stale), print where to open it, close it on Ctrl-C.
+ * `runScenarioLive` runs a scenario on the simulator and keeps the lab alive afterwards, so
+ * the UI shows the run as a timeline and the learner can keep typing commands in it.
  */
-import { serveUi, type UiServer } from '../server/index.ts';
-import type { SimLab } from '../runtime/sim/sim-lab.ts';
+import { serveBackend, serveUi, recordingBackend, LiveFeed, type UiServer } from '../server/index.ts';
+import { SimLab } from '../runtime/sim/sim-lab.ts';
+import { runScenario, simDriver, type RunResult, type Scenario } from '../scenario/index.ts';
+import { readRecording } from '../scenario/recording-file.ts';
+import type { Topology } from '../model/types.ts';
 
-export { serveUi };
+export { serveUi, serveBackend, recordingBackend };
 export type { UiServer };
 
-/** Serves the UI for `lab` on host:port (defaults 127.0.0.1:7878) and tells the user; resolves to the running server. */
-export async function startUi(lab: SimLab, opts: { port?: number; host?: string } = {}): Promise<UiServer> {
-  const ui = await serveUi(lab, { ...opts, log: (l) => process.stderr.write(`${l}\n`) });
-  process.stderr.write(`podlab: web UI on ${ui.url}\n`);
-  const stop = (): void => void ui.close().then(() => process.exit(130));
-  process.once('SIGINT', stop);
+const say = (l: string): void => void process.stderr.write(`${l}\n`);
+
+function announce(ui: UiServer): UiServer {
+  say(`podlab: web UI on ${ui.url}`);
+  process.once('SIGINT', () => void ui.close().then(() => process.exit(130)));
   return ui;
+}
+
+/** Serves the UI for `lab` on host:port (defaults 127.0.0.1:7878) and tells the user. */
+export async function startUi(lab: SimLab, opts: { port?: number; host?: string; feed?: LiveFeed; result?: RunResult } = {}): Promise<UiServer> {
+  return announce(await serveUi(lab, {
+    ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}),
+    ...(opts.feed ? { feed: opts.feed } : {}), ...(opts.result ? { events: opts.result.events } : {}), log: say,
+  }));
+}
+
+/** Runs a loaded scenario on the simulator, watching from deploy on; returns the still-running lab, its feed and the run. */
+export async function runScenarioLive(scenario: Scenario, topology: Topology): Promise<{ lab: SimLab; feed: LiveFeed; result: RunResult }> {
+  let lab: SimLab | undefined;
+  let feed: LiveFeed | undefined;
+  const result = await runScenario(scenario, topology, {
+    deploy: (t, seed) => {
+      const driver = simDriver(t, { seed });
+      // The simulator's driver keeps its SimLab in `lab`; the UI needs the lab itself.
+      const inner = (driver as unknown as { lab?: unknown }).lab;
+      if (!(inner instanceof SimLab)) throw new Error('the simulator driver no longer exposes its SimLab as `lab`');
+      lab = inner;
+      feed = new LiveFeed(inner);
+      // The run ends with destroy(); this lab lives on for the UI, so that call must not reach it.
+      return Object.assign(Object.create(driver) as typeof driver, { destroy: async () => {} });
+    },
+  });
+  return { lab: lab!, feed: feed!, result };
+}
+
+/** Serves the UI on a recording file (read-only replay). */
+export async function serveRecordingFile(path: string, opts: { port?: number; host?: string } = {}): Promise<UiServer> {
+  const rec = await readRecording(path);
+  return announce(await serveBackend(recordingBackend(rec), { ...opts, log: say }));
 }

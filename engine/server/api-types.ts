@@ -99,6 +99,8 @@ export interface ExecResponse {
 export interface TopologyResponse {
   readonly topology: Topology;
   readonly runtime: string;
+  /** `replay`: a recording; nothing runs, the terminal is read-only. */
+  readonly mode: 'live' | 'replay';
 }
 
 /** WebSocket messages, server → browser. */
@@ -106,4 +108,6 @@ export type ServerMessage =
   | { readonly type: 'hello'; readonly topology: string; readonly hops: number; readonly packets: number }
   | { readonly type: 'hops'; readonly hops: readonly HopEvent[] }
   | { readonly type: 'packets'; readonly total: number }
-  | { readonly type: 'command'; readonly t: number; readonly node: string; readonly command: string; readonly code: number };
+  | { readonly type: 'command'; readonly t: number; readonly node: string; readonly command: string; readonly code: number }
+  /** More scenario events are available from GET /api/events?since=N. */
+  | { readonly type: 'events'; readonly total: number };

@@ -8,14 +8,20 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { SimLab } from '../runtime/sim/sim-lab.ts';
+import type { PodlabEvent } from '../events.ts';
 import { LiveFeed } from './live-feed.ts';
 import { handleApi } from './api.ts';
+import { liveBackend, type UiBackend } from './backend.ts';
 import { serveStatic } from './static-files.ts';
 import { ensureUiBuilt, UI_DIST } from './ui-build.ts';
 import type { ServerMessage } from './api-types.ts';
 
 export { ensureUiBuilt, uiIsStale, UI_DIST } from './ui-build.ts';
 export type * from './api-types.ts';
+export { LiveFeed } from './live-feed.ts';
+export { liveBackend } from './backend.ts';
+export { recordingBackend } from './recording-backend.ts';
+export type { UiBackend, Feed, LiveOptions } from './backend.ts';
 
 /** Options of serveUi. */
 export interface ServeOptions {
@@ -27,6 +33,10 @@ export interface ServeOptions {
   build?: boolean;
   /** Progress lines (building the UI…). */
   log?: (line: string) => void;
+  /** A feed created before a scenario ran on the lab (so the scenario's hops are kept). */
+  feed?: LiveFeed;
+  /** A scenario run's events, for the timeline. */
+  events?: readonly PodlabEvent[];
 }
 
 /** A running UI server. */
@@ -45,9 +55,14 @@ function hostAllowed(req: IncomingMessage, bindHost: string, port: number): bool
 
 /** Serves the web UI and its API for a simulated lab; resolves once listening. */
 export async function serveUi(lab: SimLab, opts: ServeOptions = {}): Promise<UiServer> {
+  return serveBackend(liveBackend(lab, { ...(opts.feed ? { feed: opts.feed } : {}), ...(opts.events ? { events: opts.events } : {}) }), opts);
+}
+
+/** Serves the web UI over any backend (a live lab, a recording); resolves once listening. */
+export async function serveBackend(backend: UiBackend, opts: ServeOptions = {}): Promise<UiServer> {
   const host = opts.host ?? '127.0.0.1';
   if (opts.build ?? true) await ensureUiBuilt({ log: opts.log });
-  const feed = new LiveFeed(lab);
+  const feed = backend.feed;
   const sockets = new Set<WebSocket>();
   const broadcast = (m: ServerMessage): void => {
     const s = JSON.stringify(m);
@@ -81,7 +96,7 @@ export async function serveUi(lab: SimLab, opts: ServeOptions = {}): Promise<UiS
     }
     const url = new URL(req.url ?? '/', 'http://podlab.invalid');
     if (url.pathname.startsWith('/api/')) {
-      void handleApi({ lab, feed, onCommand: (r) => broadcast({ type: 'command', t: lab.world.clock.nowMs(), node: r.node, command: r.command, code: r.code }) }, req, res, url).then((handled) => {
+      void handleApi({ backend, onCommand: (r) => broadcast({ type: 'command', t: backend.now(), node: r.node, command: r.command, code: r.code }) }, req, res, url).then((handled) => {
         if (!handled) {
           res.writeHead(404, { 'content-type': 'application/json' });
           res.end(JSON.stringify({ error: `no API route ${req.method} ${url.pathname}` }));
@@ -108,7 +123,7 @@ export async function serveUi(lab: SimLab, opts: ServeOptions = {}): Promise<UiS
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
       ws.on('message', () => { /* the stream is one-way; clients use HTTP for requests */ });
-      ws.send(JSON.stringify({ type: 'hello', topology: lab.topology.name, hops: feed.nextHop(), packets: feed.packetCount() } satisfies ServerMessage));
+      ws.send(JSON.stringify({ type: 'hello', topology: backend.topology.name, hops: feed.nextHop(), packets: feed.packetCount() } satisfies ServerMessage));
     });
   });
   await new Promise<void>((ok, fail) => {

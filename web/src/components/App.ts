@@ -12,18 +12,33 @@ import { NodeInspector } from './NodeInspector.ts';
 import { Terminal } from './Terminal.ts';
 import { Packets } from './Packets/Packets.ts';
 import { EventLog } from './EventLog.ts';
+import { Timeline } from './Timeline.ts';
+import { commandsOn, linksDownAt, routesAt } from '../domain/timeline.ts';
 
 /** The application root. */
 export function App(p: { readonly store: LabStore }) {
   const s = useSyncExternalStore(p.store.subscribe, p.store.snapshot);
   const [node, setNode] = useState<string | undefined>(undefined);
   const [tab, setTab] = useState<'inspect' | 'terminal'>('inspect');
-  const [bottom, setBottom] = useState<'packets' | 'log'>('packets');
+  const [bottom, setBottom] = useState<'timeline' | 'packets' | 'log' | undefined>(undefined);
   const [packet, setPacket] = useState<number | undefined>(undefined);
+  const [cursor, setCursor] = useState<number | undefined>(undefined);
+  const steps = s.timeline?.steps ?? [];
+  const tab2 = bottom ?? (steps.length ? 'timeline' : 'packets');
+  // The time cursor of the timeline: everything up to the chosen step's last event.
+  const atStep = cursor !== undefined ? steps[cursor] : undefined;
+  const cursorSeq = atStep ? atStep.lastSeq : Number.POSITIVE_INFINITY;
+  const packets = useMemo(() => (atStep ? s.packets.filter((r) => r.rec.t <= atStep.tEnd) : s.packets), [s.packets, atStep]);
+  const links = useMemo(() => {
+    if (!atStep) return s.links;
+    const down = linksDownAt(s.events, cursorSeq);
+    return new Map([...s.links].map(([id, l]) => [id, { ...l, up: !down.has(id) }]));
+  }, [s.links, s.events, atStep, cursorSeq]);
+  const replay = s.topology?.mode === 'replay';
   useEffect(() => {
     if (!node && s.view) setNode(s.view.nodes.find((n) => n.role === 'node')?.id ?? s.view.nodes[0]?.id);
   }, [s.view, node]);
-  const selectedRow = s.packets.find((r) => r.rec.no === packet);
+  const selectedRow = packets.find((r) => r.rec.no === packet);
   const path = useMemo(() => (selectedRow ? packetPath(selectedRow.rec, s.hops) : []), [selectedRow, s.hops]);
   const viewNode = s.view?.nodes.find((n) => n.id === node);
   const commands = s.log.filter((l) => l.kind === 'command').length;
@@ -34,24 +49,29 @@ export function App(p: { readonly store: LabStore }) {
     h('header', { className: 'top' },
       h('strong', null, 'podlab'), h('span', null, ` ${s.view.name}`),
       h('span', { className: 'muted' }, ` — ${s.topology.topology.description ?? ''} (${s.topology.runtime}: simulated Linux)`),
-      h('span', { className: `conn ${s.connected ? 'up' : 'down'}` }, s.connected ? 'live' : 'reconnecting…')),
+      h('span', { className: `conn ${replay || s.connected ? 'up' : 'down'}` }, replay ? 'replay of a recording' : s.connected ? 'live' : 'reconnecting…')),
     h('main', { className: 'main' },
       h('div', { className: 'left' },
-        h(Topology, { view: s.view, links: s.links, selected: node, onSelect: (n: string) => setNode(n), path })),
+        h(Topology, { view: s.view, links, selected: node, onSelect: (n: string) => setNode(n), path })),
       h('aside', { className: 'right' },
         h('nav', { className: 'tabs' },
           h('button', { className: tab === 'inspect' ? 'on' : '', onClick: () => setTab('inspect'), 'data-testid': 'tab-inspect' }, 'Inspector'),
           h('button', { className: tab === 'terminal' ? 'on' : '', onClick: () => setTab('terminal'), 'data-testid': 'tab-terminal' }, 'Terminal'),
           h('select', { value: node ?? '', onChange: (ev: { target: { value: string } }) => setNode(ev.target.value), 'aria-label': 'node', 'data-testid': 'node-select' },
             s.view.nodes.map((n) => h('option', { key: n.id, value: n.id }, n.id)))),
-        viewNode && (tab === 'inspect' ? h(NodeInspector, { node: viewNode, version: commands }) : h(Terminal, { node: viewNode.id })))),
+        viewNode && (tab === 'inspect'
+          ? h(NodeInspector, { node: viewNode, version: commands, ...(replay ? { recordedRoutes: routesAt(s.events, viewNode.id, cursorSeq) } : {}) })
+          : h(Terminal, { node: viewNode.id, ...(replay ? { recorded: commandsOn(s.events, viewNode.id, cursorSeq) } : {}) })))),
     h('section', { className: 'bottom' },
       h('nav', { className: 'tabs' },
-        h('button', { className: bottom === 'packets' ? 'on' : '', onClick: () => setBottom('packets') }, `Packets (${s.packets.length})`),
-        h('button', { className: bottom === 'log' ? 'on' : '', onClick: () => setBottom('log') }, 'Events'),
+        steps.length > 0 && h('button', { className: tab2 === 'timeline' ? 'on' : '', onClick: () => setBottom('timeline'), 'data-testid': 'tab-timeline' }, 'Timeline'),
+        h('button', { className: tab2 === 'packets' ? 'on' : '', onClick: () => setBottom('packets'), 'data-testid': 'tab-packets' }, `Packets (${packets.length})`),
+        h('button', { className: tab2 === 'log' ? 'on' : '', onClick: () => setBottom('log') }, 'Events'),
+        atStep && h('span', { className: 'muted' }, ` at step ${atStep.index} (t ≤ ${(atStep.tEnd / 1000).toFixed(3)}s)`),
         path.length > 0 && h('span', { className: 'path-summary', 'data-testid': 'path-summary' },
           `path: ${path.map((x) => `${x.node} ${x.hop}`).filter((x, i, a) => a.indexOf(x) === i).join(' → ')}`)),
-      bottom === 'packets'
-        ? h(Packets, { rows: s.packets, selected: packet, onSelect: setPacket })
+      tab2 === 'timeline' && s.timeline ? h(Timeline, { timeline: s.timeline, cursor, onCursor: setCursor })
+      : tab2 === 'packets'
+        ? h(Packets, { rows: packets, selected: packet, onSelect: setPacket })
         : h(EventLog, { log: s.log, onHop: (l) => { if (l.hop?.packet) { setPacket(l.hop.packet); setBottom('packets'); } } })));
 }

@@ -8,6 +8,9 @@ import { h } from './h.ts';
 import { execOnNode } from '../data/client.ts';
 import { groupByProto, parseAddrs, parseNeighbours, parseRoutes } from '../domain/iproute-parse.ts';
 import type { ViewNode } from '../domain/view-model.ts';
+import type { RouteEntry } from '../../../engine/events.ts';
+
+const NOT_RECORDED = 'not in the recording (a replay shows the route changes the run recorded)\n';
 
 const COMMANDS = { addrs: 'ip addr', routes: 'ip route', neigh: 'ip neigh' } as const;
 type Section = keyof typeof COMMANDS;
@@ -16,27 +19,34 @@ export interface NodeInspectorProps {
   readonly node: ViewNode;
   /** Changes when the lab may have changed (commands ran, packets flowed): re-read. */
   readonly version: number;
+  /** A replay: the routes the recording's route events give at the cursor (nothing can run). */
+  readonly recordedRoutes?: readonly RouteEntry[];
 }
 
 /** The inspector panel of one node. */
 export function NodeInspector(p: NodeInspectorProps) {
   const [text, setText] = useState<Partial<Record<Section, string>>>({});
   const [raw, setRaw] = useState(false);
+  const recorded = p.recordedRoutes;
   const load = useCallback(async () => {
     const out: Partial<Record<Section, string>> = {};
+    if (recorded) {
+      setText({ addrs: NOT_RECORDED, neigh: NOT_RECORDED, routes: recorded.filter((r) => r.table === 254).map((r) => `${r.text}\n`).join('') });
+      return;
+    }
     for (const k of Object.keys(COMMANDS) as Section[]) {
       const r = await execOnNode(p.node.id, COMMANDS[k]);
       out[k] = r.stdout + r.stderr;
     }
     setText(out);
-  }, [p.node.id]);
+  }, [p.node.id, recorded]);
   useEffect(() => void load(), [load, p.version]);
 
   const section = (k: Section, title: string, table: () => ReactNode) =>
     h('section', { className: `inspect-${k}`, 'data-testid': `inspect-${k}` },
       h('h3', null, title, h('code', null, `$ ${COMMANDS[k]}`)),
       text[k] === undefined ? h('p', { className: 'muted' }, 'loading…')
-        : raw ? h('pre', { className: 'cmd-out' }, text[k] || '(empty)') : table());
+        : raw || (recorded && k !== 'routes') ? h('pre', { className: 'cmd-out' }, text[k] || '(empty)') : table());
 
   const routes = () => {
     const groups = groupByProto(parseRoutes(text.routes ?? ''));

@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { h } from './h.ts';
 import { execOnNode } from '../data/client.ts';
+import type { CommandEvent } from '../../../engine/events.ts';
 
 interface Entry {
   readonly command: string;
@@ -16,8 +17,23 @@ interface Entry {
 const scrollback = new Map<string, Entry[]>();
 const history: string[] = [];
 
-/** The terminal of `node`. */
-export function Terminal(p: { readonly node: string }) {
+/** The terminal of `node`; with `recorded` (a replay) it shows what ran there and takes no input. */
+export function Terminal(p: { readonly node: string; readonly recorded?: readonly CommandEvent[] }) {
+  if (p.recorded) return h(RecordedTerminal, { node: p.node, recorded: p.recorded });
+  return h(LiveTerminal, { node: p.node });
+}
+
+function RecordedTerminal(p: { readonly node: string; readonly recorded: readonly CommandEvent[] }) {
+  return h('div', { className: 'terminal', 'data-testid': 'terminal' },
+    h('div', { className: 'replay-note' }, 'a recording: nothing runs here; these are the commands the scenario ran on this node'),
+    h('div', { className: 'term-out', 'data-testid': 'term-out' },
+      p.recorded.map((e) => h('div', { key: e.seq, className: 'term-entry' },
+        h('div', { className: 'term-cmd' }, h('span', { className: 'prompt' }, `root@${p.node}:~# `), e.argv.join(' ')),
+        e.stdout && h('pre', null, e.stdout), e.stderr && h('pre', { className: 'stderr' }, e.stderr),
+        e.code !== 0 && h('div', { className: 'exit' }, `exit ${e.code}`)))));
+}
+
+function LiveTerminal(p: { readonly node: string }) {
   const [entries, setEntries] = useState<Entry[]>(() => scrollback.get(p.node) ?? []);
   const [line, setLine] = useState('');
   const [busy, setBusy] = useState(false);

@@ -5,6 +5,7 @@
 import type {
   CaptureSummary, ExecResponse, LinkState, HopsResponse, NodeSummary, PacketsResponse, ServerMessage, TopologyResponse,
 } from '../../../engine/server/api-types.ts';
+import type { PodlabEvent } from '../../../engine/events.ts';
 
 async function getJson<T>(path: string): Promise<T> {
   const r = await fetch(path, { headers: { accept: 'application/json' } });
@@ -19,6 +20,8 @@ export const fetchTopology = (): Promise<TopologyResponse> => getJson('/api/topo
 export const fetchNodes = (): Promise<NodeSummary[]> => getJson('/api/nodes');
 /** GET /api/captures */
 export const fetchCaptures = (): Promise<CaptureSummary[]> => getJson('/api/captures');
+/** GET /api/events?since=N: scenario events (events.ts). */
+export const fetchEvents = (since: number): Promise<PodlabEvent[]> => getJson(`/api/events?since=${since}`);
 /** GET /api/links */
 export const fetchLinks = (): Promise<LinkState[]> => getJson('/api/links');
 /** GET /api/packets?since=N */

@@ -4,9 +4,11 @@
  * subscribe) so React reads it with useSyncExternalStore and tests can drive it without a DOM.
  */
 import type { HopEvent, LinkState, ServerMessage, TopologyResponse } from '../../../engine/server/api-types.ts';
+import type { PodlabEvent } from '../../../engine/events.ts';
 import { toRow, type PacketRow } from '../domain/packet-view.ts';
+import { buildTimeline, type Timeline } from '../domain/timeline.ts';
 import { viewModel, type ViewModel } from '../domain/view-model.ts';
-import { connectLive, fetchHops, fetchLinks, fetchPackets, fetchTopology } from './client.ts';
+import { connectLive, fetchEvents, fetchHops, fetchLinks, fetchPackets, fetchTopology } from './client.ts';
 
 /** One line of the live log. */
 export interface LogLine {
@@ -27,6 +29,9 @@ export interface LabState {
   /** Link state by view link id (`a:aIf--b:bIf`). */
   readonly links: ReadonlyMap<string, LinkState>;
   readonly log: readonly LogLine[];
+  /** Scenario events (empty when the lab runs no scenario) and their timeline. */
+  readonly events: readonly PodlabEvent[];
+  readonly timeline?: Timeline;
   readonly connected: boolean;
   readonly error?: string;
 }
@@ -36,7 +41,7 @@ const MAX_LOG = 2_000;
 
 /** The live lab state. */
 export class LabStore {
-  private state: LabState = { packets: [], hops: [], links: new Map(), log: [], connected: false };
+  private state: LabState = { packets: [], hops: [], links: new Map(), events: [], log: [], connected: false };
   private readonly subs = new Set<() => void>();
   private logId = 0;
   private fetchingPackets = false;
@@ -64,6 +69,7 @@ export class LabStore {
       this.set({ hops: first.hops });
       await this.pullPackets();
       await this.pullLinks();
+      await this.pullEvents();
     } catch (e) {
       this.set({ error: (e as Error).message });
     }
@@ -83,6 +89,8 @@ export class LabStore {
       this.set({ hops: hops.length > MAX_HOPS ? hops.slice(hops.length - MAX_HOPS) : hops, log: log.length > MAX_LOG ? log.slice(log.length - MAX_LOG) : log });
     } else if (m.type === 'packets') {
       void this.pullPackets();
+    } else if (m.type === 'events') {
+      void this.pullEvents();
     } else if (m.type === 'command') {
       void this.pullLinks();
       this.appendLog({ t: m.t, kind: 'command', node: m.node, text: `${m.node}$ ${m.command}  → exit ${m.code}`, bad: m.code !== 0 });
@@ -93,6 +101,13 @@ export class LabStore {
   appendLog(l: Omit<LogLine, 'id'>): void {
     const log = this.state.log.concat({ ...l, id: this.logId++ });
     this.set({ log: log.length > MAX_LOG ? log.slice(log.length - MAX_LOG) : log });
+  }
+
+  private async pullEvents(): Promise<void> {
+    const more = await fetchEvents(this.state.events.length);
+    if (!more.length && this.state.timeline) return;
+    const events = this.state.events.concat(more);
+    this.set({ events, ...(events.length ? { timeline: buildTimeline(events) } : {}) });
   }
 
   private async pullLinks(): Promise<void> {

@@ -1,0 +1,67 @@
+/**
+ * What the UI server serves, behind one interface: a live simulated lab (commands run, the
+ * trace streams) or a recording (read-only, its captures and events as recorded). The HTTP
+ * and WebSocket code only talk to a UiBackend, so replay feeds the same UI code path as a
+ * live run.
+ */
+import type { Topology } from '../model/types.ts';
+import type { PodlabEvent } from '../events.ts';
+import type { SimLab } from '../runtime/sim/sim-lab.ts';
+import { LiveFeed } from './live-feed.ts';
+import type { HopEvent, LinkState, PacketRecord } from './api-types.ts';
+
+/** The hop log and packet list a backend exposes (LiveFeed for a lab, RecordingFeed for a recording). */
+export interface Feed {
+  packetCount(): number;
+  nextHop(): number;
+  firstHop(): number;
+  packetsSince(since: number, limit?: number): PacketRecord[];
+  hopsSince(since: number, limit?: number): HopEvent[];
+  onChange(fn: () => void): () => void;
+  close(): void;
+}
+
+/** One source of everything the UI shows. */
+export interface UiBackend {
+  readonly mode: 'live' | 'replay';
+  readonly runtime: string;
+  readonly topology: Topology;
+  readonly feed: Feed;
+  /** Runs a command line on a node; undefined for a recording (nothing runs). */
+  readonly exec?: (node: string, command: string) => { stdout: string; stderr: string; code: number };
+  /** Current time (virtual ms). */
+  now(): number;
+  links(): LinkState[];
+  captures(): { node: string; iface: string; frames: number }[];
+  /** The pcap of one captured interface, or undefined. */
+  pcap(node: string, iface: string): Uint8Array | undefined;
+  /** Scenario events (steps, narration, commands, expectations), empty when none ran. */
+  events(): readonly PodlabEvent[];
+}
+
+/** Options of a live backend. */
+export interface LiveOptions {
+  /** A feed created earlier (before a scenario ran, so its hops are in the log). */
+  feed?: LiveFeed;
+  /** The scenario run's events, shown as the timeline. */
+  events?: readonly PodlabEvent[];
+}
+
+/** A backend over a running simulated lab. */
+export function liveBackend(lab: SimLab, opts: LiveOptions = {}): UiBackend {
+  const feed = opts.feed ?? new LiveFeed(lab);
+  const events = opts.events ?? [];
+  return {
+    mode: 'live', runtime: 'sim', topology: lab.topology, feed,
+    exec: (node, command) => lab.exec(node, command),
+    now: () => lab.world.clock.nowMs(),
+    links: () => lab.world.links.map((l) => ({
+      a: l.a.kernel.node, aIf: l.a.dev.name, b: l.b.kernel.node, bIf: l.b.dev.name,
+      up: l.up && l.a.dev.adminUp && l.b.dev.adminUp && !l.a.kernel.stopped && !l.b.kernel.stopped,
+      latencyMs: l.latencyMs, lossPct: l.lossPct,
+    })),
+    captures: () => [...lab.allCaptures().values()].map((c) => ({ node: c.node, iface: c.dev, frames: c.records.length })),
+    pcap: (node, iface) => lab.allCaptures().get(`${node}:${iface}`)?.toPcap(),
+    events: () => events,
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * The UI end to end in Debian's Chromium: two-nodes deployed on the simulator, the server on
+ * a random port, and a learner's first minutes — find the nodes, read master-01's routes,
+ * ping worker-01 from the terminal, open the echo request, filter with tcpdump syntax.
+ * Screenshots land in test-results/screenshots/ as artifacts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { haveCommands } from '../support/system.ts';
+import { loadTopology } from '../../engine/model/load.ts';
+import { SimLab } from '../../engine/runtime/sim/sim-lab.ts';
+import { serveUi, type UiServer } from '../../engine/server/index.ts';
+import { launchChromium } from './browser.ts';
+
+const SHOTS = 'test-results/screenshots';
+const ok = haveCommands('chromium');
+
+describe.skipIf(!ok)('web UI in Chromium (two-nodes on the simulator)', () => {
+  let ui: UiServer;
+  let close: () => Promise<void>;
+  let page: Page;
+
+  beforeAll(async () => {
+    const loaded = await loadTopology('topologies/two-nodes.yaml');
+    const lab = SimLab.deploy(loaded.topology!);
+    ui = await serveUi(lab, { port: 0 });
+    const c = await launchChromium();
+    close = c.close;
+    page = await c.context.newPage();
+    mkdirSync(SHOTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await close?.();
+    await ui?.close();
+  });
+
+  it('shows both nodes on the topology', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(ui.url);
+    await page.locator('[data-testid=topology] [data-node="master-01"]').waitFor();
+    await expect(page.locator('[data-testid=topology] [data-node="worker-01"] text.name').textContent()).resolves.toBe('worker-01');
+    await expect(page.locator('[data-testid=topology] [data-link="master-01:eth0--sw1:eth1"] text.iface').first().textContent()).resolves.toBe('eth0');
+    await page.screenshot({ path: `${SHOTS}/1-topology.png` });
+    expect(errors).toEqual([]);
+  });
+
+  it("opens master-01's inspector with its routing table", async () => {
+    await page.locator('[data-node="master-01"]').click();
+    await page.locator('[data-testid=tab-inspect]').click();
+    const routes = page.locator('[data-testid=inspect-routes]');
+    await routes.locator('td', { hasText: '10.30.200.0/24' }).waitFor();
+    await expect(routes.locator('tr.group-row').first().textContent()).resolves.toContain('proto kernel');
+    await page.locator('[data-testid=raw-toggle]').check();
+    await expect(routes.locator('pre').textContent()).resolves.toContain('10.30.200.0/24 dev eth0 proto kernel scope link src 10.30.200.1');
+    await page.screenshot({ path: `${SHOTS}/2-inspector.png` });
+    await page.locator('[data-testid=raw-toggle]').uncheck();
+  });
+
+  it('pings worker-01 from the terminal', async () => {
+    await page.locator('[data-testid=tab-terminal]').click();
+    await page.locator('[data-testid=term-input]').fill('ping -c 1 10.30.200.2');
+    await page.locator('[data-testid=term-input]').press('Enter');
+    await page.locator('[data-testid=term-out] pre', { hasText: '1 packets transmitted, 1 received' }).waitFor();
+    await page.screenshot({ path: `${SHOTS}/3-terminal.png` });
+  });
+
+  it('shows an echo request as layers, bytes and a path', async () => {
+    const row = page.locator('.packet-row', { hasText: 'ICMP echo request' }).first();
+    await row.waitFor();
+    await row.click();
+    const detail = page.locator('[data-testid=packet-detail]');
+    await expect(detail.textContent()).resolves.toMatch(/Ethernet II.*Internet Protocol Version 4, Src: 10\.30\.200\.1, Dst: 10\.30\.200\.2.*Internet Control Message Protocol/);
+    await detail.locator('.line', { hasText: 'Source Address: 10.30.200.1' }).click();
+    // 10.30.200.1 = 0a 1e c8 01, highlighted in the hex column
+    await expect(page.locator('[data-testid=hex-pane] .hex .hl').allTextContents()).resolves.toEqual(['0a', '1e', 'c8', '01']);
+    await expect(page.locator('[data-testid=path-summary]').textContent()).resolves.toMatch(/master-01 tx.*sw1.*worker-01 deliver/);
+    await page.locator('[data-testid=packet-dot]').waitFor();
+    await page.screenshot({ path: `${SHOTS}/4-packet.png` });
+  });
+
+  it('filters the list with tcpdump syntax and reports errors with their column', async () => {
+    const all = await page.locator('.packet-row').count();
+    await page.locator('[data-testid=packet-filter]').fill('icmp');
+    const protos = await page.locator('.packet-row span:nth-child(5)').allTextContents();
+    expect(protos.length).toBeGreaterThan(0);
+    expect(protos.length).toBeLessThan(all); // the ARP exchange is filtered out
+    expect(new Set(protos)).toEqual(new Set(['ICMP']));
+    await page.screenshot({ path: `${SHOTS}/5-filter.png` });
+    await page.locator('[data-testid=packet-filter]').fill('icmp and');
+    await expect(page.locator('[data-testid=filter-error]').textContent()).resolves.toMatch(/tcpdump: .*column \d+/);
+  });
+});
