@@ -124,6 +124,6 @@ describe('podlab validate (CLI)', () => {
   it('parses node IPs the way ip.ts does', async () => {
     const t = await load('two-nodes.yaml');
     expect(ifaceOf(t, 'master-01', 'eth0')!.address!.addr).toBe(parseIPv4('10.30.200.1'));
-    expect(nodeByName(t, 'sw1')!.ports.map((p) => p.name)).toEqual(['eth1', 'eth2']);
+    expect(nodeByName(t, 'sw1')!.ports.map((p) => p.name)).toEqual(['eth1', 'eth2', 'eth3']);
   });
 });

@@ -55,7 +55,7 @@ describe('podlab run', () => {
     const r = await podlab('run', 'test/fixtures/scenarios/two-nodes-ipip.yaml', '--pcap', `${dir}/pcap`, '--record', `${dir}/run.podlab`);
     expect(r.code).toBe(0);
     const files = (await readdir(`${dir}/pcap`)).sort();
-    expect(files).toEqual(['master-01-eth0.pcap', 'master-01-tunl0.pcap', 'worker-01-eth0.pcap']);
+    expect(files).toEqual(['gw-eth1.pcap', 'master-01-eth0.pcap', 'master-01-tunl0.pcap', 'worker-01-eth0.pcap']);
     const w = readPcap(await readFile(`${dir}/pcap/worker-01-eth0.pcap`));
     expect(w.records.length).toBeGreaterThan(4);
     const size = (await stat(`${dir}/run.podlab`)).size;

@@ -99,19 +99,8 @@ export async function cluster(opts: ClusterOptions = {}): Promise<Cluster> {
   const loaded = await loadTopology('topologies/two-nodes.yaml');
   if (!loaded.topology) throw new Error(loaded.problems.map((p) => p.message).join('\n'));
   const lab = SimLab.deploy(loaded.topology);
-  // Every real node has a default route; Linux answers proxy ARP for 169.254.1.1 only when it
-  // can route that address out of another interface, so the pods' gateway depends on it.
-  for (const n of NODES) {
-    const r = lab.exec(n, 'ip route add default via 10.30.200.254 dev eth0');
-    if (r.code !== 0) throw new Error(r.stderr);
-    // WORKAROUND (simulator gap, reported): engine/sim/netfilter-hook.ts does not pass
-    // `isLocalAddress` to netfilter, so `-m addrtype --dst-type LOCAL` never matches and
-    // Felix's "Allow IPIP/VXLAN packets from Calico hosts" rules fall through to their DROP.
-    // Supply the kernel's local-table lookup until the hook does.
-    const k = lab.kernel(n);
-    const nf = lab.netfilter(n);
-    k.setPacketFilter({ hook: (h, p, ctx) => nf.hook(h, p, { ...ctx, isLocalAddress: ctx.isLocalAddress ?? ((ip) => k.localRoute(ip)?.type === 'local') }) });
-  }
+  // two-nodes.yaml gives every node a default route via gw (10.30.200.254): Linux answers
+  // proxy ARP for 169.254.1.1 only when it can route that address out of another interface.
   const ds = new MemoryDatastore();
   const ipam = new IpamClient(ds);
   const ipipMode = opts.ipipMode ?? 'Never';
