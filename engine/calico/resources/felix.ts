@@ -51,11 +51,13 @@ const FELIX_FIELDS = (
   'goMemoryLimitMB goMaxProcs programClusterRoutes '
 ).split(' ');
 
-/** Felix's own defaults (config_params.go), applied to the `default` resource. */
+/**
+ * Felix's own defaults (config_params.go), applied to the `default` resource. ipipEnabled and
+ * vxlanEnabled have none on purpose: unset, Felix derives them from the IP pools (a VXLAN
+ * pool turns vxlan.calico on), so a default here would override that derivation.
+ */
 export const FELIX_DEFAULTS = {
-  ipipEnabled: true,
   ipipMTU: 0,
-  vxlanEnabled: false,
   vxlanVNI: 4096,
   vxlanPort: 4789,
   vxlanMTU: 0,

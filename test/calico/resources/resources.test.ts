@@ -229,7 +229,10 @@ metadata: { name: node.n1 }
 spec: { vxlanMTU: 8950, vxlanPrt: 4790 }
 `);
     const [g, n] = set.felixConfigurations;
-    expect(g!.spec).toMatchObject({ defaultEndpointToHostAction: 'Accept', routeRefreshInterval: 90, vxlanVNI: 4096, vxlanPort: 4789, interfacePrefix: 'cali', ipipEnabled: true });
+    expect(g!.spec).toMatchObject({ defaultEndpointToHostAction: 'Accept', routeRefreshInterval: 90, vxlanVNI: 4096, vxlanPort: 4789, interfacePrefix: 'cali' });
+    // Unset, Felix derives IPIP/VXLAN from the pools: no default may pre-empt that.
+    expect(g!.spec.ipipEnabled).toBeUndefined();
+    expect(g!.spec.vxlanEnabled).toBeUndefined();
     expect(n!.spec).toEqual({ vxlanMTU: 8950 });
     // bpfLogLevel is a known Felix field podlab does not model: no warning. vxlanPrt is a typo.
     expect(problems.map((p) => `${p.severity} ${p.path} ${p.hint}`)).toEqual(["warning spec.vxlanPrt did you mean 'vxlanPort'?"]);
