@@ -46,6 +46,9 @@ export interface SetupRecord {
   readonly steps: readonly { readonly command: SetupCommand; readonly result: ToolResult }[];
 }
 
+/** A program a component adds to every node's shell (calicoctl, birdc…); undefined falls through to the node's tools. */
+export type NodeCommand = (node: string, args: readonly string[]) => ToolResult | undefined;
+
 /** A topology running on the simulator. */
 export class SimLab {
   readonly world: World;
@@ -53,6 +56,7 @@ export class SimLab {
   readonly setup: SetupRecord[] = [];
   private readonly filters = new Map<string, Netfilter>();
   private readonly captures = new Map<string, Capture>();
+  private readonly commands = new Map<string, NodeCommand>();
 
   private constructor(topology: Topology, opts: SimDeployOptions) {
     this.topology = topology;
@@ -123,6 +127,11 @@ export class SimLab {
     return this.captures;
   }
 
+  /** Adds (or replaces) a program of every node's shell, e.g. `calicoctl` once Calico runs. */
+  registerCommand(prog: string, run: NodeCommand): void {
+    this.commands.set(prog, run);
+  }
+
   /** Runs a command on a node, like `ip netns exec NODE argv...` would. */
   exec(node: string, command: readonly string[] | string): ToolResult {
     const k = this.kernel(node);
@@ -134,6 +143,11 @@ export class SimLab {
       throw e;
     }
     const [prog, ...args] = argv;
+    const extra = prog !== undefined ? this.commands.get(prog) : undefined;
+    if (extra) {
+      const r = extra(node, args);
+      if (r) return r;
+    }
     switch (prog) {
       case 'ping':
         return this.app(() => {

@@ -1,0 +1,236 @@
+/**
+ * A Calico cluster on a deployed fabric: the datastore with the topology's resources, a
+ * calico-node (Felix + confd + BIRD) per k8s-node, the fabric's BGP routers, and pods.
+ *
+ * The cluster does not know which runtime hosts it: `ClusterHost` gives it each node's
+ * kernel, dataplane driver, clock and TCP transport (engine/runtime/sim/calico.ts builds one
+ * over a SimLab). Every mutating call (addPod, apply, …) ends with `settle()`, which lets
+ * each calico-node process the datastore changes; virtual time then moves only when the
+ * caller runs the clock (`converge`, `run`, or any command such as ping).
+ */
+import type { Topology } from '../../model/types.ts';
+import type { Datastore, JsonValue } from '../datastore/index.ts';
+import { MemoryDatastore, resourceKey } from '../datastore/index.ts';
+import { IpamClient, ipamShow } from '../ipam/index.ts';
+import { cniAdd, cniDel } from '../cni/index.ts';
+import type { CniResult, CniWorld } from '../cni/index.ts';
+import { podMtu, readSnapshot } from '../felix/index.ts';
+import { parsePolicyManifests } from '../policy/index.ts';
+import type { Namespace, Policy, Tier } from '../policy/index.ts';
+import { buildResourceSet, formatResourceProblems } from '../resources/index.ts';
+import type { ResourceSet } from '../resources/index.ts';
+import { CalicoNodeAgent } from '../node/agent.ts';
+import type { NodeAgentEvent, NodeAgentHost } from '../node/agent.ts';
+import { readResourceSet } from '../node/datastore-view.ts';
+import { FabricRouter, routerSpeakerConfig } from './router.ts';
+import type { RouterHost } from './router.ts';
+import { applyManifests, startupNode } from './startup.ts';
+
+/** Where the cluster runs: per-node edges plus the clock. */
+export interface ClusterHost {
+  readonly topology: Topology;
+  /** Where CNI creates pod namespaces. */
+  readonly world: CniWorld;
+  nodeHost(node: string): NodeAgentHost;
+  routerHost(node: string): RouterHost;
+  /** Virtual (or wall) time in ms. */
+  now(): number;
+  /** Runs the clock until `notDone()` is false or `maxMs` pass; true when done. */
+  runWhile(notDone: () => boolean, maxMs: number): boolean;
+  /** Runs the clock for `ms`. */
+  run(ms: number): void;
+}
+
+/** Options of `CalicoCluster.start`. */
+export interface ClusterOptions {
+  /** The datastore (default: a new MemoryDatastore). */
+  readonly ds?: Datastore;
+  /** Add the topology's v1 Pod manifests at start (default true). */
+  readonly pods?: boolean;
+  readonly onEvent?: (e: NodeAgentEvent) => void;
+}
+
+/** Raised when the topology's Calico resources have errors: nothing is started. */
+export class ClusterConfigError extends Error {
+  override name = 'ClusterConfigError';
+}
+
+/** A pod the cluster created through CNI. */
+export interface ClusterPod extends CniResult {
+  readonly namespace: string;
+  readonly name: string;
+  readonly node: string;
+  readonly containerId: string;
+}
+
+/** A running Calico cluster. */
+export class CalicoCluster {
+  readonly ds: Datastore;
+  readonly ipam: IpamClient;
+  readonly agents = new Map<string, CalicoNodeAgent>();
+  readonly routers = new Map<string, FabricRouter>();
+  readonly pods = new Map<string, ClusterPod>();
+  readonly events: NodeAgentEvent[] = [];
+  policies: Policy[] = [];
+  tiers: Tier[] = [];
+  namespaces: Namespace[] = [];
+  /** Views for synchronous commands, refreshed by every settle(). */
+  view: { set: ResourceSet; ipamShow: string; ipamShowBlocks: string } | undefined;
+  private seq = 0;
+  private readonly listeners = new Set<(e: NodeAgentEvent) => void>();
+
+  private constructor(readonly host: ClusterHost, ds: Datastore) {
+    this.ds = ds;
+    this.ipam = new IpamClient(ds);
+  }
+
+  /** Brings Calico up on a deployed topology: resources, Nodes, tunnel addresses, agents, routers, pods. */
+  static async start(host: ClusterHost, opts: ClusterOptions = {}): Promise<CalicoCluster> {
+    const t = host.topology;
+    const { set, problems } = buildResourceSet(t.calico);
+    const errors = problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0) throw new ClusterConfigError(formatResourceProblems(errors).join('\n'));
+    const c = new CalicoCluster(host, opts.ds ?? new MemoryDatastore());
+    if (opts.onEvent) c.listeners.add(opts.onEvent);
+    const pol = parsePolicyManifests(t.calico.map((m) => m.manifest));
+    c.policies = pol.policies;
+    c.tiers = pol.tiers;
+    c.namespaces = set.namespaces.map((n) => ({ name: n.meta.name, labels: { ...n.meta.labels } }));
+    await applyManifests(c.ds, set, t.calico);
+    const k8s = t.nodes.filter((n) => n.kind === 'k8s-node');
+    for (const n of k8s) await startupNode(c.ds, c.ipam, set, n);
+    for (const n of k8s) {
+      const agent = new CalicoNodeAgent({
+        node: n.name, ds: c.ds, host: host.nodeHost(n.name),
+        felixExtras: () => ({ policies: c.policies, tiers: c.tiers, namespaces: c.namespaces }),
+        onEvent: (e) => c.emit(e),
+      });
+      c.agents.set(n.name, agent);
+      await agent.start();
+    }
+    for (const n of t.nodes) {
+      if (n.kind !== 'router') continue;
+      const cfg = routerSpeakerConfig(n);
+      if (!cfg) continue;
+      const r = new FabricRouter(n.name, cfg, host.routerHost(n.name), (e) => c.emit(e));
+      c.routers.set(n.name, r);
+      r.start();
+    }
+    await c.settle();
+    if (opts.pods ?? true) {
+      for (const p of set.pods) {
+        if (!p.spec.nodeName || !c.agents.has(p.spec.nodeName) || p.spec.hostNetwork) continue;
+        await c.addPod(p.spec.nodeName, p.meta.namespace, p.meta.name, { ...p.meta.labels });
+      }
+    }
+    return c;
+  }
+
+  /** Subscribes to calico-node and router events; returns the unsubscribe function. */
+  on(fn: (e: NodeAgentEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(e: NodeAgentEvent): void {
+    this.events.push(e);
+    for (const fn of this.listeners) fn(e);
+  }
+
+  /** Lets every calico-node process pending datastore changes (until none is dirty), then refreshes the views. */
+  async settle(): Promise<void> {
+    for (let round = 0; round < 20; round++) {
+      const dirty = [...this.agents.values()].filter((a) => a.dirty);
+      if (dirty.length === 0) break;
+      for (const a of dirty) await a.sync();
+    }
+    const { set } = await readResourceSet(this.ds);
+    this.view = { set, ipamShow: await ipamShow(this.ipam), ipamShowBlocks: await ipamShow(this.ipam, { showBlocks: true }) };
+  }
+
+  /** CNI ADD of a pod on a node (the MTU Felix computed), then every calico-node reacts. */
+  async addPod(node: string, namespace: string, name: string, labels: Record<string, string> = {}, ip?: string): Promise<ClusterPod> {
+    const key = `${namespace}/${name}`;
+    if (this.pods.has(key)) throw new Error(`pod ${key} already exists (on ${this.pods.get(key)!.node})`);
+    const agent = this.agents.get(node);
+    if (!agent) throw new Error(`no calico-node on '${node}' (k8s nodes: ${[...this.agents.keys()].join(', ')})`);
+    const host = this.host.nodeHost(node);
+    const snap = await readSnapshot(this.ds, { nodeName: node, hostInterfaces: host.hostInterfaces() });
+    const containerId = `ctr${(++this.seq).toString(16).padStart(6, '0')}`;
+    const r = await cniAdd({
+      world: this.host.world, ds: this.ds, ipam: this.ipam, node, namespace, pod: name, containerId, mtu: podMtu(snap), labels,
+      now: new Date(Date.UTC(2026, 0, 1) + Math.floor(this.host.now())), ...(ip ? { ip } : {}),
+    });
+    const pod: ClusterPod = { ...r, namespace, name, node, containerId };
+    this.pods.set(key, pod);
+    if (!this.namespaces.some((n) => n.name === namespace)) this.namespaces.push({ name: namespace, labels: { 'kubernetes.io/metadata.name': namespace } });
+    await this.settle();
+    return pod;
+  }
+
+  /** CNI DEL of a pod, then every calico-node reacts. */
+  async removePod(namespace: string, name: string): Promise<void> {
+    const key = `${namespace}/${name}`;
+    const p = this.pods.get(key);
+    if (!p) throw new Error(`no pod ${key}`);
+    await cniDel({ world: this.host.world, ds: this.ds, ipam: this.ipam, node: p.node, namespace, pod: name, containerId: p.containerId });
+    this.pods.delete(key);
+    await this.settle();
+  }
+
+  /** `calicoctl apply` of one projectcalico.org/v3 manifest (IPPool, BGPPeer, BGPConfiguration, Node…). */
+  async apply(manifest: Record<string, unknown>): Promise<void> {
+    const kind = String(manifest.kind ?? '');
+    const name = String((manifest.metadata as { name?: string } | undefined)?.name ?? '');
+    const { problems } = buildResourceSet([{ apiVersion: String(manifest.apiVersion ?? ''), kind, name, manifest, loc: { file: `${kind}/${name}`, line: 1, col: 1 } }]);
+    const errors = problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0) throw new ClusterConfigError(formatResourceProblems(errors).join('\n'));
+    await this.ds.put(resourceKey(kind, name), manifest as JsonValue);
+    await this.settle();
+  }
+
+  /** `calicoctl delete KIND NAME`. */
+  async delete(kind: string, name: string): Promise<void> {
+    await this.ds.delete(resourceKey(kind, name));
+    await this.settle();
+  }
+
+  /** Stops calico-node on a node (BIRD sends Cease; routes elsewhere are withdrawn). */
+  async stopAgent(node: string): Promise<void> {
+    await this.agents.get(node)?.stop();
+  }
+
+  /** Every BGP session of every calico-node and router is Established, and every node learned every other node's blocks. */
+  converged(): boolean {
+    const speakers = [...[...this.agents.values()].map((a) => a.speaker), ...[...this.routers.values()].map((r) => r.speaker)];
+    for (const sp of speakers) {
+      if (!sp) continue;
+      for (const p of sp.peers.values()) if (p.session.state !== 'Established') return false;
+    }
+    const agents = [...this.agents.values()].filter((a) => a.speaker);
+    for (const a of agents) {
+      for (const b of agents) {
+        if (a === b) continue;
+        for (const prefix of b.intent?.blackholes ?? []) if (!a.speaker!.rib.get(prefix)?.best) return false;
+      }
+    }
+    return true;
+  }
+
+  /** Runs the clock until converged (or `maxMs`); returns whether it converged and the virtual ms it took. */
+  converge(maxMs = 120_000): { converged: boolean; virtualMs: number } {
+    const t0 = this.host.now();
+    const ok = this.host.runWhile(() => !this.converged(), maxMs);
+    const virtualMs = this.host.now() - t0;
+    // Let the last UPDATEs reach the kernels (the kernel protocol runs on the next tick).
+    this.host.run(10);
+    return { converged: ok, virtualMs };
+  }
+
+  /** The pod named `namespace/name`; throws naming the known pods. */
+  pod(key: string): ClusterPod {
+    const p = this.pods.get(key);
+    if (!p) throw new Error(`no pod ${key} (pods: ${[...this.pods.keys()].join(', ') || 'none'})`);
+    return p;
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * calico-node on one Kubernetes node: the processes of the real container, in one object.
+ *
+ * - Felix: on every relevant datastore change, reads its snapshot, computes the desired
+ *   dataplane and applies it (tunnel devices, VTEPs, pod routes, iptables).
+ * - confd: recomputes the node's BGP intent from the datastore and reconfigures the BGP
+ *   speaker in place (peers added or removed, blocks announced or withdrawn), as confd
+ *   re-renders bird.cfg and BIRD reconfigures without dropping unchanged sessions.
+ * - BIRD: podlab's built-in speaker over the host's transport, plus BIRD's kernel protocol
+ *   (kernel-routes.ts) which installs the Loc-RIB as `proto bird` routes.
+ *
+ * Datastore watches only mark the agent dirty; `sync()` (awaited by the cluster between
+ * steps of virtual time) does the work, so a run is deterministic: same writes, same order.
+ * The speaker and the kernel protocol run inside the virtual clock.
+ */
+import { Speaker, notification, wireCodec } from '../../bgp/index.ts';
+import type { Clock as BgpClock, PeerConfig, SpeakerConfig, SpeakerEvent, Transport } from '../../bgp/index.ts';
+import type { Dataplane, DataplaneChange } from '../../dataplane/types.ts';
+import type { Datastore } from '../datastore/index.ts';
+import { CALICO_ROOT } from '../datastore/index.ts';
+import { computeDesired, readSnapshot } from '../felix/index.ts';
+import type { FelixConfig, HostInterface } from '../felix/index.ts';
+import type { Namespace, Policy, Tier } from '../policy/index.ts';
+import { calicoExportPolicy, computeBgpIntent, confdInputFromResources, speakerConfigFromIntent } from '../confd/index.ts';
+import type { BgpIntent } from '../confd/index.ts';
+import { readAffinities, readResourceSet } from './datastore-view.ts';
+import { birdRouteText, desiredKernelRoutes, syncKernelRoutes } from './kernel-routes.ts';
+import type { BirdKernelRoute, KernelRouteChange, RouteKernel } from './kernel-routes.ts';
+
+/** What a calico-node needs from where it runs. */
+export interface NodeAgentHost {
+  /** The node's kernel (BIRD's kernel protocol programs it). */
+  readonly kernel: RouteKernel;
+  /** Felix's dataplane driver. */
+  readonly dataplane: Dataplane;
+  /** The host's interfaces (Felix's MTU and VXLAN parent detection). */
+  hostInterfaces(): HostInterface[];
+  readonly clock: BgpClock;
+  /** TCP for BGP, from this node. */
+  readonly transport: Transport;
+}
+
+/** Felix inputs the datastore does not hold in podlab (policy model, namespaces, config). */
+export interface FelixExtras {
+  readonly policies?: readonly Policy[];
+  readonly namespaces?: readonly Namespace[];
+  readonly tiers?: readonly Tier[];
+  readonly config?: FelixConfig;
+}
+
+/** Events of one calico-node. */
+export type NodeAgentEvent =
+  | { readonly type: 'bgp-session'; readonly node: string; readonly t: number; readonly peer: string; readonly name: string; readonly from: string; readonly to: string; readonly reason: string }
+  | { readonly type: 'route'; readonly node: string; readonly t: number; readonly action: KernelRouteChange['action']; readonly route: string; readonly reason: string }
+  | { readonly type: 'felix'; readonly node: string; readonly t: number; readonly changes: readonly DataplaneChange[] }
+  | { readonly type: 'confd'; readonly node: string; readonly t: number; readonly peers: readonly string[]; readonly announced: readonly string[]; readonly caveats: readonly string[] };
+
+/** Options of a calico-node. */
+export interface NodeAgentOptions {
+  readonly node: string;
+  readonly ds: Datastore;
+  readonly host: NodeAgentHost;
+  /** Felix's extra inputs, read on every sync (policies may change during a scenario). */
+  readonly felixExtras?: () => FelixExtras;
+  readonly onEvent?: (e: NodeAgentEvent) => void;
+}
+
+function peerSignature(p: PeerConfig): string {
+  return JSON.stringify([p.address, p.as, p.port ?? 179, !!p.passive, !!p.routeReflectorClient, !!p.nextHopSelf, p.name]);
+}
+
+function speakerSignature(c: SpeakerConfig): string {
+  return JSON.stringify([c.routerId, c.localAS, c.localAddress ?? '', c.listenPort ?? 179, c.clusterId ?? '']);
+}
+
+/** One calico-node: Felix + confd + BIRD (built-in speaker) + BIRD's kernel protocol. */
+export class CalicoNodeAgent {
+  readonly node: string;
+  speaker: Speaker | undefined;
+  intent: BgpIntent | undefined;
+  /** Clock time calico-node started (BIRD's protocols' "since"). */
+  startedAt = 0;
+  /** True when a datastore change has not been processed yet. */
+  dirty = true;
+  /** proto-bird routes this node's BIRD installed, by prefix. */
+  readonly birdRoutes = new Map<string, BirdKernelRoute>();
+  caveats: readonly string[] = [];
+  private speakerSig = '';
+  private confdSig = '';
+  private announced = new Set<string>();
+  private cancelWatch: (() => Promise<void>) | undefined;
+  private kernelSyncPending = false;
+  private stopped = false;
+
+  constructor(private readonly o: NodeAgentOptions) {
+    this.node = o.node;
+  }
+
+  /** Starts watching the datastore and runs the first sync. */
+  async start(): Promise<void> {
+    this.startedAt = this.o.host.clock.now();
+    this.cancelWatch = await this.o.ds.watch(CALICO_ROOT, undefined, () => { this.dirty = true; });
+    await this.sync();
+  }
+
+  /** Stops BIRD (Cease to every peer) and the watches; the dataplane stays as programmed, like a killed pod. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.speaker?.stop();
+    await this.cancelWatch?.();
+  }
+
+  /** Processes the datastore as it is now: Felix, then confd (and the speaker). */
+  async sync(): Promise<void> {
+    if (this.stopped) return;
+    this.dirty = false;
+    await this.felix();
+    await this.confd();
+  }
+
+  private emit(e: NodeAgentEvent): void {
+    this.o.onEvent?.(e);
+  }
+
+  private async felix(): Promise<void> {
+    const x = this.o.felixExtras?.() ?? {};
+    const snap = await readSnapshot(this.o.ds, {
+      nodeName: this.node, hostInterfaces: this.o.host.hostInterfaces(),
+      ...(x.policies ? { policies: x.policies } : {}), ...(x.namespaces ? { namespaces: x.namespaces } : {}),
+      ...(x.tiers ? { tiers: x.tiers } : {}), ...(x.config ? { config: x.config } : {}),
+    });
+    const changes = this.o.host.dataplane.apply(computeDesired(snap));
+    if (changes.length > 0) this.emit({ type: 'felix', node: this.node, t: this.o.host.clock.now(), changes });
+  }
+
+  private async confd(): Promise<void> {
+    const { set } = await readResourceSet(this.o.ds);
+    if (!set.nodes.some((n) => n.meta.name === this.node)) return;
+    const blocks = await readAffinities(this.o.ds, set.nodes.map((n) => n.meta.name));
+    const intent = computeBgpIntent(confdInputFromResources(set, { blocks }), this.node);
+    this.intent = intent;
+    if (!intent.ipv4Enabled) {
+      this.speaker?.stop();
+      this.speaker = undefined;
+      this.speakerSig = '';
+      this.scheduleKernelSync();
+      return;
+    }
+    const plan = speakerConfigFromIntent(intent);
+    this.caveats = plan.caveats;
+    // Export through the CURRENT intent: blocks claimed later are judged with them.
+    const exportPolicy = (prefix: string, attrs: Parameters<ReturnType<typeof calicoExportPolicy>>[1]) =>
+      (this.intent ? calicoExportPolicy(this.intent)(prefix, attrs) : null);
+    const config: SpeakerConfig = { ...plan.config, peers: plan.config.peers.map((p) => ({ ...p, exportPolicy })) };
+    const sig = speakerSignature(config);
+    if (!this.speaker || sig !== this.speakerSig) {
+      // Router id, AS or listen address changed: BIRD restarts every protocol.
+      this.speaker?.stop();
+      this.speaker = this.newSpeaker({ ...config, announce: [] });
+      this.speakerSig = sig;
+      this.announced = new Set();
+      this.speaker.start();
+    } else {
+      this.reconcilePeers(this.speaker, config.peers);
+    }
+    const want = new Map((config.announce ?? []).map((a) => [a.prefix, a]));
+    for (const p of this.announced) if (!want.has(p)) this.speaker.withdrawLocal(p);
+    for (const [p, a] of want) if (!this.announced.has(p)) this.speaker.announce(a);
+    this.announced = new Set(want.keys());
+    const peers = config.peers.map((p) => p.name ?? p.address);
+    const confdSig = JSON.stringify([sig, peers, [...want.keys()]]);
+    // Like confd, only a changed rendering is news (it rewrites bird.cfg and reloads BIRD).
+    if (confdSig !== this.confdSig) {
+      this.confdSig = confdSig;
+      this.emit({ type: 'confd', node: this.node, t: this.o.host.clock.now(), peers, announced: [...want.keys()], caveats: plan.caveats });
+    }
+    this.scheduleKernelSync();
+  }
+
+  private newSpeaker(config: SpeakerConfig): Speaker {
+    const sp = new Speaker(config, { clock: this.o.host.clock, transport: this.o.host.transport, codec: wireCodec });
+    sp.on((e) => this.speakerEvent(e));
+    return sp;
+  }
+
+  private reconcilePeers(sp: Speaker, peers: readonly PeerConfig[]): void {
+    const want = new Map(peers.map((p) => [p.address, p]));
+    for (const [addr, st] of [...sp.peers]) {
+      const w = want.get(addr);
+      if (w && peerSignature(w) === peerSignature(st.config)) continue;
+      // Cease 6/3 "peer de-configured", as BIRD sends when a protocol leaves the config.
+      st.session.stop(notification(6, 3));
+      sp.peers.delete(addr);
+    }
+    for (const [addr, p] of want) if (!sp.peers.has(addr)) sp.addPeer(p);
+  }
+
+  private speakerEvent(e: SpeakerEvent): void {
+    if (e.type === 'session') {
+      this.emit({ type: 'bgp-session', node: this.node, t: e.time, peer: e.peer, name: e.name, from: e.from, to: e.to, reason: Speaker.describeReason(e.reason) });
+      this.scheduleKernelSync();
+    } else if (e.type === 'route') {
+      this.scheduleKernelSync();
+    }
+  }
+
+  /** Coalesces kernel programming into one pass per clock tick. */
+  scheduleKernelSync(): void {
+    if (this.kernelSyncPending) return;
+    this.kernelSyncPending = true;
+    this.o.host.clock.setTimer(0, () => {
+      this.kernelSyncPending = false;
+      this.syncKernel();
+    });
+  }
+
+  /** Runs BIRD's kernel protocol now: Loc-RIB best routes → proto bird routes. */
+  syncKernel(): KernelRouteChange[] {
+    const best = [...(this.speaker?.rib.destinations() ?? [])].flatMap((d) => (d.best ? [d.best] : []));
+    const desired = desiredKernelRoutes(this.o.host.kernel.state, this.intent, best);
+    const changes = syncKernelRoutes(this.o.host.kernel, this.birdRoutes, desired);
+    const t = this.o.host.clock.now();
+    for (const c of changes) {
+      this.emit({ type: 'route', node: this.node, t, action: c.action, route: birdRouteText(c.route), reason: c.error ?? c.route.reason });
+    }
+    return changes;
+  }
+}
