@@ -11,6 +11,8 @@ import { loadTopology, TopologyReadError } from '../model/load.ts';
 import { formatProblem } from '../model/problems.ts';
 import { SimLab, DeployError } from '../runtime/sim/sim-lab.ts';
 import { formatIPv4 } from '../net/ip.ts';
+import { startCalico, wantsCalico } from '../runtime/sim/calico.ts';
+import { ClusterConfigError } from '../calico/cluster/index.ts';
 
 const DEFAULT_TOPOLOGY = 'topologies/two-nodes.yaml';
 
@@ -82,6 +84,21 @@ export async function run(args: string[]): Promise<number> {
     }
     throw e;
   }
+  // ---- Calico (engine/runtime/sim/calico.ts): a topology with a `calico:` section gets its
+  // control plane — datastore, calico-node per k8s node, the fabric's BGP routers, its pods —
+  // and every node's shell gains calicoctl and birdc/birdcl.
+  if (wantsCalico(lab)) {
+    try {
+      const c = await startCalico(lab);
+      const r = c.converge();
+      process.stderr.write(`podlab: Calico is up on ${c.agents.size} nodes (${c.routers.size} BGP routers, ${c.pods.size} pods)${r.converged ? `, converged in ${r.virtualMs.toFixed(1)} ms of virtual time` : ', NOT converged after 120 s of virtual time (try calicoctl node status)'}\n`);
+    } catch (e) {
+      if (!(e instanceof ClusterConfigError)) throw e;
+      process.stderr.write(`podlab up: Calico resources are invalid:\n${e.message}\nnothing was deployed\n`);
+      return 1;
+    }
+  }
+  // ---- end Calico
   process.stderr.write(`podlab: '${t.name}' is up. The web UI is not built yet; this is the lab's node shell. Type 'help'.\n`);
   return shell(lab);
 }

@@ -88,7 +88,10 @@ export class CalicoCluster {
   static async start(host: ClusterHost, opts: ClusterOptions = {}): Promise<CalicoCluster> {
     const t = host.topology;
     const { set, problems } = buildResourceSet(t.calico);
-    const errors = problems.filter((p) => p.severity === 'error');
+    // buildResourceSet knows only the Node manifests; the topology's k8s-nodes are Nodes too
+    // (calico-node's startup writes them), so references to them are fine.
+    const k8sNames = new Set(t.nodes.filter((n) => n.kind === 'k8s-node').map((n) => n.name));
+    const errors = problems.filter((p) => p.severity === 'error' && !k8sNames.has(/no Node named '([^']+)'/.exec(p.message)?.[1] ?? ''));
     if (errors.length > 0) throw new ClusterConfigError(formatResourceProblems(errors).join('\n'));
     const c = new CalicoCluster(host, opts.ds ?? new MemoryDatastore());
     if (opts.onEvent) c.listeners.add(opts.onEvent);
