@@ -1,0 +1,78 @@
+/**
+ * BIRD's kernel protocol as calico-node runs it: recursive next-hop resolution through the
+ * kernel's table (never through BIRD's own routes), and programming that only touches its
+ * own routes, reports what the kernel refuses and retries it on the next sync.
+ */
+import { describe, expect, it } from 'vitest';
+import { World } from '../../../engine/sim/world.ts';
+import { runTool } from '../../../engine/sim/tools/index.ts';
+import type { Route as BgpRoute } from '../../../engine/bgp/index.ts';
+import { desiredKernelRoutes, resolveNextHop, syncKernelRoutes } from '../../../engine/calico/node/index.ts';
+import type { BirdKernelRoute } from '../../../engine/calico/node/index.ts';
+
+function node(): ReturnType<World['addNode']> {
+  const w = new World({ seed: 1 });
+  const k = w.addNode('n1');
+  w.addNode('n2');
+  w.connect('n1', 'eth0', 'n2', 'eth0');
+  for (const c of ['ip link set eth0 up', 'ip addr add 10.1.1.11/24 dev eth0', 'ip route add default via 10.1.1.1 dev eth0']) {
+    const r = runTool(k, c);
+    if (r.code !== 0) throw new Error(r.stderr);
+  }
+  return k;
+}
+
+const learned = (prefix: string, nextHop: string): BgpRoute => ({
+  prefix, attrs: { origin: 0, asPath: [], nextHop },
+  from: { key: '10.1.1.1', address: '10.1.1.1', routerId: 1, asn: 65001, ibgp: true, rrClient: false, local: false },
+});
+
+describe('resolveNextHop (gateway recursive)', () => {
+  it('a connected next hop is used as is; one behind the default route resolves to its gateway', () => {
+    const k = node();
+    expect(resolveNextHop(k.state, '10.1.1.12')).toEqual({ gateway: '10.1.1.12', dev: 'eth0' });
+    expect(resolveNextHop(k.state, '10.0.1.0')).toEqual({ gateway: '10.1.1.1', dev: 'eth0' });
+  });
+
+  it('never resolves through proto bird routes (BIRD does not recurse through its own table)', () => {
+    const k = node();
+    expect(runTool(k, 'ip route add 10.0.1.0/31 via 10.1.1.99 dev eth0 proto bird').code).toBe(0);
+    expect(resolveNextHop(k.state, '10.0.1.0')).toEqual({ gateway: '10.1.1.1', dev: 'eth0' });
+    expect(runTool(k, 'ip route del default').code).toBe(0);
+    expect(resolveNextHop(k.state, '10.0.1.0')).toBeUndefined();
+  });
+});
+
+describe('desiredKernelRoutes + syncKernelRoutes', () => {
+  it('a router (no Calico intent) installs learned routes with resolved gateways, and withdraws them', () => {
+    const k = node();
+    const installed = new Map<string, BirdKernelRoute>();
+    const want = desiredKernelRoutes(k.state, undefined, [learned('10.5.1.0/26', '10.1.1.12'), learned('10.5.2.0/26', '10.0.2.0')]);
+    const ch = syncKernelRoutes(k, installed, want);
+    expect(ch.map((c) => c.action)).toEqual(['add', 'add']);
+    const text = runTool(k, 'ip route').stdout;
+    expect(text).toContain('10.5.1.0/26 via 10.1.1.12 dev eth0 proto bird');
+    expect(text).toContain('10.5.2.0/26 via 10.1.1.1 dev eth0 proto bird');
+    // Same state again: nothing to do.
+    expect(syncKernelRoutes(k, installed, want)).toEqual([]);
+    // Withdrawn: removed, and a hand-made route of another protocol stays.
+    expect(runTool(k, 'ip route add 192.0.2.0/24 via 10.1.1.1').code).toBe(0);
+    expect(syncKernelRoutes(k, installed, new Map()).map((c) => c.action)).toEqual(['delete', 'delete']);
+    expect(runTool(k, 'ip route').stdout).not.toContain('10.5.');
+    expect(runTool(k, 'ip route').stdout).toContain('192.0.2.0/24 via 10.1.1.1 dev eth0');
+  });
+
+  it('a route the kernel refuses (tunl0 not created yet) is reported and installed by a later sync', () => {
+    const k = node();
+    const installed = new Map<string, BirdKernelRoute>();
+    const r: BirdKernelRoute = { dst: '10.5.3.0/26', type: 'unicast', gateway: '10.1.1.13', dev: 'tunl0', onlink: true, reason: 'IPIP pool' };
+    const want = new Map([[r.dst, r]]);
+    const first = syncKernelRoutes(k, installed, want);
+    expect(first[0]!.action).toBe('error');
+    expect(installed.size).toBe(0);
+    expect(runTool(k, 'ip tunnel add tunl0 mode ipip').code).toBe(0);
+    expect(runTool(k, 'ip link set tunl0 up').code).toBe(0);
+    expect(syncKernelRoutes(k, installed, want).map((c) => c.action)).toEqual(['add']);
+    expect(runTool(k, 'ip route').stdout).toContain('10.5.3.0/26 via 10.1.1.13 dev tunl0 proto bird onlink');
+  });
+});
