@@ -109,13 +109,37 @@ function openSent(cfg: FsmConfig, reason: Reason): Transition {
 
 const stay = (state: State, text: string, actions: Action[] = []): Transition => ({ state, reason: r('ignored', text), actions });
 
-function stopped(ev: Extract<FsmEvent, { type: 'Stop' }>, established: boolean): Transition {
-  const n = ev.notification ?? notification(6, 2);
-  return toIdle('stop', `stopped: ${describeNotification(n)}`, n, established);
+/** Drops the connection and waits ConnectRetry seconds in Active (RFC 4271 §8.2.2, TcpConnectionFails). */
+function retryLater(cfg: FsmConfig, text: string, clearTimers = false): Transition {
+  const actions: Action[] = [{ do: 'close' }, ...(clearTimers ? stopAll : []), { do: 'timer', timer: 'connectRetry', seconds: cfg.connectRetry }];
+  return { state: 'Active', reason: r('tcp-failed', text), actions };
 }
 
-function received(ev: Extract<FsmEvent, { type: 'NotificationReceived' }>, established: boolean): Transition {
-  return toIdle('notification-received', `received ${describeNotification(ev.notification)}`, undefined, established, ev.notification);
+/** KEEPALIVE timer expiry once OPENs are exchanged: send one and re-arm. */
+function sendKeepalive(state: State, negotiated: Negotiated): Transition {
+  return stay(state, 'keepalive sent', [{ do: 'send', msg: { type: 'keepalive' } }, { do: 'timer', timer: 'keepalive', seconds: negotiated.keepaliveTime }]);
+}
+
+/**
+ * The events OpenSent, OpenConfirm and Established answer alike, all by going to Idle: hold
+ * timer expiry (4/0), a received NOTIFICATION, a codec error, Stop; `up` (Established) also
+ * asks the driver to withdraw the peer's routes. Undefined when the state must decide.
+ */
+function afterConnect(ev: FsmEvent, up: boolean): Transition | undefined {
+  switch (ev.type) {
+    case 'HoldTimerExpires':
+      return toIdle('hold-expired', 'hold timer expired', notification(4, 0), up);
+    case 'NotificationReceived':
+      return toIdle('notification-received', `received ${describeNotification(ev.notification)}`, undefined, up, ev.notification);
+    case 'MessageError':
+      return toIdle('message-error', `message error: ${describeNotification(ev.notification)}`, ev.notification, up);
+    case 'Stop': {
+      const n = ev.notification ?? notification(6, 2);
+      return toIdle('stop', `stopped: ${describeNotification(n)}`, n, up);
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** Idle: only Start (manual or automatic) leaves it. */
@@ -125,44 +149,40 @@ export function idle(cfg: FsmConfig, ev: FsmEvent): Transition {
   return stay('Idle', `${ev.type} ignored in Idle`);
 }
 
-/** Connect: dialing; success sends OPEN, failure falls back to Active (listening). */
-export function connect(cfg: FsmConfig, ev: FsmEvent): Transition {
+/** Connect and Active differ only in what ConnectRetry expiry does and how a failure reads. */
+function beforeConnect(cfg: FsmConfig, ev: FsmEvent, state: 'Connect' | 'Active'): Transition {
   switch (ev.type) {
     case 'TcpConnected':
       return openSent(cfg, r('tcp-connected', 'connection established, OPEN sent'));
     case 'ConnectRetryTimerExpires':
+      // Connect abandons the dial in progress and dials again; Active starts dialing (or keeps listening when passive).
+      if (state === 'Active') return startConnecting(cfg, r('connect-retry', 'connect retry'));
       return { state: 'Connect', reason: r('connect-retry', 'connect retry'), actions: [{ do: 'close' }, { do: 'timer', timer: 'connectRetry', seconds: cfg.connectRetry }, { do: 'connect' }] };
     case 'TcpFails':
-      return { state: 'Active', reason: r('tcp-failed', `connect failed: ${ev.error ?? 'unknown'}`), actions: [{ do: 'close' }, { do: 'timer', timer: 'connectRetry', seconds: cfg.connectRetry }] };
+      return retryLater(cfg, `${state === 'Connect' ? 'connect failed' : 'connection failed'}: ${ev.error ?? 'unknown'}`);
     case 'Stop':
       return toIdle('stop', 'stopped');
     case 'Start':
-      return stay('Connect', 'already started');
+      return stay(state, 'already started');
     default:
-      return toIdle('fsm-error', `${ev.type} in Connect`);
+      return toIdle('fsm-error', `${ev.type} in ${state}`);
   }
+}
+
+/** Connect: dialing; success sends OPEN, failure falls back to Active (listening). */
+export function connect(cfg: FsmConfig, ev: FsmEvent): Transition {
+  return beforeConnect(cfg, ev, 'Connect');
 }
 
 /** Active: waiting for the peer to connect (or for ConnectRetry to dial again). */
 export function active(cfg: FsmConfig, ev: FsmEvent): Transition {
-  switch (ev.type) {
-    case 'TcpConnected':
-      return openSent(cfg, r('tcp-connected', 'connection established, OPEN sent'));
-    case 'ConnectRetryTimerExpires':
-      return startConnecting(cfg, r('connect-retry', 'connect retry'));
-    case 'TcpFails':
-      return { state: 'Active', reason: r('tcp-failed', `connection failed: ${ev.error ?? 'unknown'}`), actions: [{ do: 'close' }, { do: 'timer', timer: 'connectRetry', seconds: cfg.connectRetry }] };
-    case 'Stop':
-      return toIdle('stop', 'stopped');
-    case 'Start':
-      return stay('Active', 'already started');
-    default:
-      return toIdle('fsm-error', `${ev.type} in Active`);
-  }
+  return beforeConnect(cfg, ev, 'Active');
 }
 
 /** OpenSent: our OPEN is out; the peer's OPEN is checked and negotiated here. */
 export function openSentState(cfg: FsmConfig, ev: FsmEvent): Transition {
+  const common = afterConnect(ev, false);
+  if (common) return common;
   switch (ev.type) {
     case 'OpenReceived': {
       const res = checkOpen(cfg, ev.open);
@@ -171,16 +191,8 @@ export function openSentState(cfg: FsmConfig, ev: FsmEvent): Transition {
       if (res.keepaliveTime > 0) actions.push({ do: 'timer', timer: 'keepalive', seconds: res.keepaliveTime });
       return { state: 'OpenConfirm', reason: r('open-accepted', `OPEN accepted, hold time ${res.holdTime}`), actions, negotiated: res };
     }
-    case 'HoldTimerExpires':
-      return toIdle('hold-expired', 'hold timer expired', notification(4, 0));
     case 'TcpFails':
-      return { state: 'Active', reason: r('tcp-failed', `connection lost: ${ev.error ?? 'closed'}`), actions: [{ do: 'close' }, ...stopAll, { do: 'timer', timer: 'connectRetry', seconds: cfg.connectRetry }] };
-    case 'NotificationReceived':
-      return received(ev, false);
-    case 'MessageError':
-      return toIdle('message-error', `message error: ${describeNotification(ev.notification)}`, ev.notification);
-    case 'Stop':
-      return stopped(ev, false);
+      return retryLater(cfg, `connection lost: ${ev.error ?? 'closed'}`, true);
     case 'Start':
       return stay('OpenSent', 'already started');
     case 'ConnectRetryTimerExpires':
@@ -193,6 +205,8 @@ export function openSentState(cfg: FsmConfig, ev: FsmEvent): Transition {
 
 /** OpenConfirm: OPENs exchanged, waiting for the peer's KEEPALIVE. */
 export function openConfirm(_cfg: FsmConfig, ev: FsmEvent, negotiated: Negotiated): Transition {
+  const common = afterConnect(ev, false);
+  if (common) return common;
   switch (ev.type) {
     case 'KeepaliveReceived':
       return {
@@ -201,17 +215,9 @@ export function openConfirm(_cfg: FsmConfig, ev: FsmEvent, negotiated: Negotiate
         actions: [{ do: 'timer', timer: 'hold', seconds: negotiated.holdTime }, { do: 'established', negotiated }],
       };
     case 'KeepaliveTimerExpires':
-      return stay('OpenConfirm', 'keepalive sent', [{ do: 'send', msg: { type: 'keepalive' } }, { do: 'timer', timer: 'keepalive', seconds: negotiated.keepaliveTime }]);
-    case 'HoldTimerExpires':
-      return toIdle('hold-expired', 'hold timer expired', notification(4, 0));
+      return sendKeepalive('OpenConfirm', negotiated);
     case 'TcpFails':
       return toIdle('tcp-failed', `connection lost: ${ev.error ?? 'closed'}`);
-    case 'NotificationReceived':
-      return received(ev, false);
-    case 'MessageError':
-      return toIdle('message-error', `message error: ${describeNotification(ev.notification)}`, ev.notification);
-    case 'Stop':
-      return stopped(ev, false);
     case 'Start':
     case 'ConnectRetryTimerExpires':
       return stay('OpenConfirm', `${ev.type} ignored`);
@@ -222,6 +228,8 @@ export function openConfirm(_cfg: FsmConfig, ev: FsmEvent, negotiated: Negotiate
 
 /** Established: UPDATEs and KEEPALIVEs flow; the hold timer watches the peer. */
 export function established(_cfg: FsmConfig, ev: FsmEvent, negotiated: Negotiated): Transition {
+  const common = afterConnect(ev, true);
+  if (common) return common;
   switch (ev.type) {
     case 'KeepaliveReceived':
     case 'UpdateReceived':
@@ -229,17 +237,9 @@ export function established(_cfg: FsmConfig, ev: FsmEvent, negotiated: Negotiate
       // The driver re-arms the hold timer on every received message (cheaper than a timer action per UPDATE).
       return stay('Established', `${ev.type}`);
     case 'KeepaliveTimerExpires':
-      return stay('Established', 'keepalive sent', [{ do: 'send', msg: { type: 'keepalive' } }, { do: 'timer', timer: 'keepalive', seconds: negotiated.keepaliveTime }]);
-    case 'HoldTimerExpires':
-      return toIdle('hold-expired', 'hold timer expired', notification(4, 0), true);
+      return sendKeepalive('Established', negotiated);
     case 'TcpFails':
       return toIdle('tcp-failed', `connection lost: ${ev.error ?? 'closed'}`, undefined, true);
-    case 'NotificationReceived':
-      return received(ev, true);
-    case 'MessageError':
-      return toIdle('message-error', `message error: ${describeNotification(ev.notification)}`, ev.notification, true);
-    case 'Stop':
-      return stopped(ev, true);
     case 'Start':
     case 'ConnectRetryTimerExpires':
       return stay('Established', `${ev.type} ignored`);
