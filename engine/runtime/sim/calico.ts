@@ -6,10 +6,11 @@
  * cluster's events are declared in the event schema as `calico.*` extension events.
  */
 import { registerEventType } from '../../events.ts';
+import type { EventBody } from '../../events.ts';
 import { CalicoCluster } from '../../calico/cluster/cluster.ts';
 import type { ClusterHost, ClusterOptions } from '../../calico/cluster/cluster.ts';
 import { birdc, calicoctl } from '../../calico/cluster/commands.ts';
-import type { NodeAgentHost } from '../../calico/node/agent.ts';
+import type { NodeAgentEvent, NodeAgentHost } from '../../calico/node/agent.ts';
 import type { RouterHost } from '../../calico/cluster/router.ts';
 import { SimDataplane, hostInterfaces } from '../../dataplane/index.ts';
 import type { SimLab } from './sim-lab.ts';
@@ -28,6 +29,13 @@ const str = (e: Record<string, unknown>, ...keys: string[]): string | undefined 
 };
 registerEventType('calico.bgp-session', (e) => str(e, 'node', 'peer', 'name', 'from', 'to', 'reason'));
 registerEventType('calico.route', (e) => str(e, 'node', 'action', 'route', 'reason'));
+
+/** The event-stream body of a calico-node or router event (Felix/confd bookkeeping is not streamed). */
+export function calicoEventBody(e: NodeAgentEvent): EventBody | undefined {
+  if (e.type === 'bgp-session') return { type: 'calico.bgp-session', node: e.node, peer: e.peer, name: e.name, from: e.from, to: e.to, reason: e.reason };
+  if (e.type === 'route') return { type: 'calico.route', node: e.node, action: e.action, route: e.route, reason: e.reason };
+  return undefined;
+}
 
 const clusters = new WeakMap<SimLab, CalicoCluster>();
 

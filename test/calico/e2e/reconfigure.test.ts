@@ -5,6 +5,8 @@
  * back on restores both. Sessions of unchanged peers are not restarted by unrelated changes.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { calicoEventBody } from '../../../engine/runtime/sim/calico.ts';
+import { checkEvent } from '../../../engine/events.ts';
 import { blocksOf, podPing, routes, topology, up } from './helpers.ts';
 import type { Up } from './helpers.ts';
 
@@ -43,5 +45,16 @@ describe('reconfiguring BGP at run time (two-nodes)', () => {
     expect(r.converged).toBe(true);
     expect(routes(u, 'master-01')).toContain(`${remote} via 10.30.200.2 dev tunl0 proto bird onlink`);
     expect(podPing(u, 'pod-a', 'pod-b', 1)).toContain('1 received');
+  });
+});
+
+describe('events', () => {
+  it('session and route events map to calico.* events the schema accepts', async () => {
+    const u = await up(await topology('topologies/two-nodes.yaml'), [['master-01', 'pod-a']]);
+    const bodies = u.c.events.map(calicoEventBody).filter((b) => b !== undefined);
+    expect(bodies.some((b) => b.type === 'calico.bgp-session' && (b as { to: string }).to === 'Established')).toBe(true);
+    expect(bodies.some((b) => b.type === 'calico.route' && (b as { route: string }).route.endsWith('proto bird'))).toBe(true);
+    bodies.forEach((b, i) => expect(checkEvent({ seq: i, t: 0, step: 0, ...b })).toBeUndefined());
+    expect(checkEvent({ seq: 0, t: 0, step: 0, type: 'calico.route', node: 'x' })).toMatch(/'action' must be a string/);
   });
 });
