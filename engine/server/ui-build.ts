@@ -3,7 +3,8 @@
  * so `npm start` on a fresh clone is one command. The build goes to a scratch directory and is
  * renamed into place, so a server reading `web/dist` never sees half a build.
  */
-import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,20 +37,46 @@ export function uiIsStale(): boolean {
   return SOURCES.some((s) => newestMtime(join(REPO_ROOT, s)) > built);
 }
 
+const LOCK = join(REPO_ROOT, 'web', '.build.lock');
+/** A lock older than this is from a build that died. */
+const LOCK_STALE_MS = 120_000;
+
+/** Takes the build lock (other processes — parallel test files — may be building); resolves to a release function. */
+async function lock(): Promise<() => void> {
+  for (;;) {
+    try {
+      closeSync(openSync(LOCK, 'wx'));
+      return () => rmSync(LOCK, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const age = Date.now() - (statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > LOCK_STALE_MS) rmSync(LOCK, { force: true });
+      else await sleep(200);
+    }
+  }
+}
+
 /** Builds web/dist if it is stale (or always with `force`); resolves to true when it built. */
 export async function ensureUiBuilt(opts: { force?: boolean; log?: (line: string) => void } = {}): Promise<boolean> {
   if (!opts.force && !uiIsStale()) return false;
-  const log = opts.log ?? (() => {});
-  log('podlab: building the web UI (vite)…');
-  const { build } = await import('vite');
-  const tmp = join(REPO_ROOT, 'web', `.dist-${process.pid}-${Date.now()}`);
+  const release = await lock();
   try {
-    await build({ configFile: join(REPO_ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir: tmp, emptyOutDir: true } });
-    rmSync(UI_DIST, { recursive: true, force: true });
-    renameSync(tmp, UI_DIST);
+    // Someone else may have built it while we waited.
+    if (!opts.force && !uiIsStale()) return false;
+    const log = opts.log ?? (() => {});
+    log('podlab: building the web UI (vite)…');
+    const { build } = await import('vite');
+    const tmp = join(REPO_ROOT, 'web', `.dist-${process.pid}-${Date.now()}`);
+    try {
+      await build({ configFile: join(REPO_ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir: tmp, emptyOutDir: true } });
+      rmSync(UI_DIST, { recursive: true, force: true });
+      renameSync(tmp, UI_DIST);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+    log('podlab: web UI built');
+    return true;
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    release();
   }
-  log('podlab: web UI built');
-  return true;
 }

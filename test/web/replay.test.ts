@@ -97,3 +97,26 @@ describe('recording backend', () => {
       .toBe('IP 10.5.1.1 > 10.5.2.1: ICMP echo request, id 1, seq 1, length 64');
   });
 });
+
+describe('a scenario run live under the UI', () => {
+  it('keeps the lab running after the run, with the run as timeline and its packets traced', async () => {
+    const { runScenarioLive } = await import('../../engine/cli/ui-serve.ts');
+    const l = await loadScenario('test/fixtures/scenarios/two-nodes-ipip.yaml');
+    const { lab, feed, result } = await runScenarioLive(l.scenario!, l.topology!);
+    expect(result.passed).toBe(true);
+    expect(lab.exec('master-01', 'ip route').stdout).toContain('10.5.2.0/26 via 10.30.200.2 dev tunl0 onlink');
+    const rows = feed.packetsSince(0).map(toRow);
+    const req = rows.find((r) => r.proto === 'IPIP' && r.rec.node === 'worker-01' && r.rec.dir === 'in')!;
+    expect(req.rec.hop).toBeGreaterThanOrEqual(0); // traced from deploy on, not only captured
+    expect(packetPath(req.rec, feed.hopsSince(0)).map((h) => h.hop)).toEqual(expect.arrayContaining(['encap', 'decap', 'deliver']));
+    const ui = await serveBackend((await import('../../engine/server/index.ts')).liveBackend(lab, { feed, events: result.events }), { port: 0, build: false });
+    try {
+      const ev = await (await fetch(`${ui.url}api/events`)).json() as { type: string }[];
+      expect(ev.length).toBe(result.events.length);
+      const r = await fetch(`${ui.url}api/exec`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ node: 'worker-01', command: 'ping -c 1 -I 10.5.2.1 10.5.1.1' }) });
+      expect((await r.json() as { code: number }).code).toBe(0);
+    } finally {
+      await ui.close();
+    }
+  });
+});
