@@ -15,6 +15,7 @@ import { IpamClient, ipamShow } from '../ipam/index.ts';
 import { cniAdd, cniDel } from '../cni/index.ts';
 import type { CniResult, CniWorld } from '../cni/index.ts';
 import { podMtu, readSnapshot } from '../felix/index.ts';
+import type { FelixConfig } from '../felix/index.ts';
 import { parsePolicyManifests } from '../policy/index.ts';
 import type { Namespace, Policy, Tier } from '../policy/index.ts';
 import { buildResourceSet, formatResourceProblems } from '../resources/index.ts';
@@ -63,6 +64,25 @@ export interface ClusterPod extends CniResult {
   readonly containerId: string;
 }
 
+const FELIX_FIELDS: Record<keyof FelixConfig, 'boolean' | 'number' | 'string'> = {
+  ipipEnabled: 'boolean', ipipMTU: 'number', vxlanEnabled: 'boolean', vxlanVNI: 'number', vxlanPort: 'number', vxlanMTU: 'number',
+  defaultEndpointToHostAction: 'string', interfacePrefix: 'string', mtuIfacePattern: 'string', deviceRouteProtocol: 'number',
+};
+
+/**
+ * The fields Felix models, as WRITTEN in FelixConfiguration `default` then `node.<name>`
+ * (not defaulted: Felix's own defaults, and calico.yaml's env overrides, stay Felix's business).
+ */
+function felixConfigFrom(manifests: Topology['calico'], node: string): FelixConfig | undefined {
+  const out: Record<string, unknown> = {};
+  for (const name of ['default', `node.${node}`]) {
+    const m = manifests.find((x) => x.kind === 'FelixConfiguration' && x.name === name);
+    const spec = (m?.manifest.spec ?? {}) as Record<string, unknown>;
+    for (const [k, type] of Object.entries(FELIX_FIELDS)) if (typeof spec[k] === type) out[k] = spec[k];
+  }
+  return Object.keys(out).length > 0 ? (out as FelixConfig) : undefined;
+}
+
 /** A running Calico cluster. */
 export class CalicoCluster {
   readonly ds: Datastore;
@@ -72,6 +92,8 @@ export class CalicoCluster {
   readonly pods = new Map<string, ClusterPod>();
   readonly events: NodeAgentEvent[] = [];
   policies: Policy[] = [];
+  /** Felix settings per node from FelixConfiguration manifests (`default`, then `node.<name>`). */
+  readonly felixConfig = new Map<string, FelixConfig>();
   tiers: Tier[] = [];
   namespaces: Namespace[] = [];
   /** Views for synchronous commands, refreshed by every settle(). */
@@ -99,13 +121,17 @@ export class CalicoCluster {
     c.policies = pol.policies;
     c.tiers = pol.tiers;
     c.namespaces = set.namespaces.map((n) => ({ name: n.meta.name, labels: { ...n.meta.labels } }));
+    for (const n of t.nodes) {
+      const cfg = felixConfigFrom(t.calico, n.name);
+      if (cfg) c.felixConfig.set(n.name, cfg);
+    }
     await applyManifests(c.ds, set, t.calico);
     const k8s = t.nodes.filter((n) => n.kind === 'k8s-node');
     for (const n of k8s) await startupNode(c.ds, c.ipam, set, n);
     for (const n of k8s) {
       const agent = new CalicoNodeAgent({
         node: n.name, ds: c.ds, host: host.nodeHost(n.name),
-        felixExtras: () => ({ policies: c.policies, tiers: c.tiers, namespaces: c.namespaces }),
+        felixExtras: () => ({ policies: c.policies, tiers: c.tiers, namespaces: c.namespaces, ...(c.felixConfig.has(n.name) ? { config: c.felixConfig.get(n.name)! } : {}) }),
         onEvent: (e) => c.emit(e),
       });
       c.agents.set(n.name, agent);

@@ -58,3 +58,12 @@ describe('events', () => {
     expect(checkEvent({ seq: 0, t: 0, step: 0, type: 'calico.route', node: 'x' })).toMatch(/'action' must be a string/);
   });
 });
+
+describe('FelixConfiguration from the topology', () => {
+  it('vxlanVNI in FelixConfiguration default reaches vxlan.calico', async () => {
+    const t = await topology('topologies/two-nodes.yaml', { ipipMode: 'Never', vxlanMode: 'Always' });
+    const felix = { apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'default' }, spec: { vxlanVNI: 5000 } };
+    const u = await up({ ...t, calico: [...t.calico, { apiVersion: felix.apiVersion, kind: felix.kind, name: 'default', manifest: felix, loc: { file: 'test', line: 1, col: 1 } }] });
+    expect(u.lab.exec('master-01', 'ip -d link show vxlan.calico').stdout).toMatch(/vxlan id 5000 /);
+  });
+});
