@@ -53,6 +53,7 @@ export type NodeAgentEvent =
   | { readonly type: 'bgp-session'; readonly node: string; readonly t: number; readonly peer: string; readonly name: string; readonly from: string; readonly to: string; readonly reason: string }
   | { readonly type: 'route'; readonly node: string; readonly t: number; readonly action: KernelRouteChange['action']; readonly route: string; readonly reason: string }
   | { readonly type: 'felix'; readonly node: string; readonly t: number; readonly changes: readonly DataplaneChange[] }
+  | { readonly type: 'error'; readonly node: string; readonly t: number; readonly component: 'felix' | 'confd'; readonly message: string }
   | { readonly type: 'confd'; readonly node: string; readonly t: number; readonly peers: readonly string[]; readonly announced: readonly string[]; readonly caveats: readonly string[] };
 
 /** Options of a calico-node. */
@@ -85,6 +86,8 @@ export class CalicoNodeAgent {
   /** proto-bird routes this node's BIRD installed, by prefix. */
   readonly birdRoutes = new Map<string, BirdKernelRoute>();
   caveats: readonly string[] = [];
+  /** The last failure of Felix's dataplane apply, if any (shown instead of crashing the cluster). */
+  lastError: string | undefined;
   private speakerSig = '';
   private confdSig = '';
   private announced = new Set<string>();
@@ -129,7 +132,15 @@ export class CalicoNodeAgent {
       ...(x.policies ? { policies: x.policies } : {}), ...(x.namespaces ? { namespaces: x.namespaces } : {}),
       ...(x.tiers ? { tiers: x.tiers } : {}), ...(x.config ? { config: x.config } : {}),
     });
-    const changes = this.o.host.dataplane.apply(computeDesired(snap));
+    let changes: DataplaneChange[];
+    try {
+      changes = this.o.host.dataplane.apply(computeDesired(snap));
+    } catch (e) {
+      // Felix logs the failure and retries on its next resync; the rest of calico-node runs on.
+      this.lastError = `felix: ${(e as Error).message}`;
+      this.emit({ type: 'error', node: this.node, t: this.o.host.clock.now(), component: 'felix', message: (e as Error).message });
+      return;
+    }
     if (changes.length > 0) this.emit({ type: 'felix', node: this.node, t: this.o.host.clock.now(), changes });
   }
 
