@@ -30,6 +30,16 @@ describe('decision process', () => {
     }
   });
 
+  it('breaks the last tie on the IPv6 peer address, whatever way it is written', () => {
+    // Same router id, so only the peer address is left; the dotted IPv4 tail is part of the address.
+    const lower = route(peer('2001:db8::10.0.0.2', { routerId: 1 }));
+    const higher = route(peer('2001:db8::10.0.0.3', { routerId: 1 }));
+    expect(selectBest([higher, lower])).toEqual({ best: lower, reason: 'peer-address' });
+    expect(selectBest([lower, higher])).toEqual({ best: lower, reason: 'peer-address' });
+    const scoped = route(peer('fe80::1%eth0', { routerId: 1 }));
+    expect(selectBest([route(peer('fe80::2%eth0', { routerId: 1 })), scoped])!.best).toBe(scoped);
+  });
+
   it('ignores MED between different neighbour ASes and LOCAL_PREF from eBGP', () => {
     const a = route(peer('10.0.0.2'), { med: 100, asPath: [{ type: 2, asns: [64513] }] });
     const b = route(peer('10.0.0.3', { asn: 64514 }), { med: 1, asPath: [{ type: 2, asns: [64514] }] });

@@ -4,6 +4,7 @@
  * non-zero one decides and names the reason, so every best path is explainable (GoBGP's
  * BestPathReason idea).
  */
+import { parseIp } from '../../net/ip.ts';
 import { asPathLength, neighbourAs } from './attrs.ts';
 import type { Route } from './route.ts';
 
@@ -39,16 +40,10 @@ function localPref(r: Route): number {
   return r.from.ibgp || r.from.local ? (r.attrs.localPref ?? DEFAULT_LOCAL_PREF) : DEFAULT_LOCAL_PREF;
 }
 
+/** Peer address as a number for the last tie-break; a zone (`fe80::1%eth0`) does not count. */
 function addrKey(address: string): bigint {
-  if (address.includes(':')) {
-    // Expand IPv6 text into a number for an ordered comparison.
-    const [head, tail] = address.split('::') as [string, string | undefined];
-    const h = head ? head.split(':') : [];
-    const t = tail ? tail.split(':') : [];
-    const groups = tail === undefined ? h : [...h, ...new Array(8 - h.length - t.length).fill('0'), ...t];
-    return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g || '0', 16)), 0n);
-  }
-  return BigInt(address.split('.').reduce((acc, o) => acc * 256 + Number(o), 0));
+  const a = parseIp(address.split('%')[0]!);
+  return a.family === 4 ? BigInt(a.addr) : a.addr;
 }
 
 /** The comparators in RFC order. */
