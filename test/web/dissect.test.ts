@@ -12,7 +12,7 @@ import { encodeFrame, makeIcmpEcho, makeIpv4, makeTcp, makeUdp, makeVxlan } from
 import { parseIPv4 } from '../../engine/net/ip.ts';
 import type { EthernetFrame, Ipv4Packet } from '../../engine/net/packet.ts';
 import { PcapWriter } from '../../engine/net/pcap.ts';
-import { dissectFrame, type Field } from '../../web/src/domain/dissect.ts';
+import { dissectFrame, fieldAt, type Field } from '../../web/src/domain/dissect.ts';
 import { haveCommands } from '../support/system.ts';
 
 const A = 'aa:00:00:00:00:01';
@@ -65,6 +65,14 @@ describe('dissector over codec bytes', () => {
     expect(vni.label).toContain('4096');
     expect(hexOf(b, vni)).toBe('001000');
     expect(t.filter((l) => l.layer === 'ip')[1]!.label).toContain('Src: 10.5.1.1');
+  });
+
+  it('finds the field a clicked byte belongs to', () => {
+    const t = dissectFrame(encodeFrame(FRAMES.ipip!));
+    expect(fieldAt(t, 0)!.label).toBe(`Destination: ${B}`);
+    expect(fieldAt(t, 14 + 12)!.label).toBe('Source Address: 10.30.200.1');
+    expect(fieldAt(t, 34 + 12)!.label).toBe('Source Address: 10.5.1.1');
+    expect(fieldAt(t, 54 + 6)!.label).toBe('Sequence Number (BE): 1');
   });
 
   it('never throws on truncated bytes', () => {

@@ -35,6 +35,19 @@ export function dissectFrame(b: Uint8Array): Field[] {
   return out;
 }
 
+/** The most specific field holding byte `offset` (a leaf before its layer), as Wireshark selects on a click in the bytes pane. */
+export function fieldAt(tree: readonly Field[], offset: number): Field | undefined {
+  let best: Field | undefined;
+  for (const layer of tree) {
+    if (layer.layer === 'frame' || offset < layer.start || offset >= layer.end) continue;
+    best = layer;
+    for (const c of layer.children ?? []) if (offset >= c.start && offset < c.end) return c;
+  }
+  // Bytes past a layer's header (payloads) belong to the innermost layer that starts before them.
+  if (!best) for (const layer of tree) if (layer.layer !== 'frame' && layer.start <= offset) best = layer;
+  return best;
+}
+
 function ethernet(b: Uint8Array, o: number, end: number, out: Field[], depth: number): void {
   if (end - o < 14) return trailing(b, o, end, out);
   const kids: Field[] = [f(`Destination: ${mac(b, o)}`, o, 6), f(`Source: ${mac(b, o + 6)}`, o + 6, 6)];

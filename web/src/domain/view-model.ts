@@ -71,7 +71,8 @@ export function roleOf(n: Pick<TopoNode, 'name' | 'kind' | 'labels'>, neighbourK
     if (r) return r;
   }
   switch (n.kind) {
-    case 'switch': return 'switch';
+    // A switch that only joins routers is a transit/core segment: it sits above the ToRs it joins.
+    case 'switch': return neighbourKinds.length > 1 && neighbourKinds.every((k) => k === 'router') ? 'spine' : 'switch';
     case 'k8s-node': case 'host': return 'node';
     case 'router': {
       if (/super-?spine/i.test(n.name)) return 'superspine';

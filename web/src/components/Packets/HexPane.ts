@@ -6,6 +6,8 @@ export interface HexPaneProps {
   readonly bytes: Uint8Array;
   /** Highlighted byte range [start, end). */
   readonly range?: { readonly start: number; readonly end: number };
+  /** Clicking a byte asks for the field that holds it. */
+  readonly onByte?: (offset: number) => void;
 }
 
 /** The bytes pane. */
@@ -14,6 +16,8 @@ export function HexPane(p: HexPaneProps) {
   return h('div', { className: 'hex-pane', 'data-testid': 'hex-pane' },
     hexRows(p.bytes).map((row) => h('div', { key: row.offset, className: 'hex-row' },
       h('span', { className: 'off' }, row.offset.toString(16).padStart(4, '0')),
-      h('span', { className: 'hex' }, row.bytes.map((b, i) => h('span', { key: i, className: inRange(row.offset + i) ? 'hl' : undefined }, b.toString(16).padStart(2, '0')))),
+      h('span', { className: 'hex' }, row.bytes.map((b, i) => h('span', {
+        key: i, className: inRange(row.offset + i) ? 'hl' : undefined, onClick: () => p.onByte?.(row.offset + i),
+      }, b.toString(16).padStart(2, '0')))),
       h('span', { className: 'ascii' }, row.bytes.map((b, i) => h('span', { key: i, className: inRange(row.offset + i) ? 'hl' : undefined }, asciiOf(b)))))));
 }

@@ -6,7 +6,7 @@
 import { useMemo, useState } from 'react';
 import { h } from '../h.ts';
 import { filterRows, type PacketRow } from '../../domain/packet-view.ts';
-import { dissectFrame, type Field } from '../../domain/dissect.ts';
+import { dissectFrame, fieldAt, type Field } from '../../domain/dissect.ts';
 import { PacketList } from './PacketList.ts';
 import { PacketDetail } from './PacketDetail.ts';
 import { HexPane } from './HexPane.ts';
@@ -46,6 +46,6 @@ export function Packets(p: PacketsProps) {
       h(PacketList, { rows: shown, selected: p.selected, onSelect: (no) => { setField(undefined); p.onSelect(no); }, follow: p.selected === undefined }),
       sel ? h('div', { className: 'packet-inspect' },
         h(PacketDetail, { tree, selected: field, onSelect: setField }),
-        h(HexPane, { bytes: sel.bytes, range: field ?? undefined }))
+        h(HexPane, { bytes: sel.bytes, range: field ?? undefined, onByte: (i) => setField(fieldAt(tree, i)) }))
         : h('div', { className: 'packet-inspect muted' }, 'select a packet: its layers, its bytes, and its path on the topology')));
 }

@@ -9,7 +9,7 @@ import { h } from '../h.ts';
 import type { ViewModel } from '../../domain/view-model.ts';
 import type { HopEvent, LinkState } from '../../../../engine/server/api-types.ts';
 import { layoutTiered } from '../../layout/tiered.ts';
-import { linkGeometry } from '../../layout/links.ts';
+import { labelFraction, linkGeometry } from '../../layout/links.ts';
 import { DEFAULT_LAYOUT, type Point } from '../../layout/types.ts';
 import { pathMarks, pathStops } from '../../domain/packet-path.ts';
 import { loadPositions, savePositions } from './positions.ts';
@@ -75,28 +75,39 @@ export function Topology(p: TopologyProps) {
     return s;
   }, [stops]);
   const showLabels = p.view.nodes.length <= LABEL_LIMIT;
+  const degree = useMemo(() => {
+    const d = new Map<string, number>();
+    for (const l of p.view.links) {
+      d.set(l.a, (d.get(l.a) ?? 0) + 1);
+      d.set(l.b, (d.get(l.b) ?? 0) + 1);
+    }
+    return d;
+  }, [p.view]);
 
   const links = p.view.links.map((l) => {
     const a = layout.positions.get(l.a);
     const b = layout.positions.get(l.b);
     if (!a || !b) return null;
-    const g = linkGeometry(a, b);
+    const g = linkGeometry(a, b, labelFraction(degree.get(l.a) ?? 1), labelFraction(degree.get(l.b) ?? 1));
     const st = p.links.get(l.id);
     const down = st !== undefined && !st.up;
     const hot = onPathLinks.has(`${l.a}:${l.aIf}`) && onPathLinks.has(`${l.b}:${l.bIf}`);
+    // The default VLAN of a plain switch says nothing; named VLANs do.
+    const vlan = l.vlan !== undefined && l.vlan !== 1 ? l.vlan : undefined;
     const cls = `link${down ? ' down' : ''}${hot ? ' on-path' : ''}${l.segment !== undefined ? ` seg-${l.segment % 8}` : ''}`;
     return h('g', { key: l.id, className: cls, 'data-link': l.id },
       h('path', { d: g.d }),
       showLabels && h('text', { className: 'iface', x: g.aLabel.x, y: g.aLabel.y }, l.aIf),
       showLabels && h('text', { className: 'iface', x: g.bLabel.x, y: g.bLabel.y }, l.bIf),
-      showLabels && (down || l.vlan !== undefined) && h('text', { className: 'link-state', x: g.mid.x, y: g.mid.y - 4 },
-        `${down ? 'down' : ''}${down && l.vlan !== undefined ? ' · ' : ''}${l.vlan !== undefined ? `vlan ${l.vlan}` : ''}`));
+      showLabels && (down || vlan !== undefined) && h('text', { className: 'link-state', x: g.mid.x, y: g.mid.y - 4 },
+        [down ? 'down' : '', vlan !== undefined ? `vlan ${vlan}` : ''].filter(Boolean).join(' · ')));
   });
 
   const nodes = p.view.nodes.map((n) => {
     const c = layout.positions.get(n.id)!;
     const m = marks.get(n.id);
-    const sub = n.role === 'node' ? n.ifaces.find((i) => i.address)?.address ?? n.kind : n.asn !== undefined ? `${n.role} · AS ${n.asn}` : n.role;
+    const what = n.kind === 'switch' ? (n.role === 'spine' ? 'core switch' : 'switch') : n.role;
+    const sub = n.role === 'node' ? n.ifaces.find((i) => i.address)?.address ?? n.kind : n.asn !== undefined ? `${what} · AS ${n.asn}` : what;
     return h('g', {
       key: n.id, className: `node kind-${n.kind} role-${n.role}${p.selected === n.id ? ' selected' : ''}${m ? ' on-path' : ''}`,
       transform: `translate(${c.x},${c.y})`, 'data-node': n.id,
