@@ -4,10 +4,10 @@
 import type { IfAddress, NetDevice } from '../types.ts';
 import { ToolFailure, matches } from './argv.ts';
 import type { IpContext } from './ip-common.ts';
-import { args, garbage, invarg, needDev, prefixArg } from './ip-common.ts';
+import { args, garbage, invarg, listedDevices, needDev, prefixArg } from './ip-common.ts';
 import { LIFETIMES, deviceAddresses, inetLine, ipv6Addresses } from './addr-view.ts';
 import { emit, linkRecord } from './ip-link.ts';
-import { briefPrefix, deviceByName, devicesInOrder, linkHeader } from './link-view.ts';
+import { briefPrefix, linkHeader } from './link-view.ts';
 import { broadcastOf, formatIPv4, parseIPv4, isIPv4 } from '../../net/ip.ts';
 
 function addressLines(c: IpContext, d: NetDevice): string[] {
@@ -22,23 +22,7 @@ function addressLines(c: IpContext, d: NetDevice): string[] {
 }
 
 function showAddrs(c: IpContext, argv: string[]): string {
-  const a = args(argv);
-  let devName: string | undefined;
-  let upOnly = false;
-  while (a.more) {
-    const w = a.take();
-    if (w === 'dev') devName = a.value();
-    else if (w === 'up') upOnly = true;
-    else if (devName === undefined) devName = w;
-    else garbage('dev', w);
-  }
-  let devs = devicesInOrder(c.s);
-  if (devName !== undefined) {
-    const d = deviceByName(c.s, devName);
-    if (!d) throw new ToolFailure(`Device "${devName}" does not exist.`, 1);
-    devs = [d];
-  }
-  if (upOnly) devs = devs.filter((d) => d.adminUp);
+  let devs = listedDevices(c, argv);
   if (c.brief) {
     return devs.map((d) => {
       const v4 = c.family === 6 ? [] : deviceAddresses(c.s, d.ifindex).map((e) => `${formatIPv4(e.addr.prefix.addr)}/${e.addr.prefix.len} `);

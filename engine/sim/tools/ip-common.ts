@@ -6,7 +6,7 @@
 import type { KernelOps, KernelState, NetDevice } from '../types.ts';
 import { ToolFailure, Args } from './argv.ts';
 import type { HostFacts } from './link-details.ts';
-import { deviceByName } from './link-view.ts';
+import { deviceByName, devicesInOrder } from './link-view.ts';
 import { isIPv4, parseIPv4, parsePrefix4 } from '../../net/ip.ts';
 import type { IPv4, Prefix4 } from '../../net/ip.ts';
 
@@ -44,6 +44,30 @@ export function invarg(reason: string, arg: string): never {
 /** duparg2(): a keyword given twice or a word nobody understands. */
 export function garbage(key: string, word: string): never {
   throw new ToolFailure(`Error: either "${key}" is duplicate, or "${word}" is a garbage.`, 255);
+}
+
+/**
+ * The devices `ip link show` and `ip address show` list (one parser in iproute2 too,
+ * ipaddr_list_flush_or_save): `[dev] NAME` narrows to one device, `up` to those set up.
+ */
+export function listedDevices(c: IpContext, argv: readonly string[]): NetDevice[] {
+  const a = args(argv);
+  let devName: string | undefined;
+  let upOnly = false;
+  while (a.more) {
+    const w = a.take();
+    if (w === 'dev') devName = a.value();
+    else if (w === 'up') upOnly = true;
+    else if (devName === undefined) devName = w;
+    else garbage('dev', w);
+  }
+  let devs = devicesInOrder(c.s);
+  if (devName !== undefined) {
+    const d = deviceByName(c.s, devName);
+    if (!d) throw new ToolFailure(`Device "${devName}" does not exist.`, 1);
+    devs = [d];
+  }
+  return upOnly ? devs.filter((d) => d.adminUp) : devs;
 }
 
 /** The device named, or iproute2's "Cannot find device" (exit 1). */

@@ -4,7 +4,7 @@
 import type { NetDevice, NewLink } from '../types.ts';
 import { ToolFailure, matches } from './argv.ts';
 import type { IpContext } from './ip-common.ts';
-import { addrArg, args, garbage, invarg, macArg, needDev, u32 } from './ip-common.ts';
+import { addrArg, args, garbage, invarg, listedDevices, macArg, needDev, u32 } from './ip-common.ts';
 import { linkDetails } from './link-details.ts';
 import { briefPrefix, deviceByName, devicesInOrder, linkFlags, linkHeader, linkLayer, statsLines } from './link-view.ts';
 import { formatIPv4 } from '../../net/ip.ts';
@@ -23,23 +23,7 @@ export function emit(c: IpContext, records: string[]): string {
 }
 
 function showLinks(c: IpContext, argv: string[]): string {
-  const a = args(argv);
-  let devName: string | undefined;
-  let upOnly = false;
-  while (a.more) {
-    const w = a.take();
-    if (w === 'dev') devName = a.value();
-    else if (w === 'up') upOnly = true;
-    else if (devName === undefined) devName = w;
-    else garbage('dev', w);
-  }
-  let devs = devicesInOrder(c.s);
-  if (devName !== undefined) {
-    const d = deviceByName(c.s, devName);
-    if (!d) throw new ToolFailure(`Device "${devName}" does not exist.`, 1);
-    devs = [d];
-  }
-  if (upOnly) devs = devs.filter((d) => d.adminUp);
+  const devs = listedDevices(c, argv);
   if (c.brief) {
     return devs.map((d) => `${briefPrefix(d, c.s)}${d.kind === 'ipip' ? '' : d.mac + ' '}<${linkFlags(d, c.s)}> \n`).join('');
   }
