@@ -287,7 +287,10 @@ export class SimDataplane implements Dataplane {
   private tableDelta(table: string, want: IptTable, last: IptTable, out: DataplaneChange[]): string {
     const decl: string[] = [];
     const body: string[] = [];
-    const tail: string[] = [];
+    // Dead chains: flush them all before deleting any, as Felix does — one dead chain may
+    // still jump to another (cali-tw-X → cali-pri-kns.ns), and -X refuses a referenced chain.
+    const flushes: string[] = [];
+    const deletes: string[] = [];
     const present = this.nf.rules.table(table as 'filter').chains;
     for (const c of want.chains) {
       const key = `${table}/${c.name}`;
@@ -304,7 +307,8 @@ export class SimDataplane implements Dataplane {
       if (keep.has(c.name)) continue;
       this.lastLines.delete(`${table}/${c.name}`);
       if (!present.has(c.name)) continue;
-      tail.push(`-F ${c.name}`, `-X ${c.name}`);
+      flushes.push(`-F ${c.name}`);
+      deletes.push(`-X ${c.name}`);
       out.push(ch('chain', 'removed', `${table} ${c.name}`));
     }
     // Built-in chains: remove our previous jumps where they differ, then insert/append ours.
@@ -323,7 +327,7 @@ export class SimDataplane implements Dataplane {
         if (now.length) out.push(ch('rule', before.length ? 'changed' : 'added', `${table} ${b}: ${now.length} cali rule(s) ${kind === 'inserts' ? 'at the top' : 'at the end'}`));
       }
     }
-    if (!decl.length && !body.length && !tail.length) return '';
-    return [`*${table}`, ...decl, ...body, ...tail, 'COMMIT', ''].join('\n');
+    if (!decl.length && !body.length && !flushes.length) return '';
+    return [`*${table}`, ...decl, ...body, ...flushes, ...deletes, 'COMMIT', ''].join('\n');
   }
 }

@@ -52,10 +52,6 @@ export function simClusterHost(lab: SimLab): ClusterHost {
       if (!h) {
         const k = lab.kernel(node);
         const nf = lab.netfilter(node);
-        // WORKAROUND (simulator gap, as in test/calico/felix/cluster.ts): the netfilter hook
-        // does not pass `isLocalAddress`, so Felix's `-m addrtype --dst-type LOCAL` rules
-        // (accept IPIP/VXLAN from Calico hosts) would never match. Supply the local table.
-        k.setPacketFilter({ hook: (hk, p, ctx) => nf.hook(hk, p, { ...ctx, isLocalAddress: ctx.isLocalAddress ?? ((ip) => k.localRoute(ip)?.type === 'local') }) });
         h = { kernel: k, dataplane: new SimDataplane(k, nf), hostInterfaces: () => hostInterfaces(k), clock: simClock(k.clock), transport: simTransport(k, { owner: 'bird' }) };
         nodeHosts.set(node, h);
       }
