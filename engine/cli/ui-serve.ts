@@ -21,12 +21,28 @@ function announce(ui: UiServer): UiServer {
   return ui;
 }
 
-/** Serves the UI for `lab` on host:port (defaults 127.0.0.1:7878) and tells the user. */
+/** Thrown when the UI cannot listen; the message says what to do. */
+export class UiStartError extends Error {
+  override name = 'UiStartError';
+}
+
+async function listening(start: () => Promise<UiServer>, port: number | undefined): Promise<UiServer> {
+  try {
+    return await start();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UiStartError(`port ${port ?? 7878} is in use (another podlab up?); choose one with --port N`);
+    if (code === 'EACCES') throw new UiStartError(`no permission to listen on port ${port ?? 7878}; choose one above 1023 with --port N`);
+    throw e;
+  }
+}
+
+/** Serves the UI for `lab` on host:port (defaults 127.0.0.1:7878) and tells the user; UiStartError when the port is taken. */
 export async function startUi(lab: SimLab, opts: { port?: number; host?: string; feed?: LiveFeed; result?: RunResult } = {}): Promise<UiServer> {
-  return announce(await serveUi(lab, {
+  return announce(await listening(() => serveUi(lab, {
     ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}),
     ...(opts.feed ? { feed: opts.feed } : {}), ...(opts.result ? { events: opts.result.events } : {}), log: say,
-  }));
+  }), opts.port));
 }
 
 /** Runs a loaded scenario on the simulator, watching from deploy on; returns the still-running lab, its feed and the run. */
@@ -51,5 +67,5 @@ export async function runScenarioLive(scenario: Scenario, topology: Topology): P
 /** Serves the UI on a recording file (read-only replay). */
 export async function serveRecordingFile(path: string, opts: { port?: number; host?: string } = {}): Promise<UiServer> {
   const rec = await readRecording(path);
-  return announce(await serveBackend(recordingBackend(rec), { ...opts, log: say }));
+  return announce(await listening(() => serveBackend(recordingBackend(rec), { ...opts, log: say }), opts.port));
 }

@@ -55,7 +55,13 @@ function hostAllowed(req: IncomingMessage, bindHost: string, port: number): bool
 
 /** Serves the web UI and its API for a simulated lab; resolves once listening. */
 export async function serveUi(lab: SimLab, opts: ServeOptions = {}): Promise<UiServer> {
-  return serveBackend(liveBackend(lab, { ...(opts.feed ? { feed: opts.feed } : {}), ...(opts.events ? { events: opts.events } : {}) }), opts);
+  const feed = opts.feed ?? new LiveFeed(lab);
+  try {
+    return await serveBackend(liveBackend(lab, { feed, ...(opts.events ? { events: opts.events } : {}) }), opts);
+  } catch (e) {
+    if (!opts.feed) feed.close(); // ours: stop tracing for a server that never listened
+    throw e;
+  }
 }
 
 /** Serves the web UI over any backend (a live lab, a recording); resolves once listening. */
@@ -126,13 +132,19 @@ export async function serveBackend(backend: UiBackend, opts: ServeOptions = {}):
       ws.send(JSON.stringify({ type: 'hello', topology: backend.topology.name, hops: feed.nextHop(), packets: feed.packetCount() } satisfies ServerMessage));
     });
   });
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(port, host, () => {
-      server.off('error', fail);
-      ok();
+  try {
+    await new Promise<void>((ok, fail) => {
+      server.once('error', fail);
+      server.listen(port, host, () => {
+        server.off('error', fail);
+        ok();
+      });
     });
-  });
+  } catch (e) {
+    offFeed();
+    wss.close();
+    throw e;
+  }
   port = (server.address() as AddressInfo).port;
   const shown = host.includes(':') ? `[${host}]` : host;
   return {

@@ -58,6 +58,9 @@ describe('timeline of a run', () => {
     expect(downAtCut[0]).toContain('floor3-tor:eth2');
     expect(linksDownAt(floors.events, t.steps[cut - 1]!.lastSeq).size).toBe(0);
     expect(linksDownAt(floors.events, t.steps[restore]!.lastSeq).size).toBe(0);
+    // The cut shows up as route changes on the ToR, then as drops where packets hit the dead cable.
+    expect(t.steps[cut]!.notes.some((n) => n.kind === 'routes' && n.text.startsWith('floor3-tor: '))).toBe(true);
+    expect(t.steps.slice(cut, restore).flatMap((s) => s.notes).some((n) => n.kind === 'drop' && n.text.endsWith(': link-down'))).toBe(true);
   });
 });
 

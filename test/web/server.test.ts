@@ -156,6 +156,12 @@ describe('UI server API', () => {
     expect(path.some((h) => h.text.includes('echo reply'))).toBe(false);
   });
 
+  it('says which port is taken instead of crashing', async () => {
+    const { startUi, UiStartError } = await import('../../engine/cli/ui-serve.ts');
+    await expect(startUi(lab, { port: ui.port })).rejects.toThrow(UiStartError);
+    await expect(startUi(lab, { port: ui.port })).rejects.toThrow(`port ${ui.port} is in use`);
+  });
+
   it('marks where a packet dies', async () => {
     // worker-01 sends through master-01, which forwards into a blackhole.
     expect((await exec('master-01', 'sysctl -w net.ipv4.ip_forward=1')).data.code).toBe(0);

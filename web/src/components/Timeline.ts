@@ -64,6 +64,8 @@ function StepCard(p: { readonly step: TimelineStep }) {
       h('div', { className: 'term-cmd' }, h('span', { className: 'prompt' }, `root@${c.node}:~# `), c.argv.join(' '), c.phase === 'probe' ? h('span', { className: 'muted' }, '  (probe)') : null),
       (c.stdout || c.stderr) && h('pre', { className: c.code ? 'stderr' : '' }, c.stdout + c.stderr))),
     s.links.map((l) => h('p', { key: l.seq, className: l.state === 'down' ? 'bad' : '' }, `link ${l.endpoints.join(' — ')} ${l.state}`)),
+    s.notes.length > 0 && h('ul', { className: 'tl-notes' }, s.notes.slice(0, 200).map((x, i) => h('li', { key: i, className: `note-${x.kind}${x.kind === 'drop' ? ' bad' : ''}` }, x.text))),
+    s.notes.length > 200 && h('p', { className: 'muted' }, `… ${s.notes.length - 200} more`),
     s.expectations.length > 0 && h('ul', { className: 'tl-expect' }, s.expectations.map((x) => h('li', { key: x.seq, className: x.pass ? 'pass' : 'fail' },
       h('span', { className: 'mark' }, x.pass ? '✓ ' : '✗ '), x.text,
       !x.pass && h('div', { className: 'muted' }, `expected ${show(x.expected)} · observed ${show(x.observed)}`)))));

@@ -66,7 +66,7 @@ export class LabStore {
       const topology = await fetchTopology();
       this.set({ topology, view: viewModel(topology.topology) });
       const first = await fetchHops(0);
-      this.set({ hops: first.hops });
+      this.set({ hops: first.hops, log: this.hopLines(first.hops).slice(-MAX_LOG) });
       await this.pullPackets();
       await this.pullLinks();
       await this.pullEvents();
@@ -81,11 +81,16 @@ export class LabStore {
     this.stop?.();
   }
 
+  /** Log lines for the notable hops: a packet leaving a node, tunnels, deliveries, drops. */
+  private hopLines(hops: readonly HopEvent[]): LogLine[] {
+    return hops.filter((h) => h.hop === 'drop' || h.hop === 'encap' || h.hop === 'decap' || h.hop === 'deliver' || h.hop === 'tx')
+      .map((h) => ({ id: this.logId++, t: h.t, kind: 'hop' as const, node: h.node, text: `${h.hop}${h.dev ? ` ${h.dev}` : ''}: ${h.text}`, hop: h, bad: h.hop === 'drop' }));
+  }
+
   private onMessage(m: ServerMessage): void {
     if (m.type === 'hops') {
       const hops = this.state.hops.concat(m.hops);
-      const log = this.state.log.concat(m.hops.filter((h) => h.hop === 'drop' || h.hop === 'encap' || h.hop === 'decap' || h.hop === 'deliver' || h.hop === 'tx')
-        .map((h) => ({ id: this.logId++, t: h.t, kind: 'hop' as const, node: h.node, text: `${h.hop}${h.dev ? ` ${h.dev}` : ''}: ${h.text}`, hop: h, bad: h.hop === 'drop' })));
+      const log = this.state.log.concat(this.hopLines(m.hops));
       this.set({ hops: hops.length > MAX_HOPS ? hops.slice(hops.length - MAX_HOPS) : hops, log: log.length > MAX_LOG ? log.slice(log.length - MAX_LOG) : log });
     } else if (m.type === 'packets') {
       void this.pullPackets();

@@ -5,8 +5,16 @@
  * produce the same shape.
  */
 import type {
-  CommandEvent, ExpectationEvent, LinkStateEvent, PodlabEvent, RouteEntry, RunEndEvent, RunStartEvent,
+  CommandEvent, ExpectationEvent, LinkStateEvent, PacketEvent, PodlabEvent, RouteEntry, RunEndEvent, RunStartEvent,
 } from '../../../engine/events.ts';
+import { isExtensionType } from '../../../engine/events.ts';
+
+/** An event the timeline shows as one line: drops, route changes, extension events (BGP sessions…). */
+export interface NoteLine {
+  readonly seq: number;
+  readonly kind: 'drop' | 'routes' | 'extension';
+  readonly text: string;
+}
 
 export interface TimelineStep {
   /** 1-based; 0 is the deploy/setup phase. */
@@ -21,6 +29,8 @@ export interface TimelineStep {
   readonly commands: readonly CommandEvent[];
   readonly expectations: readonly ExpectationEvent[];
   readonly links: readonly LinkStateEvent[];
+  /** Packet drops, route changes and extension events of the step, in order. */
+  readonly notes: readonly NoteLine[];
   /** Seq range of the step's events [first, last]. */
   readonly firstSeq: number;
   readonly lastSeq: number;
@@ -35,11 +45,25 @@ export interface Timeline {
 
 interface Building {
   index: number; title: string; narration: string; action: string; ok?: boolean; error?: string;
-  tStart: number; tEnd: number; commands: CommandEvent[]; expectations: ExpectationEvent[]; links: LinkStateEvent[]; firstSeq: number; lastSeq: number;
+  tStart: number; tEnd: number; commands: CommandEvent[]; expectations: ExpectationEvent[]; links: LinkStateEvent[]; notes: NoteLine[];
+  firstSeq: number; lastSeq: number;
 }
 
 const blank = (index: number, title: string, t: number, seq: number): Building =>
-  ({ index, title, narration: '', action: '', tStart: t, tEnd: t, commands: [], expectations: [], links: [], firstSeq: seq, lastSeq: seq });
+  ({ index, title, narration: '', action: '', tStart: t, tEnd: t, commands: [], expectations: [], links: [], notes: [], firstSeq: seq, lastSeq: seq });
+
+const BASE = new Set(['seq', 't', 'step', 'type']);
+
+/** One line for an extension event: its type and its own fields. */
+export function extensionText(e: PodlabEvent): string {
+  const fields = Object.entries(e as unknown as Record<string, unknown>).filter(([k]) => !BASE.has(k)).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  return `${e.type} ${fields.join(' ')}`;
+}
+
+function dropText(e: PacketEvent): string {
+  const what = e.ip ? `${e.ip.src} > ${e.ip.dst}` : e.text ?? 'a frame';
+  return `${e.node}${e.dev ? ` ${e.dev}` : ''} dropped ${what}: ${e.reason ?? '?'}`;
+}
 
 /** Groups events into the setup phase and the steps. */
 export function buildTimeline(events: readonly PodlabEvent[]): Timeline {
@@ -64,6 +88,11 @@ export function buildTimeline(events: readonly PodlabEvent[]): Timeline {
     } else if (e.type === 'command') cur.commands.push(e);
     else if (e.type === 'expectation') cur.expectations.push(e);
     else if (e.type === 'link-state') cur.links.push(e);
+    else if (e.type === 'packet' && e.hop === 'drop') cur.notes.push({ seq: e.seq, kind: 'drop', text: dropText(e) });
+    else if (e.type === 'routes' && e.step > 0) {
+      for (const r of e.removed) cur.notes.push({ seq: e.seq, kind: 'routes', text: `${e.node}: - ${r.text}` });
+      for (const r of e.added) cur.notes.push({ seq: e.seq, kind: 'routes', text: `${e.node}: + ${r.text}` });
+    } else if (isExtensionType(e.type)) cur.notes.push({ seq: e.seq, kind: 'extension', text: extensionText(e) });
   }
   return { ...(start ? { start } : {}), ...(end ? { end } : {}), setup, steps };
 }

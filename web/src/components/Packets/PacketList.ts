@@ -30,7 +30,22 @@ export function PacketList(p: PacketListProps) {
   const first = Math.max(0, Math.floor(top / ROW) - 10);
   const last = Math.min(p.rows.length, Math.ceil((top + height) / ROW) + 10);
   const visible = p.rows.slice(first, last);
-  return h('div', { className: 'packet-list', ref: box, onScroll: (ev: { currentTarget: HTMLDivElement }) => setTop(ev.currentTarget.scrollTop), 'data-testid': 'packet-list' },
+  // ↑/↓ move the selection like Wireshark's list, keeping the row in view.
+  const onKey = (ev: { key: string; preventDefault(): void }): void => {
+    if (ev.key !== 'ArrowDown' && ev.key !== 'ArrowUp') return;
+    ev.preventDefault();
+    const at = p.rows.findIndex((r) => r.rec.no === p.selected);
+    const next = Math.max(0, Math.min(p.rows.length - 1, at < 0 ? 0 : at + (ev.key === 'ArrowDown' ? 1 : -1)));
+    const row = p.rows[next];
+    if (!row) return;
+    p.onSelect(row.rec.no);
+    const el = box.current;
+    if (el && (next * ROW < el.scrollTop + ROW || (next + 2) * ROW > el.scrollTop + el.clientHeight)) el.scrollTop = Math.max(0, next * ROW - el.clientHeight / 2);
+  };
+  return h('div', {
+    className: 'packet-list', ref: box, tabIndex: 0, onKeyDown: onKey,
+    onScroll: (ev: { currentTarget: HTMLDivElement }) => setTop(ev.currentTarget.scrollTop), 'data-testid': 'packet-list',
+  },
     h('div', { className: 'packet-head' }, ['No.', 'Time', 'Where', 'Dir', 'Protocol', 'Info'].map((c) => h('span', { key: c }, c))),
     h('div', { style: { height: p.rows.length * ROW, position: 'relative' } },
       visible.map((r, i) => h('div', {
