@@ -4,13 +4,14 @@
  * Parsing follows iptables' getopt loop: `!` negates the next option; `-m NAME` loads a
  * match whose options become valid afterwards; `-p tcp|udp|icmp` makes that protocol's
  * match options valid (loaded implicitly at first use, which fixes its print position);
- * `-j TARGET` makes the target's options valid.
+ * `-j TARGET` makes the target's options valid (parse-target.ts). Argument values and the
+ * usage-error shape live in parse-values.ts.
  */
-import { parseIPv4, parsePrefix4 } from '../../net/ip.ts';
-import type { Prefix4 } from '../../net/ip.ts';
-import { ADDR_TYPES, CT_STATES, NfError, REJECT_WITH, isTableName } from './rules.ts';
-import type { Match, PortMatch, NatRange, PortRange, RuleSpec, TableName, Target } from './rules.ts';
-import { ICMP_TYPES, SERVICES, parseTcpFlags, protoNumber } from './names.ts';
+import { ADDR_TYPES, CT_STATES, NfError, isTableName } from './rules.ts';
+import type { Match, PortMatch, RuleSpec, TableName } from './rules.ts';
+import { ICMP_TYPES, parseTcpFlags, protoNumber } from './names.ts';
+import { TRY, parseAddr, parsePortRange, parseValueMask, usage } from './parse-values.ts';
+import { parseTargetName, targetOption } from './parse-target.ts';
 
 export type IptCommand = 'A' | 'I' | 'D' | 'R' | 'N' | 'X' | 'F' | 'P' | 'Z' | 'L' | 'S' | 'E';
 
@@ -34,77 +35,11 @@ export interface IptInvocation {
   zeroToo: boolean;
 }
 
-const TRY = "Try `iptables -h' or 'iptables --help' for more information.";
-
-/** A usage error as iptables prints it (exit status 2). */
-export function usage(msg: string): NfError {
-  return new NfError(`iptables v1.8.9 (nf_tables): ${msg}\n${TRY}`, 2);
-}
-
 const COMMANDS: Record<string, IptCommand> = {
   '-A': 'A', '--append': 'A', '-I': 'I', '--insert': 'I', '-D': 'D', '--delete': 'D', '-R': 'R', '--replace': 'R',
   '-N': 'N', '--new-chain': 'N', '-X': 'X', '--delete-chain': 'X', '-F': 'F', '--flush': 'F', '-P': 'P', '--policy': 'P',
   '-Z': 'Z', '--zero': 'Z', '-L': 'L', '--list': 'L', '-S': 'S', '--list-rules': 'S', '-E': 'E', '--rename-chain': 'E',
 };
-
-function parsePort(text: string): number {
-  if (/^\d+$/.test(text) && Number(text) <= 65535) return Number(text);
-  const s = SERVICES.get(text);
-  if (s === undefined) throw usage(`invalid port/service \`${text}' specified`);
-  return s;
-}
-
-function parsePortRange(text: string, sep = ':'): PortRange {
-  const i = text.indexOf(sep);
-  if (i < 0) { const p = parsePort(text); return { lo: p, hi: p }; }
-  const lo = i === 0 ? 0 : parsePort(text.slice(0, i));
-  const hi = i === text.length - 1 ? 65535 : parsePort(text.slice(i + 1));
-  if (lo > hi) throw usage(`invalid portrange (min > max) specified`);
-  return { lo, hi };
-}
-
-function parseNum(text: string, opt: string, mod: string): number {
-  if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(text) || Number(text) > 0xffffffff) {
-    throw new NfError(`iptables v1.8.9 (nf_tables): ${mod}: bad integer value for option "${opt}", or out of range.\n\n${TRY}`, 2);
-  }
-  return Number(text) >>> 0;
-}
-
-function parseValueMask(text: string, opt: string, mod: string): [number, number | undefined] {
-  const [v, m] = text.split('/');
-  return [parseNum(v!, opt, mod), m === undefined ? undefined : parseNum(m, opt, mod)];
-}
-
-function parseAddr(text: string): Prefix4 {
-  try {
-    return parsePrefix4(text);
-  } catch {
-    throw usage(`host/network \`${text}' not found`);
-  }
-}
-
-function parseNatRange(text: string, needPorts: () => void): NatRange {
-  const colon = text.indexOf(':');
-  const ipPart = colon < 0 ? text : text.slice(0, colon);
-  const portPart = colon < 0 ? undefined : text.slice(colon + 1);
-  const r: NatRange = { minIp: 0, maxIp: 0 };
-  if (ipPart) {
-    const [a, b] = ipPart.split('-');
-    try {
-      r.minIp = parseIPv4(a!);
-      r.maxIp = b === undefined ? r.minIp : parseIPv4(b);
-    } catch {
-      throw usage(`Bad IP address "${ipPart}"`);
-    }
-  }
-  if (portPart !== undefined) {
-    needPorts();
-    const p = parsePortRange(portPart, '-');
-    r.minPort = p.lo;
-    r.maxPort = p.hi;
-  }
-  return r;
-}
 
 /** Loaded match modules by name, in load order (the order they print in). */
 type MatchSlot = { match: Match };
@@ -379,83 +314,5 @@ function checkHooks(inv: IptInvocation): void {
   }
   if (s.inIface !== undefined && (c === 'OUTPUT' || c === 'POSTROUTING')) {
     throw new NfError(`iptables v1.8.9 (nf_tables): Can't use -i with ${c}\n\nTry \`iptables -h' or 'iptables --help' for more information.`, 2);
-  }
-}
-
-function parseTargetName(name: string, isGoto: boolean): Target {
-  if (isGoto) return { t: 'goto', chain: name };
-  switch (name) {
-    case 'ACCEPT': case 'DROP': case 'RETURN': case 'NOTRACK': return { t: name };
-    case 'REJECT': return { t: 'REJECT', with: 'icmp-port-unreachable' };
-    case 'LOG': return { t: 'LOG', level: 4 };
-    case 'MARK': return { t: 'MARK', value: 0, mask: 0 };
-    case 'CT': return { t: 'CT', notrack: true };
-    case 'MASQUERADE': return { t: 'MASQUERADE', randomFully: false };
-    case 'SNAT': return { t: 'SNAT', to: { minIp: 0, maxIp: 0 }, randomFully: false };
-    case 'DNAT': return { t: 'DNAT', to: { minIp: 0, maxIp: 0 } };
-    default: return { t: 'jump', chain: name };
-  }
-}
-
-/** Consumes one target option; false when `a` is not an option of target `t`. */
-function targetOption(t: Target, a: string, next: (o: string) => string, needPorts: () => void): boolean {
-  switch (t.t) {
-    case 'REJECT':
-      if (a !== '--reject-with') return false;
-      {
-        let v = next(a);
-        // iptables accepts the short aliases and prints the long names.
-        const alias: Record<string, string> = { 'tcp-rst': 'tcp-reset', 'icmp-proto-unreachable': 'icmp-proto-unreachable' };
-        v = alias[v] ?? v;
-        if (!(v in REJECT_WITH)) throw usage(`unknown reject type "${v}"`);
-        t.with = v;
-      }
-      return true;
-    case 'LOG':
-      if (a === '--log-prefix') {
-        const v = next(a);
-        if (v.length === 0) throw new NfError(`iptables v1.8.9 (nf_tables): Argument must have a minimum length of 1 characters\n\n${TRY}`, 2);
-        if (v.length > 29) throw usage('Maximum prefix length 29 for --log-prefix');
-        t.prefix = v;
-        return true;
-      }
-      if (a === '--log-level') {
-        const v = next(a);
-        const levels = ['emerg', 'alert', 'crit', 'error', 'warning', 'notice', 'info', 'debug'];
-        const k = /^\d$/.test(v) ? Number(v) : levels.indexOf(v === 'warn' ? 'warning' : v === 'err' ? 'error' : v);
-        if (k < 0 || k > 7) throw usage(`log-level \`${v}' unknown`);
-        t.level = k;
-        return true;
-      }
-      return false;
-    case 'MARK': {
-      const ops = ['--set-xmark', '--set-mark', '--and-mark', '--or-mark', '--xor-mark'];
-      if (!ops.includes(a)) return false;
-      const [v, m] = parseValueMask(next(a), a, 'MARK');
-      if (a === '--set-xmark') { t.value = v; t.mask = m ?? 0xffffffff; }
-      else if (a === '--set-mark') { t.value = v; t.mask = ((m ?? 0xffffffff) | v) >>> 0; }
-      else if (a === '--and-mark') { t.value = 0; t.mask = ~v >>> 0; }
-      else if (a === '--or-mark') { t.value = v; t.mask = v; }
-      else { t.value = v; t.mask = 0; }
-      return true;
-    }
-    case 'CT':
-      return a === '--notrack';
-    case 'MASQUERADE':
-      if (a === '--random-fully') { t.randomFully = true; return true; }
-      if (a === '--random') return true;
-      if (a === '--to-ports') { const v = next(a); needPorts(); t.ports = parsePortRange(v, '-'); return true; }
-      return false;
-    case 'SNAT':
-    case 'DNAT':
-      if (a === '--random-fully' && t.t === 'SNAT') { t.randomFully = true; return true; }
-      if (a === '--random' || a === '--persistent') return true;
-      if ((a === '--to-source' && t.t === 'SNAT') || (a === '--to-destination' && t.t === 'DNAT')) {
-        t.to = parseNatRange(next(a), needPorts);
-        return true;
-      }
-      return false;
-    default:
-      return false;
   }
 }
