@@ -6,6 +6,13 @@ import { NfError, REJECT_WITH } from './rules.ts';
 import type { Target } from './rules.ts';
 import { TRY, parseNatRange, parsePortRange, parseValueMask, usage } from './parse-values.ts';
 
+/** libipt_REJECT's short names; iptables accepts them and prints the long ones. */
+const REJECT_ALIASES: Readonly<Record<string, string>> = {
+  'net-unreach': 'icmp-net-unreachable', 'host-unreach': 'icmp-host-unreachable', 'proto-unreach': 'icmp-proto-unreachable',
+  'port-unreach': 'icmp-port-unreachable', 'net-prohib': 'icmp-net-prohibited', 'host-prohib': 'icmp-host-prohibited',
+  'admin-prohib': 'icmp-admin-prohibited', 'tcp-rst': 'tcp-reset',
+};
+
 /** The target `-j NAME` / `-g CHAIN` names, with its defaults before any option. */
 export function parseTargetName(name: string, isGoto: boolean): Target {
   if (isGoto) return { t: 'goto', chain: name };
@@ -29,9 +36,7 @@ export function targetOption(t: Target, a: string, next: (o: string) => string, 
       if (a !== '--reject-with') return false;
       {
         let v = next(a);
-        // iptables accepts the short aliases and prints the long names.
-        const alias: Record<string, string> = { 'tcp-rst': 'tcp-reset', 'icmp-proto-unreachable': 'icmp-proto-unreachable' };
-        v = alias[v] ?? v;
+        v = REJECT_ALIASES[v] ?? v;
         if (!(v in REJECT_WITH)) throw usage(`unknown reject type "${v}"`);
         t.with = v;
       }

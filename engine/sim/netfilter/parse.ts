@@ -294,9 +294,7 @@ export function parseIptables(argv: readonly string[], setExists: (name: string)
       if (a === '--src-type') m.src = { types, neg: n }; else m.dst = { types, neg: n };
       continue;
     }
-    if (a === '--syn' || a === '--dport' || a === '--sport' || a === '--tcp-flags' || a === '--icmp-type') {
-      throw usage(`unknown option "${a}"`);
-    }
+    // Also a protocol option given before its -p/-m: iptables does not know it yet either.
     throw usage(`unknown option "${a}"`);
   }
   if (neg) throw usage("Invalid argument '!'");
@@ -310,9 +308,9 @@ function checkHooks(inv: IptInvocation): void {
   const c = inv.chain;
   const s = inv.spec;
   if (s.outIface !== undefined && (c === 'INPUT' || c === 'PREROUTING')) {
-    throw new NfError(`iptables v1.8.9 (nf_tables): Can't use -o with ${c}\n\nTry \`iptables -h' or 'iptables --help' for more information.`, 2);
+    throw new NfError(`iptables v1.8.9 (nf_tables): Can't use -o with ${c}\n\n${TRY}`, 2);
   }
   if (s.inIface !== undefined && (c === 'OUTPUT' || c === 'POSTROUTING')) {
-    throw new NfError(`iptables v1.8.9 (nf_tables): Can't use -i with ${c}\n\nTry \`iptables -h' or 'iptables --help' for more information.`, 2);
+    throw new NfError(`iptables v1.8.9 (nf_tables): Can't use -i with ${c}\n\n${TRY}`, 2);
   }
 }

@@ -169,7 +169,8 @@ describe('NAT', () => {
 
 describe('targets and traversal', () => {
   it('REJECT returns the ICMP code of --reject-with', () => {
-    const cases: [string, number][] = [['icmp-port-unreachable', 3], ['icmp-host-prohibited', 10], ['icmp-admin-prohibited', 13], ['icmp-net-unreachable', 0], ['tcp-reset', -1]];
+    const cases: [string, number][] = [['icmp-port-unreachable', 3], ['icmp-host-prohibited', 10], ['icmp-admin-prohibited', 13], ['icmp-net-unreachable', 0], ['tcp-reset', -1],
+      ['host-unreach', 1], ['net-prohib', 9], ['host-prohib', 10], ['tcp-rst', -1]];
     for (const [w, code] of cases) {
       const nf = new Netfilter();
       apply(nf, [['-A', 'INPUT', '-p', 'tcp', '-j', 'REJECT', '--reject-with', w]]);

@@ -55,6 +55,10 @@ const RULES: string[][] = [
   ['-A', 'OUTPUT'],
   ['-D', 'OUTPUT', '2'],
   ['-A', 'alpha', '-j', 'RETURN'],
+  // libipt_REJECT's short names, printed back long.
+  ['-A', 'alpha', '-p', 'udp', '-j', 'REJECT', '--reject-with', 'port-unreach'],
+  ['-A', 'alpha', '-p', 'tcp', '-j', 'REJECT', '--reject-with', 'admin-prohib'],
+  ['-A', 'alpha', '-p', 'tcp', '-j', 'REJECT', '--reject-with', 'tcp-rst'],
   ['-t', 'nat', '-N', 'cali-nat-outgoing'],
   ['-t', 'nat', '-A', 'POSTROUTING', '-j', 'cali-nat-outgoing'],
   ['-t', 'nat', '-A', 'cali-nat-outgoing', '-s', '10.244.0.0/16', '!', '-d', '10.244.0.0/16', '-j', 'MASQUERADE', '--random-fully'],
