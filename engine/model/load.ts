@@ -20,9 +20,14 @@ export async function loadTopology(path: string): Promise<LoadResult> {
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message;
-    throw new TopologyReadError(`cannot read ${path}: ${why}`);
+    throw new TopologyReadError(cannotRead(path, e));
   }
   return parseTopology(text, path);
+}
+
+/** "cannot read PATH: no such file"-style words for a failed readFile, shared by the file loaders. */
+export function cannotRead(path: string, e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message;
+  return `cannot read ${path}: ${why}`;
 }
