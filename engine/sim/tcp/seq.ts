@@ -92,3 +92,33 @@ export class ByteQueue {
     this.head = left;
   }
 }
+
+/**
+ * Segments received beyond a hole, held until the bytes before them arrive (tcp_ofo_queue).
+ * Entries may overlap each other and what was already delivered; `next` trims that away.
+ */
+export class OutOfOrderQueue {
+  private readonly segs = new Map<number, Uint8Array>();
+
+  /** True while something is held (a hole is open). */
+  get holding(): boolean {
+    return this.segs.size > 0;
+  }
+
+  /** Holds a copy of `data`, which starts at sequence number `seq`. */
+  hold(seq: number, data: Uint8Array): void {
+    this.segs.set(seq, data.slice());
+  }
+
+  /** The held bytes that continue the stream at `rcvNxt` (removed), or undefined; stale entries go. */
+  next(rcvNxt: number): Uint8Array | undefined {
+    for (const [seq, data] of this.segs) {
+      if (seqLe(seqAdd(seq, data.length), rcvNxt)) { this.segs.delete(seq); continue; }
+      if (seqLe(seq, rcvNxt)) {
+        this.segs.delete(seq);
+        return data.subarray(seqDiff(rcvNxt, seq));
+      }
+    }
+    return undefined;
+  }
+}

@@ -17,7 +17,7 @@
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../../net/packet.ts';
 import type { TcpSegment } from '../../net/packet.ts';
 import { makeTcp } from '../../net/codec/index.ts';
-import { ByteQueue, mssOption, parseMss, seqAdd, seqDiff, seqLe, seqLt } from './seq.ts';
+import { ByteQueue, OutOfOrderQueue, mssOption, parseMss, seqAdd, seqDiff, seqLe, seqLt } from './seq.ts';
 import { RtoEstimator } from './rto.ts';
 import type { TcpErrno, TcpHandlers, TcpState, TcpTunables } from './types.ts';
 import { TcpError } from './types.ts';
@@ -68,7 +68,7 @@ export class TcpSocket {
   private finSeq: number | undefined;
   private sendMss = 536;
   private rcvNxt = 0;
-  private readonly ooo = new Map<number, Uint8Array>();
+  private readonly ooo = new OutOfOrderQueue();
   private oooFin: number | undefined;
   private unacked = 0;
   private readonly rto: RtoEstimator;
@@ -397,14 +397,14 @@ export class TcpSocket {
     if (skip > 0) { data = data.subarray(Math.min(skip, data.length)); seq = this.rcvNxt; }
     if (finAt !== undefined) this.oooFin = finAt;
     if (seq !== this.rcvNxt) {
-      if (data.length > 0) this.ooo.set(seq, data.slice());
+      if (data.length > 0) this.ooo.hold(seq, data);
       this.send(TCP_ACK, this.sndNxt); // out of order: immediate duplicate ACK
       return;
     }
-    const hadHoles = this.ooo.size > 0;
+    const hadHoles = this.ooo.holding;
     if (data.length > 0) {
       this.deliver(data);
-      this.pullOoo();
+      for (let c = this.ooo.next(this.rcvNxt); c; c = this.ooo.next(this.rcvNxt)) this.deliver(c);
     }
     if (this.oooFin !== undefined && this.oooFin === this.rcvNxt) {
       this.oooFin = undefined;
@@ -430,21 +430,6 @@ export class TcpSocket {
       const h = this.h;
       this.host.notify(() => h.onData?.(chunk));
     } else this.pendingRx.push(chunk);
-  }
-
-  private pullOoo(): void {
-    for (let again = true; again && this.ooo.size > 0;) {
-      again = false;
-      for (const [seq, data] of this.ooo) {
-        const end = seqAdd(seq, data.length);
-        if (seqLe(end, this.rcvNxt)) { this.ooo.delete(seq); again = true; continue; }
-        if (seqLe(seq, this.rcvNxt)) {
-          this.ooo.delete(seq);
-          this.deliver(data.subarray(seqDiff(this.rcvNxt, seq)));
-          again = true;
-        }
-      }
-    }
   }
 
   private peerFin(): void {
