@@ -297,7 +297,7 @@ export class TcpSocket {
     if (!(t.flags & TCP_ACK)) return;
     if (this.state === 'SYN_RECV') {
       if (!(seqLt(this.sndUna, t.ack) && seqLe(t.ack, this.sndNxt))) {
-        this.host.xmit(this, makeTcp({ srcPort: this.localPort, dstPort: this.remotePort, seq: t.ack, flags: TCP_RST, window: 0 }));
+        this.resetUnacceptable(t.ack);
         return;
       }
       this.ackAdvanced(t.ack); // while still SYN_RECV: the SYN's sequence number is not data
@@ -313,7 +313,7 @@ export class TcpSocket {
   private inputSynSent(t: TcpSegment): void {
     const ackOk = (t.flags & TCP_ACK) !== 0 && seqLt(this.iss, t.ack) && seqLe(t.ack, this.sndNxt);
     if (t.flags & TCP_ACK && !ackOk) {
-      if (!(t.flags & TCP_RST)) this.host.xmit(this, makeTcp({ srcPort: this.localPort, dstPort: this.remotePort, seq: t.ack, flags: TCP_RST, window: 0 }));
+      if (!(t.flags & TCP_RST)) this.resetUnacceptable(t.ack);
       return;
     }
     if (t.flags & TCP_RST) {
@@ -336,6 +336,11 @@ export class TcpSocket {
     const h = this.h;
     this.host.notify(() => h.onConnect?.());
     this.pushData(); // data written while connecting
+  }
+
+  /** RFC 9293 §3.10.7.3/4: an ACK for something we never sent gets <SEQ=SEG.ACK><CTL=RST>. */
+  private resetUnacceptable(ack: number): void {
+    this.host.xmit(this, makeTcp({ srcPort: this.localPort, dstPort: this.remotePort, seq: ack, flags: TCP_RST, window: 0 }));
   }
 
   /** The ACK field: window update, acked data, recovery, state changes. False = stop processing. */
