@@ -95,9 +95,22 @@ export interface ExecResponse {
   readonly code: number;
 }
 
+/** A namespace the topology does not name (a pod), and the veth that ties it to a node. */
+export interface AttachedNamespace {
+  readonly name: string;
+  /** The topology node holding the other end of its veth, when there is one. */
+  readonly host?: string;
+  readonly hostIface?: string;
+  /** Its own end of that veth. */
+  readonly iface?: string;
+  readonly addresses: readonly string[];
+}
+
 /** GET /api/topology */
 export interface TopologyResponse {
   readonly topology: Topology;
+  /** Namespaces outside the topology (pods), as of now. */
+  readonly namespaces: readonly AttachedNamespace[];
   readonly runtime: string;
   /** `replay`: a recording; nothing runs, the terminal is read-only. */
   readonly mode: 'live' | 'replay';

@@ -22,7 +22,7 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 
 function knownNode(b: UiBackend, name: unknown): string {
   const n = checkName('node', name);
-  if (!b.topology.nodes.some((x) => x.name === n)) throw new ApiError(404, `no node '${n}' in lab '${b.topology.name}'`);
+  if (!b.hasNode(n)) throw new ApiError(404, `no node '${n}' in lab '${b.topology.name}'`);
   return n;
 }
 
@@ -34,7 +34,7 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: Serv
   const method = req.method ?? 'GET';
   try {
     if (method === 'GET' && path === '/api/topology') {
-      json(res, 200, { topology: b.topology, runtime: b.runtime, mode: b.mode } satisfies TopologyResponse);
+      json(res, 200, { topology: b.topology, namespaces: b.namespaces(), runtime: b.runtime, mode: b.mode } satisfies TopologyResponse);
     } else if (method === 'GET' && path === '/api/nodes') {
       const nodes: NodeSummary[] = b.topology.nodes.map((n) => ({
         name: n.name, kind: n.kind,

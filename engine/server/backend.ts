@@ -8,7 +8,8 @@ import type { Topology } from '../model/types.ts';
 import type { PodlabEvent } from '../events.ts';
 import type { SimLab } from '../runtime/sim/sim-lab.ts';
 import { LiveFeed } from './live-feed.ts';
-import type { HopEvent, LinkState, PacketRecord } from './api-types.ts';
+import type { AttachedNamespace, HopEvent, LinkState, PacketRecord } from './api-types.ts';
+import { attachedNamespaces } from './namespaces.ts';
 
 /** The hop log and packet list a backend exposes (LiveFeed for a lab, RecordingFeed for a recording). */
 export interface Feed {
@@ -31,6 +32,10 @@ export interface UiBackend {
   readonly exec?: (node: string, command: string) => { stdout: string; stderr: string; code: number };
   /** Current time (virtual ms). */
   now(): number;
+  /** Namespaces outside the topology (pods) and how they attach. */
+  namespaces(): AttachedNamespace[];
+  /** True when commands may run on this node (a topology node or an attached namespace). */
+  hasNode(name: string): boolean;
   links(): LinkState[];
   captures(): { node: string; iface: string; frames: number }[];
   /** The pcap of one captured interface, or undefined. */
@@ -55,6 +60,8 @@ export function liveBackend(lab: SimLab, opts: LiveOptions = {}): UiBackend {
     mode: 'live', runtime: 'sim', topology: lab.topology, feed,
     exec: (node, command) => lab.exec(node, command),
     now: () => lab.world.clock.nowMs(),
+    namespaces: () => attachedNamespaces(lab),
+    hasNode: (name) => lab.world.kernel(name) !== undefined,
     links: () => lab.world.links.map((l) => ({
       a: l.a.kernel.node, aIf: l.a.dev.name, b: l.b.kernel.node, bIf: l.b.dev.name,
       up: l.up && l.a.dev.adminUp && l.b.dev.adminUp && !l.a.kernel.stopped && !l.b.kernel.stopped,

@@ -104,6 +104,8 @@ export function recordingBackend(rec: Recording): UiBackend {
   return {
     mode: 'replay', runtime: start?.type === 'run-start' ? start.runtime : 'sim', topology: rec.topology, feed,
     now: () => end,
+    namespaces: () => [],
+    hasNode: (name) => rec.topology.nodes.some((n) => n.name === name),
     // The recording's starting state; the timeline applies its link-state events as it plays.
     links: () => rec.topology.links.map((l): LinkState => ({
       a: l.endpoints[0].node, aIf: l.endpoints[0].iface, b: l.endpoints[1].node, bIf: l.endpoints[1].iface, up: true, latencyMs: l.latencyMs, lossPct: l.lossPercent,

@@ -16,6 +16,10 @@ import { serveUi, type UiServer, type HopEvent, type PacketsResponse, type Serve
 import { packetPath, pathMarks, pathStops } from '../../web/src/domain/packet-path.ts';
 import { toRow, filterRows } from '../../web/src/domain/packet-view.ts';
 import { haveCommands } from '../support/system.ts';
+import { parsePrefix4 } from '../../engine/net/ip.ts';
+import type { TopologyResponse } from '../../engine/server/api-types.ts';
+import { viewModel } from '../../web/src/domain/view-model.ts';
+import { layoutTiered } from '../../web/src/layout/tiered.ts';
 
 let ui: UiServer;
 let lab: SimLab;
@@ -154,6 +158,23 @@ describe('UI server API', () => {
     expect(wires).toEqual(['master-01:eth0>sw1:eth1', 'sw1:eth2>worker-01:eth0']);
     // The reply is another packet with its own path.
     expect(path.some((h) => h.text.includes('echo reply'))).toBe(false);
+  });
+
+  it('shows namespaces the topology does not name (pods) under the node their veth leads to', async () => {
+    const pod = 'web-1.default.worker-01';
+    const pk = lab.world.addNode(pod);
+    lab.kernel('worker-01').addLink({ kind: 'veth', name: 'cali1234', peerName: 'eth0', peerNode: pod });
+    lab.kernel('worker-01').setLink('cali1234', { up: true });
+    pk.setLink('eth0', { up: true });
+    pk.addAddress('eth0', parsePrefix4('10.5.2.9/32'));
+    const t = await json<TopologyResponse>('GET', '/api/topology');
+    expect(t.data.namespaces).toEqual([{ name: pod, host: 'worker-01', hostIface: 'cali1234', iface: 'eth0', addresses: ['10.5.2.9/32'] }]);
+    expect((await exec(pod, 'ip -br addr')).data.stdout).toContain('10.5.2.9/32');
+    const vm = viewModel(t.data.topology, t.data.namespaces);
+    const l = layoutTiered(vm);
+    expect(vm.nodes.find((n) => n.id === pod)).toMatchObject({ role: 'pod', kind: 'pod' });
+    expect(vm.links.some((x) => x.id === `worker-01:cali1234--${pod}:eth0`)).toBe(true);
+    expect(l.positions.get(pod)!.y).toBeGreaterThan(l.positions.get('worker-01')!.y);
   });
 
   it('says which port is taken instead of crashing', async () => {

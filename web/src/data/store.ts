@@ -63,8 +63,7 @@ export class LabStore {
   /** Loads the topology, the packets and hops so far, and follows the stream. */
   async start(): Promise<void> {
     try {
-      const topology = await fetchTopology();
-      this.set({ topology, view: viewModel(topology.topology) });
+      await this.pullTopology();
       const first = await fetchHops(0);
       this.set({ hops: first.hops, log: this.hopLines(first.hops).slice(-MAX_LOG) });
       await this.pullPackets();
@@ -98,6 +97,7 @@ export class LabStore {
       void this.pullEvents();
     } else if (m.type === 'command') {
       void this.pullLinks();
+      void this.pullTopology();
       this.appendLog({ t: m.t, kind: 'command', node: m.node, text: `${m.node}$ ${m.command}  → exit ${m.code}`, bad: m.code !== 0 });
     }
   }
@@ -106,6 +106,14 @@ export class LabStore {
   appendLog(l: Omit<LogLine, 'id'>): void {
     const log = this.state.log.concat({ ...l, id: this.logId++ });
     this.set({ log: log.length > MAX_LOG ? log.slice(log.length - MAX_LOG) : log });
+  }
+
+  /** Loads the topology; the view is rebuilt only when it (or its attached namespaces) changed. */
+  private async pullTopology(): Promise<void> {
+    const topology = await fetchTopology();
+    const old = this.state.topology;
+    if (old && JSON.stringify(old.namespaces) === JSON.stringify(topology.namespaces)) return;
+    this.set({ topology, view: viewModel(topology.topology, topology.namespaces) });
   }
 
   private async pullEvents(): Promise<void> {

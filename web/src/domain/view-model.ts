@@ -4,6 +4,7 @@
  * groups nodes belong to (floor, rack, VLAN segment). Pure data; no React, no DOM.
  */
 import type { Topology, TopoNode } from '../../../engine/model/types.ts';
+import type { AttachedNamespace } from '../../../engine/server/api-types.ts';
 import { formatPrefix4 } from '../../../engine/net/ip.ts';
 
 /** What a node is in the fabric, top to bottom. */
@@ -85,8 +86,8 @@ export function roleOf(n: Pick<TopoNode, 'name' | 'kind' | 'labels'>, neighbourK
   }
 }
 
-/** Builds the view model of a validated topology. */
-export function viewModel(t: Topology): ViewModel {
+/** Builds the view model of a validated topology, plus the namespaces (pods) attached to its nodes. */
+export function viewModel(t: Topology, namespaces: readonly AttachedNamespace[] = []): ViewModel {
   const kindOf = new Map(t.nodes.map((n) => [n.name, n.kind as string]));
   const neighbours = new Map<string, string[]>();
   for (const l of t.links) {
@@ -116,6 +117,20 @@ export function viewModel(t: Topology): ViewModel {
     };
   });
   const segments = t.segments.map((s) => ({ id: s.id, members: s.members, ...(s.vlan !== undefined ? { vlan: s.vlan } : {}) }));
+  // Pods sit in their node's rack/floor column, one tier below it.
+  const byName = new Map(nodes.map((n) => [n.id, n]));
+  for (const ns of namespaces) {
+    if (byName.has(ns.name)) continue;
+    const host = ns.host !== undefined ? byName.get(ns.host) : undefined;
+    nodes.push({
+      id: ns.name, kind: 'pod', role: 'pod', tier: ROLE_TIER.pod, labels: {},
+      ...(host?.rack ? { rack: host.rack } : {}), ...(host?.floor ? { floor: host.floor } : {}), ...(host?.group ? { group: host.group } : {}),
+      ifaces: ns.iface ? [{ name: ns.iface, mtu: 1500, ...(ns.addresses[0] ? { address: ns.addresses[0] } : {}) }] : [],
+    });
+    if (host && ns.hostIface && ns.iface) {
+      links.push({ id: `${host.id}:${ns.hostIface}--${ns.name}:${ns.iface}`, a: host.id, aIf: ns.hostIface, b: ns.name, bIf: ns.iface, mtu: 1500 });
+    }
+  }
   return { name: t.name, nodes, links, segments };
 }
 

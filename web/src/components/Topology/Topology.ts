@@ -107,14 +107,15 @@ export function Topology(p: TopologyProps) {
     const c = layout.positions.get(n.id)!;
     const m = marks.get(n.id);
     const what = n.kind === 'switch' ? (n.role === 'spine' ? 'core switch' : 'switch') : n.role;
-    const sub = n.role === 'node' ? n.ifaces.find((i) => i.address)?.address ?? n.kind : n.asn !== undefined ? `${what} · AS ${n.asn}` : what;
+    const sub = n.role === 'node' || n.role === 'pod' ? n.ifaces.find((i) => i.address)?.address ?? n.kind : n.asn !== undefined ? `${what} · AS ${n.asn}` : what;
     return h('g', {
       key: n.id, className: `node kind-${n.kind} role-${n.role}${p.selected === n.id ? ' selected' : ''}${m ? ' on-path' : ''}`,
       transform: `translate(${c.x},${c.y})`, 'data-node': n.id,
       onPointerDown: onDown(n.id), onPointerMove: onMove, onPointerUp: onUp,
     },
     h('rect', { x: -O.nodeW / 2, y: -O.nodeH / 2, width: O.nodeW, height: O.nodeH, rx: n.kind === 'switch' ? 3 : 9 }),
-    h('text', { className: 'name', y: -3 }, n.id),
+    h('title', null, n.id),
+    h('text', { className: 'name', y: -3 }, n.id.length > 18 ? `${n.id.slice(0, 17)}…` : n.id),
     h('text', { className: 'sub', y: 12 }, sub),
     m && h('text', { className: 'marks', y: -O.nodeH / 2 - 6 }, m.join(' · ')));
   });
