@@ -16,6 +16,7 @@ import { FibIndex } from './fib.ts';
 import type { LookupOpts } from './fib.ts';
 import * as cfg from './fib-config.ts';
 import * as l2 from './l2-config.ts';
+import * as link from './link-config.ts';
 import { defaultDeviceSysctls, freshSysctls, writeSysctl } from './sysctl.ts';
 import { TraceBus } from './trace.ts';
 import type {
@@ -61,7 +62,6 @@ export interface KernelCounters {
 }
 
 const ERR_EXISTS = 'RTNETLINK answers: File exists';
-const ERR_NOENT = 'RTNETLINK answers: No such file or directory';
 
 /** A deterministic locally administered unicast MAC for a node's interface. */
 export function deterministicMac(node: string, ifname: string): MAC {
@@ -77,8 +77,6 @@ function newDevice(ifindex: number, name: string, kind: NetDevice['kind'], mac: 
     stats: { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, rxDropped: 0, txDropped: 0 },
   };
 }
-
-const MAX_MTU: Record<NetDevice['kind'], number> = { loopback: 65536, ether: 9216, veth: 65535, bridge: 65535, ipip: 65515, vxlan: 65535, dummy: 65535 };
 
 /** The simulated network stack of one node (a network namespace). */
 export class Kernel implements KernelOps {
@@ -194,212 +192,39 @@ export class Kernel implements KernelOps {
     return this.createDevice(name, 'ether', undefined, mtu);
   }
 
+  /** `ip link add` (link-config.ts). */
   addLink(spec: NewLink): NetDevice {
-    const mtu = spec.mtu;
-    switch (spec.kind) {
-      case 'bridge': {
-        const d = this.createDevice(spec.name, 'bridge', undefined, mtu ?? 1500);
-        d.bridge = { vlanFiltering: spec.vlanFiltering ?? false, ageingTimeCs: 30000, defaultPvid: 1 };
-        d.vlans = [{ vid: 1, pvid: true, untagged: true }];
-        const now = this.clock.nowMs();
-        this.fdb.push({ mac: d.mac, ifindex: d.ifindex, vlan: 1, where: 'master', state: 'permanent', updatedMs: now });
-        this.fdb.push({ mac: d.mac, ifindex: d.ifindex, where: 'master', state: 'permanent', updatedMs: now });
-        return d;
-      }
-      case 'veth': {
-        let peerK: Kernel = this;
-        if (spec.peerNode !== undefined && spec.peerNode !== this.node) {
-          const other = this.world?.kernel(spec.peerNode);
-          if (!other) throw new KernelError(`Cannot open network namespace "${spec.peerNode}": No such file or directory`);
-          peerK = other;
-        }
-        if (this.findDevice(spec.name) || peerK.findDevice(spec.peerName) || spec.name === spec.peerName && peerK === this) throw new KernelError(ERR_EXISTS);
-        // veth_newlink registers the peer first, so it gets the lower ifindex.
-        const p = peerK.createDevice(spec.peerName, 'veth', undefined, mtu ?? 1500);
-        const d = this.createDevice(spec.name, 'veth', undefined, mtu ?? 1500);
-        d.peerIfindex = p.ifindex;
-        p.peerIfindex = d.ifindex;
-        if (peerK !== this) {
-          d.peerNode = peerK.node;
-          p.peerNode = this.node;
-        }
-        this.attachments.set(d.ifindex, { type: 'veth', peer: peerK, peerIfindex: p.ifindex });
-        peerK.attachments.set(p.ifindex, { type: 'veth', peer: this, peerIfindex: d.ifindex });
-        return d;
-      }
-      case 'ipip': {
-        const d = this.createDevice(spec.name, 'ipip', ZERO_MAC, mtu ?? 1480);
-        d.noArp = true;
-        d.ipip = {};
-        if (spec.local !== undefined) d.ipip.local = spec.local;
-        if (spec.remote !== undefined) d.ipip.remote = spec.remote;
-        return d;
-      }
-      case 'vxlan': {
-        const lower = spec.dev !== undefined ? this.deviceByName(spec.dev) : undefined;
-        const d = this.createDevice(spec.name, 'vxlan', undefined, mtu ?? (lower ? lower.mtu - 50 : 1500));
-        d.vxlan = { vni: spec.vni, dstPort: spec.dstPort, learning: spec.learning ?? true };
-        if (spec.local !== undefined) d.vxlan.local = spec.local;
-        if (lower) d.vxlan.dev = lower.ifindex;
-        return d;
-      }
-      case 'dummy': {
-        const d = this.createDevice(spec.name, 'dummy', undefined, mtu ?? 1500);
-        d.noArp = true;
-        return d;
-      }
-    }
+    return link.addLink(this, spec);
   }
 
+  /** `ip link del` (link-config.ts). */
   delLink(name: string): void {
-    const d = this.deviceByName(name);
-    if (d.kind === 'loopback' || d.kind === 'ether') throw new KernelError('RTNETLINK answers: Operation not supported');
-    if (d.kind === 'veth') {
-      const att = this.attachments.get(d.ifindex);
-      if (att?.type === 'veth') att.peer.removeDevice(att.peerIfindex);
-    }
-    this.removeDevice(d.ifindex);
+    link.delLink(this, name);
   }
 
   /** unregister_netdevice: drops everything that refers to the device. */
   removeDevice(ifindex: number): void {
-    const d = this.devices.get(ifindex);
-    if (!d) return;
-    if (d.adminUp) this.setLink(d.name, { up: false });
-    for (const p of this.devices.values()) if (p.master === ifindex) this.release(p);
-    if (d.master !== undefined) this.release(d);
-    this.addresses = this.addresses.filter((a) => a.ifindex !== ifindex);
-    cfg.removeRoutes(this, (r) => r.ifindex === ifindex);
-    this.neigh.delete(ifindex);
-    this.proxyNeighbours = this.proxyNeighbours.filter((p) => p.ifindex !== ifindex);
-    this.fdb = this.fdb.filter((e) => e.ifindex !== ifindex);
-    this.sysctls.conf.delete(ifindex);
-    this.attachments.delete(ifindex);
-    this.devices.delete(ifindex);
+    link.removeDevice(this, ifindex);
   }
 
-  setLink(name: string, change: { up?: boolean; mtu?: number; mac?: string; master?: string | null; noArp?: boolean; name?: string }): void {
-    const d = this.deviceByName(name);
-    if (change.mtu !== undefined) {
-      if (change.mtu > MAX_MTU[d.kind]) throw new KernelError('Error: mtu greater than device maximum.');
-      if (change.mtu < 68) throw new KernelError('Error: mtu less than device minimum.');
-    }
-    if (change.name !== undefined && change.name !== d.name) {
-      if (this.findDevice(change.name)) throw new KernelError(ERR_EXISTS);
-      if (d.adminUp) throw new KernelError('RTNETLINK answers: Device or resource busy');
-      d.name = change.name;
-      for (const a of this.addresses) if (a.ifindex === d.ifindex && a.label === name) a.label = change.name;
-    }
-    if (change.mtu !== undefined) d.mtu = change.mtu;
-    if (change.mac !== undefined) d.mac = change.mac.toLowerCase();
-    if (change.noArp !== undefined) d.noArp = change.noArp;
-    if (change.master !== undefined) {
-      if (change.master === null) {
-        if (d.master !== undefined) this.release(d);
-      } else {
-        const br = this.deviceByName(change.master);
-        if (br.kind !== 'bridge' || br === d) throw new KernelError('RTNETLINK answers: Operation not supported');
-        if (d.master !== br.ifindex) {
-          if (d.master !== undefined) this.release(d);
-          this.enslave(br, d);
-        }
-      }
-    }
-    if (change.up === true && !d.adminUp) {
-      d.adminUp = true;
-      d.everUp = true;
-      this.recomputeCarrier(d);
-      this.afterCarrierChange(d);
-      cfg.deviceUp(this, d);
-      this.wireChanged(d);
-    } else if (change.up === false && d.adminUp) {
-      d.adminUp = false;
-      cfg.deviceDown(this, d);
-      this.neigh.delete(d.ifindex); // neigh_ifdown
-      this.fdb = this.fdb.filter((e) => !(e.ifindex === d.ifindex && e.state === 'learned'));
-      this.recomputeCarrier(d);
-      this.afterCarrierChange(d);
-      this.wireChanged(d);
-    }
-  }
-
-  private wireChanged(d: NetDevice): void {
-    const att = this.attachments.get(d.ifindex);
-    if (att?.type === 'wire') att.wire.stateChanged();
-  }
-
-  /** br_add_if(): the port joins with the default PVID untagged and a permanent FDB entry for its MAC. */
-  private enslave(br: NetDevice, port: NetDevice): void {
-    port.master = br.ifindex;
-    const pvid = br.bridge?.defaultPvid ?? 1;
-    port.vlans = pvid ? [{ vid: pvid, pvid: true, untagged: true }] : [];
-    const now = this.clock.nowMs();
-    this.fdb.push({ mac: port.mac, ifindex: port.ifindex, vlan: pvid, where: 'master', state: 'permanent', updatedMs: now });
-    this.fdb.push({ mac: port.mac, ifindex: port.ifindex, where: 'master', state: 'permanent', updatedMs: now });
-    this.recomputeCarrier(br);
-  }
-
-  private release(port: NetDevice): void {
-    const br = port.master !== undefined ? this.devices.get(port.master) : undefined;
-    delete port.master;
-    delete port.vlans;
-    this.fdb = this.fdb.filter((e) => !(e.ifindex === port.ifindex && e.where === 'master'));
-    if (br) this.recomputeCarrier(br);
+  /** `ip link set` (link-config.ts). */
+  setLink(name: string, change: link.LinkChange): void {
+    link.setLink(this, name, change);
   }
 
   /** Recomputes IFF_LOWER_UP of a device from its wire, peer or ports, cascading to whoever depends on it. */
   recomputeCarrier(d: NetDevice): void {
-    const before = d.carrier;
-    const att = this.attachments.get(d.ifindex);
-    if (d.kind === 'veth') {
-      const peer = att?.type === 'veth' ? att.peer.devices.get(att.peerIfindex) : undefined;
-      const on = d.adminUp && !!peer?.adminUp;
-      d.carrier = on;
-      if (peer && att?.type === 'veth' && peer.carrier !== on) {
-        peer.carrier = on;
-        att.peer.afterCarrierChange(peer);
-      }
-    } else if (d.kind === 'ether') {
-      d.carrier = d.adminUp && att?.type === 'wire' && att.wire.farEndUp();
-    } else if (d.kind === 'bridge') {
-      // br_port_carrier_check(): carrier when a port forwards; a bridge without ports keeps carrier on (6.x).
-      let ports = 0;
-      let any = false;
-      for (const p of this.devices.values()) {
-        if (p.master !== d.ifindex) continue;
-        ports++;
-        if (p.adminUp && p.carrier) any = true;
-      }
-      d.carrier = ports === 0 || any;
-    } else {
-      d.carrier = true;
-    }
-    if (before !== d.carrier) this.afterCarrierChange(d);
+    link.recomputeCarrier(this, d);
   }
 
   /** NETDEV_CHANGE: linkdown flags, neighbour flush on carrier loss, the bridge's own carrier. */
   afterCarrierChange(d: NetDevice): void {
-    this.refreshLinkdown(d.ifindex);
-    if (!d.carrier) {
-      const m = this.neigh.get(d.ifindex);
-      if (m) for (const [ip, n] of m) if (n.state !== 'PERMANENT' && n.state !== 'NOARP') m.delete(ip);
-    }
-    if (d.master !== undefined) {
-      const br = this.devices.get(d.master);
-      if (br) this.recomputeCarrier(br);
-    }
+    link.afterCarrierChange(this, d);
   }
 
   /** Sets RTNH_F_LINKDOWN on the non-local routes through a device from its carrier. */
   refreshLinkdown(ifindex: number): void {
-    const d = this.devices.get(ifindex);
-    if (!d) return;
-    const down = !d.carrier;
-    for (const r of this.routes) {
-      if (r.ifindex !== ifindex || r.type === 'local') continue;
-      if (down) r.linkdown = true;
-      else delete r.linkdown;
-    }
+    link.refreshLinkdown(this, ifindex);
   }
 
   addAddress(dev: string, prefix: Prefix4, opts?: { scope?: IfAddress['scope']; broadcast?: IPv4 }): void {

@@ -1,0 +1,230 @@
+/**
+ * Link configuration (`ip link add|del|set`): device kinds as rtnl_newlink creates them,
+ * bridge ports (br_add_if / br_del_if), and carrier (IFF_LOWER_UP) with what follows a
+ * change: linkdown routes, neighbour flushes, the bridge's own carrier. The Kernel's
+ * KernelOps methods delegate here, as they do to fib-config.ts and l2-config.ts.
+ */
+import { ZERO_MAC } from '../net/packet.ts';
+import * as cfg from './fib-config.ts';
+import type { Kernel } from './kernel.ts';
+import type { NetDevice, NewLink } from './types.ts';
+import { KernelError } from './types.ts';
+
+const ERR_EXISTS = 'RTNETLINK answers: File exists';
+
+/** What `ip link set` may change in one call. */
+export type LinkChange = { up?: boolean; mtu?: number; mac?: string; master?: string | null; noArp?: boolean; name?: string };
+
+const MAX_MTU: Record<NetDevice['kind'], number> = { loopback: 65536, ether: 9216, veth: 65535, bridge: 65535, ipip: 65515, vxlan: 65535, dummy: 65535 };
+
+/** `ip link add`: creates a device of `spec.kind` (both ends for a veth, possibly across namespaces). */
+export function addLink(k: Kernel, spec: NewLink): NetDevice {
+  const mtu = spec.mtu;
+  switch (spec.kind) {
+    case 'bridge': {
+      const d = k.createDevice(spec.name, 'bridge', undefined, mtu ?? 1500);
+      d.bridge = { vlanFiltering: spec.vlanFiltering ?? false, ageingTimeCs: 30000, defaultPvid: 1 };
+      d.vlans = [{ vid: 1, pvid: true, untagged: true }];
+      const now = k.clock.nowMs();
+      k.fdb.push({ mac: d.mac, ifindex: d.ifindex, vlan: 1, where: 'master', state: 'permanent', updatedMs: now });
+      k.fdb.push({ mac: d.mac, ifindex: d.ifindex, where: 'master', state: 'permanent', updatedMs: now });
+      return d;
+    }
+    case 'veth': {
+      let peerK: Kernel = k;
+      if (spec.peerNode !== undefined && spec.peerNode !== k.node) {
+        const other = k.world?.kernel(spec.peerNode);
+        if (!other) throw new KernelError(`Cannot open network namespace "${spec.peerNode}": No such file or directory`);
+        peerK = other;
+      }
+      if (k.findDevice(spec.name) || peerK.findDevice(spec.peerName) || spec.name === spec.peerName && peerK === k) throw new KernelError(ERR_EXISTS);
+      // veth_newlink registers the peer first, so it gets the lower ifindex.
+      const p = peerK.createDevice(spec.peerName, 'veth', undefined, mtu ?? 1500);
+      const d = k.createDevice(spec.name, 'veth', undefined, mtu ?? 1500);
+      d.peerIfindex = p.ifindex;
+      p.peerIfindex = d.ifindex;
+      if (peerK !== k) {
+        d.peerNode = peerK.node;
+        p.peerNode = k.node;
+      }
+      k.attachments.set(d.ifindex, { type: 'veth', peer: peerK, peerIfindex: p.ifindex });
+      peerK.attachments.set(p.ifindex, { type: 'veth', peer: k, peerIfindex: d.ifindex });
+      return d;
+    }
+    case 'ipip': {
+      const d = k.createDevice(spec.name, 'ipip', ZERO_MAC, mtu ?? 1480);
+      d.noArp = true;
+      d.ipip = {};
+      if (spec.local !== undefined) d.ipip.local = spec.local;
+      if (spec.remote !== undefined) d.ipip.remote = spec.remote;
+      return d;
+    }
+    case 'vxlan': {
+      const lower = spec.dev !== undefined ? k.deviceByName(spec.dev) : undefined;
+      const d = k.createDevice(spec.name, 'vxlan', undefined, mtu ?? (lower ? lower.mtu - 50 : 1500));
+      d.vxlan = { vni: spec.vni, dstPort: spec.dstPort, learning: spec.learning ?? true };
+      if (spec.local !== undefined) d.vxlan.local = spec.local;
+      if (lower) d.vxlan.dev = lower.ifindex;
+      return d;
+    }
+    case 'dummy': {
+      const d = k.createDevice(spec.name, 'dummy', undefined, mtu ?? 1500);
+      d.noArp = true;
+      return d;
+    }
+  }
+}
+
+/** `ip link del`: a veth takes its peer with it; physical NICs and lo cannot go. */
+export function delLink(k: Kernel, name: string): void {
+  const d = k.deviceByName(name);
+  if (d.kind === 'loopback' || d.kind === 'ether') throw new KernelError('RTNETLINK answers: Operation not supported');
+  if (d.kind === 'veth') {
+    const att = k.attachments.get(d.ifindex);
+    if (att?.type === 'veth') removeDevice(att.peer, att.peerIfindex);
+  }
+  removeDevice(k, d.ifindex);
+}
+
+/** unregister_netdevice: drops everything that refers to the device. */
+export function removeDevice(k: Kernel, ifindex: number): void {
+  const d = k.devices.get(ifindex);
+  if (!d) return;
+  if (d.adminUp) setLink(k, d.name, { up: false });
+  for (const p of k.devices.values()) if (p.master === ifindex) release(k, p);
+  if (d.master !== undefined) release(k, d);
+  k.addresses = k.addresses.filter((a) => a.ifindex !== ifindex);
+  cfg.removeRoutes(k, (r) => r.ifindex === ifindex);
+  k.neigh.delete(ifindex);
+  k.proxyNeighbours = k.proxyNeighbours.filter((p) => p.ifindex !== ifindex);
+  k.fdb = k.fdb.filter((e) => e.ifindex !== ifindex);
+  k.sysctls.conf.delete(ifindex);
+  k.attachments.delete(ifindex);
+  k.devices.delete(ifindex);
+}
+
+/** `ip link set`: rename, MTU, MAC, master, arp, then up/down with their carrier and route consequences. */
+export function setLink(k: Kernel, name: string, change: LinkChange): void {
+  const d = k.deviceByName(name);
+  if (change.mtu !== undefined) {
+    if (change.mtu > MAX_MTU[d.kind]) throw new KernelError('Error: mtu greater than device maximum.');
+    if (change.mtu < 68) throw new KernelError('Error: mtu less than device minimum.');
+  }
+  if (change.name !== undefined && change.name !== d.name) {
+    if (k.findDevice(change.name)) throw new KernelError(ERR_EXISTS);
+    if (d.adminUp) throw new KernelError('RTNETLINK answers: Device or resource busy');
+    d.name = change.name;
+    for (const a of k.addresses) if (a.ifindex === d.ifindex && a.label === name) a.label = change.name;
+  }
+  if (change.mtu !== undefined) d.mtu = change.mtu;
+  if (change.mac !== undefined) d.mac = change.mac.toLowerCase();
+  if (change.noArp !== undefined) d.noArp = change.noArp;
+  if (change.master !== undefined) {
+    if (change.master === null) {
+      if (d.master !== undefined) release(k, d);
+    } else {
+      const br = k.deviceByName(change.master);
+      if (br.kind !== 'bridge' || br === d) throw new KernelError('RTNETLINK answers: Operation not supported');
+      if (d.master !== br.ifindex) {
+        if (d.master !== undefined) release(k, d);
+        enslave(k, br, d);
+      }
+    }
+  }
+  if (change.up === true && !d.adminUp) {
+    d.adminUp = true;
+    d.everUp = true;
+    recomputeCarrier(k, d);
+    afterCarrierChange(k, d);
+    cfg.deviceUp(k, d);
+    wireChanged(k, d);
+  } else if (change.up === false && d.adminUp) {
+    d.adminUp = false;
+    cfg.deviceDown(k, d);
+    k.neigh.delete(d.ifindex); // neigh_ifdown
+    k.fdb = k.fdb.filter((e) => !(e.ifindex === d.ifindex && e.state === 'learned'));
+    recomputeCarrier(k, d);
+    afterCarrierChange(k, d);
+    wireChanged(k, d);
+  }
+}
+
+function wireChanged(k: Kernel, d: NetDevice): void {
+  const att = k.attachments.get(d.ifindex);
+  if (att?.type === 'wire') att.wire.stateChanged();
+}
+
+/** br_add_if(): the port joins with the default PVID untagged and a permanent FDB entry for its MAC. */
+function enslave(k: Kernel, br: NetDevice, port: NetDevice): void {
+  port.master = br.ifindex;
+  const pvid = br.bridge?.defaultPvid ?? 1;
+  port.vlans = pvid ? [{ vid: pvid, pvid: true, untagged: true }] : [];
+  const now = k.clock.nowMs();
+  k.fdb.push({ mac: port.mac, ifindex: port.ifindex, vlan: pvid, where: 'master', state: 'permanent', updatedMs: now });
+  k.fdb.push({ mac: port.mac, ifindex: port.ifindex, where: 'master', state: 'permanent', updatedMs: now });
+  recomputeCarrier(k, br);
+}
+
+/** br_del_if(): the port leaves its bridge with its VLANs and master FDB entries. */
+function release(k: Kernel, port: NetDevice): void {
+  const br = port.master !== undefined ? k.devices.get(port.master) : undefined;
+  delete port.master;
+  delete port.vlans;
+  k.fdb = k.fdb.filter((e) => !(e.ifindex === port.ifindex && e.where === 'master'));
+  if (br) recomputeCarrier(k, br);
+}
+
+/** Recomputes IFF_LOWER_UP of a device from its wire, peer or ports, cascading to whoever depends on it. */
+export function recomputeCarrier(k: Kernel, d: NetDevice): void {
+  const before = d.carrier;
+  const att = k.attachments.get(d.ifindex);
+  if (d.kind === 'veth') {
+    const peer = att?.type === 'veth' ? att.peer.devices.get(att.peerIfindex) : undefined;
+    const on = d.adminUp && !!peer?.adminUp;
+    d.carrier = on;
+    if (peer && att?.type === 'veth' && peer.carrier !== on) {
+      peer.carrier = on;
+      afterCarrierChange(att.peer, peer);
+    }
+  } else if (d.kind === 'ether') {
+    d.carrier = d.adminUp && att?.type === 'wire' && att.wire.farEndUp();
+  } else if (d.kind === 'bridge') {
+    // br_port_carrier_check(): carrier when a port forwards; a bridge without ports keeps carrier on (6.x).
+    let ports = 0;
+    let any = false;
+    for (const p of k.devices.values()) {
+      if (p.master !== d.ifindex) continue;
+      ports++;
+      if (p.adminUp && p.carrier) any = true;
+    }
+    d.carrier = ports === 0 || any;
+  } else {
+    d.carrier = true;
+  }
+  if (before !== d.carrier) afterCarrierChange(k, d);
+}
+
+/** NETDEV_CHANGE: linkdown flags, neighbour flush on carrier loss, the bridge's own carrier. */
+export function afterCarrierChange(k: Kernel, d: NetDevice): void {
+  refreshLinkdown(k, d.ifindex);
+  if (!d.carrier) {
+    const m = k.neigh.get(d.ifindex);
+    if (m) for (const [ip, n] of m) if (n.state !== 'PERMANENT' && n.state !== 'NOARP') m.delete(ip);
+  }
+  if (d.master !== undefined) {
+    const br = k.devices.get(d.master);
+    if (br) recomputeCarrier(k, br);
+  }
+}
+
+/** Sets RTNH_F_LINKDOWN on the non-local routes through a device from its carrier. */
+export function refreshLinkdown(k: Kernel, ifindex: number): void {
+  const d = k.devices.get(ifindex);
+  if (!d) return;
+  const down = !d.carrier;
+  for (const r of k.routes) {
+    if (r.ifindex !== ifindex || r.type === 'local') continue;
+    if (down) r.linkdown = true;
+    else delete r.linkdown;
+  }
+}
