@@ -60,7 +60,12 @@ export function liveBackend(lab: SimLab, opts: LiveOptions = {}): UiBackend {
     mode: 'live', runtime: 'sim', topology: lab.topology, feed,
     exec: (node, command) => lab.exec(node, command),
     now: () => lab.world.clock.nowMs(),
-    namespaces: () => attachedNamespaces(lab),
+    namespaces: () => {
+      const list = attachedNamespaces(lab);
+      // Pods appear after deploy (CNI); capture their interface from the moment the UI sees them.
+      for (const ns of list) if (ns.iface) lab.startCapture(ns.name, ns.iface);
+      return list;
+    },
     hasNode: (name) => lab.world.kernel(name) !== undefined,
     links: () => lab.world.links.map((l) => ({
       a: l.a.kernel.node, aIf: l.a.dev.name, b: l.b.kernel.node, bIf: l.b.dev.name,

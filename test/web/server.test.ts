@@ -175,6 +175,8 @@ describe('UI server API', () => {
     expect(vm.nodes.find((n) => n.id === pod)).toMatchObject({ role: 'pod', kind: 'pod' });
     expect(vm.links.some((x) => x.id === `worker-01:cali1234--${pod}:eth0`)).toBe(true);
     expect(l.positions.get(pod)!.y).toBeGreaterThan(l.positions.get('worker-01')!.y);
+    // Seen by the UI, the pod's interface is captured from then on.
+    expect((await call('GET', `/api/pcap/${pod}/eth0`)).status).toBe(200);
   });
 
   it('says which port is taken instead of crashing', async () => {
