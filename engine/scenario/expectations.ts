@@ -16,15 +16,22 @@ import type { FramePredicate } from '../net/tcpdump/index.ts';
 import { TcpdumpPrinter } from '../net/tcpdump/index.ts';
 import type { Json, RouteEntry } from '../events.ts';
 import { splitCommandLine, CommandLineError } from '../sim/tools/argv.ts';
-import { registerExpectation } from './registry.ts';
+import { registerExpectation, resolveNode } from './registry.ts';
 import type { StepContext } from './registry.ts';
-import { needString, optBool, optString, readEndpoint, strictMap } from './values.ts';
+import { needString, optBool, optInt, optString, readEndpoint, strictMap } from './values.ts';
 
 // ---------------------------------------------------------------------------------------
 // reachable
 
-/** `reachable`: rows = from, columns = to, cells = expected reachability. */
-export interface ReachableParams { from: Located<string>[]; to: Located<string>[]; want: boolean[][]; matrix: boolean }
+/** `reachable`: rows = from, columns = to, cells = expected reachability; ICMP echo, or a TCP/UDP port. */
+export interface ReachableParams { from: Located<string>[]; to: Located<string>[]; want: boolean[][]; matrix: boolean; port?: { protocol: 'tcp' | 'udp'; port: number } }
+
+/** The probe of one reachability cell: ping, or `nc -z` on a TCP/UDP port (a pod's test server answers). */
+export function reachProbe(address: string, port?: { protocol: 'tcp' | 'udp'; port: number }): string[] {
+  // Two pings 200 ms apart, 1 s to answer: one lost packet does not fail a cell.
+  if (!port) return ['ping', '-c', '2', '-i', '0.2', '-W', '1', address];
+  return ['nc', ...(port.protocol === 'udp' ? ['-u'] : []), '-z', '-v', '-w', '1', address, String(port.port)];
+}
 
 function readNames(src: Source, e: Entry, what: string): Located<string>[] | undefined {
   if (isSeq(e.value)) {
@@ -70,8 +77,15 @@ const truthRow = (r: readonly boolean[]): string => r.map((b) => (b ? '.' : 'X')
 registerExpectation<ReachableParams>({
   key: 'reachable',
   parse(src, e) {
-    const m = strictMap(src, e.value, e.keyLoc, 'reachable', ['from', 'to', 'expect', 'matrix']);
+    const m = strictMap(src, e.value, e.keyLoc, 'reachable', ['from', 'to', 'expect', 'matrix', 'port', 'protocol']);
     if (!m) return undefined;
+    const portNum = optInt(src, m, 'port', 'reachable', 1, 65535);
+    const protoText = optString(src, m, 'protocol', 'reachable');
+    const proto = protoText?.value.toLowerCase();
+    if (protoText && proto !== 'tcp' && proto !== 'udp' && proto !== 'icmp') src.problems.error(protoText.loc, `reachable: protocol must be TCP, UDP or ICMP, not '${protoText.value}'`);
+    if (portNum !== undefined && proto === 'icmp') src.problems.error(protoText!.loc, 'reachable: ICMP has no port', 'drop `port:` or say `protocol: TCP`');
+    if ((proto === 'tcp' || proto === 'udp') && portNum === undefined) src.problems.error(protoText!.loc, `reachable: protocol ${protoText!.value} needs a 'port'`);
+    const port = portNum !== undefined && proto !== 'icmp' ? { protocol: (proto === 'udp' ? 'udp' : 'tcp') as 'tcp' | 'udp', port: portNum } : undefined;
     const fe = m.get('from');
     const te = m.get('to');
     if (!fe) src.problems.error(e.keyLoc, `reachable has no 'from'`, 'add `from: NODE` (or a list)');
@@ -84,7 +98,7 @@ registerExpectation<ReachableParams>({
     if (!from || !to) return undefined;
     if (!me) {
       const v = all ?? true;
-      return { from, to, want: from.map(() => to.map(() => v)), matrix: from.length > 1 || to.length > 1 };
+      return { from, to, want: from.map(() => to.map(() => v)), matrix: from.length > 1 || to.length > 1, ...(port ? { port } : {}) };
     }
     const rows = src.seq(me.value, 'reachable: matrix');
     if (!rows) return undefined;
@@ -98,7 +112,7 @@ registerExpectation<ReachableParams>({
       if (!r) return undefined;
       want.push(r);
     }
-    return { from, to, want, matrix: true };
+    return { from, to, want, matrix: true, ...(port ? { port } : {}) };
   },
   check(p, ctx) {
     for (const f of p.from) ctx.node(f.value, f.loc);
@@ -109,8 +123,7 @@ registerExpectation<ReachableParams>({
     for (const f of p.from) {
       const row: boolean[] = [];
       for (const t of p.to) {
-        // Two probes 200 ms apart, 1 s to answer: one lost packet does not fail a cell.
-        const r = await ctx.exec(f.value, ['ping', '-c', '2', '-i', '0.2', '-W', '1', ctx.resolveAddress(t.value)], 'probe');
+        const r = await ctx.exec(f.value, reachProbe(ctx.resolveAddress(t.value), p.port), 'probe');
         row.push(r.code === 0);
       }
       got.push(row);
@@ -118,7 +131,8 @@ registerExpectation<ReachableParams>({
     const pass = got.every((r, i) => r.every((c, j) => c === p.want[i]![j]));
     if (!p.matrix) {
       const [f, t, w] = [p.from[0]!.value, p.to[0]!.value, p.want[0]![0]!];
-      return { text: `${f} ${w ? 'reaches' : 'cannot reach'} ${t}`, expected: w, observed: got[0]![0]!, pass };
+      const on = p.port ? ` on ${p.port.protocol.toUpperCase()} port ${p.port.port}` : '';
+      return { text: `${f} ${w ? 'reaches' : 'cannot reach'} ${t}${on}`, expected: w, observed: got[0]![0]!, pass };
     }
     const wrong: string[] = [];
     got.forEach((r, i) => r.forEach((c, j) => {
@@ -126,7 +140,7 @@ registerExpectation<ReachableParams>({
     }));
     const header = { from: p.from.map((x) => x.value), to: p.to.map((x) => x.value) };
     return {
-      text: `reachability ${p.from.length}×${p.to.length}${wrong.length ? ` (wrong: ${wrong.join(', ')})` : ''}`,
+      text: `reachability ${p.from.length}×${p.to.length}${p.port ? ` (${p.port.protocol.toUpperCase()} port ${p.port.port})` : ''}${wrong.length ? ` (wrong: ${wrong.join(', ')})` : ''}`,
       expected: { ...header, matrix: p.want.map(truthRow) },
       observed: { ...header, matrix: got.map(truthRow) },
       pass,
@@ -196,7 +210,7 @@ registerExpectation<RouteParams>({
   },
   check: (p, ctx) => ctx.node(p.node.value, p.node.loc),
   async evaluate(p, ctx) {
-    const all = ctx.driver.routes(p.node.value);
+    const all = ctx.driver.routes(resolveNode(p.node.value, ctx.driver));
     const toDst = all.filter((r) => r.dst === p.dst && r.table === p.table);
     const fits = (r: RouteEntry): boolean =>
       (p.dev === undefined || r.dev === p.dev) && (p.via === undefined || r.via === p.via) &&
@@ -276,7 +290,8 @@ registerExpectation<PacketParams>({
   check: (p, ctx) => ctx.node(p.on.value.node, p.on.loc),
   async evaluate(p, ctx) {
     const { node, iface } = p.on.value;
-    const frames = ctx.driver.frames(node, iface).slice(ctx.frameMark(node, iface));
+    const real = resolveNode(node, ctx.driver);
+    const frames = ctx.driver.frames(real, iface).slice(ctx.frameMark(real, iface));
     const hits = frames.filter(({ frame }) =>
       p.outer(frame) && (!p.encap || carries(frame, p.encap)) && (!p.innerPred || encapsulated(frame).some((f) => p.innerPred!(f))));
     const what = [p.filter && `'${p.filter}'`, p.encap && `in ${p.encap}`, p.inner && `inner '${p.inner}'`].filter(Boolean).join(' ') || 'any packet';

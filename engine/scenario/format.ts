@@ -27,12 +27,14 @@ import type { Entry } from '../model/source.ts';
 import { didYouMean, sortProblems } from '../model/problems.ts';
 import { loadTopology, TopologyReadError } from '../model/load.ts';
 import type { Location, Problem, Topology } from '../model/types.ts';
-import { actionKeys, actionKind, expectationKeys, expectationKind } from './registry.ts';
+import { actionKeys, actionKind, declaredNodeNames, expectationKeys, expectationKind } from './registry.ts';
 import type { CheckContext } from './registry.ts';
 import type { Scenario, Spec, Step } from './types.ts';
 import { resolveTarget, splitEndpoint } from './values.ts';
 import './actions.ts';
 import './expectations.ts';
+import './calico-steps.ts';
+import './calico-expect.ts';
 
 const TOP_KEYS = ['name', 'description', 'topology', 'seed', 'steps'];
 const FRAME_KEYS = ['title', 'narration', 'expect'];
@@ -165,16 +167,19 @@ export function checkScenario(scenario: Scenario, topology: Topology): Problem[]
   const src = new Source(scenario.file, '');
   const problems = src.problems;
   const nodeNames = topology.nodes.map((n) => n.name);
+  // Pods (and whatever else a registered source declares) exist only once the steps run.
+  const runtimeNames = declaredNodeNames(scenario, topology);
   const ctx: CheckContext = {
     topology,
     problems,
     node(name: string, loc: Location) {
-      if (nodeNames.includes(name)) return;
+      if (nodeNames.includes(name) || runtimeNames.has(name)) return;
       const guess = didYouMean(name, nodeNames);
       problems.error(loc, `no node '${name}' in topology '${topology.name}'`, guess ? `did you mean '${guess}'?` : `nodes: ${nodeNames.join(', ')}`);
     },
     endpoint(text: string, loc: Location) {
       const ep = splitEndpoint(text);
+      if (ep && runtimeNames.has(ep.node)) return;
       if (!ep || !nodeNames.includes(ep.node)) return ctx.node(ep?.node ?? text, loc);
       const cabled = topology.links.some((l) => l.endpoints.some((x) => x.node === ep.node && x.iface === ep.iface));
       if (!cabled) {
@@ -183,7 +188,7 @@ export function checkScenario(scenario: Scenario, topology: Topology): Problem[]
       }
     },
     target(text: string, loc: Location) {
-      if (resolveTarget(text, topology) !== undefined) return;
+      if (runtimeNames.has(text) || resolveTarget(text, topology) !== undefined) return;
       const ep = splitEndpoint(text);
       if (ep && nodeNames.includes(ep.node)) problems.error(loc, `${ep.node} has no address on '${ep.iface}'`);
       else if (!ep && nodeNames.includes(text)) problems.error(loc, `node '${text}' has no address to send to`, 'name an interface address instead');

@@ -11,7 +11,7 @@ import type { Problems } from '../model/problems.ts';
 import type { Location, Topology } from '../model/types.ts';
 import type { EventBody, Json } from '../events.ts';
 import type { CommandResult, LabDriver } from './driver.ts';
-import type { Step } from './types.ts';
+import type { Scenario, Step } from './types.ts';
 
 /** A failure of a step's action the user can act on (unknown node, no link on an interface). */
 export class StepError extends Error {
@@ -32,6 +32,8 @@ export interface StepContext {
   frameMark(node: string, dev: string): number;
   /** The IPv4 address a target names (IP, `node`, `node:iface`, or what a registered resolver knows). */
   resolveAddress(target: string): string;
+  /** The error of the step's action when the step expects one (an `error` expectation); else undefined. */
+  readonly stepError?: string;
 }
 
 /** Where name checks report: the topology plus the problem sink. */
@@ -82,9 +84,20 @@ export interface ExpectationKind<P = unknown> {
 /** Resolves a target name to an IPv4 address text, or undefined when it does not know it. */
 export type TargetResolver = (name: string, driver: LabDriver | undefined, topology: Topology) => string | undefined;
 
+/**
+ * Names a scenario may use as nodes besides the topology's (pods its steps or its topology
+ * create at run time), so name checks accept them before anything is deployed.
+ */
+export type NodeNameSource = (scenario: Scenario, topology: Topology) => readonly string[];
+
+/** Maps a run-time name (a pod) to the driver's node that runs its commands, or undefined. */
+export type NodeResolver = (name: string, driver: LabDriver) => string | undefined;
+
 const actions = new Map<string, ActionKind>();
 const expectations = new Map<string, ExpectationKind>();
 const resolvers: TargetResolver[] = [];
+const nodeSources: NodeNameSource[] = [];
+const nodeResolvers: NodeResolver[] = [];
 
 /** Registers a step action kind under its YAML key; a key registers once. */
 export function registerAction<P>(kind: ActionKind<P>): void {
@@ -128,4 +141,29 @@ export function expectationKeys(): string[] {
 /** The registered resolvers, in order. */
 export function targetResolvers(): readonly TargetResolver[] {
   return resolvers;
+}
+
+/** Adds a source of run-time node names (pods) that name checks accept. */
+export function registerNodeNames(fn: NodeNameSource): void {
+  nodeSources.push(fn);
+}
+
+/** The run-time node names every registered source declares for a scenario. */
+export function declaredNodeNames(scenario: Scenario, topology: Topology): Set<string> {
+  return new Set(nodeSources.flatMap((f) => f(scenario, topology)));
+}
+
+/** Adds a resolver from run-time names (pods) to the driver's node names. */
+export function registerNodeResolver(fn: NodeResolver): void {
+  nodeResolvers.push(fn);
+}
+
+/** The driver's node for `name`: itself when the driver has it, else what a resolver says, else `name` unchanged. */
+export function resolveNode(name: string, driver: LabDriver): string {
+  if (driver.nodes().includes(name)) return name;
+  for (const r of nodeResolvers) {
+    const n = r(name, driver);
+    if (n !== undefined) return n;
+  }
+  return name;
 }

@@ -9,10 +9,10 @@ import type { Topology } from '../model/types.ts';
 import { SCHEMA_VERSION } from '../events.ts';
 import type { EventBody, PodlabEvent, RouteEntry, Json } from '../events.ts';
 import type { CaptureFile, CommandResult, LabDriver } from './driver.ts';
-import { actionKind, expectationKind, StepError } from './registry.ts';
+import { actionKind, expectationKind, resolveNode, StepError } from './registry.ts';
 import type { StepContext } from './registry.ts';
 import { diffRoutes } from './routes.ts';
-import { simDriver } from './sim-driver.ts';
+import { simDeploy } from './sim-driver.ts';
 import type { Scenario, Step } from './types.ts';
 import { resolveTarget } from './values.ts';
 
@@ -60,7 +60,7 @@ export interface RunResult {
 
 /** Runs a loaded scenario against a freshly deployed lab; throws only when deployment fails. */
 export async function runScenario(scenario: Scenario, topology: Topology, opts: RunOptions = {}): Promise<RunResult> {
-  const deploy = opts.deploy ?? ((t: Topology, seed: number) => simDriver(t, { seed }));
+  const deploy = opts.deploy ?? ((t: Topology, seed: number) => simDeploy(t, { seed }));
   const driver = await deploy(topology, scenario.seed);
   const events: PodlabEvent[] = [];
   let current = 0;
@@ -120,12 +120,16 @@ async function runStep(step: Step, driver: LabDriver, emit: (b: EventBody) => vo
   emit({ type: 'step-start', title: step.title, narration: step.narration, action: step.action?.kind ?? 'check' });
   const commands: StepReport['commands'][number][] = [];
   let last: StepContext['lastCommand'];
+  // A step with an `error` expectation expects its action to fail: the error is observed, not fatal.
+  const expectsError = step.expect.some((x) => x.kind === 'error');
+  let stepError: string | undefined;
   const ctx: StepContext = {
     driver,
     step,
     emit,
-    async exec(node: string, argv: readonly string[], phase: 'step' | 'probe'): Promise<CommandResult> {
-      if (!driver.nodes().includes(node)) throw new StepError(`no node '${node}' in this lab`);
+    async exec(name: string, argv: readonly string[], phase: 'step' | 'probe'): Promise<CommandResult> {
+      const node = resolveNode(name, driver);
+      if (!driver.nodes().includes(node)) throw new StepError(`no node '${name}' in this lab`);
       const start = driver.now();
       const result = await driver.exec(node, argv);
       emit({ type: 'command', node, argv: [...argv], stdout: result.stdout, stderr: result.stderr, code: result.code, start, phase });
@@ -135,6 +139,9 @@ async function runStep(step: Step, driver: LabDriver, emit: (b: EventBody) => vo
     },
     get lastCommand() {
       return last;
+    },
+    get stepError() {
+      return stepError;
     },
     frameMark: (node, dev) => marks.get(`${node}:${dev}`) ?? 0,
     resolveAddress(target: string): string {
@@ -149,7 +156,8 @@ async function runStep(step: Step, driver: LabDriver, emit: (b: EventBody) => vo
       await actionKind(step.action.kind)!.run(step.action.params, ctx);
     } catch (e) {
       if (!(e instanceof Error)) throw e;
-      error = e.message;
+      if (expectsError) stepError = e.message;
+      else error = e.message;
     }
     emitRouteChanges();
   }

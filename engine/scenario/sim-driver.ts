@@ -9,10 +9,31 @@ import type { EventBody, FrameRef } from '../events.ts';
 import type { CaptureFile, CommandResult, LabDriver, LinkChange, LinkStatus, SeenFrame } from './driver.ts';
 import { FrameStore, packetEvent } from './packet-events.ts';
 import { kernelRoutes } from './routes.ts';
+import { calicoEventBody, startCalico, wantsCalico } from '../runtime/sim/calico.ts';
+import { ncOnKernel } from './sim-nc.ts';
 
-/** Deploys `topology` on the simulator (throws DeployError) and returns its driver. */
+/** Deploys `topology` on the simulator (throws DeployError) and returns its driver; no Calico (see simDeploy). */
 export function simDriver(topology: Topology, opts: { seed?: number } = {}): LabDriver {
   return new SimDriver(SimLab.deploy(topology, { seed: opts.seed ?? 1 }));
+}
+
+/**
+ * Deploys `topology` on the simulator and, when it has a `calico:` section, starts Calico on it
+ * (throws DeployError or ClusterConfigError). Calico's session and route events join the
+ * driver's event stream; nodes and pods gain `nc`.
+ */
+export async function simDeploy(topology: Topology, opts: { seed?: number } = {}): Promise<LabDriver> {
+  const d = new SimDriver(SimLab.deploy(topology, { seed: opts.seed ?? 1 }));
+  d.lab.registerCommand('nc', (node, args) => ncOnKernel(d.lab.kernel(node), args));
+  if (wantsCalico(d.lab)) {
+    await startCalico(d.lab, { onEvent: (e) => d.forward(calicoEventBody(e)) });
+  }
+  return d;
+}
+
+/** The SimLab behind a simulator driver, or undefined for other runtimes. */
+export function simLabOf(driver: LabDriver): SimLab | undefined {
+  return driver instanceof SimDriver ? driver.lab : undefined;
 }
 
 class SimDriver implements LabDriver {
@@ -23,12 +44,23 @@ class SimDriver implements LabDriver {
   private readonly listeners: ((e: EventBody) => void)[] = [];
   private readonly requested = new Set<string>();
 
+  // Events from before the runner subscribed (Calico's start) wait here, in order.
+  private pending: EventBody[] | undefined = [];
+
   constructor(readonly lab: SimLab) {
     this.topology = lab.topology;
-    lab.world.trace.on((e) => {
-      const body = packetEvent(e, this.store);
-      for (const f of this.listeners) f(body);
-    });
+    lab.world.trace.on((e) => this.forward(packetEvent(e, this.store)));
+  }
+
+  /** Hands an event to the subscribers (or keeps it until the first subscribes). */
+  forward(body: EventBody | undefined): void {
+    if (!body) return;
+    if (this.pending && this.listeners.length === 0) {
+      // Frames before the first subscriber stay in the FrameStore only, as they always have.
+      if (body.type !== 'packet') this.pending.push(body);
+      return;
+    }
+    for (const f of this.listeners) f(body);
   }
 
   now(): number {
@@ -88,6 +120,9 @@ class SimDriver implements LabDriver {
 
   onPacket(fn: (e: EventBody) => void): void {
     this.listeners.push(fn);
+    const early = this.pending ?? [];
+    this.pending = undefined;
+    for (const b of early) fn(b);
   }
 
   pcapFiles(): readonly CaptureFile[] {

@@ -1,0 +1,361 @@
+/**
+ * Calico in scenarios: the steps that change the cluster — `apply` (manifests inline, a list,
+ * or `{file}`), `delete`, `pod` (CNI ADD/DEL, with optional test servers), `converge`,
+ * `stopAgent` — and the names pods add: a pod is a node for `ping`/`exec`/`traceroute`/
+ * `reachable` (`pod-a` means `default/pod-a`; `ns/pod` names another namespace) and a target
+ * that resolves to its address. Each kind is one registration; the runner is unchanged.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { isMap, isScalar, isSeq } from 'yaml';
+import type { Node as YNode } from 'yaml';
+import type { Entry, Source } from '../model/source.ts';
+import { describe as describeNode } from '../model/source.ts';
+import type { Located, Location } from '../model/types.ts';
+import { isIPv4 } from '../net/ip.ts';
+import { calicoOf } from '../runtime/sim/calico.ts';
+import type { CalicoCluster } from '../calico/cluster/cluster.ts';
+import { isPolicyManifest, parsePolicyManifest } from '../calico/policy/index.ts';
+import type { LabDriver } from './driver.ts';
+import { registerAction, registerNodeNames, registerNodeResolver, registerTargetResolver, StepError } from './registry.ts';
+import type { StepContext } from './registry.ts';
+import { simLabOf } from './sim-driver.ts';
+import { startServers } from './sim-nc.ts';
+import type { ServerPort } from './sim-nc.ts';
+import { needString, optString, readDuration, strictMap } from './values.ts';
+import { parse as parseYaml } from 'yaml';
+
+// ---------------------------------------------------------------------------------------
+// the cluster and its pods
+
+/** The Calico cluster a driver runs; StepError when the lab has none. */
+export function clusterOf(driver: LabDriver): CalicoCluster {
+  const lab = simLabOf(driver);
+  const c = lab ? calicoOf(lab) : undefined;
+  if (!c) throw new StepError(`this lab runs no Calico (the topology '${driver.topology.name}' needs a \`calico:\` section and k8s nodes)`);
+  return c;
+}
+
+/** `pod-a` → `default/pod-a`; `ns/pod` as written. */
+export function podKey(name: string): string {
+  return name.includes('/') ? name : `default/${name}`;
+}
+
+function podOf(driver: LabDriver | undefined, name: string) {
+  if (!driver || isIPv4(name)) return undefined;
+  const lab = simLabOf(driver);
+  return lab ? calicoOf(lab)?.pods.get(podKey(name)) : undefined;
+}
+
+registerNodeResolver((name, driver) => podOf(driver, name)?.podNode);
+registerTargetResolver((name, driver) => podOf(driver, name)?.ip);
+
+// Pods a scenario creates with `pod:` steps or its topology declares as v1 Pods are names the
+// checks accept before anything runs.
+registerNodeNames((scenario, topology) => {
+  const out: string[] = [];
+  const add = (ns: string, name: string): void => {
+    out.push(`${ns}/${name}`);
+    if (ns === 'default') out.push(name);
+  };
+  for (const s of scenario.steps) {
+    if (s.action?.kind === 'pod' && s.action.params) {
+      const p = s.action.params as PodParams;
+      add(p.namespace, p.name.value);
+    }
+  }
+  for (const m of topology.calico) {
+    if (m.apiVersion !== 'v1' || m.kind !== 'Pod') continue;
+    const meta = (m.manifest.metadata ?? {}) as { name?: string; namespace?: string };
+    if (meta.name) add(meta.namespace ?? 'default', meta.name);
+  }
+  return out;
+});
+
+// ---------------------------------------------------------------------------------------
+// apply / delete
+
+type Manifest = Record<string, unknown>;
+
+/** `apply`: manifests written inline (one or a list), or a YAML file of them (`{file}`, relative to the scenario). */
+export type ApplyParams = { readonly manifests: readonly Manifest[]; readonly file?: undefined } | { readonly file: string; readonly loc: Location; readonly manifests?: undefined };
+
+function checkManifest(src: Source, node: YNode, v: unknown): Manifest | undefined {
+  const m = v as Manifest;
+  if (!isMap(node) || typeof m.kind !== 'string' || typeof m.apiVersion !== 'string') {
+    src.problems.error(src.loc(node), `apply: each manifest needs apiVersion and kind, not ${describeNode(node)}`, 'paste the manifest as `calicoctl apply` / `kubectl apply` takes it');
+    return undefined;
+  }
+  if (typeof (m.metadata as Manifest | undefined)?.name !== 'string') {
+    src.problems.error(src.loc(node), `apply: the ${m.kind} has no metadata.name`);
+    return undefined;
+  }
+  return m;
+}
+
+/** The kind/name words calicoctl prints for a manifest. */
+function nameOf(m: Manifest): string {
+  const meta = m.metadata as { name: string; namespace?: string };
+  return `${m.kind} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name}`;
+}
+
+/** Applies one manifest the way its tool would: policies and namespaces to Felix's view, Pods through CNI, the rest through the datastore. */
+async function applyOne(c: CalicoCluster, m: Manifest): Promise<void> {
+  const meta = m.metadata as { name: string; namespace?: string; labels?: Record<string, string> };
+  if (isPolicyManifest(m)) {
+    const r = parsePolicyManifest(m);
+    const errors = r.problems.filter((p) => p.severity === 'error');
+    if (errors.length) throw new StepError(`${nameOf(m)}: ${errors.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+    if (r.policy) {
+      const p = r.policy;
+      c.policies = [...c.policies.filter((x) => !(x.kind === p.kind && x.name === p.name && x.namespace === p.namespace)), p];
+    }
+    if (r.tier) c.tiers = [...c.tiers.filter((t) => t.name !== r.tier!.name), r.tier];
+    return resync(c);
+  }
+  if (m.apiVersion === 'v1' && m.kind === 'Namespace') {
+    const labels = { ...(meta.labels ?? {}), 'kubernetes.io/metadata.name': meta.name };
+    c.namespaces = [...c.namespaces.filter((n) => n.name !== meta.name), { name: meta.name, labels }];
+    return resync(c);
+  }
+  if (m.apiVersion === 'v1' && m.kind === 'Pod') {
+    const spec = (m.spec ?? {}) as { nodeName?: string };
+    if (!spec.nodeName) throw new StepError(`${nameOf(m)}: spec.nodeName is required (podlab has no scheduler)`);
+    await c.addPod(spec.nodeName, meta.namespace ?? 'default', meta.name, { ...(meta.labels ?? {}) });
+    return;
+  }
+  await c.apply(m);
+}
+
+/** Felix reads policies, tiers and namespaces from the cluster's lists: every calico-node recomputes. */
+async function resync(c: CalicoCluster): Promise<void> {
+  for (const a of c.agents.values()) a.dirty = true;
+  await c.settle();
+}
+
+/** Any k8s node of the cluster: where the step's `calicoctl`/`kubectl` is shown to run. */
+function adminNode(c: CalicoCluster): string {
+  return [...c.agents.keys()][0] ?? '?';
+}
+
+function emitCommand(ctx: StepContext, c: CalicoCluster, argv: string[], stdout: string, stderr = '', code = 0): void {
+  ctx.emit({ type: 'command', node: adminNode(c), argv, stdout, stderr, code, start: ctx.driver.now(), phase: 'step' });
+}
+
+registerAction<ApplyParams>({
+  key: 'apply',
+  parse(src, e) {
+    if (isMap(e.value) && e.value.items.length === 1 && isScalar(e.value.items[0]!.key) && (e.value.items[0]!.key as { value: unknown }).value === 'file') {
+      const m = strictMap(src, e.value, e.keyLoc, 'apply', ['file']);
+      const f = m && needString(src, m, 'file', e.keyLoc, 'apply');
+      return f ? { file: resolve(dirname(f.loc.file), f.value), loc: f.loc } : undefined;
+    }
+    const nodes = isSeq(e.value) ? (src.seq(e.value, 'apply') ?? []) : e.value ? [e.value] : [];
+    if (nodes.length === 0) {
+      src.problems.error(e.keyLoc, 'apply has no manifest', 'write the manifest under `apply:` (or a list of them, or `apply: {file: path.yaml}`)');
+      return undefined;
+    }
+    const out: Manifest[] = [];
+    for (const n of nodes) {
+      const m = checkManifest(src, n, src.toJS(n));
+      if (m) out.push(m);
+    }
+    return out.length === nodes.length ? { manifests: out } : undefined;
+  },
+  describe: (p) => (p.file !== undefined ? `apply -f ${p.file}` : `apply ${p.manifests.map(nameOf).join(', ')}`),
+  async run(p, ctx) {
+    const c = clusterOf(ctx.driver);
+    let manifests: readonly Manifest[];
+    if (p.file !== undefined) {
+      let text: string;
+      try {
+        text = await readFile(p.file, 'utf8');
+      } catch (e) {
+        throw new StepError(`apply: cannot read ${p.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      manifests = text.split(/^---\s*$/m).map((d) => parseYaml(d) as unknown).filter((d): d is Manifest => typeof d === 'object' && d !== null);
+    } else manifests = p.manifests;
+    for (const m of manifests) {
+      try {
+        await applyOne(c, m);
+      } catch (e) {
+        const msg = (e as Error).message;
+        emitCommand(ctx, c, applyArgv(m), '', `Failed to execute command: ${msg}\n`, 1);
+        throw e instanceof StepError ? e : new StepError(`${nameOf(m)}: ${msg}`);
+      }
+      emitCommand(ctx, c, applyArgv(m), `Successfully applied 1 '${m.kind as string}' resource(s)\n`);
+    }
+  },
+});
+
+const applyArgv = (m: Manifest): string[] => [String(m.apiVersion).startsWith('projectcalico.org/') ? 'calicoctl' : 'kubectl', 'apply', '-f', '-'];
+
+/** `delete: {kind, name, namespace?}`. */
+export interface DeleteParams { kind: Located<string>; name: Located<string>; namespace?: string }
+
+registerAction<DeleteParams>({
+  key: 'delete',
+  parse(src, e) {
+    const m = strictMap(src, e.value, e.keyLoc, 'delete', ['kind', 'name', 'namespace']);
+    if (!m) return undefined;
+    const kind = needString(src, m, 'kind', e.keyLoc, 'delete');
+    const name = needString(src, m, 'name', e.keyLoc, 'delete');
+    const ns = optString(src, m, 'namespace', 'delete');
+    return kind && name ? { kind, name, ...(ns ? { namespace: ns.value } : {}) } : undefined;
+  },
+  describe: (p) => `delete ${p.kind.value} ${p.name.value}`,
+  async run(p, ctx) {
+    const c = clusterOf(ctx.driver);
+    const kind = p.kind.value;
+    const name = p.name.value;
+    if (kind === 'NetworkPolicy' || kind === 'GlobalNetworkPolicy') {
+      const ns = kind === 'NetworkPolicy' ? (p.namespace ?? 'default') : undefined;
+      const before = c.policies.length;
+      c.policies = c.policies.filter((x) => !(x.kind === kind && x.namespace === ns && (x.name === name || x.name === `knp.default.${name}`)));
+      if (c.policies.length === before) throw new StepError(`no ${kind} '${name}'${ns ? ` in namespace ${ns}` : ''} (policies: ${c.policies.map((x) => x.name).join(', ') || 'none'})`);
+      await resync(c);
+    } else if (kind === 'Pod') {
+      await c.removePod(p.namespace ?? 'default', name);
+    } else {
+      await c.delete(kind, name);
+    }
+    emitCommand(ctx, c, [kind === 'NetworkPolicy' && p.namespace === undefined ? 'kubectl' : 'calicoctl', 'delete', kind.toLowerCase(), name], `Successfully deleted 1 '${kind}' resource(s)\n`);
+  },
+});
+
+// ---------------------------------------------------------------------------------------
+// pod
+
+/** `pod: {name, namespace?, node, labels?, state?, listen?, ip?}`. */
+export interface PodParams {
+  name: Located<string>;
+  namespace: string;
+  node?: Located<string>;
+  labels: Record<string, string>;
+  state: 'present' | 'absent';
+  listen: ServerPort[];
+  ip?: string;
+}
+
+function readPorts(src: Source, e: Entry): ServerPort[] | undefined {
+  const items = isSeq(e.value) ? src.seq(e.value, 'pod: listen') ?? [] : [e.value];
+  const out: ServerPort[] = [];
+  for (const it of items) {
+    const n = src.deref(it);
+    const text = isScalar(n) ? String(n.value) : '';
+    const m = /^(\d+)(?:\/(tcp|udp))?$/i.exec(text.trim());
+    const port = m ? Number(m[1]) : NaN;
+    if (!m || port < 1 || port > 65535) {
+      src.problems.error(n ? src.loc(n) : e.valueLoc, `pod: listen entries are ports like 80 or "53/udp", not ${describeNode(n)}`);
+      return undefined;
+    }
+    out.push({ port, protocol: (m[2]?.toLowerCase() ?? 'tcp') as 'tcp' | 'udp' });
+  }
+  return out;
+}
+
+registerAction<PodParams>({
+  key: 'pod',
+  parse(src, e) {
+    const m = strictMap(src, e.value, e.keyLoc, 'pod', ['name', 'namespace', 'node', 'labels', 'state', 'listen', 'ip']);
+    if (!m) return undefined;
+    const name = needString(src, m, 'name', e.keyLoc, 'pod');
+    const ns = optString(src, m, 'namespace', 'pod');
+    const node = optString(src, m, 'node', 'pod');
+    const state = optString(src, m, 'state', 'pod');
+    if (state && state.value !== 'present' && state.value !== 'absent') src.problems.error(state.loc, `pod: state must be present or absent, not '${state.value}'`);
+    const st = (state?.value ?? 'present') as 'present' | 'absent';
+    if (st === 'present' && !node) src.problems.error(e.keyLoc, `pod has no 'node'`, 'add `node: worker-01` (podlab has no scheduler)');
+    const labels: Record<string, string> = {};
+    const le = m.get('labels');
+    if (le) {
+      for (const f of src.map(le.value, 'pod: labels') ?? []) {
+        const v = src.deref(f.value);
+        if (isScalar(v) && v.value !== null && typeof v.value !== 'object') labels[f.key] = String(v.value);
+        else src.problems.error(f.valueLoc, `pod: label '${f.key}' needs a string value`);
+      }
+    }
+    const lis = m.get('listen');
+    const listen = lis ? readPorts(src, lis) : [];
+    const ip = optString(src, m, 'ip', 'pod');
+    if (ip && !isIPv4(ip.value)) src.problems.error(ip.loc, `pod: ip must be an IPv4 address, not '${ip.value}'`);
+    if (!name || !listen || (st === 'present' && !node)) return undefined;
+    return { name, namespace: ns?.value ?? 'default', ...(node ? { node } : {}), labels, state: st, listen, ...(ip ? { ip: ip.value } : {}) };
+  },
+  check: (p, ctx) => p.node && ctx.node(p.node.value, p.node.loc),
+  describe: (p) => (p.state === 'absent' ? `delete pod ${p.namespace}/${p.name.value}` : `pod ${p.namespace}/${p.name.value} on ${p.node!.value}`),
+  async run(p, ctx) {
+    const c = clusterOf(ctx.driver);
+    const lab = simLabOf(ctx.driver)!;
+    if (p.state === 'absent') {
+      serversOf(lab).get(`${p.namespace}/${p.name.value}`)?.();
+      serversOf(lab).delete(`${p.namespace}/${p.name.value}`);
+      try {
+        await c.removePod(p.namespace, p.name.value);
+      } catch (e) {
+        throw new StepError((e as Error).message);
+      }
+      emitCommand(ctx, c, ['kubectl', 'delete', 'pod', '-n', p.namespace, p.name.value], `pod "${p.name.value}" deleted\n`);
+      return;
+    }
+    let pod;
+    try {
+      pod = await c.addPod(p.node!.value, p.namespace, p.name.value, p.labels, p.ip);
+    } catch (e) {
+      // kubelet's event text: the pod stays in ContainerCreating with CNI's message.
+      const msg = `Failed to create pod sandbox: ${(e as Error).message}`;
+      ctx.emit({ type: 'command', node: p.node!.value, argv: ['kubectl', 'run', p.name.value], stdout: '', stderr: `${msg}\n`, code: 1, start: ctx.driver.now(), phase: 'step' });
+      throw new StepError(msg);
+    }
+    if (p.listen.length) serversOf(lab).set(`${p.namespace}/${p.name.value}`, startServers(lab.kernel(pod.podNode), p.listen));
+    emitCommand(ctx, c, ['kubectl', 'run', p.name.value, '-n', p.namespace, `--overrides={"spec":{"nodeName":"${pod.node}"}}`],
+      `pod/${p.name.value} created (${pod.ip} on ${pod.node}, ${pod.hostIface})\n`);
+  },
+});
+
+// Running test servers per lab, by pod key (stopped when the pod goes).
+const serversByLab = new WeakMap<object, Map<string, () => void>>();
+function serversOf(lab: object): Map<string, () => void> {
+  let m = serversByLab.get(lab);
+  if (!m) serversByLab.set(lab, (m = new Map()));
+  return m;
+}
+
+// ---------------------------------------------------------------------------------------
+// converge, stopAgent
+
+registerAction<number>({
+  key: 'converge',
+  parse(src, e) {
+    if (e.value === null || (isScalar(e.value) && e.value.value === null)) return 120_000;
+    const m = strictMap(src, e.value, e.keyLoc, 'converge', ['max']);
+    if (!m) return undefined;
+    const me = m.get('max');
+    return me ? readDuration(src, me.value, me.valueLoc, 'converge: max') : 120_000;
+  },
+  describe: (ms) => `converge (BGP Established everywhere, every block learned; at most ${ms / 1000}s)`,
+  async run(ms, ctx) {
+    const c = clusterOf(ctx.driver);
+    const r = c.converge(ms);
+    if (!r.converged) {
+      const stuck: string[] = [];
+      for (const [node, a] of c.agents) for (const p of a.speaker?.peers.values() ?? []) if (p.session.state !== 'Established') stuck.push(`${node}→${p.config.address} ${p.session.state}`);
+      throw new StepError(`not converged after ${ms / 1000}s of virtual time${stuck.length ? `: ${stuck.slice(0, 6).join(', ')}${stuck.length > 6 ? '…' : ''}` : ' (a node has not learned every block yet)'}`);
+    }
+  },
+});
+
+registerAction<Located<string>>({
+  key: 'stopAgent',
+  parse(src, e) {
+    const m = strictMap(src, e.value, e.keyLoc, 'stopAgent', ['node']);
+    return m ? needString(src, m, 'node', e.keyLoc, 'stopAgent') : undefined;
+  },
+  check: (p, ctx) => ctx.node(p.value, p.loc),
+  describe: (p) => `stop calico-node on ${p.value}`,
+  async run(p, ctx) {
+    const c = clusterOf(ctx.driver);
+    if (!c.agents.has(p.value)) throw new StepError(`${p.value} runs no calico-node (k8s nodes: ${[...c.agents.keys()].join(', ')})`);
+    await c.stopAgent(p.value);
+  },
+});
