@@ -63,6 +63,9 @@ describe.skipIf(!ok)('web UI in Chromium (two-nodes on the simulator)', () => {
     await page.locator('[data-testid=term-input]').fill('ping -c 1 10.30.200.2');
     await page.locator('[data-testid=term-input]').press('Enter');
     await page.locator('[data-testid=term-out] pre', { hasText: '1 packets transmitted, 1 received' }).waitFor();
+    await page.locator('[data-testid=term-input]').press('ArrowUp');
+    await expect(page.locator('[data-testid=term-input]').inputValue()).resolves.toBe('ping -c 1 10.30.200.2');
+    await page.locator('[data-testid=term-input]').fill('');
     await page.screenshot({ path: `${SHOTS}/3-terminal.png` });
   });
 
@@ -78,6 +81,24 @@ describe.skipIf(!ok)('web UI in Chromium (two-nodes on the simulator)', () => {
     await expect(page.locator('[data-testid=path-summary]').textContent()).resolves.toMatch(/master-01 tx.*sw1.*worker-01 deliver/);
     await page.locator('[data-testid=packet-dot]').waitFor();
     await page.screenshot({ path: `${SHOTS}/4-packet.png` });
+  });
+
+  it('keeps a dragged node where it was dropped, across reloads, until the layout is reset', async () => {
+    const node = page.locator('[data-node="worker-01"]');
+    const where = async () => (await node.getAttribute('transform'))!;
+    const before = await where();
+    const box = (await node.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 80, box.y + box.height / 2 + 60, { steps: 8 });
+    await page.mouse.up();
+    const dragged = await where();
+    expect(dragged).not.toBe(before);
+    await page.reload();
+    await node.waitFor();
+    expect(await where()).toBe(dragged);
+    await page.locator('button', { hasText: 'reset layout' }).click();
+    expect(await where()).toBe(before);
   });
 
   it('filters the list with tcpdump syntax and reports errors with their column', async () => {

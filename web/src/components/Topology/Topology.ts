@@ -57,7 +57,7 @@ export function Topology(p: TopologyProps) {
     const dy = (ev.clientY - d.start.y) / scale.current;
     if (!d.moved && Math.hypot(dx, dy) * scale.current < 4) return;
     d.moved = true;
-    setOverrides((m) => new Map(m).set(d.id, { x: d.from.x + dx, y: d.from.y + dy }));
+    setOverrides((m) => new Map(m).set(d.id, { x: Math.round(d.from.x + dx), y: Math.round(d.from.y + dy) }));
   };
   const onUp = () => {
     const d = drag.current;
