@@ -3,6 +3,7 @@
  * RFC 5492 capabilities, RFC 6793 4-octet AS). Pure.
  */
 import { AFI_IPV4, AFI_IPV6, BGP_VERSION, SAFI_UNICAST } from './codec/types.ts';
+import { getU16, getU32 } from './codec/bytes.ts';
 import { buildOpen as buildCodecOpen, openAsn as codecOpenAsn } from './codec/index.ts';
 import type { Capability, NotificationMessage, OpenMessage } from './codec/types.ts';
 
@@ -121,7 +122,7 @@ export function describeNotification(n: { code: number; subcode: number; data?: 
   const base = `${CODE_NAMES[n.code] ?? `code ${n.code}`}${n.subcode ? `: ${SUBCODE_NAMES[`${n.code}/${n.subcode}`] ?? `subcode ${n.subcode}`}` : ''}`;
   if (n.code === 2 && n.subcode === 2 && n.data && (n.data.length === 2 || n.data.length === 4)) {
     const d = n.data;
-    const as = d.length === 2 ? (d[0]! << 8) | d[1]! : ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0;
+    const as = d.length === 2 ? getU16(d, 0) : getU32(d, 0);
     return `${base} (AS ${as})`;
   }
   return base;

@@ -3,7 +3,7 @@
  * routes; runs import (loop checks, policy) and export (RR rules, batching, End-of-RIB);
  * emits typed events. Everything external (clock, transport, codec) is injected.
  */
-import { formatIPv4, parseIPv4 } from '../net/ip.ts';
+import { formatIPv4, maskOf, parseIPv4 } from '../net/ip.ts';
 import type { Clock } from './clock.ts';
 import type { PathAttribute, RouteRefreshMessage, UpdateMessage } from './codec/types.ts';
 import type { AnnounceConfig, PeerConfig, SpeakerConfig } from './config.ts';
@@ -363,6 +363,5 @@ export function canonicalPrefix(text: string): string {
   if (text.includes(':')) return text.toLowerCase();
   const [a, l] = text.split('/') as [string, string | undefined];
   const len = l === undefined ? 32 : Number(l);
-  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-  return `${formatIPv4((parseIPv4(a) & mask) >>> 0)}/${len}`;
+  return `${formatIPv4((parseIPv4(a) & maskOf(len)) >>> 0)}/${len}`;
 }

@@ -2,6 +2,7 @@
  * Import/export policy as small composable functions over (prefix, attributes): each step
  * returns the (possibly changed) attributes or null to reject. `chain` runs steps in order.
  */
+import { maskOf } from '../../net/ip.ts';
 import { parseCommunity } from './attrs.ts';
 import type { PathAttrs } from './attrs.ts';
 
@@ -42,8 +43,7 @@ function matchesEntry(prefix: string, e: PrefixListEntry): boolean {
     // IPv6: exact or bounded match on text of the covering prefix is enough for lab use.
     if (e.ge === undefined && e.le === undefined) return prefix === e.prefix;
   } else {
-    const mask = eLen === 0 ? 0 : (0xffffffff << (32 - eLen)) >>> 0;
-    if (((v4(addr) ^ v4(eAddr)) & mask) >>> 0 !== 0 || len < eLen) return false;
+    if (((v4(addr) ^ v4(eAddr)) & maskOf(eLen)) >>> 0 !== 0 || len < eLen) return false;
   }
   const ge = e.ge ?? eLen;
   const le = e.le ?? (e.ge !== undefined ? (addr.includes(':') ? 128 : 32) : eLen);
