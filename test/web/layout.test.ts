@@ -149,4 +149,15 @@ describe('link geometry', () => {
     expect(g.bLabel.y).toBeGreaterThan(g.mid.y);
     expect(linkGeometry(a, { x: 100, y: 0 }).d).toBe('M0,0L100,0');
   });
+
+  it('bows a tier-skipping link around the nodes between, on the same side both ways', () => {
+    const top = { x: 300, y: 0 };
+    const bottom = { x: 300, y: 3 * 154 };
+    const shape = { tierPitch: 154, bow: 128 };
+    const mid = pointOnLink(top, bottom, 0.5, shape);
+    expect(mid.x - 300).toBeGreaterThanOrEqual(0.75 * 128 - 1e-9); // clears a 128-px node centred on the line
+    expect(pointOnLink(bottom, top, 0.5, shape)).toEqual(mid);
+    const adjacent = pointOnLink(top, { x: 300, y: 154 }, 0.5, shape);
+    expect(adjacent.x).toBe(300);
+  });
 });

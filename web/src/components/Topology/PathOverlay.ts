@@ -6,7 +6,7 @@ import { useEffect, useState } from 'react';
 import { h } from '../h.ts';
 import type { PathStop } from '../../domain/packet-path.ts';
 import type { ViewLink } from '../../domain/view-model.ts';
-import type { Point } from '../../layout/types.ts';
+import { DEFAULT_LAYOUT, type Point } from '../../layout/types.ts';
 import { pointOnLink } from '../../layout/links.ts';
 
 export interface PathOverlayProps {
@@ -16,13 +16,18 @@ export interface PathOverlayProps {
 }
 
 const STEP_MS = 550;
+const SHAPE = { tierPitch: DEFAULT_LAYOUT.nodeH + DEFAULT_LAYOUT.gapY, bow: DEFAULT_LAYOUT.nodeW };
 
 /** Where the dot is at a stop. */
 function stopPoint(s: PathStop, pos: ReadonlyMap<string, Point>): Point | undefined {
-  if (s.kind === 'node') return pos.get(s.node);
+  if (s.kind === 'node') {
+    // On the node's top-right corner, so the name stays readable under it.
+    const p = pos.get(s.node);
+    return p && { x: p.x + DEFAULT_LAYOUT.nodeW / 2 - 12, y: p.y - DEFAULT_LAYOUT.nodeH / 2 };
+  }
   const a = pos.get(s.from);
   const b = pos.get(s.to);
-  return a && b ? pointOnLink(a, b, 0.5) : undefined;
+  return a && b ? pointOnLink(a, b, 0.5, SHAPE) : undefined;
 }
 
 /** Animated packet dot over the topology. */

@@ -27,6 +27,7 @@ export interface TopologyProps {
 const O = DEFAULT_LAYOUT;
 /** Above this many nodes interface labels are left out (they are unreadable at fit-to-screen zoom anyway). */
 const LABEL_LIMIT = 300;
+const SHAPE = { tierPitch: O.nodeH + O.gapY, bow: O.nodeW };
 
 /** The topology view. */
 export function Topology(p: TopologyProps) {
@@ -88,7 +89,7 @@ export function Topology(p: TopologyProps) {
     const a = layout.positions.get(l.a);
     const b = layout.positions.get(l.b);
     if (!a || !b) return null;
-    const g = linkGeometry(a, b, labelFraction(degree.get(l.a) ?? 1), labelFraction(degree.get(l.b) ?? 1));
+    const g = linkGeometry(a, b, labelFraction(degree.get(l.a) ?? 1), labelFraction(degree.get(l.b) ?? 1), SHAPE);
     const st = p.links.get(l.id);
     const down = st !== undefined && !st.up;
     const hot = onPathLinks.has(`${l.a}:${l.aIf}`) && onPathLinks.has(`${l.b}:${l.bIf}`);
