@@ -75,6 +75,15 @@ describe('UI server API', () => {
     expect((await call('POST', '/api/exec', JSON.stringify({ node: 'master-01', command: 'x'.repeat(20_000) }))).status).toBe(413);
   });
 
+  it('serves nothing outside web/dist', async () => {
+    for (const path of ['/%2e%2e/%2e%2e/package.json', '/..%2f..%2fpackage.json', '/../../package.json']) {
+      const r = await call('GET', path);
+      expect(r.body.toString()).not.toContain('"name": "podlab"');
+    }
+    expect((await call('DELETE', '/index.html')).status).toBe(405);
+    expect((await call('GET', '/api/nope')).status).toBe(404);
+  });
+
   it('refuses other Host names (DNS rebinding) and cross-site WebSockets', async () => {
     expect((await call('GET', '/api/nodes', undefined, { host: 'attacker.example' })).status).toBe(421);
     const ws = new WebSocket(`${ui.url.replace('http', 'ws')}ws`, { headers: { origin: 'http://attacker.example' } });
