@@ -148,9 +148,11 @@ export function renderEvents(events: readonly PodlabEvent[], opts: RenderOptions
       case 'run-end':
         out.push('', `Result: ${e.passed ? 'PASSED' : 'FAILED'} — ${e.expectations} expectations, ${e.failed} failed${e.errors ? `, ${e.errors} step errors` : ''}`);
         break;
-      default:
-        // extension events: show their type so nothing disappears silently
-        out.push(`  [${(e as { type: string }).type}]`);
+      default: {
+        // extension events: their type and fields on one line, so nothing disappears silently
+        const { seq: _s, t: _t, step: _st, type, ...rest } = e as unknown as Record<string, unknown>;
+        out.push(`  [${String(type)}] ${Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}`.trimEnd());
+      }
     }
   }
   flushPackets();
