@@ -1,10 +1,10 @@
 // The topologies podlab ships must validate cleanly and say what their comments promise.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { formatIPv4, formatPrefix4, networkOf, parseIPv4 } from '../../engine/net/ip.ts';
 import { loadTopology, TopologyReadError } from '../../engine/model/load.ts';
 import { ifaceOf, nodeByName } from '../../engine/model/topology.ts';
@@ -101,6 +101,7 @@ describe('podlab validate (CLI)', () => {
 
   it('prints warnings and still exits 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'podlab-validate-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const f = join(dir, 'warn.yaml');
     writeFileSync(f, 'name: warn\nnodes:\n  a: { kind: host, colour: red }\n');
     const r = await cli([f]);

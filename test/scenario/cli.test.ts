@@ -1,7 +1,7 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, onTestFinished } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtemp, readdir, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { readPcap } from '../../engine/net/pcap.ts';
 import { readFile } from 'node:fs/promises';
@@ -52,6 +52,7 @@ describe('podlab run', () => {
 
   it('writes pcaps as DIR/<node>-<iface>.pcap and a recording that replay --print tells', async () => {
     const dir = await mkdtemp(`${tmpdir()}/pl-scen-cli-`);
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const r = await podlab('run', 'test/fixtures/scenarios/two-nodes-ipip.yaml', '--pcap', `${dir}/pcap`, '--record', `${dir}/run.podlab`);
     expect(r.code).toBe(0);
     const files = (await readdir(`${dir}/pcap`)).sort();

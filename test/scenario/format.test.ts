@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, onTestFinished } from 'vitest';
 import { resolve } from 'node:path';
 import { parseScenario, loadScenario } from '../../engine/scenario/index.ts';
 import { formatProblem } from '../../engine/model/problems.ts';
@@ -79,9 +79,10 @@ steps:
   });
 
   it('checks node, interface and target names against the topology with did-you-mean', async () => {
-    const { writeFile, mkdtemp } = await import('node:fs/promises');
+    const { writeFile, mkdtemp, rm } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
     const dir = await mkdtemp(`${tmpdir()}/pl-scen-`);
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const file = `${dir}/s.yaml`;
     await writeFile(file, `name: s
 topology: ${resolve('test/fixtures/scenarios/topologies/mtu.yaml')}

@@ -1,7 +1,7 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, onTestFinished } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { loadScenario, runScenario, recordingOf, encodeRecording, decodeRecording, capturePcap, renderEvents } from '../../engine/scenario/index.ts';
 import type { RunResult } from '../../engine/scenario/index.ts';
@@ -100,6 +100,7 @@ describe('scenario runner on the simulator', () => {
 
   it('an action that fails at run time (no link there) is a step error, not a crash', async () => {
     const dir = await mkdtemp(`${tmpdir()}/pl-scen-`);
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     await writeFile(`${dir}/s.yaml`, `name: s\ntopology: ${process.cwd()}/test/fixtures/scenarios/topologies/mtu.yaml\nsteps:\n` +
       `  - { title: capture on a device that does not exist yet, capture: { on: ["zz:eth0"] } }\n`);
     const l = await loadScenario(`${dir}/s.yaml`);
@@ -151,6 +152,7 @@ describe('recordings', () => {
       const r = await runFile('test/fixtures/scenarios/two-nodes-ipip.yaml');
       const rec = decodeRecording(encodeRecording(recordingOf(r)));
       const dir = await mkdtemp(`${tmpdir()}/pl-scen-`);
+      onTestFinished(() => rm(dir, { recursive: true, force: true }));
       const c = rec.captures.find((x) => x.id === 'worker-01:eth0')!;
       await writeFile(`${dir}/w.pcap`, capturePcap(c));
       const { stdout } = await run('tshark', ['-r', `${dir}/w.pcap`, '-T', 'fields', '-e', 'ip.proto', '-e', 'ip.src', '-e', 'icmp.type', '-Y', 'ip.proto == 4']);

@@ -5,7 +5,7 @@
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -188,7 +188,7 @@ export class NetLab {
     return cli;
   }
 
-  /** Kills every daemon and process, deletes every namespace. */
+  /** Kills every daemon and process, deletes every namespace and the scratch directory. */
   cleanup(): void {
     for (const p of this.pidFiles) {
       try {
@@ -207,5 +207,6 @@ export class NetLab {
       } catch { /* no namespace */ }
       try { execFileSync('ip', ['netns', 'del', ns]); } catch { /* already gone */ }
     }
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
