@@ -16,6 +16,8 @@ import { isIPv4 } from '../net/ip.ts';
 import { calicoOf } from '../runtime/sim/calico.ts';
 import type { CalicoCluster } from '../calico/cluster/cluster.ts';
 import { isPolicyManifest, parsePolicyManifest } from '../calico/policy/index.ts';
+import { resourceKey } from '../calico/datastore/index.ts';
+import type { JsonValue } from '../calico/datastore/index.ts';
 import type { LabDriver } from './driver.ts';
 import { registerAction, registerNodeNames, registerNodeResolver, registerTargetResolver, StepError } from './registry.ts';
 import type { StepContext } from './registry.ts';
@@ -226,6 +228,46 @@ registerAction<DeleteParams>({
       if (kind === 'IPPool') await reconcileTunnelAddresses(c);
     }
     emitCommand(ctx, c, [kind === 'NetworkPolicy' && p.namespace === undefined ? 'kubectl' : 'calicoctl', 'delete', kind.toLowerCase(), name], `Successfully deleted 1 '${kind}' resource(s)\n`);
+  },
+});
+
+/** `patch: {kind, name, patch}`: a JSON merge patch on a stored resource, as `calicoctl patch` applies it. */
+export interface PatchParams { kind: Located<string>; name: Located<string>; patch: Manifest }
+
+/** RFC 7386 merge: objects merge key by key, null deletes, anything else replaces. */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+registerAction<PatchParams>({
+  key: 'patch',
+  parse(src, e) {
+    const m = strictMap(src, e.value, e.keyLoc, 'patch', ['kind', 'name', 'patch']);
+    if (!m) return undefined;
+    const kind = needString(src, m, 'kind', e.keyLoc, 'patch');
+    const name = needString(src, m, 'name', e.keyLoc, 'patch');
+    const pe = m.get('patch');
+    if (!pe || !isMap(pe.value)) {
+      src.problems.error(pe?.valueLoc ?? e.keyLoc, 'patch needs `patch:` with the fields to change', 'e.g. `patch: {spec: {bgp: {routeReflectorClusterID: 244.0.0.1}}}`');
+      return undefined;
+    }
+    return kind && name ? { kind, name, patch: src.toJS(pe.value) as Manifest } : undefined;
+  },
+  describe: (p) => `patch ${p.kind.value} ${p.name.value}`,
+  async run(p, ctx) {
+    const c = clusterOf(ctx.driver);
+    const key = resourceKey(p.kind.value, p.name.value);
+    const kv = await c.ds.get(key);
+    if (!kv) throw new StepError(`no ${p.kind.value} '${p.name.value}' in the datastore`);
+    await c.ds.put(key, mergePatch(kv.value, p.patch) as JsonValue);
+    await c.settle();
+    emitCommand(ctx, c, ['calicoctl', 'patch', p.kind.value.toLowerCase(), p.name.value, '-p', JSON.stringify(p.patch)], `Successfully patched 1 '${p.kind.value}' resource\n`);
   },
 });
 
