@@ -86,7 +86,7 @@ export interface CaptureSummary {
   readonly pcap: string;
 }
 
-/** POST /api/exec {node, command} */
+/** POST /api/exec {node, command, quiet?}: `quiet` runs it without announcing it as a command on the stream. */
 export interface ExecResponse {
   readonly node: string;
   readonly command: string;

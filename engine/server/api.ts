@@ -46,9 +46,12 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: Serv
       const node = knownNode(b, body.node);
       const command = checkCommand(body.command);
       if (!b.exec) throw new ApiError(409, 'this is a recording: nothing runs; its commands and their output are in the timeline');
+      if (body.quiet !== undefined && typeof body.quiet !== 'boolean') throw new ApiError(400, "'quiet' must be true or false");
       const r = b.exec(node, command);
       const out: ExecResponse = { node, command, stdout: r.stdout, stderr: r.stderr, code: r.code };
-      ctx.onCommand(out);
+      // The UI's own reads (the inspector) are not user actions: they must not echo as commands,
+      // or every open inspector would re-read on its own reads.
+      if (body.quiet !== true) ctx.onCommand(out);
       json(res, 200, out);
     } else if (method === 'GET' && path === '/api/links') {
       json(res, 200, b.links() satisfies LinkState[]);

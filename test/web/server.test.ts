@@ -105,6 +105,18 @@ describe('UI server API', () => {
     expect(hops.some((h) => h.hop === 'deliver' && h.node === 'worker-01')).toBe(true);
     expect(got.some((m) => m.type === 'packets')).toBe(true);
     expect(got.some((m) => m.type === 'command' && m.node === 'master-01' && m.code === 0)).toBe(true);
+    // A quiet read (the inspector's) is not announced.
+    const before = got.length;
+    const ws2 = new WebSocket(`${ui.url.replace('http', 'ws')}ws`);
+    const got2: ServerMessage[] = [];
+    ws2.on('message', (d) => got2.push(JSON.parse(String(d)) as ServerMessage));
+    await new Promise((ok) => ws2.on('open', ok));
+    await json('POST', '/api/exec', { node: 'master-01', command: 'ip route', quiet: true });
+    await new Promise((ok) => setTimeout(ok, 100));
+    ws2.close();
+    expect(got2.filter((m) => m.type === 'command')).toEqual([]);
+    expect(before).toBe(got.length);
+    expect((await json('POST', '/api/exec', { node: 'master-01', command: 'ip route', quiet: 'yes' })).status).toBe(400);
   });
 
   it('lists packets the browser decodes and filters like tcpdump', async () => {

@@ -69,6 +69,19 @@ describe.skipIf(!ok)('web UI in Chromium (two-nodes on the simulator)', () => {
     await page.screenshot({ path: `${SHOTS}/3-terminal.png` });
   });
 
+  it("re-reads the inspector after a command, and not on its own reads", async () => {
+    let execs = 0;
+    const count = (r: { url(): string }) => { if (r.url().endsWith('/api/exec')) execs++; };
+    page.on('request', count);
+    await page.locator('[data-testid=tab-inspect]').click();
+    await page.locator('[data-testid=inspect-routes] td', { hasText: '10.30.200.0/24' }).waitFor();
+    await page.locator('button', { hasText: 'refresh' }).click();
+    await page.waitForTimeout(1500);
+    page.off('request', count);
+    expect(execs).toBeGreaterThanOrEqual(3);
+    expect(execs).toBeLessThanOrEqual(12); // one read per section per (re)load; a feedback loop makes hundreds
+  });
+
   it('shows an echo request as layers, bytes and a path', async () => {
     const row = page.locator('.packet-row', { hasText: 'ICMP echo request' }).first();
     await row.waitFor();

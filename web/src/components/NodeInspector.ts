@@ -7,12 +7,13 @@ import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { h } from './h.ts';
 import { execOnNode } from '../data/client.ts';
 import { groupByProto, parseAddrs, parseNeighbours, parseRoutes } from '../domain/iproute-parse.ts';
+import { parseBirdProtocols, sessionUp } from '../domain/bird-parse.ts';
 import type { ViewNode } from '../domain/view-model.ts';
 import type { RouteEntry } from '../../../engine/events.ts';
 
 const NOT_RECORDED = 'not in the recording (a replay shows the route changes the run recorded)\n';
 
-const COMMANDS = { addrs: 'ip addr', routes: 'ip route', neigh: 'ip neigh' } as const;
+const COMMANDS = { addrs: 'ip addr', routes: 'ip route', neigh: 'ip neigh', bgp: 'birdc show protocols' } as const;
 type Section = keyof typeof COMMANDS;
 
 export interface NodeInspectorProps {
@@ -35,7 +36,9 @@ export function NodeInspector(p: NodeInspectorProps) {
       return;
     }
     for (const k of Object.keys(COMMANDS) as Section[]) {
-      const r = await execOnNode(p.node.id, COMMANDS[k]);
+      const r = await execOnNode(p.node.id, COMMANDS[k], { quiet: true });
+      // BGP only where a BGP daemon answers (Calico nodes, BGP routers); elsewhere no section.
+      if (k === 'bgp' && r.code !== 0) continue;
       out[k] = r.stdout + r.stderr;
     }
     setText(out);
@@ -73,6 +76,14 @@ export function NodeInspector(p: NodeInspectorProps) {
         h('td', null, r.addr), h('td', null, r.dev ?? ''), h('td', null, r.lladdr ?? ''), h('td', { className: r.state === 'FAILED' ? 'bad' : '' }, r.state)))));
   };
 
+  const bgp = () => {
+    const rows = parseBirdProtocols(text.bgp ?? '');
+    return h('table', { className: 'grid' },
+      h('thead', null, h('tr', null, ['protocol', 'proto', 'state', 'since', 'info'].map((c) => h('th', { key: c }, c)))),
+      h('tbody', null, rows.map((r) => h('tr', { key: r.name, className: r.proto === 'BGP' ? (sessionUp(r) ? 'good' : 'bad') : 'muted' },
+        h('td', null, r.name), h('td', null, r.proto), h('td', null, r.state), h('td', null, r.since), h('td', null, r.info)))));
+  };
+
   const n = p.node;
   return h('div', { className: 'inspector', 'data-testid': 'inspector' },
     h('header', null,
@@ -82,5 +93,6 @@ export function NodeInspector(p: NodeInspectorProps) {
     Object.keys(n.labels).length > 0 && h('p', { className: 'labels' }, Object.entries(n.labels).map(([k, v]) => h('code', { key: k }, v ? `${k}=${v}` : k))),
     section('addrs', 'Interfaces', addrs),
     section('routes', 'Routing table', routes),
-    section('neigh', 'Neighbours', neigh));
+    section('neigh', 'Neighbours', neigh),
+    text.bgp !== undefined && section('bgp', 'BGP', bgp));
 }

@@ -29,12 +29,13 @@ export const fetchPackets = (since: number): Promise<PacketsResponse> => getJson
 /** GET /api/hops?since=N */
 export const fetchHops = (since: number): Promise<HopsResponse> => getJson(`/api/hops?since=${since}`);
 
-/** Runs a command line on a node (POST /api/exec); resolves to what the node printed. */
-export async function execOnNode(node: string, command: string): Promise<ExecResponse> {
-  const r = await fetch('/api/exec', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ node, command }) });
-  const body = await r.json() as ExecResponse & { error?: string };
-  if (!r.ok) return { node, command, stdout: '', stderr: `${body.error ?? r.statusText}\n`, code: 255 };
-  return body;
+/** Runs a command line on a node (POST /api/exec); `quiet` for the UI's own reads (not announced as commands). */
+export async function execOnNode(node: string, command: string, opts: { quiet?: boolean } = {}): Promise<ExecResponse> {
+  const body = JSON.stringify(opts.quiet ? { node, command, quiet: true } : { node, command });
+  const r = await fetch('/api/exec', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const res = await r.json() as ExecResponse & { error?: string };
+  if (!r.ok) return { node, command, stdout: '', stderr: `${res.error ?? r.statusText}\n`, code: 255 };
+  return res;
 }
 
 /** Opens the live stream; reconnects after a drop. Returns a function that closes it for good. */
