@@ -126,6 +126,8 @@ function asPathAttr<K extends 'as-path' | 'as4-path'>(code: number, name: string
   };
 }
 
+// `any`: a heterogeneous table; each entry is checked against its own kind (`satisfies`), and
+// lookups hand an attribute only to the descriptor of that attribute's kind.
 const descriptors: AttrDescriptor<any>[] = [
   {
     code: ATTR.ORIGIN,
