@@ -73,10 +73,36 @@ function u32Attr<K extends 'med' | 'local-pref' | 'originator-id'>(
   };
 }
 
-function listOf(v: Uint8Array, size: number): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < v.length; i += size) out.push(getU32(v, i));
-  return out;
+/** An attribute whose value is a non-empty list of 32-bit numbers (COMMUNITIES, CLUSTER_LIST). */
+function u32ListAttr<K extends 'communities' | 'cluster-list'>(
+  code: number,
+  name: string,
+  kind: K,
+  flags: number,
+  field: keyof AttrOf<K>,
+  fmt: (v: number) => string,
+): AttrDescriptor<K> {
+  const list = (a: AttrOf<K>): readonly number[] => (a as unknown as Record<string, readonly number[]>)[field as string]!;
+  return {
+    code,
+    name,
+    kind,
+    flags,
+    onError: 'treat-as-withdraw',
+    decode: (v) => {
+      if (v.length === 0 || v.length % 4 !== 0) return badLength(name, v.length, 'a non-zero multiple of 4');
+      const values: number[] = [];
+      for (let i = 0; i < v.length; i += 4) values.push(getU32(v, i));
+      return { ok: true, attr: { kind, [field]: values } as unknown as PathAttribute };
+    },
+    encode: (w, a) => list(a).forEach((c) => w.u32(c)),
+    format: (a) => list(a).map(fmt).join(' '),
+  };
+}
+
+/** RFC 7606 §7.11: an unreadable MP_(UN)REACH_NLRI is an Optional Attribute Error. */
+function mpResult(r: AttrDecode | { ok: false; reason: string }): AttrDecode {
+  return r.ok ? r : bad(SUBCODE.UPDATE_OPTIONAL_ATTRIBUTE, r.reason);
 }
 
 function aggregator<K extends 'aggregator' | 'as4-aggregator'>(code: number, name: string, kind: K): AttrDescriptor<K> {
@@ -173,43 +199,16 @@ const descriptors: AttrDescriptor<any>[] = [
     format: () => '',
   } satisfies AttrDescriptor<'atomic-aggregate'>,
   aggregator(ATTR.AGGREGATOR, 'AGGREGATOR', 'aggregator'),
-  {
-    code: ATTR.COMMUNITIES,
-    name: 'COMMUNITIES',
-    kind: 'communities',
-    flags: OPT_T,
-    onError: 'treat-as-withdraw',
-    decode: (v) =>
-      v.length === 0 || v.length % 4 !== 0
-        ? badLength('COMMUNITIES', v.length, 'a non-zero multiple of 4')
-        : { ok: true, attr: { kind: 'communities', communities: listOf(v, 4) } },
-    encode: (w, a: AttrOf<'communities'>) => a.communities.forEach((c) => w.u32(c)),
-    format: (a: AttrOf<'communities'>) => a.communities.map(formatCommunity).join(' '),
-  } satisfies AttrDescriptor<'communities'>,
+  u32ListAttr(ATTR.COMMUNITIES, 'COMMUNITIES', 'communities', OPT_T, 'communities', formatCommunity),
   u32Attr(ATTR.ORIGINATOR_ID, 'ORIGINATOR_ID', 'originator-id', OPT, 'originatorId', formatIPv4),
-  {
-    code: ATTR.CLUSTER_LIST,
-    name: 'CLUSTER_LIST',
-    kind: 'cluster-list',
-    flags: OPT,
-    onError: 'treat-as-withdraw',
-    decode: (v) =>
-      v.length === 0 || v.length % 4 !== 0
-        ? badLength('CLUSTER_LIST', v.length, 'a non-zero multiple of 4')
-        : { ok: true, attr: { kind: 'cluster-list', clusterIds: listOf(v, 4) } },
-    encode: (w, a: AttrOf<'cluster-list'>) => a.clusterIds.forEach((c) => w.u32(c)),
-    format: (a: AttrOf<'cluster-list'>) => a.clusterIds.map(formatIPv4).join(' '),
-  } satisfies AttrDescriptor<'cluster-list'>,
+  u32ListAttr(ATTR.CLUSTER_LIST, 'CLUSTER_LIST', 'cluster-list', OPT, 'clusterIds', formatIPv4),
   {
     code: ATTR.MP_REACH_NLRI,
     name: 'MP_REACH_NLRI',
     kind: 'mp-reach',
     flags: OPT,
     onError: 'session-reset',
-    decode: (v, opts) => {
-      const r = decodeMpReach(v, opts);
-      return r.ok ? r : bad(SUBCODE.UPDATE_OPTIONAL_ATTRIBUTE, r.reason);
-    },
+    decode: (v, opts) => mpResult(decodeMpReach(v, opts)),
     encode: encodeMpReach,
     format: formatMpReach,
   } satisfies AttrDescriptor<'mp-reach'>,
@@ -219,10 +218,7 @@ const descriptors: AttrDescriptor<any>[] = [
     kind: 'mp-unreach',
     flags: OPT,
     onError: 'session-reset',
-    decode: (v, opts) => {
-      const r = decodeMpUnreach(v, opts);
-      return r.ok ? r : bad(SUBCODE.UPDATE_OPTIONAL_ATTRIBUTE, r.reason);
-    },
+    decode: (v, opts) => mpResult(decodeMpUnreach(v, opts)),
     encode: encodeMpUnreach,
     format: formatMpUnreach,
   } satisfies AttrDescriptor<'mp-unreach'>,
