@@ -58,6 +58,15 @@ describe.skipIf(!ok)('web UI in Chromium (two-nodes on the simulator)', () => {
     await page.locator('[data-testid=raw-toggle]').uncheck();
   });
 
+  it('shows the node last chosen, however fast the choice changes', async () => {
+    for (const n of ['worker-01', 'master-01', 'worker-01', 'master-01', 'worker-01']) await page.locator('[data-testid=node-select]').selectOption(n);
+    await page.locator('[data-testid=inspect-addrs] td', { hasText: '10.30.200.2/24' }).waitFor();
+    await page.waitForTimeout(500); // let any slower, older read arrive; it must not replace this one
+    await expect(page.locator('[data-testid=inspect-addrs]').textContent()).resolves.not.toContain('10.30.200.1/24');
+    await page.locator('[data-testid=node-select]').selectOption('master-01');
+    await page.locator('[data-testid=inspect-addrs] td', { hasText: '10.30.200.1/24' }).waitFor();
+  });
+
   it('pings worker-01 from the terminal', async () => {
     await page.locator('[data-testid=tab-terminal]').click();
     await page.locator('[data-testid=term-input]').fill('ping -c 1 10.30.200.2');

@@ -41,6 +41,7 @@ export function App(p: { readonly store: LabStore }) {
   const selectedRow = packets.find((r) => r.rec.no === packet);
   const path = useMemo(() => (selectedRow ? packetPath(selectedRow.rec, s.hops) : []), [selectedRow, s.hops]);
   const viewNode = s.view?.nodes.find((n) => n.id === node);
+  const recordedRoutes = useMemo(() => (replay && node ? routesAt(s.events, node, cursorSeq) : undefined), [replay, node, s.events, cursorSeq]);
   const commands = s.log.filter((l) => l.kind === 'command').length;
 
   if (s.error) return h('div', { className: 'fatal' }, `cannot load the lab: ${s.error}`);
@@ -60,7 +61,7 @@ export function App(p: { readonly store: LabStore }) {
           h('select', { value: node ?? '', onChange: (ev: { target: { value: string } }) => setNode(ev.target.value), 'aria-label': 'node', 'data-testid': 'node-select' },
             s.view.nodes.map((n) => h('option', { key: n.id, value: n.id }, n.id)))),
         viewNode && (tab === 'inspect'
-          ? h(NodeInspector, { node: viewNode, version: commands, ...(replay ? { recordedRoutes: routesAt(s.events, viewNode.id, cursorSeq) } : {}) })
+          ? h(NodeInspector, { node: viewNode, version: commands, ...(recordedRoutes ? { recordedRoutes } : {}) })
           : h(Terminal, { node: viewNode.id, ...(replay ? { recorded: commandsOn(s.events, viewNode.id, cursorSeq) } : {}) })))),
     h('section', { className: 'bottom' },
       h('nav', { className: 'tabs' },

@@ -3,7 +3,7 @@
  * `ip addr`, `ip route` and `ip neigh` on the node through the API — the text the real tools
  * print, with a toggle to a table re-read from that same text.
  */
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { h } from './h.ts';
 import { execOnNode } from '../data/client.ts';
 import { groupByProto, parseAddrs, parseNeighbours, parseRoutes } from '../domain/iproute-parse.ts';
@@ -29,22 +29,28 @@ export function NodeInspector(p: NodeInspectorProps) {
   const [text, setText] = useState<Partial<Record<Section, string>>>({});
   const [raw, setRaw] = useState(false);
   const recorded = p.recordedRoutes;
-  const load = useCallback(async () => {
-    const out: Partial<Record<Section, string>> = {};
+  const [reloads, setReloads] = useState(0);
+  // Declared first: on a node change the old text goes, then the new read (or recording) fills in.
+  useEffect(() => setText({}), [p.node.id]);
+  useEffect(() => {
     if (recorded) {
       setText({ addrs: NOT_RECORDED, neigh: NOT_RECORDED, routes: recorded.filter((r) => r.table === 254).map((r) => `${r.text}\n`).join('') });
       return;
     }
-    for (const k of Object.keys(COMMANDS) as Section[]) {
-      const r = await execOnNode(p.node.id, COMMANDS[k], { quiet: true });
-      // BGP only where a BGP daemon answers (Calico nodes, BGP routers); elsewhere no section.
-      if (k === 'bgp' && r.code !== 0) continue;
-      out[k] = r.stdout + r.stderr;
-    }
-    setText(out);
-  }, [p.node.id, recorded]);
-  useEffect(() => void load(), [load, p.version]);
-
+    // A slower read of the previously selected node must not land on this one.
+    let current = true;
+    void (async () => {
+      const out: Partial<Record<Section, string>> = {};
+      for (const k of Object.keys(COMMANDS) as Section[]) {
+        const r = await execOnNode(p.node.id, COMMANDS[k], { quiet: true });
+        // BGP only where a BGP daemon answers (Calico nodes, BGP routers); elsewhere no section.
+        if (k === 'bgp' && r.code !== 0) continue;
+        out[k] = r.stdout + r.stderr;
+      }
+      if (current) setText(out);
+    })();
+    return () => { current = false; };
+  }, [p.node.id, recorded, p.version, reloads]);
   const section = (k: Section, title: string, table: () => ReactNode) =>
     h('section', { className: `inspect-${k}`, 'data-testid': `inspect-${k}` },
       h('h3', null, title, h('code', null, `$ ${COMMANDS[k]}`)),
@@ -89,7 +95,7 @@ export function NodeInspector(p: NodeInspectorProps) {
     h('header', null,
       h('h2', null, n.id), h('span', { className: `badge kind-${n.kind}` }, n.kind), h('span', { className: 'muted' }, ` ${n.role}${n.rack ? ` · ${n.rack}` : ''}${n.floor ? ` · floor ${n.floor}` : ''}${n.asn !== undefined ? ` · AS ${n.asn}` : ''}`),
       h('label', { className: 'toggle' }, h('input', { type: 'checkbox', checked: raw, onChange: () => setRaw(!raw), 'data-testid': 'raw-toggle' }), ' command output'),
-      h('button', { onClick: () => void load() }, 'refresh')),
+      h('button', { onClick: () => setReloads((n) => n + 1) }, 'refresh')),
     Object.keys(n.labels).length > 0 && h('p', { className: 'labels' }, Object.entries(n.labels).map(([k, v]) => h('code', { key: k }, v ? `${k}=${v}` : k))),
     section('addrs', 'Interfaces', addrs),
     section('routes', 'Routing table', routes),

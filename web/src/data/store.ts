@@ -38,12 +38,15 @@ export interface LabState {
 
 const MAX_HOPS = 50_000;
 const MAX_LOG = 2_000;
+/** The server's page size for /api/hops. */
+const HOP_PAGE = 5_000;
 
 /** The live lab state. */
 export class LabStore {
   private state: LabState = { packets: [], hops: [], links: new Map(), events: [], log: [], connected: false };
   private readonly subs = new Set<() => void>();
   private logId = 0;
+  private nextHop = 0;
   private fetchingPackets = false;
   private wantPackets = false;
   private stop?: () => void;
@@ -64,8 +67,7 @@ export class LabStore {
   async start(): Promise<void> {
     try {
       await this.pullTopology();
-      const first = await fetchHops(0);
-      this.set({ hops: first.hops, log: this.hopLines(first.hops).slice(-MAX_LOG) });
+      await this.pullHops();
       await this.pullPackets();
       await this.pullLinks();
       await this.pullEvents();
@@ -86,11 +88,35 @@ export class LabStore {
       .map((h) => ({ id: this.logId++, t: h.t, kind: 'hop' as const, node: h.node, text: `${h.hop}${h.dev ? ` ${h.dev}` : ''}: ${h.text}`, hop: h, bad: h.hop === 'drop' }));
   }
 
+  /** Appends hops not seen yet (the stream and a catch-up fetch may overlap). */
+  private addHops(hops: readonly HopEvent[]): void {
+    const fresh = hops.filter((h) => h.seq >= this.nextHop);
+    if (!fresh.length) return;
+    this.nextHop = fresh[fresh.length - 1]!.seq + 1;
+    const all = this.state.hops.concat(fresh);
+    const log = this.state.log.concat(this.hopLines(fresh));
+    this.set({ hops: all.length > MAX_HOPS ? all.slice(all.length - MAX_HOPS) : all, log: log.length > MAX_LOG ? log.slice(log.length - MAX_LOG) : log });
+  }
+
+  /** Fetches every hop after the last one held, page by page. */
+  private async pullHops(): Promise<void> {
+    for (;;) {
+      const r = await fetchHops(this.nextHop);
+      this.addHops(r.hops);
+      if (r.hops.length < HOP_PAGE) break;
+    }
+  }
+
   private onMessage(m: ServerMessage): void {
-    if (m.type === 'hops') {
-      const hops = this.state.hops.concat(m.hops);
-      const log = this.state.log.concat(this.hopLines(m.hops));
-      this.set({ hops: hops.length > MAX_HOPS ? hops.slice(hops.length - MAX_HOPS) : hops, log: log.length > MAX_LOG ? log.slice(log.length - MAX_LOG) : log });
+    if (m.type === 'hello') {
+      // Whatever happened between the first fetches and this socket opening (or while it was down).
+      void this.pullHops();
+      void this.pullPackets();
+      void this.pullLinks();
+      void this.pullEvents();
+    } else if (m.type === 'hops') {
+      if (m.hops.length && m.hops[0]!.seq > this.nextHop) void this.pullHops(); // a gap: fetch instead
+      else this.addHops(m.hops);
     } else if (m.type === 'packets') {
       void this.pullPackets();
     } else if (m.type === 'events') {
