@@ -39,6 +39,8 @@ function LiveTerminal(p: { readonly node: string }) {
   const [busy, setBusy] = useState(false);
   const hist = useRef(history.length);
   const out = useRef<HTMLDivElement>(null);
+  const shown = useRef(p.node);
+  shown.current = p.node;
   useEffect(() => setEntries(scrollback.get(p.node) ?? []), [p.node]);
   useEffect(() => { out.current?.scrollTo(0, out.current.scrollHeight); }, [entries]);
 
@@ -54,10 +56,12 @@ function LiveTerminal(p: { readonly node: string }) {
       return;
     }
     setBusy(true);
-    const r = await execOnNode(p.node, command);
-    const next = [...(scrollback.get(p.node) ?? []), { command, stdout: r.stdout, stderr: r.stderr, code: r.code }];
-    scrollback.set(p.node, next);
-    setEntries(next);
+    const node = p.node;
+    const r = await execOnNode(node, command);
+    const next = [...(scrollback.get(node) ?? []), { command, stdout: r.stdout, stderr: r.stderr, code: r.code }];
+    scrollback.set(node, next);
+    // The output belongs to the node it ran on, even if another node is shown by now.
+    if (shown.current === node) setEntries(next);
     setBusy(false);
   };
   const onKey = (ev: { key: string; preventDefault(): void }): void => {
