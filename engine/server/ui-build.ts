@@ -65,7 +65,12 @@ export async function ensureUiBuilt(opts: { force?: boolean; log?: (line: string
     if (!opts.force && !uiIsStale()) return false;
     const log = opts.log ?? (() => {});
     log('podlab: building the web UI (vite)…');
-    const { build } = await import('vite');
+    let build: typeof import('vite').build;
+    try {
+      ({ build } = await import('vite'));
+    } catch {
+      throw new Error('cannot build the web UI: vite is not installed (it is a devDependency: run `npm ci` without --omit=dev)');
+    }
     const tmp = join(REPO_ROOT, 'web', `.dist-${process.pid}-${Date.now()}`);
     try {
       await build({ configFile: join(REPO_ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir: tmp, emptyOutDir: true } });

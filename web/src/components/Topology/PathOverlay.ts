@@ -5,14 +5,12 @@
 import { useEffect, useState } from 'react';
 import { h } from '../h.ts';
 import type { PathStop } from '../../domain/packet-path.ts';
-import type { ViewLink } from '../../domain/view-model.ts';
 import { DEFAULT_LAYOUT, type Point } from '../../layout/types.ts';
 import { pointOnLink } from '../../layout/links.ts';
 
 export interface PathOverlayProps {
   readonly stops: readonly PathStop[];
   readonly positions: ReadonlyMap<string, Point>;
-  readonly links: readonly ViewLink[];
 }
 
 const STEP_MS = 550;

@@ -129,7 +129,7 @@ export function Topology(p: TopologyProps) {
           h('text', { x: g.x + 8, y: g.y + 14 }, g.label)))),
         h('g', { className: 'links' }, links),
         h('g', { className: 'nodes' }, nodes),
-        h(PathOverlay, { stops, positions: layout.positions, links: p.view.links }))),
+        h(PathOverlay, { stops, positions: layout.positions }))),
     h('div', { className: 'topology-tools' },
       h('button', { onClick: () => fit({ x: -40, y: -60, w: layout.width + 80, h: layout.height + 100 }) }, 'fit'),
       h('button', { onClick: () => { savePositions(p.view.name, new Map()); setOverrides(new Map()); }, title: 'forget dragged positions' }, 'reset layout')));
