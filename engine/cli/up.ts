@@ -13,12 +13,16 @@ import { SimLab, DeployError } from '../runtime/sim/sim-lab.ts';
 import { formatIPv4 } from '../net/ip.ts';
 import { startCalico, wantsCalico } from '../runtime/sim/calico.ts';
 import { ClusterConfigError } from '../calico/cluster/index.ts';
+import { readFile } from 'node:fs/promises';
+import { parseScenario } from '../scenario/format.ts';
 
 const DEFAULT_TOPOLOGY = 'topologies/two-nodes.yaml';
 
 const HELP = `commands:
   NODE COMMAND...     run COMMAND on NODE (ip, bridge, sysctl, iptables, ipset, conntrack,
-                      ping, traceroute, tcpdump), e.g.  master-01 ip route
+                      ping, traceroute, tcpdump, ss; with Calico: calicoctl node status|
+                      get nodes|get ippools|ipam show, birdc/birdcl show protocols|route),
+                      e.g.  master-01 ip route   master-01 calicoctl node status
   use NODE            run the following commands on NODE (prompt shows it)
   nodes               list nodes with their kind and addresses
   links               list links
@@ -56,7 +60,14 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`podlab up: ${parsed}\n`);
     return 2;
   }
-  const path = resolve(parsed.file);
+  let path = resolve(parsed.file);
+  // A scenario names its topology: `up` deploys that one (`podlab run` runs the steps).
+  const scenario = await scenarioTopology(path);
+  if (typeof scenario === 'number') return scenario;
+  if (scenario) {
+    process.stderr.write(`podlab: scenario '${scenario.name}' uses topology ${scenario.path}\n`);
+    path = scenario.path;
+  }
   let loaded;
   try {
     loaded = await loadTopology(path);
@@ -101,6 +112,19 @@ export async function run(args: string[]): Promise<number> {
   // ---- end Calico
   process.stderr.write(`podlab: '${t.name}' is up. The web UI is not built yet; this is the lab's node shell. Type 'help'.\n`);
   return shell(lab);
+}
+
+/** The topology a scenario file names (undefined for a topology file); an exit status when the scenario is invalid. */
+async function scenarioTopology(path: string): Promise<{ name: string; path: string } | number | undefined> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  if (!/^steps:/m.test(text)) return undefined;
+  const parsed = parseScenario(text, path);
+  for (const p of parsed.problems) process.stderr.write(`${formatProblem(p)}\n`);
+  if (!parsed.scenario) {
+    process.stderr.write(`podlab up: ${path} is an invalid scenario; nothing was deployed\n`);
+    return 1;
+  }
+  return { name: parsed.scenario.name, path: parsed.scenario.topology.path };
 }
 
 async function shell(lab: SimLab): Promise<number> {
