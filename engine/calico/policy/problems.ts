@@ -1,4 +1,5 @@
 /** Collecting manifest problems with field paths, and unknown-field warnings. */
+import { didYouMean } from '../../model/problems.ts';
 import type { PolicyProblem } from './model.ts';
 
 /** Collects problems in the order found. */
@@ -35,7 +36,7 @@ export function isObject(v: unknown): v is Record<string, unknown> {
 export function warnUnknown(obj: Record<string, unknown>, path: string, known: readonly string[], ps: PolicyProblems): void {
   for (const k of Object.keys(obj)) {
     if (known.includes(k)) continue;
-    const near = closest(k, known);
+    const near = didYouMean(k, known);
     ps.warn(join(path, k), `unknown field '${k}' is ignored`, near ? `did you mean '${near}'?` : `known fields: ${known.join(', ')}`);
   }
 }
@@ -66,27 +67,3 @@ export function stringListAt(obj: Record<string, unknown>, key: string, path: st
   return out;
 }
 
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = distance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return bestD <= Math.max(1, Math.ceil(word.length / 3)) ? best : undefined;
-}
-
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
