@@ -99,7 +99,8 @@ function tcpProbe(k: Kernel, host: string, port: number, waitMs: number): Outcom
     onConnect: () => { result = 'open'; s.destroy(); },
     onClose: (err) => { result ??= err ? (err.code === 'ECONNREFUSED' ? 'refused' : err.message) : 'open'; },
   });
-  k.clock.runWhile(() => result === undefined, waitMs);
+  const start = k.clock.nowMs();
+  if (!k.clock.runWhile(() => result === undefined, waitMs)) k.clock.runUntil(start + waitMs);
   if (result === undefined) {
     s.destroy();
     return 'timeout';
@@ -124,8 +125,10 @@ function udpProbe(k: Kernel, dst: IPv4, port: number, waitMs: number): Outcome {
   };
   k.icmpSockets.add(onIcmp);
   try {
+    const start = k.clock.nowMs();
     ipLocalOut(k, makeIpv4({ src: rt.src, dst, payload: makeUdp(sport, port, new TextEncoder().encode('X')), id: nextId(k) }), {});
-    k.clock.runWhile(() => result === undefined, waitMs);
+    // `-w` is a deadline on the simulated clock: silence lasts the whole of it.
+    if (!k.clock.runWhile(() => result === undefined, waitMs)) k.clock.runUntil(start + waitMs);
   } finally {
     k.udpSockets.delete(sport);
     k.icmpSockets.delete(onIcmp);
