@@ -1,6 +1,7 @@
 /**
  * The Dataplane seam: Felix's desired state as plain data, its rendering as Linux commands,
- * Felix-exact iptables rule rendering/hashing, and the simulator driver.
+ * Felix-exact iptables rule rendering/hashing. Pure: drivers that apply it to a kernel live
+ * with their runtime (the simulator's in engine/runtime/sim/dataplane-driver.ts).
  */
 export type {
   DataplaneChange, Dataplane, DesiredAddress, DesiredDataplane, DesiredDevice, DesiredFdb, DesiredIpset,
@@ -12,5 +13,3 @@ export { ALL_MARK_BITS, MARK, chainLines, escapeComment, lengthLimitedId, render
 export { addressText, deviceText, fdbText, neighbourText, routeArgv, routeText } from './render.ts';
 export type { Command } from './commands.ts';
 export { appendLines, insertLines, ipsetRestoreText, tableRestoreText, toCommands } from './commands.ts';
-export { DataplaneError, SimDataplane, hostInterfaces } from './sim-driver.ts';
-export type { DriverKernel } from './sim-driver.ts';

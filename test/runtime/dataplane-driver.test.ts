@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeDesired } from '../../engine/calico/felix/index.ts';
 import type { FelixSnapshot, FelixWorkload } from '../../engine/calico/felix/index.ts';
-import { SimDataplane, hostInterfaces } from '../../engine/dataplane/index.ts';
+import { SimDataplane, hostInterfaces } from '../../engine/runtime/sim/dataplane-driver.ts';
 import { World } from '../../engine/sim/index.ts';
 import type { Kernel } from '../../engine/sim/index.ts';
 import { Netfilter, runNetfilterCommand } from '../../engine/sim/netfilter/index.ts';

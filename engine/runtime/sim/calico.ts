@@ -12,7 +12,7 @@ import type { ClusterHost, ClusterOptions } from '../../calico/cluster/cluster.t
 import { birdc, calicoctl } from '../../calico/cluster/commands.ts';
 import type { NodeAgentEvent, NodeAgentHost } from '../../calico/node/agent.ts';
 import type { RouterHost } from '../../calico/cluster/router.ts';
-import { SimDataplane, hostInterfaces } from '../../dataplane/index.ts';
+import { SimDataplane, hostInterfaces } from './dataplane-driver.ts';
 import type { SimLab } from './sim-lab.ts';
 import { simClock, simTransport } from './bgp-transport.ts';
 

@@ -15,16 +15,16 @@
  * Layering note: this is the one module of dataplane/ that imports the simulator (its
  * netfilter commands); everything else in dataplane/ is pure.
  */
-import { formatIPv4, parseIPv4, parsePrefix4 } from '../net/ip.ts';
-import type { KernelOps, KernelState, NetDevice } from '../sim/types.ts';
-import { KernelError } from '../sim/types.ts';
-import type { Netfilter } from '../sim/netfilter/index.ts';
-import { ipset, iptablesRestore } from '../sim/netfilter/index.ts';
-import { appendLines, insertLines } from './commands.ts';
-import { chainLines } from './iptables.ts';
-import { addressText, deviceText, fdbText, neighbourText, routeKey, routeText } from './render.ts';
-import type { DataplaneChange, Dataplane, DesiredDataplane, DesiredDevice, DesiredRoute, IptTable } from './types.ts';
-import { emptyDataplane } from './types.ts';
+import { formatIPv4, parseIPv4, parsePrefix4 } from '../../net/ip.ts';
+import type { KernelOps, KernelState, NetDevice } from '../../sim/types.ts';
+import { KernelError } from '../../sim/types.ts';
+import type { Netfilter } from '../../sim/netfilter/index.ts';
+import { ipset, iptablesRestore } from '../../sim/netfilter/index.ts';
+import { appendLines, insertLines } from '../../dataplane/commands.ts';
+import { chainLines } from '../../dataplane/iptables.ts';
+import { addressText, deviceText, fdbText, neighbourText, routeKey, routeText } from '../../dataplane/render.ts';
+import type { DataplaneChange, Dataplane, DesiredDataplane, DesiredDevice, DesiredRoute, IptTable } from '../../dataplane/types.ts';
+import { emptyDataplane } from '../../dataplane/types.ts';
 
 /** The kernel a driver programs: rtnetlink-style ops plus read access to its state. */
 export type DriverKernel = KernelOps & { readonly state: KernelState };

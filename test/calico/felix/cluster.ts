@@ -15,7 +15,7 @@ import { FelixAgent, podMtu, readSnapshot } from '../../../engine/calico/felix/i
 import type { FelixConfig, FelixSnapshot, SnapshotExtras } from '../../../engine/calico/felix/index.ts';
 import { cniAdd } from '../../../engine/calico/cni/index.ts';
 import type { CniResult } from '../../../engine/calico/cni/index.ts';
-import { SimDataplane, hostInterfaces } from '../../../engine/dataplane/index.ts';
+import { SimDataplane, hostInterfaces } from '../../../engine/runtime/sim/dataplane-driver.ts';
 import type { DataplaneChange, DesiredDataplane } from '../../../engine/dataplane/index.ts';
 import type { Namespace, Policy, Tier } from '../../../engine/calico/policy/index.ts';
 

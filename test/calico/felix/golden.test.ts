@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeDesired } from '../../../engine/calico/felix/index.ts';
 import type { FelixSnapshot } from '../../../engine/calico/felix/index.ts';
-import { SimDataplane, hostInterfaces } from '../../../engine/dataplane/index.ts';
+import { SimDataplane, hostInterfaces } from '../../../engine/runtime/sim/dataplane-driver.ts';
 import { Netfilter, iptables } from '../../../engine/sim/netfilter/index.ts';
 import { World } from '../../../engine/sim/index.ts';
 
