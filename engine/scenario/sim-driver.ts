@@ -56,8 +56,7 @@ class SimDriver implements LabDriver {
   forward(body: EventBody | undefined): void {
     if (!body) return;
     if (this.pending && this.listeners.length === 0) {
-      // Frames before the first subscriber stay in the FrameStore only, as they always have.
-      if (body.type !== 'packet') this.pending.push(body);
+      this.pending.push(body);
       return;
     }
     for (const f of this.listeners) f(body);
