@@ -36,11 +36,12 @@ export interface PacketRecord {
   readonly t: number;
   readonly node: string;
   readonly iface: string;
-  readonly dir: 'in' | 'out';
+  /** Absent when unknown (a recorded frame no event saw). */
+  readonly dir?: 'in' | 'out';
   /** The frame's wire bytes, lower-case hex. */
   readonly hex: string;
   readonly key?: string;
-  /** The seq of the hop event that saw it, -1 when it predates the server. */
+  /** The seq of the hop event that saw it; -1 when none did (before the server started, or recorded without an event). */
   readonly hop: number;
 }
 

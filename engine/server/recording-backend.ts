@@ -57,18 +57,31 @@ class RecordingFeed implements Feed {
         frames.set(c.id, []); // a damaged capture loses its packets, not the whole replay
       }
     }
+    // Which packet event saw each frame (a recording may hold frames no event points at,
+    // e.g. from before the runner subscribed: they are listed, without direction or hop).
+    const seen = new Map<string, PacketEvent>();
+    for (const e of rec.events) if (e.type === 'packet' && e.frame && (e.hop === 'tx' || e.hop === 'rx')) seen.set(`${e.frame.capture}#${e.frame.index}`, e);
+    const all: { t: number; seq: number; cap: number; index: number; id: string; hex: string; ev?: PacketEvent }[] = [];
+    rec.captures.forEach((c, cap) => frames.get(c.id)!.forEach((f, index) => {
+      const ev = seen.get(`${c.id}#${index}`);
+      all.push({ t: f.t, seq: ev?.seq ?? -1, cap, index, id: c.id, hex: f.hex, ...(ev ? { ev } : {}) });
+    }));
+    all.sort((a, b) => a.t - b.t || a.seq - b.seq || a.cap - b.cap || a.index - b.index);
+    const numberOf = new Map<string, number>();
+    for (const f of all) {
+      const [node, iface] = splitCapture(f.id);
+      const key = f.ev ? hopKey(f.ev) : undefined;
+      const no = this.packets.length + 1;
+      numberOf.set(`${f.id}#${f.index}`, no);
+      this.packets.push({
+        no, t: f.t, node, iface, hex: f.hex, hop: f.seq,
+        ...(f.ev ? { dir: f.ev.hop === 'tx' ? 'out' as const : 'in' as const } : {}), ...(key ? { key } : {}),
+      });
+    }
     for (const e of rec.events) {
       if (e.type !== 'packet') continue;
       const key = hopKey(e);
-      let packet: number | undefined;
-      if ((e.hop === 'tx' || e.hop === 'rx') && e.frame) {
-        const f = frames.get(e.frame.capture)?.[e.frame.index];
-        if (f) {
-          const [node, iface] = splitCapture(e.frame.capture);
-          packet = this.packets.length + 1;
-          this.packets.push({ no: packet, t: f.t, node, iface, dir: e.hop === 'tx' ? 'out' : 'in', hex: f.hex, hop: e.seq, ...(key ? { key } : {}) });
-        }
-      }
+      const packet = e.frame ? numberOf.get(`${e.frame.capture}#${e.frame.index}`) : undefined;
       this.hops.push({
         seq: e.seq, t: e.t, hop: e.hop, node: e.node, text: hopText(e),
         ...(e.dev ? { dev: e.dev } : {}), ...(e.outDev ? { outDev: e.outDev } : {}), ...(e.reason ? { reason: e.reason } : {}),

@@ -52,7 +52,7 @@ export function filterRows(rows: readonly PacketRow[], expression: string, inner
   if (!expression.trim()) return { ok: true, rows: [...rows] };
   const c = checkFilter(expression, { inner });
   if (!c.ok) return c;
-  return { ok: true, rows: rows.filter((r) => r.frame !== undefined && c.predicate(r.frame, { dir: r.rec.dir === 'in' ? 'In' : 'Out' })) };
+  return { ok: true, rows: rows.filter((r) => r.frame !== undefined && c.predicate(r.frame, r.rec.dir ? { dir: r.rec.dir === 'in' ? 'In' : 'Out' } : undefined)) };
 }
 
 /** Virtual milliseconds as Wireshark's relative time column (seconds, 6 decimals). */

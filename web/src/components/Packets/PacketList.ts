@@ -56,5 +56,5 @@ export function PacketList(p: PacketListProps) {
         'data-no': r.rec.no,
       },
       h('span', null, r.rec.no), h('span', null, formatTime(r.rec.t)), h('span', null, `${r.rec.node}:${r.rec.iface}`),
-      h('span', null, r.rec.dir === 'in' ? 'In' : 'Out'), h('span', null, r.proto), h('span', { className: 'info' }, r.line)))));
+      h('span', null, r.rec.dir === 'in' ? 'In' : r.rec.dir === 'out' ? 'Out' : ''), h('span', null, r.proto), h('span', { className: 'info' }, r.line)))));
 }
