@@ -6,7 +6,8 @@
  */
 import { serveBackend, serveUi, recordingBackend, LiveFeed, type UiServer } from '../server/index.ts';
 import { SimLab } from '../runtime/sim/sim-lab.ts';
-import { runScenario, simDriver, type RunResult, type Scenario } from '../scenario/index.ts';
+import { runScenario, type RunResult, type Scenario } from '../scenario/index.ts';
+import { simDeploy, simLabOf } from '../scenario/sim-driver.ts';
 import { readRecording } from '../scenario/recording-file.ts';
 import type { Topology } from '../model/types.ts';
 
@@ -50,11 +51,9 @@ export async function runScenarioLive(scenario: Scenario, topology: Topology): P
   let lab: SimLab | undefined;
   let feed: LiveFeed | undefined;
   const result = await runScenario(scenario, topology, {
-    deploy: (t, seed) => {
-      const driver = simDriver(t, { seed });
-      // The simulator's driver keeps its SimLab in `lab`; the UI needs the lab itself.
-      const inner = (driver as unknown as { lab?: unknown }).lab;
-      if (!(inner instanceof SimLab)) throw new Error('the simulator driver no longer exposes its SimLab as `lab`');
+    deploy: async (t, seed) => {
+      const driver = await simDeploy(t, { seed });
+      const inner = simLabOf(driver)!;
       lab = inner;
       feed = new LiveFeed(inner);
       // The run ends with destroy(); this lab lives on for the UI, so that call must not reach it.

@@ -1,22 +1,32 @@
 /**
- * `podlab up [TOPOLOGY] [--runtime sim] [--seed N]`: deploy a topology and drop into a node
- * shell. Until the web UI exists, the shell is how a learner explores the lab: every node
- * answers `ip`, `bridge`, `sysctl`, `iptables`, `ping`, `traceroute` and `tcpdump` the way
- * the real tools do. Lines read `NODE COMMAND...`, or just `COMMAND...` after `use NODE`.
- * Piped input runs line by line and exits at end of input (scriptable, testable).
+ * `podlab up [SCENARIO|TOPOLOGY] [--runtime sim] [--seed N] [--port N] [--no-ui]`: deploy a lab
+ * on the simulator, put the web UI on it (http://127.0.0.1:7878), and open a node shell.
+ *
+ * With a topology, the lab is deployed (and Calico started when the topology has a `calico:`
+ * section). With a scenario, the scenario runs first and the UI shows it as a timeline; the
+ * lab stays up afterwards for exploring. The shell is the terminal twin of the UI's: lines
+ * read `NODE COMMAND...`, or `COMMAND...` after `use NODE`, and every node answers the real
+ * tools' commands. Piped input runs line by line; then, with the UI on, the lab keeps serving
+ * until Ctrl-C (with --no-ui it exits at end of input: scriptable, testable).
  */
+import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { loadTopology, TopologyReadError } from '../model/load.ts';
 import { formatProblem } from '../model/problems.ts';
+import type { Topology } from '../model/types.ts';
 import { SimLab, DeployError } from '../runtime/sim/sim-lab.ts';
 import { formatIPv4 } from '../net/ip.ts';
 import { startCalico, wantsCalico } from '../runtime/sim/calico.ts';
 import { ClusterConfigError } from '../calico/cluster/index.ts';
-import { readFile } from 'node:fs/promises';
-import { parseScenario } from '../scenario/format.ts';
+import { loadScenario, looksLikeScenario, ScenarioReadError } from '../scenario/format.ts';
+import type { Scenario } from '../scenario/index.ts';
+import { runScenarioLive, startUi, UiStartError, type UiServer } from './ui-serve.ts';
+import type { LiveFeed } from '../server/index.ts';
+import type { RunResult } from '../scenario/index.ts';
 
-const DEFAULT_TOPOLOGY = 'topologies/two-nodes.yaml';
+/** What `npm start` opens: the seed articles' two-node cluster, IPIP then plain BGP. */
+const DEFAULT_TARGET = 'scenarios/ipip-vs-bgp.yaml';
 
 const HELP = `commands:
   NODE COMMAND...     run COMMAND on NODE (ip, bridge, sysctl, iptables, ipset, conntrack,
@@ -36,95 +46,139 @@ interface Args {
   file: string;
   runtime: string;
   seed: number;
+  port?: number;
+  ui: boolean;
 }
 
 function parseArgs(args: string[]): Args | string {
-  const out: Args = { file: DEFAULT_TOPOLOGY, runtime: 'sim', seed: 1 };
+  const out: Args = { file: DEFAULT_TARGET, runtime: 'sim', seed: 1, ui: true };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--runtime') out.runtime = args[++i] ?? '';
     else if (a === '--seed') out.seed = Number(args[++i]);
-    else if (a === '--port') i++; // the UI's port; accepted now so scripts keep working when it lands
+    else if (a === '--port') out.port = Number(args[++i]);
+    else if (a === '--no-ui') out.ui = false;
     else if (a.startsWith('-')) return `unknown option '${a}'`;
     else out.file = a;
   }
   if (out.runtime !== 'sim') return `runtime '${out.runtime}' is not available yet; use --runtime sim (the default)`;
   if (!Number.isInteger(out.seed)) return '--seed needs an integer';
+  if (out.port !== undefined && !(Number.isInteger(out.port) && out.port >= 0 && out.port <= 65535)) return '--port needs a port number (0-65535)';
   return out;
 }
+
+const say = (l: string): void => void process.stderr.write(`${l}\n`);
 
 /** Runs `podlab up`. */
 export async function run(args: string[]): Promise<number> {
   const parsed = parseArgs(args);
   if (typeof parsed === 'string') {
-    process.stderr.write(`podlab up: ${parsed}\n`);
+    say(`podlab up: ${parsed}`);
     return 2;
   }
-  let path = resolve(parsed.file);
-  // A scenario names its topology: `up` deploys that one (`podlab run` runs the steps).
-  const scenario = await scenarioTopology(path);
-  if (typeof scenario === 'number') return scenario;
-  if (scenario) {
-    process.stderr.write(`podlab: scenario '${scenario.name}' uses topology ${scenario.path}\n`);
-    path = scenario.path;
+  const target = await loadTarget(resolve(parsed.file));
+  if (typeof target === 'number') return target;
+  const up = target.scenario ? await runScenario(target.scenario, target.topology) : await deploy(target.topology, parsed.seed);
+  if (typeof up === 'number') return up;
+  let ui: UiServer | undefined;
+  if (parsed.ui) {
+    try {
+      ui = await startUi(up.lab, { ...(parsed.port !== undefined ? { port: parsed.port } : {}), ...(up.feed ? { feed: up.feed } : {}), ...(up.result ? { result: up.result } : {}) });
+    } catch (e) {
+      if (!(e instanceof UiStartError)) throw e;
+      say(`podlab up: ${e.message}`);
+      return 1;
+    }
   }
-  let loaded;
+  say(`podlab: '${up.lab.topology.name}' is up${ui ? `: open ${ui.url}` : ''}. This terminal is the lab's node shell; type 'help'.`);
   try {
-    loaded = await loadTopology(path);
+    const status = await shell(up.lab);
+    if (ui && process.stdin.isTTY !== true) {
+      say('podlab: end of input; the web UI keeps serving until Ctrl-C');
+      await new Promise<void>((done) => process.once('SIGINT', () => done()));
+    }
+    return status;
+  } finally {
+    await ui?.close();
+  }
+}
+
+type Target = { scenario?: Scenario; topology: Topology };
+
+/** Reads a scenario (and its topology) or a topology; prints problems; an exit status when unusable. */
+async function loadTarget(path: string): Promise<Target | number> {
+  try {
+    if (looksLikeScenario(await readFile(path, 'utf8').catch(() => ''))) {
+      const r = await loadScenario(path);
+      for (const p of r.problems) say(formatProblem(p));
+      if (!r.scenario) {
+        say(`podlab up: ${path} is an invalid scenario; nothing was deployed`);
+        return 1;
+      }
+      return { scenario: r.scenario, topology: r.topology };
+    }
+    const r = await loadTopology(path);
+    for (const p of r.problems) say(formatProblem(p));
+    if (!r.topology) {
+      say(`podlab up: ${path} is invalid; nothing was deployed`);
+      return 1;
+    }
+    return { topology: r.topology };
   } catch (e) {
-    if (e instanceof TopologyReadError) {
-      process.stderr.write(`podlab up: ${e.message}\n`);
+    if (e instanceof TopologyReadError || e instanceof ScenarioReadError) {
+      say(`podlab up: ${e.message}`);
       return 2;
     }
     throw e;
   }
-  for (const p of loaded.problems) process.stderr.write(`${formatProblem(p)}\n`);
-  if (!loaded.topology) {
-    process.stderr.write(`podlab up: ${path} is invalid; nothing was deployed\n`);
-    return 1;
-  }
-  const t = loaded.topology;
-  process.stderr.write(`podlab: deploying '${t.name}' (${t.nodes.length} nodes, ${t.links.length} links) on the built-in simulator…\n`);
-  let lab: SimLab;
+}
+
+interface Up {
+  lab: SimLab;
+  feed?: LiveFeed;
+  result?: RunResult;
+}
+
+/** Runs a scenario live; the lab stays up for the UI and the shell. */
+async function runScenario(scenario: Scenario, topology: Topology): Promise<Up | number> {
+  say(`podlab: running scenario '${scenario.name}' on '${topology.name}' (built-in simulator)…`);
   try {
-    lab = SimLab.deploy(t, { seed: parsed.seed });
+    const up = await runScenarioLive(scenario, topology);
+    const failed = up.result.steps.reduce((n, st) => n + st.expectations.filter((x) => !x.pass).length, 0);
+    say(`podlab: ${up.result.steps.length} steps, ${failed ? `${failed} expectation(s) FAILED (podlab run shows which)` : 'every expectation met'}`);
+    return up;
   } catch (e) {
-    if (e instanceof DeployError) {
-      process.stderr.write(`podlab up: ${e.message}\nnothing was deployed\n`);
+    if (e instanceof DeployError || e instanceof ClusterConfigError) {
+      say(`podlab up: ${e.message}\nnothing was deployed`);
       return 1;
     }
     throw e;
   }
-  // ---- Calico (engine/runtime/sim/calico.ts): a topology with a `calico:` section gets its
-  // control plane — datastore, calico-node per k8s node, the fabric's BGP routers, its pods —
-  // and every node's shell gains calicoctl and birdc/birdcl.
+}
+
+/** Deploys a topology on the simulator, with Calico when it has a `calico:` section. */
+async function deploy(t: Topology, seed: number): Promise<Up | number> {
+  say(`podlab: deploying '${t.name}' (${t.nodes.length} nodes, ${t.links.length} links) on the built-in simulator…`);
+  let lab: SimLab;
+  try {
+    lab = SimLab.deploy(t, { seed });
+  } catch (e) {
+    if (!(e instanceof DeployError)) throw e;
+    say(`podlab up: ${e.message}\nnothing was deployed`);
+    return 1;
+  }
   if (wantsCalico(lab)) {
     try {
       const c = await startCalico(lab);
       const r = c.converge();
-      process.stderr.write(`podlab: Calico is up on ${c.agents.size} nodes (${c.routers.size} BGP routers, ${c.pods.size} pods)${r.converged ? `, converged in ${r.virtualMs.toFixed(1)} ms of virtual time` : ', NOT converged after 120 s of virtual time (try calicoctl node status)'}\n`);
+      say(`podlab: Calico is up on ${c.agents.size} nodes (${c.routers.size} BGP routers, ${c.pods.size} pods)${r.converged ? `, converged in ${r.virtualMs.toFixed(1)} ms of virtual time` : ', NOT converged after 120 s of virtual time (try calicoctl node status)'}`);
     } catch (e) {
       if (!(e instanceof ClusterConfigError)) throw e;
-      process.stderr.write(`podlab up: Calico resources are invalid:\n${e.message}\nnothing was deployed\n`);
+      say(`podlab up: Calico resources are invalid:\n${e.message}\nnothing was deployed`);
       return 1;
     }
   }
-  // ---- end Calico
-  process.stderr.write(`podlab: '${t.name}' is up. The web UI is not built yet; this is the lab's node shell. Type 'help'.\n`);
-  return shell(lab);
-}
-
-/** The topology a scenario file names (undefined for a topology file); an exit status when the scenario is invalid. */
-async function scenarioTopology(path: string): Promise<{ name: string; path: string } | number | undefined> {
-  const text = await readFile(path, 'utf8').catch(() => '');
-  if (!/^steps:/m.test(text)) return undefined;
-  const parsed = parseScenario(text, path);
-  for (const p of parsed.problems) process.stderr.write(`${formatProblem(p)}\n`);
-  if (!parsed.scenario) {
-    process.stderr.write(`podlab up: ${path} is an invalid scenario; nothing was deployed\n`);
-    return 1;
-  }
-  return { name: parsed.scenario.name, path: parsed.scenario.topology.path };
+  return { lab };
 }
 
 async function shell(lab: SimLab): Promise<number> {

@@ -1,9 +1,12 @@
 /**
- * `podlab validate FILE...`: static checks of topology files. Prints every problem of every
+ * `podlab validate FILE...`: static checks of topology and scenario files (a scenario is
+ * checked with the topology it names). Prints every problem of every
  * file as `file:line:col: severity: message — hint`, then one summary line. Exit status:
  * 0 = no errors (warnings allowed), 1 = at least one error, 2 = usage error or unreadable file.
  */
+import { readFile } from 'node:fs/promises';
 import { loadTopology, TopologyReadError } from '../model/load.ts';
+import { loadScenario, looksLikeScenario, ScenarioReadError } from '../scenario/format.ts';
 import { formatProblem } from '../model/problems.ts';
 
 const USAGE = 'usage: podlab validate FILE...\n';
@@ -11,7 +14,7 @@ const USAGE = 'usage: podlab validate FILE...\n';
 /** Runs the subcommand with its arguments (argv after `validate`); returns the exit status. */
 export async function run(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(USAGE + 'Checks topology files and prints file:line:col for every problem.\n');
+    process.stdout.write(USAGE + 'Checks topology and scenario files and prints file:line:col for every problem.\n');
     return 0;
   }
   const unknownOpt = args.find((a) => a.startsWith('-'));
@@ -29,9 +32,10 @@ export async function run(args: string[]): Promise<number> {
   for (const file of args) {
     let problems;
     try {
-      ({ problems } = await loadTopology(file));
+      const scenario = looksLikeScenario(await readFile(file, 'utf8').catch(() => ''));
+      ({ problems } = scenario ? await loadScenario(file) : await loadTopology(file));
     } catch (e) {
-      if (!(e instanceof TopologyReadError)) throw e;
+      if (!(e instanceof TopologyReadError) && !(e instanceof ScenarioReadError)) throw e;
       process.stderr.write(`podlab validate: ${e.message}\n`);
       unreadable++;
       continue;

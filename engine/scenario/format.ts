@@ -216,6 +216,11 @@ export type ScenarioLoad =
   | { readonly scenario: Scenario; readonly topology: Topology; readonly problems: readonly Problem[] }
   | { readonly scenario?: undefined; readonly topology?: undefined; readonly problems: readonly Problem[] };
 
+/** True when a YAML text is a scenario (it has a top-level `steps:`) rather than a topology. */
+export function looksLikeScenario(text: string): boolean {
+  return /^steps:/m.test(text);
+}
+
 /** Reads a scenario file, its topology, and checks one against the other. Throws ScenarioReadError when a file is unreadable. */
 export async function loadScenario(path: string): Promise<ScenarioLoad> {
   let text: string;

@@ -78,7 +78,7 @@ links:
 
 describe('podlab up (node shell)', () => {
   it('runs piped node commands against the deployed lab', async () => {
-    const child = execFile('node', ['bin/podlab.js', 'up', 'topologies/two-nodes.yaml']);
+    const child = execFile('node', ['bin/podlab.js', 'up', '--no-ui', 'topologies/two-nodes.yaml']);
     child.stdin!.end('master-01 ip route\nuse worker-01\nping -c 1 10.30.200.1\n');
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
@@ -145,5 +145,29 @@ describe('netfilter sees the kernel', () => {
     expect(lab.exec('master-01', 'iptables -A INPUT -p icmp -m addrtype --dst-type LOCAL -j DROP').code).toBe(0);
     expect(lab.exec('worker-01', 'ping -c 1 -W 1 10.30.200.1').code).toBe(1);
     expect(lab.exec('master-01', 'iptables -S INPUT -v').stdout + lab.exec('master-01', 'iptables -L INPUT -n -v').stdout).toMatch(/\n\s+1\s+84 DROP/);
+  });
+});
+
+describe('podlab up with the web UI', () => {
+  it('runs the default scenario, serves the UI on the port asked for, and the shell still works', async () => {
+    const child = execFile('node', ['bin/podlab.js', 'up', '--port', '0'], { timeout: 120_000 });
+    let err = '';
+    child.stderr!.on('data', (d) => (err += d));
+    const url = await new Promise<string>((res, rej) => {
+      child.stderr!.on('data', () => { const m = /web UI on (http:\/\/127\.0\.0\.1:\d+)/.exec(err); if (m) res(m[1]!); });
+      child.on('close', () => rej(new Error(`exited early:\n${err}`)));
+    });
+    expect(err).toMatch(/running scenario 'ipip-vs-bgp'/);
+    expect(err).toMatch(/every expectation met/);
+    const topo = await (await fetch(`${url}/api/topology`)).json() as { name?: string; topology?: { name: string } };
+    expect(JSON.stringify(topo)).toContain('two-nodes');
+    child.stdin!.end('master-01 calicoctl node status\n');
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(out).toContain('Established');
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((res) => child.on('close', (c) => res(c)));
+    expect(code).toBe(130); // ended by Ctrl-C, reported as a shell does (128 + SIGINT)
   });
 });

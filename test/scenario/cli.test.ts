@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { describe, it, expect, onTestFinished } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -74,9 +75,18 @@ describe('podlab run', () => {
     expect(p.stdout).toContain('  route master-01 + 10.5.2.0/26 via 10.30.200.2 dev tunl0 onlink');
     expect(p.stdout).toContain('Result: PASSED');
 
-    const ui = await podlab('replay', `${dir}/run.podlab`);
-    expect(ui.code).toBe(2);
-    expect(ui.stderr).toContain('the web UI is not built yet');
+    // Without --print the recording is served to the web UI until Ctrl-C.
+    const child = spawn('node', ['bin/podlab.js', 'replay', '--port', '0', `${dir}/run.podlab`]);
+    let err = '';
+    const url = await new Promise<string>((res, rej) => {
+      child.stderr.on('data', (d) => { err += d; const m = /web UI on (http:\/\/127\.0\.0\.1:\d+)/.exec(err); if (m) res(m[1]!); });
+      child.on('close', () => rej(new Error(`replay exited early:\n${err}`)));
+    });
+    try {
+      expect(JSON.stringify(await (await fetch(`${url}/api/topology`)).json())).toContain('two-nodes');
+    } finally {
+      child.kill('SIGINT');
+    }
   });
 
   it('refuses an invalid scenario with file:line:col and runs nothing', async () => {
@@ -91,5 +101,16 @@ describe('podlab run', () => {
     expect((await podlab('run', 'x.yaml', '--runtime', 'mininet')).stderr).toContain("runtime 'mininet' is not available yet");
     expect((await podlab('run', 'nope.yaml')).code).toBe(2);
     expect((await podlab('replay', '--print', 'test/fixtures/scenarios/mtu.yaml')).stderr).toContain('not a podlab recording');
+  });
+});
+
+describe('podlab validate on scenarios', () => {
+  it('checks a scenario with its topology: shipped ones pass, a broken one fails at its position', async () => {
+    const ok = await podlab('validate', 'scenarios/ipip-vs-bgp.yaml', 'scenarios/network-policy.yaml', 'topologies/floors.yaml');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('3 files checked: 0 errors');
+    const bad = await podlab('validate', 'test/fixtures/scenarios/bad/missing-topology.yaml');
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('test/fixtures/scenarios/bad/missing-topology.yaml:2:11: error: topology: cannot read');
   });
 });

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 function podlabUp(file: string, input: string): Promise<{ stdout: string; stderr: string; code: number }> {
   return new Promise((resolve) => {
-    const child = execFile('node', ['bin/podlab.js', 'up', file], { timeout: 60_000 }, (err, stdout, stderr) => {
+    const child = execFile('node', ['bin/podlab.js', 'up', '--no-ui', file], { timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ stdout, stderr, code: err ? (typeof err.code === 'number' ? err.code : 1) : 0 });
     });
     child.stdin!.end(input);
