@@ -149,8 +149,8 @@ export class IpamClient {
       for (let j = 0; j < RETRIES; j++) {
         let b: Stored<AllocationBlock>;
         try {
-          const aff = await pendingAffinity(this.store, host, cidr);
-          b = await blockFromAffinity(this.store, host, cidr, aff, this.seq);
+          const { aff, created } = await pendingAffinity(this.store, host, cidr);
+          b = await blockFromAffinity(this.store, host, cidr, aff, this.seq, created);
         } catch (e) {
           if (isConflict(e) || e instanceof NotFound) continue;
           if (e instanceof BlockClaimConflict || e instanceof StaleAffinity) break;
