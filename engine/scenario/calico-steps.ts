@@ -22,7 +22,6 @@ import type { LabDriver } from './driver.ts';
 import { registerAction, registerNodeNames, registerNodeResolver, registerTargetResolver, StepError } from './registry.ts';
 import type { StepContext } from './registry.ts';
 import { simLabOf } from './sim-driver.ts';
-import { reconcileTunnelAddresses } from './calico-allocateip.ts';
 import { startServers } from './sim-nc.ts';
 import type { ServerPort } from './sim-nc.ts';
 import { needString, optString, readDuration, strictMap } from './values.ts';
@@ -128,10 +127,6 @@ async function applyOne(c: CalicoCluster, m: Manifest): Promise<void> {
     return;
   }
   await c.apply(m);
-  if (m.kind === 'IPPool') {
-    await reconcileTunnelAddresses(c);
-    await resync(c);
-  }
 }
 
 /** Felix reads policies, tiers and namespaces from the cluster's lists: every calico-node recomputes. */
@@ -225,7 +220,6 @@ registerAction<DeleteParams>({
       await c.removePod(p.namespace ?? 'default', name);
     } else {
       await c.delete(kind, name);
-      if (kind === 'IPPool') await reconcileTunnelAddresses(c);
     }
     emitCommand(ctx, c, [kind === 'NetworkPolicy' && p.namespace === undefined ? 'kubectl' : 'calicoctl', 'delete', kind.toLowerCase(), name], `Successfully deleted 1 '${kind}' resource(s)\n`);
   },
@@ -385,10 +379,6 @@ registerAction<number>({
   async run(ms, ctx) {
     const c = clusterOf(ctx.driver);
     const r = c.converge(ms);
-    // Felix re-asserts its routes on its periodic route refresh (RouteRefreshInterval); here
-    // at the end of convergence. WORKAROUND: after an IPIP → VXLAN switch, BIRD's kernel
-    // protocol in engine/calico removes Felix's proto-80 block routes along with its own.
-    await resync(c);
     if (!r.converged) {
       const stuck: string[] = [];
       for (const [node, a] of c.agents) for (const p of a.speaker?.peers.values() ?? []) if (p.session.state !== 'Established') stuck.push(`${node}→${p.config.address} ${p.session.state}`);

@@ -23,6 +23,7 @@ import type { ResourceSet } from '../resources/index.ts';
 import { CalicoNodeAgent } from '../node/agent.ts';
 import type { NodeAgentEvent, NodeAgentHost } from '../node/agent.ts';
 import { readResourceSet } from '../node/datastore-view.ts';
+import { calicoCompileSelector } from '../node/allocateip.ts';
 import { FabricRouter, routerSpeakerConfig } from './router.ts';
 import type { RouterHost } from './router.ts';
 import { applyManifests, startupNode } from './startup.ts';
@@ -103,7 +104,7 @@ export class CalicoCluster {
 
   private constructor(readonly host: ClusterHost, ds: Datastore) {
     this.ds = ds;
-    this.ipam = new IpamClient(ds);
+    this.ipam = new IpamClient(ds, { compileSelector: calicoCompileSelector() });
   }
 
   /** Brings Calico up on a deployed topology: resources, Nodes, tunnel addresses, agents, routers, pods. */

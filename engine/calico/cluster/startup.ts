@@ -8,16 +8,17 @@
  *   autodetected first-found (eth0 first, else the first addressed interface) WITH its
  *   prefix, `asNumber` from the topology node, kubelet's labels plus the topology's; a Node
  *   manifest of the same name adds to it (routeReflectorClusterID, labels, an explicit AS);
- * - the IPIP / VXLAN tunnel addresses from IPAM (allocateip) written back to the Node.
+ * - the IPIP / VXLAN tunnel addresses from IPAM (allocateip, node/allocateip.ts, which each
+ *   calico-node also runs whenever pools or its Node change) written back to the Node.
  */
 import { formatIPv4 } from '../../net/ip.ts';
 import type { TopoNode } from '../../model/types.ts';
 import type { Datastore, JsonValue } from '../datastore/index.ts';
 import { resourceKey } from '../datastore/index.ts';
-import { ensureTunnelAddress, putPool } from '../ipam/index.ts';
+import { putPool } from '../ipam/index.ts';
 import type { IpamClient } from '../ipam/index.ts';
 import type { CalicoNode, ResourceSet } from '../resources/index.ts';
-import { calicoSelectorMatcher } from '../confd/index.ts';
+import { reconcileTunnelAddresses } from '../node/allocateip.ts';
 
 /** The address calico-node autodetects (first-found, eth0 preferred), with its prefix length. */
 export function autodetectAddress(n: TopoNode): string | undefined {
@@ -69,17 +70,8 @@ export async function applyManifests(ds: Datastore, set: ResourceSet, manifests:
 /** Writes a Node and allocates its tunnel addresses (allocateip); returns the stored Node. */
 export async function startupNode(ds: Datastore, ipam: IpamClient, set: ResourceSet, n: TopoNode): Promise<Record<string, unknown>> {
   const manifest = set.nodes.find((x) => x.meta.name === n.name);
-  const node = nodeResource(n, manifest);
   const key = resourceKey('Node', n.name);
-  await ds.put(key, node as JsonValue);
-  const labels = (node.metadata as { labels: Record<string, string> }).labels;
-  const match = calicoSelectorMatcher();
-  const selects = (p: ResourceSet['ipPools'][number]) => !p.spec.disabled && p.spec.family === 4 && match(p.spec.nodeSelector, labels);
-  const ipip = set.ipPools.filter((p) => selects(p) && p.spec.ipipMode !== 'Never').map((p) => p.spec.cidr);
-  const vxlan = set.ipPools.filter((p) => selects(p) && p.spec.vxlanMode !== 'Never').map((p) => p.spec.cidr);
-  const spec = node.spec as { bgp: Record<string, unknown>; ipv4VXLANTunnelAddr?: string };
-  if (ipip.length > 0) spec.bgp.ipv4IPIPTunnelAddr = await ensureTunnelAddress(ipam, n.name, 'ipip', ipip, labels);
-  if (vxlan.length > 0) spec.ipv4VXLANTunnelAddr = await ensureTunnelAddress(ipam, n.name, 'vxlan', vxlan, labels);
-  if (ipip.length > 0 || vxlan.length > 0) await ds.put(key, node as JsonValue);
-  return node;
+  await ds.put(key, nodeResource(n, manifest) as JsonValue);
+  await reconcileTunnelAddresses(ds, ipam, n.name);
+  return (await ds.get(key))!.value as Record<string, unknown>;
 }

@@ -3,6 +3,8 @@
  *
  * - Felix: on every relevant datastore change, reads its snapshot, computes the desired
  *   dataplane and applies it (tunnel devices, VTEPs, pod routes, iptables).
+ * - allocateip: when the IP pools or this node's Node change, reconciles the node's IPIP and
+ *   VXLAN tunnel addresses with the pools that select it (allocateip.ts).
  * - confd: recomputes the node's BGP intent from the datastore and reconfigures the BGP
  *   speaker in place (peers added or removed, blocks announced or withdrawn), as confd
  *   re-renders bird.cfg and BIRD reconfigures without dropping unchanged sessions.
@@ -14,17 +16,19 @@
  * The speaker and the kernel protocol run inside the virtual clock.
  */
 import { Speaker, notification, wireCodec } from '../../bgp/index.ts';
-import type { Clock as BgpClock, PeerConfig, SpeakerConfig, SpeakerEvent, Transport } from '../../bgp/index.ts';
+import type { AnnounceConfig, Clock as BgpClock, PeerConfig, SpeakerConfig, SpeakerEvent, Transport } from '../../bgp/index.ts';
 import type { Dataplane, DataplaneChange } from '../../dataplane/types.ts';
 import type { Datastore } from '../datastore/index.ts';
-import { CALICO_ROOT } from '../datastore/index.ts';
+import { CALICO_ROOT, resourceKey, resourcePrefix } from '../datastore/index.ts';
+import { IpamClient } from '../ipam/index.ts';
 import { computeDesired, readSnapshot } from '../felix/index.ts';
 import type { FelixConfig, HostInterface } from '../felix/index.ts';
 import type { Namespace, Policy, Tier } from '../policy/index.ts';
 import { calicoExportPolicy, computeBgpIntent, confdInputFromResources, speakerConfigFromIntent } from '../confd/index.ts';
 import type { BgpIntent } from '../confd/index.ts';
 import { readAffinities, readResourceSet } from './datastore-view.ts';
-import { birdRouteText, desiredKernelRoutes, syncKernelRoutes } from './kernel-routes.ts';
+import { calicoCompileSelector, reconcileTunnelAddresses } from './allocateip.ts';
+import { birdRouteText, desiredKernelRoutes, learnedExports, syncKernelRoutes } from './kernel-routes.ts';
 import type { BirdKernelRoute, KernelRouteChange, RouteKernel } from './kernel-routes.ts';
 
 /** What a calico-node needs from where it runs. */
@@ -53,7 +57,7 @@ export type NodeAgentEvent =
   | { readonly type: 'bgp-session'; readonly node: string; readonly t: number; readonly peer: string; readonly name: string; readonly from: string; readonly to: string; readonly reason: string }
   | { readonly type: 'route'; readonly node: string; readonly t: number; readonly action: KernelRouteChange['action']; readonly route: string; readonly reason: string }
   | { readonly type: 'felix'; readonly node: string; readonly t: number; readonly changes: readonly DataplaneChange[] }
-  | { readonly type: 'error'; readonly node: string; readonly t: number; readonly component: 'felix' | 'confd'; readonly message: string }
+  | { readonly type: 'error'; readonly node: string; readonly t: number; readonly component: 'felix' | 'confd' | 'allocateip'; readonly message: string }
   | { readonly type: 'confd'; readonly node: string; readonly t: number; readonly peers: readonly string[]; readonly announced: readonly string[]; readonly caveats: readonly string[] };
 
 /** Options of a calico-node. */
@@ -91,12 +95,20 @@ export class CalicoNodeAgent {
   private speakerSig = '';
   private confdSig = '';
   private announced = new Set<string>();
+  /** What confd rendered for BIRD to originate: bird_aggr's block blackholes, service routes. */
+  private staticAnnounce = new Map<string, AnnounceConfig>();
+  /** Alien kernel routes kernel1 learned that the export filter lets out (borrowed /32s): prefix → device. */
+  learned: ReadonlyMap<string, string> = new Map();
   private cancelWatch: (() => Promise<void>) | undefined;
   private kernelSyncPending = false;
   private stopped = false;
+  private readonly ipam: IpamClient;
+  /** Pools + own Node as allocateip last reconciled them. */
+  private allocSig = '';
 
   constructor(private readonly o: NodeAgentOptions) {
     this.node = o.node;
+    this.ipam = new IpamClient(o.ds, { compileSelector: calicoCompileSelector() });
   }
 
   /** Starts watching the datastore and runs the first sync. */
@@ -113,12 +125,29 @@ export class CalicoNodeAgent {
     await this.cancelWatch?.();
   }
 
-  /** Processes the datastore as it is now: Felix, then confd (and the speaker). */
+  /** Processes the datastore as it is now: allocateip, Felix, then confd (and the speaker). */
   async sync(): Promise<void> {
     if (this.stopped) return;
     this.dirty = false;
+    await this.allocateip();
     await this.felix();
     await this.confd();
+  }
+
+  /** allocateip's syncer: reconcile only when a pool or this node's Node changed (or the last pass failed). */
+  private async allocateip(): Promise<void> {
+    const [pools, node] = await Promise.all([this.o.ds.list(resourcePrefix('IPPool')), this.o.ds.get(resourceKey('Node', this.node))]);
+    const sig = JSON.stringify([pools.kvs.map((kv) => [kv.key, kv.value]), node?.value ?? null]);
+    if (sig === this.allocSig) return;
+    try {
+      await reconcileTunnelAddresses(this.o.ds, this.ipam, this.node);
+      // Our own Node write changes the signature: the next pass reconciles once more and finds nothing to do.
+      this.allocSig = sig;
+    } catch (e) {
+      this.allocSig = '';
+      this.lastError = `allocateip: ${(e as Error).message}`;
+      this.emit({ type: 'error', node: this.node, t: this.o.host.clock.now(), component: 'allocateip', message: (e as Error).message });
+    }
   }
 
   private emit(e: NodeAgentEvent): void {
@@ -175,9 +204,8 @@ export class CalicoNodeAgent {
       this.reconcilePeers(this.speaker, config.peers);
     }
     const want = new Map((config.announce ?? []).map((a) => [a.prefix, a]));
-    for (const p of this.announced) if (!want.has(p)) this.speaker.withdrawLocal(p);
-    for (const [p, a] of want) if (!this.announced.has(p)) this.speaker.announce(a);
-    this.announced = new Set(want.keys());
+    this.staticAnnounce = want;
+    this.reconcileAnnouncements();
     const peers = config.peers.map((p) => p.name ?? p.address);
     const confdSig = JSON.stringify([sig, peers, [...want.keys()]]);
     // Like confd, only a changed rendering is news (it rewrites bird.cfg and reloads BIRD).
@@ -215,6 +243,22 @@ export class CalicoNodeAgent {
     }
   }
 
+  /**
+   * What the speaker originates: confd's static routes plus what kernel1 learned and the export
+   * filter lets out (BIRD's kernel scan; run on every confd pass and kernel sync).
+   */
+  private reconcileAnnouncements(): void {
+    const sp = this.speaker;
+    if (!sp) return;
+    const learned = learnedExports(this.o.host.kernel.state, this.intent, (p) => sp.rib.get(p)?.paths.some((x) => !x.from.local) ?? false);
+    const want = new Map(this.staticAnnounce);
+    for (const p of learned.keys()) if (!want.has(p)) want.set(p, { prefix: p });
+    for (const p of this.announced) if (!want.has(p)) sp.withdrawLocal(p);
+    for (const [p, a] of want) if (!this.announced.has(p)) sp.announce(a);
+    this.announced = new Set(want.keys());
+    this.learned = learned;
+  }
+
   /** Coalesces kernel programming into one pass per clock tick. */
   scheduleKernelSync(): void {
     if (this.kernelSyncPending) return;
@@ -227,6 +271,7 @@ export class CalicoNodeAgent {
 
   /** Runs BIRD's kernel protocol now: Loc-RIB best routes → proto bird routes. */
   syncKernel(): KernelRouteChange[] {
+    this.reconcileAnnouncements();
     const best = [...(this.speaker?.rib.destinations() ?? [])].flatMap((d) => (d.best ? [d.best] : []));
     const desired = desiredKernelRoutes(this.o.host.kernel.state, this.intent, best);
     const changes = syncKernelRoutes(this.o.host.kernel, this.birdRoutes, desired);

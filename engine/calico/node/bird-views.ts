@@ -76,6 +76,14 @@ const ORIGIN_CHAR = ['i', 'e', '?'];
 function bgpLine(sp: Speaker, k: KernelState, r: BgpRoute, all: boolean, startedAt: number): Line {
   const a = r.attrs;
   if (r.from.local) {
+    // What calico-node originates is static1's blackholes, or a route kernel1 learned from
+    // Felix (a borrowed address's `/32 dev caliX`), shown as BIRD shows learned routes.
+    const learned = k.routes.find((x) => x.table === 254 && x.type === 'unicast' && x.protocol !== RTPROT_BIRD && x.protocol !== RTPROT_KERNEL && formatPrefix4(x.dst) === r.prefix);
+    const dev = learned?.ifindex !== undefined ? k.devices.get(learned.ifindex)?.name : undefined;
+    if (learned && dev) {
+      const via = learned.gateway !== undefined ? `via ${formatIPv4(learned.gateway)} on ${dev}` : `dev ${dev}`;
+      return { prefix: r.prefix, head: `${via} [kernel1 ${birdTime(startedAt)}]`, tail: ' (10)', extra: all ? ['\tType: inherit unicast univ'] : [] };
+    }
     const head = `blackhole [static1 ${birdTime(startedAt)}]`;
     return { prefix: r.prefix, head, tail: ' (200)', extra: all ? ['\tType: static unicast univ'] : [] };
   }
@@ -123,7 +131,10 @@ export function bird16ShowRoute(sp: Speaker | undefined, k: KernelState, started
   for (const d of sp?.rib.destinations() ?? []) {
     if (!d.best || d.prefix.includes(':')) continue;
     const ordered = [d.best, ...d.paths.filter((p) => p !== d.best)];
-    for (const r of ordered) add(d.prefix, r.from.local ? 200 : 100, bgpLine(sp!, k, r, all, startedAt));
+    for (const r of ordered) {
+      const line = bgpLine(sp!, k, r, all, startedAt);
+      add(d.prefix, r.from.local ? (line.tail === ' (10)' ? 10 : 200) : 100, line);
+    }
   }
   const out: string[] = [BIRDCL_BANNER];
   for (const [prefix, list] of byPrefix) {

@@ -12,14 +12,23 @@
  * - VXLAN pools and service CIDRs are never installed (the filter rejects them).
  *
  * The core (`desiredKernelRoutes`) is pure over the RIB and the kernel state; `syncKernelRoutes`
- * applies the difference to the kernel, touching only routes it installed itself.
+ * applies the difference to the kernel. Like BIRD, it owns exactly the routes of its own
+ * protocol (`proto bird`, 12) in the main table: it removes those it does not want (also ones
+ * a previous run left), never deletes or overwrites a route of another protocol (Felix's
+ * `proto 80` blackholes and VXLAN routes, `proto boot` device routes): adding over one fails
+ * as BIRD's NLM_F_EXCL add does ("File exists") and is retried on the next sync.
+ *
+ * The other direction (`learnedExports`): BIRD's kernel protocol says `learn`, so every alien
+ * route of the main table enters BIRD's table and meets calico_export_to_bgp_peers. What
+ * that filter lets out are Felix's `/32 dev caliX` routes of pods whose address lies outside
+ * the node's own blocks: borrowed addresses, exported as /32s.
  */
-import { formatIPv4, parseIPv4, parsePrefix4, prefixContains } from '../../net/ip.ts';
+import { formatIPv4, formatPrefix4, parseIPv4, parsePrefix4, prefixContains } from '../../net/ip.ts';
 import type { Prefix4 } from '../../net/ip.ts';
-import type { KernelOps, KernelState } from '../../sim/types.ts';
-import { RTPROT_BIRD } from '../../sim/types.ts';
+import type { KernelOps, KernelState, Route as KernelRoute } from '../../sim/types.ts';
+import { RTPROT_BIRD, RTPROT_KERNEL } from '../../sim/types.ts';
 import type { Route as BgpRoute } from '../../bgp/index.ts';
-import { kernelDecision } from '../confd/index.ts';
+import { exportDecision, kernelDecision } from '../confd/index.ts';
 import type { BgpIntent } from '../confd/index.ts';
 
 /** The kernel a calico-node (or router) programs. */
@@ -106,35 +115,93 @@ export interface KernelRouteChange {
   readonly error?: string;
 }
 
+/** A kernel route read back as the BirdKernelRoute it is (for comparison with what BIRD wants). */
+function fromKernel(k: KernelState, r: KernelRoute): BirdKernelRoute {
+  const dev = devName(k, r.ifindex);
+  return {
+    dst: formatPrefix4(r.dst), type: r.type === 'blackhole' ? 'blackhole' : 'unicast', onlink: r.onlink, reason: 'found in the kernel',
+    ...(r.gateway !== undefined ? { gateway: formatIPv4(r.gateway) } : {}), ...(r.type === 'unicast' && dev ? { dev } : {}),
+  };
+}
+
+/** The kernel's `proto bird` routes of the main table, by prefix: what BIRD's kernel protocol owns. */
+export function ownedKernelRoutes(k: KernelState): Map<string, KernelRoute> {
+  const out = new Map<string, KernelRoute>();
+  for (const r of k.routes) if (r.table === MAIN && r.protocol === RTPROT_BIRD && !out.has(formatPrefix4(r.dst))) out.set(formatPrefix4(r.dst), r);
+  return out;
+}
+
 /**
- * Brings the kernel's proto-bird routes from `installed` to `desired`; updates `installed`
- * in place and returns what changed. A route the kernel refuses (device not there yet) is
- * reported and retried on the next sync.
+ * Brings the kernel's proto-bird routes to `desired`; `installed` is updated in place to what
+ * BIRD holds in the kernel afterwards, and what changed is returned. A route the kernel
+ * refuses (device not there yet, another protocol's route in the way) is reported and
+ * retried on the next sync.
  */
 export function syncKernelRoutes(k: RouteKernel, installed: Map<string, BirdKernelRoute>, desired: ReadonlyMap<string, BirdKernelRoute>): KernelRouteChange[] {
   const changes: KernelRouteChange[] = [];
-  for (const [dst, r] of installed) {
+  const owned = ownedKernelRoutes(k.state);
+  // Ownership is the kernel's protocol field, not memory: a route someone replaced with another
+  // protocol's is no longer ours (and must survive), one left by an earlier BIRD is.
+  for (const dst of [...installed.keys()]) if (!owned.has(dst)) installed.delete(dst);
+  for (const [dst, kr] of owned) {
     if (desired.has(dst)) continue;
+    const r = installed.get(dst) ?? fromKernel(k.state, kr);
+    const dev = devName(k.state, kr.ifindex);
     try {
-      k.delRoute({ dst: parsePrefix4(dst), table: MAIN });
-    } catch { /* already gone (device deleted, or someone removed it by hand) */ }
+      k.delRoute({ dst: kr.dst, table: MAIN, ...(dev !== undefined && kr.type === 'unicast' ? { dev } : {}), ...(kr.gateway !== undefined ? { gateway: kr.gateway } : {}) });
+    } catch { /* already gone */ }
     installed.delete(dst);
     changes.push({ action: 'delete', route: r });
   }
   for (const [dst, r] of desired) {
-    const had = installed.get(dst);
-    if (had && same(had, r)) continue;
+    const kr = owned.get(dst);
+    if (kr && same(fromKernel(k.state, kr), r)) {
+      if (!installed.has(dst)) installed.set(dst, r);
+      continue;
+    }
     const prefix: Prefix4 = parsePrefix4(dst);
     try {
+      // Replace only our own route; over anyone else's the add fails (EEXIST), as BIRD's does.
       k.addRoute({
         table: MAIN, type: r.type, dst: prefix, protocol: RTPROT_BIRD, scope: 'global', metric: 0, onlink: r.onlink,
         ...(r.gateway ? { gateway: parseIPv4(r.gateway) } : {}), ...(r.dev ? { dev: r.dev } : {}),
-      }, 'replace');
+      }, kr ? 'replace' : 'add');
       installed.set(dst, r);
-      changes.push({ action: had ? 'replace' : 'add', route: r });
+      changes.push({ action: kr ? 'replace' : 'add', route: r });
     } catch (e) {
       changes.push({ action: 'error', route: r, error: (e as Error).message });
     }
   }
   return changes;
+}
+
+/** Interfaces whose routes reject_tunnel_routes keeps from iBGP peers (`*.cali`, `*.calico`: Felix's tunnels). */
+function tunnelInterface(dev: string): boolean {
+  return dev.endsWith('.cali') || dev.endsWith('.calico');
+}
+
+/**
+ * Alien routes BIRD's kernel protocol learns (`learn; import all`) that leave the node through
+ * calico_export_to_bgp_peers, by prefix, with the device they were learned on. In practice:
+ * Felix's workload routes for borrowed addresses. Left out, because in BIRD they never win
+ * or never pass: the node's own blocks (static1's blackhole, preference 200, wins over
+ * kernel1's 10), prefixes BGP also carries (`hasBgpPath`; preference 100 wins), routes on
+ * Felix's tunnel devices (rejected toward iBGP peers; toward eBGP the BGP path of the same
+ * prefix wins), and the kernel's own and BIRD's own routes (not alien).
+ */
+export function learnedExports(k: KernelState, intent: BgpIntent | undefined, hasBgpPath: (prefix: string) => boolean = () => false): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!intent) return out;
+  const statics = new Set([...intent.blackholes, ...intent.staticRoutes]);
+  for (const r of k.routes) {
+    if (r.table !== MAIN || r.protocol === RTPROT_BIRD || r.protocol === RTPROT_KERNEL || r.protocol <= 1) continue;
+    if (r.type !== 'unicast') continue;
+    const dev = devName(k, r.ifindex);
+    if (!dev || tunnelInterface(dev)) continue;
+    const prefix = formatPrefix4(r.dst);
+    if (statics.has(prefix) || out.has(prefix) || hasBgpPath(prefix)) continue;
+    if (!exportDecision(intent, prefix).accept) continue;
+    out.set(prefix, dev);
+  }
+  return out;
 }
