@@ -4,10 +4,10 @@
  * command line split on quotes — never to a shell.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { formatPrefix4 } from '../net/ip.ts';
 import type { UiBackend } from './backend.ts';
 import { ApiError, checkCommand, checkIndex, checkName, readJsonBody } from './validate.ts';
-import type { CaptureSummary, LinkState, ExecResponse, HopsResponse, NodeSummary, PacketsResponse, TopologyResponse } from './api-types.ts';
+import type { ExecResponse } from './api-types.ts';
+import { capturesView, eventsView, hopsView, linksView, nodesView, packetsView, topologyView } from './api-views.ts';
 
 /** What the API serves and a hook for executed commands. */
 export interface ApiContext {
@@ -29,18 +29,13 @@ function knownNode(b: UiBackend, name: unknown): string {
 /** Handles one /api/ request; returns false when no route matches. */
 export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
   const b = ctx.backend;
-  const feed = b.feed;
   const path = url.pathname;
   const method = req.method ?? 'GET';
   try {
     if (method === 'GET' && path === '/api/topology') {
-      json(res, 200, { topology: b.topology, namespaces: b.namespaces(), runtime: b.runtime, mode: b.mode } satisfies TopologyResponse);
+      json(res, 200, topologyView(b));
     } else if (method === 'GET' && path === '/api/nodes') {
-      const nodes: NodeSummary[] = b.topology.nodes.map((n) => ({
-        name: n.name, kind: n.kind,
-        interfaces: n.interfaces.map((i) => (i.address ? { name: i.name, address: formatPrefix4(i.address) } : { name: i.name })),
-      }));
-      json(res, 200, nodes);
+      json(res, 200, nodesView(b));
     } else if (method === 'POST' && path === '/api/exec') {
       const body = await readJsonBody(req);
       const node = knownNode(b, body.node);
@@ -54,15 +49,12 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: Serv
       if (body.quiet !== true) ctx.onCommand(out);
       json(res, 200, out);
     } else if (method === 'GET' && path === '/api/links') {
-      json(res, 200, b.links() satisfies LinkState[]);
+      json(res, 200, linksView(b));
     } else if (method === 'GET' && path === '/api/events') {
       const since = checkIndex('since', url.searchParams.get('since'), 0);
-      json(res, 200, b.events().slice(since));
+      json(res, 200, eventsView(b, since));
     } else if (method === 'GET' && path === '/api/captures') {
-      const list: CaptureSummary[] = b.captures().map((c) => ({
-        ...c, pcap: `/api/pcap/${encodeURIComponent(c.node)}/${encodeURIComponent(c.iface)}`,
-      }));
-      json(res, 200, list);
+      json(res, 200, capturesView(b));
     } else if (method === 'GET' && path.startsWith('/api/pcap/')) {
       const parts = path.slice('/api/pcap/'.length).split('/').map((p) => { try { return decodeURIComponent(p); } catch { return ''; } });
       if (parts.length !== 2) throw new ApiError(404, 'use /api/pcap/NODE/IFACE');
@@ -79,11 +71,10 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: Serv
       res.end(bytes);
     } else if (method === 'GET' && path === '/api/packets') {
       const since = checkIndex('since', url.searchParams.get('since'), 0);
-      json(res, 200, { total: feed.packetCount(), packets: feed.packetsSince(since) } satisfies PacketsResponse);
+      json(res, 200, packetsView(b, since));
     } else if (method === 'GET' && path === '/api/hops') {
       const since = checkIndex('since', url.searchParams.get('since'), 0);
-      const hops = feed.hopsSince(since);
-      json(res, 200, { first: feed.firstHop(), next: hops.length ? hops[hops.length - 1]!.seq + 1 : Math.max(since, feed.firstHop()), hops } satisfies HopsResponse);
+      json(res, 200, hopsView(b, since));
     } else {
       return false;
     }

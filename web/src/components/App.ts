@@ -13,10 +13,19 @@ import { Terminal } from './Terminal.ts';
 import { Packets } from './Packets/Packets.ts';
 import { EventLog } from './EventLog.ts';
 import { Timeline } from './Timeline.ts';
-import { commandsOn, linksDownAt, routesAt } from '../domain/timeline.ts';
+import { commandsOn, linksDownAt, routeChanges, routesAt } from '../domain/timeline.ts';
+import { OpenRecording } from './OpenRecording.ts';
+
+export interface AppProps {
+  readonly store: LabStore;
+  /** Shows a recording the user picked from disk (the store is swapped for one over the file). */
+  readonly onOpen: (file: File) => Promise<void>;
+  /** Back to the server's lab after a picked recording; absent when the server's lab is shown. */
+  readonly onClose?: () => void;
+}
 
 /** The application root. */
-export function App(p: { readonly store: LabStore }) {
+export function App(p: AppProps) {
   const s = useSyncExternalStore(p.store.subscribe, p.store.snapshot);
   const [node, setNode] = useState<string | undefined>(undefined);
   const [tab, setTab] = useState<'inspect' | 'terminal'>('inspect');
@@ -41,7 +50,15 @@ export function App(p: { readonly store: LabStore }) {
   const selectedRow = packets.find((r) => r.rec.no === packet);
   const path = useMemo(() => (selectedRow ? packetPath(selectedRow.rec, s.hops) : []), [selectedRow, s.hops]);
   const viewNode = s.view?.nodes.find((n) => n.id === node);
-  const recordedRoutes = useMemo(() => (replay && node ? routesAt(s.events, node, cursorSeq) : undefined), [replay, node, s.events, cursorSeq]);
+  // The routing table follows the cursor: recorded routes at a past step (or anywhere in a
+  // replay); the node itself at the end of a live run.
+  const routesAtCursor = useMemo(() => {
+    if (!node || !(replay || atStep)) return undefined;
+    const step = atStep ?? steps[steps.length - 1];
+    const changes = step ? routeChanges(s.events, node, step.firstSeq, step.lastSeq) : { added: [], removed: [] };
+    const label = atStep ? `at step ${atStep.index} · from the run's route events` : 'end of the recording · from its route events';
+    return { routes: routesAt(s.events, node, cursorSeq), ...changes, label };
+  }, [replay, atStep, steps, node, s.events, cursorSeq]);
   const commands = s.log.filter((l) => l.kind === 'command').length;
 
   if (s.error) return h('div', { className: 'fatal' }, `cannot load the lab: ${s.error}`);
@@ -50,7 +67,9 @@ export function App(p: { readonly store: LabStore }) {
     h('header', { className: 'top' },
       h('strong', null, 'podlab'), h('span', null, ` ${s.view.name}`),
       h('span', { className: 'muted' }, ` — ${s.topology.topology.description ?? ''} (${s.topology.runtime}: simulated Linux)`),
-      h('span', { className: `conn ${replay || s.connected ? 'up' : 'down'}` }, replay ? 'replay of a recording' : s.connected ? 'live' : 'reconnecting…')),
+      h(OpenRecording, { onOpen: p.onOpen, ...(p.onClose ? { onClose: p.onClose } : {}) }),
+      h('span', { className: `conn ${replay || s.connected ? 'up' : 'down'}`, 'data-testid': 'conn' },
+        p.store.source.local ? `replay of ${p.store.source.label} (opened in the browser)` : replay ? 'replay of a recording' : s.connected ? 'live' : 'reconnecting…')),
     h('main', { className: 'main' },
       h('div', { className: 'left' },
         h(Topology, { view: s.view, links, selected: node, onSelect: (n: string) => setNode(n), path })),
@@ -61,7 +80,7 @@ export function App(p: { readonly store: LabStore }) {
           h('select', { value: node ?? '', onChange: (ev: { target: { value: string } }) => setNode(ev.target.value), 'aria-label': 'node', 'data-testid': 'node-select' },
             s.view.nodes.map((n) => h('option', { key: n.id, value: n.id }, n.id)))),
         viewNode && (tab === 'inspect'
-          ? h(NodeInspector, { node: viewNode, version: commands, ...(recordedRoutes ? { recordedRoutes } : {}) })
+          ? h(NodeInspector, { node: viewNode, version: commands, live: !replay, ...(routesAtCursor ? { at: routesAtCursor } : {}) })
           : h(Terminal, { node: viewNode.id, ...(replay ? { recorded: commandsOn(s.events, viewNode.id, cursorSeq) } : {}) })))),
     h('section', { className: 'bottom' },
       h('nav', { className: 'tabs' },
@@ -73,6 +92,6 @@ export function App(p: { readonly store: LabStore }) {
           `path: ${path.map((x) => `${x.node} ${x.hop}`).filter((x, i, a) => a.indexOf(x) === i).join(' → ')}`)),
       tab2 === 'timeline' && s.timeline ? h(Timeline, { timeline: s.timeline, cursor, onCursor: setCursor })
       : tab2 === 'packets'
-        ? h(Packets, { rows: packets, selected: packet, onSelect: setPacket })
+        ? h(Packets, { rows: packets, selected: packet, onSelect: setPacket, onDownload: (n: string, i: string) => p.store.source.downloadPcap(n, i) })
         : h(EventLog, { log: s.log, onHop: (l) => { if (l.hop?.packet) { setPacket(l.hop.packet); setBottom('packets'); } } })));
 }

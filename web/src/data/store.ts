@@ -8,7 +8,7 @@ import type { PodlabEvent } from '../../../engine/events.ts';
 import { toRow, type PacketRow } from '../domain/packet-view.ts';
 import { buildTimeline, type Timeline } from '../domain/timeline.ts';
 import { viewModel, type ViewModel } from '../domain/view-model.ts';
-import { connectLive, fetchEvents, fetchHops, fetchLinks, fetchPackets, fetchTopology } from './client.ts';
+import { httpSource, type LabSource } from './source.ts';
 
 /** One line of the live log. */
 export interface LogLine {
@@ -51,6 +51,9 @@ export class LabStore {
   private wantPackets = false;
   private stop?: () => void;
 
+  /** A store over `source` (default: the server this page came from). */
+  constructor(readonly source: LabSource = httpSource()) {}
+
   readonly subscribe = (fn: () => void): (() => void) => {
     this.subs.add(fn);
     return () => this.subs.delete(fn);
@@ -74,7 +77,7 @@ export class LabStore {
     } catch (e) {
       this.set({ error: (e as Error).message });
     }
-    this.stop = connectLive((m) => this.onMessage(m), (up) => this.set({ connected: up }));
+    this.stop = this.source.connect((m) => this.onMessage(m), (up) => this.set({ connected: up }));
   }
 
   /** Closes the stream. */
@@ -101,7 +104,7 @@ export class LabStore {
   /** Fetches every hop after the last one held, page by page. */
   private async pullHops(): Promise<void> {
     for (;;) {
-      const r = await fetchHops(this.nextHop);
+      const r = await this.source.hops(this.nextHop);
       this.addHops(r.hops);
       if (r.hops.length < HOP_PAGE) break;
     }
@@ -136,21 +139,21 @@ export class LabStore {
 
   /** Loads the topology; the view is rebuilt only when it (or its attached namespaces) changed. */
   private async pullTopology(): Promise<void> {
-    const topology = await fetchTopology();
+    const topology = await this.source.topology();
     const old = this.state.topology;
     if (old && JSON.stringify(old.namespaces) === JSON.stringify(topology.namespaces)) return;
     this.set({ topology, view: viewModel(topology.topology, topology.namespaces) });
   }
 
   private async pullEvents(): Promise<void> {
-    const more = await fetchEvents(this.state.events.length);
+    const more = await this.source.events(this.state.events.length);
     if (!more.length && this.state.timeline) return;
     const events = this.state.events.concat(more);
     this.set({ events, ...(events.length ? { timeline: buildTimeline(events) } : {}) });
   }
 
   private async pullLinks(): Promise<void> {
-    const list = await fetchLinks();
+    const list = await this.source.links();
     this.set({ links: new Map(list.map((l) => [`${l.a}:${l.aIf}--${l.b}:${l.bIf}`, l])) });
   }
 
@@ -162,7 +165,7 @@ export class LabStore {
     this.fetchingPackets = true;
     try {
       for (;;) {
-        const r = await fetchPackets(this.state.packets.length);
+        const r = await this.source.packets(this.state.packets.length);
         if (r.packets.length) this.set({ packets: this.state.packets.concat(r.packets.map(toRow)) });
         if (this.state.packets.length >= r.total && !this.wantPackets) break;
         this.wantPackets = false;

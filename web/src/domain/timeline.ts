@@ -128,3 +128,30 @@ export function routesAt(events: readonly PodlabEvent[], node: string, seq: numb
 export function commandsOn(events: readonly PodlabEvent[], node: string, seq: number): CommandEvent[] {
   return events.filter((e): e is CommandEvent => e.type === 'command' && e.node === node && e.seq <= seq && e.phase !== 'setup');
 }
+
+/** What changed in a node's routes between two seqs (inclusive): net additions and removals (an add undone later counts as neither). */
+export function routeChanges(events: readonly PodlabEvent[], node: string, fromSeq: number, toSeq: number): { added: RouteEntry[]; removed: RouteEntry[] } {
+  const added = new Map<string, RouteEntry>();
+  const removed = new Map<string, RouteEntry>();
+  for (const e of events) {
+    if (e.seq < fromSeq) continue;
+    if (e.seq > toSeq) break;
+    if (e.type !== 'routes' || e.node !== node) continue;
+    for (const r of e.removed) {
+      const k = `${r.table} ${r.text}`;
+      if (added.has(k)) added.delete(k);
+      else removed.set(k, r);
+    }
+    for (const r of e.added) {
+      const k = `${r.table} ${r.text}`;
+      if (removed.has(k)) removed.delete(k);
+      else added.set(k, r);
+    }
+  }
+  return { added: [...added.values()], removed: [...removed.values()] };
+}
+
+/** True when the run recorded route events for this node (its table can follow the cursor). */
+export function hasRecordedRoutes(events: readonly PodlabEvent[], node: string): boolean {
+  return events.some((e) => e.type === 'routes' && e.node === node);
+}

@@ -15,6 +15,8 @@ export interface PacketsProps {
   readonly rows: readonly PacketRow[];
   readonly selected?: number;
   readonly onSelect: (no: number | undefined) => void;
+  /** Downloads the pcap of one captured interface. */
+  readonly onDownload: (node: string, iface: string) => void;
 }
 
 /** The packets panel. */
@@ -38,7 +40,10 @@ export function Packets(p: PacketsProps) {
       h('span', { className: 'count' }, `${shown.length} / ${p.rows.length}`),
       h('select', {
         value: '', 'aria-label': 'download pcap',
-        onChange: (ev: { target: { value: string } }) => { if (ev.target.value) location.assign(`/api/pcap/${ev.target.value.split('/').map(encodeURIComponent).join('/')}`); },
+        onChange: (ev: { target: { value: string } }) => {
+          const [node, iface] = ev.target.value.split('/');
+          if (node && iface) p.onDownload(node, iface);
+        },
       }, h('option', { value: '' }, 'download pcap…'), captures.map((c) => h('option', { key: c, value: c }, c.replace('/', ':'))))),
     !result.ok && h('div', { className: 'filter-error', 'data-testid': 'filter-error' },
       h('pre', null, `${expr}\n${' '.repeat(Math.max(0, result.column - 1))}^`), h('span', null, `${result.message} (column ${result.column})`)),

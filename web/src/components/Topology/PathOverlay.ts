@@ -42,7 +42,9 @@ export function PathOverlay(p: PathOverlayProps) {
   const at = stopPoint(s, p.positions);
   if (!at) return null;
   const bad = s.hop.hop === 'drop';
-  return h('g', { className: 'path-overlay', 'data-testid': 'packet-dot' },
+  // data-stop*: where the dot is now (tests and screen readers follow the animation by them).
+  const where = s.kind === 'node' ? s.node : `${s.from}→${s.to}`;
+  return h('g', { className: 'path-overlay', 'data-testid': 'packet-dot', 'data-stop': Math.min(i, p.stops.length - 1), 'data-stop-at': where, 'data-stop-hop': s.hop.hop, 'aria-label': `packet at ${where}: ${s.hop.hop}` },
     h('circle', { className: `packet-dot hop-${s.hop.hop}${bad ? ' bad' : ''}`, r: 9, style: { transform: `translate(${at.x}px, ${at.y}px)` } }),
     h('text', { className: 'packet-hop', x: at.x + 14, y: at.y - 12 }, `${s.hop.hop}${s.hop.dev ? ` ${s.hop.dev}` : ''}${s.hop.reason ? ` (${s.hop.reason})` : ''}${s.hop.tunnel ? ` ${s.hop.tunnel}` : ''}`));
 }

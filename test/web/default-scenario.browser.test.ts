@@ -1,0 +1,145 @@
+/**
+ * The must-show, on what `npm start` opens: the real `podlab up --port 0` (the ipip-vs-bgp
+ * scenario live on the simulator with Calico) in Debian's Chromium. Stepping through the
+ * timeline, master-01's routing table follows the cursor: the `dev tunl0 … onlink` route after
+ * the IPIP step, the `via 10.30.200.2 dev eth0 proto bird` route after encapsulation is off,
+ * and the node itself ("live now") at the end. An IPIP packet shows two IPv4 layers and its
+ * path is animated from master-01 (encap) to worker-01 (decap).
+ * Screenshots land in test-results/screenshots/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { haveCommands } from '../support/system.ts';
+import { loadScenario } from '../../engine/scenario/index.ts';
+import { launchChromium } from './browser.ts';
+import { startPodlab, type PodlabProcess } from './podlab-process.ts';
+
+const SHOTS = 'test-results/screenshots';
+const ok = haveCommands('chromium');
+const TUNNEL_ROUTE = '10.5.119.128/26 via 10.30.200.2 dev tunl0 proto bird onlink';
+const PLAIN_ROUTE = '10.5.119.128/26 via 10.30.200.2 dev eth0 proto bird';
+
+describe.skipIf(!ok)('the default scenario (podlab up) in Chromium', () => {
+  let up: PodlabProcess;
+  let close: () => Promise<void>;
+  let page: Page;
+  let titles: string[];
+  const errors: string[] = [];
+  const step = (title: string) => titles.indexOf(title);
+
+  beforeAll(async () => {
+    titles = (await loadScenario('scenarios/ipip-vs-bgp.yaml')).scenario!.steps.map((s) => s.title);
+    up = await startPodlab(['up', '--port', '0']);
+    const c = await launchChromium();
+    close = c.close;
+    page = await c.context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    mkdirSync(SHOTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await close?.();
+    await up?.stop();
+  });
+
+  /** Clicks a step of the timeline and waits for its card. */
+  const goToStep = async (title: string) => {
+    await page.locator('[data-testid=tab-timeline]').click();
+    await page.locator('.tl-steps li', { hasText: title }).click();
+    await expect(page.locator('[data-testid=tl-card] h3').textContent()).resolves.toContain(title);
+  };
+  const rawRoutes = async () => {
+    await page.locator('[data-testid=raw-toggle]').check();
+    const text = (await page.locator('[data-testid=inspect-routes] pre').textContent())!;
+    await page.locator('[data-testid=raw-toggle]').uncheck();
+    return text;
+  };
+
+  it('opens on the scenario: every step on the timeline, live, every expectation met', async () => {
+    await page.goto(up.url);
+    await page.locator('[data-testid=timeline]').waitFor();
+    const items = await page.locator('.tl-steps li').allTextContents();
+    expect(items.map((t) => t.replace(/^[✓✗·]\s*\d+\.\s*/, ''))).toEqual(titles);
+    await expect(page.locator('[data-testid=tl-result]').textContent()).resolves.toMatch(/^passed: \d+ expectations/);
+    await expect(page.locator('[data-testid=conn]').textContent()).resolves.toBe('live');
+    await page.locator('[data-testid=topology] [data-node="master-01"]').waitFor();
+  });
+
+  it("shows master-01's tunl0 route after the IPIP step, marked as added in the step that brought it", async () => {
+    await page.locator('[data-testid=node-select]').selectOption('master-01');
+    await page.locator('[data-testid=tab-inspect]').click();
+    // The Calico step installs the route (BIRD learned worker-01's block): it is marked +.
+    await goToStep(titles[0]!);
+    const routes = page.locator('[data-testid=inspect-routes]');
+    await expect(page.locator('[data-testid=routes-when]').textContent()).resolves.toBe("at step 1 · from the run's route events");
+    await expect(routes.locator('tr.changed', { hasText: '10.5.119.128/26' }).textContent()).resolves.toMatch(/^\+10\.5\.119\.128\/2610\.30\.200\.2tunl0/);
+    await goToStep(titles[step('The routes on master-01 (IPIP Always)')]!);
+    await expect(page.locator('[data-testid=routes-when]').textContent()).resolves.toContain('at step 4');
+    const text = await rawRoutes();
+    expect(text).toContain(TUNNEL_ROUTE);
+    expect(text).not.toContain(PLAIN_ROUTE);
+    const row = routes.locator('tr', { hasText: '10.5.119.128/26' });
+    await expect(row.count()).resolves.toBe(1);
+    await expect(row.locator('td').allTextContents()).resolves.toEqual(['', '10.5.119.128/26', '10.30.200.2', 'tunl0', '', '', '', 'onlink']);
+    await page.screenshot({ path: `${SHOTS}/10-default-ipip-routes.png` });
+  });
+
+  it('shows the eth0 route after the BGP (encapsulation off) step, and the tunl0 route gone', async () => {
+    await goToStep('Turn encapsulation off');
+    await expect(page.locator('[data-testid=inspect-routes] tr.removed', { hasText: 'tunl0' }).count()).resolves.toBe(1);
+    await goToStep('Let BGP settle');
+    await expect(page.locator('[data-testid=inspect-routes] tr.changed td').allTextContents()).resolves.toEqual(['+', '10.5.119.128/26', '10.30.200.2', 'eth0', '', '', '', '']);
+    await goToStep('The routes on master-01 (no encapsulation)');
+    const text = await rawRoutes();
+    expect(text).toContain(PLAIN_ROUTE);
+    expect(text).not.toContain('tunl0');
+    await page.screenshot({ path: `${SHOTS}/11-default-bgp-routes.png` });
+    // Step back: the tunnel route returns with the cursor.
+    await page.locator('[data-testid=tl-back]').click();
+    await page.locator('[data-testid=tl-back]').click();
+    await page.locator('[data-testid=tl-back]').click();
+    await expect(page.locator('[data-testid=tl-card] h3').textContent()).resolves.toContain('Pod to pod, wrapped in IPIP');
+    expect(await rawRoutes()).toContain(TUNNEL_ROUTE);
+  });
+
+  it('reads the node itself ("live now") at the end of the timeline', async () => {
+    await page.locator('button', { hasText: /^end$/ }).click();
+    await expect(page.locator('[data-testid=routes-when]').textContent()).resolves.toBe('live now');
+    await page.locator('[data-testid=inspect-routes] td', { hasText: '10.5.119.128/26' }).waitFor();
+    const text = await rawRoutes();
+    expect(text).toContain(PLAIN_ROUTE);
+    expect(text).toContain('10.30.200.0/24 dev eth0 proto kernel scope link src 10.30.200.1');
+  });
+
+  it('shows an IPIP packet with two IPv4 layers and animates its path master-01 → worker-01', async () => {
+    await goToStep('Pod to pod, wrapped in IPIP');
+    await page.locator('[data-testid=tab-packets]').click();
+    await page.locator('[data-testid=packet-filter]').fill('proto 4 and src host 10.30.200.1');
+    const row = page.locator('.packet-row', { hasText: 'master-01:eth0' }).first();
+    await row.click();
+    const layers = await page.locator('[data-testid=packet-detail] .line.top').allTextContents();
+    expect(layers.filter((l) => l.includes('Internet Protocol Version 4'))).toEqual([
+      expect.stringContaining('Src: 10.30.200.1, Dst: 10.30.200.2'), expect.stringContaining('(inner), Src: 10.5.69.193, Dst: 10.5.119.129'),
+    ]);
+    const summary = (await page.locator('[data-testid=path-summary]').textContent())!;
+    // pod-a's namespace is `pod-a.default.master-01` (pod.namespace.node), pod-b's likewise.
+    expect(summary).toMatch(/^path: pod-a\S* tx → master-01 rx → .*master-01 encap → master-01 tx → sw1 rx → sw1 tx → worker-01 rx → .*worker-01 decap → .*pod-b\S* deliver$/);
+    await expect(page.locator('.node.on-path .marks').allTextContents()).resolves.toEqual(expect.arrayContaining(['origin', expect.stringContaining('encap'), expect.stringContaining('decap')]));
+    await expect(page.locator('[data-node="master-01"] .marks').textContent()).resolves.toContain('encap');
+    await expect(page.locator('[data-node="worker-01"] .marks').textContent()).resolves.toContain('decap');
+    // The dot walks the path: watch where it is until it has been on master-01, then the wire, then worker-01.
+    const seen: string[] = [];
+    for (let i = 0; i < 80 && !seen.includes('worker-01'); i++) {
+      const at = await page.locator('[data-testid=packet-dot]').getAttribute('data-stop-at');
+      if (at && seen[seen.length - 1] !== at) seen.push(at);
+      await page.waitForTimeout(100);
+    }
+    const m = seen.indexOf('master-01');
+    expect(m).toBeGreaterThanOrEqual(0);
+    expect(seen.slice(m)).toEqual(expect.arrayContaining(['master-01→sw1', 'worker-01']));
+    expect(seen.indexOf('worker-01')).toBeGreaterThan(m);
+    await expect(page.locator('[data-testid=topology] .link.on-path').count()).resolves.toBeGreaterThanOrEqual(2);
+    await page.screenshot({ path: `${SHOTS}/12-default-ipip-packet.png` });
+    expect(errors).toEqual([]);
+  });
+});
