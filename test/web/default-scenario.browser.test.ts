@@ -46,7 +46,7 @@ describe.skipIf(!ok)('the default scenario (podlab up) in Chromium', () => {
   const goToStep = async (title: string) => {
     await page.locator('[data-testid=tab-timeline]').click();
     await page.locator('.tl-steps li', { hasText: title }).click();
-    await expect(page.locator('[data-testid=tl-card] h3').textContent()).resolves.toContain(title);
+    await expect.poll(() => page.locator('[data-testid=tl-card] h3').textContent()).toContain(title);
   };
   const rawRoutes = async () => {
     await page.locator('[data-testid=raw-toggle]').check();
@@ -61,7 +61,7 @@ describe.skipIf(!ok)('the default scenario (podlab up) in Chromium', () => {
     const items = await page.locator('.tl-steps li').allTextContents();
     expect(items.map((t) => t.replace(/^[✓✗·]\s*\d+\.\s*/, ''))).toEqual(titles);
     await expect(page.locator('[data-testid=tl-result]').textContent()).resolves.toMatch(/^passed: \d+ expectations/);
-    await expect(page.locator('[data-testid=conn]').textContent()).resolves.toBe('live');
+    await expect.poll(() => page.locator('[data-testid=conn]').textContent()).toBe('live');
     await page.locator('[data-testid=topology] [data-node="master-01"]').waitFor();
   });
 
@@ -98,7 +98,7 @@ describe.skipIf(!ok)('the default scenario (podlab up) in Chromium', () => {
     await page.locator('[data-testid=tl-back]').click();
     await page.locator('[data-testid=tl-back]').click();
     await page.locator('[data-testid=tl-back]').click();
-    await expect(page.locator('[data-testid=tl-card] h3').textContent()).resolves.toContain('Pod to pod, wrapped in IPIP');
+    await expect.poll(() => page.locator('[data-testid=tl-card] h3').textContent()).toContain('Pod to pod, wrapped in IPIP');
     expect(await rawRoutes()).toContain(TUNNEL_ROUTE);
   });
 
