@@ -6,19 +6,24 @@
  * the node's own blocks — and every other node installs `/32 via <borrower>` next to the
  * owner's /29: the longer prefix wins and the pod is reachable from every node and pod.
  * Tunnel addresses come from a separate pool (allowedUses: Tunnel) so that no node has to
- * borrow one.
+ * borrow one. Run with IPIP (BIRD installs `/32 via <node> dev tunl0 onlink`), VXLAN (BIRD
+ * still exports the /32; Felix installs `/32 via <VTEP> dev vxlan.calico onlink`) and plain
+ * BGP on one segment.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseTopology } from '../../../engine/model/validate.ts';
 import { getBorrowedIPs } from '../../../engine/calico/ipam/index.ts';
 import { parseIPv4, parsePrefix4, prefixContains } from '../../../engine/net/ip.ts';
-import { blocksOf, routes, up } from './helpers.ts';
+import { blocksOf, routes, up, vtepOf } from './helpers.ts';
 import type { Up } from './helpers.ts';
 
 const NODES = { 'node-1': '10.30.0.1', 'node-2': '10.30.0.2', 'node-3': '10.30.0.3' } as const;
 type NodeName = keyof typeof NODES;
 
-const TOPOLOGY = `
+type Mode = 'IPIP' | 'VXLAN' | 'BGP';
+const encap = (m: Mode): string => `ipipMode: ${m === 'IPIP' ? 'Always' : 'Never'}, vxlanMode: ${m === 'VXLAN' ? 'Always' : 'Never'}`;
+
+const topologyText = (m: Mode): string => `
 name: borrow
 nodes:
   sw1: { kind: switch }
@@ -36,18 +41,18 @@ calico:
   - apiVersion: projectcalico.org/v3
     kind: IPPool
     metadata: { name: tunnels }
-    spec: { cidr: 10.6.0.0/16, blockSize: 26, ipipMode: Always, allowedUses: [Tunnel] }
+    spec: { cidr: 10.6.0.0/16, blockSize: 26, ${encap(m)}, allowedUses: [Tunnel] }
   - apiVersion: projectcalico.org/v3
     kind: IPPool
     metadata: { name: pods }
-    spec: { cidr: 10.5.0.0/28, blockSize: 29, ipipMode: Always, allowedUses: [Workload] }
+    spec: { cidr: 10.5.0.0/28, blockSize: 29, ${encap(m)}, allowedUses: [Workload] }
 `;
 
-describe('a borrowed pod address (pool of two /29 blocks, three nodes, IPIP Always)', () => {
+describe.each(['IPIP', 'VXLAN', 'BGP'] as const)('a borrowed pod address (pool of two /29 blocks, three nodes, %s)', (mode) => {
   let u: Up;
   let ip3: string;
   beforeAll(async () => {
-    const r = parseTopology(TOPOLOGY, 'borrow.yaml');
+    const r = parseTopology(topologyText(mode), 'borrow.yaml');
     if (!r.topology) throw new Error(r.problems.map((p) => p.message).join('\n'));
     u = await up(r.topology, [['node-1', 'pod-1'], ['node-2', 'pod-2'], ['node-3', 'pod-3']]);
     ip3 = u.c.pod('default/pod-3').ip;
@@ -81,13 +86,17 @@ describe('a borrowed pod address (pool of two /29 blocks, three nodes, IPIP Alwa
     }
     expect(owners).toHaveLength(1);
     const [owner, block] = owners[0]!;
+    // Who programs what (reference §3): BIRD for IPIP and plain BGP, Felix for VXLAN.
+    const toward = async (n: NodeName): Promise<string> => (mode === 'IPIP' ? `via ${NODES[n]} dev tunl0 proto bird onlink`
+      : mode === 'BGP' ? `via ${NODES[n]} dev eth0 proto bird` : `via ${await vtepOf(u.c, n)} dev vxlan.calico onlink`);
+    const ownBlackhole = `blackhole ${block} proto ${mode === 'VXLAN' ? '80' : 'bird'}`;
     for (const n of ['node-1', 'node-2'] as const) {
       const r = routes(u, n);
-      expect(r).toContain(`${ip3} via ${NODES['node-3']} dev tunl0 proto bird onlink`);
+      expect(r).toContain(`${ip3} ${await toward('node-3')}`);
       // The block the address came from still goes to its owner (blackholed there).
-      expect(r).toContain(n === owner ? `blackhole ${block} proto bird` : `${block} via ${NODES[owner]} dev tunl0 proto bird onlink`);
+      expect(r).toContain(n === owner ? ownBlackhole : `${block} ${await toward(owner)}`);
     }
-    expect(routes(u, 'node-3')).toContain(`${block} via ${NODES[owner]} dev tunl0 proto bird onlink`);
+    expect(routes(u, 'node-3')).toContain(`${block} ${await toward(owner)}`);
     expect(routes(u, 'node-3')).toContain(`${ip3} dev ${u.c.pod('default/pod-3').hostIface} scope link`);
   });
 
