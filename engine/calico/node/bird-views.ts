@@ -65,6 +65,8 @@ export function bird16ShowProtocols(sp: Speaker | undefined, startedAt: number):
 /** One route of `show route`: text before the best-route star, after it, and `all`'s attribute lines. */
 interface Line {
   readonly prefix: string;
+  /** BIRD's preference of the route's protocol (static 200, BGP 100, kernel 10). */
+  readonly pref: number;
   readonly head: string;
   readonly tail: string;
   readonly extra: readonly string[];
@@ -82,10 +84,10 @@ function bgpLine(sp: Speaker, k: KernelState, r: BgpRoute, all: boolean, started
     const dev = learned?.ifindex !== undefined ? k.devices.get(learned.ifindex)?.name : undefined;
     if (learned && dev) {
       const via = learned.gateway !== undefined ? `via ${formatIPv4(learned.gateway)} on ${dev}` : `dev ${dev}`;
-      return { prefix: r.prefix, head: `${via} [kernel1 ${birdTime(startedAt)}]`, tail: ' (10)', extra: all ? ['\tType: inherit unicast univ'] : [] };
+      return { prefix: r.prefix, pref: 10, head: `${via} [kernel1 ${birdTime(startedAt)}]`, tail: ' (10)', extra: all ? ['\tType: inherit unicast univ'] : [] };
     }
     const head = `blackhole [static1 ${birdTime(startedAt)}]`;
-    return { prefix: r.prefix, head, tail: ' (200)', extra: all ? ['\tType: static unicast univ'] : [] };
+    return { prefix: r.prefix, pref: 200, head, tail: ' (200)', extra: all ? ['\tType: static unicast univ'] : [] };
   }
   const peer = sp.peer(r.from.address);
   const via = a.nextHop ? resolveNextHop(k, a.nextHop) : undefined;
@@ -103,7 +105,7 @@ function bgpLine(sp: Speaker, k: KernelState, r: BgpRoute, all: boolean, started
     if (a.originatorId !== undefined) extra.push(`\tBGP.originator_id: ${formatIPv4(a.originatorId)}`);
     if (a.clusterList?.length) extra.push(`\tBGP.cluster_list: ${a.clusterList.map(formatIPv4).join(' ')}`);
   }
-  return { prefix: r.prefix, head, tail: info, extra };
+  return { prefix: r.prefix, pref: 100, head, tail: info, extra };
 }
 
 /** `birdcl show route [all]` on a calico-node: direct1 and kernel1 routes, static blackholes, BGP routes. */
@@ -122,10 +124,10 @@ export function bird16ShowRoute(sp: Speaker | undefined, k: KernelState, started
     if (!dev || dev.startsWith('cali')) continue;
     const prefix = formatPrefix4(r.dst);
     if (r.protocol === RTPROT_KERNEL && r.gateway === undefined) {
-      add(prefix, 240, { prefix, head: `dev ${dev} [direct1 ${since}]`, tail: ' (240)', extra: all ? ['\tType: device unicast univ'] : [] });
+      add(prefix, 240, { prefix, pref: 240, head: `dev ${dev} [direct1 ${since}]`, tail: ' (240)', extra: all ? ['\tType: device unicast univ'] : [] });
     } else if (r.protocol !== RTPROT_BIRD && r.gateway !== undefined) {
       // kernel1 `learn`s alien routes: the node's default route, Felix's VXLAN routes.
-      add(prefix, 10, { prefix, head: `via ${formatIPv4(r.gateway)} on ${dev} [kernel1 ${since}]`, tail: ' (10)', extra: all ? ['\tType: inherit unicast univ'] : [] });
+      add(prefix, 10, { prefix, pref: 10, head: `via ${formatIPv4(r.gateway)} on ${dev} [kernel1 ${since}]`, tail: ' (10)', extra: all ? ['\tType: inherit unicast univ'] : [] });
     }
   }
   for (const d of sp?.rib.destinations() ?? []) {
@@ -133,7 +135,7 @@ export function bird16ShowRoute(sp: Speaker | undefined, k: KernelState, started
     const ordered = [d.best, ...d.paths.filter((p) => p !== d.best)];
     for (const r of ordered) {
       const line = bgpLine(sp!, k, r, all, startedAt);
-      add(d.prefix, r.from.local ? (line.tail === ' (10)' ? 10 : 200) : 100, line);
+      add(d.prefix, line.pref, line);
     }
   }
   const out: string[] = [BIRDCL_BANNER];
