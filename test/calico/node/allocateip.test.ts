@@ -10,7 +10,7 @@ import { MemoryDatastore, resourceKey } from '../../../engine/calico/datastore/i
 import type { JsonValue } from '../../../engine/calico/datastore/index.ts';
 import { IpamClient, putPool } from '../../../engine/calico/ipam/index.ts';
 import type { IPPool } from '../../../engine/calico/ipam/index.ts';
-import { calicoCompileSelector, reconcileTunnelAddresses } from '../../../engine/calico/node/index.ts';
+import { calicoCompileSelector, readResourceSet, reconcileTunnelAddresses } from '../../../engine/calico/node/index.ts';
 import { vxlanMac } from '../../../engine/calico/felix/names.ts';
 import { parseIPv4, parsePrefix4, prefixContains } from '../../../engine/net/ip.ts';
 
@@ -52,6 +52,10 @@ describe('allocateip (reconcileTunnelAddresses)', () => {
     expect(await ipam.getAssignmentAttributes(tunl)).toBeUndefined();
     expect((await ipam.getAssignmentAttributes(s.ipv4VXLANTunnelAddr!))?.attrs).toEqual({ node: 'node-a', type: 'vxlanTunnelAddress' });
     expect(changes.map((c) => `${c.kind} ${c.action}`)).toEqual(['ipip released', 'vxlan assigned']);
+    // What it wrote is a valid Node for every reader (confd, Felix, calicoctl).
+    const { set, problems } = await readResourceSet(ds);
+    expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(set.nodes.find((n) => n.meta.name === 'node-a')?.spec.vxlanTunnelMACAddr).toBe(vxlanMac('node-a'));
 
     // Nothing changed: nothing to do, the Node is not rewritten.
     const rev = (await ds.get(resourceKey('Node', 'node-a')))!.modRevision;
