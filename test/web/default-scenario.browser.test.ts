@@ -84,6 +84,41 @@ describe.skipIf(!ok)('the default scenario (podlab up) in Chromium', () => {
     await page.screenshot({ path: `${SHOTS}/10-default-ipip-routes.png` });
   });
 
+  it('overlays the BGP session and the IPIP tunnel at the cursor, and hides pods on request', async () => {
+    const session = page.locator('[data-testid=overlay-bgp] [data-session="master-01~worker-01"]');
+    await expect(session.getAttribute('data-health')).resolves.toBe('up');
+    await expect(session.getAttribute('class')).resolves.toBe('session up ibgp');
+    await expect(session.locator('text').textContent()).resolves.toBe('BGP Established');
+    // At step 4 the tunnel exists in the routes only; after the IPIP ping, traffic crossed it.
+    const tunnel = page.locator('[data-testid=overlay-tunnels] [data-tunnel="master-01~worker-01~ipip"]');
+    await expect(tunnel.getAttribute('class')).resolves.toBe('tunnel ipip');
+    await goToStep('Pod to pod, wrapped in IPIP');
+    await expect.poll(() => tunnel.getAttribute('class')).toBe('tunnel ipip traffic');
+    await page.locator('[data-testid=overlay-bgp-toggle]').uncheck();
+    await expect(page.locator('[data-testid=overlay-bgp]').count()).resolves.toBe(0);
+    await page.locator('[data-testid=overlay-bgp-toggle]').check();
+    await page.locator('[data-testid=overlay-pods-toggle]').uncheck();
+    await expect(page.locator('[data-testid=topology] [data-node^="pod-a"]').count()).resolves.toBe(0);
+    await page.locator('[data-testid=overlay-pods-toggle]').check();
+    await page.locator('[data-testid=topology] [data-node^="pod-a"]').waitFor();
+  });
+
+  it("shows master-01's BGP routes, its own IPAM block and Calico's chains with hit counters", async () => {
+    const bgpRoutes = page.locator('[data-testid=inspect-bgpRoutes]');
+    await bgpRoutes.locator('td', { hasText: 'Mesh_10_30_200_2' }).waitFor();
+    await expect(bgpRoutes.locator('tr.group-row').first().textContent()).resolves.toBe('received over BGP (1)');
+    const ipam = page.locator('[data-testid=inspect-ipam]');
+    await expect(ipam.locator('tr.mine td').allTextContents()).resolves.toEqual(['Block', '10.5.69.192/26', '64', '1 (2%)', '63 (98%)']);
+    await expect(ipam.locator('td', { hasText: '10.5.119.128/26' }).count()).resolves.toBe(0); // worker-01's block
+    const policy = page.locator('[data-testid=inspect-policy]');
+    await expect(policy.locator('details.chain summary code').allTextContents()).resolves.toEqual(expect.arrayContaining(['FORWARD', 'cali-FORWARD', 'cali-INPUT']));
+    const hit = policy.locator('details.chain', { hasText: 'cali-FORWARD' }).first();
+    await hit.locator('summary').click();
+    expect(Number(await hit.locator('tr.hit td').first().textContent())).toBeGreaterThan(0);
+    await page.locator('[data-testid=inspect-policy]').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SHOTS}/14-default-inspector-calico.png` });
+  });
+
   it('shows the eth0 route after the BGP (encapsulation off) step, and the tunl0 route gone', async () => {
     await goToStep('Turn encapsulation off');
     await expect(page.locator('[data-testid=inspect-routes] tr.removed', { hasText: 'tunl0' }).count()).resolves.toBe(1);

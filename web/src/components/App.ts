@@ -15,6 +15,7 @@ import { EventLog } from './EventLog.ts';
 import { Timeline } from './Timeline.ts';
 import { commandsOn, linksDownAt, routeChanges, routesAt } from '../domain/timeline.ts';
 import { OpenRecording } from './OpenRecording.ts';
+import { bgpSessionsAt, tunnelsAt } from '../domain/overlays.ts';
 
 export interface AppProps {
   readonly store: LabStore;
@@ -47,6 +48,9 @@ export function App(p: AppProps) {
   useEffect(() => {
     if (!node && s.view) setNode(s.view.nodes.find((n) => n.role === 'node')?.id ?? s.view.nodes[0]?.id);
   }, [s.view, node]);
+  const topo = s.topology?.topology;
+  const sessions = useMemo(() => (topo ? bgpSessionsAt(s.events, cursorSeq, topo) : []), [s.events, cursorSeq, topo]);
+  const tunnels = useMemo(() => (topo ? tunnelsAt(s.events, cursorSeq, s.hops, atStep ? atStep.tEnd : Number.POSITIVE_INFINITY, topo) : []), [s.events, cursorSeq, s.hops, atStep, topo]);
   const selectedRow = packets.find((r) => r.rec.no === packet);
   const path = useMemo(() => (selectedRow ? packetPath(selectedRow.rec, s.hops) : []), [selectedRow, s.hops]);
   const viewNode = s.view?.nodes.find((n) => n.id === node);
@@ -72,7 +76,7 @@ export function App(p: AppProps) {
         p.store.source.local ? `replay of ${p.store.source.label} (opened in the browser)` : replay ? 'replay of a recording' : s.connected ? 'live' : 'reconnecting…')),
     h('main', { className: 'main' },
       h('div', { className: 'left' },
-        h(Topology, { view: s.view, links, selected: node, onSelect: (n: string) => setNode(n), path })),
+        h(Topology, { view: s.view, links, selected: node, onSelect: (n: string) => setNode(n), path, sessions, tunnels })),
       h('aside', { className: 'right' },
         h('nav', { className: 'tabs' },
           h('button', { className: tab === 'inspect' ? 'on' : '', onClick: () => setTab('inspect'), 'data-testid': 'tab-inspect' }, 'Inspector'),

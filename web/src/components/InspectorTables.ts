@@ -75,8 +75,8 @@ export function IpamTable(p: { readonly text: string; readonly routesText: strin
   const shown = affine.length ? [...rows.filter((r) => r.grouping !== 'Block'), ...affine] : rows;
   return h(Fragment, null,
     h('p', { className: 'muted' }, affine.length
-      ? `${affine.length} of ${blocks.length} blocks are affine to this node (its blackhole … proto bird routes); the other nodes own the rest`
-      : 'every block of the cluster (this node owns none: no blackhole … proto bird route)'),
+      ? `${affine.length} of ${blocks.length} blocks are affine to this node (its blackhole routes for them); the other nodes own the rest`
+      : 'every block of the cluster (this node owns none: it has no blackhole route for a block)'),
     grid(['grouping', 'cidr', 'IPs total', 'in use', 'free'], h('tbody', null, shown.map((r) => h('tr', { key: `${r.grouping} ${r.cidr}`, className: mine.has(r.cidr) ? 'mine' : '' },
       h('td', null, r.grouping), h('td', null, r.cidr), h('td', null, Number.isFinite(r.total) ? r.total : ''), h('td', null, r.inUse), h('td', null, r.free))))));
 }

@@ -36,7 +36,7 @@ export function parseIpamShow(text: string): IpamRow[] {
   }));
 }
 
-/** The blocks a node owns, from its `ip route` text: the destinations of its `blackhole … proto bird` routes. */
+/** The blocks a node owns, from its `ip route` text: its `blackhole <block>` routes from BIRD (`proto bird`) or, in VXLAN mode, Felix (`proto 80`). */
 export function affineBlocks(ipRouteText: string): Set<string> {
-  return new Set(parseRoutes(ipRouteText).filter((r) => r.type === 'blackhole' && r.proto === 'bird').map((r) => r.dst));
+  return new Set(parseRoutes(ipRouteText).filter((r) => r.type === 'blackhole' && (r.proto === 'bird' || r.proto === '80')).map((r) => r.dst));
 }

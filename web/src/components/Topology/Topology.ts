@@ -15,6 +15,8 @@ import { pathMarks, pathStops } from '../../domain/packet-path.ts';
 import { loadPositions, savePositions } from './positions.ts';
 import { useZoom } from './useZoom.ts';
 import { PathOverlay } from './PathOverlay.ts';
+import { OverlayControls, OverlayDefs, SessionLayer, TunnelLayer, type OverlayToggles } from './Overlays.ts';
+import type { SessionView, TunnelView } from '../../domain/overlays.ts';
 
 export interface TopologyProps {
   readonly view: ViewModel;
@@ -22,6 +24,20 @@ export interface TopologyProps {
   readonly selected?: string;
   readonly onSelect: (node: string) => void;
   readonly path: readonly HopEvent[];
+  /** BGP sessions and tunnels at the timeline cursor. */
+  readonly sessions?: readonly SessionView[];
+  readonly tunnels?: readonly TunnelView[];
+}
+
+const TOGGLES_KEY = 'podlab:overlays';
+
+function loadToggles(): OverlayToggles {
+  try {
+    const v = JSON.parse(localStorage.getItem(TOGGLES_KEY) ?? '{}') as Partial<OverlayToggles>;
+    return { bgp: v.bgp !== false, tunnels: v.tunnels !== false, pods: v.pods !== false };
+  } catch {
+    return { bgp: true, tunnels: true, pods: true };
+  }
 }
 
 const O = DEFAULT_LAYOUT;
@@ -35,7 +51,19 @@ export function Topology(p: TopologyProps) {
   const layer = useRef<SVGGElement>(null);
   const scale = useRef(1);
   const [overrides, setOverrides] = useState(() => loadPositions(p.view.name));
-  const layout = useMemo(() => layoutTiered(p.view, O, overrides.size ? overrides : undefined), [p.view, overrides]);
+  const [toggles, setToggles] = useState(loadToggles);
+  const setOverlays = (t: OverlayToggles): void => {
+    setToggles(t);
+    try { localStorage.setItem(TOGGLES_KEY, JSON.stringify(t)); } catch { /* this page only */ }
+  };
+  // Pods off: the drawing (and its layout) is the fabric alone.
+  const podCount = useMemo(() => p.view.nodes.filter((n) => n.role === 'pod').length, [p.view]);
+  const view = useMemo(() => {
+    if (toggles.pods || !podCount) return p.view;
+    const pods = new Set(p.view.nodes.filter((n) => n.role === 'pod').map((n) => n.id));
+    return { ...p.view, nodes: p.view.nodes.filter((n) => !pods.has(n.id)), links: p.view.links.filter((l) => !pods.has(l.a) && !pods.has(l.b)) };
+  }, [p.view, toggles.pods, podCount]);
+  const layout = useMemo(() => layoutTiered(view, O, overrides.size ? overrides : undefined), [view, overrides]);
   const fit = useZoom(svg, layer, scale);
   const fitted = useRef(false);
   useEffect(() => {
@@ -75,17 +103,17 @@ export function Topology(p: TopologyProps) {
     for (const st of stops) if (st.kind === 'wire') s.add(`${st.from}:${st.fromDev}`).add(`${st.to}:${st.toDev}`);
     return s;
   }, [stops]);
-  const showLabels = p.view.nodes.length <= LABEL_LIMIT;
+  const showLabels = view.nodes.length <= LABEL_LIMIT;
   const degree = useMemo(() => {
     const d = new Map<string, number>();
-    for (const l of p.view.links) {
+    for (const l of view.links) {
       d.set(l.a, (d.get(l.a) ?? 0) + 1);
       d.set(l.b, (d.get(l.b) ?? 0) + 1);
     }
     return d;
-  }, [p.view]);
+  }, [view]);
 
-  const links = p.view.links.map((l) => {
+  const links = view.links.map((l) => {
     const a = layout.positions.get(l.a);
     const b = layout.positions.get(l.b);
     if (!a || !b) return null;
@@ -104,7 +132,7 @@ export function Topology(p: TopologyProps) {
         [down ? 'down' : '', vlan !== undefined ? `vlan ${vlan}` : ''].filter(Boolean).join(' · ')));
   });
 
-  const nodes = p.view.nodes.map((n) => {
+  const nodes = view.nodes.map((n) => {
     const c = layout.positions.get(n.id)!;
     const m = marks.get(n.id);
     const what = n.kind === 'switch' ? (n.role === 'spine' ? 'core switch' : 'switch') : n.role;
@@ -123,15 +151,19 @@ export function Topology(p: TopologyProps) {
 
   return h('div', { className: 'topology-wrap' },
     h('svg', { ref: svg, className: 'topology', 'data-testid': 'topology' },
+      h(OverlayDefs),
       h('g', { ref: layer },
         h('g', { className: 'groups' }, layout.groups.map((g) => h('g', { key: g.id, className: `group ${g.kind}` },
           h('rect', { x: g.x, y: g.y, width: g.w, height: g.h, rx: 10 }),
           h('text', { x: g.x + 8, y: g.y + 14 }, g.label)))),
         h('g', { className: 'links' }, links),
+        toggles.tunnels && p.tunnels && h(TunnelLayer, { tunnels: p.tunnels, positions: layout.positions }),
+        toggles.bgp && p.sessions && h(SessionLayer, { sessions: p.sessions, positions: layout.positions }),
         h('g', { className: 'nodes' }, nodes),
         h(PathOverlay, { stops, positions: layout.positions }))),
     h('div', { className: 'topology-tools' },
       h('button', { onClick: () => fit({ x: -40, y: -60, w: layout.width + 80, h: layout.height + 100 }) }, 'fit'),
-      h('button', { onClick: () => { savePositions(p.view.name, new Map()); setOverrides(new Map()); }, title: 'forget dragged positions' }, 'reset layout')));
+      h('button', { onClick: () => { savePositions(p.view.name, new Map()); setOverrides(new Map()); }, title: 'forget dragged positions' }, 'reset layout')),
+    h(OverlayControls, { on: toggles, onChange: setOverlays, counts: { bgp: p.sessions?.length ?? 0, tunnels: p.tunnels?.length ?? 0, pods: podCount } }));
 }
 

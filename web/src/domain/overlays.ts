@@ -1,0 +1,191 @@
+/**
+ * What the topology's overlays draw, from the run's events at the timeline cursor: BGP
+ * sessions (the `calico.bgp-session` events, state per end; iBGP vs eBGP from the AS numbers;
+ * route reflector → client), and IPIP/VXLAN tunnels (node pairs that exchanged encapsulated
+ * packets, or whose routes send a peer's block through tunl0 / vxlan.calico). Pure.
+ */
+import type { PodlabEvent, RouteEntry } from '../../../engine/events.ts';
+import type { Topology } from '../../../engine/model/types.ts';
+import { formatIPv4 } from '../../../engine/net/ip.ts';
+import type { HopEvent } from '../../../engine/server/api-types.ts';
+
+/** How a session is doing: Established; on its way (Connect, Active, OpenSent, OpenConfirm); or Idle. */
+export type SessionHealth = 'up' | 'connecting' | 'down';
+
+export interface SessionView {
+  /** `a~b`, names sorted. */
+  readonly id: string;
+  readonly a: string;
+  readonly b: string;
+  /** The worse of the two ends' states. */
+  readonly health: SessionHealth;
+  /** Each end's last reported state (an end that reported nothing is absent). */
+  readonly states: Readonly<Record<string, string>>;
+  /** BIRD's protocol names for it (Mesh_…, Node_…, Global_…). */
+  readonly names: readonly string[];
+  /** True when the two ends' AS numbers differ; undefined when one is unknown. */
+  readonly ebgp?: boolean;
+  /** The end that reflects routes to the other, when one does. */
+  readonly reflector?: string;
+}
+
+export interface TunnelView {
+  readonly id: string;
+  readonly a: string;
+  readonly b: string;
+  readonly kind: 'ipip' | 'vxlan';
+  /** Packets were wrapped at one end and unwrapped at the other. */
+  readonly traffic: boolean;
+  /** A route sends the other end's block into the tunnel device. */
+  readonly route: boolean;
+}
+
+/** Health of one BGP FSM state. */
+export function healthOf(state: string): SessionHealth {
+  if (state === 'Established') return 'up';
+  if (state === 'Connect' || state === 'Active' || state === 'OpenSent' || state === 'OpenConfirm') return 'connecting';
+  return 'down';
+}
+
+const RANK: Record<SessionHealth, number> = { down: 0, connecting: 1, up: 2 };
+const pairId = (x: string, y: string): [string, string, string] => {
+  const [a, b] = x < y ? [x, y] : [y, x];
+  return [`${a}~${b}`, a, b];
+};
+
+/** Which node holds each interface address of the topology. */
+export function addressOwners(t: Topology): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const n of t.nodes) for (const i of n.interfaces) if (i.address) m.set(formatIPv4(i.address.addr), n.name);
+  return m;
+}
+
+interface BgpRoles {
+  readonly asn: ReadonlyMap<string, number>;
+  /** Route reflector cluster id per reflecting node. */
+  readonly clusterId: ReadonlyMap<string, string>;
+  /** Router → the nodes it treats as `rr client`. */
+  readonly rrClients: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+/** AS numbers and reflector roles from the topology: routers' own, Calico's Node and BGPConfiguration resources (default AS 64512, as Calico's). */
+export function bgpRoles(t: Topology): BgpRoles {
+  const owners = addressOwners(t);
+  let defaultAsn = 64512;
+  const nodeAsn = new Map<string, number>();
+  const clusterId = new Map<string, string>();
+  for (const m of t.calico) {
+    const spec = (m.manifest.spec ?? {}) as Record<string, unknown>;
+    if (m.kind === 'BGPConfiguration' && m.name === 'default' && typeof spec.asNumber === 'number') defaultAsn = spec.asNumber;
+    if (m.kind === 'Node' && m.name) {
+      const bgp = (spec.bgp ?? {}) as Record<string, unknown>;
+      if (typeof bgp.asNumber === 'number') nodeAsn.set(m.name, bgp.asNumber);
+      if (typeof bgp.routeReflectorClusterID === 'string') clusterId.set(m.name, bgp.routeReflectorClusterID);
+    }
+  }
+  const asn = new Map<string, number>();
+  const rrClients = new Map<string, Set<string>>();
+  for (const n of t.nodes) {
+    const a = n.asn ?? nodeAsn.get(n.name) ?? (n.kind === 'k8s-node' ? defaultAsn : undefined);
+    if (a !== undefined) asn.set(n.name, a >>> 0);
+    for (const p of n.peers) {
+      const peer = owners.get(formatIPv4(p.address));
+      if (p.rrClient && peer) (rrClients.get(n.name) ?? rrClients.set(n.name, new Set()).get(n.name)!).add(peer);
+      if (peer && !asn.has(peer) && t.nodes.find((x) => x.name === peer)?.kind !== 'k8s-node') asn.set(peer, p.asn >>> 0);
+    }
+  }
+  return { asn, clusterId, rrClients };
+}
+
+/** The BGP sessions after every event up to `seq`. */
+export function bgpSessionsAt(events: readonly PodlabEvent[], seq: number, t: Topology): SessionView[] {
+  const owners = addressOwners(t);
+  const roles = bgpRoles(t);
+  const ends = new Map<string, { a: string; b: string; states: Record<string, string>; names: Set<string> }>();
+  for (const e of events) {
+    if (e.seq > seq) break;
+    if (e.type !== 'calico.bgp-session') continue;
+    const x = e as unknown as { node: string; peer: string; name: string; to: string };
+    const peer = owners.get(x.peer) ?? x.peer;
+    const [id, a, b] = pairId(x.node, peer);
+    const s = ends.get(id) ?? ends.set(id, { a, b, states: {}, names: new Set() }).get(id)!;
+    s.states[x.node] = x.to;
+    s.names.add(x.name);
+  }
+  return [...ends.entries()].map(([id, s]) => {
+    const health = Object.values(s.states).map(healthOf).reduce((w, h) => (RANK[h] < RANK[w] ? h : w), 'up' as SessionHealth);
+    const asA = roles.asn.get(s.a);
+    const asB = roles.asn.get(s.b);
+    const reflector = reflectorOf(s.a, s.b, roles) ?? reflectorOf(s.b, s.a, roles);
+    return {
+      id, a: s.a, b: s.b, health, states: s.states, names: [...s.names].sort(),
+      ...(asA !== undefined && asB !== undefined ? { ebgp: asA !== asB } : {}), ...(reflector ? { reflector } : {}),
+    };
+  });
+}
+
+/** `x` when x reflects routes to y: x is a reflector and y is not one of the same cluster, or x is a router with y as rr client. */
+function reflectorOf(x: string, y: string, roles: BgpRoles): string | undefined {
+  const cx = roles.clusterId.get(x);
+  if (cx !== undefined && roles.clusterId.get(y) !== cx) return x;
+  return roles.rrClients.get(x)?.has(y) ? x : undefined;
+}
+
+/** Every node's routes after every `routes` event up to `seq`, in one pass. */
+export function allRoutesAt(events: readonly PodlabEvent[], seq: number): Map<string, RouteEntry[]> {
+  const m = new Map<string, Map<string, RouteEntry>>();
+  for (const e of events) {
+    if (e.seq > seq) break;
+    if (e.type !== 'routes') continue;
+    const n = m.get(e.node) ?? m.set(e.node, new Map()).get(e.node)!;
+    for (const r of e.removed) n.delete(`${r.table} ${r.text}`);
+    for (const r of e.added) n.set(`${r.table} ${r.text}`, r);
+  }
+  return new Map([...m].map(([k, v]) => [k, [...v.values()]]));
+}
+
+/** Who installs Calico's block blackholes: BIRD (`proto bird`, IPIP/BGP pools) or Felix (`proto 80`, VXLAN pools). */
+const CALICO_PROTOS = new Set(['bird', '80']);
+
+const TUNNEL_DEVS: Record<string, 'ipip' | 'vxlan'> = { tunl0: 'ipip', 'vxlan.calico': 'vxlan' };
+
+/**
+ * Tunnels at the cursor: from routes (a node's route into tunl0/vxlan.calico towards a block
+ * another node owns — the owner holds its `blackhole <block>` route (proto bird, or 80 from
+ * Felix for VXLAN pools) — or towards
+ * the node whose address is the next hop) and from traffic (hops up to `tMax`: an encap at
+ * one node and the decap of the same packet at another).
+ */
+export function tunnelsAt(events: readonly PodlabEvent[], seq: number, hops: readonly HopEvent[], tMax: number, t: Topology): TunnelView[] {
+  const owners = addressOwners(t);
+  const routes = allRoutesAt(events, seq);
+  const blockOwner = new Map<string, string>();
+  for (const [node, list] of routes) for (const r of list) if (r.type === 'blackhole' && CALICO_PROTOS.has(r.proto)) blockOwner.set(r.dst, node);
+  const out = new Map<string, { a: string; b: string; kind: 'ipip' | 'vxlan'; traffic: boolean; route: boolean }>();
+  const mark = (x: string, y: string, kind: 'ipip' | 'vxlan', how: 'traffic' | 'route'): void => {
+    if (x === y) return;
+    const [id0, a, b] = pairId(x, y);
+    const id = `${id0}~${kind}`;
+    const v = out.get(id) ?? out.set(id, { a, b, kind, traffic: false, route: false }).get(id)!;
+    v[how] = true;
+  };
+  for (const [node, list] of routes) {
+    for (const r of list) {
+      const kind = r.dev ? TUNNEL_DEVS[r.dev] : undefined;
+      if (!kind || r.type !== 'unicast') continue;
+      const far = blockOwner.get(r.dst) ?? (r.via ? owners.get(r.via) : undefined);
+      if (far) mark(node, far, kind, 'route');
+    }
+  }
+  const open = new Map<string, HopEvent>();
+  for (const h of hops) {
+    if (h.t > tMax) break;
+    if (!h.key || !h.tunnel) continue;
+    if (h.hop === 'encap') open.set(h.key, h);
+    else if (h.hop === 'decap') {
+      const from = open.get(h.key);
+      if (from) mark(from.node, h.node, h.tunnel, 'traffic');
+    }
+  }
+  return [...out.entries()].map(([id, v]) => ({ id, ...v }));
+}
