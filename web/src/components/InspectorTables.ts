@@ -89,7 +89,7 @@ export function PolicyChains(p: { readonly text: string }) {
     h('h4', null, `table ${t.name}`),
     t.chains.map((c) => h('details', { key: c.name, className: 'chain', open: c.rules.some((r) => r.packets > 0) && !c.name.startsWith('cali-') },
       h('summary', null, h('code', null, c.name), c.policy !== '-' ? ` policy ${c.policy} [${c.packets} pkts]` : '',
-        ` · ${c.rules.length} rules · ${c.rules.reduce((n, r) => n + r.packets, 0)} pkts matched`),
+        ` · ${c.rules.length} rules · ${c.rules.reduce((n, r) => n + r.packets, 0)} rule hits`),
       grid(['pkts', 'bytes', 'match', 'target', 'comment'], h('tbody', null, c.rules.map((r, i) => h('tr', { key: i, className: r.packets > 0 ? 'hit' : 'muted', title: r.line },
         h('td', null, r.packets), h('td', null, r.bytes), h('td', null, r.match), h('td', null, r.target ? `${r.goto ? 'goto ' : ''}${r.target}` : ''),
         h('td', null, r.comments.join(' · ')))))))))));
