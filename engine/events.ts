@@ -193,7 +193,24 @@ export type RoutesEvent = EventBase & {
  * `declare module '../events.ts' { interface ExtensionEvents { 'bgp.session': { peer: string; state: string } } }`.
  */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface ExtensionEvents {}
+export interface ExtensionEvents {
+  /** A Calico / Kubernetes resource a step applied, patched or deleted (see `ResourceChange`). */
+  'calico.resource': ResourceChange;
+}
+
+/**
+ * What a `calico.resource` event says: which resource changed and, unless deleted, the
+ * resulting manifest kept compact (apiVersion, kind, metadata name/namespace/labels, spec),
+ * so a reader (the UI's reflector arrows) can replay the resources as they were at any step.
+ */
+export interface ResourceChange {
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace?: string;
+  readonly action: 'applied' | 'deleted' | 'patched';
+  /** The resource after the change; absent when deleted. */
+  readonly manifest?: { readonly [k: string]: Json };
+}
 
 /** An extension event as the stream carries it. */
 export type ExtensionEvent = {
@@ -297,3 +314,6 @@ export function checkEvent(v: unknown): string | undefined {
 export function validateEvent(v: unknown): v is PodlabEvent {
   return checkEvent(v) === undefined;
 }
+
+registerEventType('calico.resource', (e) => first(str(e, 'kind'), str(e, 'name'), str(e, 'namespace', true), oneOf(e, 'action', ['applied', 'deleted', 'patched']),
+  e.manifest === undefined ? (e.action === 'deleted' ? undefined : `'manifest' is missing`) : isObj(e.manifest) ? undefined : `'manifest' must be an object`));

@@ -16,8 +16,7 @@ import { isIPv4 } from '../net/ip.ts';
 import { calicoOf } from '../runtime/sim/calico.ts';
 import type { CalicoCluster } from '../calico/cluster/cluster.ts';
 import { isPolicyManifest, parsePolicyManifest } from '../calico/policy/index.ts';
-import { resourceKey } from '../calico/datastore/index.ts';
-import type { JsonValue } from '../calico/datastore/index.ts';
+import type { EventBody, Json } from '../events.ts';
 import type { LabDriver } from './driver.ts';
 import { registerAction, registerNodeNames, registerNodeResolver, registerTargetResolver, StepError } from './registry.ts';
 import type { StepContext } from './registry.ts';
@@ -186,9 +185,30 @@ registerAction<ApplyParams>({
         throw e instanceof StepError ? e : new StepError(`${nameOf(m)}: ${msg}`);
       }
       emitCommand(ctx, c, applyArgv(m), `Successfully applied 1 '${m.kind as string}' resource(s)\n`);
+      emitResource(ctx, 'applied', m);
     }
   },
 });
+
+/**
+ * The `calico.resource` event of a change: the resource as it now is, compact (apiVersion,
+ * kind, metadata name/namespace/labels, spec), so the UI can replay roles such as a Node's
+ * `routeReflectorClusterID` at any step without the datastore's bookkeeping fields.
+ */
+export function resourceEventBody(action: 'applied' | 'patched', m: Manifest): EventBody {
+  const meta = (m.metadata ?? {}) as { name?: string; namespace?: string; labels?: Record<string, string> };
+  const metadata: Record<string, Json> = { name: String(meta.name ?? '') };
+  if (meta.namespace) metadata.namespace = meta.namespace;
+  if (meta.labels && Object.keys(meta.labels).length > 0) metadata.labels = { ...meta.labels };
+  const manifest: Record<string, Json> = { apiVersion: String(m.apiVersion ?? ''), kind: String(m.kind ?? ''), metadata };
+  // JSON round trip: a YAML-parsed spec may hold values JSON has no form for (undefined, Dates).
+  if (m.spec !== undefined) manifest.spec = JSON.parse(JSON.stringify(m.spec)) as Json;
+  return { type: 'calico.resource', kind: manifest.kind as string, name: metadata.name as string, ...(meta.namespace ? { namespace: meta.namespace } : {}), action, manifest };
+}
+
+function emitResource(ctx: StepContext, action: 'applied' | 'patched', m: Manifest): void {
+  ctx.emit(resourceEventBody(action, m));
+}
 
 const applyArgv = (m: Manifest): string[] => [String(m.apiVersion).startsWith('projectcalico.org/') ? 'calicoctl' : 'kubectl', 'apply', '-f', '-'];
 
@@ -222,22 +242,13 @@ registerAction<DeleteParams>({
       await c.delete(kind, name);
     }
     emitCommand(ctx, c, [kind === 'NetworkPolicy' && p.namespace === undefined ? 'kubectl' : 'calicoctl', 'delete', kind.toLowerCase(), name], `Successfully deleted 1 '${kind}' resource(s)\n`);
+    const ns = kind === 'NetworkPolicy' || kind === 'Pod' ? (p.namespace ?? 'default') : p.namespace;
+    ctx.emit({ type: 'calico.resource', kind, name, ...(ns !== undefined ? { namespace: ns } : {}), action: 'deleted' });
   },
 });
 
 /** `patch: {kind, name, patch}`: a JSON merge patch on a stored resource, as `calicoctl patch` applies it. */
 export interface PatchParams { kind: Located<string>; name: Located<string>; patch: Manifest }
-
-/** RFC 7386 merge: objects merge key by key, null deletes, anything else replaces. */
-function mergePatch(target: unknown, patch: unknown): unknown {
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
-}
 
 registerAction<PatchParams>({
   key: 'patch',
@@ -256,12 +267,10 @@ registerAction<PatchParams>({
   describe: (p) => `patch ${p.kind.value} ${p.name.value}`,
   async run(p, ctx) {
     const c = clusterOf(ctx.driver);
-    const key = resourceKey(p.kind.value, p.name.value);
-    const kv = await c.ds.get(key);
-    if (!kv) throw new StepError(`no ${p.kind.value} '${p.name.value}' in the datastore`);
-    await c.ds.put(key, mergePatch(kv.value, p.patch) as JsonValue);
-    await c.settle();
+    const next = await c.patch(p.kind.value, p.name.value, p.patch);
+    if (next === undefined) throw new StepError(`no ${p.kind.value} '${p.name.value}' in the datastore`);
     emitCommand(ctx, c, ['calicoctl', 'patch', p.kind.value.toLowerCase(), p.name.value, '-p', JSON.stringify(p.patch)], `Successfully patched 1 '${p.kind.value}' resource\n`);
+    emitResource(ctx, 'patched', next as Manifest);
   },
 });
 

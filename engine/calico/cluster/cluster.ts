@@ -84,6 +84,17 @@ function felixConfigFrom(manifests: Topology['calico'], node: string): FelixConf
   return Object.keys(out).length > 0 ? (out as FelixConfig) : undefined;
 }
 
+/** RFC 7386 merge: objects merge key by key, null deletes, anything else replaces. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
 /** A running Calico cluster. */
 export class CalicoCluster {
   readonly ds: Datastore;
@@ -223,6 +234,17 @@ export class CalicoCluster {
   async delete(kind: string, name: string): Promise<void> {
     await this.ds.delete(resourceKey(kind, name));
     await this.settle();
+  }
+
+  /** `calicoctl patch KIND NAME -p PATCH`: an RFC 7386 merge patch on the stored resource; returns the result, undefined when there is no such resource. */
+  async patch(kind: string, name: string, patch: Record<string, unknown>): Promise<JsonValue | undefined> {
+    const key = resourceKey(kind, name);
+    const kv = await this.ds.get(key);
+    if (!kv) return undefined;
+    const next = mergePatch(kv.value, patch) as JsonValue;
+    await this.ds.put(key, next);
+    await this.settle();
+    return next;
   }
 
   /** Stops calico-node on a node (BIRD sends Cease; routes elsewhere are withdrawn). */
