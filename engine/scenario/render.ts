@@ -2,9 +2,9 @@
  * Events → terminal text. Two views of the same stream: live progress for `podlab run`
  * (one line per step, details only for failures, a summary) and the full story for
  * `podlab replay --print` (narration, commands with their output, expectations, route
- * changes, packet drops; every hop with `packets`). Pure: returns strings.
+ * changes, Calico resources applied/patched/deleted, packet drops; every hop with `packets`). Pure: returns strings.
  */
-import type { ExpectationEvent, Json, PacketEvent, PodlabEvent } from '../events.ts';
+import type { ExpectationEvent, Json, PacketEvent, PodlabEvent, ResourceChange } from '../events.ts';
 
 const indent = (text: string, pad: string): string => text.replace(/\n$/, '').split('\n').map((l) => pad + l).join('\n');
 
@@ -73,6 +73,26 @@ export function hopLine(e: PacketEvent): string {
   const what = e.hop === 'arp' ? `${e.arp?.event} ${e.arp?.ip}` : e.inner ? `${e.ip?.text ?? ''}` : (e.ip?.text ?? e.text ?? '');
   const extra = e.hop === 'drop' ? ` (${e.reason})` : e.tunnel ? ` [${e.tunnel}]` : '';
   return `${e.t.toFixed(3).padStart(10)}ms ${e.hop.padEnd(7)} ${where}${extra}: ${what.split('\n').join(' / ')}`;
+}
+
+/** `a.b.c=v` for every leaf of a JSON value (lists stay compact JSON), in written order. */
+function leaves(v: Json, path: string, out: string[]): string[] {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    for (const [k, x] of Object.entries(v)) leaves(x, path ? `${path}.${k}` : k, out);
+  } else out.push(`${path}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  return out;
+}
+
+/** One `calico.resource` event as a line: what changed, then the resulting labels and spec fields. */
+export function resourceLine(e: ResourceChange): string {
+  const head = `  resource ${e.action} ${e.kind} ${e.namespace ? `${e.namespace}/` : ''}${e.name}`;
+  const m = e.manifest;
+  if (!m) return head;
+  const labels = ((m.metadata as Record<string, Json> | undefined)?.labels ?? {}) as Record<string, Json>;
+  // Kubernetes' own node labels (kubernetes.io/…) say nothing a learner is after here.
+  const own = Object.entries(labels).filter(([k]) => !k.includes('kubernetes.io/'));
+  const parts = [...(own.length ? [`labels ${own.map(([k, v]) => `${k}=${String(v)}`).join(',')}`] : []), ...(m.spec !== undefined ? leaves(m.spec, 'spec', []) : [])];
+  return parts.length ? `${head}: ${parts.join('  ')}` : head;
 }
 
 /** Options of the full rendering. */
@@ -147,6 +167,9 @@ export function renderEvents(events: readonly PodlabEvent[], opts: RenderOptions
         break;
       case 'run-end':
         out.push('', `Result: ${e.passed ? 'PASSED' : 'FAILED'} — ${e.expectations} expectations, ${e.failed} failed${e.errors ? `, ${e.errors} step errors` : ''}`);
+        break;
+      case 'calico.resource':
+        out.push(resourceLine(e));
         break;
       default: {
         // extension events: their type and fields on one line, so nothing disappears silently

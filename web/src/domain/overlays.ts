@@ -1,7 +1,7 @@
 /**
  * What the topology's overlays draw, from the run's events at the timeline cursor: BGP
  * sessions (the `calico.bgp-session` events, state per end; iBGP vs eBGP from the AS numbers;
- * route reflector → client), and IPIP/VXLAN tunnels (node pairs that exchanged encapsulated
+ * route reflector → client, roles from the topology and the `calico.resource` events), and IPIP/VXLAN tunnels (node pairs that exchanged encapsulated
  * packets, or whose routes send a peer's block through tunl0 / vxlan.calico). Pure.
  */
 import type { PodlabEvent, RouteEntry } from '../../../engine/events.ts';
@@ -68,20 +68,33 @@ interface BgpRoles {
   readonly rrClients: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
-/** AS numbers and reflector roles from the topology: routers' own, Calico's Node and BGPConfiguration resources (default AS 64512, as Calico's). */
-export function bgpRoles(t: Topology): BgpRoles {
+/**
+ * AS numbers and reflector roles from the topology: routers' own, Calico's Node and
+ * BGPConfiguration resources (default AS 64512, as Calico's) — those of the topology file,
+ * then the `calico.resource` events up to `seq` (steps that patch a Node into a reflector,
+ * apply a BGPConfiguration, delete a Node…), so roles are the ones at the cursor.
+ */
+export function bgpRoles(t: Topology, events: readonly PodlabEvent[] = [], seq = -1): BgpRoles {
   const owners = addressOwners(t);
   let defaultAsn = 64512;
   const nodeAsn = new Map<string, number>();
   const clusterId = new Map<string, string>();
-  for (const m of t.calico) {
-    const spec = (m.manifest.spec ?? {}) as Record<string, unknown>;
-    if (m.kind === 'BGPConfiguration' && m.name === 'default' && typeof spec.asNumber === 'number') defaultAsn = spec.asNumber;
-    if (m.kind === 'Node' && m.name) {
-      const bgp = (spec.bgp ?? {}) as Record<string, unknown>;
-      if (typeof bgp.asNumber === 'number') nodeAsn.set(m.name, bgp.asNumber);
-      if (typeof bgp.routeReflectorClusterID === 'string') clusterId.set(m.name, bgp.routeReflectorClusterID);
+  const take = (kind: string, name: string, spec: Record<string, unknown> | undefined): void => {
+    if (kind === 'BGPConfiguration' && name === 'default') defaultAsn = typeof spec?.asNumber === 'number' ? spec.asNumber : 64512;
+    if (kind === 'Node') {
+      // A Node written again replaces its old fields: a patch that drops the cluster ID ends the role.
+      nodeAsn.delete(name);
+      clusterId.delete(name);
+      const bgp = (spec?.bgp ?? {}) as Record<string, unknown>;
+      if (typeof bgp.asNumber === 'number') nodeAsn.set(name, bgp.asNumber);
+      if (typeof bgp.routeReflectorClusterID === 'string') clusterId.set(name, bgp.routeReflectorClusterID);
     }
+  };
+  for (const m of t.calico) if (m.name) take(m.kind, m.name, (m.manifest.spec ?? {}) as Record<string, unknown>);
+  for (const e of events) {
+    if (e.seq > seq) break;
+    if (e.type !== 'calico.resource') continue;
+    take(e.kind, e.name, e.action === 'deleted' ? undefined : ((e.manifest?.spec ?? {}) as Record<string, unknown>));
   }
   const asn = new Map<string, number>();
   const rrClients = new Map<string, Set<string>>();
@@ -100,7 +113,7 @@ export function bgpRoles(t: Topology): BgpRoles {
 /** The BGP sessions after every event up to `seq`. */
 export function bgpSessionsAt(events: readonly PodlabEvent[], seq: number, t: Topology): SessionView[] {
   const owners = addressOwners(t);
-  const roles = bgpRoles(t);
+  const roles = bgpRoles(t, events, seq);
   const ends = new Map<string, { a: string; b: string; states: Record<string, string>; names: Set<string> }>();
   for (const e of events) {
     if (e.seq > seq) break;
