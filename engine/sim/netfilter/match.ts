@@ -7,6 +7,7 @@ import type { IPv4 } from '../../net/ip.ts';
 import type { Ipv4Packet } from '../../net/packet.ts';
 import type { Match, PortRange, RuleSpec } from './rules.ts';
 import type { IpsetStore } from './ipset.ts';
+import { ipsetDimension } from './ipset.ts';
 
 /** Everything besides the packet that matches look at. */
 export interface MatchEnv {
@@ -36,6 +37,22 @@ function addrTypeBits(ip: IPv4, env: MatchEnv): number {
   return 1 << 1;
 }
 
+/**
+ * ip_set_test as xt_set calls it: one flag per set dimension (fewer flags than dimensions
+ * never match; extra flags are ignored). hash:ip,port takes the port from the L4 header of a
+ * first fragment of TCP/UDP (others carry no port here, so they do not match).
+ */
+function setHit(name: string, flags: readonly ('src' | 'dst')[], p: Ipv4Packet, env: MatchEnv): boolean {
+  const s = env.sets.get(name);
+  if (!s || flags.length < ipsetDimension(s.type)) return false;
+  const addr = flags[0] === 'src' ? p.src : p.dst;
+  if (s.type !== 'hash:ip,port') return s.has(addr);
+  const l4 = p.payload;
+  if (p.fragOffset !== 0 || l4 instanceof Uint8Array || (l4.kind !== 'tcp' && l4.kind !== 'udp')) return false;
+  const port = flags[1] === 'src' ? l4.srcPort : l4.dstPort;
+  return s.hasIpPort({ addr, proto: p.protocol, port });
+}
+
 function matchOne(m: Match, p: Ipv4Packet, env: MatchEnv): boolean {
   const l4 = p.payload;
   const first = p.fragOffset === 0;
@@ -61,11 +78,8 @@ function matchOne(m: Match, p: Ipv4Packet, env: MatchEnv): boolean {
     }
     case 'conntrack':
       return ((env.ctBits & m.states) !== 0) !== m.neg;
-    case 'set': {
-      const s = env.sets.get(m.name);
-      const hit = s !== undefined && s.has(m.flags[0] === 'src' ? p.src : p.dst);
-      return hit !== m.neg;
-    }
+    case 'set':
+      return setHit(m.name, m.flags, p, env) !== m.neg;
     case 'mark':
       return (((env.mark & m.mask) >>> 0) === m.value) !== m.neg;
     case 'comment':

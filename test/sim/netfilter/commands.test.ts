@@ -1,7 +1,7 @@
 /** The tools' behaviour beyond what the real-iptables judge covers: restore atomicity, ipset, conntrack. */
 import { describe, expect, it } from 'vitest';
 import { Netfilter, conntrack, ipset, iptables, iptablesRestore, iptablesSave, splitLine } from '../../../engine/sim/netfilter/index.ts';
-import { ctx, udp } from './helpers.ts';
+import { ctx, tcp, udp } from './helpers.ts';
 
 describe('iptables-restore', () => {
   it('applies a table atomically: a bad line leaves the table as it was', () => {
@@ -58,6 +58,49 @@ describe('ipset', () => {
     expect(nf.hook('INPUT', udp('10.244.9.9', 1, '10.0.0.2', 2), ctx({ in: 'eth0' })).verdict).toBe('accept');
     expect(nf.hook('INPUT', udp('10.245.9.9', 1, '10.0.0.2', 2), ctx({ in: 'eth0' })).verdict).toBe('drop');
     expect(iptables(nf, ['-S', 'INPUT', '1']).stdout).toBe('-A INPUT -m set ! --match-set pools src -j DROP\n');
+  });
+
+  it('hash:ip,port holds (address, protocol:port) entries, tcp when the protocol is omitted', () => {
+    const nf = new Netfilter();
+    expect(ipset(nf, ['create', 'np', 'hash:ip,port', 'family', 'inet']).code).toBe(0);
+    expect(ipset(nf, ['add', 'np', '10.0.0.1,tcp:80']).code).toBe(0);
+    expect(ipset(nf, ['add', 'np', '10.0.0.1,80']).stderr).toBe("ipset v7.17: Element cannot be added to the set: it's already added\n");
+    expect(ipset(nf, ['add', 'np', '10.0.0.2,udp:53']).code).toBe(0);
+    expect(ipset(nf, ['add', 'np', '10.0.0.3']).code).toBe(1);
+    expect(ipset(nf, ['add', 'np', '10.0.0.3,gre:1']).code).toBe(1);
+    expect(ipset(nf, ['add', 'np', '10.0.0.3,tcp:70000']).code).toBe(1);
+    expect(ipset(nf, ['test', 'np', '10.0.0.2,udp:53']).code).toBe(0);
+    expect(ipset(nf, ['test', 'np', '10.0.0.2,tcp:53']).code).toBe(1);
+    const list = ipset(nf, ['list', 'np']).stdout;
+    expect(list).toContain('Type: hash:ip,port\n');
+    expect(list).toContain('Number of entries: 2\nMembers:\n10.0.0.1,tcp:80\n10.0.0.2,udp:53\n');
+    expect(ipset(nf, ['del', 'np', '10.0.0.1,tcp:80']).code).toBe(0);
+    expect(ipset(nf, ['test', 'np', '10.0.0.1,tcp:80']).code).toBe(1);
+  });
+
+  it('--match-set NAME dst,dst on hash:ip,port matches destination address and port and protocol', () => {
+    const nf = new Netfilter();
+    ipset(nf, ['restore'], 'create np hash:ip,port family inet\nadd np 10.0.0.2,tcp:80\nadd np 10.0.0.2,udp:81\n');
+    expect(iptables(nf, ['-A', 'INPUT', '-m', 'set', '--match-set', 'np', 'dst,dst', '-j', 'ACCEPT']).code).toBe(0);
+    iptables(nf, ['-P', 'INPUT', 'DROP']);
+    const hook = (p: Parameters<Netfilter['hook']>[1]): string => nf.hook('INPUT', p, ctx({ in: 'eth0' })).verdict;
+    expect(hook(tcp('10.0.0.1', 4000, '10.0.0.2', 80))).toBe('accept');
+    expect(hook(tcp('10.0.0.1', 4000, '10.0.0.2', 81))).toBe('drop');
+    expect(hook(udp('10.0.0.1', 4000, '10.0.0.2', 81))).toBe('accept');
+    expect(hook(udp('10.0.0.1', 4000, '10.0.0.2', 80))).toBe('drop');
+    expect(hook(tcp('10.0.0.1', 4000, '10.0.0.3', 80))).toBe('drop');
+    // src,dst: the address from the source, the port from the destination.
+    expect(iptables(nf, ['-I', 'INPUT', '-m', 'set', '--match-set', 'np', 'src,dst', '-j', 'ACCEPT']).code).toBe(0);
+    expect(hook(tcp('10.0.0.2', 4000, '10.0.0.9', 80))).toBe('accept');
+    expect(hook(tcp('10.0.0.2', 80, '10.0.0.9', 4000))).toBe('drop');
+    expect(iptables(nf, ['-S', 'INPUT']).stdout).toContain('-A INPUT -m set --match-set np dst,dst -j ACCEPT\n');
+  });
+
+  it('a hash:ip,port set named with one flag never matches (fewer flags than dimensions)', () => {
+    const nf = new Netfilter();
+    ipset(nf, ['restore'], 'create np hash:ip,port\nadd np 10.0.0.2,tcp:80\n');
+    iptables(nf, ['-A', 'INPUT', '-m', 'set', '--match-set', 'np', 'dst', '-j', 'DROP']);
+    expect(nf.hook('INPUT', tcp('10.0.0.1', 4000, '10.0.0.2', 80), ctx({ in: 'eth0' })).verdict).toBe('accept');
   });
 });
 
