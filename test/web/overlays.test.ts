@@ -8,7 +8,9 @@ import fc from 'fast-check';
 import { loadScenario, runScenario, type RunResult } from '../../engine/scenario/index.ts';
 import { runScenarioLive } from '../../engine/cli/ui-serve.ts';
 import { buildTimeline } from '../../web/src/domain/timeline.ts';
-import { bgpSessionsAt, healthOf, tunnelsAt } from '../../web/src/domain/overlays.ts';
+import { bgpRoles, bgpSessionsAt, healthOf, tunnelsAt } from '../../web/src/domain/overlays.ts';
+import { mergePatch } from '../../engine/calico/cluster/cluster.ts';
+import type { PodlabEvent } from '../../engine/events.ts';
 import { arcGeometry, boxExit } from '../../web/src/layout/overlays.ts';
 import type { HopEvent } from '../../engine/server/api-types.ts';
 
@@ -47,6 +49,41 @@ describe('BGP session overlay', () => {
     expect(rr1.length).toBeGreaterThan(0);
     expect(rr1.every((x) => x.health !== 'up')).toBe(true);
     expect(s.filter((x) => x.b === 'rr-02' && x.a.startsWith('node-')).every((x) => x.health === 'up')).toBe(true);
+  });
+});
+
+describe('route reflectors made at run time (calico.resource events)', () => {
+  it('draws reflector → client arrows only from the step that patched the Nodes on', async () => {
+    const r = await run('scenarios/route-reflectors.yaml');
+    const tl = buildTimeline(r.events);
+    const end = (title: string) => tl.steps.find((s) => s.title === title)!.lastSeq;
+    // Before the patches: no reflector anywhere (the topology file has none).
+    expect(bgpRoles(r.topology, r.events, end('A pod on node-04')).clusterId.size).toBe(0);
+    expect(bgpSessionsAt(r.events, end('A pod on node-04'), r.topology).some((x) => x.reflector)).toBe(false);
+    // After the first patch: rr-01 alone.
+    expect([...bgpRoles(r.topology, r.events, end('Make rr-01 a route reflector')).clusterId]).toEqual([['rr-01', '244.0.0.1']]);
+    const both = new Map(bgpSessionsAt(r.events, end('Both kinds of session are up'), r.topology).map((x) => [x.id, x]));
+    expect(both.get('node-01~rr-01')).toMatchObject({ health: 'up', reflector: 'rr-01' });
+    expect(both.get('node-04~rr-02')).toMatchObject({ health: 'up', reflector: 'rr-02' });
+    expect(both.get('node-01~node-04')!.reflector).toBeUndefined(); // still the mesh
+    expect(both.get('rr-01~rr-02')!.reflector).toBeUndefined(); // same cluster ID: peers, not clients
+    // The same sessions with the topology's roles alone have no arrows: the events made them.
+    const roleless = bgpSessionsAt(r.events.filter((e) => e.type !== 'calico.resource'), end('Both kinds of session are up'), r.topology);
+    expect(roleless.some((x) => x.reflector)).toBe(false);
+  });
+
+  it('ends a reflector role when a later patch drops the cluster ID or the Node is deleted', async () => {
+    const r = await run('scenarios/route-reflectors.yaml');
+    const patched = r.events.find((e) => e.type === 'calico.resource' && e.name === 'rr-01')!;
+    if (patched.type !== 'calico.resource') throw new Error('unreachable');
+    const last = r.events.at(-1)!.seq;
+    const later = (body: Record<string, unknown>): PodlabEvent[] => [...r.events, { ...body, seq: last + 1, t: r.events.at(-1)!.t, step: 0 } as unknown as PodlabEvent];
+    const dropped = mergePatch(patched.manifest, { spec: { bgp: { routeReflectorClusterID: null } } });
+    const afterDrop = bgpRoles(r.topology, later({ type: 'calico.resource', kind: 'Node', name: 'rr-01', action: 'patched', manifest: dropped }), Infinity);
+    expect([...afterDrop.clusterId.keys()]).toEqual(['rr-02']);
+    const afterDelete = bgpRoles(r.topology, later({ type: 'calico.resource', kind: 'Node', name: 'rr-01', action: 'deleted' }), Infinity);
+    expect([...afterDelete.clusterId.keys()]).toEqual(['rr-02']);
+    expect([...bgpRoles(r.topology, r.events, Infinity).clusterId.keys()].sort()).toEqual(['rr-01', 'rr-02']);
   });
 });
 
