@@ -17,7 +17,8 @@ export type IptMatch =
   | { readonly m: 'iface'; readonly dir: 'in' | 'out'; readonly name: string }
   /** `-m mark --mark VALUE/MASK`; `value` 0 is Felix's MarkClear. */
   | { readonly m: 'mark'; readonly value: number; readonly mask: number; readonly neg?: boolean }
-  | { readonly m: 'set'; readonly name: string; readonly dir: 'src' | 'dst'; readonly neg?: boolean }
+  /** `-m set --match-set NAME dst`; with `port`, a hash:ip,port set matched `dst,dst` (Felix's DestIPPortSet). */
+  | { readonly m: 'set'; readonly name: string; readonly dir: 'src' | 'dst'; readonly neg?: boolean; readonly port?: boolean }
   | { readonly m: 'ctstate'; readonly states: readonly string[]; readonly neg?: boolean }
   | { readonly m: 'addrtype'; readonly dir: 'src' | 'dst'; readonly type: string; readonly neg?: boolean; readonly limitIfaceOut?: boolean }
   /** `-m multiport --destination-ports 80,8000:8080`. */
@@ -60,7 +61,7 @@ export function renderMatch(x: IptMatch): string {
     case 'mark':
       return `-m mark ${not(x.neg)}--mark ${x.value === 0 ? '0' : hex(x.value)}/${hex(x.mask)}`;
     case 'set':
-      return `-m set ${not(x.neg)}--match-set ${x.name} ${x.dir}`;
+      return `-m set ${not(x.neg)}--match-set ${x.name} ${x.port ? `${x.dir},${x.dir}` : x.dir}`;
     case 'ctstate':
       return `-m conntrack ${not(x.neg)}--ctstate ${x.states.join(',')}`;
     case 'addrtype':

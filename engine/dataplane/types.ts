@@ -87,8 +87,8 @@ export interface IptTable {
 /** An IP set Felix owns (`cali40…`). */
 export interface DesiredIpset {
   readonly name: string;
-  readonly type: 'hash:net' | 'hash:ip';
-  /** Members as ipset prints them (`10.5.1.2`, `10.5.0.0/16`), sorted. */
+  readonly type: 'hash:net' | 'hash:ip' | 'hash:ip,port';
+  /** Members as ipset prints them (`10.5.1.2`, `10.5.0.0/16`, `10.5.1.2,tcp:80`), sorted. */
   readonly members: readonly string[];
 }
 

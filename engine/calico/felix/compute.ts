@@ -39,6 +39,13 @@ export function podMtu(s: FelixSnapshot): number {
   return tunnelMtus(hostMtu(s.hostInterfaces, c.mtuIfacePattern ?? DEFAULT_MTU_IFACE_PATTERN), encapsEnabled(s), c).pod;
 }
 
+/** A WorkloadEndpoint port's protocol as named-port sets key it (TCP by default, numbers 6/17/132 too). */
+function namedPortProto(p: string | number | undefined): string {
+  if (p === undefined) return 'tcp';
+  if (typeof p === 'number') return p === 6 ? 'tcp' : p === 17 ? 'udp' : p === 132 ? 'sctp' : String(p);
+  return p.toLowerCase();
+}
+
 /** Profile rules: `kns.*` allow everything both ways; others (service accounts) carry no rules. */
 function profileRules(profile: string): Rule[] {
   if (!profile.startsWith('kns.')) return [];
@@ -122,6 +129,18 @@ export function computeDesired(s: FelixSnapshot): DesiredDataplane {
   for (const [name, { selector }] of sets.sets) {
     const members = world.endpoints.filter((e) => matchSelector(selector, e.labels)).flatMap((e) => e.endpoint.ips.filter((ip) => !ip.includes(':')));
     ipsets.push({ name, type: 'hash:net', members: net(members) });
+  }
+  // Named ports: (IP, protocol:port) of every endpoint matching the selector that declares the port.
+  for (const [name, np] of sets.namedPorts) {
+    const members = new Set<string>();
+    for (const e of world.endpoints) {
+      if (!matchSelector(np.selector, e.labels)) continue;
+      for (const port of e.endpoint.kind === 'workload' ? e.endpoint.ports ?? [] : []) {
+        if (port.name !== np.port || namedPortProto(port.protocol) !== np.protocol) continue;
+        for (const ip of e.endpoint.ips) if (!ip.includes(':')) members.add(`${ip},${np.protocol}:${port.port}`);
+      }
+    }
+    ipsets.push({ name, type: 'hash:ip,port', members: [...members].sort() });
   }
   const v4pools = s.pools.filter((p) => !p.cidr.includes(':'));
   ipsets.push({ name: ipsetName(SET_IDS.allPools), type: 'hash:net', members: net(v4pools.map((p) => p.cidr)) });

@@ -61,6 +61,14 @@ export function selectorIpsetName(selectorText: string): string {
   return ipsetName(uniqueId('s', selectorText));
 }
 
+/**
+ * The IP set of a named port (felix/calc IPSetData.UniqueID): `cali40n:` + MakeUniqueID("n",
+ * `<selector set ID>,<protocol>,<port name>`), the selector being `all()` when the rule has none.
+ */
+export function namedPortIpsetName(selectorText: string, protocol: string, port: string): string {
+  return ipsetName(uniqueId('n', `${uniqueId('s', selectorText)},${protocol},${port}`));
+}
+
 /** A policy group chain (several consecutive policies with one selector): sha3-224 of its identity. */
 export function policyGroupChainName(dir: 'inbound' | 'outbound', tier: string, selector: string, names: readonly string[]): string {
   const h = createHash('sha3-224');

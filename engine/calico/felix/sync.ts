@@ -11,7 +11,7 @@ import type { FelixConfig, FelixNode, FelixPool, FelixSnapshot, FelixWorkload, H
 
 /** A stored WorkloadEndpoint (projectcalico.org/v3) as Felix reads it. */
 export function felixWorkloadFromResource(v: JsonValue): FelixWorkload {
-  const r = v as { metadata: { namespace: string; labels?: Record<string, string> }; spec: { node: string; pod: string; interfaceName: string; ipNetworks: string[]; mac?: string; serviceAccountName?: string; profiles?: string[] } };
+  const r = v as { metadata: { namespace: string; labels?: Record<string, string> }; spec: { node: string; pod: string; interfaceName: string; ipNetworks: string[]; mac?: string; serviceAccountName?: string; profiles?: string[]; ports?: { name: string; protocol?: string | number; port: number }[] } };
   // The projectcalico.org/* labels are re-derived by the policy model (effectiveLabels).
   const labels = Object.fromEntries(Object.entries(r.metadata.labels ?? {}).filter(([k]) => !k.startsWith('projectcalico.org/')));
   return {
@@ -19,6 +19,8 @@ export function felixWorkloadFromResource(v: JsonValue): FelixWorkload {
     ips: r.spec.ipNetworks.map((n) => n.split('/')[0]!), labels,
     ...(r.spec.mac ? { mac: r.spec.mac } : {}), ...(r.spec.serviceAccountName ? { serviceAccount: r.spec.serviceAccountName } : {}),
     ...(r.spec.profiles ? { profiles: r.spec.profiles } : {}),
+    // spec.ports: the pod's named container ports, what named-port rules resolve against.
+    ...(r.spec.ports?.length ? { ports: r.spec.ports.map((p) => ({ name: p.name, port: p.port, ...(p.protocol !== undefined ? { protocol: p.protocol } : {}) })) } : {}),
   };
 }
 

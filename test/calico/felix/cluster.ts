@@ -69,12 +69,18 @@ export class Cluster {
   }
 
   /** CNI ADD of a pod (MTU from Felix's rule), then Felix everywhere. */
-  async addPod(node: string, namespace: string, pod: string, labels: Record<string, string> = {}, ip?: string, felix = true): Promise<CniResult> {
+  async addPod(node: string, namespace: string, pod: string, labels: Record<string, string> = {}, ip?: string, felix = true, ports: readonly WepPort[] = []): Promise<CniResult> {
     const mtu = podMtu(await this.snapshot(node));
     const r = await cniAdd({
       world: this.lab.world, ds: this.ds, ipam: this.ipam, node, namespace, pod, containerId: `ctr${(++this.seq).toString(16).padStart(6, '0')}`,
       mtu, labels, now: new Date(Date.UTC(2026, 0, 1)), ...(ip ? { ip } : {}),
     });
+    if (ports.length) {
+      // In KDD mode the WorkloadEndpoint's spec.ports come from the pod's named container ports.
+      const kv = await this.ds.get(r.wepKey);
+      const wep = kv!.value as { spec: Record<string, unknown> };
+      await this.ds.put(r.wepKey, { ...wep, spec: { ...wep.spec, ports: ports.map((p) => ({ ...p })) } } as never);
+    }
     this.pods.set(`${namespace}/${pod}`, r);
     if (felix) await this.felix();
     return r;
@@ -92,6 +98,13 @@ export class Cluster {
     if (!p) throw new Error(`no pod ${key}`);
     return this.lab.exec(p.podNode, cmd);
   }
+}
+
+/** A WorkloadEndpoint `spec.ports` entry (a named container port). */
+export interface WepPort {
+  readonly name: string;
+  readonly protocol: 'TCP' | 'UDP' | 'SCTP';
+  readonly port: number;
 }
 
 /** Deploys two-nodes.yaml, sets up Calico's datastore state for the pool mode, runs Felix once. */

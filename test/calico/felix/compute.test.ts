@@ -4,7 +4,9 @@ import {
   computeDesired, encapsEnabled, hostMtu, podMtu, policyChainName, ruleToIptables, SetRegistry, tunnelMtus, vxlanMac,
 } from '../../../engine/calico/felix/index.ts';
 import type { FelixSnapshot } from '../../../engine/calico/felix/index.ts';
+import { createHash } from 'node:crypto';
 import { renderRule } from '../../../engine/dataplane/index.ts';
+import { selectorToString } from '../../../engine/calico/selector/index.ts';
 import { parsePolicyManifests } from '../../../engine/calico/policy/index.ts';
 import type { Policy } from '../../../engine/calico/policy/index.ts';
 
@@ -162,8 +164,48 @@ describe('endpoint chains', () => {
     expect(d.sysctls).toContainEqual({ key: 'net.ipv4.ip_forward', value: '1' });
   });
 
-  it('named ports are reported as not rendered instead of silently mis-rendered', () => {
-    const d = computeDesired(base({ workloads: [w], policies: [knp('named', { podSelector: {}, ingress: [{ ports: [{ port: 'http' }] }] })] }));
-    expect(d.notes.join('\n')).toContain('named ports');
+  it('a named port is a hash:ip,port set of (IP, tcp:port) for every endpoint with that port, matched dst,dst', () => {
+    const other = { node: 'n2', namespace: 'other', pod: 'b', iface: 'cali0123456789b', ips: ['10.5.2.9'], labels: {}, ports: [{ name: 'http', port: 8080 }, { name: 'dns', protocol: 'UDP', port: 53 }] };
+    const noPort = { node: 'n2', namespace: 'other', pod: 'c', iface: 'cali0123456789c', ips: ['10.5.2.10'], labels: {} };
+    const udpHttp = { node: 'n3', namespace: 'other', pod: 'd', iface: 'cali0123456789d', ips: ['10.5.3.4'], labels: {}, ports: [{ name: 'http', protocol: 'UDP', port: 80 }] };
+    const self = { ...w, ports: [{ name: 'http', protocol: 'TCP', port: 80 }] };
+    const d = computeDesired(base({ workloads: [self, other, noPort, udpHttp], policies: [knp('named', { podSelector: {}, ingress: [{ ports: [{ port: 'http' }] }] })] }));
+    expect(d.notes).toEqual([]);
+    // felix/calc: ID n:<MakeUniqueID("n", "<selector ID>,tcp,http")>, the selector all() since the rule has none.
+    const sha = (x: string): string => createHash('sha224').update(x).digest('base64url');
+    const name = `cali40n:${sha(`n:s:${sha('s:all()')},tcp,http`)}`.slice(0, 31);
+    expect(d.ipsets.find((x) => x.name === name)).toEqual({ name, type: 'hash:ip,port', members: ['10.5.1.2,tcp:80', '10.5.2.9,tcp:8080'] });
+    const chain = d.iptables.filter.chains.find((c) => c.name === policyChainName('cali-pi-', 'default', 'default/knp.default.named'))!;
+    expect(renderRule(chain.name, chain.rules[0]!, undefined)).toBe(
+      `-A ${chain.name} -m comment --comment "Policy default/knp.default.named ingress" -p tcp -m set --match-set ${name} dst,dst --jump MARK --set-mark 0x10000/0x10000`);
+  });
+  it('numeric and named ports together are OR-ed in a port block; a UDP rule uses the udp named-port set', () => {
+    // (A k8s NetworkPolicy splits its ports into one rule each; a Calico rule keeps the list.)
+    const p = policy({ apiVersion: 'projectcalico.org/v3', kind: 'GlobalNetworkPolicy', metadata: { name: 'mixed' }, spec: { selector: 'all()', ingress: [
+      { action: 'Allow', protocol: 'TCP', destination: { ports: [81, 'http'] } },
+      { action: 'Allow', protocol: 'UDP', destination: { ports: ['dns'] } },
+    ] } });
+    const sets = new SetRegistry();
+    const out = p.ingress.flatMap((r) => ruleToIptables(r, p, sets, [])).map((r) => renderRule('c', r, undefined).slice(5));
+    const [tcpSet, udpSet] = [...sets.namedPorts.keys()];
+    expect([...sets.namedPorts.values()].map((x) => [x.protocol, x.port])).toEqual([['tcp', 'http'], ['udp', 'dns']]);
+    expect(out).toEqual([
+      '--jump MARK --set-mark 0/0xc0000',
+      '-p tcp -m multiport --destination-ports 81 --jump MARK --set-mark 0x40000/0x40000',
+      `-m set --match-set ${tcpSet} dst,dst --jump MARK --set-mark 0x40000/0x40000`,
+      '-p tcp -m mark --mark 0x40000/0x40000 --jump MARK --set-mark 0x10000/0x10000',
+      '-m mark --mark 0x10000/0x10000 --jump RETURN',
+      `-p udp -m set --match-set ${udpSet} dst,dst --jump MARK --set-mark 0x10000/0x10000`,
+      '-m mark --mark 0x10000/0x10000 --jump RETURN',
+    ]);
+  });
+  it('a named port beside a selector filters by it (no separate selector set); beside numeric ports both stay', () => {
+    const p = knp('sel', { podSelector: {}, egress: [{ to: [{ podSelector: { matchLabels: { app: 'db' } } }], ports: [{ port: 'pg' }] }], policyTypes: ['Egress'] });
+    const sets = new SetRegistry();
+    const out = ruleToIptables(p.egress[0]!, p, sets, []).map((r) => renderRule('c', r, undefined).slice(5));
+    expect(sets.sets.size).toBe(0);
+    const [np] = [...sets.namedPorts.values()];
+    expect(selectorToString(np!.selector)).toContain('app == "db"');
+    expect(out[0]).toMatch(/^-p tcp -m set --match-set cali40n:[\w-]{23} dst,dst --jump MARK/);
   });
 });

@@ -113,8 +113,8 @@ function observed(c: Cluster, probe: Probe, servers: Map<string, ReturnType<type
   return t;
 }
 
-// Named ports need Felix's (ip,port) IP sets, which podlab's Felix does not render yet.
-const SKIP = new Set(['named-port-81', 'named-port-80-from-y', 'egress-named-port-80']);
+// The e2e pods' named container ports (serve-<port>-<proto>), as the upstream suite declares them.
+const NAMED_PORTS = PORTS.flatMap((port) => (['TCP', 'UDP'] as const).map((protocol) => ({ name: `serve-${port}-${protocol.toLowerCase()}`, protocol, port })));
 
 describe('netpol e2e cases as real probes through Felix + the simulated dataplane', () => {
   let c: Cluster;
@@ -125,7 +125,7 @@ describe('netpol e2e cases as real probes through Felix + the simulated dataplan
     // x and z on master-01, y on worker-01: same-node and cross-node pairs both occur.
     for (const ns of NAMESPACES) {
       for (const pod of PODS) {
-        const r = await c.addPod(ns === 'y' ? 'worker-01' : 'master-01', ns, pod, { pod }, podIp(ns, pod), false);
+        const r = await c.addPod(ns === 'y' ? 'worker-01' : 'master-01', ns, pod, { pod }, podIp(ns, pod), false, NAMED_PORTS);
         servers.set(`${ns}/${pod}`, serve(c.lab.world, r.podNode, [...PORTS]));
       }
     }
@@ -133,7 +133,7 @@ describe('netpol e2e cases as real probes through Felix + the simulated dataplan
   });
 
   const probes: Probe[] = [{ port: 80, protocol: 'TCP' }, { port: 81, protocol: 'TCP' }, { port: 80, protocol: 'UDP' }];
-  for (const k of NETPOL_CASES.filter((x) => !SKIP.has(x.id))) {
+  for (const k of NETPOL_CASES) {
     it(`${k.id}: ${k.description}`, async () => {
       await applyPolicies(c, k.manifests);
       for (const p of probes) {
@@ -144,4 +144,16 @@ describe('netpol e2e cases as real probes through Felix + the simulated dataplan
       }
     });
   }
+
+  it('named ports show on the node as Felix programs them: a dst,dst set match and (IP, tcp:port) members', async () => {
+    await applyPolicies(c, NETPOL_CASES.find((k) => k.id === 'named-port-81')!.manifests);
+    const save = c.lab.exec('master-01', 'iptables-save -t filter').stdout;
+    const m = /^-A cali-pi-\S+ -p tcp .*-m set --match-set (cali40n:[\w-]{23}) dst,dst -j MARK --set-xmark 0x10000\/0x10000$/m.exec(save);
+    expect(m, save).not.toBeNull();
+    const list = c.lab.exec('master-01', `ipset list ${m![1]}`).stdout;
+    expect(list).toContain('Type: hash:ip,port\n');
+    // Every pod of the cluster declares serve-81-tcp (the selector is all()), remote ones too.
+    const members = list.slice(list.indexOf('Members:\n') + 9).trim().split('\n').sort();
+    expect(members).toEqual(POD_IDS.map((id) => `${podIp(...(id.split('/') as [string, string]))},tcp:81`).sort());
+  });
 });
