@@ -11,6 +11,7 @@ import type { Topology } from '../../engine/model/types.ts';
 import { viewModel, roleOf, type ViewModel } from '../../web/src/domain/view-model.ts';
 import { layoutTiered } from '../../web/src/layout/tiered.ts';
 import { linkGeometry, pointOnLink } from '../../web/src/layout/links.ts';
+import { segmentAreas, segmentLabel } from '../../web/src/layout/segments.ts';
 import { DEFAULT_LAYOUT as O, type Layout } from '../../web/src/layout/types.ts';
 import { generateFabric } from '../../bench/ui/generate.ts';
 
@@ -159,5 +160,43 @@ describe('link geometry', () => {
     expect(pointOnLink(bottom, top, 0.5, shape)).toEqual(mid);
     const adjacent = pointOnLink(top, { x: 300, y: 154 }, 0.5, shape);
     expect(adjacent.x).toBe(300);
+  });
+});
+
+describe('VLAN segment areas', () => {
+  it('floors: one area per floor VLAN and the transit, labelled from vlans:, around their members', async () => {
+    const t = await topo('floors');
+    const vm = viewModel(t);
+    const l = layoutTiered(vm);
+    const areas = segmentAreas(vm, l, O);
+    expect(areas.map((a) => a.label).sort()).toEqual(
+      ['VLAN 10 · floor1 · 10.30.1.0/24', 'VLAN 100 · transit · 10.30.0.0/24', 'VLAN 20 · floor2 · 10.30.2.0/24', 'VLAN 30 · floor3 · 10.30.3.0/24']);
+    const byVlan = (v: number) => areas.find((a) => a.vlan === v)!;
+    expect(byVlan(10).nodes).toEqual(['floor1-sw', 'floor1-sw2', 'floor1-tor', 'master-01', 'printer-1', 'worker-01']);
+    expect(byVlan(100).nodes).toEqual(['core', 'floor1-tor', 'floor2-tor', 'floor3-tor']);
+    for (const a of areas) {
+      // Members come from the model's segments, not from the layout: check them against it.
+      const seg = t.segments[a.segment]!;
+      for (const m of seg.members) expect(a.nodes).toContain(m.split(':')[0]);
+      for (const n of a.nodes) {
+        const p = l.positions.get(n)!;
+        expect(p.x - O.nodeW / 2).toBeGreaterThan(a.x);
+        expect(p.x + O.nodeW / 2).toBeLessThan(a.x + a.w);
+        expect(p.y - O.nodeH / 2).toBeGreaterThan(a.y);
+        expect(p.y + O.nodeH / 2).toBeLessThan(a.y + a.h);
+      }
+    }
+    // Floor 2's area holds none of floor 1's machines.
+    const f2 = byVlan(20);
+    const m = l.positions.get('master-01')!;
+    expect(m.x > f2.x && m.x < f2.x + f2.w && m.y > f2.y && m.y < f2.y + f2.h).toBe(false);
+  });
+
+  it('follows dragged nodes and labels VLAN-less segments by number', async () => {
+    const vm = viewModel(await topo('floors'));
+    const l = layoutTiered(vm, O, new Map([['worker-03', { x: 5000, y: 5000 }]]));
+    const a = segmentAreas(vm, l, O).find((x) => x.vlan === 30)!;
+    expect(a.x + a.w).toBeGreaterThan(5000 + O.nodeW / 2);
+    expect(segmentLabel({ id: 4, members: [] })).toBe('segment 4');
   });
 });

@@ -49,7 +49,12 @@ export interface ViewLink {
 export interface ViewSegment {
   readonly id: number;
   readonly vlan?: number;
+  /** The VLAN's name and subnet from `vlans:`, when declared. */
+  readonly name?: string;
+  readonly subnet?: string;
   readonly members: readonly string[];
+  /** Switches the segment crosses. */
+  readonly switches?: readonly string[];
 }
 
 export interface ViewModel {
@@ -116,7 +121,14 @@ export function viewModel(t: Topology, namespaces: readonly AttachedNamespace[] 
       ...(seg !== undefined ? { segment: seg } : {}), ...(vlan !== undefined ? { vlan } : {}),
     };
   });
-  const segments = t.segments.map((s) => ({ id: s.id, members: s.members, ...(s.vlan !== undefined ? { vlan: s.vlan } : {}) }));
+  const vlanById = new Map((t.vlans ?? []).map((v) => [v.id, v]));
+  const segments = t.segments.map((s): ViewSegment => {
+    const v = s.vlan !== undefined ? vlanById.get(s.vlan) : undefined;
+    return {
+      id: s.id, members: s.members, switches: [...new Set((s.switches ?? []).map((w) => w.node))],
+      ...(s.vlan !== undefined ? { vlan: s.vlan } : {}), ...(v ? { name: v.name } : {}), ...(v?.subnet ? { subnet: formatPrefix4(v.subnet) } : {}),
+    };
+  });
   // Pods sit in their node's rack/floor column, one tier below it.
   const byName = new Map(nodes.map((n) => [n.id, n]));
   for (const ns of namespaces) {

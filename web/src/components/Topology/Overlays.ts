@@ -56,14 +56,16 @@ export interface OverlayToggles {
   readonly bgp: boolean;
   readonly tunnels: boolean;
   readonly pods: boolean;
+  /** VLAN / L2 segment outlines. */
+  readonly vlans: boolean;
 }
 
 /** The toggles and a legend. */
-export function OverlayControls(p: { readonly on: OverlayToggles; readonly onChange: (t: OverlayToggles) => void; readonly counts: { bgp: number; tunnels: number; pods: number } }) {
+export function OverlayControls(p: { readonly on: OverlayToggles; readonly onChange: (t: OverlayToggles) => void; readonly counts: { bgp: number; tunnels: number; pods: number; vlans: number } }) {
   const box = (k: keyof OverlayToggles, label: string) => h('label', { key: k, title: `show ${label}` },
     h('input', { type: 'checkbox', checked: p.on[k], onChange: () => p.onChange({ ...p.on, [k]: !p.on[k] }), 'data-testid': `overlay-${k}-toggle` }), ` ${label} (${p.counts[k]})`);
   return h('div', { className: 'overlay-controls', 'data-testid': 'overlay-controls' },
-    box('bgp', 'BGP sessions'), box('tunnels', 'tunnels'), box('pods', 'pods'),
+    box('bgp', 'BGP sessions'), box('tunnels', 'tunnels'), box('pods', 'pods'), box('vlans', 'VLAN areas'),
     p.on.bgp && p.counts.bgp > 0 && h(Fragment, null,
       h('span', { className: 'legend up' }, '━ Established'), h('span', { className: 'legend connecting' }, '━ Active/Connect'), h('span', { className: 'legend down' }, '━ Idle'),
       h('span', { className: 'legend' }, '┅ eBGP'), h('span', { className: 'legend' }, '→ reflector to client')));

@@ -9,6 +9,7 @@ import { h } from '../h.ts';
 import type { ViewModel } from '../../domain/view-model.ts';
 import type { HopEvent, LinkState } from '../../../../engine/server/api-types.ts';
 import { layoutTiered } from '../../layout/tiered.ts';
+import { segmentAreas } from '../../layout/segments.ts';
 import { labelFraction, linkGeometry } from '../../layout/links.ts';
 import { DEFAULT_LAYOUT, type Point } from '../../layout/types.ts';
 import { pathMarks, pathStops } from '../../domain/packet-path.ts';
@@ -34,9 +35,9 @@ const TOGGLES_KEY = 'podlab:overlays';
 function loadToggles(): OverlayToggles {
   try {
     const v = JSON.parse(localStorage.getItem(TOGGLES_KEY) ?? '{}') as Partial<OverlayToggles>;
-    return { bgp: v.bgp !== false, tunnels: v.tunnels !== false, pods: v.pods !== false };
+    return { bgp: v.bgp !== false, tunnels: v.tunnels !== false, pods: v.pods !== false, vlans: v.vlans !== false };
   } catch {
-    return { bgp: true, tunnels: true, pods: true };
+    return { bgp: true, tunnels: true, pods: true, vlans: true };
   }
 }
 
@@ -64,6 +65,7 @@ export function Topology(p: TopologyProps) {
     return { ...p.view, nodes: p.view.nodes.filter((n) => !pods.has(n.id)), links: p.view.links.filter((l) => !pods.has(l.a) && !pods.has(l.b)) };
   }, [p.view, toggles.pods, podCount]);
   const layout = useMemo(() => layoutTiered(view, O, overrides.size ? overrides : undefined), [view, overrides]);
+  const areas = useMemo(() => segmentAreas(view, layout, O), [view, layout]);
   const fit = useZoom(svg, layer, scale);
   const fitted = useRef(false);
   useEffect(() => {
@@ -156,6 +158,13 @@ export function Topology(p: TopologyProps) {
         h('g', { className: 'groups' }, layout.groups.map((g) => h('g', { key: g.id, className: `group ${g.kind}` },
           h('rect', { x: g.x, y: g.y, width: g.w, height: g.h, rx: 10 }),
           h('text', { x: g.x + 8, y: g.y + 14 }, g.label)))),
+        // Outlines only, label at the bottom: they overlap floors and racks, whose titles are at the top.
+        toggles.vlans && h('g', { className: 'segments', 'data-testid': 'overlay-vlans' }, areas.map((a) => h('g', {
+          key: a.segment, className: `segment-area seg-${a.segment % 8}`, 'data-segment': a.segment, ...(a.vlan !== undefined ? { 'data-vlan': a.vlan } : {}),
+        },
+          h('rect', { x: a.x, y: a.y, width: a.w, height: a.h, rx: 14 }),
+          h('title', null, `${a.label}: ${a.nodes.join(', ')}`),
+          h('text', { x: a.x + 10, y: a.y + a.h - 5 }, a.label)))),
         h('g', { className: 'links' }, links),
         toggles.tunnels && p.tunnels && h(TunnelLayer, { tunnels: p.tunnels, positions: layout.positions }),
         toggles.bgp && p.sessions && h(SessionLayer, { sessions: p.sessions, positions: layout.positions }),
@@ -164,6 +173,6 @@ export function Topology(p: TopologyProps) {
     h('div', { className: 'topology-tools' },
       h('button', { onClick: () => fit({ x: -40, y: -60, w: layout.width + 80, h: layout.height + 100 }) }, 'fit'),
       h('button', { onClick: () => { savePositions(p.view.name, new Map()); setOverrides(new Map()); }, title: 'forget dragged positions' }, 'reset layout')),
-    h(OverlayControls, { on: toggles, onChange: setOverlays, counts: { bgp: p.sessions?.length ?? 0, tunnels: p.tunnels?.length ?? 0, pods: podCount } }));
+    h(OverlayControls, { on: toggles, onChange: setOverlays, counts: { bgp: p.sessions?.length ?? 0, tunnels: p.tunnels?.length ?? 0, pods: podCount, vlans: areas.length } }));
 }
 
