@@ -20,6 +20,10 @@ export interface HopEvent {
   readonly outDev?: string;
   /** drop: why (no-route, ttl, mtu, netfilter, link-down…). */
   readonly reason?: string;
+  /** drop by netfilter: the rule that decided, as iptables-save prints it, when the trace carries it. */
+  readonly rule?: string;
+  /** forward/deliver/drop: the packet's destination; encap: the inner destination (the lookup that chose the tunnel). */
+  readonly dst?: string;
   readonly tunnel?: 'ipip' | 'vxlan';
   /** Packet identity (innermost IPv4 + L4 id), shared by every hop of one packet. */
   readonly key?: string;

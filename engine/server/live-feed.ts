@@ -136,17 +136,22 @@ export class LiveFeed {
         return { ...base, dev: e.dev, text: this.printer.format({ tsMs: e.t, frame: e.frame }), ...(key ? { key } : {}), ...(h.packet ? { packet: h.packet } : {}) };
       }
       case 'forward':
-        return { ...base, dev: e.inDev, outDev: e.outDev, key: ipv4Key(e.pkt), text: `forward ${e.inDev} → ${e.outDev}` };
+        return { ...base, dev: e.inDev, outDev: e.outDev, key: ipv4Key(e.pkt), dst: formatIPv4(e.pkt.dst), text: `forward ${e.inDev} → ${e.outDev}` };
       case 'deliver':
-        return { ...base, dev: e.dev, key: ipv4Key(e.pkt), text: `deliver to local socket on ${e.dev}` };
+        return { ...base, dev: e.dev, key: ipv4Key(e.pkt), dst: formatIPv4(e.pkt.dst), text: `deliver to local socket on ${e.dev}` };
       case 'drop': {
         const key = e.pkt ? ipv4Key(e.pkt) : e.frame ? frameKey(e.frame) : undefined;
-        return { ...base, ...(e.dev ? { dev: e.dev } : {}), reason: e.reason, ...(key ? { key } : {}), text: `drop: ${e.reason}` };
+        // The sim's drop event may name the deciding netfilter rule (NfResult.decidedBy); pass it on when it does.
+        const rule = (e as { rule?: unknown }).rule;
+        return {
+          ...base, ...(e.dev ? { dev: e.dev } : {}), reason: e.reason, ...(key ? { key } : {}), ...(e.pkt ? { dst: formatIPv4(e.pkt.dst) } : {}),
+          ...(typeof rule === 'string' ? { rule } : {}), text: `drop: ${e.reason}${typeof rule === 'string' ? ` (${rule})` : ''}`,
+        };
       }
       case 'encap':
       case 'decap':
         return {
-          ...base, dev: e.dev, tunnel: e.tunnel, key: ipv4Key(e.inner),
+          ...base, dev: e.dev, tunnel: e.tunnel, key: ipv4Key(e.inner), dst: formatIPv4(e.inner.dst),
           text: `${e.type} ${e.tunnel} ${formatIPv4(e.outer.src)} > ${formatIPv4(e.outer.dst)} around ${formatIPv4(e.inner.src)} > ${formatIPv4(e.inner.dst)}`,
         };
       case 'arp':

@@ -162,6 +162,11 @@ describe.skipIf(!ok)('the default scenario (podlab up) in Chromium', () => {
     await expect(page.locator('.node.on-path .marks').allTextContents()).resolves.toEqual(expect.arrayContaining(['origin', expect.stringContaining('encap'), expect.stringContaining('decap')]));
     await expect(page.locator('[data-node="master-01"] .marks').textContent()).resolves.toContain('encap');
     await expect(page.locator('[data-node="worker-01"] .marks').textContent()).resolves.toContain('decap');
+    // The encap hop's responsible route, asked of master-01 now: into the tunnel towards worker-01.
+    const encapHop = page.locator('[data-testid=packet-path] li[data-hop="encap"][data-hop-node="master-01"] [data-testid=hop-cause]');
+    await expect.poll(() => encapHop.textContent()).toMatch(/^route now: 10\.5\.119\.129 via 10\.30\.200\.2 dev /);
+    const tip = (await page.locator('[data-node="master-01"] .mark-tip > title').textContent())!;
+    expect(tip).toContain((await encapHop.textContent())!);
     // The dot walks the path: watch where it is until it has been on master-01, then the wire, then worker-01.
     const seen: string[] = [];
     for (let i = 0; i < 80 && !seen.includes('worker-01'); i++) {

@@ -20,6 +20,7 @@ import { parsePrefix4 } from '../../engine/net/ip.ts';
 import type { TopologyResponse } from '../../engine/server/api-types.ts';
 import { viewModel } from '../../web/src/domain/view-model.ts';
 import { layoutTiered } from '../../web/src/layout/tiered.ts';
+import { hopCause, routeGetLine, routeKey, routeQueries } from '../../web/src/domain/hop-cause.ts';
 
 let ui: UiServer;
 let lab: SimLab;
@@ -178,7 +179,13 @@ describe('UI server API', () => {
     const wires = pathStops(path).filter((s) => s.kind === 'wire').map((s) => (s.kind === 'wire' ? `${s.from}:${s.fromDev}>${s.to}:${s.toDev}` : ''));
     expect(wires).toEqual(['master-01:eth0>sw1:eth1', 'sw1:eth2>worker-01:eth0']);
     // The reply is another packet with its own path.
-    expect(path.some((h) => h.text.includes('echo reply'))).toBe(false);
+    expect(path.some((h) => h.text.includes('echo reply'))).toBe(false);    // The encap hop names the inner destination; looked up now on the node it is the tunnel route.
+    const qs = routeQueries(path);
+    expect(qs).toEqual([{ node: 'master-01', dst: '10.5.2.1', command: 'ip route get 10.5.2.1' }]);
+    const got = await exec(qs[0]!.node, qs[0]!.command);
+    const line = routeGetLine(got.data);
+    expect(line).toBe('10.5.2.1 via 10.30.200.2 dev tunl0 src 10.5.1.1');
+    expect(hopCause(path[0]!, new Map([[routeKey('master-01', '10.5.2.1'), line]]))).toBe(`route now: ${line}`);
   });
 
   it('shows namespaces the topology does not name (pods) under the node their veth leads to', async () => {
@@ -213,6 +220,12 @@ describe('UI server API', () => {
     expect((await exec('worker-01', 'ip route add 10.77.0.0/16 via 10.30.200.1')).data.code).toBe(0);
     expect((await exec('worker-01', 'ping -c 1 -W 1 10.77.0.1')).data.code).not.toBe(0);
     const hops = (await json<HopsResponse>('GET', '/api/hops?since=0')).data.hops;
-    expect(hops.some((h) => h.hop === 'drop' && h.node === 'master-01' && h.reason === 'blackhole')).toBe(true);
+    const drop = hops.find((h) => h.hop === 'drop' && h.node === 'master-01' && h.reason === 'blackhole');
+    expect(drop).toBeDefined();
+    expect(drop!.dst).toBe('10.77.0.1');
+    expect(hopCause(drop!, new Map())).toBe('drop: blackhole');
+    // The route that sent it there, asked now on the sender: via master-01.
+    expect(routeGetLine((await exec('worker-01', 'ip route get 10.77.0.1')).data)).toMatch(/^10\.77\.0\.1 via 10\.30\.200\.1 dev eth0/);
+    expect(routeGetLine((await exec('master-01', 'ip route get 10.77.0.1')).data)).toMatch(/^no route now \(/);
   });
 });

@@ -7,6 +7,7 @@ import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { h } from './h.ts';
 import type { LabStore } from '../data/store.ts';
 import { packetPath } from '../domain/packet-path.ts';
+import { useRouteNow } from './Packets/useRouteNow.ts';
 import { Topology } from './Topology/Topology.ts';
 import { NodeInspector } from './NodeInspector.ts';
 import { Terminal } from './Terminal.ts';
@@ -53,6 +54,7 @@ export function App(p: AppProps) {
   const tunnels = useMemo(() => (topo ? tunnelsAt(s.events, cursorSeq, s.hops, atStep ? atStep.tEnd : Number.POSITIVE_INFINITY, topo) : []), [s.events, cursorSeq, s.hops, atStep, topo]);
   const selectedRow = packets.find((r) => r.rec.no === packet);
   const path = useMemo(() => (selectedRow ? packetPath(selectedRow.rec, s.hops) : []), [selectedRow, s.hops]);
+  const routeNow = useRouteNow(path, s.topology?.mode !== 'replay');
   const viewNode = s.view?.nodes.find((n) => n.id === node);
   // The routing table follows the cursor: recorded routes at a past step (or anywhere in a
   // replay); the node itself at the end of a live run.
@@ -76,7 +78,7 @@ export function App(p: AppProps) {
         p.store.source.local ? `replay of ${p.store.source.label} (opened in the browser)` : replay ? 'replay of a recording' : s.connected ? 'live' : 'reconnecting…')),
     h('main', { className: 'main' },
       h('div', { className: 'left' },
-        h(Topology, { view: s.view, links, selected: node, onSelect: (n: string) => setNode(n), path, sessions, tunnels })),
+        h(Topology, { view: s.view, links, selected: node, onSelect: (n: string) => setNode(n), path, routes: routeNow, sessions, tunnels })),
       h('aside', { className: 'right' },
         h('nav', { className: 'tabs' },
           h('button', { className: tab === 'inspect' ? 'on' : '', onClick: () => setTab('inspect'), 'data-testid': 'tab-inspect' }, 'Inspector'),
@@ -96,6 +98,6 @@ export function App(p: AppProps) {
           `path: ${path.map((x) => `${x.node} ${x.hop}`).filter((x, i, a) => a.indexOf(x) === i).join(' → ')}`)),
       tab2 === 'timeline' && s.timeline ? h(Timeline, { timeline: s.timeline, cursor, onCursor: setCursor })
       : tab2 === 'packets'
-        ? h(Packets, { rows: packets, selected: packet, onSelect: setPacket, onDownload: (n: string, i: string) => p.store.source.downloadPcap(n, i) })
+        ? h(Packets, { rows: packets, selected: packet, onSelect: setPacket, onDownload: (n: string, i: string) => p.store.source.downloadPcap(n, i), path, routes: routeNow, live: !replay })
         : h(EventLog, { log: s.log, onHop: (l) => { if (l.hop?.packet) { setPacket(l.hop.packet); setBottom('packets'); } } })));
 }

@@ -10,6 +10,8 @@ import { dissectFrame, fieldAt, type Field } from '../../domain/dissect.ts';
 import { PacketList } from './PacketList.ts';
 import { PacketDetail } from './PacketDetail.ts';
 import { HexPane } from './HexPane.ts';
+import { PacketPath } from './PacketPath.ts';
+import type { HopEvent } from '../../../../engine/server/api-types.ts';
 
 export interface PacketsProps {
   readonly rows: readonly PacketRow[];
@@ -17,6 +19,10 @@ export interface PacketsProps {
   readonly onSelect: (no: number | undefined) => void;
   /** Downloads the pcap of one captured interface. */
   readonly onDownload: (node: string, iface: string) => void;
+  /** The selected packet's hops and the routes responsible for them (see useRouteNow). */
+  readonly path?: readonly HopEvent[];
+  readonly routes?: ReadonlyMap<string, string>;
+  readonly live?: boolean;
 }
 
 /** The packets panel. */
@@ -51,6 +57,7 @@ export function Packets(p: PacketsProps) {
       h(PacketList, { rows: shown, selected: p.selected, onSelect: (no) => { setField(undefined); p.onSelect(no); }, follow: p.selected === undefined }),
       sel ? h('div', { className: 'packet-inspect' },
         h(PacketDetail, { tree, selected: field, onSelect: setField }),
+        p.path && h(PacketPath, { path: p.path, routes: p.routes ?? new Map(), live: p.live ?? false }),
         h(HexPane, { bytes: sel.bytes, range: field ?? undefined, onByte: (i) => setField(fieldAt(tree, i)) }))
         : h('div', { className: 'packet-inspect muted' }, 'select a packet: its layers, its bytes, and its path on the topology')));
 }

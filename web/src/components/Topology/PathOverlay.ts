@@ -7,10 +7,12 @@ import { h } from '../h.ts';
 import type { PathStop } from '../../domain/packet-path.ts';
 import { DEFAULT_LAYOUT, type Point } from '../../layout/types.ts';
 import { pointOnLink } from '../../layout/links.ts';
+import { hopCause } from '../../domain/hop-cause.ts';
 
 export interface PathOverlayProps {
   readonly stops: readonly PathStop[];
   readonly positions: ReadonlyMap<string, Point>;
+  readonly routes?: ReadonlyMap<string, string>;
 }
 
 const STEP_MS = 550;
@@ -45,6 +47,7 @@ export function PathOverlay(p: PathOverlayProps) {
   // data-stop*: where the dot is now (tests and screen readers follow the animation by them).
   const where = s.kind === 'node' ? s.node : `${s.from}→${s.to}`;
   return h('g', { className: 'path-overlay', 'data-testid': 'packet-dot', 'data-stop': Math.min(i, p.stops.length - 1), 'data-stop-at': where, 'data-stop-hop': s.hop.hop, 'aria-label': `packet at ${where}: ${s.hop.hop}` },
-    h('circle', { className: `packet-dot hop-${s.hop.hop}${bad ? ' bad' : ''}`, r: 9, style: { transform: `translate(${at.x}px, ${at.y}px)` } }),
+    h('circle', { className: `packet-dot hop-${s.hop.hop}${bad ? ' bad' : ''}`, r: 9, style: { transform: `translate(${at.x}px, ${at.y}px)` } },
+      h('title', null, hopCause(s.hop, p.routes ?? new Map()) ?? s.hop.text)),
     h('text', { className: 'packet-hop', x: at.x + 14, y: at.y - 12 }, `${s.hop.hop}${s.hop.dev ? ` ${s.hop.dev}` : ''}${s.hop.reason ? ` (${s.hop.reason})` : ''}${s.hop.tunnel ? ` ${s.hop.tunnel}` : ''}`));
 }

@@ -13,6 +13,7 @@ import { segmentAreas } from '../../layout/segments.ts';
 import { labelFraction, linkGeometry } from '../../layout/links.ts';
 import { DEFAULT_LAYOUT, type Point } from '../../layout/types.ts';
 import { pathMarks, pathStops } from '../../domain/packet-path.ts';
+import { nodeCauses } from '../../domain/hop-cause.ts';
 import { loadPositions, savePositions } from './positions.ts';
 import { useZoom } from './useZoom.ts';
 import { PathOverlay } from './PathOverlay.ts';
@@ -25,6 +26,8 @@ export interface TopologyProps {
   readonly selected?: string;
   readonly onSelect: (node: string) => void;
   readonly path: readonly HopEvent[];
+  /** Routes responsible for the path's forward/encap hops (`node dst` → route line). */
+  readonly routes?: ReadonlyMap<string, string>;
   /** BGP sessions and tunnels at the timeline cursor. */
   readonly sessions?: readonly SessionView[];
   readonly tunnels?: readonly TunnelView[];
@@ -44,6 +47,7 @@ function loadToggles(): OverlayToggles {
 const O = DEFAULT_LAYOUT;
 /** Above this many nodes interface labels are left out (they are unreadable at fit-to-screen zoom anyway). */
 const LABEL_LIMIT = 300;
+const NO_ROUTES: ReadonlyMap<string, string> = new Map();
 const SHAPE = { tierPitch: O.nodeH + O.gapY, bow: O.nodeW };
 
 /** The topology view. */
@@ -148,7 +152,10 @@ export function Topology(p: TopologyProps) {
     h('title', null, n.id),
     h('text', { className: 'name', y: -3 }, n.id.length > 18 ? `${n.id.slice(0, 17)}…` : n.id),
     h('text', { className: 'sub', y: 12 }, sub),
-    m && h('text', { className: 'marks', y: -O.nodeH / 2 - 6 }, m.join(' · ')));
+    // The tooltip is the group's title, not the text's, so the marks' text stays just the marks.
+    m && h('g', { className: 'mark-tip' },
+      h('text', { className: 'marks', y: -O.nodeH / 2 - 6 }, m.join(' · ')),
+      h('title', null, [n.id, ...nodeCauses(p.path, n.id, p.routes ?? NO_ROUTES)].join('\n'))));
   });
 
   return h('div', { className: 'topology-wrap' },
@@ -169,7 +176,7 @@ export function Topology(p: TopologyProps) {
         toggles.tunnels && p.tunnels && h(TunnelLayer, { tunnels: p.tunnels, positions: layout.positions }),
         toggles.bgp && p.sessions && h(SessionLayer, { sessions: p.sessions, positions: layout.positions }),
         h('g', { className: 'nodes' }, nodes),
-        h(PathOverlay, { stops, positions: layout.positions }))),
+        h(PathOverlay, { stops, positions: layout.positions, routes: p.routes ?? NO_ROUTES }))),
     h('div', { className: 'topology-tools' },
       h('button', { onClick: () => fit({ x: -40, y: -60, w: layout.width + 80, h: layout.height + 100 }) }, 'fit'),
       h('button', { onClick: () => { savePositions(p.view.name, new Map()); setOverrides(new Map()); }, title: 'forget dragged positions' }, 'reset layout')),
