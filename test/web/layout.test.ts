@@ -198,5 +198,10 @@ describe('VLAN segment areas', () => {
     const a = segmentAreas(vm, l, O).find((x) => x.vlan === 30)!;
     expect(a.x + a.w).toBeGreaterThan(5000 + O.nodeW / 2);
     expect(segmentLabel({ id: 4, members: [] })).toBe('segment 4');
+    // two-nodes: the switched VLAN 1 gets an area, the gw–outside cable does not.
+    const t2 = await topo('two-nodes');
+    const v2 = viewModel(t2);
+    expect(t2.segments.length).toBe(2);
+    expect(segmentAreas(v2, layoutTiered(v2), O).map((x) => `${x.label}: ${x.nodes.join(',')}`)).toEqual(['VLAN 1: gw,master-01,sw1,worker-01']);
   });
 });

@@ -46,6 +46,23 @@ describe.skipIf(!ok)('web UI in Chromium (two-nodes on the simulator)', () => {
     expect(errors).toEqual([]);
   });
 
+  it('outlines the L2 segment around its members, and the toggle hides it', async () => {
+    const area = page.locator('[data-testid=overlay-vlans] .segment-area');
+    await expect(area.count()).resolves.toBe(1);
+    await expect(area.getAttribute('data-vlan')).resolves.toBe('1');
+    // gw–outside is a bare cable (a segment of its own): no area for it.
+    await expect(area.locator('title').textContent()).resolves.toBe('VLAN 1: gw, master-01, sw1, worker-01');
+    const box = (await area.locator('rect').boundingBox())!;
+    for (const n of ['gw', 'master-01', 'worker-01', 'sw1']) {
+      const b = (await page.locator(`[data-testid=topology] [data-node="${n}"] rect`).boundingBox())!;
+      expect(b.x >= box.x && b.y >= box.y && b.x + b.width <= box.x + box.width && b.y + b.height <= box.y + box.height).toBe(true);
+    }
+    await page.locator('[data-testid=overlay-vlans-toggle]').click();
+    await expect(area.count()).resolves.toBe(0);
+    await page.locator('[data-testid=overlay-vlans-toggle]').click();
+    await expect(area.count()).resolves.toBe(1);
+  });
+
   it("opens master-01's inspector with its routing table", async () => {
     await page.locator('[data-node="master-01"]').click();
     await page.locator('[data-testid=tab-inspect]').click();

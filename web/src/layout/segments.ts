@@ -29,13 +29,14 @@ export function segmentLabel(s: ViewSegment): string {
   return [`VLAN ${s.vlan}`, s.name, s.subnet].filter(Boolean).join(' · ');
 }
 
-/** One area per segment with at least two placed nodes; smaller areas get a wider inset so outlines that share nodes do not coincide. */
+/** One area per segment that crosses a switch or joins three or more nodes (not a point-to-point cable); smaller areas get a wider inset so outlines that share nodes do not coincide. */
 export function segmentAreas(vm: ViewModel, layout: Pick<Layout, 'positions'>, o: LayoutOptions): SegmentArea[] {
   const sized: { s: ViewSegment; nodes: string[]; pts: Point[] }[] = [];
   for (const s of vm.segments) {
     const names = new Set<string>([...s.members.map((m) => m.slice(0, m.lastIndexOf(':'))), ...(s.switches ?? [])]);
     const nodes = [...names].filter((n) => layout.positions.has(n)).sort();
-    if (nodes.length < 2) continue;
+    // A bare cable between two machines is a segment too, but outlining it says nothing the line does not.
+    if (nodes.length < 2 || (!(s.switches ?? []).length && s.members.length < 3)) continue;
     sized.push({ s, nodes, pts: nodes.map((n) => layout.positions.get(n)!) });
   }
   // Bigger areas outside, smaller ones inside: inset grows with how many areas a node is in.
