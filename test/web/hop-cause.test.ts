@@ -59,6 +59,9 @@ describe('hop causes', () => {
     const path: HopEvent[] = [{ ...base, hop: 'encap', dst: '10.5.2.1' }, { ...base, seq: 2, hop: 'drop', reason: 'mtu' }, { ...base, seq: 3, node: 'n2', hop: 'deliver' }];
     expect(nodeCauses(path, 'n1', new Map([['n1 10.5.2.1', '10.5.2.1 dev tunl0']]))).toEqual(['route now: 10.5.2.1 dev tunl0', 'drop: mtu']);
     expect(nodeCauses(path, 'n2', new Map())).toEqual([]);
+    // A route that now leaves by another device than the hop did says so.
+    expect(hopCause({ ...base, hop: 'forward', dev: 'cali1', outDev: 'tunl0', dst: '10.5.2.1' }, new Map([['n1 10.5.2.1', '10.5.2.1 via 10.30.200.2 dev eth0 src 10.30.200.1']])))
+      .toBe('route now: 10.5.2.1 via 10.30.200.2 dev eth0 src 10.30.200.1 (the packet left by tunl0: the table has changed since)');
   });
 
   it('a failed lookup reads as "no route now" with the kernel\'s words', () => {

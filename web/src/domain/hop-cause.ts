@@ -51,7 +51,11 @@ export function hopCause(h: HopEvent, routes: ReadonlyMap<string, string>): stri
   if (h.hop === 'drop') return `drop: ${h.reason ?? 'unknown'}${h.rule ? ` — ${h.rule}` : ''}`;
   if (needsRoute(h)) {
     const r = routes.get(routeKey(h.node, h.dst!));
-    return r !== undefined ? `route now: ${r}` : undefined;
+    if (r === undefined) return undefined;
+    // The device the packet took then: forward's output, encap's tunnel. A different one now means the table changed since.
+    const then = h.hop === 'forward' ? h.outDev : h.dev;
+    const now = / dev (\S+)/.exec(r)?.[1];
+    return `route now: ${r}${then && now && now !== then ? ` (the packet left by ${then}: the table has changed since)` : ''}`;
   }
   return undefined;
 }

@@ -3,7 +3,7 @@
  * whose interfaces are in it and the switches it crosses. Pure geometry over a finished
  * layout, so it follows dragged nodes. Areas may overlap rack/floor boxes and each other
  * (a ToR sits in its floor's VLAN and in the transit VLAN); each area gets its own inset
- * so nested outlines stay apart and labels go at the bottom, away from group titles.
+ * so nested outlines stay apart, and labels go top-right, away from rack/floor titles (top-left).
  */
 import type { ViewModel, ViewSegment } from '../domain/view-model.ts';
 import type { Layout, LayoutOptions, Point } from './types.ts';
@@ -49,9 +49,9 @@ export function segmentAreas(vm: ViewModel, layout: Pick<Layout, 'positions'>, o
     const pad = Math.max(3, 9 - 3 * d);
     const x0 = Math.min(...pts.map((p) => p.x)) - o.nodeW / 2 - pad;
     const x1 = Math.max(...pts.map((p) => p.x)) + o.nodeW / 2 + pad;
-    const y0 = Math.min(...pts.map((p) => p.y)) - o.nodeH / 2 - pad;
-    // Room under the lowest box for the label.
-    const y1 = Math.max(...pts.map((p) => p.y)) + o.nodeH / 2 + pad + 14;
+    // Room above the top box for the label.
+    const y0 = Math.min(...pts.map((p) => p.y)) - o.nodeH / 2 - pad - 14;
+    const y1 = Math.max(...pts.map((p) => p.y)) + o.nodeH / 2 + pad;
     out.push({ segment: s.id, ...(s.vlan !== undefined ? { vlan: s.vlan } : {}), label: segmentLabel(s), nodes, x: x0, y: y0, w: x1 - x0, h: y1 - y0 });
   }
   return out.sort((a, b) => a.segment - b.segment);

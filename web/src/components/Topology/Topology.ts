@@ -165,13 +165,13 @@ export function Topology(p: TopologyProps) {
         h('g', { className: 'groups' }, layout.groups.map((g) => h('g', { key: g.id, className: `group ${g.kind}` },
           h('rect', { x: g.x, y: g.y, width: g.w, height: g.h, rx: 10 }),
           h('text', { x: g.x + 8, y: g.y + 14 }, g.label)))),
-        // Outlines only, label at the bottom: they overlap floors and racks, whose titles are at the top.
+        // Outlines only, label top-right: they overlap floors and racks, whose titles are top-left.
         toggles.vlans && h('g', { className: 'segments', 'data-testid': 'overlay-vlans' }, areas.map((a) => h('g', {
           key: a.segment, className: `segment-area seg-${a.segment % 8}`, 'data-segment': a.segment, ...(a.vlan !== undefined ? { 'data-vlan': a.vlan } : {}),
         },
           h('rect', { x: a.x, y: a.y, width: a.w, height: a.h, rx: 14 }),
           h('title', null, `${a.label}: ${a.nodes.join(', ')}`),
-          h('text', { x: a.x + 10, y: a.y + a.h - 5 }, a.label)))),
+          h('text', { x: a.x + a.w - 10, y: a.y + 13, textAnchor: 'end' }, a.label)))),
         h('g', { className: 'links' }, links),
         toggles.tunnels && p.tunnels && h(TunnelLayer, { tunnels: p.tunnels, positions: layout.positions }),
         toggles.bgp && p.sessions && h(SessionLayer, { sessions: p.sessions, positions: layout.positions }),
