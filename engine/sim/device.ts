@@ -25,11 +25,14 @@ export function isGroupMac(mac: string): boolean {
 }
 
 /** Records a drop: counters and, when someone listens, a trace event. */
-export function drop(k: Kernel, reason: DropReason, dev: NetDevice | undefined, pkt?: Ipv4Packet, frame?: EthernetFrame): void {
+export function drop(k: Kernel, reason: DropReason, dev: NetDevice | undefined, pkt?: Ipv4Packet, frame?: EthernetFrame, rule?: () => string | undefined): void {
   k.counters.ipDrops += pkt ? 1 : 0;
   if (k.trace.active) {
-    const e: { type: 'drop'; t: number; node: string; reason: DropReason; dev?: string; pkt?: Ipv4Packet; frame?: EthernetFrame } =
+    const e: { type: 'drop'; t: number; node: string; reason: DropReason; dev?: string; pkt?: Ipv4Packet; frame?: EthernetFrame; rule?: string } =
       { type: 'drop', t: k.clock.nowMs(), node: k.node, reason };
+    // Formatting the deciding rule costs a string; only pay it when someone listens.
+    const r = rule?.();
+    if (r) e.rule = r;
     if (dev) e.dev = dev.name;
     if (pkt) e.pkt = pkt;
     if (frame) e.frame = frame;

@@ -52,7 +52,7 @@ export function nfHook(k: Kernel, hook: NfHook, pkt: Ipv4Packet, inDev: NetDevic
     if (res.mark !== 0 || marks.has(pkt)) marks.set(res.packet, res.mark);
     return res.packet;
   }
-  drop(k, 'netfilter', inDev ?? outDev, pkt);
+  drop(k, 'netfilter', inDev ?? outDev, pkt, undefined, () => res.decidedBy);
   if (res.verdict === 'reject') icmpSend(k, pkt, ICMP_DEST_UNREACH, res.rejectCode ?? 3, 0);
   return null;
 }

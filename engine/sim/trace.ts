@@ -42,7 +42,7 @@ export type TraceEvent =
   | { type: 'rx'; t: number; node: string; dev: string; frame: EthernetFrame }
   | { type: 'forward'; t: number; node: string; inDev: string; outDev: string; pkt: Ipv4Packet }
   | { type: 'deliver'; t: number; node: string; dev: string; pkt: Ipv4Packet }
-  | { type: 'drop'; t: number; node: string; dev?: string; reason: DropReason; pkt?: Ipv4Packet; frame?: EthernetFrame }
+  | { type: 'drop'; t: number; node: string; dev?: string; reason: DropReason; pkt?: Ipv4Packet; frame?: EthernetFrame; /** netfilter: the rule that decided, as iptables-save prints it */ rule?: string }
   | { type: 'encap'; t: number; node: string; dev: string; tunnel: 'ipip' | 'vxlan'; inner: Ipv4Packet; outer: Ipv4Packet }
   | { type: 'decap'; t: number; node: string; dev: string; tunnel: 'ipip' | 'vxlan'; inner: Ipv4Packet; outer: Ipv4Packet }
   | { type: 'arp'; t: number; node: string; dev: string; event: 'request' | 'reply' | 'resolved' | 'failed' | 'proxy-reply'; ip: IPv4 };

@@ -62,3 +62,14 @@ describe('conntrack on a ToR (FORWARD policy DROP, ESTABLISHED,RELATED accepted)
     expect(lab.exec('floor2-tor', 'iptables -L FORWARD -n -v').stdout).toMatch(/Chain FORWARD \(policy DROP 1 packets/);
   });
 });
+
+describe('a netfilter drop names its rule', () => {
+  it('the drop trace event carries the rule that decided, as iptables-save prints it', async () => {
+    const lab = await floorsWithStatefulTor2();
+    lab.exec('floor2-tor', 'iptables -I FORWARD 1 -p icmp -d 10.30.2.100 -j DROP');
+    const rules: (string | undefined)[] = [];
+    lab.world.trace.on((e) => { if (e.type === 'drop' && e.reason === 'netfilter') rules.push(e.rule); });
+    lab.exec('master-01', 'ping -c 1 -W 1 10.30.2.100');
+    expect(rules).toEqual(['-A FORWARD -d 10.30.2.100/32 -p icmp -j DROP']);
+  });
+});
