@@ -46,8 +46,8 @@ export const POD_GATEWAY = '169.254.1.1';
 /** The host-side veth MAC Calico sets. */
 export const HOST_VETH_MAC = 'ee:ee:ee:ee:ee:ee';
 
-/** Arguments of ADD. */
-export interface CniAddArgs {
+/** Arguments of DEL (and the identity part of ADD's). */
+export interface CniDelArgs {
   readonly world: CniWorld;
   readonly ds: Datastore;
   readonly ipam: IpamClient;
@@ -55,6 +55,10 @@ export interface CniAddArgs {
   readonly namespace: string;
   readonly pod: string;
   readonly containerId: string;
+}
+
+/** Arguments of ADD: DEL's, plus what the new veth and its address need. */
+export interface CniAddArgs extends CniDelArgs {
   /** The veth MTU (Felix's pod MTU, what /var/lib/calico/mtu holds). */
   readonly mtu: number;
   readonly labels?: Readonly<Record<string, string>>;
@@ -164,17 +168,6 @@ export async function cniAdd(a: CniAddArgs): Promise<CniResult> {
     if (host.state.devices && [...host.state.devices.values()].some((d) => d.name === iface)) host.delLink(iface);
     throw e instanceof CniError ? e : new CniError(who, 'add', (e as Error).message);
   }
-}
-
-/** Arguments of DEL. */
-export interface CniDelArgs {
-  readonly world: CniWorld;
-  readonly ds: Datastore;
-  readonly ipam: IpamClient;
-  readonly node: string;
-  readonly namespace: string;
-  readonly pod: string;
-  readonly containerId: string;
 }
 
 /** CNI DEL: veth (with its routes) gone, address released, WorkloadEndpoint deleted. Idempotent. */

@@ -4,7 +4,7 @@
  * things it learns from its own host (its name and its interfaces, for the MTU rule).
  * Felix's computation (compute.ts) is a pure function of this.
  */
-import type { IPPoolSpec } from '../resources/types.ts';
+import type { FelixConfigurationSpec, IPPoolSpec } from '../resources/types.ts';
 import type { Namespace, NamedPort, Policy, Tier } from '../policy/index.ts';
 
 /** An IP pool as Felix uses it (name + the IPPool spec fields that matter to the dataplane). */
@@ -54,20 +54,14 @@ export interface HostInterface {
   readonly addresses: readonly string[];
 }
 
-/** The FelixConfiguration fields podlab's Felix honours (merged: node-specific over default). */
-export interface FelixConfig {
-  readonly ipipEnabled?: boolean;
-  readonly ipipMTU?: number;
-  readonly vxlanEnabled?: boolean;
-  readonly vxlanVNI?: number;
-  readonly vxlanPort?: number;
-  readonly vxlanMTU?: number;
-  /** Default here is `Accept`, as calico.yaml sets FELIX_DEFAULTENDPOINTTOHOSTACTION (Felix alone: Drop). */
-  readonly defaultEndpointToHostAction?: 'Drop' | 'Accept' | 'Return';
-  readonly interfacePrefix?: string;
-  readonly mtuIfacePattern?: string;
-  readonly deviceRouteProtocol?: number;
-}
+/**
+ * The FelixConfiguration fields podlab's Felix honours (merged: node-specific over default).
+ * defaultEndpointToHostAction: podlab defaults it to `Accept`, as calico.yaml sets
+ * FELIX_DEFAULTENDPOINTTOHOSTACTION (Felix alone: Drop).
+ */
+export type FelixConfig = Pick<FelixConfigurationSpec,
+  | 'ipipEnabled' | 'ipipMTU' | 'vxlanEnabled' | 'vxlanVNI' | 'vxlanPort' | 'vxlanMTU'
+  | 'defaultEndpointToHostAction' | 'interfacePrefix' | 'mtuIfacePattern' | 'deviceRouteProtocol'>;
 
 /** Everything Felix on one node reads. */
 export interface FelixSnapshot {
