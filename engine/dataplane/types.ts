@@ -119,8 +119,11 @@ export interface DataplaneChange {
 
 /** A driver: makes one kernel look like the desired dataplane. */
 export interface Dataplane {
-  /** Applies `desired`, touching only what this driver programmed before; returns what changed. */
-  apply(desired: DesiredDataplane): DataplaneChange[];
+  /**
+   * Applies `desired`, touching only what this driver programmed before; returns what changed.
+   * The simulator answers at once; a real kernel's driver answers when its commands ran.
+   */
+  apply(desired: DesiredDataplane): DataplaneChange[] | Promise<DataplaneChange[]>;
 }
 
 /** An empty desired dataplane (what a node without Calico asks for). */

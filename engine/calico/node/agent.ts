@@ -163,7 +163,7 @@ export class CalicoNodeAgent {
     });
     let changes: DataplaneChange[];
     try {
-      changes = this.o.host.dataplane.apply(computeDesired(snap));
+      changes = await this.o.host.dataplane.apply(computeDesired(snap));
     } catch (e) {
       // Felix logs the failure and retries on its next resync; the rest of calico-node runs on.
       this.lastError = `felix: ${(e as Error).message}`;
