@@ -19,3 +19,7 @@ export { calicoExportPolicy, speakerConfigFromIntent } from './speaker.ts';
 export type { BirdFamilyStatus, NodeStatusInput, ShowProtocolsRow, StatusPeer } from './node-status.ts';
 export { calicoctlNodeStatus, formatShowProtocols, parseShowProtocols, statusPeers } from './node-status.ts';
 export { renderTable, wrapWords } from './tablewriter.ts';
+export type { Bird2RenderOptions } from './bird2.ts';
+export { explicitProtocol2, meshProtocol2, renderBird2AggrCfg, renderBird2Cfg, renderBird2Files, renderBird2IpamCfg } from './bird2.ts';
+export type { BirdFilesOptions } from './files.ts';
+export { renderBirdFilesFor } from './files.ts';
