@@ -145,7 +145,7 @@ registerAction<LinkParams>({
     const { node, iface } = p.endpoint.value;
     let status;
     try {
-      status = ctx.driver.setLink(node, iface, { state: p.state, latencyMs: p.delayMs, lossPct: p.lossPct });
+      status = await ctx.driver.setLink(node, iface, { state: p.state, latencyMs: p.delayMs, lossPct: p.lossPct });
     } catch (e) {
       throw new StepError(`${node}:${iface}: ${(e as Error).message}`);
     }
@@ -169,7 +169,7 @@ registerAction<NodeParams>({
   check: (p, ctx) => ctx.node(p.name.value, p.name.loc),
   describe: (p) => `${p.state === 'stopped' ? 'stop' : 'start'} ${p.name.value}`,
   async run(p, ctx) {
-    ctx.driver.setNode(p.name.value, p.state);
+    await ctx.driver.setNode(p.name.value, p.state);
     ctx.emit({ type: 'node-state', node: p.name.value, state: p.state });
   },
 });

@@ -45,17 +45,17 @@ registerExpectation<BgpParams>({
   async evaluate(p, ctx) {
     const c = clusterOf(ctx.driver);
     const node = p.node.value;
-    const speaker = c.agents.get(node)?.speaker ?? c.routers.get(node)?.speaker;
+    const sessions = await c.bgpSessions(node);
     const want = p.states.length === 1 ? p.states[0]! : p.states;
     const text = `${node}'s BGP session with ${p.peer.value} is ${p.states.join(' or ')}`;
-    if (!speaker) return { text, expected: want, observed: `${node} runs no BGP speaker`, pass: false };
+    if (!sessions) return { text, expected: want, observed: `${node} runs no BGP speaker`, pass: false };
     // A node name may have several addresses: the one the speaker peers with counts.
     const candidates = ctx.driver.topology.nodes.some((n) => n.name === p.peer.value)
       ? ctx.driver.addresses(p.peer.value).map((a) => a.addr)
       : [ctx.resolveAddress(p.peer.value)];
-    const peer = candidates.map((a) => speaker.peer(a)).find((x) => x !== undefined);
-    if (!peer) return { text, expected: want, observed: `no peer ${candidates.join(' or ')} configured on ${node} (peers: ${[...speaker.peers.keys()].join(', ') || 'none'})`, pass: false };
-    const state = peer.session.state;
+    const peer = candidates.map((a) => sessions.find((s) => s.peer === a)).find((x) => x !== undefined);
+    if (!peer) return { text, expected: want, observed: `no peer ${candidates.join(' or ')} configured on ${node} (peers: ${sessions.map((s) => s.peer).join(', ') || 'none'})`, pass: false };
+    const state = peer.state;
     return { text, expected: want, observed: state, pass: p.states.includes(state) };
   },
 });
@@ -97,11 +97,13 @@ registerExpectation<PolicyParams>({
     const c = clusterOf(ctx.driver);
     const src = ctx.resolveAddress(p.from.value);
     const dst = ctx.resolveAddress(p.to.value);
-    const endpoints: Endpoint[] = [...c.pods.values()].map((x) => ({ kind: 'workload', namespace: x.namespace, name: x.name, labels: { ...x.workload.labels }, ips: [x.ip] }));
-    const id = (name: string): string | undefined => (c.pods.has(podKey(name)) ? podKey(name) : undefined);
+    const pods = c.pods();
+    const endpoints: Endpoint[] = [...pods.values()].map((x) => ({ kind: 'workload', namespace: x.namespace, name: x.name, labels: { ...x.labels }, ips: [x.ip] }));
+    const id = (name: string): string | undefined => (pods.has(podKey(name)) ? podKey(name) : undefined);
+    const model = c.policyModel();
     const srcId = id(p.from.value);
     const dstId = id(p.to.value);
-    const verdict = evaluate({ namespaces: c.namespaces, endpoints, policies: c.policies, tiers: c.tiers }, {
+    const verdict = evaluate({ namespaces: [...model.namespaces], endpoints, policies: [...model.policies], tiers: [...model.tiers] }, {
       src, dst, protocol: p.protocol, ...(p.port !== undefined ? { dstPort: p.port } : {}),
       ...(p.protocol === 'ICMP' ? { icmpType: 8, icmpCode: 0 } : {}),
       ...(srcId ? { srcEndpoint: srcId } : {}), ...(dstId ? { dstEndpoint: dstId } : {}),

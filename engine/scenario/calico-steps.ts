@@ -13,16 +13,13 @@ import type { Entry, Source } from '../model/source.ts';
 import { describe as describeNode } from '../model/source.ts';
 import type { Located, Location } from '../model/types.ts';
 import { isIPv4 } from '../net/ip.ts';
-import { calicoOf } from '../runtime/sim/calico.ts';
-import type { CalicoCluster } from '../calico/cluster/cluster.ts';
-import { isPolicyManifest, parsePolicyManifest } from '../calico/policy/index.ts';
 import type { EventBody, Json } from '../events.ts';
+import type { ClusterControl, Manifest } from './cluster-control.ts';
 import type { LabDriver } from './driver.ts';
 import { registerAction, registerNodeNames, registerNodeResolver, registerTargetResolver, StepError } from './registry.ts';
 import type { StepContext } from './registry.ts';
-import { simLabOf } from './sim-driver.ts';
-import { startServers } from './sim-nc.ts';
 import type { ServerPort } from './sim-nc.ts';
+import { manifestName as nameOf } from './sim-cluster.ts';
 import { needString, optString, readDuration, strictMap } from './values.ts';
 import { parse as parseYaml } from 'yaml';
 
@@ -30,9 +27,8 @@ import { parse as parseYaml } from 'yaml';
 // the cluster and its pods
 
 /** The Calico cluster a driver runs; StepError when the lab has none. */
-export function clusterOf(driver: LabDriver): CalicoCluster {
-  const lab = simLabOf(driver);
-  const c = lab ? calicoOf(lab) : undefined;
+export function clusterOf(driver: LabDriver): ClusterControl {
+  const c = driver.calico();
   if (!c) throw new StepError(`this lab runs no Calico (the topology '${driver.topology.name}' needs a \`calico:\` section and k8s nodes)`);
   return c;
 }
@@ -44,8 +40,7 @@ export function podKey(name: string): string {
 
 function podOf(driver: LabDriver | undefined, name: string) {
   if (!driver || isIPv4(name)) return undefined;
-  const lab = simLabOf(driver);
-  return lab ? calicoOf(lab)?.pods.get(podKey(name)) : undefined;
+  return driver.calico()?.pods().get(podKey(name));
 }
 
 registerNodeResolver((name, driver) => podOf(driver, name)?.podNode);
@@ -76,7 +71,6 @@ registerNodeNames((scenario, topology) => {
 // ---------------------------------------------------------------------------------------
 // apply / delete
 
-type Manifest = Record<string, unknown>;
 
 /** `apply`: manifests written inline (one or a list), or a YAML file of them (`{file}`, relative to the scenario). */
 export type ApplyParams = { readonly manifests: readonly Manifest[]; readonly file?: undefined } | { readonly file: string; readonly loc: Location; readonly manifests?: undefined };
@@ -94,52 +88,12 @@ function checkManifest(src: Source, node: YNode, v: unknown): Manifest | undefin
   return m;
 }
 
-/** The kind/name words calicoctl prints for a manifest. */
-function nameOf(m: Manifest): string {
-  const meta = m.metadata as { name: string; namespace?: string };
-  return `${m.kind} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name}`;
-}
-
-/** Applies one manifest the way its tool would: policies and namespaces to Felix's view, Pods through CNI, the rest through the datastore. */
-async function applyOne(c: CalicoCluster, m: Manifest): Promise<void> {
-  const meta = m.metadata as { name: string; namespace?: string; labels?: Record<string, string> };
-  if (isPolicyManifest(m)) {
-    const r = parsePolicyManifest(m);
-    const errors = r.problems.filter((p) => p.severity === 'error');
-    if (errors.length) throw new StepError(`${nameOf(m)}: ${errors.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
-    if (r.policy) {
-      const p = r.policy;
-      c.policies = [...c.policies.filter((x) => !(x.kind === p.kind && x.name === p.name && x.namespace === p.namespace)), p];
-    }
-    if (r.tier) c.tiers = [...c.tiers.filter((t) => t.name !== r.tier!.name), r.tier];
-    return resync(c);
-  }
-  if (m.apiVersion === 'v1' && m.kind === 'Namespace') {
-    const labels = { ...(meta.labels ?? {}), 'kubernetes.io/metadata.name': meta.name };
-    c.namespaces = [...c.namespaces.filter((n) => n.name !== meta.name), { name: meta.name, labels }];
-    return resync(c);
-  }
-  if (m.apiVersion === 'v1' && m.kind === 'Pod') {
-    const spec = (m.spec ?? {}) as { nodeName?: string };
-    if (!spec.nodeName) throw new StepError(`${nameOf(m)}: spec.nodeName is required (podlab has no scheduler)`);
-    await c.addPod(spec.nodeName, meta.namespace ?? 'default', meta.name, { ...(meta.labels ?? {}) });
-    return;
-  }
-  await c.apply(m);
-}
-
-/** Felix reads policies, tiers and namespaces from the cluster's lists: every calico-node recomputes. */
-async function resync(c: CalicoCluster): Promise<void> {
-  for (const a of c.agents.values()) a.dirty = true;
-  await c.settle();
-}
-
 /** Any k8s node of the cluster: where the step's `calicoctl`/`kubectl` is shown to run. */
-function adminNode(c: CalicoCluster): string {
-  return [...c.agents.keys()][0] ?? '?';
+function adminNode(c: ClusterControl): string {
+  return c.agentNodes()[0] ?? '?';
 }
 
-function emitCommand(ctx: StepContext, c: CalicoCluster, argv: string[], stdout: string, stderr = '', code = 0): void {
+function emitCommand(ctx: StepContext, c: ClusterControl, argv: string[], stdout: string, stderr = '', code = 0): void {
   ctx.emit({ type: 'command', node: adminNode(c), argv, stdout, stderr, code, start: ctx.driver.now(), phase: 'step' });
 }
 
@@ -178,7 +132,7 @@ registerAction<ApplyParams>({
     } else manifests = p.manifests;
     for (const m of manifests) {
       try {
-        await applyOne(c, m);
+        await c.apply(m);
       } catch (e) {
         const msg = (e as Error).message;
         emitCommand(ctx, c, applyArgv(m), '', `Failed to execute command: ${msg}\n`, 1);
@@ -230,16 +184,10 @@ registerAction<DeleteParams>({
     const c = clusterOf(ctx.driver);
     const kind = p.kind.value;
     const name = p.name.value;
-    if (kind === 'NetworkPolicy' || kind === 'GlobalNetworkPolicy') {
-      const ns = kind === 'NetworkPolicy' ? (p.namespace ?? 'default') : undefined;
-      const before = c.policies.length;
-      c.policies = c.policies.filter((x) => !(x.kind === kind && x.namespace === ns && (x.name === name || x.name === `knp.default.${name}`)));
-      if (c.policies.length === before) throw new StepError(`no ${kind} '${name}'${ns ? ` in namespace ${ns}` : ''} (policies: ${c.policies.map((x) => x.name).join(', ') || 'none'})`);
-      await resync(c);
-    } else if (kind === 'Pod') {
-      await c.removePod(p.namespace ?? 'default', name);
-    } else {
-      await c.delete(kind, name);
+    try {
+      await c.remove(kind, name, p.namespace);
+    } catch (e) {
+      throw e instanceof StepError ? e : new StepError((e as Error).message);
     }
     emitCommand(ctx, c, [kind === 'NetworkPolicy' && p.namespace === undefined ? 'kubectl' : 'calicoctl', 'delete', kind.toLowerCase(), name], `Successfully deleted 1 '${kind}' resource(s)\n`);
     const ns = kind === 'NetworkPolicy' || kind === 'Pod' ? (p.namespace ?? 'default') : p.namespace;
@@ -337,10 +285,7 @@ registerAction<PodParams>({
   describe: (p) => (p.state === 'absent' ? `delete pod ${p.namespace}/${p.name.value}` : `pod ${p.namespace}/${p.name.value} on ${p.node!.value}`),
   async run(p, ctx) {
     const c = clusterOf(ctx.driver);
-    const lab = simLabOf(ctx.driver)!;
     if (p.state === 'absent') {
-      serversOf(lab).get(`${p.namespace}/${p.name.value}`)?.();
-      serversOf(lab).delete(`${p.namespace}/${p.name.value}`);
       try {
         await c.removePod(p.namespace, p.name.value);
       } catch (e) {
@@ -351,26 +296,17 @@ registerAction<PodParams>({
     }
     let pod;
     try {
-      pod = await c.addPod(p.node!.value, p.namespace, p.name.value, p.labels, p.ip);
+      pod = await c.addPod(p.node!.value, p.namespace, p.name.value, { labels: p.labels, ...(p.ip ? { ip: p.ip } : {}), listen: p.listen });
     } catch (e) {
       // kubelet's event text: the pod stays in ContainerCreating with CNI's message.
       const msg = `Failed to create pod sandbox: ${(e as Error).message}`;
       ctx.emit({ type: 'command', node: p.node!.value, argv: ['kubectl', 'run', p.name.value], stdout: '', stderr: `${msg}\n`, code: 1, start: ctx.driver.now(), phase: 'step' });
       throw new StepError(msg);
     }
-    if (p.listen.length) serversOf(lab).set(`${p.namespace}/${p.name.value}`, startServers(lab.kernel(pod.podNode), p.listen));
     emitCommand(ctx, c, ['kubectl', 'run', p.name.value, '-n', p.namespace, `--overrides={"spec":{"nodeName":"${pod.node}"}}`],
       `pod/${p.name.value} created (${pod.ip} on ${pod.node}, ${pod.hostIface})\n`);
   },
 });
-
-// Running test servers per lab, by pod key (stopped when the pod goes).
-const serversByLab = new WeakMap<object, Map<string, () => void>>();
-function serversOf(lab: object): Map<string, () => void> {
-  let m = serversByLab.get(lab);
-  if (!m) serversByLab.set(lab, (m = new Map()));
-  return m;
-}
 
 // ---------------------------------------------------------------------------------------
 // converge, stopAgent
@@ -387,11 +323,11 @@ registerAction<number>({
   describe: (ms) => `converge (BGP Established everywhere, every block learned; at most ${ms / 1000}s)`,
   async run(ms, ctx) {
     const c = clusterOf(ctx.driver);
-    const r = c.converge(ms);
+    const r = await c.converge(ms);
     if (!r.converged) {
-      const stuck: string[] = [];
-      for (const [node, a] of c.agents) for (const p of a.speaker?.peers.values() ?? []) if (p.session.state !== 'Established') stuck.push(`${node}→${p.config.address} ${p.session.state}`);
-      throw new StepError(`not converged after ${ms / 1000}s of virtual time${stuck.length ? `: ${stuck.slice(0, 6).join(', ')}${stuck.length > 6 ? '…' : ''}` : ' (a node has not learned every block yet)'}`);
+      const stuck = r.pending;
+      const time = ctx.driver.clock === 'virtual' ? 'virtual time' : 'wall time';
+      throw new StepError(`not converged after ${ms / 1000}s of ${time}: ${stuck.slice(0, 6).join(', ')}${stuck.length > 6 ? '…' : ''}`);
     }
   },
 });
@@ -406,7 +342,7 @@ registerAction<Located<string>>({
   describe: (p) => `stop calico-node on ${p.value}`,
   async run(p, ctx) {
     const c = clusterOf(ctx.driver);
-    if (!c.agents.has(p.value)) throw new StepError(`${p.value} runs no calico-node (k8s nodes: ${[...c.agents.keys()].join(', ')})`);
+    if (!c.agentNodes().includes(p.value)) throw new StepError(`${p.value} runs no calico-node (k8s nodes: ${c.agentNodes().join(', ')})`);
     await c.stopAgent(p.value);
   },
 });

@@ -1,12 +1,14 @@
 /**
  * What the scenario runner needs from a runtime: run a command on a node, change links and
  * nodes, let time pass, read a node's routes as data, and the frames seen on its devices.
- * The simulator implements it in sim-driver.ts; real runtimes (mininet, containerlab) will
- * implement the same methods over `ip -j route`, tcpdump streams and wall time.
+ * The simulator implements it in sim-driver.ts, answering at once in virtual time; real
+ * runtimes (mininet-driver.ts) answer over `ip -j route`, tcpdump streams and wall time,
+ * which is why everything that touches the lab is asynchronous.
  */
 import type { Topology } from '../model/types.ts';
 import type { EthernetFrame } from '../net/packet.ts';
 import type { EventBody, FrameRef, RouteEntry } from '../events.ts';
+import type { ClusterControl } from './cluster-control.ts';
 
 /** A command's result: the bytes a terminal shows and the exit status. */
 export interface CommandResult {
@@ -58,13 +60,13 @@ export interface LabDriver {
   /** Runs argv on a node (no shell). */
   exec(node: string, argv: readonly string[]): Promise<CommandResult>;
   /** Changes the link cabled to `node:iface`; throws with a user-facing message when there is none. */
-  setLink(node: string, iface: string, change: LinkChange): LinkStatus;
+  setLink(node: string, iface: string, change: LinkChange): Promise<LinkStatus>;
   /** Stops or starts a node. */
-  setNode(node: string, state: 'stopped' | 'started'): void;
+  setNode(node: string, state: 'stopped' | 'started'): Promise<void>;
   /** Lets `ms` of time pass. */
   wait(ms: number): Promise<void>;
   /** The node's routes (every table but local), as data read from its FIB. */
-  routes(node: string): readonly RouteEntry[];
+  routes(node: string): Promise<readonly RouteEntry[]>;
   /** The node's IPv4 addresses per device, for resolving `to: node` and `to: node:iface`. */
   addresses(node: string): readonly { readonly dev: string; readonly addr: string }[];
   /** Frames seen so far on a device (every device is watched from deploy on). */
@@ -81,6 +83,8 @@ export interface LabDriver {
   frameAt(ref: FrameRef): SeenFrame | undefined;
   /** Deploy-time configuration commands per node (shown as the setup phase). */
   setupCommands(): readonly { readonly node: string; readonly argv: readonly string[]; readonly result: CommandResult }[];
+  /** The Calico cluster running on the lab, if the topology asks for one. */
+  calico(): ClusterControl | undefined;
   /** Tears the lab down. */
   destroy(): Promise<void>;
 }

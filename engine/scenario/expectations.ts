@@ -210,7 +210,7 @@ registerExpectation<RouteParams>({
   },
   check: (p, ctx) => ctx.node(p.node.value, p.node.loc),
   async evaluate(p, ctx) {
-    const all = ctx.driver.routes(resolveNode(p.node.value, ctx.driver));
+    const all = await ctx.driver.routes(resolveNode(p.node.value, ctx.driver));
     const toDst = all.filter((r) => r.dst === p.dst && r.table === p.table);
     const fits = (r: RouteEntry): boolean =>
       (p.dev === undefined || r.dev === p.dev) && (p.via === undefined || r.via === p.via) &&

@@ -81,15 +81,15 @@ export async function runScenario(scenario: Scenario, topology: Topology, opts: 
     emit({ type: 'command', node: s.node, argv: [...s.argv], stdout: s.result.stdout, stderr: s.result.stderr, code: s.result.code, start: 0, phase: 'setup' });
   }
   const tables = new Map<string, readonly RouteEntry[]>();
-  const emitRouteChanges = (): void => {
+  const emitRouteChanges = async (): Promise<void> => {
     for (const node of driver.nodes()) {
-      const now = driver.routes(node);
+      const now = await driver.routes(node);
       const { added, removed } = diffRoutes(tables.get(node) ?? [], now);
       tables.set(node, now);
       if (added.length || removed.length) emit({ type: 'routes', node, added, removed });
     }
   };
-  emitRouteChanges();
+  await emitRouteChanges();
   driver.onPacket(emit);
 
   const reports: StepReport[] = [];
@@ -116,7 +116,7 @@ export async function runScenario(scenario: Scenario, topology: Topology, opts: 
 }
 
 async function runStep(step: Step, driver: LabDriver, emit: (b: EventBody) => void, marks: ReadonlyMap<string, number>,
-  topology: Topology, emitRouteChanges: () => void): Promise<StepReport> {
+  topology: Topology, emitRouteChanges: () => Promise<void>): Promise<StepReport> {
   emit({ type: 'step-start', title: step.title, narration: step.narration, action: step.action?.kind ?? 'check' });
   const commands: StepReport['commands'][number][] = [];
   let last: StepContext['lastCommand'];
@@ -159,7 +159,7 @@ async function runStep(step: Step, driver: LabDriver, emit: (b: EventBody) => vo
       if (expectsError) stepError = e.message;
       else error = e.message;
     }
-    emitRouteChanges();
+    await emitRouteChanges();
   }
   const expectations: ExpectationReport[] = [];
   if (error === undefined) {

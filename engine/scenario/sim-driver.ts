@@ -9,7 +9,9 @@ import type { EventBody, FrameRef } from '../events.ts';
 import type { CaptureFile, CommandResult, LabDriver, LinkChange, LinkStatus, SeenFrame } from './driver.ts';
 import { FrameStore, packetEvent } from './packet-events.ts';
 import { kernelRoutes } from './routes.ts';
-import { calicoEventBody, startCalico, wantsCalico } from '../runtime/sim/calico.ts';
+import { calicoEventBody, calicoOf, startCalico, wantsCalico } from '../runtime/sim/calico.ts';
+import type { ClusterControl } from './cluster-control.ts';
+import { SimClusterControl } from './sim-cluster.ts';
 import { ncOnKernel } from './sim-nc.ts';
 
 /** Deploys `topology` on the simulator (throws DeployError) and returns its driver; no Calico (see simDeploy). */
@@ -74,7 +76,7 @@ class SimDriver implements LabDriver {
     return this.lab.exec(node, argv);
   }
 
-  setLink(node: string, iface: string, change: LinkChange): LinkStatus {
+  async setLink(node: string, iface: string, change: LinkChange): Promise<LinkStatus> {
     const w = this.lab.world;
     const link = w.linkAt(node, iface);
     if (change.state) w.setLink(node, iface, change.state);
@@ -87,7 +89,7 @@ class SimDriver implements LabDriver {
     return { endpoints: a === named ? [a, b] : [b, a], state: link.up ? 'up' : 'down', latencyMs: link.latencyMs, lossPct: link.lossPct };
   }
 
-  setNode(node: string, state: 'stopped' | 'started'): void {
+  async setNode(node: string, state: 'stopped' | 'started'): Promise<void> {
     if (state === 'stopped') this.lab.world.stopNode(node);
     else this.lab.world.startNode(node);
   }
@@ -96,7 +98,7 @@ class SimDriver implements LabDriver {
     this.lab.world.run(ms);
   }
 
-  routes(node: string): ReturnType<LabDriver['routes']> {
+  async routes(node: string): ReturnType<LabDriver['routes']> {
     return kernelRoutes(this.lab.kernel(node).state);
   }
 
@@ -144,6 +146,16 @@ class SimDriver implements LabDriver {
 
   setupCommands(): ReturnType<LabDriver['setupCommands']> {
     return this.lab.setup.flatMap((s) => s.steps.map((st) => ({ node: s.node, argv: st.command.argv, result: st.result })));
+  }
+
+  private control: ClusterControl | undefined;
+
+  calico(): ClusterControl | undefined {
+    if (!this.control) {
+      const c = calicoOf(this.lab);
+      if (c) this.control = new SimClusterControl(c, this.lab);
+    }
+    return this.control;
   }
 
   async destroy(): Promise<void> {
