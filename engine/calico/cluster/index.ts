@@ -6,3 +6,5 @@ export type { RouterHost } from './router.ts';
 export { applyManifests, autodetectAddress, nodeLabels, nodeResource, startupNode } from './startup.ts';
 export { birdc, calicoctl } from './commands.ts';
 export type { CommandResult } from './commands.ts';
+export { renderRouterBird } from './router-bird.ts';
+export type { BirdDialect } from './router-bird.ts';
