@@ -1,0 +1,362 @@
+/**
+ * The Mininet runtime: a topology deployed into real namespaces, veths and Linux bridges on
+ * this machine, built by Debian's Mininet through mininet-helper.py.
+ *
+ * Deploy order — record, then create: the lab's record (runtime/labs.ts) gets every planned
+ * name and the helper's pid before the kernel sees them, so `destroyLab`/`destroyAll` can
+ * remove a lab killed at any instant. Then the helper builds hosts, bridges and cables
+ * (plan.ts decides the realisation, VLANs included), link impairments are applied, and each
+ * host runs its setup commands (setup-commands.ts) inside its namespaces. Any failure tears
+ * everything down before the error reaches the caller.
+ *
+ * Links. A cable's carrier is the admin state of its root-namespace ends: taking them down
+ * makes the nodes' own interfaces lose carrier (NO-CARRIER) while staying administratively
+ * up with their routes, exactly as pulling a cable does. Delay/loss use tc netem where the
+ * kernel has it; without netem, loss is an nftables netdev egress rule and delay is refused.
+ *
+ * Stopped nodes: their cables lose carrier and the processes podlab spawned in them are
+ * frozen with SIGSTOP (SIGCONT on start), so a BGP speaker resumes with its state, as after
+ * a VM pause; the node shell and the kernel state stay.
+ */
+import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Topology } from '../../model/types.ts';
+import type { LinkChange, LinkStatus } from '../../scenario/driver.ts';
+import { setupCommands } from '../setup-commands.ts';
+import { localExec, mustRun, pidExec, type Exec, type ExecResult } from '../linux/exec.ts';
+import { detectKernel, type KernelCapabilities } from '../linux/capabilities.ts';
+import { createLab, destroyLab, labEnv, recordResources, validLabName, type LabState } from '../labs.ts';
+import { HelperClient } from './helper-client.ts';
+import { isRootEnd, linkAt, planMininet, type LinkRealisation, type MininetPlan, type VethEnd } from './plan.ts';
+import { PcapStream } from './pcap-stream.ts';
+
+/** Options of a Mininet deployment. */
+export interface MininetDeployOptions {
+  /** Lab name: the registry key and the marker every process carries. */
+  lab: string;
+  /** Directory for the lab's logs (helper, spawned processes). */
+  dir: string;
+  onProgress?: (msg: string) => void;
+}
+
+/** A setup command as it ran on a node. */
+export interface MininetSetupRecord {
+  readonly node: string;
+  readonly argv: readonly string[];
+  readonly result: ExecResult;
+}
+
+/** Raised when deploying fails; the lab has already been removed. */
+export class MininetDeployError extends Error {
+  override name = 'MininetDeployError';
+}
+
+interface LinkState {
+  down: boolean;
+  latencyMs: number;
+  lossPct: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A topology running on Mininet. */
+export class MininetLab {
+  readonly notes: readonly string[];
+  private readonly hostPids = new Map<string, number>();
+  private readonly setup: MininetSetupRecord[] = [];
+  private readonly children = new Map<string, Set<ChildProcess>>();
+  private readonly linkStates: LinkState[];
+  private readonly stopped = new Set<string>();
+  private destroyed = false;
+
+  private constructor(
+    readonly topology: Topology,
+    private readonly plan: MininetPlan,
+    private readonly state: LabState,
+    private readonly helper: HelperClient,
+    private readonly caps: KernelCapabilities,
+    private readonly dir: string,
+    notes: string[],
+  ) {
+    this.notes = notes;
+    this.linkStates = topology.links.map((l) => ({ down: false, latencyMs: l.latencyMs, lossPct: l.lossPercent }));
+  }
+
+  /** Deploys a validated topology; throws MininetDeployError and leaves nothing behind on failure. */
+  static async deploy(topology: Topology, opts: MininetDeployOptions): Promise<MininetLab> {
+    if (!validLabName(opts.lab)) throw new MininetDeployError(`invalid lab name '${opts.lab}': 1-40 characters of A-Z a-z 0-9 _ . -`);
+    const progress = opts.onProgress ?? (() => undefined);
+    const caps = await detectKernel();
+    if (!caps.root) throw new MininetDeployError('the mininet runtime needs root (network namespaces, veths, bridges): run as root or use --runtime sim');
+    mkdirSync(opts.dir, { recursive: true });
+    const state = createLab(opts.lab, 'mininet');
+    let helper: HelperClient | undefined;
+    try {
+      const plan = planMininet(topology, state.id);
+      const notes = [...plan.notes];
+      const rules = (await bridgesNeedAccept()) ? plan.bridges.map((b) => acceptRule(b.name, state)) : [];
+      recordResources(opts.lab, { bridges: plan.bridges.map((b) => b.name), links: plan.rootLinks, iptables: rules, extra: { notes } });
+      for (const r of rules) await must(['iptables', '-w', '-I', ...r]);
+      if (rules.length) notes.push(`iptables: FORWARD accepts frames bridged within the lab's ${rules.length} bridge(s) (br_netfilter is loaded; rules tagged podlab:${state.id}:${opts.lab})`);
+      progress(`starting the Mininet helper (lab ${opts.lab}, id ${state.id})`);
+      helper = await HelperClient.start({
+        env: labEnv(state),
+        logFile: join(opts.dir, 'mininet-helper.log'),
+        onProgress: progress,
+        onSpawn: (pid) => recordResources(opts.lab, { pids: [pid] }),
+      });
+      const built = await helper.request<{ hosts: Record<string, number>; bridges: Record<string, number> }>('build', {
+        hosts: plan.hosts,
+        bridges: plan.bridges.map((b) => b.name),
+        veths: plan.links.flatMap((l) => l.veths),
+      });
+      recordResources(opts.lab, { pids: [...Object.values(built.hosts), ...Object.values(built.bridges)], extra: { hosts: built.hosts } });
+      const lab = new MininetLab(topology, plan, state, helper, caps, opts.dir, notes);
+      for (const [n, pid] of Object.entries(built.hosts)) lab.hostPids.set(n, pid);
+      await lab.applyInitialImpairments(notes);
+      for (const node of topology.nodes) {
+        if (node.kind === 'switch') continue;
+        progress(`setting up ${node.name}`);
+        const exec = lab.exec(node.name);
+        for (const c of setupCommands(topology, node)) {
+          const result = await exec(c.argv);
+          lab.setup.push({ node: node.name, argv: c.argv, result });
+          if (result.code !== 0) {
+            throw new MininetDeployError(`${node.name}: setup command '${c.argv.join(' ')}' failed (exit ${result.code}): ${(result.stderr || result.stdout).trim()}`);
+          }
+        }
+      }
+      progress(`lab ${opts.lab} is up: ${plan.hosts.length} nodes, ${plan.bridges.length} bridges, ${plan.rootLinks.length} root-namespace veth ends`);
+      return lab;
+    } catch (e) {
+      progress(`deploy failed, removing lab ${opts.lab}`);
+      await helper?.stop().catch(() => undefined);
+      await destroyLab(opts.lab);
+      if (e instanceof MininetDeployError) throw e;
+      throw new MininetDeployError(`deploying lab '${opts.lab}' on mininet failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** The lab's name. */
+  get lab(): string {
+    return this.state.lab;
+  }
+
+  /** The lab's short id (prefix of its bridges and veths, `plab-<id>-` for netns). */
+  get id(): string {
+    return this.state.id;
+  }
+
+  /** Non-switch nodes (the ones with namespaces). */
+  nodes(): readonly string[] {
+    return this.plan.hosts;
+  }
+
+  /** Pid of the node's namespace-holding shell. */
+  pid(node: string): number {
+    const pid = this.hostPids.get(node);
+    if (pid === undefined) {
+      const sw = this.topology.nodes.find((n) => n.name === node && n.kind === 'switch');
+      throw new Error(sw ? `'${node}' is a switch: it is realised as root-namespace bridges and has no namespace` : `no node '${node}' in lab '${this.lab}' (nodes: ${this.plan.hosts.join(', ')})`);
+    }
+    return pid;
+  }
+
+  /** Runs argv inside the node's network and mount namespaces. */
+  exec(node: string): Exec {
+    return pidExec(this.pid(node));
+  }
+
+  /** Starts a long-running process in the node, marked with the lab and killed by destroy. */
+  spawn(node: string, argv: readonly string[], opts: { logFile?: string; env?: Record<string, string> } = {}): ChildProcess {
+    const pid = this.pid(node);
+    if (argv.length === 0) throw new Error('spawn: empty argv');
+    return this.spawnMarked(node, ['nsenter', `--target=${pid}`, '--net', '--mount', '--', ...argv], opts);
+  }
+
+  private spawnMarked(key: string, argv: readonly string[], opts: { logFile?: string; env?: Record<string, string> }): ChildProcess {
+    const fd = opts.logFile ? openSync(opts.logFile, 'a') : undefined;
+    const child = spawnChild(argv[0]!, argv.slice(1), {
+      env: { ...process.env, ...opts.env, ...labEnv(this.state) },
+      stdio: fd !== undefined ? ['ignore', fd, fd] : ['ignore', 'pipe', 'pipe'],
+    });
+    if (fd !== undefined) closeSync(fd);
+    if (child.pid !== undefined) recordResources(this.lab, { pids: [child.pid] });
+    let set = this.children.get(key);
+    if (!set) this.children.set(key, (set = new Set()));
+    set.add(child);
+    child.once('exit', () => set!.delete(child));
+    if (this.stopped.has(key) && child.pid !== undefined) process.kill(child.pid, 'SIGSTOP');
+    return child;
+  }
+
+  /** Every setup command as it ran. */
+  setupRecords(): readonly MininetSetupRecord[] {
+    return this.setup;
+  }
+
+  /** Changes the cable at `node:iface` (either end, switches included): carrier and/or impairment. */
+  async setLink(node: string, iface: string, change: LinkChange): Promise<LinkStatus> {
+    const l = linkAt(this.plan, node, iface);
+    const s = this.linkStates[l.index]!;
+    if (change.latencyMs !== undefined || change.lossPct !== undefined) {
+      const latencyMs = change.latencyMs ?? s.latencyMs;
+      const lossPct = change.lossPct ?? s.lossPct;
+      if (latencyMs < 0 || lossPct < 0 || lossPct > 100) throw new Error(`invalid impairment for ${node}:${iface}: latency ${latencyMs} ms, loss ${lossPct}%`);
+      if (latencyMs > 0 && !this.caps.netem) {
+        throw new Error(`cannot add ${latencyMs} ms latency to ${node}:${iface}: this kernel has no tc netem (modprobe sch_netem); loss alone works (nftables)`);
+      }
+      await this.impair(l, latencyMs, lossPct);
+      s.latencyMs = latencyMs;
+      s.lossPct = lossPct;
+    }
+    if (change.state) {
+      s.down = change.state === 'down';
+      await this.applyCarrier(l);
+    }
+    const named = `${node}:${iface}`;
+    const other = l.endpoints[0] === named ? l.endpoints[1] : l.endpoints[0];
+    return { endpoints: [named, other], state: this.carrierDown(l) ? 'down' : 'up', latencyMs: s.latencyMs, lossPct: s.lossPct };
+  }
+
+  /** Powers a node off (cables lose carrier, its spawned processes get SIGSTOP) or back on (SIGCONT). */
+  async setNode(node: string, state: 'stopped' | 'started'): Promise<void> {
+    this.pid(node);
+    if (state === 'stopped') this.stopped.add(node);
+    else this.stopped.delete(node);
+    const signal = state === 'stopped' ? 'SIGSTOP' : 'SIGCONT';
+    for (const c of this.children.get(node) ?? []) {
+      if (c.pid !== undefined && c.exitCode === null) {
+        try {
+          process.kill(c.pid, signal);
+        } catch { /* exited meanwhile */ }
+      }
+    }
+    for (const l of this.plan.links) if (l.endpoints.some((e) => e.startsWith(`${node}:`))) await this.applyCarrier(l);
+  }
+
+  /**
+   * Captures on a node's interface with the real tcpdump, streaming each frame to `onPacket`.
+   * Resolves once tcpdump is listening; the returned function stops it.
+   */
+  async capture(node: string, iface: string, onPacket: (p: { tsMs: number; data: Uint8Array }) => void): Promise<() => Promise<void>> {
+    if (!/^[A-Za-z0-9_.@-]{1,15}$/.test(iface)) throw new Error(`invalid interface name '${iface}'`);
+    const tcpdump = ['tcpdump', '-i', iface, '-U', '--immediate-mode', '-n', '-s', '262144', '-w', '-'];
+    const child = this.hostPids.has(node)
+      ? this.spawn(node, tcpdump)
+      : this.spawnMarked(`switch:${node}`, tcpdump.map((a) => (a === iface ? this.switchPortDevice(node, iface) : a)), {});
+    const stream = new PcapStream();
+    let failure: Error | undefined;
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (failure) return;
+      try {
+        for (const r of stream.push(new Uint8Array(chunk))) onPacket({ tsMs: r.tsMs, data: r.data });
+      } catch (e) {
+        failure = e as Error;
+      }
+    });
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`tcpdump on ${node}:${iface} did not start within 10 s: ${stderr.trim()}`)), 10000);
+      child.stderr!.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes('listening on')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`tcpdump on ${node}:${iface} exited (code ${code}): ${stderr.trim()}`));
+      });
+    });
+    const exited = new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r())));
+    return async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+      if (failure) throw new Error(`capture on ${node}:${iface}: ${failure.message}`);
+    };
+  }
+
+  /** Removes every namespace, veth, bridge, iptables rule and process of the lab. Idempotent. */
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    const all = [...this.children.values()].flatMap((s) => [...s]);
+    for (const c of all) {
+      if (c.exitCode !== null || c.pid === undefined) continue;
+      try {
+        process.kill(c.pid, 'SIGCONT');
+        c.kill('SIGTERM');
+      } catch { /* gone */ }
+    }
+    for (let i = 0; i < 20 && all.some((c) => c.exitCode === null && c.signalCode === null); i++) await sleep(50);
+    for (const c of all) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await this.helper.stop();
+    await destroyLab(this.lab);
+  }
+
+  // ---- links ------------------------------------------------------------------------
+
+  private carrierDown(l: LinkRealisation): boolean {
+    return this.linkStates[l.index]!.down || l.endpoints.some((e) => this.stopped.has(e.slice(0, e.lastIndexOf(':'))));
+  }
+
+  private async applyCarrier(l: LinkRealisation): Promise<void> {
+    const ends = l.carrier.map((ifname) => this.rootEnd(l, ifname));
+    if (ends.length) await this.helper.request('link', { ends, state: this.carrierDown(l) ? 'down' : 'up' });
+  }
+
+  private rootEnd(l: LinkRealisation, ifname: string): VethEnd {
+    for (const v of l.veths) for (const e of [v.a, v.b]) if (isRootEnd(e) && e.ifname === ifname) return e;
+    throw new Error(`internal: ${ifname} is not a root end of link ${l.index}`);
+  }
+
+  private async impair(l: LinkRealisation, latencyMs: number, lossPct: number): Promise<void> {
+    if (l.shaping.length === 0) return;
+    await this.helper.request('link', { ends: l.shaping, impair: { delayMs: latencyMs, lossPct, via: this.caps.netem ? 'netem' : 'nft' } });
+  }
+
+  private async applyInitialImpairments(notes: string[]): Promise<void> {
+    const skipped: string[] = [];
+    for (const l of this.plan.links) {
+      const s = this.linkStates[l.index]!;
+      if (s.latencyMs === 0 && s.lossPct === 0) continue;
+      if (s.latencyMs > 0 && !this.caps.netem) {
+        skipped.push(`${l.endpoints.join(' <-> ')} (${s.latencyMs} ms)`);
+        s.latencyMs = 0;
+      }
+      await this.impair(l, s.latencyMs, s.lossPct);
+    }
+    if (skipped.length) notes.push(`link latency not applied, this kernel has no tc netem (modprobe sch_netem): ${skipped.join(', ')}`);
+    if (!this.caps.netem && this.topology.links.some((l) => l.lossPercent > 0)) notes.push('link loss is an nftables netdev egress rule (numgen random), as this kernel has no tc netem');
+  }
+
+  /** The root-namespace device realising a switch port (one veth; trunks with several VLANs have no single device). */
+  private switchPortDevice(node: string, iface: string): string {
+    const l = linkAt(this.plan, node, iface);
+    const side = l.endpoints[0] === `${node}:${iface}` ? 'a' : 'b';
+    const betweenSwitches = l.veths.every((v) => isRootEnd(v.a) && isRootEnd(v.b));
+    const candidates = betweenSwitches ? l.veths.map((v) => v[side].ifname) : [...l.carrier];
+    if (candidates.length !== 1) throw new Error(`${node}:${iface} is realised as ${candidates.length} veths, one per VLAN (${candidates.join(', ')}): capture on a node's interface instead`);
+    return candidates[0]!;
+  }
+}
+
+/** An iptables FORWARD rule accepting frames bridged inside one of the lab's bridges. */
+function acceptRule(bridge: string, state: LabState): string[] {
+  return ['FORWARD', '-i', bridge, '-o', bridge, '-m', 'comment', '--comment', `podlab:${state.id}:${state.lab}`, '-j', 'ACCEPT'];
+}
+
+/** With br_netfilter loaded, bridged frames traverse iptables FORWARD (Docker sets it to DROP). */
+async function bridgesNeedAccept(): Promise<boolean> {
+  const on = await readFile('/proc/sys/net/bridge/bridge-nf-call-iptables', 'utf8').then((t) => t.trim() === '1', () => false);
+  if (!on) return false;
+  return (await localExec(['iptables', '-w', '-S', 'FORWARD'])).code === 0;
+}
+
+async function must(argv: string[]): Promise<void> {
+  await mustRun(localExec, argv);
+}
