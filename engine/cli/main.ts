@@ -14,6 +14,8 @@ const COMMANDS: Record<string, () => Promise<Subcommand>> = {
   bgp: () => import('./bgp.ts'),
   run: () => import('./run.ts'),
   replay: () => import('./replay.ts'),
+  agent: () => import('./agent.ts'),
+  cni: async () => ({ run: (await import('./cni.ts')).cniCommand }),
 };
 
 const USAGE = `usage: podlab <command> [args]

@@ -74,7 +74,7 @@ const FELIX_FIELDS: Record<keyof FelixConfig, 'boolean' | 'number' | 'string'> =
  * The fields Felix models, as WRITTEN in FelixConfiguration `default` then `node.<name>`
  * (not defaulted: Felix's own defaults, and calico.yaml's env overrides, stay Felix's business).
  */
-function felixConfigFrom(manifests: Topology['calico'], node: string): FelixConfig | undefined {
+export function felixConfigFrom(manifests: readonly Pick<Topology['calico'][number], 'kind' | 'name' | 'manifest'>[], node: string): FelixConfig | undefined {
   const out: Record<string, unknown> = {};
   for (const name of ['default', `node.${node}`]) {
     const m = manifests.find((x) => x.kind === 'FelixConfiguration' && x.name === name);

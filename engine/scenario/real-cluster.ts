@@ -1,0 +1,475 @@
+/**
+ * ClusterControl on real nodes. The engine plays the parts that are not on a node:
+ * etcd (one per lab, on a unix socket every namespace reaches), the Kubernetes API server
+ * (pods, namespaces and policies written under `/podlab/k8s/`), `calicoctl apply`
+ * (resources written under `/calico/`), and kubelet (a pod = `ip netns add` + the CNI plugin
+ * run in the node, stdin netconf and CNI_* environment, as the CNI spec says). Everything
+ * else happens on the nodes: `podlab agent` (Felix, confd, BIRD) on every k8s node, real
+ * BIRD with podlab's configuration on every fabric router.
+ *
+ * Convergence is read from real signals, never assumed: every agent reported a pass at the
+ * datastore's current revision (Felix and confd caught up), every BGP protocol of every
+ * BIRD is Established, and every node's kernel has a route to every other node's blocks.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import type { Topology, TopoNode } from '../model/types.ts';
+import type { Datastore, JsonValue } from '../calico/datastore/index.ts';
+import { EtcdDatastore, resourceKey } from '../calico/datastore/index.ts';
+import { IpamClient, ipamShow } from '../calico/ipam/index.ts';
+import { podMtu, readSnapshot } from '../calico/felix/index.ts';
+import { isPolicyManifest, parsePolicyManifest } from '../calico/policy/index.ts';
+import type { Namespace, Policy, Tier } from '../calico/policy/index.ts';
+import { buildResourceSet, calicoctlGetIPPools, calicoctlGetNodes, formatResourceProblems } from '../calico/resources/index.ts';
+import { calicoctlNodeStatus, computeBgpIntent, confdInputFromResources } from '../calico/confd/index.ts';
+import { ClusterConfigError, mergePatch } from '../calico/cluster/cluster.ts';
+import { applyManifests, startupNode } from '../calico/cluster/startup.ts';
+import { routerSpeakerConfig } from '../calico/cluster/router.ts';
+import { renderRouterBird } from '../calico/cluster/router-bird.ts';
+import { calicoCompileSelector } from '../calico/node/allocateip.ts';
+import { readAffinities, readResourceSet } from '../calico/node/datastore-view.ts';
+import { k8sNamespaceKey, k8sPodKey, namespaceOf, policyKey, putObject, readPolicyModel } from '../calico/node/k8s-objects.ts';
+import { podNodeName } from '../calico/cni/names.ts';
+import type { AgentEvent } from '../runtime/linux/agent.ts';
+import { birdPaths, readHostInterfaces } from '../runtime/linux/agent.ts';
+import { birdArgv, birdcArgv, birdProtocols } from '../runtime/linux/bird.ts';
+import type { BirdInstall } from '../runtime/linux/bird.ts';
+import { birdSessions } from '../runtime/linux/bird-sessions.ts';
+import { startLabEtcd } from '../runtime/linux/etcd.ts';
+import type { LabEtcd } from '../runtime/linux/etcd.ts';
+import { localExec } from '../runtime/linux/exec.ts';
+import type { Exec, ExecResult } from '../runtime/linux/exec.ts';
+import type { BgpSessionInfo, ClusterControl, ConvergeResult, Manifest, PodInfo } from './cluster-control.ts';
+import { StepError } from './registry.ts';
+import type { ServerPort } from './sim-nc.ts';
+
+/** What the cluster needs from the runtime that hosts the nodes. */
+export interface RealHosts {
+  readonly lab: string;
+  /** The lab's short id (prefix of its kernel object names). */
+  readonly id: string;
+  /** The lab's directory: etcd, per-node files and logs. */
+  readonly dir: string;
+  /** Runs argv inside a node. */
+  exec(node: string): Exec;
+  /** Starts a long-running process inside a node, stdout piped; killed by the runtime's destroy. */
+  spawn(node: string, argv: readonly string[], opts: { logFile: string }): ChildProcess;
+  /** Records a named network namespace for cleanup (before it is created). */
+  recordNetns(name: string): void;
+  /** The name of a pod's network namespace. */
+  podNetns(namespace: string, pod: string): string;
+}
+
+/** Options of RealCluster.start. */
+export interface RealClusterOptions {
+  readonly bird: BirdInstall;
+  readonly onEvent?: (e: AgentEvent) => void;
+  readonly onProgress?: (msg: string) => void;
+}
+
+/** The podlab entry point the nodes run (`podlab agent`, `podlab cni`). */
+const PODLAB_BIN = fileURLToPath(new URL('../../bin/podlab.js', import.meta.url));
+
+interface RealPod extends PodInfo {
+  readonly containerId: string;
+  readonly netns: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Calico on real nodes, driven from the engine. */
+export class RealCluster implements ClusterControl {
+  private readonly agents = new Map<string, { proc: ChildProcess; inSync: number; stopped: boolean; log: string }>();
+  private readonly routers = new Map<string, { proc: ChildProcess; node: TopoNode }>();
+  private readonly podMap = new Map<string, RealPod>();
+  private model: { namespaces: Namespace[]; policies: Policy[]; tiers: Tier[] } = { namespaces: [], policies: [], tiers: [] };
+  private readonly ipam: IpamClient;
+  private seq = 0;
+
+  private constructor(
+    private readonly hosts: RealHosts,
+    private readonly topology: Topology,
+    readonly ds: Datastore,
+    private readonly etcd: LabEtcd,
+    private readonly o: RealClusterOptions,
+  ) {
+    this.ipam = new IpamClient(ds, { compileSelector: calicoCompileSelector() });
+  }
+
+  /** Starts etcd, writes the topology's resources and Nodes, starts every router's BIRD and every node's agent, adds the topology's pods. */
+  static async start(hosts: RealHosts, topology: Topology, o: RealClusterOptions): Promise<RealCluster> {
+    const { set, problems } = buildResourceSet(topology.calico);
+    const k8s = topology.nodes.filter((n) => n.kind === 'k8s-node');
+    const k8sNames = new Set(k8s.map((n) => n.name));
+    const errors = problems.filter((p) => p.severity === 'error' && !k8sNames.has(/no Node named '([^']+)'/.exec(p.message)?.[1] ?? ''));
+    if (errors.length > 0) throw new ClusterConfigError(formatResourceProblems(errors).join('\n'));
+    const say = o.onProgress ?? (() => undefined);
+    const etcd = await startLabEtcd(hosts.dir, { lab: hosts.lab, onProgress: say });
+    const ds = new EtcdDatastore({ endpoints: [etcd.endpoint] });
+    const c = new RealCluster(hosts, topology, ds, etcd, o);
+    try {
+      say('writing the Calico resources and Nodes to etcd');
+      await applyManifests(ds, set, topology.calico);
+      for (const m of topology.calico) {
+        if (isPolicyManifest(m.manifest)) await c.storePolicy(m.manifest);
+      }
+      for (const ns of set.namespaces) await putObject(ds, k8sNamespaceKey(ns.meta.name), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns.meta.name, labels: { ...ns.meta.labels } } });
+      for (const n of k8s) await startupNode(ds, c.ipam, set, n);
+      c.model = await readPolicyModel(ds);
+      for (const n of topology.nodes) if (n.kind === 'router') c.startRouter(n);
+      for (const n of k8s) c.startAgent(n.name);
+      say(`waiting for ${k8s.length} calico-node agents to sync`);
+      await c.waitInSync(90_000);
+      for (const p of set.pods) {
+        if (!p.spec.nodeName || !k8sNames.has(p.spec.nodeName) || p.spec.hostNetwork) continue;
+        await c.addPod(p.spec.nodeName, p.meta.namespace, p.meta.name, { labels: { ...p.meta.labels } });
+      }
+    } catch (e) {
+      await c.destroy();
+      throw e;
+    }
+    return c;
+  }
+
+  /** A node's own directory (BIRD's files, the agent's log). */
+  nodeDir(node: string): string {
+    const d = join(this.hosts.dir, 'nodes', node);
+    mkdirSync(d, { recursive: true });
+    return d;
+  }
+
+  private startRouter(n: TopoNode): void {
+    const cfg = renderRouterBird(n, this.o.bird.dialect);
+    if (!cfg) return;
+    const dir = this.nodeDir(n.name);
+    const p = birdPaths(dir);
+    writeFileSync(p.config, cfg);
+    const proc = this.hosts.spawn(n.name, birdArgv(this.o.bird, p), { logFile: join(dir, 'bird.out') });
+    this.routers.set(n.name, { proc, node: n });
+  }
+
+  /** Starts (or restarts) `podlab agent` in a node; its JSON-line events feed the cluster. */
+  startAgent(node: string): void {
+    const dir = this.nodeDir(node);
+    const log = join(dir, 'agent.log');
+    const proc = this.hosts.spawn(node, [process.execPath, PODLAB_BIN, 'agent', '--node', node, '--dir', dir, '--etcd', this.etcd.endpoint, '--bird', this.o.bird.dialect], { logFile: log });
+    const state = { proc, inSync: -1, stopped: false, log };
+    this.agents.set(node, state);
+    if (proc.stdout) {
+      createInterface({ input: proc.stdout }).on('line', (line) => {
+        let e: AgentEvent;
+        try {
+          e = JSON.parse(line) as AgentEvent;
+        } catch {
+          return;
+        }
+        if (e.type === 'in-sync') state.inSync = Math.max(state.inSync, e.revision);
+        this.o.onEvent?.(e);
+      });
+    }
+  }
+
+  /** The agent process of a node (tests kill it to check a restart changes nothing). */
+  agentProcess(node: string): ChildProcess | undefined {
+    return this.agents.get(node)?.proc;
+  }
+
+  /** Waits until every running agent processed the datastore as it is now; throws naming the laggards. */
+  async waitInSync(maxMs = 30_000): Promise<void> {
+    const target = await this.ds.revision();
+    const deadline = Date.now() + maxMs;
+    for (;;) {
+      const behind = [...this.agents].filter(([, a]) => !a.stopped && a.inSync < target);
+      if (behind.length === 0) return;
+      const dead = behind.filter(([, a]) => a.proc.exitCode !== null || a.proc.signalCode !== null);
+      if (dead.length > 0 || Date.now() > deadline) {
+        const who = (dead.length ? dead : behind).map(([n, a]) => `${n} (${a.proc.exitCode !== null || a.proc.signalCode !== null ? 'exited' : `at revision ${a.inSync}`}; log ${a.log}: ${tail(a.log)})`);
+        throw new Error(`calico-node did not sync to datastore revision ${target}: ${who.join('; ')}`);
+      }
+      await sleep(50);
+    }
+  }
+
+  agentNodes(): readonly string[] {
+    return [...this.agents.keys()];
+  }
+
+  pods(): ReadonlyMap<string, PodInfo> {
+    return this.podMap;
+  }
+
+  /** The network namespace of a pod addressed by its pod node name (`pod.ns.node`). */
+  podNetnsOf(podNode: string): string | undefined {
+    for (const p of this.podMap.values()) if (p.podNode === podNode) return p.netns;
+    return undefined;
+  }
+
+  private async storePolicy(m: Manifest): Promise<void> {
+    const r = parsePolicyManifest(m);
+    const errors = r.problems.filter((p) => p.severity === 'error');
+    if (errors.length) throw new StepError(`${String(m.kind)} ${String((m.metadata as { name?: string })?.name)}: ${errors.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+    const meta = m.metadata as { name: string; namespace?: string };
+    const namespaced = m.kind === 'NetworkPolicy';
+    await putObject(this.ds, policyKey(policyKindOf(m), meta.name, namespaced ? (meta.namespace ?? 'default') : undefined), m);
+  }
+
+  async apply(m: Manifest): Promise<void> {
+    const meta = m.metadata as { name: string; namespace?: string; labels?: Record<string, string> };
+    if (isPolicyManifest(m)) await this.storePolicy(m);
+    else if (m.apiVersion === 'v1' && m.kind === 'Namespace') await putObject(this.ds, k8sNamespaceKey(meta.name), { ...m, metadata: { ...meta, labels: namespaceOf(meta.name, meta.labels).labels } });
+    else if (m.apiVersion === 'v1' && m.kind === 'Pod') {
+      const spec = (m.spec ?? {}) as { nodeName?: string };
+      if (!spec.nodeName) throw new StepError(`Pod ${meta.name}: spec.nodeName is required (podlab has no scheduler)`);
+      await this.addPod(spec.nodeName, meta.namespace ?? 'default', meta.name, { labels: { ...(meta.labels ?? {}) } });
+      return;
+    } else {
+      const kind = String(m.kind ?? '');
+      const { problems } = buildResourceSet([{ apiVersion: String(m.apiVersion ?? ''), kind, name: meta.name, manifest: m, loc: { file: `${kind}/${meta.name}`, line: 1, col: 1 } }]);
+      const errors = problems.filter((p) => p.severity === 'error');
+      if (errors.length > 0) throw new ClusterConfigError(formatResourceProblems(errors).join('\n'));
+      await this.ds.put(resourceKey(kind, meta.name), m as JsonValue);
+    }
+    this.model = await readPolicyModel(this.ds);
+    await this.waitInSync();
+  }
+
+  async remove(kind: string, name: string, namespace?: string): Promise<void> {
+    if (kind === 'Pod') return this.removePod(namespace ?? 'default', name);
+    if (kind === 'NetworkPolicy' || kind === 'GlobalNetworkPolicy') {
+      const ns = kind === 'NetworkPolicy' ? (namespace ?? 'default') : undefined;
+      const keys = [policyKey(kind, name, ns), policyKey('KubernetesNetworkPolicy', name, ns)];
+      let found = false;
+      for (const k of keys) if (await this.ds.get(k)) { await this.ds.delete(k); found = true; }
+      if (!found) throw new StepError(`no ${kind} '${name}'${ns ? ` in namespace ${ns}` : ''}`);
+    } else {
+      const key = resourceKey(kind, name);
+      if (!(await this.ds.get(key))) throw new StepError(`resource does not exist: ${kind}(${name})`);
+      await this.ds.delete(key);
+    }
+    this.model = await readPolicyModel(this.ds);
+    await this.waitInSync();
+  }
+
+  async patch(kind: string, name: string, patch: Manifest): Promise<JsonValue | undefined> {
+    const key = resourceKey(kind, name);
+    const kv = await this.ds.get(key);
+    if (!kv) return undefined;
+    const next = mergePatch(kv.value, patch) as JsonValue;
+    await this.ds.put(key, next);
+    await this.waitInSync();
+    return next;
+  }
+
+  /** kubelet's part: the pod's object, its network namespace, CNI ADD run in the node. */
+  async addPod(node: string, namespace: string, name: string, opts: { labels: Record<string, string>; ip?: string; listen?: readonly ServerPort[] }): Promise<PodInfo> {
+    const key = `${namespace}/${name}`;
+    if (this.podMap.has(key)) throw new Error(`pod ${key} already exists (on ${this.podMap.get(key)!.node})`);
+    if (!this.agents.has(node)) throw new Error(`no calico-node on '${node}' (k8s nodes: ${this.agentNodes().join(', ')})`);
+    if (opts.listen?.length) throw new StepError(`pod ${key}: test servers (listen:) run on the simulator only; real runtimes do not start them yet`);
+    const exec = this.hosts.exec(node);
+    const snap = await readSnapshot(this.ds, { nodeName: node, hostInterfaces: await readHostInterfaces(exec) });
+    const containerId = `ctr${(++this.seq).toString(16).padStart(6, '0')}`;
+    const annotations = opts.ip ? { 'cni.projectcalico.org/ipAddrs': JSON.stringify([opts.ip]) } : undefined;
+    await putObject(this.ds, k8sPodKey(namespace, name), {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, labels: opts.labels, ...(annotations ? { annotations } : {}) }, spec: { nodeName: node },
+    });
+    if (!(await this.ds.get(k8sNamespaceKey(namespace)))) {
+      await putObject(this.ds, k8sNamespaceKey(namespace), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: namespaceOf(namespace).labels } });
+    }
+    const netns = this.hosts.podNetns(namespace, name);
+    this.hosts.recordNetns(netns);
+    await mustOk(localExec, ['ip', 'netns', 'add', netns]);
+    // The container runtime brings the sandbox's loopback up before calling CNI.
+    await mustOk(localExec, ['ip', '-n', netns, 'link', 'set', 'lo', 'up']);
+    const r = await this.cni('ADD', node, namespace, name, containerId, netns, podMtu(snap));
+    if (r.code !== 0) {
+      await localExec(['ip', 'netns', 'del', netns]);
+      await this.ds.delete(k8sPodKey(namespace, name)).catch(() => undefined);
+      throw new Error(`pod ${key}: ${cniErrorText(r, 'add')}`);
+    }
+    const result = JSON.parse(r.stdout) as { interfaces?: { name: string; sandbox?: string }[]; ips?: { address: string }[] };
+    const ip = (result.ips?.[0]?.address ?? '').replace(/\/\d+$/, '');
+    const hostIface = result.interfaces?.find((i) => !i.sandbox)?.name ?? '';
+    const pod: RealPod = { namespace, name, node, podNode: podNodeName(node, namespace, name), ip, hostIface, labels: { ...opts.labels }, containerId, netns };
+    this.podMap.set(key, pod);
+    this.model = await readPolicyModel(this.ds);
+    await this.waitInSync();
+    return pod;
+  }
+
+  async removePod(namespace: string, name: string): Promise<void> {
+    const key = `${namespace}/${name}`;
+    const p = this.podMap.get(key);
+    if (!p) throw new Error(`no pod ${key}`);
+    const r = await this.cni('DEL', p.node, namespace, name, p.containerId, p.netns, 1500);
+    if (r.code !== 0) throw new Error(`pod ${key}: ${cniErrorText(r, 'del')}`);
+    await localExec(['ip', 'netns', 'del', p.netns]);
+    await this.ds.delete(k8sPodKey(namespace, name)).catch(() => undefined);
+    this.podMap.delete(key);
+    await this.waitInSync();
+  }
+
+  /** Runs the CNI plugin in the node the way kubelet does: CNI_* environment, netconf on stdin. */
+  private cni(command: 'ADD' | 'DEL', node: string, namespace: string, pod: string, containerId: string, netns: string, mtu: number): Promise<ExecResult> {
+    const netconf = { cniVersion: '1.0.0', name: 'k8s-pod-network', type: 'calico', etcd_endpoints: this.etcd.endpoint, nodename: node, mtu, ipam: { type: 'calico-ipam' } };
+    return this.hosts.exec(node)([
+      'env', `CNI_COMMAND=${command}`, `CNI_CONTAINERID=${containerId}`, `CNI_NETNS=/run/netns/${netns}`, 'CNI_IFNAME=eth0',
+      `CNI_ARGS=K8S_POD_NAMESPACE=${namespace};K8S_POD_NAME=${pod};K8S_POD_INFRA_CONTAINER_ID=${containerId}`, 'CNI_PATH=/opt/cni/bin',
+      process.execPath, PODLAB_BIN, 'cni',
+    ], { stdin: JSON.stringify(netconf), timeoutMs: 60_000 });
+  }
+
+  async converge(maxMs: number): Promise<ConvergeResult> {
+    const deadline = Date.now() + maxMs;
+    let pending: string[] = [];
+    for (;;) {
+      pending = await this.notConverged();
+      if (pending.length === 0) return { converged: true, pending };
+      if (Date.now() > deadline) return { converged: false, pending };
+      await sleep(250);
+    }
+  }
+
+  /** What keeps the cluster from being converged now (empty when it is). */
+  private async notConverged(): Promise<string[]> {
+    const out: string[] = [];
+    const rev = await this.ds.revision();
+    for (const [n, a] of this.agents) if (!a.stopped && a.inSync < rev) out.push(`${n}: calico-node not in sync (revision ${a.inSync} < ${rev})`);
+    const nodes = [...this.agents].filter(([, a]) => !a.stopped).map(([n]) => n);
+    for (const n of [...nodes, ...this.routers.keys()]) {
+      const s = await this.bgpSessions(n).catch((e: Error) => { out.push(`${n}: BIRD not answering (${e.message})`); return undefined; });
+      for (const x of s ?? []) if (x.state !== 'Established') out.push(`${n}→${x.peer} ${x.state}`);
+    }
+    if (out.length) return out;
+    const blocks = await readAffinities(this.ds, nodes);
+    for (const n of nodes) {
+      const r = await this.hosts.exec(n)(['ip', '-j', 'route', 'show']);
+      if (r.code !== 0) continue;
+      const routes = JSON.parse(r.stdout || '[]') as { dst: string; type?: string }[];
+      const have = new Set(routes.filter((x) => x.type !== 'blackhole').map((x) => x.dst));
+      for (const m of nodes) {
+        if (m === n) continue;
+        for (const b of blocks[m] ?? []) if (!b.cidr.endsWith('/32') && !have.has(b.cidr)) out.push(`${n} has no route to ${m}'s block ${b.cidr}`);
+      }
+    }
+    return out;
+  }
+
+  async stopAgent(node: string): Promise<void> {
+    const a = this.agents.get(node);
+    if (!a || a.stopped) return;
+    a.stopped = true;
+    await stopProcess(a.proc);
+  }
+
+  /** The protocol-name → peer-address map of a node's BIRD (confd's intent, or the router's config). */
+  private async peerNames(node: string): Promise<Map<string, string> | undefined> {
+    const r = this.routers.get(node);
+    if (r) return new Map((routerSpeakerConfig(r.node)?.peers ?? []).map((p) => [p.name ?? p.address, p.address]));
+    if (!this.agents.has(node)) return undefined;
+    const { set } = await readResourceSet(this.ds);
+    const blocks = await readAffinities(this.ds, set.nodes.map((n) => n.meta.name));
+    const intent = computeBgpIntent(confdInputFromResources(set, { blocks }), node);
+    return new Map(intent.peers.map((p) => [p.name, p.ip]));
+  }
+
+  /** A node's BIRD socket, or undefined when the node runs no BIRD. */
+  birdSocket(node: string): string | undefined {
+    if (!this.routers.has(node) && !this.agents.has(node)) return undefined;
+    return birdPaths(join(this.hosts.dir, 'nodes', node)).socket;
+  }
+
+  async bgpSessions(node: string): Promise<readonly BgpSessionInfo[] | undefined> {
+    const names = await this.peerNames(node);
+    const socket = this.birdSocket(node);
+    if (!names || !socket) return undefined;
+    if (this.agents.get(node)?.stopped) return [];
+    const rows = await birdProtocols(this.hosts.exec(node), this.o.bird, socket);
+    return birdSessions(rows, names).map((s) => ({ peer: s.peer, name: s.name, state: s.state }));
+  }
+
+  policyModel(): ReturnType<ClusterControl['policyModel']> {
+    return this.model;
+  }
+
+  /** `birdc`/`birdcl` and `calicoctl` in a node's shell; undefined for every other program. */
+  async command(node: string, argv: readonly string[]): Promise<ExecResult | undefined> {
+    const [prog, ...args] = argv;
+    if (prog === 'birdc' || prog === 'birdcl') {
+      const socket = this.birdSocket(node);
+      if (!socket) return { stdout: '', stderr: 'Unable to connect to server control socket (/var/run/bird/bird.ctl): No such file or directory\n', code: 1 };
+      const rest = [...args];
+      while (rest[0]?.startsWith('-')) if (rest.shift() === '-s') rest.shift();
+      return this.hosts.exec(node)(birdcArgv(this.o.bird, socket, rest));
+    }
+    if (prog !== 'calicoctl') return undefined;
+    const [cmd, sub, ...rest] = args;
+    if (cmd === 'node' && sub === 'status') {
+      const socket = this.agents.has(node) && !this.agents.get(node)!.stopped ? this.birdSocket(node) : undefined;
+      if (!socket) return { stdout: '', stderr: 'Calico process is not running.\n', code: 1 };
+      const rows = await birdProtocols(this.hosts.exec(node), this.o.bird, socket).catch(() => undefined);
+      const r = calicoctlNodeStatus(rows ? { ipv4: { rows } } : { ipv4: { notRunning: true }, ipv6: { notRunning: true } });
+      return { stdout: r.stdout, stderr: '', code: r.exitCode };
+    }
+    if (cmd === 'get') {
+      const { set } = await readResourceSet(this.ds);
+      const wide = rest.includes('wide') || rest.includes('-owide') || rest.includes('--output=wide');
+      const kind = (sub ?? '').toLowerCase();
+      if (['node', 'nodes', 'no'].includes(kind)) return { stdout: calicoctlGetNodes(set, { wide }), stderr: '', code: 0 };
+      if (['ippool', 'ippools', 'ipp', 'pool', 'pools'].includes(kind)) return { stdout: calicoctlGetIPPools(set, { wide }), stderr: '', code: 0 };
+    }
+    if (cmd === 'ipam' && sub === 'show') {
+      return { stdout: await ipamShow(this.ipam, { showBlocks: rest.includes('--show-blocks') }), stderr: '', code: 0 };
+    }
+    return { stdout: '', stderr: 'Usage:\n  calicoctl node status\n  calicoctl get (nodes|ippools) [-o wide]\n  calicoctl ipam show [--show-blocks]\n', code: 1 };
+  }
+
+  /** Stops every agent (and with it its BIRD), the routers' BIRD, and etcd. */
+  async destroy(): Promise<void> {
+    await Promise.all([...this.agents.values()].map((a) => stopProcess(a.proc)));
+    await Promise.all([...this.routers.values()].map((r) => stopProcess(r.proc)));
+    await this.ds.close().catch(() => undefined);
+    await this.etcd.stop();
+  }
+}
+
+/** Kubernetes and Calico policies share the kind name NetworkPolicy: keep them apart by API group. */
+function policyKindOf(m: Manifest): string {
+  return m.kind === 'NetworkPolicy' && String(m.apiVersion).startsWith('networking.k8s.io/') ? 'KubernetesNetworkPolicy' : String(m.kind);
+}
+
+/** The CNI error JSON's msg (and details), or the plugin's own words. */
+function cniErrorText(r: ExecResult, op: string): string {
+  try {
+    const e = JSON.parse(r.stdout) as { msg?: string; details?: string };
+    return `plugin type="calico" failed (${op}): ${e.msg ?? ''}${e.details ? `: ${e.details}` : ''}`;
+  } catch {
+    return `plugin type="calico" failed (${op}): ${(r.stderr || r.stdout).trim()}`;
+  }
+}
+
+async function mustOk(exec: Exec, argv: readonly string[]): Promise<void> {
+  const r = await exec(argv);
+  if (r.code !== 0) throw new Error(`'${argv.join(' ')}' failed: ${r.stderr.trim()}`);
+}
+
+/** SIGTERM, then SIGKILL after 5 s; resolves when the process is gone. */
+async function stopProcess(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  const gone = new Promise<void>((r) => p.once('exit', () => r()));
+  p.kill('SIGTERM');
+  const t = setTimeout(() => p.kill('SIGKILL'), 5000);
+  await gone;
+  clearTimeout(t);
+}
+
+/** The last line of a log file, for error messages. */
+function tail(file: string): string {
+  if (!existsSync(file)) return 'no log';
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  return lines[lines.length - 1]?.slice(0, 300) ?? '';
+}
+
