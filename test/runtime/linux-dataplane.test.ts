@@ -1,0 +1,218 @@
+/**
+ * The Linux dataplane driver on a real kernel (root): a scratch network namespace stands in
+ * for a node (eth0 10.0.0.1/24, veths standing in for the pods' cali interfaces), desired
+ * states come from the real Felix, and the kernel is read back with the real tools.
+ *
+ * Fresh apply = what toCommands programs on a twin namespace; a repeat apply and a new driver
+ * instance run reads only and return []; removals take exactly the stale objects; removeAll
+ * leaves nothing of Felix's; the admin's route and rule survive everything.
+ */
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toCommands } from '../../engine/dataplane/commands.ts';
+import type { DesiredDataplane } from '../../engine/dataplane/types.ts';
+import { LinuxDataplane } from '../../engine/runtime/linux/dataplane.ts';
+import { isReadOnly } from '../../engine/runtime/linux/dataplane-plan.ts';
+import type { Exec } from '../../engine/runtime/linux/exec.ts';
+import { mustRun, netnsExec } from '../../engine/runtime/linux/exec.ts';
+import { parseIpsetSave, parseIptablesSave } from '../../engine/runtime/linux/kernel-read.ts';
+import { haveCommands, haveLinkKind, haveRoot } from '../support/system.ts';
+import { desiredFor, ingressFrom, workload } from './linux-dataplane-snap.ts';
+
+const ready = haveRoot() && haveCommands('ip', 'bridge', 'sysctl', 'ipset', 'iptables-save', 'iptables-restore', 'nft');
+
+const A = workload('a', '10.5.1.2');
+const B = workload('b', '10.5.1.3');
+let seq = 0;
+const made: string[] = [];
+
+/** A scratch node: eth0 10.0.0.1/24 (the VXLAN parent) and one veth per pod interface. */
+function scratchNode(): { ns: string; exec: Exec; sh: (...argv: string[]) => string } {
+  const ns = `pl-dp-${process.pid}-${seq++}`;
+  execFileSync('ip', ['netns', 'add', ns]);
+  made.push(ns);
+  const sh = (...argv: string[]): string => execFileSync('ip', ['netns', 'exec', ns, ...argv], { encoding: 'utf8' });
+  sh('ip', 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0p');
+  sh('ip', 'addr', 'add', '10.0.0.1/24', 'dev', 'eth0');
+  for (const d of ['lo', 'eth0', 'eth0p']) sh('ip', 'link', 'set', d, 'up');
+  for (const w of [A, B]) {
+    sh('ip', 'link', 'add', w.iface, 'type', 'veth', 'peer', 'name', `p-${w.pod}`);
+    sh('ip', 'link', 'set', w.iface, 'up');
+    sh('ip', 'link', 'set', `p-${w.pod}`, 'up');
+  }
+  // The admin's own objects: a static route and a plain FORWARD rule, never Felix's.
+  sh('ip', 'route', 'add', '192.0.2.0/24', 'via', '10.0.0.254', 'proto', 'static');
+  sh('iptables', '-A', 'FORWARD', '-j', 'ACCEPT');
+  return { ns, exec: netnsExec(ns), sh };
+}
+
+afterAll(() => {
+  for (const ns of made) {
+    try { execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' }); } catch { /* gone */ }
+  }
+});
+
+/** Routes as `ip -j -d route` reports them, stripped of what differs between twins (nothing should). */
+function routes(sh: (...a: string[]) => string): string[] {
+  return (JSON.parse(sh('ip', '-j', '-d', 'route', 'show', 'table', 'main')) as Record<string, unknown>[])
+    .map((r) => JSON.stringify(r)).sort();
+}
+/** iptables-save per table and chain, counters and timestamps gone. */
+function rules(sh: (...a: string[]) => string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const t of ['filter', 'nat']) {
+    for (const [c, rs] of parseIptablesSave(sh('iptables-save', '-t', t))) out[`${t} ${c}`] = rs.map((r) => r.line);
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
+/** IP sets by name: type and sorted members (ipset's hash order and initval differ per set). */
+function sets(sh: (...a: string[]) => string): Record<string, string> {
+  return Object.fromEntries(parseIpsetSave(sh('ipset', 'save')).map((s) => [s.name, `${s.type} ${[...s.members].sort().join(' ')}`]));
+}
+/** nft rule handles per chain: a rewritten chain gets new handles, an untouched one keeps them. */
+function handles(ns: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let chain = '';
+  // stderr ignored: nft warns that iptables-nft manages the table (we only read it).
+  const text = execFileSync('ip', ['netns', 'exec', ns, 'nft', '-a', 'list', 'table', 'ip', 'filter'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  for (const line of text.split('\n')) {
+    const c = /^\s*chain (\S+) \{/.exec(line);
+    if (c) { chain = c[1]!; out[chain] = ''; continue; }
+    const h = /# handle (\d+)$/.exec(line);
+    if (h && chain && !/^\s*chain /.test(line)) out[chain] += `${h[1]} `;
+  }
+  return out;
+}
+
+/** An Exec that records every argv it runs (to prove a no-op apply only reads). */
+function recording(exec: Exec): { exec: Exec; ran: string[][] } {
+  const ran: string[][] = [];
+  return { ran, exec: (argv, opts) => { ran.push([...argv]); return exec(argv, opts); } };
+}
+
+describe.skipIf(!ready)('LinuxDataplane on a real kernel', () => {
+  let node: ReturnType<typeof scratchNode>;
+  let dp: LinuxDataplane;
+  const vxlan = (ws = [A, B], pol = ingressFrom('b')): DesiredDataplane => desiredFor(ws, 'vxlan', pol);
+
+  beforeAll(() => {
+    node = scratchNode();
+    dp = new LinuxDataplane(node.exec, { node: 'n1' });
+  });
+
+  it('a fresh apply leaves the kernel exactly as toCommands does on a twin node', async () => {
+    const changes = await dp.apply(vxlan());
+    expect(changes.map((c) => c.text)).toContain('route added 10.5.2.0/26 via 10.5.2.0 dev vxlan.calico onlink');
+    const twin = scratchNode();
+    for (const c of toCommands(vxlan())) await mustRun(twin.exec, c.argv, c.stdin !== undefined ? { stdin: c.stdin } : undefined);
+    expect(routes(node.sh)).toEqual(routes(twin.sh));
+    expect(rules(node.sh)).toEqual(rules(twin.sh));
+    expect(sets(node.sh)).toEqual(sets(twin.sh));
+    expect(node.sh('sysctl', '-n', `net.ipv4.conf.${A.iface}.proxy_arp`).trim()).toBe('1');
+  });
+
+  it('VXLAN: vxlan.calico with VNI 4096/4789/nolearning, its /32, the VTEP\'s permanent neighbour and FDB entry', () => {
+    const d = vxlan().devices[0]!;
+    expect(d.kind).toBe('vxlan');
+    const link = node.sh('ip', '-d', 'link', 'show', 'vxlan.calico');
+    expect(link).toMatch(/vxlan id 4096 local 10\.0\.0\.1 dev eth0 .*dstport 4789 nolearning/);
+    expect(link).toContain('mtu 1450');
+    expect(node.sh('ip', '-4', 'addr', 'show', 'dev', 'vxlan.calico')).toContain('inet 10.5.1.0/32');
+    const n = vxlan().neighbours[0]!;
+    expect(node.sh('ip', 'neigh', 'show', 'dev', 'vxlan.calico')).toContain(`10.5.2.0 lladdr ${n.mac} PERMANENT`);
+    expect(node.sh('bridge', 'fdb', 'show', 'dev', 'vxlan.calico')).toContain(`${n.mac} dst 10.0.0.2 self permanent`);
+  });
+
+  it('a second apply runs reads only and returns []', async () => {
+    const before = { r: routes(node.sh), t: rules(node.sh), s: sets(node.sh) };
+    const rec = recording(node.exec);
+    const again = new LinuxDataplane(rec.exec, { node: 'n1' });
+    await again.apply(vxlan());
+    expect(await again.apply(vxlan())).toEqual([]);
+    expect(await dp.apply(vxlan())).toEqual([]);
+    expect(dp.lastRun.every((c) => c.read && isReadOnly(c.argv))).toBe(true);
+    // Independently of the driver's own bookkeeping: what the Exec saw.
+    const writes = rec.ran.filter((a) => !/^(ip -j|bridge -j|sysctl -e|ipset save|iptables-save -t)/.test(a.join(' ')));
+    expect(writes).toEqual([]);
+    expect({ r: routes(node.sh), t: rules(node.sh), s: sets(node.sh) }).toEqual(before);
+    expect(before.t['filter FORWARD']).toContain('-A FORWARD -j ACCEPT');
+    expect(before.r.some((r) => r.includes('"192.0.2.0/24"') && r.includes('"static"'))).toBe(true);
+  });
+
+  it('a new instance on the programmed kernel (agent restart) changes nothing and duplicates nothing', async () => {
+    const before = rules(node.sh);
+    const fresh = new LinuxDataplane(node.exec, { node: 'n1' });
+    expect(await fresh.apply(vxlan())).toEqual([]);
+    expect(rules(node.sh)).toEqual(before);
+    expect(before['filter FORWARD']!.filter((l) => l.includes('cali:wUHhoiAYhphO9Mso'))).toHaveLength(1);
+    expect(node.sh('ip', '-o', 'link', 'show', 'type', 'vxlan').trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a policy change rewrites only the chains whose rules changed (the others keep their nft handles)', async () => {
+    const before = handles(node.ns);
+    const changes = (await dp.apply(vxlan([A, B], ingressFrom('a')))).map((c) => c.text);
+    const rewritten = changes.filter((t) => t.startsWith('chain ')).map((t) => t.split(' ')[3]!);
+    expect(rewritten.length).toBeGreaterThan(0);
+    expect(rewritten.every((c) => /^cali-(pi|po|tw)-/.test(c))).toBe(true);
+    const after = handles(node.ns);
+    for (const [chain, h] of Object.entries(before)) {
+      if (!rewritten.includes(chain) && chain in after) expect([chain, after[chain]]).toEqual([chain, h]);
+    }
+    expect(changes.some((t) => t.startsWith('ipset removed cali40s:'))).toBe(true);
+    expect(await dp.apply(vxlan([A, B], ingressFrom('a')))).toEqual([]);
+  });
+
+  it('a removed workload: its route, chains, dispatch entries and set members go, and only those', async () => {
+    const setName = vxlan([A, B], ingressFrom('a')).ipsets.find((x) => x.name.startsWith('cali40s:'))!.name;
+    expect(sets(node.sh)[setName]).toBe('hash:net 10.5.1.2');
+    const before = rules(node.sh);
+    const changes = (await dp.apply(vxlan([B], ingressFrom('a')))).map((c) => c.text);
+    expect(changes).toContain(`route removed 10.5.1.2 dev ${A.iface} scope link`);
+    expect(changes).toContain(`chain removed filter cali-tw-${A.iface}`);
+    expect(changes).toContain(`chain removed filter cali-fw-${A.iface}`);
+    expect(changes).toContain(`ipset changed ${setName} -10.5.1.2`);
+    expect(node.sh('ip', 'route')).not.toContain('10.5.1.2 ');
+    expect(node.sh('iptables-save', '-t', 'filter')).not.toContain(A.iface);
+    expect(sets(node.sh)[setName]).toBe('hash:net ');
+    // B's chains were not rewritten.
+    expect(rules(node.sh)[`filter cali-tw-${B.iface}`]).toEqual(before[`filter cali-tw-${B.iface}`]);
+    expect(await dp.apply(vxlan([B], ingressFrom('a')))).toEqual([]);
+  });
+
+  it('a vxlan.calico with the wrong VNI is recreated, with its address, neighbour, FDB entry and routes', async () => {
+    const d = desiredFor([B], 'vxlan', ingressFrom('a'), { vni: 4097 });
+    const changes = (await dp.apply(d)).map((c) => c.text);
+    expect(changes[0]).toBe('device removed vxlan.calico');
+    expect(node.sh('ip', '-d', 'link', 'show', 'vxlan.calico')).toContain('vxlan id 4097');
+    expect(node.sh('ip', 'route')).toContain('10.5.2.0/26 via 10.5.2.0 dev vxlan.calico onlink');
+    expect(await dp.apply(d)).toEqual([]);
+  });
+
+  it('removeAll leaves no cali- chain, no cali40 set, no vxlan.calico, no proto 80 route; the admin\'s route and rule stay', async () => {
+    await dp.removeAll();
+    const save = node.sh('iptables-save');
+    expect(save).not.toMatch(/cali[-:]/);
+    expect(node.sh('ipset', 'list', '-n')).not.toMatch(/^cali4/m);
+    expect(node.sh('ip', 'link')).not.toContain('vxlan.calico');
+    expect(node.sh('ip', 'route', 'show', 'proto', '80')).toBe('');
+    expect(node.sh('ip', 'route')).not.toMatch(/cali/);
+    expect(node.sh('ip', 'route')).toContain('192.0.2.0/24 via 10.0.0.254 dev eth0 proto static');
+    expect(save).toContain('-A FORWARD -j ACCEPT');
+    expect(await dp.removeAll()).toEqual([]);
+  });
+
+  it('IPIP: programs tunl0 where the kernel has the ipip module, and says `modprobe ipip` where it does not', async () => {
+    const d = desiredFor([B], 'ipip');
+    if (haveLinkKind('ipip')) {
+      await dp.apply(d);
+      expect(node.sh('ip', '-d', 'link', 'show', 'tunl0')).toContain('ipip');
+      expect(node.sh('ip', '-4', 'addr', 'show', 'dev', 'tunl0')).toContain('inet 10.5.1.0/32');
+      expect(await dp.apply(d)).toEqual([]);
+      await dp.apply(vxlan([B]));
+      expect(node.sh('ip', '-4', 'addr', 'show', 'dev', 'tunl0')).not.toContain('10.5.1.0');
+      await dp.removeAll();
+    } else {
+      await expect(dp.apply(d)).rejects.toThrow(/n1: .*no ipip module.*modprobe ipip/s);
+    }
+  });
+});
