@@ -231,9 +231,19 @@ export function renderBird2AggrCfg(i: BgpIntent): string {
   return `${out.join('\n')}\n`;
 }
 
-/** Renders bird_ipam.cfg for one node in the BIRD 2 dialect (BIRD 1.6's filters, no krt_tunnel). */
+/** The kernel filter's opening line, after which BIRD 2 needs one more rule. */
+const KERNEL_FILTER = 'filter calico_kernel_programming {\n';
+
+/**
+ * Renders bird_ipam.cfg for one node in the BIRD 2 dialect: BIRD 1.6's filters (no
+ * krt_tunnel), plus one rule in calico_kernel_programming. BIRD 1.6's kernel protocol never
+ * exports direct (device) routes; BIRD 2's does, and would add `10.1.1.0/24 dev eth0 proto
+ * bird` beside the kernel's own connected route (seen on a real node), so they are rejected.
+ */
 export function renderBird2IpamCfg(i: BgpIntent): string {
-  return renderBirdIpamCfg(i, { dialect: 'stock' });
+  const text = renderBirdIpamCfg(i, { dialect: 'stock' });
+  if (!text.includes(KERNEL_FILTER)) throw new Error('bird_ipam.cfg without calico_kernel_programming: bird2.ts must follow bird-ipam.ts');
+  return text.replace(KERNEL_FILTER, `${KERNEL_FILTER}  # BIRD 1.6 never exported connected routes to the kernel; BIRD 2 would.\n  if ( source = RTS_DEVICE ) then { reject; }\n`);
 }
 
 /** File name → text of bird.cfg, bird_aggr.cfg and bird_ipam.cfg in the BIRD 2 dialect. */
