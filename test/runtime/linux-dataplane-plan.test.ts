@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { tableRestoreText } from '../../engine/dataplane/commands.ts';
 import type { DesiredDataplane } from '../../engine/dataplane/types.ts';
 import { emptyDataplane } from '../../engine/dataplane/types.ts';
+import { LinuxDataplane } from '../../engine/runtime/linux/dataplane.ts';
 import { isReadOnly, planDataplane } from '../../engine/runtime/linux/dataplane-plan.ts';
+import type { Exec } from '../../engine/runtime/linux/exec.ts';
 import type { Plan } from '../../engine/runtime/linux/dataplane-plan.ts';
 import { normMember, planIpsets } from '../../engine/runtime/linux/ipset-plan.ts';
 import {
@@ -256,5 +258,29 @@ describe('planIpsets', () => {
     expect(p.update.split('\n')).toEqual(['add cali40a 10.0.0.3', 'del cali40a 10.0.0.2',
       'create cali4tb hash:ip family inet maxelem 1048576', 'add cali4tb 10.0.0.9', 'swap cali4tb cali40b', 'destroy cali4tb', '']);
     expect(p.destroy).toBe('');
+  });
+});
+
+describe('LinuxDataplane errors (a scripted Exec, no root)', () => {
+  /** An empty node's reads; every write succeeds unless `fail` says otherwise. */
+  function fakeExec(fail: (argv: readonly string[]) => string | undefined): Exec {
+    return async (argv) => {
+      const cmd = argv.join(' ');
+      if (cmd === 'ip -j -d link show') return { stdout: JSON.stringify([{ ifname: 'eth0', flags: ['UP'], mtu: 1500, linkinfo: { info_kind: 'veth' } }]), stderr: '', code: 0 };
+      if (/^(ip|bridge) -j/.test(cmd)) return { stdout: '[]', stderr: '', code: 0 };
+      if (isReadOnly(argv)) return { stdout: '', stderr: '', code: 0 };
+      const err = fail(argv);
+      return err ? { stdout: '', stderr: err, code: 2 } : { stdout: '', stderr: '', code: 0 };
+    };
+  }
+
+  it('a kernel without the ipip module: the error names the node and says modprobe ipip', async () => {
+    const dp = new LinuxDataplane(fakeExec((a) => (a.includes('ipip') ? 'Error: Unknown device type.\n' : undefined)), { node: 'worker-01' });
+    await expect(dp.apply(desiredFor([], 'ipip'))).rejects.toThrow(/^worker-01: cannot create the IPIP device: this kernel has no ipip module .*modprobe ipip/);
+  });
+
+  it('a failed command: the error names the node, the command and the tool\'s stderr', async () => {
+    const dp = new LinuxDataplane(fakeExec((a) => (a[0] === 'iptables-restore' ? 'iptables-restore: line 3 failed\n' : undefined)));
+    await expect(dp.apply(desiredFor([], 'vxlan'))).rejects.toThrow(/^n1: 'iptables-restore --noflush --wait' failed \(exit 2\): iptables-restore: line 3 failed/);
   });
 });
