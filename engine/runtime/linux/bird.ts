@@ -28,8 +28,10 @@ export interface BirdInstall {
   readonly birdc: string;
   /** The non-readline client (birdc itself where the package has no birdcl, as Debian's 1.6). */
   readonly birdcl: string;
-  /** As `bird --version` says, e.g. `1.6.8`. */
+  /** BIRD's own version, e.g. `1.6.8` (for Calico's fork, the BIRD it is based on). */
   readonly version: string;
+  /** Calico's fork (`BIRD version v0.3.3+birdv1.6.8`), which knows krt_tunnel: render confd's files with calicoFork. */
+  readonly calicoFork?: boolean;
 }
 
 /** Where BIRD 1.6 may be unpacked (tests and images put Debian's `bird` package there). */
@@ -40,12 +42,15 @@ function probe(dir: string): BirdInstall | undefined {
   const birdc = join(dir, 'birdc');
   if (!existsSync(bird) || !existsSync(birdc)) return undefined;
   const r = spawnSync(bird, ['--version'], { encoding: 'utf8', timeout: 5000 });
-  const m = /BIRD version (\d+)\.(\S+)/.exec(`${r.stdout ?? ''}${r.stderr ?? ''}`);
+  const text = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  // Calico's fork names its own version first: `BIRD version v0.3.3+birdv1.6.8`.
+  const fork = /BIRD version v\S*\+birdv(\d+)\.(\S+)/.exec(text);
+  const m = fork ?? /BIRD version (\d+)\.(\S+)/.exec(text);
   if (!m) return undefined;
   const major = Number(m[1]);
   if (major !== 1 && major !== 2) return undefined; // BIRD 3 speaks the 2 dialect, but is untested here
   const birdcl = existsSync(join(dir, 'birdcl')) ? join(dir, 'birdcl') : birdc;
-  return { dialect: major === 1 ? 'bird1' : 'bird2', bird, birdc, birdcl, version: `${m[1]}.${m[2]}` };
+  return { dialect: major === 1 ? 'bird1' : 'bird2', bird, birdc, birdcl, version: `${m[1]}.${m[2]}`, ...(fork ? { calicoFork: true } : {}) };
 }
 
 /**
