@@ -245,5 +245,10 @@ describe.runIf(ok)('CNI plugin on a real kernel', () => {
     expect(r.code).toBe(1);
     expect(r.json).toMatchObject({ cniVersion: '1.0.0', code: 4 });
     expect(String(r.json!.msg)).toContain("CNI_IFNAME 'eth0;reboot'");
+    // An etcd that is not there is transient for the runtime (code 11: try again later).
+    const gone = await plugin(cniEnv('ADD', 'x2', 'broken', `/run/netns/${POD2}`), JSON.stringify({ ...JSON.parse(netconf), etcd_endpoints: `unix://${dir}/absent:2379` }));
+    expect(gone.code).toBe(1);
+    expect(gone.json).toMatchObject({ code: 11, msg: `error talking to the datastore (etcd at unix://${dir}/absent:2379) during ADD: is the lab's etcd running?` });
+    expect(hasLink(NODE, vethName('default', 'broken'))).toBe(false);
   });
 });

@@ -228,6 +228,23 @@ async function check(c: Ctx): Promise<void> {
   if (!s.hostRoute) throw bad(`the host lacks the route ${ip} dev ${hostIface}`);
 }
 
+/**
+ * An unexpected error as a CNI failure. A datastore that cannot be reached is transient
+ * (the lab's etcd restarting): code 11 tells the runtime to retry, and the text names it.
+ */
+function asFailure(e: unknown, env: Record<string, string | undefined>, stdin: string): CniFailure {
+  const msg = (e as Error).message ?? String(e);
+  // gRPC's status names, as the etcd client reports an unreachable or stalled server.
+  if (/\b(UNAVAILABLE|DEADLINE_EXCEEDED)\b|No connection established/.test(msg)) {
+    let where = 'etcd';
+    try {
+      where = `etcd at ${String((JSON.parse(stdin) as { etcd_endpoints?: unknown }).etcd_endpoints)}`;
+    } catch { /* keep the generic name */ }
+    return new CniFailure(CNI_ERR.tryAgain, `error talking to the datastore (${where}) during ${env.CNI_COMMAND}: is the lab's etcd running?`, msg.trim());
+  }
+  return new CniFailure(CNI_ERR.internal, msg);
+}
+
 /** Runs one CNI command: env + stdin in, the document to print and the exit code out. */
 export async function cniMain(env: Record<string, string | undefined>, stdin: string, deps: CniDeps): Promise<CniOutput> {
   if (env.CNI_COMMAND === 'VERSION') return { stdout: `${JSON.stringify(versionResult())}\n`, code: 0 };
@@ -251,7 +268,7 @@ export async function cniMain(env: Record<string, string | undefined>, stdin: st
     else await check(c);
     return { stdout: '', code: 0 };
   } catch (e) {
-    const f = e instanceof CniFailure ? e : new CniFailure(CNI_ERR.internal, (e as Error).message);
+    const f = e instanceof CniFailure ? e : asFailure(e, env, stdin);
     return { stdout: `${JSON.stringify(errorResult(version, f))}\n`, code: 1 };
   } finally {
     await opened?.close().catch(() => undefined);
