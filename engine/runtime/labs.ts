@@ -262,9 +262,15 @@ function environOf(pid: number): string[] {
   }
 }
 
-/** Pids whose environment carries `PODLAB_LAB_ID=<id>` (or any lab's marker when id is undefined). */
-export function markedPids(id?: string): number[] {
-  const out: number[] = [];
+interface Marked {
+  readonly pid: number;
+  readonly lab?: string;
+  readonly id?: string;
+}
+
+/** Every process (but this one) whose environment carries a podlab marker. */
+function markedProcesses(): Marked[] {
+  const out: Marked[] = [];
   let entries: string[];
   try {
     entries = readdirSync('/proc');
@@ -275,12 +281,26 @@ export function markedPids(id?: string): number[] {
     if (!/^[0-9]+$/.test(e)) continue;
     const pid = Number(e);
     if (pid === process.pid) continue;
-    const env = environOf(pid);
-    const marker = env.find((v) => v.startsWith('PODLAB_LAB_ID='));
-    if (!marker) continue;
-    if (id === undefined || marker === `PODLAB_LAB_ID=${id}`) out.push(pid);
+    let lab: string | undefined;
+    let id: string | undefined;
+    for (const v of environOf(pid)) {
+      if (v.startsWith('PODLAB_LAB=')) lab = v.slice('PODLAB_LAB='.length);
+      else if (v.startsWith('PODLAB_LAB_ID=')) id = v.slice('PODLAB_LAB_ID='.length);
+    }
+    if (lab !== undefined || id !== undefined) out.push({ pid, lab, id });
   }
   return out;
+}
+
+/**
+ * Pids of a lab's processes: those carrying `PODLAB_LAB_ID=<id>`, and those carrying only
+ * `PODLAB_LAB=<lab>` (started by code that knows the lab's name but not its id). With no
+ * argument, every podlab process.
+ */
+export function markedPids(id?: string, lab?: string): number[] {
+  return markedProcesses()
+    .filter((m) => id === undefined || m.id === id || (m.id === undefined && lab !== undefined && m.lab === lab))
+    .map((m) => m.pid);
 }
 
 function alive(pid: number): boolean {
@@ -340,10 +360,12 @@ function splitRule(line: string): string[] {
 
 /** Removes the kernel objects and processes of one id (record entries plus name matches). */
 async function removeById(id: string, state: LabState | undefined, exec: Exec): Promise<void> {
-  const recorded = (state?.pids ?? []).filter((p) => environOf(p).includes(`PODLAB_LAB_ID=${id}`));
-  await killAll([...new Set([...recorded, ...markedPids(id)])]);
+  // A recorded pid is only ours while it still carries the marker (pids are reused).
+  const ours = (p: number) => environOf(p).some((v) => v === `PODLAB_LAB_ID=${id}` || (state !== undefined && v === `PODLAB_LAB=${state.lab}`));
+  const recorded = (state?.pids ?? []).filter(ours);
+  await killAll([...new Set([...recorded, ...markedPids(id, state?.lab)])]);
   // A process may have forked while we killed its parent; one more sweep catches it.
-  await killAll(markedPids(id));
+  await killAll(markedPids(id, state?.lab));
   const netns = new Set([...(state?.netns ?? []), ...listNetns().filter((n) => NETNS_NAME.exec(n)?.[1] === id)]);
   for (const n of netns) await exec(['ip', 'netns', 'del', n]);
   // Veths first (deleting one end removes its peer), then bridges.
@@ -386,10 +408,8 @@ export async function destroyAll(exec: Exec = localExec): Promise<{ labs: string
   const ids = new Set<string>();
   for (const l of listRootLinks()) { const m = OBJECT_NAME.exec(l); if (m) ids.add(m[1]!); }
   for (const n of listNetns()) { const m = NETNS_NAME.exec(n); if (m) ids.add(m[1]!); }
-  for (const p of markedPids()) {
-    const v = environOf(p).find((e) => e.startsWith('PODLAB_LAB_ID='))?.slice('PODLAB_LAB_ID='.length);
-    if (v && LAB_ID.test(v)) ids.add(v);
-  }
+  const marked = markedProcesses();
+  for (const m of marked) if (m.id && LAB_ID.test(m.id)) ids.add(m.id);
   // A live lab of another PODLAB_HOME holds a claim pointing at its existing record: leave it.
   const ownedElsewhere = (id: string) => claimIsLive(readClaim(id));
   const orphans = [...ids].filter((id) => !ownedElsewhere(id)).sort();
@@ -397,6 +417,8 @@ export async function destroyAll(exec: Exec = localExec): Promise<{ labs: string
     await removeById(id, undefined, exec);
     rmSync(join(claimsDir(), id), { force: true });
   }
+  // Processes marked with a lab name only (no id) were removed with their lab's record above;
+  // without a record they may belong to a lab of another registry, so they are left alone.
   await removeTaggedRules(exec, undefined, ownedElsewhere);
   return { labs, orphans };
 }
