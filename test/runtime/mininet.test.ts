@@ -17,7 +17,7 @@ import type { Ipv4Packet, IcmpMessage } from '../../engine/net/packet.ts';
 import { detectKernel, type KernelCapabilities } from '../../engine/runtime/linux/capabilities.ts';
 import { destroyAll, listLabs, markedPids, readLabState } from '../../engine/runtime/labs.ts';
 import { MininetLab } from '../../engine/runtime/mininet/lab.ts';
-import { haveCommands, haveRoot } from '../support/system.ts';
+import { haveCommands, haveLinkKind, haveRoot } from '../support/system.ts';
 
 const ok = haveRoot() && haveCommands('ip', 'tc', 'nft', 'tcpdump', 'nsenter', 'mnexec', 'ping') && mininetInstalled();
 const repo = join(import.meta.dirname, '..', '..');
@@ -61,6 +61,20 @@ async function pingSoon(lab: MininetLab, from: string, to: string): Promise<bool
 
 afterAll(() => {
   rmSync(home, { recursive: true, force: true });
+});
+
+describe.runIf(ok)('detectKernel', () => {
+  it('agrees with the link-kind probes and names the module of what is missing', async () => {
+    const caps = await detectKernel();
+    expect(caps.root).toBe(true);
+    expect(caps.vxlan).toBe(haveLinkKind('vxlan'));
+    expect(caps.ipip).toBe(haveLinkKind('ipip'));
+    expect(caps.vlan8021q).toBe(haveLinkKind('vlan'));
+    const missing = caps.missing('ipip', 'vxlan', '8021q');
+    expect(missing.some((m) => m.includes('modprobe ipip'))).toBe(!caps.ipip);
+    expect(missing.some((m) => m.includes('modprobe vxlan'))).toBe(!caps.vxlan);
+    expect(netnsList().filter((n) => n.startsWith('podlab-caps-'))).toEqual([]);
+  });
 });
 
 describe.runIf(ok)('mininet runtime: two-nodes', () => {
