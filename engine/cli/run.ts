@@ -1,6 +1,11 @@
 /**
- * `podlab run SCENARIO [--runtime sim] [--record FILE] [--pcap DIR] [--json]`: run a
- * scenario and check its expectations. Progress goes to stdout step by step
+ * `podlab run SCENARIO [--runtime sim|mininet] [--record FILE] [--pcap DIR] [--json] [--keep]
+ * [--skip-unsupported] [--lab NAME]`: run a scenario and check its expectations. On the
+ * simulator everything is in process; on `mininet` the lab is built from real namespaces,
+ * BIRD, etcd and `podlab agent`s, and torn down at the end (`--keep` keeps it for
+ * `podlab destroy LAB`). A scenario that needs a kernel feature this machine lacks (ipip,
+ * 802.1Q) is reported as unsupported, naming the module — exit 1, or 0 with
+ * `--skip-unsupported`. Progress goes to stdout step by step
  * (`[3/7] Ping pod to pod … ok`), then a summary naming every failed step with its
  * expected and observed values. `--json` prints one JSON document instead. Exit status:
  * 0 = every expectation passed, 1 = an expectation failed, a step errored, or the scenario
@@ -10,6 +15,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatProblem } from '../model/problems.ts';
 import { DeployError } from '../runtime/sim/sim-lab.ts';
+import { ClusterConfigError } from '../calico/cluster/cluster.ts';
+import { MininetDeployError } from '../runtime/mininet/lab.ts';
+import { mininetDeploy, UnsupportedError } from '../scenario/mininet-driver.ts';
+import type { LabDriver } from '../scenario/driver.ts';
 import { loadScenario, ScenarioReadError } from '../scenario/format.ts';
 import { runScenario } from '../scenario/run.ts';
 import { progressPrinter } from '../scenario/render.ts';
@@ -17,7 +26,7 @@ import { recordingOf } from '../scenario/recording.ts';
 import { writeRecording } from '../scenario/recording-file.ts';
 import { runReport } from '../scenario/report.ts';
 
-const USAGE = 'usage: podlab run SCENARIO [--runtime sim] [--record FILE] [--pcap DIR] [--json]\n';
+const USAGE = 'usage: podlab run SCENARIO [--runtime sim|mininet] [--record FILE] [--pcap DIR] [--json] [--keep] [--skip-unsupported] [--lab NAME]\n';
 
 interface Args {
   file: string;
@@ -25,11 +34,14 @@ interface Args {
   record?: string;
   pcap?: string;
   json: boolean;
+  keep: boolean;
+  skipUnsupported: boolean;
+  lab?: string;
 }
 
 function parseArgs(args: string[]): Args | string {
   let file: string | undefined;
-  const out: Omit<Args, 'file'> = { runtime: 'sim', json: false };
+  const out: Omit<Args, 'file'> = { runtime: 'sim', json: false, keep: false, skipUnsupported: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const val = (): string | undefined => args[++i];
@@ -43,19 +55,30 @@ function parseArgs(args: string[]): Args | string {
       if (!v) return '--pcap needs a directory';
       out.pcap = v;
     } else if (a === '--json') out.json = true;
+    else if (a === '--keep') out.keep = true;
+    else if (a === '--skip-unsupported') out.skipUnsupported = true;
+    else if (a === '--lab') {
+      const v = val();
+      if (!v) return '--lab needs a name';
+      out.lab = v;
+    }
     else if (a.startsWith('-')) return `unknown option '${a}'`;
     else if (file) return `one scenario at a time ('${file}' and '${a}' given)`;
     else file = a;
   }
   if (!file) return 'no scenario given';
-  if (out.runtime !== 'sim') return `runtime '${out.runtime}' is not available yet; use --runtime sim (the default)`;
+  if (out.runtime === 'containerlab') return `runtime 'containerlab' is not available yet; use --runtime sim (the default) or mininet`;
+  if (out.runtime !== 'sim' && out.runtime !== 'mininet') return `unknown runtime '${out.runtime}': use sim (the default) or mininet`;
+  if (out.keep && out.runtime === 'sim') return '--keep applies to real runtimes only (the simulator keeps nothing outside the process)';
   return { file, ...out };
 }
 
 /** Runs `podlab run`; returns the exit status. */
 export async function run(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(USAGE + 'Runs a scenario on the simulator and checks every expectation.\n');
+    process.stdout.write(USAGE + 'Runs a scenario and checks every expectation: on the built-in simulator (default), or on\n' +
+      'real network namespaces with real BIRD, etcd and podlab agents (--runtime mininet, as root).\n' +
+      'example: sudo npx podlab run --runtime mininet scenarios/tor-peering.yaml --pcap out/\n');
     return 0;
   }
   const parsed = parseArgs(args);
@@ -76,13 +99,47 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`podlab run: ${parsed.file} is invalid; nothing was run\n`);
     return 1;
   }
+  const scenario = loaded.scenario;
+  const progress = (msg: string): void => { process.stderr.write(`podlab: ${msg}\n`); };
+  let driver: LabDriver | undefined;
+  let interrupted = false;
+  const onSignal = (): void => {
+    interrupted = true;
+    progress('interrupted: tearing the lab down');
+    void (driver?.destroy() ?? Promise.resolve()).finally(() => process.exit(130));
+  };
+  const deploy = parsed.runtime === 'mininet'
+    ? async (t: typeof loaded.topology) => {
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      driver = await mininetDeploy(t, { scenario, onProgress: progress, ...(parsed.lab ? { lab: parsed.lab } : {}) });
+      if (!parsed.keep) return driver;
+      // --keep: the runner's teardown becomes a note on how to remove the lab later.
+      const kept = driver;
+      return Object.assign(Object.create(Object.getPrototypeOf(kept) as object) as LabDriver, kept, {
+        destroy: async () => { progress(`lab kept (--keep): remove it with 'podlab destroy ${parsed.lab ?? t.name}'`); },
+      });
+    }
+    : undefined;
   let result;
   try {
-    result = await runScenario(loaded.scenario, loaded.topology, parsed.json ? {} : { onEvent: progressPrinter((s) => process.stdout.write(s)) });
+    result = await runScenario(scenario, loaded.topology, { ...(parsed.json ? {} : { onEvent: progressPrinter((s) => process.stdout.write(s)) }), ...(deploy ? { deploy } : {}) });
   } catch (e) {
-    if (!(e instanceof DeployError)) throw e;
-    process.stderr.write(`podlab run: deploy failed: ${e.message}\n`);
+    if (interrupted) return 130;
+    if (e instanceof UnsupportedError) {
+      const msg = `${scenario.file}: unsupported on this machine: ${e.message}`;
+      if (parsed.json) process.stdout.write(`${JSON.stringify({ scenario: { name: scenario.name, file: scenario.file }, runtime: parsed.runtime, passed: parsed.skipUnsupported, skipped: true, unsupported: e.features, reason: e.message }, null, 2)}\n`);
+      process.stderr.write(`podlab run: ${parsed.skipUnsupported ? 'skipped' : 'not run'}: ${msg}\n`);
+      return parsed.skipUnsupported ? 0 : 1;
+    }
+    if (!(e instanceof DeployError || e instanceof MininetDeployError || e instanceof ClusterConfigError)) {
+      if (parsed.runtime !== 'mininet') throw e;
+    }
+    process.stderr.write(`podlab run: deploy failed: ${(e as Error).message}\n`);
     return 1;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
   }
   const say = (s: string): void => {
     (parsed.json ? process.stderr : process.stdout).write(s);

@@ -65,7 +65,10 @@ export interface RealHosts {
 
 /** Options of RealCluster.start. */
 export interface RealClusterOptions {
+  /** BIRD of the k8s nodes (1.6, as Calico ships it, where available). */
   readonly bird: BirdInstall;
+  /** BIRD of the fabric routers (2.x where available, as the simulator's routers print). */
+  readonly routerBird?: BirdInstall;
   readonly onEvent?: (e: AgentEvent) => void;
   readonly onProgress?: (msg: string) => void;
 }
@@ -142,13 +145,23 @@ export class RealCluster implements ClusterControl {
   }
 
   private startRouter(n: TopoNode): void {
-    const cfg = renderRouterBird(n, this.o.bird.dialect);
+    const bird = this.routerBird();
+    const cfg = renderRouterBird(n, bird.dialect);
     if (!cfg) return;
     const dir = this.nodeDir(n.name);
     const p = birdPaths(dir);
     writeFileSync(p.config, cfg);
-    const proc = this.hosts.spawn(n.name, birdArgv(this.o.bird, p), { logFile: join(dir, 'bird.out') });
+    const proc = this.hosts.spawn(n.name, birdArgv(bird, p), { logFile: join(dir, 'bird.out') });
     this.routers.set(n.name, { proc, node: n });
+  }
+
+  private routerBird(): BirdInstall {
+    return this.o.routerBird ?? this.o.bird;
+  }
+
+  /** The BIRD a node runs. */
+  private birdOf(node: string): BirdInstall {
+    return this.routers.has(node) ? this.routerBird() : this.o.bird;
   }
 
   /** Starts (or restarts) `podlab agent` in a node; its JSON-line events feed the cluster. */
@@ -387,7 +400,7 @@ export class RealCluster implements ClusterControl {
     const socket = this.birdSocket(node);
     if (!names || !socket) return undefined;
     if (this.agents.get(node)?.stopped) return [];
-    const rows = await birdProtocols(this.hosts.exec(node), this.o.bird, socket);
+    const rows = await birdProtocols(this.hosts.exec(node), this.birdOf(node), socket);
     return birdSessions(rows, names).map((s) => ({ peer: s.peer, name: s.name, state: s.state }));
   }
 
@@ -403,7 +416,7 @@ export class RealCluster implements ClusterControl {
       if (!socket) return { stdout: '', stderr: 'Unable to connect to server control socket (/var/run/bird/bird.ctl): No such file or directory\n', code: 1 };
       const rest = [...args];
       while (rest[0]?.startsWith('-')) if (rest.shift() === '-s') rest.shift();
-      return this.hosts.exec(node)(birdcArgv(this.o.bird, socket, rest));
+      return this.hosts.exec(node)(birdcArgv(this.birdOf(node), socket, rest));
     }
     if (prog !== 'calicoctl') return undefined;
     const [cmd, sub, ...rest] = args;

@@ -39,9 +39,13 @@ export const localExec: Exec = (argv, opts = {}) =>
     else child.stdin?.end();
   });
 
-/** An Exec that runs every argv inside the network (and mount) namespace of process `pid`. */
+/**
+ * An Exec that runs every argv inside the network namespace of process `pid`. Only the
+ * network namespace: a Mininet host also has a mount namespace of its own, in which network
+ * namespaces created later under /run/netns (pods') are not bind mounts and cannot be entered.
+ */
 export function pidExec(pid: number, base: Exec = localExec): Exec {
-  return (argv, opts) => base(['nsenter', `--target=${pid}`, '--net', '--mount', '--', ...argv], opts);
+  return (argv, opts) => base(['nsenter', `--target=${pid}`, '--net', '--', ...argv], opts);
 }
 
 /** An Exec that runs every argv inside the named network namespace (`ip netns exec NAME …`). */
