@@ -46,6 +46,9 @@ export interface UiServer {
   close(): Promise<void>;
 }
 
+/** Largest WebSocket frame a client may send (the stream is one-way: clients only close or ping). */
+export const WS_MAX_PAYLOAD = 4096;
+
 function hostAllowed(req: IncomingMessage, bindHost: string, port: number): boolean {
   const host = (req.headers.host ?? '').toLowerCase();
   const ok = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
@@ -116,8 +119,13 @@ export async function serveBackend(backend: UiBackend, opts: ServeOptions = {}):
     }
     void serveStatic(UI_DIST, url.pathname, res);
   });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD });
+  // A protocol violation or an oversize frame is the client's problem, never the lab's:
+  // without these handlers `ws` re-emits it as an unhandled 'error' and the process dies.
+  wss.on('error', () => { /* listener errors surface through the HTTP server */ });
   server.on('upgrade', (req, socket, head) => {
+    // node:http drops its own error listener from an upgraded socket; a reset must not kill us.
+    socket.on('error', () => socket.destroy());
     const origin = req.headers.origin;
     const url = new URL(req.url ?? '/', 'http://podlab.invalid');
     const sameOrigin = origin === undefined || origin === `http://${req.headers.host}`;
@@ -128,6 +136,11 @@ export async function serveBackend(backend: UiBackend, opts: ServeOptions = {}):
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
+      ws.on('error', () => {
+        // `ws` has already sent the close code (1002 protocol, 1007 bad UTF-8, 1009 too big).
+        sockets.delete(ws);
+        ws.terminate();
+      });
       ws.on('message', () => { /* the stream is one-way; clients use HTTP for requests */ });
       ws.send(JSON.stringify({ type: 'hello', topology: backend.topology.name, hops: feed.nextHop(), packets: feed.packetCount() } satisfies ServerMessage));
     });
