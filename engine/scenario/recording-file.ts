@@ -4,7 +4,7 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { readFile, writeFile } from 'node:fs/promises';
-import { RECORDING_FORMAT, RECORDING_MAGIC, RecordingError, checkRecording } from './recording.ts';
+import { RECORDING_FORMAT, RECORDING_MAGIC, RECORDING_MAX_JSON_BYTES, RecordingError, checkRecording, recordingTooLarge } from './recording.ts';
 import type { Recording } from './recording.ts';
 
 const HEADER = `${RECORDING_MAGIC} ${RECORDING_FORMAT}\n`;
@@ -19,16 +19,24 @@ export function encodeRecording(rec: Recording): Uint8Array {
   return out;
 }
 
-/** Decodes and validates a recording; throws RecordingError saying what is wrong. */
-export function decodeRecording(bytes: Uint8Array): Recording {
+/** Decodes and validates a recording (its JSON at most `maxJsonBytes`); throws RecordingError saying what is wrong. */
+export function decodeRecording(bytes: Uint8Array, maxJsonBytes: number = RECORDING_MAX_JSON_BYTES): Recording {
   const nl = bytes.indexOf(0x0a);
   const first = Buffer.from(bytes.subarray(0, nl < 0 ? Math.min(bytes.length, 64) : nl)).toString('latin1');
   const m = /^PODLAB-RECORDING (\d+)$/.exec(first);
   if (!m) throw new RecordingError('not a podlab recording (the first line is not "PODLAB-RECORDING <version>")');
   if (Number(m[1]) !== RECORDING_FORMAT) throw new RecordingError(`recording format ${m[1]} is not supported (this podlab reads format ${RECORDING_FORMAT})`);
+  let text: Buffer;
+  try {
+    // zlib stops inflating at the cap, so memory stays bounded whatever the file claims.
+    text = gunzipSync(bytes.subarray(nl + 1), { maxOutputLength: maxJsonBytes });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw recordingTooLarge(maxJsonBytes);
+    throw new RecordingError(`the recording is damaged: ${(e as Error).message}`);
+  }
   let json: unknown;
   try {
-    json = JSON.parse(gunzipSync(bytes.subarray(nl + 1)).toString('utf8'));
+    json = JSON.parse(text.toString('utf8'));
   } catch (e) {
     throw new RecordingError(`the recording is damaged: ${(e as Error).message}`);
   }

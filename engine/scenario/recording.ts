@@ -56,6 +56,22 @@ export class RecordingError extends Error {
   override name = 'RecordingError';
 }
 
+/**
+ * Most bytes a recording's JSON may inflate to. The shipped scenarios' recordings inflate to
+ * 0.2–5 MB; the cap keeps a small hostile file (gzip packs 2 GiB of zeros into 2 MB) from
+ * exhausting memory, and is still well under V8's string limit.
+ */
+export const RECORDING_MAX_JSON_BYTES = 128 * 1024 * 1024;
+
+/** The error for a recording whose JSON inflates past `limit` bytes. */
+export function recordingTooLarge(limit: number = RECORDING_MAX_JSON_BYTES): RecordingError {
+  return new RecordingError(`the recording is too large: it inflates to more than ${formatBytes(limit)}, the most podlab reads (a damaged or hostile file?)`);
+}
+
+function formatBytes(n: number): string {
+  return n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n} bytes`;
+}
+
 /** The recording of a finished run. */
 export function recordingOf(run: RunResult): Recording {
   const s = run.scenario;
