@@ -238,6 +238,19 @@ export function recordResources(lab: string, add: LabResources): LabState {
 // ---------------------------------------------------------------------------------------
 // Finding things by name.
 
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** True when a lab (of any registry) with this id is alive: its claim points at an existing record. */
+export function labIdIsLive(id: string): boolean {
+  return LAB_ID.test(id) && claimIsLive(readClaim(id));
+}
+
 function listRootLinks(): string[] {
   try {
     return readdirSync('/sys/class/net');
@@ -420,5 +433,7 @@ export async function destroyAll(exec: Exec = localExec): Promise<{ labs: string
   // Processes marked with a lab name only (no id) were removed with their lab's record above;
   // without a record they may belong to a lab of another registry, so they are left alone.
   await removeTaggedRules(exec, undefined, ownedElsewhere);
+  // Claims whose record is gone name nothing any more.
+  for (const id of safeReaddir(claimsDir())) if (LAB_ID.test(id) && !claimIsLive(readClaim(id))) rmSync(join(claimsDir(), id), { force: true });
   return { labs, orphans };
 }

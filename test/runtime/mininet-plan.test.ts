@@ -65,6 +65,18 @@ describe('planMininet', () => {
   });
 });
 
+describe('planMininet with vlan_filtering (kernels that have it)', () => {
+  it('one filtering bridge per switch, ports carry their VLANs, a trunk is one tagged veth', async () => {
+    const plan = planMininet(await topology('floors'), 'plxyz', { vlanFiltering: true });
+    expect(plan.bridges.filter((b) => b.vlanFiltering).map((b) => `${b.name}=${b.switch}`)).toEqual(['plxyzb0=floor1-sw', 'plxyzb1=floor1-sw2', 'plxyzb2=floor2-sw', 'plxyzb3=floor3-sw', 'plxyzb4=core']);
+    const t = linkAt(plan, 'floor1-sw', 'eth9');
+    expect(t.veths).toHaveLength(1);
+    expect(t.veths[0]!.a).toEqual({ bridge: 'plxyzb0', ifname: 'plxyzt3a', vlans: { pvid: undefined, tagged: [10] } });
+    expect(linkAt(plan, 'master-01', 'eth0').veths[0]!.b).toEqual({ bridge: 'plxyzb0', ifname: 'plxyzp1', vlans: { pvid: 10, tagged: [] } });
+    expect(plan.notes[0]).toMatch(/vlan_filtering .* trunks carry 802\.1Q tags on the wire/);
+  });
+});
+
 describe('PcapStream', () => {
   it('yields the same records as readPcap, whatever the chunking', () => {
     const w = new PcapWriter();

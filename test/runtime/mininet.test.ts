@@ -5,7 +5,7 @@
  * setup commands only.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ import type { Topology } from '../../engine/model/types.ts';
 import { decodeFrame } from '../../engine/net/codec/index.ts';
 import type { Ipv4Packet, IcmpMessage } from '../../engine/net/packet.ts';
 import { detectKernel, type KernelCapabilities } from '../../engine/runtime/linux/capabilities.ts';
-import { destroyAll, listLabs, markedPids, readLabState } from '../../engine/runtime/labs.ts';
+import { destroyAll, labIdIsLive, listLabs, markedPids, readLabState } from '../../engine/runtime/labs.ts';
 import { MininetLab } from '../../engine/runtime/mininet/lab.ts';
 import { haveCommands, haveLinkKind, haveRoot } from '../support/system.ts';
 
@@ -32,8 +32,18 @@ function mininetInstalled(): boolean {
 }
 
 const rootLinks = () => readdirSync('/sys/class/net').sort();
+const netnsInUse = () =>
+  readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((p) => {
+    try {
+      return [readlinkSync(`/proc/${p}/ns/net`)];
+    } catch {
+      return [];
+    }
+  });
 const netnsList = () => (existsSync('/run/netns') ? readdirSync('/run/netns').sort() : []);
 const podlabName = (n: string) => /^pl[0-9a-z]{3}[bwpt][0-9]/.test(n);
+/** Root links that appeared since `before`, except those of other live labs (someone may be running one). */
+const newLinks = (before: string[]) => rootLinks().filter((l) => !before.includes(l) && !(podlabName(l) && labIdIsLive(l.slice(0, 5))));
 const mininetShells = () =>
   readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
     try {
@@ -184,10 +194,15 @@ describe.runIf(ok)('mininet runtime: two-nodes', () => {
   });
 
   it('destroy leaves no link, netns, process or record of the lab', async () => {
+    const labNetns = new Set(lab.nodes().map((n) => readlinkSync(`/proc/${lab.pid(n)}/ns/net`)));
+    expect(labNetns.size).toBe(4);
     await lab.destroy();
-    expect(rootLinks()).toEqual(linksBefore);
-    // Other suites may add and remove their own namespaces meanwhile: none may be new here.
-    expect(netnsList().filter((n) => !netnsBefore.includes(n))).toEqual([]);
+    // The nodes' namespaces are unnamed (held by their shells): none may still be held by anyone.
+    expect(netnsInUse().filter((ns) => labNetns.has(ns))).toEqual([]);
+    expect(newLinks(linksBefore)).toEqual([]);
+    expect(rootLinks().filter((l) => l.startsWith(lab.id))).toEqual([]);
+    // Other suites add and remove their own named namespaces meanwhile: no podlab one may be new.
+    expect(netnsList().filter((n) => !netnsBefore.includes(n) && n.startsWith('plab-'))).toEqual([]);
     expect(markedPids(lab.id)).toEqual([]);
     expect(readLabState('mn-two')).toBeUndefined();
     const rules = spawnText('iptables', ['-w', '-S', 'FORWARD']);
@@ -305,13 +320,13 @@ describe.runIf(ok)('mininet runtime: labs side by side and crash cleanup', () =>
       });
       child.on('exit', () => reject(new Error(`child exited before it was killed: ${out}${err}`)));
     });
-    expect(readLabState('mn-killed')).toBeDefined();
+    const killedId = readLabState('mn-killed')!.id;
     expect(rootLinks().some(podlabName) || mininetShells() > shellsBefore).toBe(true);
     const removed = await destroyAll();
     expect(removed.labs).toContain('mn-killed');
     expect(listLabs()).toEqual([]);
-    expect(rootLinks().filter((l) => !linksBefore.includes(l))).toEqual([]);
-    expect(rootLinks().length).toBe(linksBefore.length);
+    expect(rootLinks().filter((l) => l.startsWith(killedId))).toEqual([]);
+    expect(newLinks(linksBefore)).toEqual([]);
     expect(mininetShells()).toBe(shellsBefore);
     expect(markedPids().filter((p) => readFileSync(`/proc/${p}/environ`, 'latin1').includes('PODLAB_LAB=mn-killed'))).toEqual([]);
   });

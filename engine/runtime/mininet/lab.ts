@@ -94,7 +94,7 @@ export class MininetLab {
     const state = createLab(opts.lab, 'mininet');
     let helper: HelperClient | undefined;
     try {
-      const plan = planMininet(topology, state.id);
+      const plan = planMininet(topology, state.id, { vlanFiltering: caps.vlanFiltering });
       const notes = [...plan.notes];
       const rules = (await bridgesNeedAccept()) ? plan.bridges.map((b) => acceptRule(b.name, state)) : [];
       recordResources(opts.lab, { bridges: plan.bridges.map((b) => b.name), links: plan.rootLinks, iptables: rules, extra: { notes } });
@@ -110,6 +110,7 @@ export class MininetLab {
       const built = await helper.request<{ hosts: Record<string, number>; bridges: Record<string, number> }>('build', {
         hosts: plan.hosts,
         bridges: plan.bridges.map((b) => b.name),
+        filtering: plan.bridges.filter((b) => b.vlanFiltering).map((b) => b.name),
         veths: plan.links.flatMap((l) => l.veths),
       });
       recordResources(opts.lab, { pids: [...Object.values(built.hosts), ...Object.values(built.bridges)], extra: { hosts: built.hosts } });

@@ -7,8 +7,9 @@ and speaks JSON lines: one request {id, op, ...} on stdin, one response {id, ok,
 shown to the user.
 
 Ops
-  build  {hosts: [name], bridges: [name], veths: [{a, b, mtu, alias}]}
-         an end is {host, ifname} (created inside that host) or {bridge, ifname} (root ns)
+  build  {hosts: [name], bridges: [name], filtering?: [bridge], veths: [{a, b, mtu, alias}]}
+         an end is {host, ifname} (created inside that host) or {bridge, ifname, vlans?}
+         (root ns; vlans = {pvid, tagged} for a port of a VLAN-filtering bridge)
          -> {hosts: {name: pid}, bridges: {name: pid}}
   link   {ends: [end], state?: 'up'|'down', impair?: {delayMs, lossPct, via}} -> {}
          via 'netem' (tc qdisc on the end) or 'nft' (loss only: a netdev egress chain)
@@ -75,17 +76,34 @@ def run(argv, check=True):
     return p.stdout
 
 
+# Bridges that filter by VLAN, and each port's VLANs there ({pvid, tagged}), set by build.
+FILTERING = set()
+PORT_VLANS = {}
+
+
 class PodlabBridge(LinuxBridge):
     """A LinuxBridge driven with iproute2: no STP, every interface enslaved, no IPv6 chatter."""
 
     def start(self, _controllers):
         name = check_ifname(self.name)
-        run(['ip', 'link', 'add', 'name', name, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0'])
+        argv = ['ip', 'link', 'add', 'name', name, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0']
+        if name in FILTERING:
+            argv += ['vlan_filtering', '1']
+        run(argv)
         quiet_ipv6(name)
         for intf in self.intfList():
             if intf.name == 'lo':
                 continue
-            run(['ip', 'link', 'set', 'dev', check_ifname(intf.name), 'master', name])
+            port = check_ifname(intf.name)
+            run(['ip', 'link', 'set', 'dev', port, 'master', name])
+            cfg = PORT_VLANS.get(port)
+            if name in FILTERING and cfg is not None:
+                # Enslaving gives the port PVID 1; replace it with the port's own VLANs.
+                run(['bridge', 'vlan', 'del', 'dev', port, 'vid', '1'])
+                for vid in cfg.get('tagged', []):
+                    run(['bridge', 'vlan', 'add', 'dev', port, 'vid', str(int(vid))])
+                if cfg.get('pvid') is not None:
+                    run(['bridge', 'vlan', 'add', 'dev', port, 'vid', str(int(cfg['pvid'])), 'pvid', 'untagged'])
         run(['ip', 'link', 'set', 'dev', name, 'up'])
 
     def stop(self, deleteIntfs=True):
@@ -123,6 +141,11 @@ class Lab(object):
             # ip=None: Mininet would otherwise plan a 10.0.0.x address; the setup commands
             # give every interface its topology address instead.
             self.hosts[name] = self.net.addHost(name, ip=None)
+        FILTERING.update(req.get('filtering', []))
+        for v in req['veths']:
+            for end in (v['a'], v['b']):
+                if 'vlans' in end:
+                    PORT_VLANS[check_ifname(end['ifname'])] = end['vlans']
         for idx, name in enumerate(req['bridges']):
             check_ifname(name)
             if name in self.hosts:

@@ -26,13 +26,21 @@ export interface PlannedBridge {
   readonly switch?: string;
   /** The VLAN it carries (0 = a port with no VLAN its untagged frames can use). */
   readonly vlan?: number;
+  /** The whole switch as one VLAN-filtering bridge (kernels with bridge vlan_filtering). */
+  readonly vlanFiltering?: boolean;
   readonly link?: number;
 }
 
 /** One side of a veth: inside a host (topology iface name) or in the root namespace. */
 export type VethEnd =
   | { readonly host: string; readonly ifname: string }
-  | { readonly bridge: string; readonly ifname: string };
+  | { readonly bridge: string; readonly ifname: string; readonly vlans?: PortVlanConfig };
+
+/** A bridge port's VLANs where the bridge filters by VLAN: PVID (untagged) and tagged ids. */
+export interface PortVlanConfig {
+  readonly pvid?: number;
+  readonly tagged: readonly number[];
+}
 
 /** One veth pair. */
 export interface PlannedVeth {
@@ -68,7 +76,7 @@ export interface MininetPlan {
 }
 
 /** Is this end in the root namespace? */
-export function isRootEnd(e: VethEnd): e is { bridge: string; ifname: string } {
+export function isRootEnd(e: VethEnd): e is Extract<VethEnd, { bridge: string }> {
   return 'bridge' in e;
 }
 
@@ -104,8 +112,18 @@ export function trunkPairs(p1: SwitchPort, p2: SwitchPort): [number, number][] {
   return out;
 }
 
-/** Plans the realisation of a validated topology for lab id `id` (`pl` + 3 chars). */
-export function planMininet(topology: Topology, id: string): MininetPlan {
+function portConfig(p: SwitchPort): PortVlanConfig {
+  if (p.mode === 'access') return { pvid: p.vlan, tagged: [] };
+  return { pvid: p.native, tagged: p.vlans.filter((v) => v !== p.native) };
+}
+
+/**
+ * Plans the realisation of a validated topology for lab id `id` (`pl` + 3 chars). With
+ * `vlanFiltering` (the kernel has it) a switch is one VLAN-filtering bridge (`<id>b<sw>`)
+ * configured per port as setup-commands.ts describes, and a trunk is one veth carrying tags.
+ */
+export function planMininet(topology: Topology, id: string, opts: { vlanFiltering?: boolean } = {}): MininetPlan {
+  if (opts.vlanFiltering) return planFiltering(topology, id);
   const nodes = new Map(topology.nodes.map((n) => [n.name, n]));
   const switches = topology.nodes.filter((n) => n.kind === 'switch');
   const swIndex = new Map(switches.map((s, i) => [s.name, i]));
@@ -182,6 +200,52 @@ export function planMininet(topology: Topology, id: string): MininetPlan {
   }
   const rootLinks = links.flatMap((l) => l.veths.flatMap((v) => [v.a, v.b].filter(isRootEnd).map((e) => e.ifname)));
   return { id, hosts, bridges: [...bridges.values()], links, rootLinks, notes };
+}
+
+/** The vlan_filtering realisation: one bridge per switch, tags on trunk wires. */
+function planFiltering(topology: Topology, id: string): MininetPlan {
+  const nodes = new Map(topology.nodes.map((n) => [n.name, n]));
+  const switches = topology.nodes.filter((n) => n.kind === 'switch');
+  const bridges: PlannedBridge[] = switches.map((s, i) => ({ name: checkIfName(`${id}b${i}`), switch: s.name, vlanFiltering: true }));
+  const bridgeOf = new Map(switches.map((s, i) => [s.name, bridges[i]!.name]));
+  const hosts = topology.nodes.filter((n) => n.kind !== 'switch').map((n) => n.name);
+  const switchEnd = (sw: TopoNode, iface: string, ifname: string): VethEnd => {
+    const p = sw.ports.find((x) => x.name === iface);
+    if (!p) throw new Error(`${sw.name}:${iface} is cabled but has no port (topology not normalised?)`);
+    return { bridge: bridgeOf.get(sw.name)!, ifname: checkIfName(ifname), vlans: portConfig(p) };
+  };
+  const links = topology.links.map((l, i): LinkRealisation => {
+    const [e1, e2] = l.endpoints;
+    const n1 = nodes.get(e1.node)!;
+    const n2 = nodes.get(e2.node)!;
+    const endpoints = [`${e1.node}:${e1.iface}`, `${e2.node}:${e2.iface}`] as const;
+    const mtu = linkMtu(topology, l);
+    const alias = `${endpoints[0]} <-> ${endpoints[1]}`;
+    if (n1.kind === 'switch' && n2.kind === 'switch') {
+      const v: PlannedVeth = { link: i, a: switchEnd(n1, e1.iface, `${id}t${i}a`), b: switchEnd(n2, e2.iface, `${id}t${i}b`), mtu, alias };
+      return { index: i, endpoints, veths: [v], carrier: [v.a.ifname, v.b.ifname], shaping: [v.a, v.b] };
+    }
+    if (n1.kind !== 'switch' && n2.kind !== 'switch') {
+      const wire = checkIfName(`${id}w${i}`);
+      bridges.push({ name: wire, link: i });
+      const a: VethEnd = { host: e1.node, ifname: e1.iface };
+      const b: VethEnd = { host: e2.node, ifname: e2.iface };
+      const veths: PlannedVeth[] = [
+        { link: i, a, b: { bridge: wire, ifname: checkIfName(`${id}p${i}a`) }, mtu, alias: `${endpoints[0]} cable to ${endpoints[1]}` },
+        { link: i, a: b, b: { bridge: wire, ifname: checkIfName(`${id}p${i}b`) }, mtu, alias: `${endpoints[1]} cable to ${endpoints[0]}` },
+      ];
+      return { index: i, endpoints, veths, carrier: veths.map((v) => v.b.ifname), shaping: [a, b] };
+    }
+    const [h, hIf, sw, swIf] = n1.kind === 'switch' ? [n2, e2.iface, n1, e1.iface] : [n1, e1.iface, n2, e2.iface];
+    const hostEnd: VethEnd = { host: h.name, ifname: hIf };
+    const rootEnd = switchEnd(sw, swIf, `${id}p${i}`);
+    return { index: i, endpoints, veths: [{ link: i, a: hostEnd, b: rootEnd, mtu, alias }], carrier: [rootEnd.ifname], shaping: [hostEnd, rootEnd] };
+  });
+  const rootLinks = links.flatMap((l) => l.veths.flatMap((v) => [v.a, v.b].filter(isRootEnd).map((e) => e.ifname)));
+  const notes = switches.some((s) => s.ports.some((p) => p.mode === 'trunk' || p.vlan !== 1))
+    ? [`VLANs: each switch is one Linux bridge with vlan_filtering (${id}b<switch>); trunks carry 802.1Q tags on the wire`]
+    : [];
+  return { id, hosts, bridges, links, rootLinks, notes };
 }
 
 /** Root ends take the largest MTU a member interface uses, so the bridge never fragments it. */
