@@ -1,0 +1,276 @@
+/**
+ * A podlab topology as a containerlab lab: the definition (what `<lab>.clab.yml` holds), the
+ * per-node files it binds, and the notes naming what containerlab cannot express.
+ *
+ * How the pieces fit, and why:
+ * - Every topology node is a `linux` node with `network-mode: none`. Docker would otherwise
+ *   give each container an `eth0` on the management network, and podlab topologies use
+ *   `eth0` as a data interface (the node IP Calico uses); without it the containers have
+ *   exactly the interfaces the topology gives them, as in the simulator and under Mininet.
+ *   `cmd: sleep infinity` keeps each container alive; `exec` then runs the node's
+ *   `setupCommands` (addresses, routes, the switch bridge with its VLANs) and starts its
+ *   daemons (BIRD on routers, `podlab agent` on k8s nodes).
+ * - The lab's etcd is a node of its own, `podlab-etcd`. It keeps its Docker `eth0` on the
+ *   lab's management network (a fixed, per-lab subnet, so it is reachable from the host at a
+ *   known address) and carries a small in-lab management fabric: one cable per k8s node,
+ *   `podlab-etcd:ethN` ↔ `<node>:mgmt0`, enslaved to a bridge in the etcd container. Agents
+ *   reach etcd over that fabric. Being ordinary links, the cables survive clabernetes, which
+ *   splits a lab into one pod per node and turns cross-pod links into VXLAN tunnels — a unix
+ *   socket or the per-pod Docker network would not.
+ * - Containerlab gives a veth 9500 bytes of MTU unless told otherwise; podlab's default is
+ *   1500, so every link states its MTU.
+ *
+ * Pure: no I/O.
+ */
+import { formatIPv4, formatPrefix4, networkOf, parsePrefix4, prefixesOverlap } from '../../net/ip.ts';
+import type { Prefix4 } from '../../net/ip.ts';
+import type { Topology, TopoNode } from '../../model/types.ts';
+import { renderRouterBird } from '../../calico/cluster/router-bird.ts';
+import type { BirdDialect } from '../../calico/cluster/router-bird.ts';
+import { setupCommands } from '../setup-commands.ts';
+import { execString, shQuote } from './exec-string.ts';
+import { NODE_IMAGE, PODLAB_COMMAND, ROUTER_IMAGE } from './images.ts';
+
+/** The etcd node every generated lab has (when it has k8s nodes). */
+export const ETCD_NODE = 'podlab-etcd';
+/** etcd's client port. */
+export const ETCD_PORT = 2379;
+/** Where per-node files live, relative to the generated file (and to `/clabernetes/` in a launcher). */
+export const FILES_DIR = 'files';
+
+/** A containerlab node as podlab writes it (only the keys podlab uses). */
+export interface ClabNode {
+  readonly kind: 'linux';
+  readonly image: string;
+  readonly 'network-mode'?: 'none';
+  readonly 'mgmt-ipv4'?: string;
+  readonly cmd: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly binds?: readonly string[];
+  readonly exec?: readonly string[];
+}
+
+/** A containerlab link in its brief form. */
+export interface ClabLink {
+  readonly endpoints: readonly [string, string];
+  readonly mtu: number;
+}
+
+/** The containerlab definition podlab writes. */
+export interface ClabDefinition {
+  readonly name: string;
+  readonly mgmt: { readonly network: string; readonly 'ipv4-subnet': string };
+  readonly topology: {
+    readonly nodes: Readonly<Record<string, ClabNode>>;
+    readonly links?: readonly ClabLink[];
+  };
+}
+
+/** A file a node binds: where it is written (relative to the output dir) and where the node sees it. */
+export interface BoundFile {
+  readonly node: string;
+  /** Relative to the generated topology file, `/`-separated. */
+  readonly path: string;
+  /** Absolute path inside the container. */
+  readonly target: string;
+  readonly content: string;
+}
+
+/** The agent's settings, written beside the node as `agent.json` (what `podlab agent` is started with). */
+export interface AgentConfig {
+  readonly node: string;
+  readonly dir: string;
+  readonly etcd: string;
+  readonly bird: BirdDialect;
+}
+
+/** Everything one containerlab lab needs. */
+export interface ClabLab {
+  readonly name: string;
+  /** The topology file's name: `<lab>.clab.yml`. */
+  readonly fileName: string;
+  readonly definition: ClabDefinition;
+  readonly files: readonly BoundFile[];
+  /** Features of the topology the generated lab does not carry; each is one line for a comment and a warning. */
+  readonly notes: readonly string[];
+  /** etcd as agents (in the lab) and the host (over the management network) reach it; absent without k8s nodes. */
+  readonly etcd?: { readonly labUrl: string; readonly hostUrl: string };
+}
+
+/** Options of planContainerlab. */
+export interface ClabOptions {
+  /** BIRD the k8s nodes' agents run (default bird1: BIRD 1.6, as Calico ships it). */
+  readonly nodeBird?: BirdDialect;
+}
+
+/** A topology podlab cannot turn into a containerlab lab (exit 2 at the CLI). */
+export class ClabGenerateError extends Error {
+  override name = 'ClabGenerateError';
+}
+
+/** Docker network candidates for the management network: 172.29.0.0/16 cut into /24s. */
+const MGMT_BASE = parsePrefix4('172.29.0.0/16');
+/** In-lab management fabric candidates (RFC 2544's benchmarking range, then CGNAT space). */
+const FABRIC_CANDIDATES = ['198.18.0.0/16', '198.19.0.0/16', '100.127.0.0/16'].map(parsePrefix4);
+/** The k8s nodes' interface on the in-lab management fabric. */
+const MGMT_IFACE_CANDIDATES = ['mgmt0', 'podlab0', 'plmgmt0'];
+const BRIDGE = 'br-mgmt';
+
+/** Builds the containerlab lab of a validated topology; throws ClabGenerateError when it cannot. */
+export function planContainerlab(topology: Topology, o: ClabOptions = {}): ClabLab {
+  const lab = topology.name;
+  if (topology.nodes.some((n) => n.name === ETCD_NODE)) {
+    throw new ClabGenerateError(`node name '${ETCD_NODE}' is reserved for the lab's etcd in a containerlab lab; rename the node`);
+  }
+  const used = usedPrefixes(topology);
+  const k8s = topology.nodes.filter((n) => n.kind === 'k8s-node');
+  const nodes: Record<string, ClabNode> = {};
+  const links: ClabLink[] = [];
+  const files: BoundFile[] = [];
+  const notes: string[] = [];
+
+  const mgmtSubnet = mgmtSubnetFor(lab, used);
+  const mgmt = { network: `podlab-${lab}`, 'ipv4-subnet': formatPrefix4(mgmtSubnet) };
+
+  let etcd: ClabLab['etcd'];
+  let agentOf: ((n: TopoNode, i: number) => { exec: string[]; file: BoundFile }) | undefined;
+  if (k8s.length > 0) {
+    const fabric = FABRIC_CANDIDATES.find((c) => !used.some((u) => prefixesOverlap(u, c)));
+    if (!fabric) throw new ClabGenerateError(`the topology's addresses overlap every management range podlab can use (${FABRIC_CANDIDATES.map(formatPrefix4).join(', ')})`);
+    if (k8s.length > 60_000) throw new ClabGenerateError(`${k8s.length} k8s nodes do not fit the /16 management fabric`);
+    const mgmtIface = MGMT_IFACE_CANDIDATES.find((c) => k8s.every((n) => !n.interfaces.some((i) => i.name === c)));
+    if (!mgmtIface) throw new ClabGenerateError(`every management interface name podlab can use (${MGMT_IFACE_CANDIDATES.join(', ')}) is taken by a k8s node`);
+    const at = (i: number) => formatIPv4((fabric.addr + i) >>> 0);
+    const etcdLab = at(1);
+    const etcdHost = formatIPv4((mgmtSubnet.addr + 2) >>> 0);
+    etcd = { labUrl: `http://${etcdLab}:${ETCD_PORT}`, hostUrl: `http://${etcdHost}:${ETCD_PORT}` };
+    const bird = o.nodeBird ?? 'bird1';
+    const labUrl = etcd.labUrl;
+    nodes[ETCD_NODE] = etcdNode(lab, k8s.length, `${etcdLab}/${fabric.len}`, etcdHost, labUrl);
+    k8s.forEach((n, i) => links.push({ endpoints: [`${ETCD_NODE}:eth${i + 1}`, `${n.name}:${mgmtIface}`], mtu: 1500 }));
+    agentOf = (n, i) => {
+      const cfg: AgentConfig = { node: n.name, dir: `/var/lib/podlab/${n.name}`, etcd: labUrl, bird };
+      const file: BoundFile = { node: n.name, path: `${FILES_DIR}/${n.name}/agent.json`, target: '/etc/podlab/agent.json', content: `${JSON.stringify(cfg, null, 2)}\n` };
+      const agent = [PODLAB_COMMAND, 'agent', '--node', cfg.node, '--dir', cfg.dir, '--etcd', cfg.etcd, '--bird', cfg.bird].map(shQuote).join(' ');
+      const exec = [
+        execString(['ip', 'addr', 'add', `${at(10 + i)}/${fabric.len}`, 'dev', mgmtIface]),
+        execString(['ip', 'link', 'set', mgmtIface, 'up']),
+        // exec waits for its command; the agent runs for the node's lifetime, so it goes to the background.
+        execString(['sh', '-c', `mkdir -p ${shQuote(cfg.dir)} /var/log/podlab && ${agent} >>/var/log/podlab/agent.log 2>&1 &`]),
+      ];
+      return { exec, file };
+    };
+  }
+
+  let k8sIndex = 0;
+  for (const n of topology.nodes) {
+    const exec = setupCommands(topology, n).map((c) => execString(c.argv));
+    const binds: BoundFile[] = [];
+    if (n.kind === 'router') {
+      const conf = renderRouterBird(n, 'bird2');
+      if (conf) {
+        binds.push({ node: n.name, path: `${FILES_DIR}/${n.name}/bird.conf`, target: '/etc/bird/bird.conf', content: conf });
+        // Debian's birdc looks for /run/bird/bird.ctl; BIRD daemonises itself, so exec returns.
+        exec.push(execString(['mkdir', '-p', '/run/bird']), execString(['bird', '-c', '/etc/bird/bird.conf']));
+      }
+    }
+    if (n.kind === 'k8s-node' && agentOf) {
+      const a = agentOf(n, k8sIndex++);
+      binds.push(a.file);
+      exec.push(...a.exec);
+    }
+    files.push(...binds);
+    nodes[n.name] = {
+      kind: 'linux',
+      image: n.image ?? (n.kind === 'router' ? ROUTER_IMAGE : NODE_IMAGE),
+      'network-mode': 'none',
+      cmd: 'sleep infinity',
+      labels: { 'podlab.lab': lab, 'podlab.node': n.name, 'podlab.role': n.kind },
+      ...(binds.length > 0 ? { binds: binds.map((b) => `${b.path}:${b.target}:ro`) } : {}),
+      ...(exec.length > 0 ? { exec } : {}),
+    };
+  }
+
+  for (const l of topology.links) {
+    const [a, b] = l.endpoints;
+    links.push({ endpoints: [`${a.node}:${a.iface}`, `${b.node}:${b.iface}`], mtu: l.mtu });
+    const name = `${a.node}:${a.iface} — ${b.node}:${b.iface}`;
+    if (l.latencyMs > 0 || l.lossPercent > 0) {
+      const what = [l.latencyMs > 0 ? `latency ${l.latencyMs}ms` : '', l.lossPercent > 0 ? `loss ${l.lossPercent}%` : ''].filter(Boolean).join(', ');
+      const flags = [l.latencyMs > 0 ? `--delay ${l.latencyMs}ms` : '', l.lossPercent > 0 ? `--loss ${l.lossPercent}` : ''].filter(Boolean).join(' ');
+      notes.push(
+        `link ${name}: ${what} not applied — a containerlab topology file cannot declare impairments; after deploy run ` +
+          `'containerlab tools netem set -n clab-${lab}-${a.node} -i ${a.iface} ${flags}' and the same for -n clab-${lab}-${b.node} -i ${b.iface}`,
+      );
+    }
+  }
+  if (topology.calico.length > 0) {
+    notes.push(
+      `calico: ${topology.calico.length} resource(s) (and the k8s nodes' Node objects) are not in this file — the podlab engine writes them into etcd ` +
+        `(${etcd?.hostUrl ?? 'the lab etcd'}); a bare 'containerlab deploy' starts the fabric, BIRD and the agents, which wait for them`,
+    );
+  }
+  for (const n of topology.nodes) {
+    if (n.kind !== 'k8s-node' && Object.keys(n.labels).length > 0) {
+      notes.push(`node ${n.name}: labels ${JSON.stringify(n.labels)} only matter to Calico selectors of k8s nodes; not carried`);
+    }
+  }
+
+  const definition: ClabDefinition = { name: lab, mgmt, topology: { nodes, ...(links.length > 0 ? { links } : {}) } };
+  return { name: lab, fileName: `${lab}.clab.yml`, definition, files, notes, ...(etcd ? { etcd } : {}) };
+}
+
+/** The etcd node: etcd as the container's main process, a bridge joining the agents' cables. */
+function etcdNode(lab: string, cables: number, fabricAddr: string, hostAddr: string, labUrl: string): ClabNode {
+  const exec = [execString(['ip', 'link', 'add', BRIDGE, 'type', 'bridge'])];
+  for (let i = 1; i <= cables; i++) {
+    exec.push(execString(['ip', 'link', 'set', `eth${i}`, 'master', BRIDGE]), execString(['ip', 'link', 'set', `eth${i}`, 'up']));
+  }
+  exec.push(execString(['ip', 'addr', 'add', fabricAddr, 'dev', BRIDGE]), execString(['ip', 'link', 'set', BRIDGE, 'up']));
+  return {
+    kind: 'linux',
+    image: NODE_IMAGE,
+    'mgmt-ipv4': hostAddr,
+    // Listening on every address: the agents come over the bridge, the engine over eth0.
+    cmd: execString(['etcd', '--name', ETCD_NODE, '--data-dir', '/var/lib/etcd/podlab', '--listen-client-urls', `http://0.0.0.0:${ETCD_PORT}`, '--advertise-client-urls', labUrl]),
+    labels: { 'podlab.lab': lab, 'podlab.node': ETCD_NODE, 'podlab.role': 'etcd' },
+    exec,
+  };
+}
+
+/** Every prefix the topology uses: interface subnets, VLAN subnets, static routes, IP pools. */
+function usedPrefixes(t: Topology): Prefix4[] {
+  const out: Prefix4[] = [];
+  for (const n of t.nodes) {
+    for (const i of n.interfaces) if (i.address) out.push(networkOf(i.address));
+    for (const r of n.routes) if (r.to.len > 0) out.push(r.to);
+  }
+  for (const v of t.vlans) if (v.subnet) out.push(v.subnet);
+  for (const m of t.calico) {
+    const cidr = (m.manifest.spec as { cidr?: unknown } | undefined)?.cidr;
+    if (m.kind === 'IPPool' && typeof cidr === 'string' && !cidr.includes(':')) {
+      try {
+        out.push(networkOf(parsePrefix4(cidr)));
+      } catch {
+        /* validation reported it */
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The lab's Docker management network: a /24 of 172.29.0.0/16 chosen from the lab name, so
+ * two podlab labs rarely ask Docker for the same subnet (it refuses overlapping networks),
+ * skipping any the topology itself uses.
+ */
+function mgmtSubnetFor(lab: string, used: readonly Prefix4[]): Prefix4 {
+  let h = 2166136261;
+  for (const ch of lab) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+  for (let k = 0; k < 256; k++) {
+    const third = (h + k) % 256;
+    const p: Prefix4 = { addr: (MGMT_BASE.addr + third * 256) >>> 0, len: 24 };
+    if (!used.some((u) => prefixesOverlap(u, p))) return p;
+  }
+  throw new ClabGenerateError('the topology uses all of 172.29.0.0/16; podlab has no management subnet left for Docker');
+}
