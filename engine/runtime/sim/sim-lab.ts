@@ -105,10 +105,17 @@ export class SimLab {
     return k;
   }
 
-  /** The netfilter (iptables, ipset, conntrack) of a node. */
+  /** The netfilter (iptables, ipset, conntrack) of a node or of a namespace made later (a pod's). */
   netfilter(node: string): Netfilter {
-    this.kernel(node);
-    return this.filters.get(node)!;
+    const k = this.kernel(node);
+    let nf = this.filters.get(node);
+    if (!nf) {
+      // Every Linux namespace has its own netfilter: a pod's starts empty (all ACCEPT), made on first use.
+      nf = new Netfilter({ clock: () => this.world.clock.nowMs() });
+      k.setPacketFilter(nf);
+      this.filters.set(node, nf);
+    }
+    return nf;
   }
 
   /** Starts (or returns the running) capture on a node's interface. */
