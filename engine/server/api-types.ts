@@ -52,6 +52,8 @@ export interface PacketRecord {
 /** GET /api/packets?since=N */
 export interface PacketsResponse {
   readonly total: number;
+  /** The oldest packets the server no longer keeps (a live lab keeps a bounded list); numbers start after them. */
+  readonly dropped: number;
   readonly packets: readonly PacketRecord[];
 }
 

@@ -38,7 +38,7 @@ export function capturesView(b: UiBackend): CaptureSummary[] {
 
 /** GET /api/packets?since=N */
 export function packetsView(b: UiBackend, since: number): PacketsResponse {
-  return { total: b.feed.packetCount(), packets: b.feed.packetsSince(since) };
+  return { total: b.feed.packetCount(), dropped: b.feed.droppedPackets(), packets: b.feed.packetsSince(since) };
 }
 
 /** GET /api/hops?since=N */

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { UiBackend } from './backend.ts';
 import { ApiError, checkCommand, checkIndex, checkName, readJsonBody } from './validate.ts';
 import type { ExecResponse } from './api-types.ts';
+import { execOverBudget } from './exec-budget.ts';
 import { capturesView, eventsView, hopsView, linksView, nodesView, packetsView, topologyView } from './api-views.ts';
 
 /** What the API serves and a hook for executed commands. */
@@ -41,6 +42,8 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: Serv
       const node = knownNode(b, body.node);
       const command = checkCommand(body.command);
       if (!b.exec) throw new ApiError(409, 'this is a recording: nothing runs; its commands and their output are in the timeline');
+      const over = execOverBudget(command);
+      if (over) throw new ApiError(422, over);
       if (body.quiet !== undefined && typeof body.quiet !== 'boolean') throw new ApiError(400, "'quiet' must be true or false");
       const r = b.exec(node, command);
       const out: ExecResponse = { node, command, stdout: r.stdout, stderr: r.stderr, code: r.code };

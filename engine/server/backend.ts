@@ -14,6 +14,8 @@ import { attachedNamespaces } from './namespaces.ts';
 /** The hop log and packet list a backend exposes (LiveFeed for a lab, RecordingFeed for a recording). */
 export interface Feed {
   packetCount(): number;
+  /** How many of the oldest packets are no longer kept (0 for a recording). */
+  droppedPackets(): number;
   nextHop(): number;
   firstHop(): number;
   packetsSince(since: number, limit?: number): PacketRecord[];

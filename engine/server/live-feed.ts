@@ -41,20 +41,27 @@ export class LiveFeed {
   private readonly hops: RawHop[] = [];
   private firstSeq = 0;
   private nextSeq = 0;
-  private readonly packets: RawPacket[] = [];
+  /** The kept packets; packets[0] is number `dropped + 1`. */
+  private packets: RawPacket[] = [];
+  private dropped = 0;
   private readonly off: () => void;
   private readonly printer = new TcpdumpPrinter({ timestamps: 'none', absoluteSeq: true });
   private readonly listeners = new Set<() => void>();
   private pending = false;
 
-  /** Subscribes to the lab's trace; frames captured before now are listed first. */
-  constructor(private readonly lab: SimLab, private readonly maxHops = 100_000) {
+  /**
+   * Subscribes to the lab's trace; frames captured before now are listed first. At most
+   * `maxPackets` packets are kept (the oldest go first, counted by droppedPackets()), so a
+   * long ping storm costs bounded memory.
+   */
+  constructor(private readonly lab: SimLab, private readonly maxHops = 100_000, private readonly maxPackets = 50_000) {
     const before: RawPacket[] = [];
     for (const c of lab.allCaptures().values()) {
       for (const r of c.records) before.push({ t: r.tsMs, node: c.node, iface: c.dev, dir: r.dir, frame: r.frame, hop: -1 });
     }
     before.sort((a, b) => a.t - b.t); // stable: ties keep capture order
     this.packets.push(...before);
+    this.trimPackets();
     this.off = lab.world.trace.on((e) => this.onTrace(e));
   }
 
@@ -63,7 +70,8 @@ export class LiveFeed {
     let packet: number | undefined;
     if ((e.type === 'tx' || e.type === 'rx') && this.lab.allCaptures().has(`${e.node}:${e.dev}`)) {
       this.packets.push({ t: e.t, node: e.node, iface: e.dev, dir: e.type === 'tx' ? 'out' : 'in', frame: e.frame, hop: seq });
-      packet = this.packets.length;
+      packet = this.dropped + this.packets.length;
+      this.trimPackets();
     }
     this.hops.push(packet === undefined ? { seq, e } : { seq, e, packet });
     if (this.hops.length > this.maxHops) {
@@ -87,9 +95,22 @@ export class LiveFeed {
     return () => this.listeners.delete(fn);
   }
 
-  /** Number of packets listed so far. */
+  // Trims in batches of an eighth, so a full list costs one copy per maxPackets/8 packets, not one per packet.
+  private trimPackets(): void {
+    if (this.packets.length <= this.maxPackets + (this.maxPackets >> 3)) return;
+    const cut = this.packets.length - this.maxPackets;
+    this.packets = this.packets.slice(cut);
+    this.dropped += cut;
+  }
+
+  /** Number of packets listed so far (kept and dropped). */
   packetCount(): number {
-    return this.packets.length;
+    return this.dropped + this.packets.length;
+  }
+
+  /** Number of the oldest packets no longer kept (packetsSince starts after them). */
+  droppedPackets(): number {
+    return this.dropped;
   }
 
   /** Seq the next hop will get. */
@@ -102,14 +123,14 @@ export class LiveFeed {
     return this.firstSeq;
   }
 
-  /** Packets numbered > `since` (1-based numbers), at most `limit`. */
+  /** Kept packets numbered > `since` (1-based numbers), at most `limit`. */
   packetsSince(since: number, limit = 5000): PacketRecord[] {
     const out: PacketRecord[] = [];
-    for (let i = since; i < this.packets.length && out.length < limit; i++) {
+    for (let i = Math.max(0, since - this.dropped); i < this.packets.length && out.length < limit; i++) {
       const p = this.packets[i]!;
       p.hex ??= toHex(encodeFrame(p.frame));
       const key = frameKey(p.frame);
-      out.push({ no: i + 1, t: p.t, node: p.node, iface: p.iface, dir: p.dir, hex: p.hex, hop: p.hop, ...(key ? { key } : {}) });
+      out.push({ no: this.dropped + i + 1, t: p.t, node: p.node, iface: p.iface, dir: p.dir, hex: p.hex, hop: p.hop, ...(key ? { key } : {}) });
     }
     return out;
   }

@@ -91,6 +91,7 @@ class RecordingFeed implements Feed {
   }
 
   packetCount(): number { return this.packets.length; }
+  droppedPackets(): number { return 0; }
   nextHop(): number { return this.hops.length ? this.hops[this.hops.length - 1]!.seq + 1 : 0; }
   firstHop(): number { return 0; }
   packetsSince(since: number, limit = 5000): PacketRecord[] { return this.packets.slice(since, since + limit); }

@@ -164,10 +164,12 @@ export class LabStore {
     }
     this.fetchingPackets = true;
     try {
+      // Ask after the last packet's number, not the list's length: a live server drops its oldest packets.
+      const last = (): number => this.state.packets.at(-1)?.rec.no ?? 0;
       for (;;) {
-        const r = await this.source.packets(this.state.packets.length);
+        const r = await this.source.packets(last());
         if (r.packets.length) this.set({ packets: this.state.packets.concat(r.packets.map(toRow)) });
-        if (this.state.packets.length >= r.total && !this.wantPackets) break;
+        if (last() >= r.total && !this.wantPackets) break;
         this.wantPackets = false;
         if (!r.packets.length) break;
       }
