@@ -77,7 +77,7 @@ function header(lab: ClabLab): string {
   if (lab.etcd) {
     lines.push(
       `- ${ETCD_NODE} runs the lab's etcd. The agents reach it at ${lab.etcd.labUrl} over their own`,
-      `  cables (<node>:mgmt0 <-> ${ETCD_NODE}:ethN, bridged inside ${ETCD_NODE}); these links are`,
+      `  cables (<node>:${lab.etcd.nodeIface} <-> ${ETCD_NODE}:ethN, bridged inside ${ETCD_NODE}); these links are`,
       '  podlab\'s management fabric, not part of the topology, and work unchanged under clabernetes.',
       `  From the host, etcd is at ${lab.etcd.hostUrl} on the management network ${lab.definition.mgmt.network}`,
       `  (${lab.definition.mgmt['ipv4-subnet']}); the podlab engine writes the Calico resources and Nodes there.`,

@@ -94,7 +94,7 @@ export interface ClabLab {
   /** Features of the topology the generated lab does not carry; each is one line for a comment and a warning. */
   readonly notes: readonly string[];
   /** etcd as agents (in the lab) and the host (over the management network) reach it; absent without k8s nodes. */
-  readonly etcd?: { readonly labUrl: string; readonly hostUrl: string };
+  readonly etcd?: { readonly labUrl: string; readonly hostUrl: string; readonly nodeIface: string };
 }
 
 /** Options of planContainerlab. */
@@ -143,7 +143,7 @@ export function planContainerlab(topology: Topology, o: ClabOptions = {}): ClabL
     const at = (i: number) => formatIPv4((fabric.addr + i) >>> 0);
     const etcdLab = at(1);
     const etcdHost = formatIPv4((mgmtSubnet.addr + 2) >>> 0);
-    etcd = { labUrl: `http://${etcdLab}:${ETCD_PORT}`, hostUrl: `http://${etcdHost}:${ETCD_PORT}` };
+    etcd = { labUrl: `http://${etcdLab}:${ETCD_PORT}`, hostUrl: `http://${etcdHost}:${ETCD_PORT}`, nodeIface: mgmtIface };
     const bird = o.nodeBird ?? 'bird1';
     const labUrl = etcd.labUrl;
     nodes[ETCD_NODE] = etcdNode(lab, k8s.length, `${etcdLab}/${fabric.len}`, etcdHost, labUrl);
