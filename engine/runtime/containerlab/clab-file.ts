@@ -5,7 +5,7 @@
  * documentation at hand) and names, as `# podlab:` lines, every topology feature the lab does
  * not carry. Pure: no I/O.
  */
-import { Document, isMap, isSeq } from 'yaml';
+import { Document, isMap, isScalar, isSeq, Scalar } from 'yaml';
 import type { Topology } from '../../model/types.ts';
 import { ETCD_NODE, planContainerlab } from './lab-plan.ts';
 import type { ClabDefinition, ClabLab, ClabOptions } from './lab-plan.ts';
@@ -43,12 +43,15 @@ export function generateContainerlab(topology: Topology, o: ClabOptions = {}): C
 /** The definition as YAML without comments (what clabernetes embeds, and what the file's body is). */
 export function definitionYaml(def: ClabDefinition): string {
   const doc = new Document(def);
-  // Endpoint pairs in flow style, `["a:eth1", "b:eth1"]`, as containerlab's own examples write them.
+  // Endpoint pairs in flow style with quotes, `["a:eth1", "b:eth1"]`, as containerlab's own
+  // examples write them: a bare `a:eth1` inside `[…]` is a trap for older YAML parsers.
   const links = doc.getIn(['topology', 'links']);
   if (isSeq(links)) {
     for (const l of links.items) {
       const ep = isMap(l) ? l.get('endpoints', true) : undefined;
-      if (isSeq(ep)) ep.flow = true;
+      if (!isSeq(ep)) continue;
+      ep.flow = true;
+      for (const e of ep.items) if (isScalar(e)) e.type = Scalar.QUOTE_DOUBLE;
     }
   }
   return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
