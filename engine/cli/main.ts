@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Subcommand>> = {
   bgp: () => import('./bgp.ts'),
   run: () => import('./run.ts'),
   replay: () => import('./replay.ts'),
+  generate: () => import('./generate.ts'),
   destroy: () => import('./destroy.ts'),
   agent: () => import('./agent.ts'),
   cni: async () => ({ run: (await import('./cni.ts')).cniCommand }),

@@ -56,6 +56,10 @@ export interface LinuxAgentOptions {
   readonly exec?: Exec;
   /** How often BGP sessions and BIRD's routes are read (default 1000 ms). */
   readonly pollMs?: number;
+  /** How long a burst of datastore changes is gathered before a pass (default 30 ms; an IPAM assignment is several writes). */
+  readonly coalesceMs?: number;
+  /** How often Felix re-applies even when nothing changed, repairing drift (default 60 s; Felix's route refresh is 90 s). */
+  readonly resyncMs?: number;
 }
 
 /** The paths of the node's BIRD. */
@@ -95,6 +99,9 @@ export class LinuxNodeAgent {
   private sessions: BirdSession[] = [];
   private birdRoutes = new Set<string>();
   private allocSig = '';
+  /** The desired dataplane last applied without error, as text: an unchanged one is not re-applied. */
+  private appliedSig = '';
+  private resync: NodeJS.Timeout | undefined;
   private cancelWatch: (() => Promise<void>) | undefined;
   private poller: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -115,12 +122,17 @@ export class LinuxNodeAgent {
     this.cancelWatch = async () => { await Promise.all(cancels.map((c) => c())); };
     await this.schedule();
     this.poller = setInterval(() => void this.poll().catch((e) => this.error('confd', e)), this.o.pollMs ?? 1000);
+    this.resync = setInterval(() => {
+      this.appliedSig = '';
+      void this.schedule();
+    }, this.o.resyncMs ?? 60_000);
   }
 
   /** Stops watching and polling; BIRD is stopped too unless `keepBird` (an agent restart keeps it). */
   async stop(opts: { keepBird?: boolean } = {}): Promise<void> {
     this.stopped = true;
     if (this.poller) clearInterval(this.poller);
+    if (this.resync) clearInterval(this.resync);
     await this.cancelWatch?.();
     await this.running;
     if (!opts.keepBird && this.birdPid !== undefined && alive(this.birdPid)) process.kill(this.birdPid, 'SIGTERM');
@@ -136,6 +148,7 @@ export class LinuxNodeAgent {
     this.running = (async () => {
       do {
         this.again = false;
+        await new Promise((r) => setTimeout(r, this.o.coalesceMs ?? 30));
         await this.pass();
       } while (this.again && !this.stopped);
       this.running = undefined;
@@ -182,7 +195,13 @@ export class LinuxNodeAgent {
       const snap = await readSnapshot(this.o.ds, {
         nodeName: this.node, hostInterfaces, policies: model.policies, tiers: model.tiers, namespaces: model.namespaces, ...(cfg ? { config: cfg } : {}),
       });
-      const changes = await this.dataplane.apply(computeDesired(snap));
+      const desired = computeDesired(snap);
+      // Like Felix, work follows changes: a write that leaves this node's dataplane as it was
+      // (most writes elsewhere in the cluster) costs no kernel read at all.
+      const sig = JSON.stringify(desired);
+      if (sig === this.appliedSig) return;
+      const changes = await this.dataplane.apply(desired);
+      this.appliedSig = sig;
       if (changes.length > 0) this.o.emit({ type: 'felix', node: this.node, t: this.now(), changes });
     } catch (e) {
       // Felix logs the failure and retries on its next pass; BGP keeps running.
