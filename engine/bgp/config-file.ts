@@ -4,22 +4,26 @@
  */
 import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Node as YNode, Pair } from 'yaml';
-import { isIPv4 } from '../net/ip.ts';
+import { AddressError, isIPv4, isIPv6, parsePrefix } from '../net/ip.ts';
 import type { AnnounceConfig, PeerConfig, SpeakerConfig } from './config.ts';
 
 /** Parse result: the config, or the located error messages. */
 export type ConfigResult = { ok: true; config: SpeakerConfig } | { ok: false; errors: string[] };
 
-const IPV6 = /^[0-9a-fA-F:.]+$/;
-
 function isIp(s: string): boolean {
-  return isIPv4(s) || (s.includes(':') && IPV6.test(s));
+  return isIPv4(s) || isIPv6(s);
 }
 
-function isPrefix(s: string): boolean {
-  const [a, l, extra] = s.split('/');
-  if (extra !== undefined || a === undefined || l === undefined || !/^\d{1,3}$/.test(l)) return false;
-  return isIPv4(a) ? Number(l) <= 32 : a.includes(':') && IPV6.test(a) && Number(l) <= 128;
+/** Why `s` is not an explicit address/length prefix (the shared strict parser's words), or undefined. */
+function prefixProblem(s: string): string | undefined {
+  if (!s.includes('/')) return `'${s}' has no prefix length (expected address/length)`;
+  try {
+    parsePrefix(s);
+    return undefined;
+  } catch (e) {
+    if (e instanceof AddressError) return e.message;
+    throw e;
+  }
 }
 
 /** Parses and validates a speaker config file's text. */
@@ -126,8 +130,12 @@ export function parseSpeakerConfig(file: string, text: string): ConfigResult {
     if (!isMap(n)) { at(n, `${where} must be a map with prefix`); continue; }
     const f = fields(n, ['prefix', 'nextHop', 'localPref', 'med', 'communities'], where);
     if (!f.has('prefix')) at(n, `${where}: missing required key 'prefix'`);
+    const pf = f.get('prefix');
+    const pv = scalar(pf);
+    const bad = pf && (typeof pv === 'string' ? prefixProblem(pv) : `must be a prefix (a.b.c.d/len or IPv6/len), got ${JSON.stringify(pv ?? null)}`);
+    if (pf && bad) at(pf.node ?? pf.keyNode, `${where}.prefix: ${bad}`);
     const a: Record<string, unknown> = {
-      prefix: str(f.get('prefix'), `${where}.prefix`, isPrefix, 'a prefix (a.b.c.d/len or IPv6/len)'),
+      prefix: pf && !bad ? pv : undefined,
       nextHop: str(f.get('nextHop'), `${where}.nextHop`, isIp, 'an IP address'),
       localPref: int(f.get('localPref'), `${where}.localPref`, 0, 4294967295),
       med: int(f.get('med'), `${where}.med`, 0, 4294967295),

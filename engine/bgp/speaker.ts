@@ -3,7 +3,7 @@
  * routes; runs import (loop checks, policy) and export (RR rules, batching, End-of-RIB);
  * emits typed events. Everything external (clock, transport, codec) is injected.
  */
-import { formatIPv4, maskOf, parseIPv4 } from '../net/ip.ts';
+import { formatPrefix, ipNetworkOf, parseIPv4, parsePrefix } from '../net/ip.ts';
 import type { Clock } from './clock.ts';
 import type { PathAttribute, RouteRefreshMessage, UpdateMessage } from './codec/types.ts';
 import type { AnnounceConfig, PeerConfig, SpeakerConfig } from './config.ts';
@@ -358,10 +358,10 @@ export class Speaker {
   }
 }
 
-/** Canonical prefix key ("10.0.0.0/24", host bits cleared; IPv6 kept as given but lower case). */
+/**
+ * Canonical prefix key ("10.0.0.0/24", host bits cleared; IPv6 per RFC 5952) of a prefix a
+ * user typed; throws AddressError saying what is wrong before anything reaches the RIB.
+ */
 export function canonicalPrefix(text: string): string {
-  if (text.includes(':')) return text.toLowerCase();
-  const [a, l] = text.split('/') as [string, string | undefined];
-  const len = l === undefined ? 32 : Number(l);
-  return `${formatIPv4((parseIPv4(a) & maskOf(len)) >>> 0)}/${len}`;
+  return formatPrefix(ipNetworkOf(parsePrefix(text)));
 }

@@ -96,17 +96,29 @@ export function prefixCovers(outer: Prefix4, inner: Prefix4): boolean {
 }
 
 /**
+ * The prefix length after the one '/' of `text`, strictly: decimal digits only, no sign,
+ * exponent, hex or leading zero, at most `max`. Every prefix parser goes through here, so
+ * `1.2.3.4/` is never /0 and `/99` never reaches a mask computation.
+ */
+function prefixLength(text: string, lenText: string, max: number): number {
+  if (lenText === '') throw new AddressError(`'${text}': the prefix length after '/' is missing (expected 0..${max})`);
+  if (lenText.includes('/')) throw new AddressError(`'${text}': more than one '/' (expected address/length)`);
+  if (!/^\d+$/.test(lenText)) throw new AddressError(`'${text}': prefix length '${lenText}' is not a decimal number 0..${max}`);
+  if (lenText.length > 1 && lenText[0] === '0') throw new AddressError(`'${text}': prefix length '${lenText}' has a leading zero`);
+  const len = Number(lenText);
+  if (len > max) throw new AddressError(`'${text}': prefix length ${lenText} is larger than ${max}`);
+  return len;
+}
+
+/**
  * Parses "a.b.c.d/len" (or a bare address, taken as /32). Host bits are kept; callers
- * that need the network call `networkOf`. Throws AddressError with the reason.
+ * that need the network call `networkOf`. Throws AddressError saying what is wrong.
  */
 export function parsePrefix4(text: string): Prefix4 {
   const slash = text.indexOf('/');
   if (slash < 0) return { addr: parseIPv4(text), len: 32 };
-  const lenText = text.slice(slash + 1);
-  if (!/^\d{1,2}$/.test(lenText) || Number(lenText) > 32) {
-    throw new AddressError(`'${text}': prefix length must be 0..32`);
-  }
-  return { addr: parseIPv4(text.slice(0, slash)), len: Number(lenText) };
+  const len = prefixLength(text, text.slice(slash + 1), 32);
+  return { addr: parseIPv4(text.slice(0, slash)), len };
 }
 
 /** Formats "a.b.c.d/len". */
@@ -269,11 +281,8 @@ export function isNetworkPrefix6(p: Prefix6): boolean {
 export function parsePrefix6(text: string): Prefix6 {
   const slash = text.indexOf('/');
   if (slash < 0) return { addr: parseIPv6(text), len: 128 };
-  const lenText = text.slice(slash + 1);
-  if (!/^(0|[1-9]\d{0,2})$/.test(lenText) || Number(lenText) > 128) {
-    throw new AddressError(`'${text}': prefix length must be 0..128`);
-  }
-  return { addr: parseIPv6(text.slice(0, slash)), len: Number(lenText) };
+  const len = prefixLength(text, text.slice(slash + 1), 128);
+  return { addr: parseIPv6(text.slice(0, slash)), len };
 }
 
 /** Formats "addr/len" with the address per RFC 5952. */
@@ -297,7 +306,10 @@ export function parseIp(text: string): IpAddress {
   return text.includes(':') ? { family: 6, addr: parseIPv6(text) } : { family: 4, addr: parseIPv4(text) };
 }
 
-/** Parses an IPv4 or IPv6 prefix (bare address = host prefix); host bits are kept. Throws AddressError. */
+/**
+ * Parses an IPv4 or IPv6 prefix (bare address = host prefix); host bits are kept. Throws
+ * AddressError saying what is wrong. The one parser for prefixes users type (files, stdin).
+ */
 export function parsePrefix(text: string): IpPrefix {
   if (text.includes(':')) {
     const p = parsePrefix6(text);

@@ -2,7 +2,7 @@
  * Import/export policy as small composable functions over (prefix, attributes): each step
  * returns the (possibly changed) attributes or null to reject. `chain` runs steps in order.
  */
-import { maskOf } from '../../net/ip.ts';
+import { ipPrefixContains, parsePrefix } from '../../net/ip.ts';
 import { parseCommunity } from './attrs.ts';
 import type { PathAttrs } from './attrs.ts';
 
@@ -29,25 +29,14 @@ export interface PrefixListEntry {
   action?: 'permit' | 'deny';
 }
 
-function v4(text: string): number {
-  return text.split('.').reduce((acc, o) => acc * 256 + Number(o), 0) >>> 0;
-}
-
 function matchesEntry(prefix: string, e: PrefixListEntry): boolean {
-  const [addr, lenText] = prefix.split('/') as [string, string];
-  const [eAddr, eLenText] = e.prefix.split('/') as [string, string];
-  const len = Number(lenText);
-  const eLen = Number(eLenText);
-  if (addr.includes(':') || eAddr.includes(':')) {
-    if (addr.includes(':') !== eAddr.includes(':')) return false;
-    // IPv6: exact or bounded match on text of the covering prefix is enough for lab use.
-    if (e.ge === undefined && e.le === undefined) return prefix === e.prefix;
-  } else {
-    if (((v4(addr) ^ v4(eAddr)) & maskOf(eLen)) >>> 0 !== 0 || len < eLen) return false;
-  }
-  const ge = e.ge ?? eLen;
-  const le = e.le ?? (e.ge !== undefined ? (addr.includes(':') ? 128 : 32) : eLen);
-  return len >= ge && len <= le;
+  const p = parsePrefix(prefix);
+  const ep = parsePrefix(e.prefix);
+  if (p.family !== ep.family || p.len < ep.len) return false;
+  if (!ipPrefixContains(ep, p)) return false;
+  const ge = e.ge ?? ep.len;
+  const le = e.le ?? (e.ge !== undefined ? (p.family === 6 ? 128 : 32) : ep.len);
+  return p.len >= ge && p.len <= le;
 }
 
 /** A prefix list: the first matching entry decides; no match rejects (like FRR/BIRD). */
