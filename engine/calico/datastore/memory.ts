@@ -7,6 +7,12 @@
  * inside its callback has its own write delivered after the current event, never nested.
  * Leases here never expire by time (there is no wall clock in the simulator); they end
  * when revoked.
+ *
+ * Scale: keys are also kept sorted, so a prefix list is a binary search to the first key of
+ * the range plus the range itself (not a scan of the store). Values are copied once on the
+ * way in (they cross the store boundary as etcd's bytes would) and deep-frozen; reads and
+ * watch events hand out those frozen objects with no copy. A caller that wants to change
+ * what it read copies it first (structuredClone, a spread) — mutating throws.
  */
 import {
   Compacted, DatastoreError, KeyExists, NotFound, RevisionMismatch,
@@ -20,13 +26,29 @@ interface Watch {
   active: boolean;
 }
 
-function clone<T extends JsonValue>(v: T): T {
-  // Values cross the store boundary by copy, as they would through etcd's bytes.
-  return v === null || typeof v !== 'object' ? v : (JSON.parse(JSON.stringify(v)) as T);
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
 }
 
-function copyKv(kv: KeyValue): KeyValue {
-  return { ...kv, value: clone(kv.value) };
+/** The stored form of a value: copied once (as through etcd's bytes), then immutable. */
+function frozenCopy<T extends JsonValue>(v: T): T {
+  return v === null || typeof v !== 'object' ? v : deepFreeze(JSON.parse(JSON.stringify(v)) as T);
+}
+
+/** Index of the first key >= `k` in a sorted array. */
+function lowerBound(keys: readonly string[], k: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid]! < k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** An etcd-like store held in memory. */
@@ -36,9 +58,13 @@ export class MemoryDatastore implements Datastore {
   private rev = 1;
   private compactRev = 0;
   private readonly data = new Map<string, KeyValue>();
+  /** Every key, in byte order (JS string order equals it for the ASCII keys Calico uses). */
+  private readonly sorted: string[] = [];
   private readonly history: WatchEvent[] = [];
   private readonly watches = new Set<Watch>();
-  private readonly queue: Array<{ w: Watch; e: WatchEvent }> = [];
+  /** Pending deliveries; `head` is the next one (no Array.shift: it is O(n) per call). */
+  private queue: Array<{ w: Watch; e: WatchEvent }> = [];
+  private head = 0;
   private draining = false;
   private nextLease = 1;
   private readonly leases = new Map<string, Set<string>>();
@@ -50,8 +76,7 @@ export class MemoryDatastore implements Datastore {
 
   /** Synchronous read, for callers inside the simulator's event loop. */
   getSync(key: string): KeyValue | undefined {
-    const kv = this.data.get(key);
-    return kv ? copyKv(kv) : undefined;
+    return this.data.get(key);
   }
 
   /** Writes a value, honouring the compare-and-swap guard. */
@@ -68,17 +93,18 @@ export class MemoryDatastore implements Datastore {
     }
     const revision = ++this.rev;
     if (cur?.lease !== undefined) this.leases.get(cur.lease)?.delete(key);
-    const kv: KeyValue = {
-      key, value: clone(value),
+    const kv: KeyValue = Object.freeze({
+      key, value: frozenCopy(value),
       createRevision: cur ? cur.createRevision : revision,
       modRevision: revision,
       version: cur ? cur.version + 1 : 1,
       ...(opts.lease !== undefined ? { lease: opts.lease } : {}),
-    };
+    });
+    if (!cur) this.sorted.splice(lowerBound(this.sorted, key), 0, key);
     this.data.set(key, kv);
     if (opts.lease !== undefined) this.leases.get(opts.lease)!.add(key);
-    this.emit({ type: 'put', revision, kv: copyKv(kv), ...(cur ? { prev: copyKv(cur) } : {}) });
-    return copyKv(kv);
+    this.emit(Object.freeze({ type: 'put', revision, kv, ...(cur ? { prev: cur } : {}) }));
+    return kv;
   }
 
   /** Deletes a key; NotFound when absent. */
@@ -102,8 +128,8 @@ export class MemoryDatastore implements Datastore {
   /** Synchronous `list`. */
   listSync(prefix: string): ListResult {
     const kvs: KeyValue[] = [];
-    for (const [k, kv] of this.data) if (k.startsWith(prefix)) kvs.push(copyKv(kv));
-    kvs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const keys = this.sorted;
+    for (let i = lowerBound(keys, prefix); i < keys.length && keys[i]!.startsWith(prefix); i++) kvs.push(this.data.get(keys[i]!)!);
     return { kvs, revision: this.rev };
   }
 
@@ -165,7 +191,7 @@ export class MemoryDatastore implements Datastore {
   private check(key: string, cur: KeyValue | undefined, prevRevision: number | undefined): void {
     if (prevRevision === undefined) return;
     if (prevRevision === 0) {
-      if (cur) throw new KeyExists(key, copyKv(cur));
+      if (cur) throw new KeyExists(key, cur);
       return;
     }
     if (!cur) throw new NotFound(key);
@@ -174,8 +200,9 @@ export class MemoryDatastore implements Datastore {
 
   private remove(cur: KeyValue, revision = ++this.rev): number {
     this.data.delete(cur.key);
+    this.sorted.splice(lowerBound(this.sorted, cur.key), 1);
     if (cur.lease !== undefined) this.leases.get(cur.lease)?.delete(cur.key);
-    this.emit({ type: 'delete', revision, key: cur.key, prev: copyKv(cur) });
+    this.emit(Object.freeze({ type: 'delete', revision, key: cur.key, prev: cur }));
     return revision;
   }
 
@@ -190,11 +217,13 @@ export class MemoryDatastore implements Datastore {
     if (this.draining) return;
     this.draining = true;
     try {
-      while (this.queue.length > 0) {
-        const { w, e } = this.queue.shift()!;
+      while (this.head < this.queue.length) {
+        const { w, e } = this.queue[this.head++]!;
         if (w.active) w.onEvent(e);
       }
     } finally {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
       this.draining = false;
     }
   }

@@ -54,14 +54,14 @@ export function runConformance(name: string, makeStore: () => Promise<Datastore>
       expect(await s.revision()).toBe(b.modRevision);
     });
 
-    it('values are copies: mutating what was read does not change the store', async () => {
+    it('values are copied in and read-only out: mutating what was read throws (memory) or stays private (etcd)', async () => {
       const s = await fresh();
       const v = { list: [1, 2] };
       await s.put('/t/v', v);
       v.list.push(3);
       const got = await s.get('/t/v');
       expect(got!.value).toEqual({ list: [1, 2] });
-      (got!.value as { list: number[] }).list.push(9);
+      try { (got!.value as { list: number[] }).list.push(9); } catch (e) { expect(e).toBeInstanceOf(TypeError); }
       expect((await s.get('/t/v'))!.value).toEqual({ list: [1, 2] });
     });
 
