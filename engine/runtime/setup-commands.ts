@@ -8,7 +8,7 @@
  * `podlab up --show-setup`, exactly what was done to each node.
  *
  * The NICs themselves (`eth0`, `eth1`, …) are created by the runtime when it cables a link;
- * the plan starts from cabled, down NICs, as a fresh namespace with veths would.
+ * the plan starts from cabled, down NICs and a down `lo`, as a fresh namespace with veths has.
  *
  * Pure: no I/O.
  */
@@ -66,9 +66,13 @@ function portVlanCommands(port: SwitchPort): SetupCommand[] {
   return out;
 }
 
-/** Routers, hosts and Kubernetes nodes: addresses, links up, forwarding, static routes. */
+/** Routers, hosts and Kubernetes nodes: lo up, addresses, links up, forwarding, static routes. */
 function hostCommands(node: TopoNode): SetupCommand[] {
-  const out: SetupCommand[] = [];
+  // A fresh network namespace has lo down: without it no local delivery works (a ping of the
+  // node's own address, BIRD or an agent listening on 127.0.0.1).
+  const out: SetupCommand[] = [
+    cmd('the loopback interface starts down in a new namespace; local traffic needs it up', 'ip', 'link', 'set', 'lo', 'up'),
+  ];
   if (node.kind === 'router') {
     out.push(cmd('a router forwards packets between its interfaces', 'sysctl', '-w', 'net.ipv4.ip_forward=1'));
   }

@@ -138,11 +138,9 @@ export class Kernel implements KernelOps {
       get sysctls() { return self.sysctls; },
       nowMs: () => self.clock.nowMs(),
     };
-    const lo = this.createDevice('lo', 'loopback', ZERO_MAC, 65536);
-    lo.adminUp = true;
-    lo.everUp = true;
-    lo.carrier = true;
-    cfg.addAddress(this, lo, { addr: 0x7f000001, len: 8 }, 'host');
+    // A fresh namespace has lo DOWN and without 127.0.0.1 until someone runs `ip link set lo up`
+    // (the runtime does, for nodes and pods); the address comes with the first up (link-config.ts).
+    this.createDevice('lo', 'loopback', ZERO_MAC, 65536);
   }
 
   /** Installs (or removes, with undefined) the netfilter instance of this namespace. */

@@ -11,6 +11,8 @@ import type { NetDevice, NewLink } from './types.ts';
 import { KernelError } from './types.ts';
 
 const ERR_EXISTS = 'RTNETLINK answers: File exists';
+/** INADDR_LOOPBACK, 127.0.0.1. */
+const LOOPBACK_ADDR = 0x7f000001;
 
 /** What `ip link set` may change in one call. */
 export type LinkChange = { up?: boolean; mtu?: number; mac?: string; master?: string | null; noArp?: boolean; name?: string };
@@ -134,6 +136,10 @@ export function setLink(k: Kernel, name: string, change: LinkChange): void {
   if (change.up === true && !d.adminUp) {
     d.adminUp = true;
     d.everUp = true;
+    // inetdev_event(NETDEV_UP) gives loopback 127.0.0.1/8 (kept across later downs, never doubled).
+    if (d.kind === 'loopback' && !k.addresses.some((a) => a.ifindex === d.ifindex && a.prefix.addr === LOOPBACK_ADDR)) {
+      cfg.addAddress(k, d, { addr: LOOPBACK_ADDR, len: 8 }, 'host');
+    }
     recomputeCarrier(k, d);
     afterCarrierChange(k, d);
     cfg.deviceUp(k, d);

@@ -96,7 +96,7 @@ export class World {
     this.rng = new Rng(opts.seed ?? 1);
   }
 
-  /** Creates a node (a fresh network namespace with lo up). */
+  /** Creates a node: a fresh network namespace, lo down (its setup brings it up, as a real runtime's does). */
   addNode(name: string): Kernel {
     if (this.nodes.has(name)) throw new Error(`node "${name}" already exists`);
     const k = new Kernel({ node: name, world: this });

@@ -22,15 +22,25 @@ const p = parsePrefix4;
 const a = parseIPv4;
 
 describe('Kernel state like a fresh Linux netns', () => {
-  it('starts with lo 127.0.0.1/8 up and its local-table routes', () => {
+  it('starts with lo down and bare; up gives it 127.0.0.1/8 and its local routes, down keeps them but the broadcast', () => {
     const k = new Kernel({ node: 'n1' });
-    expect([...k.state.devices.values()].map((d) => [d.ifindex, d.name, d.adminUp])).toEqual([[1, 'lo', true]]);
-    expect(show(k)).toEqual(LO);
+    expect([...k.state.devices.values()].map((d) => [d.ifindex, d.name, d.adminUp])).toEqual([[1, 'lo', false]]);
+    expect(k.state.addresses).toEqual([]);
+    expect(show(k)).toEqual([]);
     expect(k.state.sysctls.ipForward).toBe(false);
+    k.setLink('lo', { up: true });
+    expect(k.state.addresses.map((x) => `${formatPrefix4(x.prefix)} ${x.scope}`)).toEqual(['127.0.0.1/8 host']);
+    expect(show(k)).toEqual(LO);
+    k.setLink('lo', { up: false });
+    expect(show(k)).toEqual(LO.slice(0, 2));
+    k.setLink('lo', { up: true });
+    expect(k.state.addresses.length).toBe(1);
+    expect(show(k)).toEqual(LO);
   });
 
   it('derives routes from addresses and link state as 6.x does', () => {
     const k = new Kernel({ node: 'n1' });
+    k.setLink('lo', { up: true });
     const d = k.addLink({ kind: 'veth', name: 'eth0', peerName: 'eth1' });
     expect([k.findDevice('eth1')!.ifindex, d.ifindex]).toEqual([2, 3]);
     k.addAddress('eth0', p('10.0.0.2/24'));
@@ -58,6 +68,7 @@ describe('Kernel state like a fresh Linux netns', () => {
 
   it('orders routes and rejects what iproute2 reports as errors', () => {
     const k = new Kernel({ node: 'n1' });
+    k.setLink('lo', { up: true });
     k.addLink({ kind: 'veth', name: 'eth0', peerName: 'eth1' });
     expect(() => k.addLink({ kind: 'veth', name: 'eth0', peerName: 'eth2' })).toThrow('RTNETLINK answers: File exists');
     expect(() => k.setLink('eth9', { up: true })).toThrow('Cannot find device "eth9"');

@@ -145,6 +145,9 @@ export async function cniAdd(a: CniAddArgs): Promise<CniResult> {
   const handle = podHandle(a.containerId);
   try {
     const pk = a.world.kernel(podNode) ?? a.world.addNode(podNode);
+    // The container runtime brings the new namespace's lo up before it calls the plugin
+    // (containerd's loopback setup); the pod's own 127.0.0.1 depends on it.
+    pk.setLink('lo', { up: true });
     host.addLink({ kind: 'veth', name: iface, peerName: 'eth0', peerNode: podNode, mtu: a.mtu });
     host.setLink(iface, { mac: HOST_VETH_MAC });
     trySysctl(host, `net.ipv4.conf.${iface}.route_localnet`, '1');

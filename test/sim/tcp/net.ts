@@ -10,6 +10,8 @@ import { addr, makeSwitch, route } from '../helpers.ts';
 export function lan(opts: { seed?: number; linkA?: LinkOptions; mtu?: number } = {}): World {
   const w = new World({ seed: opts.seed ?? 1 });
   for (const n of ['a', 'b', 'r', 'sw']) w.addNode(n);
+  // As every runtime's setup plan does: local delivery (an ICMP error to ourselves) needs lo up.
+  for (const n of ['a', 'b', 'r']) w.node(n).setLink('lo', { up: true });
   w.connect('a', 'eth0', 'sw', 'swp1', { ...(opts.mtu ? { mtu: opts.mtu } : {}), ...opts.linkA });
   w.connect('b', 'eth0', 'sw', 'swp2', opts.mtu ? { mtu: opts.mtu } : {});
   w.connect('r', 'eth0', 'sw', 'swp3', opts.mtu ? { mtu: opts.mtu } : {});

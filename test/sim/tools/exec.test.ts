@@ -20,6 +20,9 @@ describe('runTool', () => {
   it('dispatches a string command line and argv', () => {
     expect(runTool(k, 'ip link add br0 type bridge').code).toBe(0);
     expect(runTool(k, ['ip', 'link', 'show', 'br0']).stdout).toMatch(/^2: br0: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN/);
+    // A fresh namespace's lo is down until someone brings it up (as `ip netns add` leaves it).
+    expect(runTool(k, '/sbin/ip -br link show lo').stdout).toBe('lo               DOWN           00:00:00:00:00:00 <LOOPBACK> \n');
+    expect(runTool(k, 'ip link set lo up').code).toBe(0);
     expect(runTool(k, '/sbin/ip -br link show lo').stdout).toBe('lo               UNKNOWN        00:00:00:00:00:00 <LOOPBACK,UP,LOWER_UP> \n');
   });
   it('unknown commands fail like bash with 127', () => {
