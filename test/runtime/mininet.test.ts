@@ -13,6 +13,7 @@ import { loadTopology } from '../../engine/model/load.ts';
 import { parseTopology } from '../../engine/model/validate.ts';
 import type { Topology } from '../../engine/model/types.ts';
 import { decodeFrame } from '../../engine/net/codec/index.ts';
+import { parseIPv4 } from '../../engine/net/ip.ts';
 import type { Ipv4Packet, IcmpMessage } from '../../engine/net/packet.ts';
 import { detectKernel, type KernelCapabilities } from '../../engine/runtime/linux/capabilities.ts';
 import { destroyAll, labIdIsLive, listLabs, markedPids, readLabState } from '../../engine/runtime/labs.ts';
@@ -23,6 +24,8 @@ const ok = haveRoot() && haveCommands('ip', 'tc', 'nft', 'tcpdump', 'nsenter', '
 const repo = join(import.meta.dirname, '..', '..');
 const home = mkdtempSync(join(tmpdir(), 'pl-mininet-'));
 process.env.PODLAB_HOME = home;
+/** Lab-name prefix of this run: another run of this suite may be going on at the same time. */
+const P = `mn${process.pid}`;
 
 function mininetInstalled(): boolean {
   if (existsSync('/usr/lib/python3/dist-packages/mininet/net.py')) return true;
@@ -32,10 +35,23 @@ function mininetInstalled(): boolean {
 }
 
 const rootLinks = () => readdirSync('/sys/class/net').sort();
-const netnsInUse = () =>
+const uptimeSec = () => Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+/** Seconds since boot at which a process started (/proc/PID/stat field 22, in USER_HZ = 100 ticks). */
+const startedAt = (pid: string) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) / 100;
+};
+/**
+ * `pid cmdline (state)` of every process that started before `since` (uptime seconds) and is
+ * inside one of the given network namespaces. Namespace inode numbers are reused once freed,
+ * so a process another suite started later may show a freed namespace's number: not ours.
+ */
+const netnsHolders = (nss: Set<string>, since: number) =>
   readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((p) => {
     try {
-      return [readlinkSync(`/proc/${p}/ns/net`)];
+      if (!nss.has(readlinkSync(`/proc/${p}/ns/net`)) || startedAt(p) > since) return [];
+      const state = /^State:\s+(.*)$/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1];
+      return [`${p} ${readFileSync(`/proc/${p}/cmdline`, 'latin1').replace(/\0/g, ' ').trim()} (${state})`];
     } catch {
       return [];
     }
@@ -44,10 +60,12 @@ const netnsList = () => (existsSync('/run/netns') ? readdirSync('/run/netns').so
 const podlabName = (n: string) => /^pl[0-9a-z]{3}[bwpt][0-9]/.test(n);
 /** Root links that appeared since `before`, except those of other live labs (someone may be running one). */
 const newLinks = (before: string[]) => rootLinks().filter((l) => !before.includes(l) && !(podlabName(l) && labIdIsLive(l.slice(0, 5))));
+/** Mininet node shells of this suite's labs (other suites may run labs of their own meanwhile). */
 const mininetShells = () =>
   readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
     try {
-      return readFileSync(`/proc/${p}/cmdline`, 'latin1').includes('mininet:');
+      return readFileSync(`/proc/${p}/cmdline`, 'latin1').includes('mininet:')
+        && readFileSync(`/proc/${p}/environ`, 'latin1').split('\0').some((v) => v.startsWith(`PODLAB_LAB=${P}-`));
     } catch {
       return false;
     }
@@ -98,7 +116,7 @@ describe.runIf(ok)('mininet runtime: two-nodes', () => {
     caps = await detectKernel();
     linksBefore = rootLinks();
     netnsBefore = netnsList();
-    lab = await MininetLab.deploy(await topology('two-nodes'), { lab: 'mn-two', dir: join(home, 'logs-two'), onProgress: (m) => progress.push(m) });
+    lab = await MininetLab.deploy(await topology('two-nodes'), { lab: `${P}-two`, dir: join(home, 'logs-two'), onProgress: (m) => progress.push(m) });
   });
   afterAll(async () => {
     await lab?.destroy();
@@ -116,7 +134,7 @@ describe.runIf(ok)('mininet runtime: two-nodes', () => {
     expect(records.every((r) => r.result.code === 0)).toBe(true);
     expect(records.some((r) => r.node === 'gw' && r.argv.join(' ') === 'sysctl -w net.ipv4.ip_forward=1')).toBe(true);
     // The record names the lab's id and every root-namespace object before cleanup needs it.
-    const state = readLabState('mn-two')!;
+    const state = readLabState(`${P}-two`)!;
     expect(state.id).toBe(lab.id);
     expect(state.bridges.length).toBeGreaterThan(0);
     expect(state.links.every((l) => l.startsWith(lab.id))).toBe(true);
@@ -196,15 +214,16 @@ describe.runIf(ok)('mininet runtime: two-nodes', () => {
   it('destroy leaves no link, netns, process or record of the lab', async () => {
     const labNetns = new Set(lab.nodes().map((n) => readlinkSync(`/proc/${lab.pid(n)}/ns/net`)));
     expect(labNetns.size).toBe(4);
+    const before = uptimeSec();
     await lab.destroy();
     // The nodes' namespaces are unnamed (held by their shells): none may still be held by anyone.
-    expect(netnsInUse().filter((ns) => labNetns.has(ns))).toEqual([]);
+    expect(netnsHolders(labNetns, before)).toEqual([]);
     expect(newLinks(linksBefore)).toEqual([]);
     expect(rootLinks().filter((l) => l.startsWith(lab.id))).toEqual([]);
     // Other suites add and remove their own named namespaces meanwhile: no podlab one may be new.
-    expect(netnsList().filter((n) => !netnsBefore.includes(n) && n.startsWith('plab-'))).toEqual([]);
+    expect(netnsList().filter((n) => !netnsBefore.includes(n) && n.startsWith('plab-') && !labIdIsLive(n.slice(5, 10)))).toEqual([]);
     expect(markedPids(lab.id)).toEqual([]);
-    expect(readLabState('mn-two')).toBeUndefined();
+    expect(readLabState(`${P}-two`)).toBeUndefined();
     const rules = spawnText('iptables', ['-w', '-S', 'FORWARD']);
     expect(await rules).not.toContain(`podlab:${lab.id}:`);
   });
@@ -242,12 +261,12 @@ links:
 
 describe.runIf(ok)('mininet runtime: VLANs as per-VLAN bridges', () => {
   it('floors: a trunk joins the VLAN across switches, routers join the floors', async () => {
-    const lab = await MininetLab.deploy(await topology('floors'), { lab: 'mn-floors', dir: join(home, 'logs-floors') });
+    const lab = await MininetLab.deploy(await topology('floors'), { lab: `${P}-floors`, dir: join(home, 'logs-floors') });
     try {
       expect(lab.notes.join('\n')).toMatch(/each VLAN of a switch is its own Linux bridge/);
       expect(lab.notes.join('\n')).toMatch(/floor1-sw:eth9 <-> floor1-sw2:eth9: trunk realised as 1 veth pair/);
       const trunk = (await spawnText('ip', ['-d', 'link', 'show', `${lab.id}t3v10a`]));
-      expect(trunk).toContain('alias podlab mn-floors: floor1-sw:eth9 vlan 10 <-> floor1-sw2:eth9 vlan 10');
+      expect(trunk).toContain(`alias podlab ${P}-floors: floor1-sw:eth9 vlan 10 <-> floor1-sw2:eth9 vlan 10`);
       expect(await pingSoon(lab, 'master-01', '10.30.1.100')).toBe(true); // across the trunk
       expect(await pingSoon(lab, 'master-01', '10.30.2.11')).toBe(true); // floor 1 -> floor 2 via the ToRs
     } finally {
@@ -258,7 +277,7 @@ describe.runIf(ok)('mininet runtime: VLANs as per-VLAN bridges', () => {
   it('frames stay in their VLAN: same VLAN across the trunk answers, the other VLAN does not', async () => {
     const r = parseTopology(VLAN_LAB, 'vlans.yaml');
     if (!r.topology) throw new Error(r.problems.map((p) => `${p.loc.line}: ${p.message}`).join('; '));
-    const lab = await MininetLab.deploy(r.topology, { lab: 'mn-vlans', dir: join(home, 'logs-vlans') });
+    const lab = await MininetLab.deploy(r.topology, { lab: `${P}-vlans`, dir: join(home, 'logs-vlans') });
     try {
       expect(lab.notes.join('\n')).toMatch(/sw1:eth9 <-> sw2:eth9: trunk realised as 2 veth pair\(s\), one per VLAN \(10, 20\)/);
       expect(await pingSoon(lab, 'a1', '10.40.10.2')).toBe(true);
@@ -282,8 +301,8 @@ describe.runIf(ok)('mininet runtime: labs side by side and crash cleanup', () =>
   it('two labs of the same topology run at once without colliding', async () => {
     const t = await topology('two-nodes');
     const [a, b] = await Promise.all([
-      MininetLab.deploy(t, { lab: 'mn-side-a', dir: join(home, 'logs-a') }),
-      MininetLab.deploy(t, { lab: 'mn-side-b', dir: join(home, 'logs-b') }),
+      MininetLab.deploy(t, { lab: `${P}-side-a`, dir: join(home, 'logs-a') }),
+      MininetLab.deploy(t, { lab: `${P}-side-b`, dir: join(home, 'logs-b') }),
     ]);
     try {
       expect(a.id).not.toBe(b.id);
@@ -300,10 +319,27 @@ describe.runIf(ok)('mininet runtime: labs side by side and crash cleanup', () =>
     }
   });
 
+  it('a failing setup command aborts the deploy with node and command, and leaves nothing behind', async () => {
+    const t = await topology('two-nodes');
+    // An unreachable next hop (validation would refuse it in a file): `ip route add` fails.
+    const broken: Topology = {
+      ...t,
+      nodes: t.nodes.map((n) => (n.name === 'outside' ? { ...n, routes: n.routes.map((r) => ({ ...r, via: parseIPv4('10.70.0.1') })) } : n)),
+    };
+    const linksBefore = rootLinks();
+    const shellsBefore = mininetShells();
+    const err = await MininetLab.deploy(broken, { lab: `${P}-broken`, dir: join(home, 'logs-broken') }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/^outside: setup command 'ip route add default via 10\.70\.0\.1' failed \(exit 2\): /);
+    expect(readLabState(`${P}-broken`)).toBeUndefined();
+    expect(newLinks(linksBefore)).toEqual([]);
+    expect(mininetShells()).toBe(shellsBefore);
+  });
+
   it('destroyAll removes everything of an engine SIGKILLed mid-deploy', async () => {
     const linksBefore = rootLinks();
     const shellsBefore = mininetShells();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'mininet', 'deploy-child.ts'), join(repo, 'topologies', 'floors.yaml'), 'mn-killed', join(home, 'logs-killed')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'mininet', 'deploy-child.ts'), join(repo, 'topologies', 'floors.yaml'), `${P}-killed`, join(home, 'logs-killed')], {
       cwd: repo, env: { ...process.env, PODLAB_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let err = '';
@@ -320,14 +356,14 @@ describe.runIf(ok)('mininet runtime: labs side by side and crash cleanup', () =>
       });
       child.on('exit', () => reject(new Error(`child exited before it was killed: ${out}${err}`)));
     });
-    const killedId = readLabState('mn-killed')!.id;
+    const killedId = readLabState(`${P}-killed`)!.id;
     expect(rootLinks().some(podlabName) || mininetShells() > shellsBefore).toBe(true);
     const removed = await destroyAll();
-    expect(removed.labs).toContain('mn-killed');
+    expect(removed.labs).toContain(`${P}-killed`);
     expect(listLabs()).toEqual([]);
     expect(rootLinks().filter((l) => l.startsWith(killedId))).toEqual([]);
     expect(newLinks(linksBefore)).toEqual([]);
     expect(mininetShells()).toBe(shellsBefore);
-    expect(markedPids().filter((p) => readFileSync(`/proc/${p}/environ`, 'latin1').includes('PODLAB_LAB=mn-killed'))).toEqual([]);
+    expect(markedPids().filter((p) => readFileSync(`/proc/${p}/environ`, 'latin1').includes(`PODLAB_LAB=${P}-killed`))).toEqual([]);
   });
 });

@@ -228,13 +228,17 @@ export class MininetLab {
     if (state === 'stopped') this.stopped.add(node);
     else this.stopped.delete(node);
     const signal = state === 'stopped' ? 'SIGSTOP' : 'SIGCONT';
+    const signalled: number[] = [];
     for (const c of this.children.get(node) ?? []) {
       if (c.pid !== undefined && c.exitCode === null) {
         try {
           process.kill(c.pid, signal);
+          signalled.push(c.pid);
         } catch { /* exited meanwhile */ }
       }
     }
+    // Signals land when the process is next scheduled: wait until each one shows the new state.
+    await waitForState(signalled, state === 'stopped');
     for (const l of this.plan.links) if (l.endpoints.some((e) => e.startsWith(`${node}:`))) await this.applyCarrier(l);
   }
 
@@ -343,6 +347,20 @@ export class MininetLab {
     const candidates = betweenSwitches ? l.veths.map((v) => v[side].ifname) : [...l.carrier];
     if (candidates.length !== 1) throw new Error(`${node}:${iface} is realised as ${candidates.length} veths, one per VLAN (${candidates.join(', ')}): capture on a node's interface instead`);
     return candidates[0]!;
+  }
+}
+
+/** Polls /proc until every pid is stopped (`T`) or no longer stopped, or is gone; gives up after 2 s. */
+async function waitForState(pids: readonly number[], stopped: boolean): Promise<void> {
+  const isStopped = async (pid: number): Promise<boolean | undefined> => {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+    // The state follows the parenthesised command name, which may itself contain spaces.
+    return stat === undefined ? undefined : stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'T';
+  };
+  for (let i = 0; i < 100; i++) {
+    const states = await Promise.all(pids.map(isStopped));
+    if (states.every((s) => s === undefined || s === stopped)) return;
+    await sleep(20);
   }
 }
 
