@@ -17,7 +17,7 @@ import { formatProblem } from '../model/problems.ts';
 import { DeployError } from '../runtime/sim/sim-lab.ts';
 import { ClusterConfigError } from '../calico/cluster/cluster.ts';
 import { MininetDeployError } from '../runtime/mininet/lab.ts';
-import { mininetDeploy, UnsupportedError } from '../scenario/mininet-driver.ts';
+import { mininetDeploy, UnsupportedError } from '../scenario/real-driver.ts';
 import type { LabDriver } from '../scenario/driver.ts';
 import { loadScenario, ScenarioReadError } from '../scenario/format.ts';
 import { runScenario } from '../scenario/run.ts';

@@ -26,7 +26,7 @@ import type { Ipv4Packet, IcmpMessage } from '../../engine/net/packet.ts';
 import { formatIPv4 } from '../../engine/net/ip.ts';
 import type { LabDriver } from '../../engine/scenario/driver.ts';
 import { simDeploy } from '../../engine/scenario/sim-driver.ts';
-import { mininetDeploy, realClusterOf } from '../../engine/scenario/mininet-driver.ts';
+import { mininetDeploy, realClusterOf } from '../../engine/scenario/real-driver.ts';
 import type { RouteEntry } from '../../engine/events.ts';
 import { haveCommands, haveRoot } from '../support/system.ts';
 

@@ -31,6 +31,7 @@ import { createLab, destroyLab, labEnv, recordResources, validLabName, type LabS
 import { HelperClient } from './helper-client.ts';
 import { isRootEnd, linkAt, planMininet, type LinkRealisation, type MininetPlan, type VethEnd } from './plan.ts';
 import { PcapStream } from './pcap-stream.ts';
+import type { RealLab } from '../real-lab.ts';
 
 /** Options of a Mininet deployment. */
 export interface MininetDeployOptions {
@@ -62,7 +63,8 @@ interface LinkState {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A topology running on Mininet. */
-export class MininetLab {
+export class MininetLab implements RealLab {
+  readonly runtime = 'mininet';
   readonly notes: readonly string[];
   private readonly hostPids = new Map<string, number>();
   private readonly setup: MininetSetupRecord[] = [];

@@ -1,6 +1,6 @@
 /**
- * The LabDriver of the Mininet runtime: every non-switch node is a Mininet host (a network
- * namespace), switches are Linux bridges, cables are veths; Calico runs as real processes
+ * The LabDriver of the real runtimes: a RealLab (Mininet hosts, or Docker containers) whose
+ * nodes are real network namespaces, switches Linux bridges, cables veths; Calico runs as real processes
  * (`podlab agent` + BIRD per k8s node, BIRD per fabric router, etcd per lab) driven by
  * RealCluster. Time is wall time. Every interface of every node is captured from deploy on
  * with the real tcpdump, so `packet` expectations, `--pcap` and the UI's packet list read
@@ -21,6 +21,7 @@ import { localExec, netnsExec } from '../runtime/linux/exec.ts';
 import type { Exec } from '../runtime/linux/exec.ts';
 import { podNetnsName, recordResources, labDir } from '../runtime/labs.ts';
 import { MininetLab } from '../runtime/mininet/lab.ts';
+import type { RealLab } from '../runtime/real-lab.ts';
 import { calicoEventBody } from '../runtime/sim/calico.ts';
 import type { AgentEvent } from '../runtime/linux/agent.ts';
 import type { ClusterControl } from './cluster-control.ts';
@@ -77,7 +78,12 @@ export async function mininetDeploy(topology: Topology, opts: MininetDriverOptio
   mkdirSync(dir, { recursive: true });
   const say = opts.onProgress ?? (() => undefined);
   const mn = await MininetLab.deploy(topology, { lab, dir, onProgress: say });
-  const d = new MininetDriver(mn, topology, dir);
+  return realDriver(mn, dir, say);
+}
+
+/** Wraps a deployed RealLab in a LabDriver: captures everywhere, then Calico when the topology asks for it. */
+export async function realDriver(lab: RealLab, dir: string, say: (msg: string) => void = () => undefined): Promise<LabDriver> {
+  const d = new RealDriver(lab, lab.topology, dir);
   try {
     await d.start(say);
   } catch (e) {
@@ -87,8 +93,7 @@ export async function mininetDeploy(topology: Topology, opts: MininetDriverOptio
   return d;
 }
 
-class MininetDriver implements LabDriver {
-  readonly runtime = 'mininet';
+class RealDriver implements LabDriver {
   readonly clock = 'wall' as const;
   private readonly store = new FrameStore();
   private readonly listeners: ((e: EventBody) => void)[] = [];
@@ -99,7 +104,11 @@ class MininetDriver implements LabDriver {
   private readonly addrCache = new Map<string, { dev: string; addr: string }[]>();
   private cluster: RealCluster | undefined;
 
-  constructor(readonly lab: MininetLab, readonly topology: Topology, readonly dir: string) {}
+  constructor(readonly lab: RealLab, readonly topology: Topology, readonly dir: string) {}
+
+  get runtime(): string {
+    return this.lab.runtime;
+  }
 
   /** Reads addresses, starts captures everywhere, then Calico. */
   async start(say: (msg: string) => void): Promise<void> {
@@ -267,13 +276,13 @@ class MininetDriver implements LabDriver {
   }
 }
 
-/** The RealCluster of a Mininet driver, or undefined for other drivers. */
+/** The RealCluster of a real-runtime driver, or undefined for other drivers. */
 export function realClusterOf(driver: LabDriver): RealCluster | undefined {
-  return driver instanceof MininetDriver ? driver.realCluster() : undefined;
+  return driver instanceof RealDriver ? driver.realCluster() : undefined;
 }
 
-/** The MininetLab of a Mininet driver, or undefined. */
-export function mininetLabOf(driver: LabDriver): MininetLab | undefined {
-  return driver instanceof MininetDriver ? driver.lab : undefined;
+/** The RealLab of a real-runtime driver, or undefined. */
+export function realLabOf(driver: LabDriver): RealLab | undefined {
+  return driver instanceof RealDriver ? driver.lab : undefined;
 }
 
