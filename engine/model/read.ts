@@ -19,7 +19,7 @@ export function readTopology(src: Source): RawTopology {
   const raw = { file: src.file, nodes: [], links: [], vlans: [], calico: [] } as {
     -readonly [K in keyof RawTopology]: RawTopology[K];
   };
-  if (src.doc.errors.length > 0) return raw; // positions after a syntax error are unreliable
+  if (src.doc.errors.length > 0 || src.refused) return raw; // positions after a syntax error are unreliable; a refused file is not walked
   const root = src.root;
   if (root === null) {
     src.problems.error(start, 'the file is empty', 'a topology needs at least `name:` and `nodes:`');

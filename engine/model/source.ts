@@ -10,6 +10,7 @@ import type { Document, Node as YNode } from 'yaml';
 import { Problems, didYouMean, shortLoc } from './problems.ts';
 import { MAX_MTU, MIN_MTU } from './types.ts';
 import type { Located, Location } from './types.ts';
+import { YAML_MAX_ALIAS_COUNT, checkYamlLimits, parserDepthProblem } from './yaml-limits.ts';
 
 /** A map entry with a string key. */
 export interface Entry {
@@ -32,12 +33,21 @@ export class Source {
   ) {
     this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: false, prettyErrors: false });
     for (const e of this.doc.errors) {
-      this.problems.error(this.locAt(e.pos[0]), `YAML syntax: ${e.message}`, 'fix the YAML syntax first');
+      const deep = parserDepthProblem(e.message, e.pos[0]);
+      if (deep) this.problems.error(this.locAt(deep.offset), deep.message, deep.hint);
+      else this.problems.error(this.locAt(e.pos[0]), `YAML syntax: ${e.message}`, 'fix the YAML syntax first');
     }
+    const limit = this.doc.errors.length ? undefined : checkYamlLimits(this.doc);
+    if (limit) this.problems.error(this.locAt(limit.offset), limit.message, limit.hint);
+    this.refused = limit !== undefined;
   }
 
-  /** The document's root node (null for an empty file). */
+  /** True when the document broke a resource limit (yaml-limits.ts): readers must not walk it. */
+  readonly refused: boolean;
+
+  /** The document's root node (null for an empty file or one that broke a limit). */
   get root(): YNode | null {
+    if (this.refused) return null;
     const c = this.doc.contents;
     return c === null ? null : this.deref(c as YNode);
   }
@@ -63,7 +73,7 @@ export class Source {
 
   /** Plain JS value of a node (aliases resolved). */
   toJS(node: YNode | null): unknown {
-    return node === null ? null : node.toJS(this.doc);
+    return node === null ? null : node.toJS(this.doc, { maxAliasCount: YAML_MAX_ALIAS_COUNT });
   }
 
   /**

@@ -21,7 +21,7 @@ import type { StepContext } from './registry.ts';
 import type { ServerPort } from './sim-nc.ts';
 import { manifestName as nameOf } from './sim-cluster.ts';
 import { needString, optString, readDuration, strictMap } from './values.ts';
-import { parse as parseYaml } from 'yaml';
+import { parseYamlDocuments } from '../model/yaml-limits.ts';
 
 // ---------------------------------------------------------------------------------------
 // the cluster and its pods
@@ -128,7 +128,7 @@ registerAction<ApplyParams>({
       } catch (e) {
         throw new StepError(`apply: cannot read ${p.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
-      manifests = text.split(/^---\s*$/m).map((d) => parseYaml(d) as unknown).filter((d): d is Manifest => typeof d === 'object' && d !== null);
+      manifests = parseYamlDocuments(text, p.file).filter((d): d is Manifest => typeof d === 'object' && d !== null);
     } else manifests = p.manifests;
     for (const m of manifests) {
       try {

@@ -49,7 +49,7 @@ export function parseScenario(text: string, file: string): ScenarioParse {
   const src = new Source(file, text);
   const root = src.root;
   const top = root === null ? undefined : src.map(root, 'a scenario');
-  if (root === null) src.problems.error({ file, line: 1, col: 1 }, 'the scenario file is empty', 'start with `name:`, `topology:` and `steps:`');
+  if (root === null && !src.refused) src.problems.error({ file, line: 1, col: 1 }, 'the scenario file is empty', 'start with `name:`, `topology:` and `steps:`');
   if (!top) return { problems: sortProblems(src.problems.list) };
   const f = new Map<string, Entry>();
   for (const e of top) {
