@@ -8,6 +8,7 @@ import type { MAC } from '../net/packet.ts';
 import type { Kernel } from './kernel.ts';
 import type { BridgeVlan, FdbEntry, NeighState } from './types.ts';
 import { KernelError } from './types.ts';
+import { fdbAddLocal, fdbDeleteLocal } from './bridge-addr.ts';
 
 const ERR_EXISTS = 'RTNETLINK answers: File exists';
 const ERR_NOENT = 'RTNETLINK answers: No such file or directory';
@@ -78,18 +79,19 @@ export function setBridgeVlan(k: Kernel, dev: string, vlan: BridgeVlan, op: 'add
   if (vlan.vid < 1 || vlan.vid > 4094) throw new KernelError('RTNETLINK answers: Invalid argument');
   const list = (d.vlans ??= []);
   const i = list.findIndex((v) => v.vid === vlan.vid);
+  const br = d.kind === 'bridge' ? d : k.devices.get(d.master!)!;
+  const port = d === br ? undefined : d;
   if (op === 'del') {
     if (i < 0) throw new KernelError(ERR_NOENT);
+    // nbp_vlan_delete() / br_vlan_delete() → br_fdb_find_delete_local(): the device's own address
+    // leaves that VLAN (passing to another holder of the same address), then the VLAN goes.
+    const f = k.fdb.find((e) => e.ifindex === d.ifindex && e.vlan === vlan.vid && e.mac === d.mac && e.where === 'master' && e.state === 'permanent');
+    if (f) fdbDeleteLocal(k, br, port, f);
     list.splice(i, 1);
-    // br_vlan_delete() → br_fdb_find_delete_local(): the port's own address leaves that VLAN.
-    const f = k.fdb.findIndex((e) => e.ifindex === d.ifindex && e.vlan === vlan.vid && e.mac === d.mac && e.state === 'permanent');
-    if (f >= 0) k.fdb.splice(f, 1);
     return;
   }
-  // nbp_vlan_add() → br_fdb_insert(): the port's own address becomes local in the new VLAN.
-  if (i < 0 && !k.fdb.some((e) => e.ifindex === d.ifindex && e.vlan === vlan.vid && e.mac === d.mac)) {
-    k.fdb.push({ mac: d.mac, ifindex: d.ifindex, vlan: vlan.vid, where: 'master', state: 'permanent', updatedMs: k.clock.nowMs() });
-  }
+  // __vlan_add() → br_fdb_add_local(): the device's own address becomes local in the new VLAN.
+  if (i < 0) fdbAddLocal(k, br, port, d.mac, vlan.vid);
   if (vlan.pvid) for (let j = 0; j < list.length; j++) if (list[j]!.pvid && list[j]!.vid !== vlan.vid) list[j] = { ...list[j]!, pvid: false };
   const v: BridgeVlan = { vid: vlan.vid, untagged: vlan.untagged, pvid: vlan.pvid };
   if (i >= 0) list[i] = v;

@@ -5,7 +5,9 @@
  * KernelOps methods delegate here, as they do to fib-config.ts and l2-config.ts.
  */
 import { ZERO_MAC } from '../net/packet.ts';
+import { isGroupMac } from './device.ts';
 import * as cfg from './fib-config.ts';
+import { changeBridgeAddress, fdbAddLocal, fdbDeleteLocal, localEntriesOf, portAddressChanged, recalculateBridgeAddress } from './bridge-addr.ts';
 import type { Kernel } from './kernel.ts';
 import type { NetDevice, NewLink } from './types.ts';
 import { KernelError } from './types.ts';
@@ -118,8 +120,15 @@ export function setLink(k: Kernel, name: string, change: LinkChange): void {
     d.name = change.name;
     for (const a of k.addresses) if (a.ifindex === d.ifindex && a.label === name) a.label = change.name;
   }
+  if (change.mac !== undefined) {
+    const mac = change.mac.toLowerCase();
+    // eth_mac_addr() / br_set_mac_address(): !is_valid_ether_addr is EADDRNOTAVAIL.
+    if (d.kind !== 'loopback' && d.kind !== 'ipip' && (mac === ZERO_MAC || isGroupMac(mac))) {
+      throw new KernelError('RTNETLINK answers: Cannot assign requested address');
+    }
+  }
   if (change.mtu !== undefined) d.mtu = change.mtu;
-  if (change.mac !== undefined) d.mac = change.mac.toLowerCase();
+  if (change.mac !== undefined) setAddress(k, d, change.mac.toLowerCase());
   if (change.noArp !== undefined) d.noArp = change.noArp;
   if (change.master !== undefined) {
     if (change.master === null) {
@@ -155,29 +164,50 @@ export function setLink(k: Kernel, name: string, change: LinkChange): void {
   }
 }
 
+/** dev_set_mac_address(): a bridge keeps an address set by the user; a port's new address re-elects its bridge's. */
+function setAddress(k: Kernel, d: NetDevice, mac: string): void {
+  if (d.bridge) {
+    if (mac !== d.mac) changeBridgeAddress(k, d, mac);
+    d.bridge.macSet = true; // NET_ADDR_SET, even when the address did not change
+    return;
+  }
+  const old = d.mac;
+  d.mac = mac;
+  const br = d.master !== undefined ? k.devices.get(d.master) : undefined;
+  if (br?.bridge && old !== mac) portAddressChanged(k, br, d, old);
+}
+
 function wireChanged(k: Kernel, d: NetDevice): void {
   const att = k.attachments.get(d.ifindex);
   if (att?.type === 'wire') att.wire.stateChanged();
 }
 
-/** br_add_if(): the port joins with the default PVID untagged and a permanent FDB entry for its MAC. */
+/**
+ * br_add_if(): the port joins with the default PVID untagged and local FDB entries for its MAC,
+ * then the bridge re-elects its address (the lowest port MAC).
+ */
 function enslave(k: Kernel, br: NetDevice, port: NetDevice): void {
   port.master = br.ifindex;
   const pvid = br.bridge?.defaultPvid ?? 1;
   port.vlans = pvid ? [{ vid: pvid, pvid: true, untagged: true }] : [];
-  const now = k.clock.nowMs();
-  k.fdb.push({ mac: port.mac, ifindex: port.ifindex, vlan: pvid, where: 'master', state: 'permanent', updatedMs: now });
-  k.fdb.push({ mac: port.mac, ifindex: port.ifindex, where: 'master', state: 'permanent', updatedMs: now });
+  // The kernel adds VLAN 0 then the PVID and dumps newest first; the FDB list is kept in dump order.
+  if (pvid) fdbAddLocal(k, br, port, port.mac, pvid);
+  fdbAddLocal(k, br, port, port.mac, undefined);
+  recalculateBridgeAddress(k, br);
   recomputeCarrier(k, br);
 }
 
-/** br_del_if(): the port leaves its bridge with its VLANs and master FDB entries. */
+/** br_del_if(): the port leaves with its VLANs; its local entries pass on or go, learnt ones go; the bridge re-elects its address. */
 function release(k: Kernel, port: NetDevice): void {
   const br = port.master !== undefined ? k.devices.get(port.master) : undefined;
+  if (br) for (const e of localEntriesOf(k, port)) fdbDeleteLocal(k, br, port, e);
   delete port.master;
   delete port.vlans;
   k.fdb = k.fdb.filter((e) => !(e.ifindex === port.ifindex && e.where === 'master'));
-  if (br) recomputeCarrier(k, br);
+  if (br) {
+    recalculateBridgeAddress(k, br);
+    recomputeCarrier(k, br);
+  }
 }
 
 /** Recomputes IFF_LOWER_UP of a device from its wire, peer or ports, cascading to whoever depends on it. */

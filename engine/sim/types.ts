@@ -49,7 +49,11 @@ export interface NetDevice {
    */
   everUp?: boolean;
   /** Bridge-specific settings (kind 'bridge'). */
-  bridge?: { vlanFiltering: boolean; ageingTimeCs: number; defaultPvid: number };
+  bridge?: {
+    vlanFiltering: boolean; ageingTimeCs: number; defaultPvid: number;
+    /** The user set the address (NET_ADDR_SET): the bridge no longer takes its lowest port's MAC. */
+    macSet?: boolean;
+  };
   /** VLANs of a bridge port, or of the bridge device itself (`bridge vlan ... self`). */
   vlans?: BridgeVlan[];
   /** VXLAN settings (kind 'vxlan'). */

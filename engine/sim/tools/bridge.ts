@@ -59,16 +59,10 @@ function fdbShow(c: Ctx, argv: string[]): string {
   for (const d of devicesInOrder(s)) {
     if (only && d.ifindex !== only.ifindex) continue;
     if (br && d.ifindex !== br.ifindex && d.master !== br.ifindex) continue;
+    // The bridge's own address is an entry like any other: absent when a port's entry already
+    // covers it (the bridge took that port's MAC) or when the address is 00:00:00:00:00:00.
     const mine = s.fdb.filter((e) => e.ifindex === d.ifindex);
-    const own: FdbEntry[] = [];
-    // Kernels that store the bridge's own local entries (the simulator does) print them as
-    // stored; synthesise them only for states that lack them.
-    if (d.kind === 'bridge' && !mine.some((e) => e.mac === d.mac && e.state === 'permanent')) {
-      // The bridge's own address: a local entry of the bridge itself, per VLAN when VLAN-aware.
-      if (c.host.bridgeVlanSupport) own.push({ mac: d.mac, ifindex: d.ifindex, vlan: d.bridge?.defaultPvid ?? 1, where: 'master', state: 'permanent', updatedMs: 0 });
-      own.push({ mac: d.mac, ifindex: d.ifindex, where: 'master', state: 'permanent', updatedMs: 0 });
-    }
-    const master = [...own, ...mine.filter((e) => e.where === 'master')];
+    const master = mine.filter((e) => e.where === 'master');
     const self = mine.filter((e) => e.where === 'self');
     for (const e of [...master, ...self]) {
       if (!c.host.bridgeVlanSupport && e.vlan !== undefined && e.where === 'master') continue;
