@@ -373,6 +373,7 @@ function splitRule(line: string): string[] {
 
 /** Removes the kernel objects and processes of one id (record entries plus name matches). */
 async function removeById(id: string, state: LabState | undefined, exec: Exec): Promise<void> {
+  await removeContainersOf(id, state);
   // A recorded pid is only ours while it still carries the marker (pids are reused).
   const ours = (p: number) => environOf(p).some((v) => v === `PODLAB_LAB_ID=${id}` || (state !== undefined && v === `PODLAB_LAB=${state.lab}`));
   const recorded = (state?.pids ?? []).filter(ours);
@@ -392,6 +393,26 @@ async function removeById(id: string, state: LabState | undefined, exec: Exec): 
   await removeTaggedRules(exec, id, () => false);
   // Link loss without netem lives in an nftables netdev table named after the lab.
   await exec(['nft', 'delete', 'table', 'netdev', `podlab_${id}`]);
+}
+
+/**
+ * The Docker runtime's containers of a lab: by the id label, or by `podlab.lab` + the
+ * `clab-<lab>-` name when no other live lab claims their id. Loaded lazily so cleanup on a
+ * machine without Docker never touches dockerd.
+ */
+async function removeContainersOf(id: string, state: LabState | undefined): Promise<void> {
+  const { removeLabContainers } = await import('./docker/cleanup.ts');
+  await removeLabContainers((c) => {
+    const cid = c.labels['podlab.lab-id'];
+    if (cid === id) return true;
+    return state !== undefined && c.labels['podlab.lab'] === state.lab && c.name.startsWith(`clab-${state.lab}-`) && !(cid !== undefined && labIdIsLive(cid));
+  });
+}
+
+/** Lab ids of podlab's Docker containers (their lab may have no record left). */
+async function containerIds(): Promise<string[]> {
+  const { containerLabIds } = await import('./docker/cleanup.ts');
+  return (await containerLabIds()).filter((id) => LAB_ID.test(id));
 }
 
 /** Removes everything lab `lab` created (from its record and by name) and then the record. */
@@ -423,6 +444,7 @@ export async function destroyAll(exec: Exec = localExec): Promise<{ labs: string
   for (const n of listNetns()) { const m = NETNS_NAME.exec(n); if (m) ids.add(m[1]!); }
   const marked = markedProcesses();
   for (const m of marked) if (m.id && LAB_ID.test(m.id)) ids.add(m.id);
+  for (const id of await containerIds()) ids.add(id);
   // A live lab of another PODLAB_HOME holds a claim pointing at its existing record: leave it.
   const ownedElsewhere = (id: string) => claimIsLive(readClaim(id));
   const orphans = [...ids].filter((id) => !ownedElsewhere(id)).sort();

@@ -1,0 +1,567 @@
+/**
+ * The Docker runtime (`--runtime containerlab` without the containerlab CLI): the lab
+ * containerlab would deploy, built by podlab itself through the Docker Engine API (dockerode).
+ *
+ * - One container per non-switch node, `clab-<lab>-<node>` with containerlab's labels
+ *   (container-spec.ts), `network-mode: none`, privileged, `sleep infinity`, the lab's
+ *   process markers in its environment. The lab directory is bind-mounted at the same path
+ *   into every node (BIRD's files and sockets, etcd's unix socket); k8s nodes also get the
+ *   podlab checkout read-only at the same path and the host's /run/netns (pods' namespaces,
+ *   rslave so namespaces made after start appear inside), so RealCluster's absolute paths
+ *   mean the same thing inside a container as on the host. Each container's namespace is
+ *   linked as /run/netns/clab-<lab>-<node>, as containerlab does (`ip netns exec` works).
+ * - Switches are root-namespace Linux bridges and cables are veths, planned exactly as for
+ *   Mininet (mininet/plan.ts), wired as containerlab wires veths (wiring.ts). FORWARD accept
+ *   rules are added for the lab's bridges when br_netfilter sends bridged frames through
+ *   iptables (dockerd sets FORWARD's policy to DROP); the policy itself is never touched.
+ * - Record first: every name (containers, bridges, veth ends, temporary names, rules,
+ *   netns links) goes into the lab record (labs.ts) before it exists, and a failure at any
+ *   step removes the lab before the error reaches the caller.
+ *
+ * Where commands run, by purpose:
+ * - `exec` (setup commands, scenario commands, the CNI plugin, birdc): Docker's exec API,
+ *   i.e. the container's own programs, filesystem, namespaces and cgroup — what `docker exec`
+ *   and containerlab's `exec:` run.
+ * - `spawn` (agents, BIRD): `nsenter --target <pid> --net --mount --uts --ipc` as a child of
+ *   the engine. The process sees the container's filesystem and network like a docker-exec'd
+ *   one, but it is a real ChildProcess (pid, stdio pipes, signals, exit) that dockerode's exec
+ *   cannot give (the API has no kill and no process handle). It stays in the host's pid
+ *   namespace and cgroup, so `docker top` does not list it; it carries the lab's markers.
+ * - Kernel plumbing from outside (moving and renaming veths, carrier, netem): the host's
+ *   iproute2/tc through `nsenter --net`, as containerlab does it with netlink from the host —
+ *   it must not depend on the image's tools.
+ *
+ * Stopping a node is `docker pause` (cgroup freezer: every process of the container stops
+ * with its state) plus SIGSTOP of the processes spawned into it, and its cables lose carrier;
+ * starting is the reverse. A paused container keeps its namespace, so its veths and
+ * addresses survive and nothing needs re-creating (a `docker stop` would destroy the
+ * namespace, and with it the veths containerlab's `tools veth create` would have to re-add).
+ */
+import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Docker from 'dockerode';
+import type { Topology } from '../../model/types.ts';
+import { setupCommands, cabledIfaces } from '../setup-commands.ts';
+import { localExec, mustRun, pidExec, type Exec, type ExecResult } from '../linux/exec.ts';
+import { detectKernel, type KernelCapabilities } from '../linux/capabilities.ts';
+import { createLab, destroyLab, labEnv, recordResources, validLabName, type LabState } from '../labs.ts';
+import { isRootEnd, linkAt, planMininet, type LinkRealisation, type MininetPlan, type VethEnd } from '../mininet/plan.ts';
+import { PcapStream } from '../mininet/pcap-stream.ts';
+import type { RealLab, RealLinkChange, RealLinkStatus } from '../real-lab.ts';
+import { generateContainerlab } from '../containerlab/clab-file.ts';
+import { capabilityGaps, containerName, nodeContainerSpec } from './container-spec.ts';
+import { containerExec, streamExec } from './docker-exec.ts';
+import { dockerReachable, removeLabContainers } from './cleanup.ts';
+import { impairCommands, planWiring, type WiringStep } from './wiring.ts';
+
+/** The images nodes run: k8s nodes, hosts (and any other kind) on `node`, routers on `router`. */
+export interface DockerImages {
+  readonly node: string;
+  readonly router: string;
+}
+
+/** Options of a Docker deployment. */
+export interface DockerDeployOptions {
+  /** Lab name: the registry key, the `clab-<lab>-` prefix and the marker every process carries. */
+  lab: string;
+  /** The lab's directory (labs.ts labDir): logs, the .clab.yml, etcd and per-node files. */
+  dir: string;
+  onProgress?: (msg: string) => void;
+  /** Images to run; default: the images module's `ensureImages()` (built when missing). */
+  images?: DockerImages;
+  /** A Docker client (default: the local daemon through DOCKER_HOST or /var/run/docker.sock). */
+  docker?: Docker;
+}
+
+/** A setup command as it ran on a node. */
+export interface DockerSetupRecord {
+  readonly node: string;
+  readonly argv: readonly string[];
+  readonly result: ExecResult;
+}
+
+/** Raised when deploying fails; the lab has already been removed. */
+export class DockerDeployError extends Error {
+  override name = 'DockerDeployError';
+}
+
+interface LinkState {
+  down: boolean;
+  latencyMs: number;
+  lossPct: number;
+}
+
+/** The podlab checkout (bin/podlab.js lives there): bind-mounted into k8s nodes at the same path. */
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** The image module another engineer owns; loaded by name so this runtime works before it lands. */
+const IMAGES_MODULE = './images.ts';
+
+async function defaultImages(onProgress: (msg: string) => void): Promise<DockerImages> {
+  let mod: { ensureImages?: (o: { onProgress?: (m: string) => void }) => Promise<DockerImages> };
+  try {
+    mod = (await import(IMAGES_MODULE)) as typeof mod;
+  } catch {
+    throw new DockerDeployError('no node images: podlab\'s image builder (engine/runtime/docker/images.ts) is missing; pass images explicitly');
+  }
+  if (!mod.ensureImages) throw new DockerDeployError('engine/runtime/docker/images.ts exports no ensureImages()');
+  const r = await mod.ensureImages({ onProgress });
+  return { node: r.node, router: r.router };
+}
+
+/** A topology running in Docker containers. */
+export class DockerLab implements RealLab {
+  readonly runtime = 'containerlab';
+  readonly notes: readonly string[];
+  private readonly pids = new Map<string, number>();
+  private readonly setup: DockerSetupRecord[] = [];
+  private readonly children = new Map<string, Set<ChildProcess>>();
+  private readonly linkStates: LinkState[];
+  private readonly stopped = new Set<string>();
+  private destroyed = false;
+
+  private constructor(
+    readonly topology: Topology,
+    private readonly plan: MininetPlan,
+    private readonly state: LabState,
+    private readonly docker: Docker,
+    private readonly caps: KernelCapabilities,
+    readonly dir: string,
+    notes: string[],
+  ) {
+    this.notes = notes;
+    this.linkStates = topology.links.map((l) => ({ down: false, latencyMs: l.latencyMs, lossPct: l.lossPercent }));
+  }
+
+  /** Deploys a validated topology; throws DockerDeployError and leaves nothing behind on failure. */
+  static async deploy(topology: Topology, opts: DockerDeployOptions): Promise<DockerLab> {
+    if (!validLabName(opts.lab)) throw new DockerDeployError(`invalid lab name '${opts.lab}': 1-40 characters of A-Z a-z 0-9 _ . -`);
+    const progress = opts.onProgress ?? (() => undefined);
+    if (process.getuid?.() !== 0) throw new DockerDeployError('the containerlab runtime needs root (veths moved into containers, bridges): run as root or use --runtime sim');
+    if (!dockerReachable()) throw new DockerDeployError('no Docker daemon: install docker.io and start dockerd (no socket at /var/run/docker.sock or DOCKER_HOST)');
+    const docker = opts.docker ?? new Docker();
+    try {
+      await docker.ping();
+    } catch (e) {
+      throw new DockerDeployError(`the Docker daemon does not answer: ${(e as Error).message}`);
+    }
+    const hosts = topology.nodes.filter((n) => n.kind !== 'switch');
+    const names = hosts.map((n) => containerName(opts.lab, n.name));
+    const clash = (await docker.listContainers({ all: true, filters: { name: names.map((n) => `^/${n}$`) } })).map((c) => c.Names[0]?.replace(/^\//, ''));
+    if (clash.length) throw new DockerDeployError(`container(s) ${clash.join(', ')} already exist: remove them (podlab destroy ${opts.lab}, or docker rm -f) first`);
+    const images = opts.images ?? (await defaultImages(progress));
+    for (const img of new Set([images.node, images.router, ...hosts.map((n) => n.image).filter((x): x is string => !!x)])) {
+      try {
+        await docker.getImage(img).inspect();
+      } catch {
+        throw new DockerDeployError(`image '${img}' is not on this machine: build it (podlab images build) — no registry is pulled from`);
+      }
+    }
+    const caps = await detectKernel();
+    mkdirSync(opts.dir, { recursive: true });
+    const state = createLab(opts.lab, 'containerlab');
+    try {
+      const plan = planMininet(topology, state.id, { vlanFiltering: caps.vlanFiltering });
+      const wiring = planWiring(plan, opts.lab);
+      const notes = [...plan.notes];
+      const rules = (await bridgesNeedAccept()) ? plan.bridges.map((b) => acceptRule(b.name, state)) : [];
+      const nsLinks = names.filter((n) => /^[A-Za-z0-9_.-]{1,200}$/.test(n));
+      recordResources(opts.lab, {
+        bridges: plan.bridges.map((b) => b.name),
+        links: [...plan.rootLinks, ...wiring.tempNames],
+        iptables: rules,
+        netns: nsLinks,
+        extra: { notes, containers: names },
+      });
+      const topoFile = writeClabFile(topology, opts.dir, notes);
+      const lab = new DockerLab(topology, plan, state, docker, caps, opts.dir, notes);
+      const missingCaps = capabilityGaps(/^CapBnd:\s*(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '');
+      if (missingCaps.length) notes.push(`containers are not --privileged (this engine lacks CAP_${missingCaps.join(', CAP_')}, which runc would refuse to grant): they get every other capability, no seccomp/AppArmor filter and a writable /proc/sys`);
+      if (hosts.some((n) => n.kind === 'k8s-node')) await sharedNetnsDir(state);
+      progress(`creating ${hosts.length} containers (lab ${opts.lab}, id ${state.id})`);
+      for (const n of hosts) {
+        const k8s = n.kind === 'k8s-node';
+        const spec = nodeContainerSpec({
+          lab: opts.lab, id: state.id, node: n,
+          image: n.image ?? (n.kind === 'router' ? images.router : images.node),
+          nodeDir: join(opts.dir, 'nodes', n.name), topoFile, owner: process.env.SUDO_USER ?? process.env.USER ?? 'root',
+          interfaces: cabledIfaces(topology, n.name).length,
+          env: labEnv(state),
+          missingCaps,
+          binds: [[opts.dir, 'rw'], ...(k8s ? [[REPO_ROOT, 'ro'] as const, ['/run/netns', 'rw', 'rslave'] as const] : [])],
+        });
+        await docker.createContainer(spec);
+      }
+      for (const n of hosts) {
+        const ctr = docker.getContainer(containerName(opts.lab, n.name));
+        await ctr.start();
+        const pid = (await ctr.inspect()).State.Pid;
+        if (!pid) throw new DockerDeployError(`container ${containerName(opts.lab, n.name)} has no process after start`);
+        lab.pids.set(n.name, pid);
+        linkNetns(containerName(opts.lab, n.name), pid);
+      }
+      recordResources(opts.lab, { pids: [...lab.pids.values()] });
+      progress(`cabling: ${plan.bridges.length} bridges, ${plan.links.length} cables`);
+      if (rules.length) {
+        for (const r of rules) await mustRun(localExec, ['iptables', '-w', '-I', ...r]);
+        notes.push(`iptables: FORWARD accepts frames bridged within the lab's ${rules.length} bridge(s) (br_netfilter is loaded; rules tagged podlab:${state.id}:${opts.lab})`);
+      }
+      for (const s of wiring.steps) await lab.runStep(s);
+      await lab.applyInitialImpairments(notes);
+      for (const n of hosts) {
+        progress(`setting up ${n.name}`);
+        const exec = lab.exec(n.name);
+        for (const c of setupCommands(topology, n)) {
+          const result = await exec(c.argv);
+          lab.setup.push({ node: n.name, argv: c.argv, result });
+          if (result.code !== 0) throw new DockerDeployError(`${n.name}: setup command '${c.argv.join(' ')}' failed (exit ${result.code}): ${(result.stderr || result.stdout).trim()}`);
+        }
+      }
+      progress(`lab ${opts.lab} is up: ${hosts.length} containers, ${plan.bridges.length} bridges, ${plan.rootLinks.length} root-namespace veth ends`);
+      return lab;
+    } catch (e) {
+      progress(`deploy failed, removing lab ${opts.lab}`);
+      await destroyLab(opts.lab);
+      if (e instanceof DockerDeployError) throw e;
+      throw new DockerDeployError(`deploying lab '${opts.lab}' on Docker failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** The lab's name. */
+  get lab(): string {
+    return this.state.lab;
+  }
+
+  /** The lab's short id (prefix of its bridges and veths). */
+  get id(): string {
+    return this.state.id;
+  }
+
+  /** Non-switch nodes (the ones with containers). */
+  nodes(): readonly string[] {
+    return this.plan.hosts;
+  }
+
+  /** The container name of a node. */
+  container(node: string): string {
+    this.pid(node);
+    return containerName(this.lab, node);
+  }
+
+  /** Host pid of the node container's main process (its namespaces). */
+  pid(node: string): number {
+    const pid = this.pids.get(node);
+    if (pid === undefined) {
+      const sw = this.topology.nodes.find((n) => n.name === node && n.kind === 'switch');
+      throw new Error(sw ? `'${node}' is a switch: it is realised as root-namespace bridges and has no container` : `no node '${node}' in lab '${this.lab}' (nodes: ${this.plan.hosts.join(', ')})`);
+    }
+    return pid;
+  }
+
+  /** Runs argv in the node's container through Docker's exec API (its own programs and filesystem). */
+  exec(node: string): Exec {
+    const run = containerExec(this.docker, this.container(node));
+    // Docker refuses exec in a paused container; answer as `docker exec` would, with a code.
+    return async (argv, opts) => {
+      try {
+        return await run(argv, opts);
+      } catch (e) {
+        return { stdout: '', stderr: `Error response from daemon: ${(e as Error).message}\n`, code: 126 };
+      }
+    };
+  }
+
+  /** Starts a long-running process in the node's network, mount, UTS and IPC namespaces, marked with the lab; destroy kills it. */
+  spawn(node: string, argv: readonly string[], opts: { logFile?: string; env?: Record<string, string> } = {}): ChildProcess {
+    const pid = this.pid(node);
+    if (argv.length === 0) throw new Error('spawn: empty argv');
+    return this.spawnMarked(node, ['nsenter', `--target=${pid}`, '--net', '--mount', '--uts', '--ipc', '--', ...argv], opts);
+  }
+
+  private spawnMarked(key: string, argv: readonly string[], opts: { logFile?: string; env?: Record<string, string> }): ChildProcess {
+    const fd = opts.logFile ? openSync(opts.logFile, 'a') : undefined;
+    const child = spawnChild(argv[0]!, argv.slice(1), {
+      env: { ...process.env, ...opts.env, ...labEnv(this.state) },
+      stdio: fd !== undefined ? ['ignore', fd, fd] : ['ignore', 'pipe', 'pipe'],
+    });
+    if (fd !== undefined) closeSync(fd);
+    if (child.pid !== undefined) recordResources(this.lab, { pids: [child.pid] });
+    let set = this.children.get(key);
+    if (!set) this.children.set(key, (set = new Set()));
+    set.add(child);
+    child.once('exit', () => set!.delete(child));
+    if (this.stopped.has(key) && child.pid !== undefined) process.kill(child.pid, 'SIGSTOP');
+    return child;
+  }
+
+  /** Every setup command as it ran. */
+  setupRecords(): readonly DockerSetupRecord[] {
+    return this.setup;
+  }
+
+  /** Changes the cable at `node:iface` (either end, switches included): carrier and/or impairment. */
+  async setLink(node: string, iface: string, change: RealLinkChange): Promise<RealLinkStatus> {
+    const l = linkAt(this.plan, node, iface);
+    const s = this.linkStates[l.index]!;
+    if (change.latencyMs !== undefined || change.lossPct !== undefined) {
+      const latencyMs = change.latencyMs ?? s.latencyMs;
+      const lossPct = change.lossPct ?? s.lossPct;
+      if (!(latencyMs >= 0) || !(lossPct >= 0) || lossPct > 100) throw new Error(`invalid impairment for ${node}:${iface}: latency ${latencyMs} ms, loss ${lossPct}%`);
+      if (latencyMs > 0 && !this.caps.netem) {
+        throw new Error(`cannot add ${latencyMs} ms latency to ${node}:${iface}: this kernel has no tc netem (modprobe sch_netem); loss alone works (nftables)`);
+      }
+      await this.impair(l, latencyMs, lossPct);
+      s.latencyMs = latencyMs;
+      s.lossPct = lossPct;
+    }
+    if (change.state) {
+      s.down = change.state === 'down';
+      await this.applyCarrier(l);
+    }
+    const named = `${node}:${iface}`;
+    const other = l.endpoints[0] === named ? l.endpoints[1] : l.endpoints[0];
+    return { endpoints: [named, other], state: this.carrierDown(l) ? 'down' : 'up', latencyMs: s.latencyMs, lossPct: s.lossPct };
+  }
+
+  /** Powers a node off (docker pause, spawned processes SIGSTOP, cables lose carrier) or back on. */
+  async setNode(node: string, state: 'stopped' | 'started'): Promise<void> {
+    const ctr = this.docker.getContainer(this.container(node));
+    const paused = (await ctr.inspect()).State.Paused;
+    if (state === 'stopped') {
+      this.stopped.add(node);
+      if (!paused) await ctr.pause();
+    } else {
+      this.stopped.delete(node);
+      if (paused) await ctr.unpause();
+    }
+    const signal = state === 'stopped' ? 'SIGSTOP' : 'SIGCONT';
+    const signalled: number[] = [];
+    for (const c of this.children.get(node) ?? []) {
+      if (c.pid !== undefined && c.exitCode === null) {
+        try {
+          process.kill(c.pid, signal);
+          signalled.push(c.pid);
+        } catch { /* exited meanwhile */ }
+      }
+    }
+    await waitForState(signalled, state === 'stopped');
+    for (const l of this.plan.links) if (l.endpoints.some((e) => e.startsWith(`${node}:`))) await this.applyCarrier(l);
+  }
+
+  /**
+   * Captures on a node's interface with tcpdump inside its container (Docker exec, pcap on
+   * stdout), or on a switch port's root-namespace veth with the host's tcpdump. Resolves
+   * once tcpdump listens; the returned function stops it.
+   */
+  async capture(node: string, iface: string, onPacket: (p: { tsMs: number; data: Uint8Array }) => void): Promise<() => Promise<void>> {
+    if (!/^[A-Za-z0-9_.@-]{1,15}$/.test(iface)) throw new Error(`invalid interface name '${iface}'`);
+    const tcpdump = (dev: string) => ['tcpdump', '-i', dev, '-U', '--immediate-mode', '-n', '-s', '262144', '-w', '-'];
+    let out: NodeJS.ReadableStream;
+    let err: NodeJS.ReadableStream;
+    let ended: Promise<unknown>;
+    let stop: () => Promise<void>;
+    if (this.pids.has(node)) {
+      const x = await streamExec(this.docker, this.container(node), tcpdump(iface));
+      ({ stdout: out, stderr: err } = x);
+      ended = x.done;
+      stop = () => x.stop();
+    } else {
+      const child = this.spawnMarked(`switch:${node}`, tcpdump(this.switchPortDevice(node, iface)), {});
+      out = child.stdout!;
+      err = child.stderr!;
+      ended = new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r())));
+      stop = async () => {
+        if (child.exitCode === null) child.kill('SIGTERM');
+        await ended;
+      };
+    }
+    const stream = new PcapStream();
+    let failure: Error | undefined;
+    out.on('data', (chunk: Buffer) => {
+      if (failure) return;
+      try {
+        for (const r of stream.push(new Uint8Array(chunk))) onPacket({ tsMs: r.tsMs, data: r.data });
+      } catch (e) {
+        failure = e as Error;
+      }
+    });
+    let stderr = '';
+    await new Promise<void>((resolveP, reject) => {
+      const timer = setTimeout(() => reject(new Error(`tcpdump on ${node}:${iface} did not start within 10 s: ${stderr.trim()}`)), 10000);
+      err.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes('listening on')) {
+          clearTimeout(timer);
+          resolveP();
+        }
+      });
+      void ended.then(() => {
+        clearTimeout(timer);
+        reject(new Error(`tcpdump on ${node}:${iface} exited: ${stderr.trim()}`));
+      });
+    });
+    return async () => {
+      await stop();
+      if (failure) throw new Error(`capture on ${node}:${iface}: ${failure.message}`);
+    };
+  }
+
+  /** Removes every container, veth, bridge, iptables rule and process of the lab; images stay. Idempotent. */
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    const all = [...this.children.values()].flatMap((s) => [...s]);
+    for (const c of all) {
+      if (c.exitCode !== null || c.pid === undefined) continue;
+      try {
+        process.kill(c.pid, 'SIGCONT');
+        c.kill('SIGTERM');
+      } catch { /* gone */ }
+    }
+    for (let i = 0; i < 20 && all.some((c) => c.exitCode === null && c.signalCode === null); i++) await sleep(50);
+    for (const c of all) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await removeLabContainers((c) => c.labels['podlab.lab-id'] === this.id, this.docker);
+    await destroyLab(this.lab);
+  }
+
+  // ---- wiring and links -----------------------------------------------------------------
+
+  /** Runs one wiring step: root-namespace argv, or argv in a container's namespace with the host's tools. */
+  private async runStep(s: WiringStep): Promise<void> {
+    switch (s.op) {
+      case 'root':
+        await mustRun(localExec, s.argv);
+        return;
+      case 'quiet-ipv6':
+        // The fabric's own ports would otherwise send router solicitations and MLD into the lab.
+        try {
+          writeFileSync(`/proc/sys/net/ipv6/conf/${s.ifname}/disable_ipv6`, '1');
+        } catch { /* no IPv6 in this kernel */ }
+        return;
+      case 'move':
+        await mustRun(localExec, ['ip', 'link', 'set', 'dev', s.ifname, 'netns', String(this.pid(s.node))]);
+        return;
+      case 'node':
+        await mustRun(pidExec(this.pid(s.node)), s.argv);
+        return;
+    }
+  }
+
+  private carrierDown(l: LinkRealisation): boolean {
+    return this.linkStates[l.index]!.down || l.endpoints.some((e) => this.stopped.has(e.slice(0, e.lastIndexOf(':'))));
+  }
+
+  /** A cable's carrier is the admin state of its root ends: the nodes' own interfaces stay up, with NO-CARRIER, as when a cable is pulled. */
+  private async applyCarrier(l: LinkRealisation): Promise<void> {
+    const state = this.carrierDown(l) ? 'down' : 'up';
+    for (const ifname of l.carrier) await mustRun(localExec, ['ip', 'link', 'set', 'dev', ifname, state]);
+  }
+
+  /** Where a cable end's commands run: the root namespace, or its container's network namespace (host tools). */
+  private endExec(e: VethEnd): Exec {
+    return isRootEnd(e) ? localExec : pidExec(this.pid(e.host));
+  }
+
+  private async impair(l: LinkRealisation, latencyMs: number, lossPct: number): Promise<void> {
+    for (const e of l.shaping) {
+      for (const c of impairCommands(e, this.id, latencyMs, lossPct, this.caps.netem ? 'netem' : 'nft')) {
+        const r = await this.endExec(e)(c.argv, c.stdin !== undefined ? { stdin: c.stdin } : undefined);
+        if (r.code !== 0 && !c.mayFail) throw new Error(`${c.argv.join(' ')} on ${e.ifname} failed: ${(r.stderr || r.stdout).trim()}`);
+      }
+    }
+  }
+
+  private async applyInitialImpairments(notes: string[]): Promise<void> {
+    const skipped: string[] = [];
+    for (const l of this.plan.links) {
+      const s = this.linkStates[l.index]!;
+      if (s.latencyMs === 0 && s.lossPct === 0) continue;
+      if (s.latencyMs > 0 && !this.caps.netem) {
+        skipped.push(`${l.endpoints.join(' <-> ')} (${s.latencyMs} ms)`);
+        s.latencyMs = 0;
+      }
+      await this.impair(l, s.latencyMs, s.lossPct);
+    }
+    if (skipped.length) notes.push(`link latency not applied, this kernel has no tc netem (modprobe sch_netem): ${skipped.join(', ')}`);
+    if (!this.caps.netem && this.topology.links.some((l) => l.lossPercent > 0)) notes.push('link loss is an nftables netdev egress rule (numgen random), as this kernel has no tc netem');
+  }
+
+  /** The root-namespace device realising a switch port (trunks realised per VLAN have no single device). */
+  private switchPortDevice(node: string, iface: string): string {
+    const l = linkAt(this.plan, node, iface);
+    const side = l.endpoints[0] === `${node}:${iface}` ? 'a' : 'b';
+    const betweenSwitches = l.veths.every((v) => isRootEnd(v.a) && isRootEnd(v.b));
+    const candidates = betweenSwitches ? l.veths.map((v) => v[side].ifname) : [...l.carrier];
+    if (candidates.length !== 1) throw new Error(`${node}:${iface} is realised as ${candidates.length} veths, one per VLAN (${candidates.join(', ')}): capture on a node's interface instead`);
+    return candidates[0]!;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls /proc until every pid is stopped (`T`) or no longer stopped, or gone; gives up after 2 s. */
+async function waitForState(pids: readonly number[], stopped: boolean): Promise<void> {
+  const isStopped = async (pid: number): Promise<boolean | undefined> => {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+    // The state follows the parenthesised command name, which may itself contain spaces.
+    return stat === undefined ? undefined : stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'T';
+  };
+  for (let i = 0; i < 100; i++) {
+    const states = await Promise.all(pids.map(isStopped));
+    if (states.every((s) => s === undefined || s === stopped)) return;
+    await sleep(20);
+  }
+}
+
+/** An iptables FORWARD rule accepting frames bridged inside one of the lab's bridges (the tag labs.ts removes by). */
+function acceptRule(bridge: string, state: LabState): string[] {
+  return ['FORWARD', '-i', bridge, '-o', bridge, '-m', 'comment', '--comment', `podlab:${state.id}:${state.lab}`, '-j', 'ACCEPT'];
+}
+
+/** With br_netfilter loaded, bridged frames traverse iptables FORWARD (dockerd sets its policy to DROP). */
+async function bridgesNeedAccept(): Promise<boolean> {
+  const on = await readFile('/proc/sys/net/bridge/bridge-nf-call-iptables', 'utf8').then((t) => t.trim() === '1', () => false);
+  if (!on) return false;
+  return (await localExec(['iptables', '-w', '-S', 'FORWARD'])).code === 0;
+}
+
+/**
+ * Writes `<dir>/<lab>.clab.yml` (what `podlab generate containerlab` writes) for the
+ * `clab-topo-file` label; returns its path, or '' with a note when the topology cannot be
+ * expressed as one.
+ */
+function writeClabFile(topology: Topology, dir: string, notes: string[]): string {
+  try {
+    const out = generateContainerlab(topology);
+    const path = join(dir, out.lab.fileName);
+    writeFileSync(path, out.clabText);
+    notes.push(`${path} describes this lab for containerlab; podlab's own deployment realises switches as host bridges and serves etcd from the lab directory instead of a podlab-etcd node`);
+    return path;
+  } catch (e) {
+    notes.push(`no .clab.yml for this lab: ${(e as Error).message}`);
+    return '';
+  }
+}
+
+/**
+ * Makes /run/netns a shared mount point, as `ip netns add` does the first time, BEFORE the
+ * k8s-node containers bind it: a pod namespace mounted there later then propagates into them.
+ * A scratch namespace of the lab (recorded first) is the portable way to get iproute2 to do it.
+ */
+async function sharedNetnsDir(state: LabState): Promise<void> {
+  const scratch = `plab-${state.id}-init`;
+  recordResources(state.lab, { netns: [scratch] });
+  await mustRun(localExec, ['ip', 'netns', 'add', scratch]);
+  await localExec(['ip', 'netns', 'del', scratch]);
+}
+
+/** containerlab's `LinkContainerNS`: /run/netns/<container> → the container's namespace, so `ip netns exec` reaches it. */
+function linkNetns(name: string, pid: number): void {
+  mkdirSync('/run/netns', { recursive: true });
+  const link = join('/run/netns', name);
+  rmSync(link, { force: true });
+  symlinkSync(`/proc/${pid}/ns/net`, link);
+}
