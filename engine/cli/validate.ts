@@ -5,8 +5,8 @@
  * 0 = no errors (warnings allowed), 1 = at least one error, 2 = usage error or unreadable file.
  */
 import { readFile } from 'node:fs/promises';
-import { loadTopology, TopologyReadError } from '../model/load.ts';
-import { loadScenario, looksLikeScenario, ScenarioReadError } from '../scenario/format.ts';
+import { TopologyReadError } from '../model/load.ts';
+import { loadCheckedTopology, loadScenario, looksLikeScenario, ScenarioReadError } from '../scenario/format.ts';
 import { formatProblem } from '../model/problems.ts';
 
 const USAGE = 'usage: podlab validate FILE...\n';
@@ -33,7 +33,7 @@ export async function run(args: string[]): Promise<number> {
     let problems;
     try {
       const scenario = looksLikeScenario(await readFile(file, 'utf8').catch(() => ''));
-      ({ problems } = scenario ? await loadScenario(file) : await loadTopology(file));
+      ({ problems } = scenario ? await loadScenario(file) : await loadCheckedTopology(file));
     } catch (e) {
       if (!(e instanceof TopologyReadError) && !(e instanceof ScenarioReadError)) throw e;
       process.stderr.write(`podlab validate: ${e.message}\n`);

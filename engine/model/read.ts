@@ -4,6 +4,7 @@
  * accept) and nothing semantic. A value with a shape error is dropped, so the semantic pass
  * never trips over it and reports only what is really wrong.
  */
+import { isMap, isScalar, isSeq } from 'yaml';
 import type { Node as YNode } from 'yaml';
 import { checkDnsName, ifaceNameProblem } from './names.ts';
 import { readNodes } from './read-node.ts';
@@ -152,6 +153,43 @@ function readCalico(src: Source, e: Entry): CalicoManifest[] {
     const meta = manifest['metadata'];
     const name = meta && typeof meta === 'object' ? (meta as Record<string, unknown>)['name'] : undefined;
     out.push({ apiVersion: avS.value, kind: kindS.value, ...(typeof name === 'string' ? { name } : {}), manifest, loc });
+    FIELD_LOCS.set(out[out.length - 1]!, fieldLocations(src, item));
+  }
+  return out;
+}
+
+// Where each field of a manifest read from a file is written, kept beside the manifest
+// (never in it: a Topology travels as JSON to the UI and into recordings).
+const FIELD_LOCS = new WeakMap<CalicoManifest, Map<string, Location>>();
+
+/** Where the field at `path` (`spec.cidr`, `spec.allowedUses[0]`) of a manifest read from a file is written, if known. */
+export function manifestFieldLoc(cm: CalicoManifest, path: string): Location | undefined {
+  return FIELD_LOCS.get(cm)?.get(path);
+}
+
+// So a resource check on `spec.cidr` points at that value rather than at the manifest's first line.
+function fieldLocations(src: Source, item: YNode): Map<string, Location> {
+  const out = new Map<string, Location>();
+  const stack: [YNode | null, string][] = [[item, '']];
+  while (stack.length) {
+    const [raw, path] = stack.pop()!;
+    const n = src.deref(raw);
+    if (isMap(n)) {
+      for (const pair of n.items) {
+        const k = isScalar(pair.key) ? String(pair.key.value) : undefined;
+        if (k === undefined) continue;
+        const p = path ? `${path}.${k}` : k;
+        const v = src.deref((pair.value as YNode | null) ?? null);
+        out.set(p, src.loc(v ?? (pair.key as YNode)));
+        stack.push([v, p]);
+      }
+    } else if (isSeq(n)) {
+      n.items.forEach((x, i) => {
+        const p = `${path}[${i}]`;
+        out.set(p, src.loc(x as YNode));
+        stack.push([x as YNode, p]);
+      });
+    }
   }
   return out;
 }

@@ -26,7 +26,8 @@ import { Source } from '../model/source.ts';
 import type { Entry } from '../model/source.ts';
 import { didYouMean, sortProblems } from '../model/problems.ts';
 import { loadTopology, TopologyReadError } from '../model/load.ts';
-import type { Location, Problem, Topology } from '../model/types.ts';
+import type { LoadResult, Location, Problem, Topology } from '../model/types.ts';
+import { checkCalicoManifests } from '../calico/resources/check.ts';
 import { actionKeys, actionKind, declaredNodeNames, expectationKeys, expectationKind } from './registry.ts';
 import type { CheckContext } from './registry.ts';
 import type { Scenario, Spec, Step } from './types.ts';
@@ -221,6 +222,20 @@ export function looksLikeScenario(text: string): boolean {
   return /^steps:/m.test(text);
 }
 
+/**
+ * Reads a topology file and runs the Calico resource checks over its `calico:` list (what
+ * the cluster would refuse at deploy), so an invalid value is a located problem and no
+ * topology is returned. Throws TopologyReadError when the file is unreadable.
+ */
+export async function loadCheckedTopology(path: string): Promise<LoadResult> {
+  const r = await loadTopology(path);
+  if (!r.topology) return r;
+  const calico = checkCalicoManifests(r.topology);
+  if (!calico.length) return r;
+  const problems = sortProblems([...r.problems, ...calico]);
+  return problems.some((p) => p.severity === 'error') ? { problems } : { topology: r.topology, problems };
+}
+
 /** Reads a scenario file, its topology, and checks one against the other. Throws ScenarioReadError when a file is unreadable. */
 export async function loadScenario(path: string): Promise<ScenarioLoad> {
   let text: string;
@@ -234,7 +249,7 @@ export async function loadScenario(path: string): Promise<ScenarioLoad> {
   if (!parsed.scenario) return { problems: parsed.problems };
   let topo;
   try {
-    topo = await loadTopology(parsed.scenario.topology.path);
+    topo = await loadCheckedTopology(parsed.scenario.topology.path);
   } catch (e) {
     if (!(e instanceof TopologyReadError)) throw e;
     const loc = parsed.scenario.topology.loc;
