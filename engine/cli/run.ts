@@ -24,6 +24,7 @@ import { runScenario } from '../scenario/run.ts';
 import { progressPrinter } from '../scenario/render.ts';
 import { recordingOf } from '../scenario/recording.ts';
 import { writeRecording } from '../scenario/recording-file.ts';
+import { checkOutputPaths } from './output-paths.ts';
 import { runReport } from '../scenario/report.ts';
 
 const USAGE = 'usage: podlab run SCENARIO [--runtime sim|mininet] [--record FILE] [--pcap DIR] [--json] [--keep] [--skip-unsupported] [--lab NAME]\n';
@@ -84,6 +85,11 @@ export async function run(args: string[]): Promise<number> {
   const parsed = parseArgs(args);
   if (typeof parsed === 'string') {
     process.stderr.write(`podlab run: ${parsed}\n${USAGE}`);
+    return 2;
+  }
+  const unwritable = await checkOutputPaths(parsed); // before the run, not after it
+  if (unwritable) {
+    process.stderr.write(`podlab run: ${unwritable}; nothing was run\n`);
     return 2;
   }
   let loaded;
