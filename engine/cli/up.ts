@@ -10,18 +10,18 @@
  * until Ctrl-C (with --no-ui it exits at end of input: scriptable, testable).
  */
 import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { loadTopology, TopologyReadError } from '../model/load.ts';
 import { formatProblem } from '../model/problems.ts';
 import type { Topology } from '../model/types.ts';
 import { SimLab, DeployError } from '../runtime/sim/sim-lab.ts';
-import { formatIPv4 } from '../net/ip.ts';
 import { startCalico, wantsCalico } from '../runtime/sim/calico.ts';
 import { ClusterConfigError } from '../calico/cluster/index.ts';
 import { loadScenario, looksLikeScenario, ScenarioReadError } from '../scenario/format.ts';
 import type { Scenario } from '../scenario/index.ts';
 import { runScenarioLive, startUi, UiStartError, type UiServer } from './ui-serve.ts';
+import { shell, type ShellHost } from './shell.ts';
+import { upReal } from './up-real.ts';
 import type { LiveFeed } from '../server/index.ts';
 import type { RunResult } from '../scenario/index.ts';
 
@@ -37,7 +37,7 @@ const HELP = `commands:
   nodes               list nodes with their kind and addresses
   links               list links
   setup NODE          the commands that configured NODE, and why
-  run MS              advance virtual time by MS milliseconds
+  run MS              advance virtual time by MS milliseconds (simulator only)
   help                this text
   exit | quit         leave (the simulated lab disappears with the process)
 `;
@@ -61,7 +61,7 @@ function parseArgs(args: string[]): Args | string {
     else if (a.startsWith('-')) return `unknown option '${a}'`;
     else out.file = a;
   }
-  if (out.runtime !== 'sim') return `runtime '${out.runtime}' is not available yet; use --runtime sim (the default)`;
+  if (out.runtime !== 'sim' && out.runtime !== 'mininet') return `unknown runtime '${out.runtime}': use sim (the default) or mininet`;
   if (!Number.isInteger(out.seed)) return '--seed needs an integer';
   if (out.port !== undefined && !(Number.isInteger(out.port) && out.port >= 0 && out.port <= 65535)) return '--port needs a port number (0-65535)';
   return out;
@@ -78,6 +78,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const target = await loadTarget(resolve(parsed.file));
   if (typeof target === 'number') return target;
+  if (parsed.runtime === 'mininet') return upReal(target, { ui: parsed.ui, ...(parsed.port !== undefined ? { port: parsed.port } : {}), help: HELP });
   const up = target.scenario ? await runScenario(target.scenario, target.topology) : await deploy(target.topology, parsed.seed);
   if (typeof up === 'number') return up;
   let ui: UiServer | undefined;
@@ -92,7 +93,7 @@ export async function run(args: string[]): Promise<number> {
   }
   say(`podlab: '${up.lab.topology.name}' is up${ui ? `: open ${ui.url}` : ''}. This terminal is the lab's node shell; type 'help'.`);
   try {
-    const status = await shell(up.lab);
+    const status = await shell(simShellHost(up.lab), HELP);
     if (ui && process.stdin.isTTY !== true) {
       say('podlab: end of input; the web UI keeps serving until Ctrl-C');
       await new Promise<void>((done) => process.once('SIGINT', () => done()));
@@ -181,68 +182,13 @@ async function deploy(t: Topology, seed: number): Promise<Up | number> {
   return { lab };
 }
 
-async function shell(lab: SimLab): Promise<number> {
-  const interactive = process.stdin.isTTY === true;
-  let current: string | undefined;
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: interactive });
-  const prompt = (): void => {
-    if (!interactive) return;
-    rl.setPrompt(current ? `${current}> ` : 'podlab> ');
-    rl.prompt();
+/** The simulator lab as the shell's host. */
+function simShellHost(lab: SimLab): ShellHost {
+  return {
+    topology: lab.topology,
+    isNode: (n) => lab.world.kernel(n) !== undefined,
+    exec: async (node, line) => lab.exec(node, line),
+    run: (ms) => lab.world.run(ms),
+    setup: (node) => lab.setup.find((s) => s.node === node)?.steps.map((s) => ({ why: s.command.why, argv: s.command.argv })),
   };
-  const out = (s: string): void => void process.stdout.write(s);
-  let status = 0;
-  prompt();
-  for await (const raw of rl) {
-    const line = raw.trim();
-    if (!interactive && line) out(`${current ? `${current}> ` : 'podlab> '}${line}\n`);
-    if (!line || line.startsWith('#')) {
-      prompt();
-      continue;
-    }
-    const [first, ...rest] = line.split(/\s+/);
-    const restLine = line.slice(first!.length).trim();
-    if (first === 'exit' || first === 'quit') break;
-    if (first === 'help') out(HELP);
-    else if (first === 'nodes') out(listNodes(lab));
-    else if (first === 'links') out(listLinks(lab));
-    else if (first === 'run') {
-      const ms = Number(rest[0]);
-      if (!Number.isFinite(ms) || ms < 0) out('run: give a number of milliseconds\n');
-      else lab.world.run(ms);
-    } else if (first === 'use') {
-      if (rest[0] && lab.world.kernel(rest[0])) current = rest[0];
-      else out(`use: no node '${rest[0] ?? ''}' (try 'nodes')\n`);
-    } else if (first === 'setup') {
-      const rec = lab.setup.find((s) => s.node === rest[0]);
-      if (!rec) out(`setup: no node '${rest[0] ?? ''}'\n`);
-      else for (const s of rec.steps) out(`# ${s.command.why}\n${s.command.argv.join(' ')}\n`);
-    } else {
-      const onNode = lab.world.kernel(first!) ? first! : current;
-      const command = onNode === first ? restLine : line;
-      if (!onNode) out(`'${first}' is not a node; prefix a node name or 'use NODE' first (try 'nodes', 'help')\n`);
-      else if (!command) current = onNode;
-      else {
-        const r = lab.exec(onNode, command);
-        out(r.stdout);
-        process.stdout.write(r.stderr);
-        status = r.code;
-      }
-    }
-    prompt();
-  }
-  rl.close();
-  return interactive ? 0 : status;
-}
-
-function listNodes(lab: SimLab): string {
-  const rows = lab.topology.nodes.map((n) => {
-    const addrs = n.interfaces.filter((i) => i.address).map((i) => `${i.name} ${formatIPv4(i.address!.addr)}/${i.address!.len}`);
-    return `${n.name.padEnd(16)} ${n.kind.padEnd(9)} ${addrs.join(', ')}`;
-  });
-  return `${rows.join('\n')}\n`;
-}
-
-function listLinks(lab: SimLab): string {
-  return lab.topology.links.map((l) => `${l.endpoints[0].node}:${l.endpoints[0].iface} <-> ${l.endpoints[1].node}:${l.endpoints[1].iface}${l.latencyMs ? ` (${l.latencyMs} ms)` : ''}\n`).join('');
 }

@@ -21,6 +21,7 @@ import { localExec, netnsExec } from '../runtime/linux/exec.ts';
 import type { Exec } from '../runtime/linux/exec.ts';
 import { podNetnsName, recordResources, labDir } from '../runtime/labs.ts';
 import { MininetLab } from '../runtime/mininet/lab.ts';
+import { DockerLab, type DockerImages } from '../runtime/docker/lab.ts';
 import type { RealLab } from '../runtime/real-lab.ts';
 import { calicoEventBody } from '../runtime/sim/calico.ts';
 import type { AgentEvent } from '../runtime/linux/agent.ts';
@@ -30,6 +31,10 @@ import { FrameStore, packetEvent } from './packet-events.ts';
 import { RealCluster } from './real-cluster.ts';
 import { readRoutes } from './real-routes.ts';
 import type { Scenario } from './types.ts';
+import type { TraceEvent } from '../sim/trace.ts';
+
+/** A captured frame in the simulator trace's words. */
+type FrameTrace = Extract<TraceEvent, { type: 'tx' | 'rx' }>;
 
 /** The lab needs a kernel feature this machine lacks; the message names the module. */
 export class UnsupportedError extends Error {
@@ -81,6 +86,22 @@ export async function mininetDeploy(topology: Topology, opts: MininetDriverOptio
   return realDriver(mn, dir, say);
 }
 
+/**
+ * Deploys `topology` on Docker containers — the lab containerlab would run, built through the
+ * Docker API (runtime/docker/lab.ts) — with Calico on it when it asks for Calico; returns its driver.
+ */
+export async function containerlabDeploy(topology: Topology, opts: MininetDriverOptions & { readonly images?: DockerImages } = {}): Promise<LabDriver> {
+  if (process.getuid?.() !== 0) throw new UnsupportedError([], 'the containerlab runtime needs root (veths moved into containers, bridges): run as root, or use --runtime sim');
+  const missing = await missingFeatures(topology, opts.scenario);
+  if (missing.features.length) throw new UnsupportedError(missing.features, missing.messages.join('; '));
+  const lab = opts.lab ?? topology.name;
+  const dir = labDir(lab);
+  mkdirSync(dir, { recursive: true });
+  const say = opts.onProgress ?? (() => undefined);
+  const d = await DockerLab.deploy(topology, { lab, dir, onProgress: say, ...(opts.images ? { images: opts.images } : {}) });
+  return realDriver(d, dir, say);
+}
+
 /** Wraps a deployed RealLab in a LabDriver: captures everywhere, then Calico when the topology asks for it. */
 export async function realDriver(lab: RealLab, dir: string, say: (msg: string) => void = () => undefined): Promise<LabDriver> {
   const d = new RealDriver(lab, lab.topology, dir);
@@ -103,6 +124,7 @@ class RealDriver implements LabDriver {
   private readonly macs = new Map<string, string>();
   private readonly addrCache = new Map<string, { dev: string; addr: string }[]>();
   private cluster: RealCluster | undefined;
+  private readonly frameListeners = new Set<(e: FrameTrace) => void>();
 
   constructor(readonly lab: RealLab, readonly topology: Topology, readonly dir: string) {}
 
@@ -231,7 +253,9 @@ class RealDriver implements LabDriver {
         return; // a frame our codecs do not read is still in tcpdump's own stream, not in events
       }
       const hop = mac !== undefined && frame.src === mac ? 'tx' : 'rx';
-      this.forward(packetEvent({ type: hop, t: p.tsMs, node, dev, frame } as Parameters<typeof packetEvent>[0], this.store));
+      const e: FrameTrace = { type: hop, t: p.tsMs, node, dev, frame };
+      this.forward(packetEvent(e, this.store));
+      for (const fn of this.frameListeners) fn(e);
     });
     this.captures.set(id, stop);
   }
@@ -263,6 +287,12 @@ class RealDriver implements LabDriver {
     return this.cluster;
   }
 
+  /** Subscribes to every captured frame as a tx/rx trace event (the UI's live packet list). */
+  onFrame(fn: (e: FrameTrace) => void): () => void {
+    this.frameListeners.add(fn);
+    return () => this.frameListeners.delete(fn);
+  }
+
   /** The RealCluster (tests restart agents through it). */
   realCluster(): RealCluster | undefined {
     return this.cluster;
@@ -279,6 +309,11 @@ class RealDriver implements LabDriver {
 /** The RealCluster of a real-runtime driver, or undefined for other drivers. */
 export function realClusterOf(driver: LabDriver): RealCluster | undefined {
   return driver instanceof RealDriver ? driver.realCluster() : undefined;
+}
+
+/** The captured frames of a real-runtime driver as a trace source (tx/rx events), or undefined. */
+export function realTraceSource(driver: LabDriver): { on(fn: (e: FrameTrace) => void): () => void } | undefined {
+  return driver instanceof RealDriver ? { on: (fn) => driver.onFrame(fn) } : undefined;
 }
 
 /** The RealLab of a real-runtime driver, or undefined. */

@@ -45,7 +45,7 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: Serv
       const over = execOverBudget(command);
       if (over) throw new ApiError(422, over);
       if (body.quiet !== undefined && typeof body.quiet !== 'boolean') throw new ApiError(400, "'quiet' must be true or false");
-      const r = b.exec(node, command);
+      const r = await b.exec(node, command);
       const out: ExecResponse = { node, command, stdout: r.stdout, stderr: r.stderr, code: r.code };
       // The UI's own reads (the inspector) are not user actions: they must not echo as commands,
       // or every open inspector would re-read on its own reads.

@@ -11,6 +11,13 @@ import { LiveFeed } from './live-feed.ts';
 import type { AttachedNamespace, HopEvent, LinkState, PacketRecord } from './api-types.ts';
 import { attachedNamespaces } from './namespaces.ts';
 
+/** What a command printed and its status. */
+export interface ExecResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly code: number;
+}
+
 /** The hop log and packet list a backend exposes (LiveFeed for a lab, RecordingFeed for a recording). */
 export interface Feed {
   packetCount(): number;
@@ -30,8 +37,8 @@ export interface UiBackend {
   readonly runtime: string;
   readonly topology: Topology;
   readonly feed: Feed;
-  /** Runs a command line on a node; undefined for a recording (nothing runs). */
-  readonly exec?: (node: string, command: string) => { stdout: string; stderr: string; code: number };
+  /** Runs a command line on a node (at once on the simulator, asynchronously on real nodes); undefined for a recording. */
+  readonly exec?: (node: string, command: string) => ExecResult | Promise<ExecResult>;
   /** Current time (virtual ms). */
   now(): number;
   /** Namespaces outside the topology (pods) and how they attach. */

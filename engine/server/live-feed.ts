@@ -36,6 +36,14 @@ const toHex = (b: Uint8Array): string => {
   return s;
 };
 
+/**
+ * Where a live feed's events come from when the lab is not the simulator: a stream of
+ * tx/rx trace events (real runtimes turn each frame tcpdump captured into one).
+ */
+export interface TraceSource {
+  on(fn: (e: TraceEvent) => void): () => void;
+}
+
 /** Live hop log and packet list of one lab. */
 export class LiveFeed {
   private readonly hops: RawHop[] = [];
@@ -54,7 +62,15 @@ export class LiveFeed {
    * `maxPackets` packets are kept (the oldest go first, counted by droppedPackets()), so a
    * long ping storm costs bounded memory.
    */
-  constructor(private readonly lab: SimLab, private readonly maxHops = 100_000, private readonly maxPackets = 50_000) {
+  constructor(source: SimLab | TraceSource, private readonly maxHops = 100_000, private readonly maxPackets = 50_000) {
+    if (!('world' in source)) {
+      // A real lab's trace holds only captured frames: every tx/rx is a packet of the list.
+      this.captured = () => true;
+      this.off = source.on((e) => this.onTrace(e));
+      return;
+    }
+    const lab = source;
+    this.captured = (id) => lab.allCaptures().has(id);
     const before: RawPacket[] = [];
     for (const c of lab.allCaptures().values()) {
       for (const r of c.records) before.push({ t: r.tsMs, node: c.node, iface: c.dev, dir: r.dir, frame: r.frame, hop: -1 });
@@ -65,10 +81,13 @@ export class LiveFeed {
     this.off = lab.world.trace.on((e) => this.onTrace(e));
   }
 
+  /** True when frames of `node:dev` go to the packet list. */
+  private readonly captured: (id: string) => boolean;
+
   private onTrace(e: TraceEvent): void {
     const seq = this.nextSeq++;
     let packet: number | undefined;
-    if ((e.type === 'tx' || e.type === 'rx') && this.lab.allCaptures().has(`${e.node}:${e.dev}`)) {
+    if ((e.type === 'tx' || e.type === 'rx') && this.captured(`${e.node}:${e.dev}`)) {
       this.packets.push({ t: e.t, node: e.node, iface: e.dev, dir: e.type === 'tx' ? 'out' : 'in', frame: e.frame, hop: seq });
       packet = this.dropped + this.packets.length;
       this.trimPackets();

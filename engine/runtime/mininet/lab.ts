@@ -118,6 +118,7 @@ export class MininetLab implements RealLab {
       recordResources(opts.lab, { pids: [...Object.values(built.hosts), ...Object.values(built.bridges)], extra: { hosts: built.hosts } });
       const lab = new MininetLab(topology, plan, state, helper, caps, opts.dir, notes);
       for (const [n, pid] of Object.entries(built.hosts)) lab.hostPids.set(n, pid);
+      await isolateFromHost(plan);
       await lab.applyInitialImpairments(notes);
       for (const node of topology.nodes) {
         if (node.kind === 'switch') continue;
@@ -381,3 +382,17 @@ async function bridgesNeedAccept(): Promise<boolean> {
 async function must(argv: string[]): Promise<void> {
   await mustRun(localExec, argv);
 }
+
+/**
+ * The lab's bridges and switch ports live in the host's namespace, where by default Linux
+ * answers ARP on any interface for any of the host's addresses (arp_ignore 0) and gives every
+ * interface an IPv6 link-local address that solicits routers: a lab whose hosts use the
+ * machine's own subnet would reach the machine instead of each other, and every segment
+ * would carry the host's IPv6 chatter. Switches forward frames; they never speak.
+ */
+async function isolateFromHost(plan: MininetPlan): Promise<void> {
+  const devs = [...plan.bridges.map((b) => b.name), ...plan.rootLinks];
+  const keys = devs.flatMap((d) => [`net.ipv4.conf.${d}.arp_ignore=8`, `net.ipv6.conf.${d}.disable_ipv6=1`]);
+  for (let i = 0; i < keys.length; i += 100) await must(['sysctl', '-q', '-w', ...keys.slice(i, i + 100)]);
+}
+
