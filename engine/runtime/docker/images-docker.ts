@@ -117,3 +117,23 @@ export async function buildImage(docker: Docker, req: BuildRequest): Promise<voi
   });
   await tar.finished;
 }
+
+/**
+ * Removes the older content-hashed builds of `repo` (`repo:<12 hex>` other than `keep`),
+ * without force: an image a container still uses stays, so a running lab is never touched.
+ * Returns the refs removed.
+ */
+export async function pruneOlderBuilds(docker: Docker, repo: string, keep: string): Promise<string[]> {
+  const images = await docker.listImages({ filters: JSON.stringify({ reference: [`${repo}:*`] }) });
+  const removed: string[] = [];
+  for (const img of images) {
+    for (const ref of img.RepoTags ?? []) {
+      if (ref === keep || !/:[0-9a-f]{12}$/.test(ref) || !ref.startsWith(`${repo}:`)) continue;
+      try {
+        await docker.getImage(ref).remove();
+        removed.push(ref);
+      } catch { /* in use by a container, or already gone */ }
+    }
+  }
+  return removed;
+}

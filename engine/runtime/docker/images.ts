@@ -13,7 +13,7 @@ import { PODLAB_IMAGE_TAG } from '../containerlab/images.ts';
 import { machineMirror, makeBaseTar } from './images-base.ts';
 import { nodeContext, routerContext } from './images-context.ts';
 import type { BuildContext } from './images-context.ts';
-import { buildImage, imageId, importRootfs, tagImage } from './images-docker.ts';
+import { buildImage, imageId, importRootfs, pruneOlderBuilds, tagImage } from './images-docker.ts';
 import { withLock } from './images-lock.ts';
 import { baseHash } from './images-recipe.ts';
 import type { ImageName } from './images-recipe.ts';
@@ -137,7 +137,9 @@ async function ensureBuilt(run: Run, image: 'node' | 'router', ctx: BuildContext
     onStep: (s) => run.progress.say(image, `step ${s.n}/${s.of}: ${s.what}`, true),
   });
   await tagImage(run.docker, ref, `${run.repo}/${image}`, PODLAB_IMAGE_TAG);
-  run.progress.say(image, `${ref} built (also ${alias})`);
+  // Every source change makes a new node build; drop the superseded ones no container uses.
+  const pruned = await pruneOlderBuilds(run.docker, `${run.repo}/${image}`, ref);
+  run.progress.say(image, `${ref} built (also ${alias})${pruned.length ? `; removed older ${pruned.join(', ')}` : ''}`);
   return { ref, built: true };
 }
 
