@@ -5,9 +5,10 @@
  * - One container per non-switch node, `clab-<lab>-<node>` with containerlab's labels
  *   (container-spec.ts), `network-mode: none`, privileged, `sleep infinity`, the lab's
  *   process markers in its environment. The lab directory is bind-mounted at the same path
- *   into every node (BIRD's files and sockets, etcd's unix socket); k8s nodes also get the
- *   podlab checkout read-only at the same path and the host's /run/netns (pods' namespaces,
- *   rslave so namespaces made after start appear inside), so RealCluster's absolute paths
+ *   into every node (BIRD's files and sockets, etcd's unix socket), and so are, read-only,
+ *   the programs RealCluster names by host path (Node, the podlab checkout, BIRD 1.6 when it
+ *   is unpacked outside /usr); k8s nodes also get the host's /run/netns (pods' namespaces,
+ *   rslave so namespaces made after start appear inside). RealCluster's absolute paths thus
  *   mean the same thing inside a container as on the host. Each container's namespace is
  *   linked as /run/netns/clab-<lab>-<node>, as containerlab does (`ip netns exec` works).
  * - Switches are root-namespace Linux bridges and cables are veths, planned exactly as for
@@ -47,6 +48,7 @@ import type { Topology } from '../../model/types.ts';
 import { setupCommands, cabledIfaces } from '../setup-commands.ts';
 import { localExec, mustRun, pidExec, type Exec, type ExecResult } from '../linux/exec.ts';
 import { detectKernel, type KernelCapabilities } from '../linux/capabilities.ts';
+import { findBird } from '../linux/bird.ts';
 import { createLab, destroyLab, labEnv, recordResources, validLabName, type LabState } from '../labs.ts';
 import { isRootEnd, linkAt, planMininet, type LinkRealisation, type MininetPlan, type VethEnd } from '../mininet/plan.ts';
 import { PcapStream } from '../mininet/pcap-stream.ts';
@@ -56,6 +58,7 @@ import { capabilityGaps, containerName, nodeContainerSpec } from './container-sp
 import { containerExec, streamExec } from './docker-exec.ts';
 import { dockerReachable, removeLabContainers } from './cleanup.ts';
 import { impairCommands, planWiring, type WiringStep } from './wiring.ts';
+import { ensureImages } from './images.ts';
 
 /** The images nodes run: k8s nodes, hosts (and any other kind) on `node`, routers on `router`. */
 export interface DockerImages {
@@ -97,18 +100,11 @@ interface LinkState {
 /** The podlab checkout (bin/podlab.js lives there): bind-mounted into k8s nodes at the same path. */
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** The image module another engineer owns; loaded by name so this runtime works before it lands. */
-const IMAGES_MODULE = './images.ts';
-
-async function defaultImages(onProgress: (msg: string) => void): Promise<DockerImages> {
-  let mod: { ensureImages?: (o: { onProgress?: (m: string) => void }) => Promise<DockerImages> };
-  try {
-    mod = (await import(IMAGES_MODULE)) as typeof mod;
-  } catch {
-    throw new DockerDeployError('no node images: podlab\'s image builder (engine/runtime/docker/images.ts) is missing; pass images explicitly');
-  }
-  if (!mod.ensureImages) throw new DockerDeployError('engine/runtime/docker/images.ts exports no ensureImages()');
-  const r = await mod.ensureImages({ onProgress });
+/** podlab's images, built when missing (images.ts), with their progress as lines. */
+async function defaultImages(onProgress: (msg: string) => void, docker: Docker): Promise<DockerImages> {
+  onProgress('checking podlab/node and podlab/router (built when missing)');
+  const r = await ensureImages({ docker, onProgress: (p) => onProgress(`images: ${p.image} ${p.step} (${p.elapsedS} s)`) });
+  if (r.built) onProgress(`images built (log ${r.logFile ?? 'none'})`);
   return { node: r.node, router: r.router };
 }
 
@@ -152,7 +148,7 @@ export class DockerLab implements RealLab {
     const names = hosts.map((n) => containerName(opts.lab, n.name));
     const clash = (await docker.listContainers({ all: true, filters: { name: names.map((n) => `^/${n}$`) } })).map((c) => c.Names[0]?.replace(/^\//, ''));
     if (clash.length) throw new DockerDeployError(`container(s) ${clash.join(', ')} already exist: remove them (podlab destroy ${opts.lab}, or docker rm -f) first`);
-    const images = opts.images ?? (await defaultImages(progress));
+    const images = opts.images ?? (await defaultImages(progress, docker));
     for (const img of new Set([images.node, images.router, ...hosts.map((n) => n.image).filter((x): x is string => !!x)])) {
       try {
         await docker.getImage(img).inspect();
@@ -181,6 +177,7 @@ export class DockerLab implements RealLab {
       const missingCaps = capabilityGaps(/^CapBnd:\s*(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '');
       if (missingCaps.length) notes.push(`containers are not --privileged (this engine lacks CAP_${missingCaps.join(', CAP_')}, which runc would refuse to grant): they get every other capability, no seccomp/AppArmor filter and a writable /proc/sys`);
       if (hosts.some((n) => n.kind === 'k8s-node')) await sharedNetnsDir(state);
+      const engineBinds = engineProgramBinds();
       progress(`creating ${hosts.length} containers (lab ${opts.lab}, id ${state.id})`);
       for (const n of hosts) {
         const k8s = n.kind === 'k8s-node';
@@ -191,7 +188,7 @@ export class DockerLab implements RealLab {
           interfaces: cabledIfaces(topology, n.name).length,
           env: labEnv(state),
           missingCaps,
-          binds: [[opts.dir, 'rw'], ...(k8s ? [[REPO_ROOT, 'ro'] as const, ['/run/netns', 'rw', 'rslave'] as const] : [])],
+          binds: [[opts.dir, 'rw'], ...engineBinds, ...(k8s ? [['/run/netns', 'rw', 'rslave'] as const] : [])],
         });
         await docker.createContainer(spec);
       }
@@ -526,6 +523,22 @@ async function bridgesNeedAccept(): Promise<boolean> {
   const on = await readFile('/proc/sys/net/bridge/bridge-nf-call-iptables', 'utf8').then((t) => t.trim() === '1', () => false);
   if (!on) return false;
   return (await localExec(['iptables', '-w', '-S', 'FORWARD'])).code === 0;
+}
+
+/**
+ * The engine's own programs RealCluster names by absolute host path — the Node binary, the
+ * podlab checkout (bin/podlab.js with its node_modules) and a BIRD installed outside /usr
+ * (Debian's BIRD 1.6 unpacked beside bird2) — bound read-only at the same paths, so the
+ * agent, the CNI plugin and birdc it runs inside a container are the engine's own, whatever
+ * the image ships. The image provides the rest: libraries, iproute2, iptables, ipset, tcpdump.
+ */
+function engineProgramBinds(): (readonly [string, 'ro'])[] {
+  const out = new Set<string>([process.execPath, REPO_ROOT]);
+  for (const d of ['bird1', 'bird2'] as const) {
+    const b = findBird(d);
+    if (b && !/^\/usr\/(local\/)?sbin\//.test(b.bird)) out.add(dirname(b.bird));
+  }
+  return [...out].map((p) => [p, 'ro'] as const);
 }
 
 /**
