@@ -2,7 +2,8 @@
  * The pure half of the image build: mirror detection from apt sources, the production
  * node_modules from the lockfile, content hashes, and the docker-build stream parsers.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { run } from '../../engine/cli/images.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -102,5 +103,23 @@ describe('docker progress stream', () => {
     expect(progressError({ stream: 'ok' })).toBeUndefined();
     expect(parseBuildStep('Step 4/14 : RUN apt-get   update')).toEqual({ n: 4, of: 14, what: 'RUN apt-get update' });
     expect(parseBuildStep(' ---> Running in 1234')).toBeUndefined();
+  });
+});
+
+describe('podlab images (argv)', () => {
+  it('help is 0, usage errors are 2, before touching Docker', async () => {
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await run(['--help'])).toBe(0);
+      expect(String(out.mock.calls[0]?.[0])).toMatch(/usage: podlab images build \[--force\]/);
+      expect(await run([])).toBe(2);
+      expect(await run(['push'])).toBe(2);
+      expect(await run(['build', '--fast'])).toBe(2);
+      expect(err.mock.calls.map((c) => String(c[0])).join('')).toMatch(/unexpected '--fast'/);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
   });
 });

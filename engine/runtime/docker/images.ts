@@ -152,7 +152,9 @@ async function ping(docker: Docker): Promise<void> {
   try {
     await docker.ping();
   } catch (err) {
-    throw new Error(`Docker does not answer (${(err as Error).message}): start dockerd ` +
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EACCES') throw new Error(`no permission on the Docker socket (${e.message}): run as root (sudo podlab images build)`);
+    throw new Error(`Docker does not answer (${e.message}): start dockerd ` +
       `(systemctl start docker, or as root: dockerd >/var/log/dockerd.log 2>&1 &) and retry`);
   }
 }
