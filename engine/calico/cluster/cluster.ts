@@ -204,7 +204,11 @@ export class CalicoCluster {
     });
     const pod: ClusterPod = { ...r, namespace, name, node, containerId };
     this.pods.set(key, pod);
-    if (!this.namespaces.some((n) => n.name === namespace)) this.namespaces.push({ name: namespace, labels: { 'kubernetes.io/metadata.name': namespace } });
+    if (!this.namespaces.some((n) => n.name === namespace)) {
+      // A new array (Felix caches per namespaces list), and every Felix reads it: endpoints' labels.
+      this.namespaces = [...this.namespaces, { name: namespace, labels: { 'kubernetes.io/metadata.name': namespace } }];
+      for (const a of this.agents.values()) a.resyncFelix();
+    }
     await this.settle();
     return pod;
   }

@@ -11,7 +11,7 @@ export {
   selectorIpsetName, uniqueId, vxlanMac,
 } from './names.ts';
 export { RTPROT_BOOT, RTPROT_FELIX, VXLAN_DEFAULTS, interfaceWith, nodeIp, poolOf, poolSelectsNode, sameSubnet } from './routes.ts';
-export { SET_IDS } from './static.ts';
+export { SET_IDS, felixOwnIpsets } from './static.ts';
 export { SetRegistry, ruleToIptables, rulesToChain } from './policy-rules.ts';
 export type { EndpointPolicy, PolicyGroup, TierPolicies } from './endpoints.ts';
 export { dispatchChains, endpointChains, groupChain, groupPolicies } from './endpoints.ts';

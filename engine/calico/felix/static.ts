@@ -13,6 +13,9 @@ export const SET_IDS = {
   allPools: 'all-ipam-pools', masqPools: 'masq-ipam-pools', allHosts: 'all-hosts-net', allVxlan: 'all-vxlan-net',
 } as const;
 
+/** Names of the IP sets Felix keeps itself (the others are selector / named-port sets with cluster-wide members). */
+export const felixOwnIpsets: ReadonlySet<string> = new Set(Object.values(SET_IDS).map((id) => ipsetName(id)));
+
 /** What the static chains depend on. */
 export interface StaticOptions {
   readonly ipip: boolean;

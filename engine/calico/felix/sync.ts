@@ -4,10 +4,10 @@
  * namespaces come from the policy model (the caller passes them), host interfaces from the
  * node's own kernel. The only I/O of this module is the datastore list.
  */
-import type { Datastore, JsonValue } from '../datastore/index.ts';
+import type { Datastore, JsonValue, KeyValue } from '../datastore/index.ts';
 import { blockPrefix, resourcePrefix } from '../datastore/index.ts';
 import type { Namespace, Policy, Tier } from '../policy/index.ts';
-import type { FelixConfig, FelixNode, FelixPool, FelixSnapshot, FelixWorkload, HostInterface } from './types.ts';
+import type { FelixBlock, FelixConfig, FelixNode, FelixPool, FelixSnapshot, FelixWorkload, HostInterface } from './types.ts';
 
 /** A stored WorkloadEndpoint (projectcalico.org/v3) as Felix reads it. */
 export function felixWorkloadFromResource(v: JsonValue): FelixWorkload {
@@ -57,24 +57,60 @@ export interface SnapshotExtras {
   readonly config?: FelixConfig;
 }
 
-/** Reads everything Felix needs from the datastore into a snapshot. */
+function felixBlockFromResource(v: JsonValue): FelixBlock {
+  const b = v as { cidr: string; affinity: string | null; deleted?: boolean };
+  return { cidr: b.cidr, ...(b.affinity?.startsWith('host:') ? { affinity: b.affinity.slice(5) } : {}) };
+}
+
+/**
+ * Projections cached per stored value and per listing. A store that hands out its immutable
+ * values (MemoryDatastore) gives the same objects until they change, so each value is turned
+ * into Felix's form once, and an unchanged listing gives the same array (identity that
+ * computeDesired's own caches key on). Values from a store that copies are simply new.
+ */
+const PROJECTED = new WeakMap<object, unknown>();
+const LISTINGS = new WeakMap<Datastore, Map<string, { kvs: readonly KeyValue[]; out: readonly unknown[] }>>();
+
+function projectList<T>(ds: Datastore, prefix: string, kvs: readonly KeyValue[], f: (v: JsonValue) => T): readonly T[] {
+  let per = LISTINGS.get(ds);
+  if (!per) LISTINGS.set(ds, (per = new Map()));
+  const last = per.get(prefix);
+  if (last && last.kvs.length === kvs.length && last.kvs.every((kv, i) => kv === kvs[i])) return last.out as readonly T[];
+  const out = kvs.map((kv) => {
+    const v = kv.value;
+    if (v === null || typeof v !== 'object') return f(v);
+    let p = PROJECTED.get(v) as T | undefined;
+    if (p === undefined) PROJECTED.set(v, (p = f(v)));
+    return p;
+  });
+  per.set(prefix, { kvs, out });
+  return out;
+}
+
+/** The namespaces of a snapshot, cached per (workloads, extras) pair. */
+const NAMESPACES = new WeakMap<readonly FelixWorkload[], { extras: readonly Namespace[] | undefined; out: readonly Namespace[] }>();
+
+function snapshotNamespaces(workloads: readonly FelixWorkload[], extras: readonly Namespace[] | undefined): readonly Namespace[] {
+  const c = NAMESPACES.get(workloads);
+  if (c && c.extras === extras) return c.out;
+  const nsNames = new Set([...(extras ?? []).map((n) => n.name), ...workloads.map((w) => w.namespace)]);
+  const out = [...nsNames].sort().map((n) => extras?.find((m) => m.name === n) ?? { name: n, labels: {} });
+  NAMESPACES.set(workloads, { extras, out });
+  return out;
+}
+
+/** Reads everything Felix needs from the datastore into a snapshot (treat it as read-only: its arrays may be shared). */
 export async function readSnapshot(ds: Datastore, x: SnapshotExtras): Promise<FelixSnapshot> {
-  const [pools, nodes, blocks, weps] = await Promise.all([
-    ds.list(resourcePrefix('IPPool')), ds.list(resourcePrefix('Node')), ds.list(blockPrefix(4)), ds.list(resourcePrefix('WorkloadEndpoint')),
-  ]);
-  const workloads = weps.kvs.map((kv) => felixWorkloadFromResource(kv.value));
-  const nsNames = new Set([...(x.namespaces ?? []).map((n) => n.name), ...workloads.map((w) => w.namespace)]);
-  const namespaces = [...nsNames].sort().map((n) => x.namespaces?.find((m) => m.name === n) ?? { name: n, labels: {} });
+  const prefixes = [resourcePrefix('IPPool'), resourcePrefix('Node'), blockPrefix(4), resourcePrefix('WorkloadEndpoint')] as const;
+  const [pools, nodes, blocks, weps] = await Promise.all(prefixes.map((p) => ds.list(p)));
+  const workloads = projectList(ds, prefixes[3], weps!.kvs, felixWorkloadFromResource);
   return {
     nodeName: x.nodeName,
-    pools: pools.kvs.map((kv) => felixPoolFromResource(kv.value)),
-    nodes: nodes.kvs.map((kv) => felixNodeFromResource(kv.value)),
-    blocks: blocks.kvs.map((kv) => {
-      const b = kv.value as { cidr: string; affinity: string | null; deleted?: boolean };
-      return { cidr: b.cidr, ...(b.affinity?.startsWith('host:') ? { affinity: b.affinity.slice(5) } : {}) };
-    }),
+    pools: projectList(ds, prefixes[0], pools!.kvs, felixPoolFromResource),
+    nodes: projectList(ds, prefixes[1], nodes!.kvs, felixNodeFromResource),
+    blocks: projectList(ds, prefixes[2], blocks!.kvs, felixBlockFromResource),
     workloads,
-    namespaces,
+    namespaces: snapshotNamespaces(workloads, x.namespaces),
     policies: x.policies ?? [],
     ...(x.tiers ? { tiers: x.tiers } : {}),
     ...(x.config ? { config: x.config } : {}),

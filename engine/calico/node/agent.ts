@@ -14,20 +14,28 @@
  * Datastore watches only mark the agent dirty; `sync()` (awaited by the cluster between
  * steps of virtual time) does the work, so a run is deterministic: same writes, same order.
  * The speaker and the kernel protocol run inside the virtual clock.
+ *
+ * Incremental: the agent shares one watch with the other agents of the process
+ * (watch-fanout.ts) and gets only the changes that concern it, each marking one component
+ * dirty — allocateip (pools, its own Node), Felix (pools, Nodes, its endpoints; blocks and
+ * remote endpoints only while it reads them), confd (pools, Nodes, BGP resources, its own
+ * block affinities). A pod on node A runs Felix on A, not confd on Z.
  */
 import { Speaker, notification, wireCodec } from '../../bgp/index.ts';
 import type { AnnounceConfig, Clock as BgpClock, PeerConfig, SpeakerConfig, SpeakerEvent, Transport } from '../../bgp/index.ts';
 import type { Dataplane, DataplaneChange } from '../../dataplane/types.ts';
 import type { Datastore } from '../datastore/index.ts';
-import { CALICO_ROOT, resourceKey, resourcePrefix } from '../datastore/index.ts';
+import { resourceKey, resourcePrefix } from '../datastore/index.ts';
 import { IpamClient } from '../ipam/index.ts';
-import { computeDesired, readSnapshot } from '../felix/index.ts';
+import { computeDesired, encapsEnabled, felixOwnIpsets, readSnapshot } from '../felix/index.ts';
 import type { FelixConfig, HostInterface } from '../felix/index.ts';
 import type { Namespace, Policy, Tier } from '../policy/index.ts';
 import { calicoExportPolicy, computeBgpIntent, confdInputFromResources, speakerConfigFromIntent } from '../confd/index.ts';
 import type { BgpIntent } from '../confd/index.ts';
-import { readAffinities, readResourceSet } from './datastore-view.ts';
+import { confdClusterInput, readAffinities, readResourceSet } from './datastore-view.ts';
 import { calicoCompileSelector, reconcileTunnelAddresses } from './allocateip.ts';
+import { nodeWatchFanout } from './watch-fanout.ts';
+import type { NodeChange, NodeInterest } from './watch-fanout.ts';
 import { birdRouteText, desiredKernelRoutes, learnedExports, syncKernelRoutes } from './kernel-routes.ts';
 import type { BirdKernelRoute, KernelRouteChange, RouteKernel } from './kernel-routes.ts';
 
@@ -68,6 +76,8 @@ export interface NodeAgentOptions {
   /** Felix's extra inputs, read on every sync (policies may change during a scenario). */
   readonly felixExtras?: () => FelixExtras;
   readonly onEvent?: (e: NodeAgentEvent) => void;
+  /** Called after each confd pass (speaker, peers or blocks may have changed): the cluster's convergence counters. */
+  readonly onConfd?: (agent: CalicoNodeAgent) => void;
 }
 
 function peerSignature(p: PeerConfig): string {
@@ -85,8 +95,12 @@ export class CalicoNodeAgent {
   intent: BgpIntent | undefined;
   /** Clock time calico-node started (BIRD's protocols' "since"). */
   startedAt = 0;
-  /** True when a datastore change has not been processed yet. */
-  dirty = true;
+  /** Which components have datastore changes to process. */
+  private readonly need = { alloc: true, felix: true, confd: true };
+  /** What Felix and allocateip read beyond the cluster-wide resources (set by the fanout). */
+  private interest: NodeInterest | undefined;
+  private allocFailed = false;
+  private felixFailed = false;
   /** proto-bird routes this node's BIRD installed, by prefix. */
   readonly birdRoutes = new Map<string, BirdKernelRoute>();
   caveats: readonly string[] = [];
@@ -99,7 +113,7 @@ export class CalicoNodeAgent {
   private staticAnnounce = new Map<string, AnnounceConfig>();
   /** Alien kernel routes kernel1 learned that the export filter lets out (borrowed /32s): prefix → device. */
   learned: ReadonlyMap<string, string> = new Map();
-  private cancelWatch: (() => Promise<void>) | undefined;
+  private cancelWatch: (() => void) | undefined;
   private kernelSyncPending = false;
   private stopped = false;
   private readonly ipam: IpamClient;
@@ -111,27 +125,72 @@ export class CalicoNodeAgent {
     this.ipam = new IpamClient(o.ds, { compileSelector: calicoCompileSelector() });
   }
 
+  /** True when a datastore change has not been processed yet. */
+  get dirty(): boolean {
+    return this.need.alloc || this.need.felix || this.need.confd;
+  }
+
+  /** `true` asks for a full pass (inputs the datastore does not hold changed: policies, namespaces). */
+  set dirty(v: boolean) {
+    this.need.alloc = this.need.felix = this.need.confd = v;
+  }
+
+  /** Asks Felix to recompute on the next sync (its non-datastore inputs changed: namespaces, policies). */
+  resyncFelix(): void {
+    this.need.felix = true;
+  }
+
   /** Starts watching the datastore and runs the first sync. */
   async start(): Promise<void> {
     this.startedAt = this.o.host.clock.now();
-    this.cancelWatch = await this.o.ds.watch(CALICO_ROOT, undefined, () => { this.dirty = true; });
+    const sub = await nodeWatchFanout(this.o.ds).subscribe(this.node, (c) => this.changed(c));
+    this.interest = sub.interest;
+    this.cancelWatch = sub.unsubscribe;
     await this.sync();
+  }
+
+  /** Marks the components a change concerns (the fanout delivers only changes that concern this node). */
+  private changed(c: NodeChange): void {
+    const n = this.need;
+    if (this.allocFailed || this.felixFailed) {
+      // A failed pass retries on the next write of any kind, as it always did.
+      n.alloc ||= this.allocFailed;
+      n.felix ||= this.felixFailed;
+    }
+    switch (c.kind) {
+      case 'pool': n.alloc = n.felix = n.confd = true; break;
+      case 'node': n.felix = n.confd = true; if (c.name === this.node) n.alloc = true; break;
+      case 'bgp': n.confd = true; break;
+      case 'affinity': if (c.host === this.node) n.confd = true; break;
+      case 'block': if (c.felixChanged && this.interest?.blocks) n.felix = true; break;
+      case 'endpoint': if (this.interest?.remoteEndpoints || c.nodes.includes(this.node)) n.felix = true; break;
+      case 'other': break;
+    }
+  }
+
+  private updateInterest(): void {
+    if (this.interest) this.interest.all = this.allocFailed || this.felixFailed;
   }
 
   /** Stops BIRD (Cease to every peer) and the watches; the dataplane stays as programmed, like a killed pod. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.speaker?.stop();
-    await this.cancelWatch?.();
+    this.cancelWatch?.();
   }
 
   /** Processes the datastore as it is now: allocateip, Felix, then confd (and the speaker). */
   async sync(): Promise<void> {
     if (this.stopped) return;
-    this.dirty = false;
-    await this.allocateip();
-    await this.felix();
-    await this.confd();
+    // Each flag is read just before its step: allocateip's own Node write is Felix's and
+    // confd's news in this same pass, as it was when every pass ran all three.
+    const n = this.need;
+    let programmed = false;
+    if (n.alloc) { n.alloc = false; await this.allocateip(); }
+    if (n.felix) { n.felix = false; programmed = await this.felix(); }
+    if (n.confd) { n.confd = false; await this.confd(); }
+    // BIRD's kernel scan sees what Felix programmed (borrowed /32s to export); confd's pass schedules it anyway.
+    else if (programmed) this.scheduleKernelSync();
   }
 
   /** allocateip's syncer: reconcile only when a pool or this node's Node changed (or the last pass failed). */
@@ -143,8 +202,12 @@ export class CalicoNodeAgent {
       await reconcileTunnelAddresses(this.o.ds, this.ipam, this.node);
       // Our own Node write changes the signature: the next pass reconciles once more and finds nothing to do.
       this.allocSig = sig;
+      this.allocFailed = false;
+      this.updateInterest();
     } catch (e) {
       this.allocSig = '';
+      this.allocFailed = true;
+      this.updateInterest();
       this.lastError = `allocateip: ${(e as Error).message}`;
       this.emit({ type: 'error', node: this.node, t: this.o.host.clock.now(), component: 'allocateip', message: (e as Error).message });
     }
@@ -154,7 +217,8 @@ export class CalicoNodeAgent {
     this.o.onEvent?.(e);
   }
 
-  private async felix(): Promise<void> {
+  /** One Felix pass; true when it changed the dataplane. */
+  private async felix(): Promise<boolean> {
     const x = this.o.felixExtras?.() ?? {};
     const snap = await readSnapshot(this.o.ds, {
       nodeName: this.node, hostInterfaces: this.o.host.hostInterfaces(),
@@ -162,28 +226,45 @@ export class CalicoNodeAgent {
       ...(x.tiers ? { tiers: x.tiers } : {}), ...(x.config ? { config: x.config } : {}),
     });
     let changes: DataplaneChange[];
+    const desired = computeDesired(snap);
+    if (this.interest) {
+      // Remote endpoints and blocks matter to this Felix only through VXLAN routes and
+      // selector IP sets (members are cluster-wide); otherwise a pod elsewhere is not news here.
+      const vxlan = encapsEnabled(snap).vxlan;
+      this.interest.blocks = vxlan;
+      this.interest.remoteEndpoints = vxlan || desired.ipsets.some((s) => !felixOwnIpsets.has(s.name));
+    }
     try {
-      changes = await this.o.host.dataplane.apply(computeDesired(snap));
+      changes = await this.o.host.dataplane.apply(desired);
+      this.felixFailed = false;
+      this.updateInterest();
     } catch (e) {
       // Felix logs the failure and retries on its next resync; the rest of calico-node runs on.
+      this.felixFailed = true;
+      this.updateInterest();
       this.lastError = `felix: ${(e as Error).message}`;
       this.emit({ type: 'error', node: this.node, t: this.o.host.clock.now(), component: 'felix', message: (e as Error).message });
-      return;
+      return false;
     }
     if (changes.length > 0) this.emit({ type: 'felix', node: this.node, t: this.o.host.clock.now(), changes });
+    return changes.length > 0;
   }
 
   private async confd(): Promise<void> {
     const { set } = await readResourceSet(this.o.ds);
     if (!set.nodes.some((n) => n.meta.name === this.node)) return;
-    const blocks = await readAffinities(this.o.ds, set.nodes.map((n) => n.meta.name));
-    const intent = computeBgpIntent(confdInputFromResources(set, { blocks }), this.node);
+    // This node's intent reads only its own affinities; the input and the cluster's peerings
+    // are shared by every node while the resources are unchanged.
+    const blocks = await readAffinities(this.o.ds, [this.node]);
+    const { input, peerings } = confdClusterInput(set);
+    const intent = computeBgpIntent({ ...input, blocks }, this.node, peerings);
     this.intent = intent;
     if (!intent.ipv4Enabled) {
       this.speaker?.stop();
       this.speaker = undefined;
       this.speakerSig = '';
       this.scheduleKernelSync();
+      this.o.onConfd?.(this);
       return;
     }
     const plan = speakerConfigFromIntent(intent);
@@ -214,6 +295,7 @@ export class CalicoNodeAgent {
       this.emit({ type: 'confd', node: this.node, t: this.o.host.clock.now(), peers, announced: [...want.keys()], caveats: plan.caveats });
     }
     this.scheduleKernelSync();
+    this.o.onConfd?.(this);
   }
 
   private newSpeaker(config: SpeakerConfig): Speaker {

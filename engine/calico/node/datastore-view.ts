@@ -9,7 +9,8 @@ import type { Datastore, KeyValue } from '../datastore/index.ts';
 import { affinityPrefix, parseAffinityKey, resourcePrefix } from '../datastore/index.ts';
 import { buildResourceSet } from '../resources/index.ts';
 import type { ResourceProblem, ResourceSet } from '../resources/index.ts';
-import type { AffineBlock } from '../confd/index.ts';
+import { computePeerings, confdInputFromResources } from '../confd/index.ts';
+import type { AffineBlock, ConfdInput, Peerings } from '../confd/index.ts';
 
 /** Resource kinds confd and calicoctl read. */
 export const VIEW_KINDS = ['IPPool', 'BGPConfiguration', 'BGPPeer', 'Node', 'FelixConfiguration', 'ClusterInformation'] as const;
@@ -31,10 +32,42 @@ export function resourceSetFromKvs(kvs: readonly KeyValue[]): { set: ResourceSet
   return buildResourceSet(kvs.map(manifestOf));
 }
 
-/** Reads every resource kind confd and calicoctl use from the datastore. */
+/** The last set built per datastore, with the key/values it was built from. */
+const LAST_SET = new WeakMap<Datastore, { kvs: readonly KeyValue[]; result: { set: ResourceSet; problems: ResourceProblem[] } }>();
+
+function sameKvs(a: readonly KeyValue[], b: readonly KeyValue[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Reads every resource kind confd and calicoctl use from the datastore. The parsed set is
+ * reused (same object) while the listed key/values are the same objects: a store that hands
+ * out its immutable values (MemoryDatastore) costs a list, not a re-parse of the cluster,
+ * when nothing changed. Treat the result as read-only.
+ */
 export async function readResourceSet(ds: Datastore): Promise<{ set: ResourceSet; problems: ResourceProblem[] }> {
   const lists = await Promise.all(VIEW_KINDS.map((k) => ds.list(resourcePrefix(k))));
-  return resourceSetFromKvs(lists.flatMap((l) => l.kvs));
+  const kvs = lists.flatMap((l) => l.kvs);
+  const last = LAST_SET.get(ds);
+  if (last && sameKvs(last.kvs, kvs)) return last.result;
+  const result = resourceSetFromKvs(kvs);
+  LAST_SET.set(ds, { kvs, result });
+  return result;
+}
+
+/** confd's cluster-wide input (no blocks) and peerings for a resource set, computed once per set. */
+const CLUSTER_INPUT = new WeakMap<ResourceSet, { input: ConfdInput; peerings: Peerings }>();
+
+/** The confd input and peerings every node's intent shares, cached per (immutable) resource set. */
+export function confdClusterInput(set: ResourceSet): { input: ConfdInput; peerings: Peerings } {
+  let c = CLUSTER_INPUT.get(set);
+  if (!c) {
+    const input = confdInputFromResources(set);
+    CLUSTER_INPUT.set(set, (c = { input, peerings: computePeerings(input) }));
+  }
+  return c;
 }
 
 /** Node name → its affine IPv4 blocks with their affinity state. */

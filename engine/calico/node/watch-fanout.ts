@@ -1,0 +1,129 @@
+/**
+ * One datastore watch shared by every calico-node of a process, routing each change to the
+ * agents it concerns (Typha's model: one watcher fans out, instead of N agents each watching
+ * everything and each re-reading the cluster after every write).
+ *
+ * A change is classified once (`classifyChange`, pure), then delivered:
+ * - cluster-wide inputs (IP pools, Nodes, BGP configuration and peers, FelixConfiguration,
+ *   ClusterInformation) to every agent;
+ * - a node's block affinities to that node; a WorkloadEndpoint to the node it is on;
+ * - IPAM blocks and other nodes' endpoints only to agents that declared they read them
+ *   (Felix with VXLAN routes, or with selector IP sets whose members are cluster-wide);
+ * - everything to agents that asked for it (retrying after a failure, as any write did).
+ * Delivery order is registration order, so a run stays deterministic.
+ */
+import type { Datastore, KeyValue, WatchEvent } from '../datastore/index.ts';
+import { CALICO_ROOT, blockPrefix, parseAffinityKey, parseResourceKey } from '../datastore/index.ts';
+
+/** What one datastore change is, for calico-node. */
+export type NodeChange =
+  | { readonly kind: 'pool' | 'bgp' }
+  | { readonly kind: 'node'; readonly name: string }
+  | { readonly kind: 'affinity'; readonly host: string }
+  | { readonly kind: 'block'; readonly felixChanged: boolean }
+  | { readonly kind: 'endpoint'; readonly nodes: readonly string[] }
+  | { readonly kind: 'other' };
+
+const BGP_PLURALS = new Set(['bgpconfigurations', 'bgppeers', 'felixconfigurations', 'clusterinformations']);
+
+function endpointNode(kv: KeyValue | undefined): string | undefined {
+  const n = (kv?.value as { spec?: { node?: unknown } } | null | undefined)?.spec?.node;
+  return typeof n === 'string' ? n : undefined;
+}
+
+function blockView(kv: KeyValue | undefined): string {
+  const b = kv?.value as { cidr?: string; affinity?: string | null } | null | undefined;
+  return `${b?.cidr ?? ''} ${b?.affinity ?? ''}`;
+}
+
+/** Classifies one watch event (pure): which calico-node concern it touches. */
+export function classifyChange(e: WatchEvent): NodeChange {
+  const key = e.type === 'put' ? e.kv.key : e.key;
+  const now = e.type === 'put' ? e.kv : undefined;
+  const r = parseResourceKey(key);
+  if (r) {
+    if (r.plural === 'ippools') return { kind: 'pool' };
+    if (r.plural === 'nodes') return { kind: 'node', name: r.name };
+    if (BGP_PLURALS.has(r.plural)) return { kind: 'bgp' };
+    if (r.plural === 'workloadendpoints') {
+      const nodes = [...new Set([endpointNode(now), endpointNode(e.prev)].filter((n): n is string => n !== undefined))];
+      return { kind: 'endpoint', nodes };
+    }
+    return { kind: 'other' };
+  }
+  const a = parseAffinityKey(key);
+  if (a) return { kind: 'affinity', host: a.host };
+  // Felix reads a block's CIDR and affinity only; an allocation inside it is not news to Felix.
+  if (key.startsWith(blockPrefix(4))) return { kind: 'block', felixChanged: blockView(now) !== blockView(e.prev) };
+  return { kind: 'other' };
+}
+
+/** What an agent reads beyond its own objects and the cluster-wide resources. */
+export interface NodeInterest {
+  /** IPAM blocks (Felix's VXLAN routes). */
+  blocks: boolean;
+  /** Other nodes' WorkloadEndpoints (VXLAN borrowed routes, selector IP set members). */
+  remoteEndpoints: boolean;
+  /** Every change under /calico/ (a failed pass retries on any write). */
+  all: boolean;
+}
+
+interface Subscriber {
+  readonly node: string;
+  readonly onChange: (c: NodeChange) => void;
+  readonly interest: NodeInterest;
+}
+
+/** The shared watch of one datastore and the agents subscribed to it. */
+export class NodeWatchFanout {
+  private readonly subs = new Map<symbol, Subscriber>();
+  private cancel: (() => Promise<void>) | undefined;
+  private starting: Promise<void> | undefined;
+
+  constructor(private readonly ds: Datastore) {}
+
+  /** Subscribes an agent (watching from now on); returns its interest (mutable) and the unsubscribe function. */
+  async subscribe(node: string, onChange: (c: NodeChange) => void): Promise<{ interest: NodeInterest; unsubscribe: () => void }> {
+    await (this.starting ??= this.ds.watch(CALICO_ROOT, undefined, (e) => this.dispatch(e)).then((c) => { this.cancel = c; }));
+    const id = Symbol(node);
+    const interest: NodeInterest = { blocks: false, remoteEndpoints: false, all: false };
+    this.subs.set(id, { node, onChange, interest });
+    return {
+      interest,
+      unsubscribe: () => {
+        this.subs.delete(id);
+        if (this.subs.size === 0 && this.cancel) {
+          void this.cancel();
+          this.cancel = undefined;
+          this.starting = undefined;
+          FANOUTS.delete(this.ds);
+        }
+      },
+    };
+  }
+
+  private dispatch(e: WatchEvent): void {
+    const c = classifyChange(e);
+    for (const s of this.subs.values()) if (concerns(c, s)) s.onChange(c);
+  }
+}
+
+function concerns(c: NodeChange, s: Subscriber): boolean {
+  if (s.interest.all) return true;
+  switch (c.kind) {
+    case 'pool': case 'node': case 'bgp': return true;
+    case 'affinity': return c.host === s.node;
+    case 'block': return c.felixChanged && s.interest.blocks;
+    case 'endpoint': return s.interest.remoteEndpoints || c.nodes.includes(s.node);
+    case 'other': return false;
+  }
+}
+
+const FANOUTS = new WeakMap<Datastore, NodeWatchFanout>();
+
+/** The shared calico-node watch of a datastore (created on first use). */
+export function nodeWatchFanout(ds: Datastore): NodeWatchFanout {
+  let f = FANOUTS.get(ds);
+  if (!f) FANOUTS.set(ds, (f = new NodeWatchFanout(ds)));
+  return f;
+}
