@@ -30,7 +30,7 @@ async function podlab(...args: string[]): Promise<{ code: number; stdout: string
 
 const SHIPPED = [
   'bgp-port-blocked', 'cross-subnet', 'ipam-exhaustion', 'ipip-blocked', 'ipip-vs-bgp',
-  'mtu-blackhole', 'network-policy', 'route-reflectors', 'tor-peering', 'vxlan',
+  'mtu-blackhole', 'network-policy', 'route-reflectors', 'tor-peering', 'vxlan', 'vxlan-policy',
 ];
 
 let dir: string;
@@ -42,7 +42,7 @@ afterAll(async () => {
 });
 
 describe('shipped scenarios', () => {
-  it('scenarios/ holds exactly the ten shipped scenarios', async () => {
+  it('scenarios/ holds exactly the eleven shipped scenarios', async () => {
     const files = (await readdir('scenarios')).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
     expect(files).toEqual(SHIPPED);
   });
