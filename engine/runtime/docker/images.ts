@@ -5,7 +5,7 @@
  * so asking again with nothing changed does nothing; the results are also tagged with the
  * names the containerlab generator writes (NODE_IMAGE, ROUTER_IMAGE).
  */
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import type { WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -178,6 +178,7 @@ export async function ensureImages(opts: EnsureImagesOptions = {}): Promise<Ensu
         log() {
           if (!log) {
             mkdirSync(join(cacheDir, 'logs'), { recursive: true });
+            pruneLogs(join(cacheDir, 'logs'));
             run.logFile = join(cacheDir, 'logs', `images-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
             log = createWriteStream(run.logFile);
             progress.say('all', `building; full log in ${run.logFile}`);
@@ -201,6 +202,14 @@ export async function ensureImages(opts: EnsureImagesOptions = {}): Promise<Ensu
   } finally {
     progress.close();
   }
+}
+
+/** Build logs kept (the newest); a machine that rebuilds on every source change would collect thousands. */
+const KEEP_LOGS = 20;
+
+function pruneLogs(dir: string): void {
+  const logs = readdirSync(dir).filter((f) => /^images-.*\.log$/.test(f)).sort();
+  for (const f of logs.slice(0, Math.max(0, logs.length - (KEEP_LOGS - 1)))) rmSync(join(dir, f), { force: true });
 }
 
 function withLog(err: Error, run: Run): Error {
