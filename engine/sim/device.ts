@@ -1,9 +1,9 @@
 /**
  * The device layer: dev_queue_xmit() (a frame leaves through a device's driver) and
  * netif_receive_skb() (a frame arrives and is handed to the bridge rx_handler or to the
- * EtherType handlers). Drivers: a physical NIC puts the frame on its Link, a veth hands it
- * to its peer (after a zero-delay event, like the backlog softirq — this also keeps long
- * chains from recursing), loopback loops it back, a bridge device floods/forwards from
+ * EtherType handlers). Drivers: a veth hands the frame to its peer after a zero-delay event,
+ * like the backlog softirq (this also keeps long chains from recursing) — a cable's veth puts
+ * it on its Link instead, which adds latency and loss; loopback loops it back, a bridge device floods/forwards from
  * itself (br_dev_xmit), a VXLAN device encapsulates. IPIP is an L3 device: ipv4-output
  * calls the tunnel directly, as ip_tunnel_xmit receives an IP packet.
  */
@@ -51,17 +51,14 @@ export function devXmit(k: Kernel, dev: NetDevice, frame: EthernetFrame): void {
   dev.stats.txBytes += frameLength(frame);
   if (k.trace.active) k.trace.emit({ type: 'tx', t: k.clock.nowMs(), node: k.node, dev: dev.name, frame });
   switch (dev.kind) {
-    case 'ether': {
-      const att = k.attachments.get(dev.ifindex);
-      if (att?.type === 'wire') att.wire.transmit(frame);
-      return;
-    }
     case 'veth': {
       const att = k.attachments.get(dev.ifindex);
       if (att?.type === 'veth') {
         const peer = att.peer;
         const ifindex = att.peerIfindex;
         k.clock.schedule(0, () => netifReceive(peer, ifindex, frame));
+      } else if (att?.type === 'wire') {
+        att.wire.transmit(frame); // a World cable: the Link adds latency and loss
       }
       return;
     }

@@ -31,14 +31,16 @@ export interface KernelHost {
   readonly rng: Rng;
   /** Another node's kernel (veth peers across namespaces). */
   kernel(name: string): Kernel | undefined;
+  /** True when that node's namespace has a /var/run/netns name iproute2 prints (`link-netns NAME`). */
+  isNamedNetns?(name: string): boolean;
 }
 
-/** The far side of a device: a physical wire end or a veth peer. */
+/** The far side of a veth: a peer in reach (`ip link add … type veth`) or a World cable's end. */
 export type Attachment =
   | { type: 'wire'; wire: WireEnd }
   | { type: 'veth'; peer: Kernel; peerIfindex: number };
 
-/** One end of a physical Link, as the device driver sees it. */
+/** One end of a World Link (a cable: a veth pair with latency, loss and a cut), as the driver sees it. */
 export interface WireEnd {
   /** Puts a frame on the wire (the far device receives it after the link's latency). */
   transmit(frame: EthernetFrame): void;
@@ -46,6 +48,8 @@ export interface WireEnd {
   farEndUp(): boolean;
   /** This NIC's admin state changed: the far NIC re-evaluates its carrier. */
   stateChanged(): void;
+  /** This end is being deleted (`ip link del`): the far end goes with it, as a veth peer does. */
+  unplug(): void;
 }
 
 /** Per-namespace counters (the packet path increments them; `nstat`-like). */
@@ -115,6 +119,8 @@ export class Kernel implements KernelOps {
   /** IPv4 identification counter (ip_select_ident is per-destination in Linux; one counter is enough here). */
   ipId = 0;
   private nextIfindex = 1;
+  /** This namespace's ids for other namespaces (net->netns_ids), by node name. */
+  private readonly nsids = new Map<string, number>();
 
   constructor(opts: { node: string; world?: KernelHost }) {
     this.node = opts.node;
@@ -137,10 +143,30 @@ export class Kernel implements KernelOps {
       get fdb() { return self.fdb; },
       get sysctls() { return self.sysctls; },
       nowMs: () => self.clock.nowMs(),
+      linkNetns: (node: string) => {
+        const nsid = self.peernetId(node);
+        return self.world?.isNamedNetns?.(node) ? { name: node, nsid } : { nsid };
+      },
     };
     // A fresh namespace has lo DOWN and without 127.0.0.1 until someone runs `ip link set lo up`
     // (the runtime does, for nodes and pods); the address comes with the first up (link-config.ts).
     this.createDevice('lo', 'loopback', ZERO_MAC, 65536);
+  }
+
+  /**
+   * peernet2id_alloc(): this namespace's id for another one, allocated on first use (the lowest
+   * free id from 0). Linux allocates it when a veth into that namespace is created from here,
+   * or else when a link dump first reports such a veth; the tools call this in dump order.
+   */
+  peernetId(node: string): number {
+    let id = this.nsids.get(node);
+    if (id === undefined) {
+      const used = new Set(this.nsids.values());
+      id = 0;
+      while (used.has(id)) id++;
+      this.nsids.set(node, id);
+    }
+    return id;
   }
 
   /** Installs (or removes, with undefined) the netfilter instance of this namespace. */
@@ -183,11 +209,6 @@ export class Kernel implements KernelOps {
     this.devices.set(d.ifindex, d);
     this.sysctls.conf.set(d.ifindex, { ...(this.sysctls.default ?? defaultDeviceSysctls()) });
     return d;
-  }
-
-  /** Adds a physical Ethernet NIC (what `connect` in the World creates; not an `ip link add` kind). */
-  addEther(name: string, mtu = 1500): NetDevice {
-    return this.createDevice(name, 'ether', undefined, mtu);
   }
 
   /** `ip link add` (link-config.ts). */

@@ -19,7 +19,7 @@ const LOOPBACK_ADDR = 0x7f000001;
 /** What `ip link set` may change in one call. */
 export type LinkChange = { up?: boolean; mtu?: number; mac?: string; master?: string | null; noArp?: boolean; name?: string };
 
-const MAX_MTU: Record<NetDevice['kind'], number> = { loopback: 65536, ether: 9216, veth: 65535, bridge: 65535, ipip: 65515, vxlan: 65535, dummy: 65535 };
+const MAX_MTU: Record<NetDevice['kind'], number> = { loopback: 65536, veth: 65535, bridge: 65535, ipip: 65515, vxlan: 65535, dummy: 65535 };
 
 /** `ip link add`: creates a device of `spec.kind` (both ends for a veth, possibly across namespaces). */
 export function addLink(k: Kernel, spec: NewLink): NetDevice {
@@ -50,6 +50,9 @@ export function addLink(k: Kernel, spec: NewLink): NetDevice {
       if (peerK !== k) {
         d.peerNode = peerK.node;
         p.peerNode = k.node;
+        // The new device's RTM_NEWLINK carries the peer's nsid: the creating namespace allocates
+        // it now; the peer's namespace only when something there first dumps its links.
+        k.peernetId(peerK.node);
       }
       k.attachments.set(d.ifindex, { type: 'veth', peer: peerK, peerIfindex: p.ifindex });
       peerK.attachments.set(p.ifindex, { type: 'veth', peer: k, peerIfindex: d.ifindex });
@@ -79,13 +82,14 @@ export function addLink(k: Kernel, spec: NewLink): NetDevice {
   }
 }
 
-/** `ip link del`: a veth takes its peer with it; physical NICs and lo cannot go. */
+/** `ip link del`: a veth (a cable's too) takes its peer with it; lo cannot go. */
 export function delLink(k: Kernel, name: string): void {
   const d = k.deviceByName(name);
-  if (d.kind === 'loopback' || d.kind === 'ether') throw new KernelError('RTNETLINK answers: Operation not supported');
+  if (d.kind === 'loopback') throw new KernelError('RTNETLINK answers: Operation not supported');
   if (d.kind === 'veth') {
     const att = k.attachments.get(d.ifindex);
     if (att?.type === 'veth') removeDevice(att.peer, att.peerIfindex);
+    else if (att?.type === 'wire') att.wire.unplug();
   }
   removeDevice(k, d.ifindex);
 }
@@ -162,6 +166,15 @@ export function setLink(k: Kernel, name: string, change: LinkChange): void {
     afterCarrierChange(k, d);
     wireChanged(k, d);
   }
+  notifyLink(k, d);
+}
+
+/**
+ * rtmsg_ifinfo(): every RTM_NEWLINK the kernel sends about a veth into another namespace carries
+ * IFLA_LINK_NETNSID, and building it allocates this namespace's id for the peer's, listener or not.
+ */
+function notifyLink(k: Kernel, d: NetDevice): void {
+  if (d.kind === 'veth' && d.peerNode !== undefined) k.peernetId(d.peerNode);
 }
 
 /** dev_set_mac_address(): a bridge keeps an address set by the user; a port's new address re-elects its bridge's. */
@@ -214,7 +227,10 @@ function release(k: Kernel, port: NetDevice): void {
 export function recomputeCarrier(k: Kernel, d: NetDevice): void {
   const before = d.carrier;
   const att = k.attachments.get(d.ifindex);
-  if (d.kind === 'veth') {
+  if (d.kind === 'veth' && att?.type === 'wire') {
+    // A cable: the far end's own recompute runs through WireEnd.stateChanged().
+    d.carrier = d.adminUp && att.wire.farEndUp();
+  } else if (d.kind === 'veth') {
     const peer = att?.type === 'veth' ? att.peer.devices.get(att.peerIfindex) : undefined;
     const on = d.adminUp && !!peer?.adminUp;
     d.carrier = on;
@@ -222,8 +238,6 @@ export function recomputeCarrier(k: Kernel, d: NetDevice): void {
       peer.carrier = on;
       afterCarrierChange(att.peer, peer);
     }
-  } else if (d.kind === 'ether') {
-    d.carrier = d.adminUp && att?.type === 'wire' && att.wire.farEndUp();
   } else if (d.kind === 'bridge') {
     // br_port_carrier_check(): carrier when a port forwards; a bridge without ports keeps carrier on (6.x).
     let ports = 0;
@@ -243,6 +257,7 @@ export function recomputeCarrier(k: Kernel, d: NetDevice): void {
 /** NETDEV_CHANGE: linkdown flags, neighbour flush on carrier loss, the bridge's own carrier. */
 export function afterCarrierChange(k: Kernel, d: NetDevice): void {
   refreshLinkdown(k, d.ifindex);
+  if (d.adminUp) notifyLink(k, d); // linkwatch reports carrier changes of devices that are up
   if (!d.carrier) {
     const m = k.neigh.get(d.ifindex);
     if (m) for (const [ip, n] of m) if (n.state !== 'PERMANENT' && n.state !== 'NOARP') m.delete(ip);

@@ -11,8 +11,8 @@
 import type { IPv4, Prefix4 } from '../net/ip.ts';
 import type { MAC } from '../net/packet.ts';
 
-/** Link types as `ip -d link` names them (the "kind" of rtnl_link_ops, or plain ether). */
-export type DeviceKind = 'loopback' | 'ether' | 'veth' | 'bridge' | 'ipip' | 'vxlan' | 'dummy';
+/** Link types as `ip -d link` names them (the "kind" of rtnl_link_ops; a World cable is a veth pair). */
+export type DeviceKind = 'loopback' | 'veth' | 'bridge' | 'ipip' | 'vxlan' | 'dummy';
 
 /** Per-VLAN membership of a bridge port (`bridge vlan`). */
 export interface BridgeVlan {
@@ -32,13 +32,13 @@ export interface NetDevice {
   mtu: number;
   /** `ip link set up` (IFF_UP). */
   adminUp: boolean;
-  /** Carrier (IFF_LOWER_UP): the other end of the wire/veth is up, or always for virtual devices. */
+  /** Carrier (IFF_LOWER_UP): the veth peer is up (and, for a cable, not cut), or always for virtual devices. */
   carrier: boolean;
   /** NOARP flag: no neighbour resolution on this device (tunl0, or set by hand). */
   noArp: boolean;
   /** ifindex of the bridge this device is enslaved to. */
   master?: number;
-  /** veth: the peer's ifindex; ether: none (the wire is a Link). */
+  /** veth (also a World cable's NIC): the peer's ifindex, in the peer's namespace. */
   peerIfindex?: number;
   /** veth: the peer device's namespace (node) name, when it lives in another node. */
   peerNode?: string;
@@ -174,6 +174,12 @@ export interface KernelState {
   readonly sysctls: Sysctls;
   /** Virtual time now, in ms (for ageing shown by `bridge fdb` / `ip -s neigh`). */
   nowMs(): number;
+  /**
+   * How a link into another node's namespace names it: this namespace's nsid for it (IFLA_LINK_NETNSID),
+   * and the name when that namespace has one iproute2 can print. Like the kernel's link dump, the
+   * first call allocates the nsid.
+   */
+  linkNetns(node: string): { name?: string; nsid: number };
 }
 
 /** Options for creating a link with `KernelOps.addLink` (the `ip link add` subset we model). */

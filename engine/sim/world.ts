@@ -1,10 +1,15 @@
 /**
- * The fabric: nodes (one Kernel each), the physical Links between their NICs, one virtual
- * clock, one seeded RNG and one trace bus for all of them (Mininet's Mininet object, ns-3's
- * channel + simulator). Nothing here knows IP: a Link moves Ethernet frames from one NIC to
- * the other after its latency, losing some with its seeded loss rate, and reports carrier
- * (the far NIC is up and the cable is connected) the way a PHY does. There is no
- * serialisation delay (links have no bandwidth); the UI shows hops, not queueing.
+ * The fabric: nodes (one Kernel each), the Links between their NICs, one virtual clock, one
+ * seeded RNG and one trace bus for all of them (Mininet's Mininet object, ns-3's channel +
+ * simulator). Nothing here knows IP: a Link moves Ethernet frames from one NIC to the other
+ * after its latency, losing some with its seeded loss rate, and reports carrier (the far NIC
+ * is up and the cable is connected). There is no serialisation delay (links have no
+ * bandwidth); the UI shows hops, not queueing.
+ *
+ * A cable's two NICs are a veth pair across the two namespaces, as containerlab and Mininet
+ * cable nodes: `ip link` shows `eth1@if2 … link-netnsid 0`, `ip -d link` shows `veth`, and
+ * deleting one end deletes the pair. The Link adds what a bare veth lacks: latency, loss
+ * and a cable that can be cut.
  */
 import type { EthernetFrame } from '../net/packet.ts';
 import { Clock, Rng } from './clock.ts';
@@ -52,14 +57,15 @@ export class Link {
     this.rng = rng;
   }
 
-  /** The WireEnd the NIC at `side` transmits into. */
-  end(side: 'a' | 'b'): WireEnd {
+  /** The WireEnd the NIC at `side` transmits into; `onGone` hears when the pair is deleted. */
+  end(side: 'a' | 'b', onGone: (link: Link) => void): WireEnd {
     const far = side === 'a' ? this.b : this.a;
     const near = side === 'a' ? this.a : this.b;
     return {
       transmit: (frame: EthernetFrame) => this.carry(near, far, frame),
       farEndUp: () => this.up && far.dev.adminUp && !far.kernel.stopped,
       stateChanged: () => far.kernel.recomputeCarrier(far.dev),
+      unplug: () => this.unplug(onGone, side),
     };
   }
 
@@ -77,6 +83,13 @@ export class Link {
     near.kernel.clock.schedule(this.latencyMs, () => netifReceive(k, ifindex, frame));
   }
 
+  /** Deleting one end of a veth deletes the pair: the far NIC goes and the cable leaves the World. */
+  unplug(onGone: (link: Link) => void, side: 'a' | 'b'): void {
+    const far = side === 'a' ? this.b : this.a;
+    onGone(this);
+    far.kernel.removeDevice(far.dev.ifindex);
+  }
+
   /** Re-evaluates carrier on both NICs (after a cable or node state change). */
   refresh(): void {
     this.a.kernel.recomputeCarrier(this.a.dev);
@@ -91,17 +104,29 @@ export class World {
   readonly rng: Rng;
   readonly links: Link[] = [];
   private readonly nodes = new Map<string, Kernel>();
+  private readonly named = new Set<string>();
 
   constructor(opts: WorldOptions = {}) {
     this.rng = new Rng(opts.seed ?? 1);
   }
 
-  /** Creates a node: a fresh network namespace, lo down (its setup brings it up, as a real runtime's does). */
-  addNode(name: string): Kernel {
+  /**
+   * Creates a node: a fresh network namespace, lo down (its setup brings it up, as a real
+   * runtime's does). `named` makes it a namespace with a /var/run/netns entry (what
+   * `ip netns add` or containerd's `cni-…` namespaces have): other nodes' tools then print
+   * `link-netns NAME` for veths into it instead of `link-netnsid N`.
+   */
+  addNode(name: string, opts: { named?: boolean } = {}): Kernel {
     if (this.nodes.has(name)) throw new Error(`node "${name}" already exists`);
     const k = new Kernel({ node: name, world: this });
     this.nodes.set(name, k);
+    if (opts.named) this.named.add(name);
     return k;
+  }
+
+  /** True when the node's namespace has a name iproute2 can print (see addNode). */
+  isNamedNetns(name: string): boolean {
+    return this.named.has(name);
   }
 
   /** The kernel of a node, or undefined. */
@@ -121,26 +146,39 @@ export class World {
     return [...this.nodes.keys()];
   }
 
-  /** Cables NIC `aIf` of node `a` to NIC `bIf` of node `b`, creating the NICs (down, like a fresh netns) if needed. */
+  /**
+   * Cables NIC `aIf` of node `a` to NIC `bIf` of node `b`: a veth pair across the two
+   * namespaces, both ends down (like a fresh netns), each end numbered in its own namespace.
+   */
   connect(a: string, aIf: string, b: string, bIf: string, opts: LinkOptions = {}): Link {
     const ka = this.node(a);
     const kb = this.node(b);
     const da = this.nic(ka, aIf, opts.mtu);
     const db = this.nic(kb, bIf, opts.mtu);
+    da.peerIfindex = db.ifindex;
+    db.peerIfindex = da.ifindex;
+    if (ka !== kb) {
+      da.peerNode = b;
+      db.peerNode = a;
+      // As `ip link add aIf type veth peer name bIf netns b` run in a: a numbers b's namespace
+      // now; b numbers a's when it first lists its links (Kernel.peernetId).
+      ka.peernetId(b);
+    }
     const link = new Link({ kernel: ka, dev: da }, { kernel: kb, dev: db }, opts, this.rng.fork(`${a}:${aIf}-${b}:${bIf}`));
-    ka.attachments.set(da.ifindex, { type: 'wire', wire: link.end('a') });
-    kb.attachments.set(db.ifindex, { type: 'wire', wire: link.end('b') });
+    const gone = (l: Link): void => {
+      const i = this.links.indexOf(l);
+      if (i >= 0) this.links.splice(i, 1);
+    };
+    ka.attachments.set(da.ifindex, { type: 'wire', wire: link.end('a', gone) });
+    kb.attachments.set(db.ifindex, { type: 'wire', wire: link.end('b', gone) });
     this.links.push(link);
     link.refresh();
     return link;
   }
 
   private nic(k: Kernel, name: string, mtu: number | undefined): NetDevice {
-    const d = k.findDevice(name) ?? k.addEther(name, mtu ?? 1500);
-    if (d.kind !== 'ether') throw new Error(`${k.node}: ${name} is a ${d.kind} device, not a NIC`);
-    if (k.attachments.has(d.ifindex)) throw new Error(`${k.node}: ${name} is already cabled`);
-    if (mtu !== undefined) d.mtu = mtu;
-    return d;
+    if (k.findDevice(name)) throw new Error(`${k.node}: ${name} already exists (a cable creates its NICs)`);
+    return k.createDevice(name, 'veth', undefined, mtu ?? 1500);
   }
 
   /** The Link cabled to a node's NIC. */

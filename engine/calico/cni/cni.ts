@@ -30,7 +30,8 @@ export type CniKernel = KernelOps & { readonly state: KernelState };
 /** Where pods' namespaces live (the simulator's World satisfies it). */
 export interface CniWorld {
   kernel(name: string): CniKernel | undefined;
-  addNode(name: string): CniKernel;
+  /** A new namespace; `named` gives it a /var/run/netns name, as containerd names pod namespaces. */
+  addNode(name: string, opts?: { named?: boolean }): CniKernel;
 }
 
 /** A CNI failure for one pod: what kubelet would report, with the pod named. */
@@ -144,7 +145,9 @@ export async function cniAdd(a: CniAddArgs): Promise<CniResult> {
   const podNode = podNodeName(a.node, a.namespace, a.pod);
   const handle = podHandle(a.containerId);
   try {
-    const pk = a.world.kernel(podNode) ?? a.world.addNode(podNode);
+    // The runtime makes the pod's namespace with a name under /var/run/netns (containerd's
+    // cni-…), so the node's `ip link` prints `link-netns NAME` for the pod's veth.
+    const pk = a.world.kernel(podNode) ?? a.world.addNode(podNode, { named: true });
     // The container runtime brings the new namespace's lo up before it calls the plugin
     // (containerd's loopback setup); the pod's own 127.0.0.1 depends on it.
     pk.setLink('lo', { up: true });

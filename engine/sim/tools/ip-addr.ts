@@ -7,7 +7,7 @@ import type { IpContext } from './ip-common.ts';
 import { args, garbage, invarg, listedDevices, needDev, prefixArg } from './ip-common.ts';
 import { LIFETIMES, deviceAddresses, inetLine, ipv6Addresses } from './addr-view.ts';
 import { emit, linkRecord } from './ip-link.ts';
-import { briefPrefix, linkHeader } from './link-view.ts';
+import { briefPrefix, linkHeader, linkNetnsTail } from './link-view.ts';
 import { broadcastOf, formatIPv4, parseIPv4, isIPv4 } from '../../net/ip.ts';
 
 function addressLines(c: IpContext, d: NetDevice): string[] {
@@ -43,8 +43,7 @@ function showAddrs(c: IpContext, argv: string[]): string {
     // the peer's namespace to the header (measured on iproute2 6.1).
     devs = devs.filter((d) => deviceAddresses(c.s, d.ifindex).length > 0);
     const records = devs.map((d) => {
-      const nsTail = d.kind === 'veth' && d.peerNode !== undefined ? ` link-netns ${d.peerNode}` : '';
-      return [linkHeader(d, c.s, false) + nsTail, ...addressLines(c, d)].join('\n');
+      return [linkHeader(d, c.s, false) + linkNetnsTail(d, c.s), ...addressLines(c, d)].join('\n');
     });
     return emit(c, records);
   }

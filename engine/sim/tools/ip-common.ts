@@ -67,6 +67,9 @@ export function listedDevices(c: IpContext, argv: readonly string[]): NetDevice[
     if (!d) throw new ToolFailure(`Device "${devName}" does not exist.`, 1);
     devs = [d];
   }
+  // The kernel fills IFLA_LINK_NETNSID for every link it reports, allocating the peer
+  // namespace's id on first sight: in dump order, whatever iproute2 then prints.
+  for (const d of devs) if (d.kind === 'veth' && d.peerNode !== undefined) c.s.linkNetns(d.peerNode);
   return upOnly ? devs.filter((d) => d.adminUp) : devs;
 }
 

@@ -11,7 +11,7 @@ import { formatIPv4 } from '../../net/ip.ts';
 
 /** One device's full `ip link` record (lines joined with "\n", no final newline). */
 export function linkRecord(c: IpContext, d: NetDevice, withMode: boolean): string {
-  let t = `${linkHeader(d, c.s, withMode)}\n    ${linkLayer(d)}`;
+  let t = `${linkHeader(d, c.s, withMode)}\n    ${linkLayer(d, c.s)}`;
   if (c.details) t += linkDetails(d, c.s, c.host);
   if (c.stats && withMode) t += `\n${statsLines(d).join('\n')}`;
   return t;

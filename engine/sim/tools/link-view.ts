@@ -90,17 +90,26 @@ export function linkHeader(d: NetDevice, s: KernelState, withMode: boolean): str
   return line;
 }
 
-/** The link-layer line without indentation ("link/ether 02:.. brd ff:.. link-netns b"). */
-export function linkLayer(d: NetDevice): string {
+/**
+ * What print_linkinfo() appends for a link into another namespace (IFLA_LINK_NETNSID):
+ * " link-netns NAME" when iproute2 finds the namespace's name under /var/run/netns, else
+ * " link-netnsid N" with this namespace's id for it; "" for links within the namespace.
+ */
+export function linkNetnsTail(d: NetDevice, s: KernelState): string {
+  if (d.kind !== 'veth' || d.peerNode === undefined) return '';
+  const ns = s.linkNetns(d.peerNode);
+  return ns.name !== undefined ? ` link-netns ${ns.name}` : ` link-netnsid ${ns.nsid}`;
+}
+
+/** The link-layer line without indentation ("link/ether 02:.. brd ff:.. link-netnsid 0"). */
+export function linkLayer(d: NetDevice, s: KernelState): string {
   if (d.kind === 'loopback') return `link/loopback ${d.mac} brd 00:00:00:00:00:00`;
   if (d.kind === 'ipip') {
     const local = formatIPv4(d.ipip?.local ?? 0);
     const remote = d.ipip?.remote ?? 0;
     return remote !== 0 ? `link/ipip ${local} peer ${formatIPv4(remote)}` : `link/ipip ${local} brd 0.0.0.0`;
   }
-  let line = `link/ether ${d.mac} brd ff:ff:ff:ff:ff:ff`;
-  if (d.kind === 'veth' && d.peerNode !== undefined) line += ` link-netns ${d.peerNode}`;
-  return line;
+  return `link/ether ${d.mac} brd ff:ff:ff:ff:ff:ff${linkNetnsTail(d, s)}`;
 }
 
 /** Pads like printf("%-Ns ") — at least one space after the text. */

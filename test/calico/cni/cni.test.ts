@@ -39,7 +39,11 @@ describe('CNI ADD / DEL', () => {
     expect(runTool(pod, ['ip', '-4', 'addr', 'show', 'eth0']).stdout).toContain(`inet ${r.ip}/32 scope global eth0`);
     expect(runTool(pod, ['ip', 'route']).stdout).toBe('default via 169.254.1.1 dev eth0 \n169.254.1.1 dev eth0 scope link \n');
     const link = runTool(host, ['ip', 'link', 'show', r.hostIface]).stdout;
-    expect(link).toContain('link/ether ee:ee:ee:ee:ee:ee');
+    // The pod's namespace is named (containerd's cni-…): the node prints its name; inside the
+    // pod, the node's namespace has no name there, so the pod prints its nsid.
+    expect(link).toContain(`link/ether ee:ee:ee:ee:ee:ee brd ff:ff:ff:ff:ff:ff link-netns ${r.podNode}\n`);
+    expect(runTool(pod, ['ip', 'link', 'show', 'eth0']).stdout).toMatch(/^\d+: eth0@if\d+: .*\n    link\/ether \S+ brd ff:ff:ff:ff:ff:ff link-netnsid 0\n$/);
+    expect(runTool(pod, ['ip', '-br', 'link', 'show', 'lo']).stdout).toContain('UNKNOWN');
     expect(link).toContain('mtu 1450');
     expect(link).toMatch(/state UP/);
     expect(runTool(host, ['ip', 'route']).stdout).toContain(`${r.ip} dev ${r.hostIface} scope link`);

@@ -123,7 +123,11 @@ function sortedLines(t: string): string[] {
 }
 
 describe.skipIf(!ok)('simulated ip equals real iproute2 (netns)', () => {
-  const world = { clock: new Clock(), trace: new TraceBus(), rng: new Rng(1), kernels: new Map<string, Kernel>(), kernel(n: string) { return this.kernels.get(n); } };
+  // Both namespaces are made with `ip netns add`, so iproute2 prints their names (link-netns).
+  const world = {
+    clock: new Clock(), trace: new TraceBus(), rng: new Rng(1), kernels: new Map<string, Kernel>(),
+    kernel(n: string) { return this.kernels.get(n); }, isNamedNetns: () => true,
+  };
   let host: HostFacts;
   const sim = (ns: string, args: string[]): ToolResult => runTool(world.kernels.get(ns)!, ['ip', ...args], host);
 
