@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Subcommand>> = {
   run: () => import('./run.ts'),
   replay: () => import('./replay.ts'),
   generate: () => import('./generate.ts'),
+  images: () => import('./images.ts'),
   destroy: () => import('./destroy.ts'),
   agent: () => import('./agent.ts'),
   cni: async () => ({ run: (await import('./cni.ts')).cniCommand }),

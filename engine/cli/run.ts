@@ -17,7 +17,7 @@ import { formatProblem } from '../model/problems.ts';
 import { DeployError } from '../runtime/sim/sim-lab.ts';
 import { ClusterConfigError } from '../calico/cluster/cluster.ts';
 import { MininetDeployError } from '../runtime/mininet/lab.ts';
-import { mininetDeploy, UnsupportedError } from '../scenario/real-driver.ts';
+import { containerlabDeploy, mininetDeploy, UnsupportedError } from '../scenario/real-driver.ts';
 import type { LabDriver } from '../scenario/driver.ts';
 import { loadScenario, ScenarioReadError } from '../scenario/format.ts';
 import { runScenario } from '../scenario/run.ts';
@@ -27,7 +27,7 @@ import { writeRecording } from '../scenario/recording-file.ts';
 import { checkOutputPaths } from './output-paths.ts';
 import { runReport } from '../scenario/report.ts';
 
-const USAGE = 'usage: podlab run SCENARIO [--runtime sim|mininet] [--record FILE] [--pcap DIR] [--json] [--keep] [--skip-unsupported] [--lab NAME]\n';
+const USAGE = 'usage: podlab run SCENARIO [--runtime sim|mininet|containerlab] [--record FILE] [--pcap DIR] [--json] [--keep] [--skip-unsupported] [--lab NAME]\n';
 
 interface Args {
   file: string;
@@ -68,8 +68,7 @@ function parseArgs(args: string[]): Args | string {
     else file = a;
   }
   if (!file) return 'no scenario given';
-  if (out.runtime === 'containerlab') return `runtime 'containerlab' is not available yet; use --runtime sim (the default) or mininet`;
-  if (out.runtime !== 'sim' && out.runtime !== 'mininet') return `unknown runtime '${out.runtime}': use sim (the default) or mininet`;
+  if (!['sim', 'mininet', 'containerlab'].includes(out.runtime)) return `unknown runtime '${out.runtime}': use sim (the default), mininet or containerlab`;
   if (out.keep && out.runtime === 'sim') return '--keep applies to real runtimes only (the simulator keeps nothing outside the process)';
   return { file, ...out };
 }
@@ -78,7 +77,8 @@ function parseArgs(args: string[]): Args | string {
 export async function run(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(USAGE + 'Runs a scenario and checks every expectation: on the built-in simulator (default), or on\n' +
-      'real network namespaces with real BIRD, etcd and podlab agents (--runtime mininet, as root).\n' +
+      'real network namespaces with real BIRD, etcd and podlab agents (--runtime mininet, as root), or in\n' +
+      'Docker containers laid out as containerlab lays them out (--runtime containerlab, as root, dockerd running).\n' +
       'example: sudo npx podlab run --runtime mininet scenarios/tor-peering.yaml --pcap out/\n');
     return 0;
   }
@@ -114,11 +114,12 @@ export async function run(args: string[]): Promise<number> {
     progress('interrupted: tearing the lab down');
     void (driver?.destroy() ?? Promise.resolve()).finally(() => process.exit(130));
   };
-  const deploy = parsed.runtime === 'mininet'
+  const deploy = parsed.runtime !== 'sim'
     ? async (t: typeof loaded.topology) => {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      driver = await mininetDeploy(t, { scenario, onProgress: progress, ...(parsed.lab ? { lab: parsed.lab } : {}) });
+      const how = parsed.runtime === 'containerlab' ? containerlabDeploy : mininetDeploy;
+      driver = await how(t, { scenario, onProgress: progress, ...(parsed.lab ? { lab: parsed.lab } : {}) });
       if (!parsed.keep) return driver;
       // --keep: the runner's teardown becomes a note on how to remove the lab later.
       const kept = driver;
@@ -139,7 +140,7 @@ export async function run(args: string[]): Promise<number> {
       return parsed.skipUnsupported ? 0 : 1;
     }
     if (!(e instanceof DeployError || e instanceof MininetDeployError || e instanceof ClusterConfigError)) {
-      if (parsed.runtime !== 'mininet') throw e;
+      if (parsed.runtime === 'sim') throw e;
     }
     process.stderr.write(`podlab run: deploy failed: ${(e as Error).message}\n`);
     return 1;

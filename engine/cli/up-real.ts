@@ -1,5 +1,5 @@
 /**
- * `podlab up --runtime mininet`: the lab on real nodes with the same UI and shell as the
+ * `podlab up --runtime mininet|containerlab`: the lab on real nodes with the same UI and shell as the
  * simulator's. With a scenario, it runs live (the UI follows it as it executes, packets as
  * tcpdump captures them); with a topology, the lab is deployed and converged. The lab stays
  * until the shell ends and Ctrl-C, then it is destroyed; a crash leaves it to
@@ -10,7 +10,7 @@ import type { PodlabEvent } from '../events.ts';
 import { runScenario } from '../scenario/run.ts';
 import type { Scenario } from '../scenario/types.ts';
 import type { LabDriver } from '../scenario/driver.ts';
-import { mininetDeploy, realTraceSource, realLabOf } from '../scenario/real-driver.ts';
+import { containerlabDeploy, mininetDeploy, realTraceSource, realLabOf } from '../scenario/real-driver.ts';
 import { serveBackend, LiveFeed, type UiServer } from '../server/index.ts';
 import { driverBackend } from '../server/driver-backend.ts';
 import { shell, type ShellHost } from './shell.ts';
@@ -18,7 +18,7 @@ import { shell, type ShellHost } from './shell.ts';
 const say = (l: string): void => void process.stderr.write(`${l}\n`);
 
 /** Runs `podlab up` on Mininet; returns the exit status. */
-export async function upReal(target: { scenario?: Scenario; topology: Topology }, opts: { ui: boolean; port?: number; help: string }): Promise<number> {
+export async function upReal(target: { scenario?: Scenario; topology: Topology }, opts: { runtime: 'mininet' | 'containerlab'; ui: boolean; port?: number; help: string }): Promise<number> {
   let driver: LabDriver | undefined;
   let feed: LiveFeed | undefined;
   const events: PodlabEvent[] = [];
@@ -34,7 +34,8 @@ export async function upReal(target: { scenario?: Scenario; topology: Topology }
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const deploy = async (t: Topology): Promise<LabDriver> => {
-    driver = await mininetDeploy(t, { onProgress: (m) => say(`podlab: ${m}`), ...(target.scenario ? { scenario: target.scenario } : {}) });
+    const how = opts.runtime === 'containerlab' ? containerlabDeploy : mininetDeploy;
+    driver = await how(t, { onProgress: (m) => say(`podlab: ${m}`), ...(target.scenario ? { scenario: target.scenario } : {}) });
     feed = new LiveFeed(realTraceSource(driver)!);
     // The UI is up as soon as the lab is: the scenario then plays in it as it executes.
     if (opts.ui) {
@@ -47,7 +48,7 @@ export async function upReal(target: { scenario?: Scenario; topology: Topology }
   let ui: UiServer | undefined;
   try {
     if (target.scenario) {
-      say(`podlab: running scenario '${target.scenario.name}' on '${target.topology.name}' (mininet: real namespaces, BIRD, etcd, agents)…`);
+      say(`podlab: running scenario '${target.scenario.name}' on '${target.topology.name}' (${opts.runtime}: real namespaces, BIRD, etcd, agents)…`);
       const r = await runScenario(target.scenario, target.topology, { deploy, onEvent: (e) => events.push(e) });
       const failed = r.steps.reduce((n, st) => n + st.expectations.filter((x) => !x.pass).length, 0);
       say(`podlab: ${r.steps.length} steps, ${failed ? `${failed} expectation(s) FAILED (podlab run shows which)` : 'every expectation met'}`);

@@ -1,6 +1,6 @@
 /**
- * `podlab up [SCENARIO|TOPOLOGY] [--runtime sim] [--seed N] [--port N] [--no-ui]`: deploy a lab
- * on the simulator, put the web UI on it (http://127.0.0.1:7878), and open a node shell.
+ * `podlab up [SCENARIO|TOPOLOGY] [--runtime sim|mininet|containerlab] [--seed N] [--port N] [--no-ui]`:
+ * deploy a lab on the simulator (or on real nodes: up-real.ts), put the web UI on it (http://127.0.0.1:7878), and open a node shell.
  *
  * With a topology, the lab is deployed (and Calico started when the topology has a `calico:`
  * section). With a scenario, the scenario runs first and the UI shows it as a timeline; the
@@ -61,7 +61,7 @@ function parseArgs(args: string[]): Args | string {
     else if (a.startsWith('-')) return `unknown option '${a}'`;
     else out.file = a;
   }
-  if (out.runtime !== 'sim' && out.runtime !== 'mininet') return `unknown runtime '${out.runtime}': use sim (the default) or mininet`;
+  if (!['sim', 'mininet', 'containerlab'].includes(out.runtime)) return `unknown runtime '${out.runtime}': use sim (the default), mininet or containerlab`;
   if (!Number.isInteger(out.seed)) return '--seed needs an integer';
   if (out.port !== undefined && !(Number.isInteger(out.port) && out.port >= 0 && out.port <= 65535)) return '--port needs a port number (0-65535)';
   return out;
@@ -78,7 +78,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const target = await loadTarget(resolve(parsed.file));
   if (typeof target === 'number') return target;
-  if (parsed.runtime === 'mininet') return upReal(target, { ui: parsed.ui, ...(parsed.port !== undefined ? { port: parsed.port } : {}), help: HELP });
+  if (parsed.runtime === 'mininet' || parsed.runtime === 'containerlab') return upReal(target, { runtime: parsed.runtime, ui: parsed.ui, ...(parsed.port !== undefined ? { port: parsed.port } : {}), help: HELP });
   const up = target.scenario ? await runScenario(target.scenario, target.topology) : await deploy(target.topology, parsed.seed);
   if (typeof up === 'number') return up;
   let ui: UiServer | undefined;

@@ -21,7 +21,7 @@ import { localExec, netnsExec } from '../runtime/linux/exec.ts';
 import type { Exec } from '../runtime/linux/exec.ts';
 import { podNetnsName, recordResources, labDir } from '../runtime/labs.ts';
 import { MininetLab } from '../runtime/mininet/lab.ts';
-import { DockerLab, type DockerImages } from '../runtime/docker/lab.ts';
+import type { DockerImages } from '../runtime/docker/lab.ts';
 import type { RealLab } from '../runtime/real-lab.ts';
 import { calicoEventBody } from '../runtime/sim/calico.ts';
 import type { AgentEvent } from '../runtime/linux/agent.ts';
@@ -98,6 +98,8 @@ export async function containerlabDeploy(topology: Topology, opts: MininetDriver
   const dir = labDir(lab);
   mkdirSync(dir, { recursive: true });
   const say = opts.onProgress ?? (() => undefined);
+  // Loaded on demand: the Docker client is not needed by a simulator or Mininet run.
+  const { DockerLab } = await import('../runtime/docker/lab.ts');
   const d = await DockerLab.deploy(topology, { lab, dir, onProgress: say, ...(opts.images ? { images: opts.images } : {}) });
   return realDriver(d, dir, say);
 }
