@@ -44,6 +44,7 @@ export function nfHook(k: Kernel, hook: NfHook, pkt: Ipv4Packet, inDev: NetDevic
     addressOf: (dev: string) => primaryAddress(k, dev),
     // -m addrtype --src/--dst-type LOCAL: the address has a `local` route (inet_addr_type).
     isLocalAddress: (ip: IPv4) => k.localRoute(ip)?.type === 'local',
+    random: () => k.rng.nextU32(),
   };
   if (inDev) ctx.inDev = inDev.name;
   if (outDev) ctx.outDev = outDev.name;

@@ -234,6 +234,8 @@ export interface NfContext {
   addressOf(dev: string): IPv4 | undefined;
   /** True for an address of this namespace (a `local` route); used by `-m addrtype --dst-type LOCAL`. */
   isLocalAddress?(ip: IPv4): boolean;
+  /** A random u32 from the namespace's seeded RNG (`-m statistic --mode random`). */
+  random?(): number;
 }
 
 /** Netfilter's answer: the verdict, the possibly NATed packet, and what decided it. */

@@ -17,6 +17,9 @@ export function saveString(v: string): string {
   return `"${v.replace(/["\\']/g, (c) => `\\${c}`)}"`;
 }
 
+/** libxt_statistic prints the stored u32 back as `%.11f` of 2^31. */
+const probability = (u: number): string => (u / 0x80000000).toFixed(11);
+
 const ports = (p: PortRange): string => (p.lo === p.hi ? `${p.lo}` : `${p.lo}:${p.hi}`);
 const bits = (mask: number, names: readonly string[]): string =>
   names.filter((_, i) => mask & (1 << i)).join(',');
@@ -55,6 +58,8 @@ function saveMatch(m: Match): string {
       return `-m mark${m.neg ? ' !' : ''} --mark ${hex(m.value)}${m.mask === 0xffffffff ? '' : `/${hex(m.mask)}`}`;
     case 'comment':
       return `-m comment --comment ${saveString(m.comment)}`;
+    case 'statistic':
+      return `-m statistic --mode random${m.neg ? ' !' : ''} --probability ${probability(m.probability)}`;
     case 'addrtype': {
       let s = '-m addrtype';
       if (m.src) s += `${m.src.neg ? ' !' : ''} --src-type ${bits(m.src.types, ADDR_TYPES)}`;
@@ -131,6 +136,8 @@ function listMatch(m: Match): string {
       return ` mark match ${m.neg ? '! ' : ''}${hex(m.value)}${m.mask === 0xffffffff ? '' : `/${hex(m.mask)}`}`;
     case 'comment':
       return ` /* ${m.comment} */`;
+    case 'statistic':
+      return ` statistic mode random${m.neg ? ' !' : ''} probability ${probability(m.probability)}`;
     case 'addrtype': {
       let s = ' ADDRTYPE match';
       if (m.src) s += ` src-type ${m.src.neg ? '!' : ''}${bits(m.src.types, ADDR_TYPES)}`;

@@ -19,6 +19,8 @@ export interface MatchEnv {
   sets: IpsetStore;
   /** Local-address test for addrtype LOCAL (undefined: nothing is known to be local). */
   isLocal?: (ip: IPv4) => boolean;
+  /** A random u32 for `-m statistic --mode random` (the namespace's seeded RNG: runs replay identically). */
+  random?: () => number;
 }
 
 /** iptables interface match: exact name, or prefix when the rule's name ends in '+'. */
@@ -84,6 +86,11 @@ function matchOne(m: Match, p: Ipv4Packet, env: MatchEnv): boolean {
       return (((env.mark & m.mask) >>> 0) === m.value) !== m.neg;
     case 'comment':
       return true;
+    case 'statistic': {
+      // xt_statistic: (get_random_u32() & 0x7FFFFFFF) < probability; without an RNG never.
+      const hit = env.random !== undefined && ((env.random() & 0x7fffffff) >>> 0) < m.probability;
+      return hit !== m.neg;
+    }
     case 'addrtype': {
       if (m.src && ((addrTypeBits(p.src, env) & m.src.types) !== 0) === m.src.neg) return false;
       if (m.dst && ((addrTypeBits(p.dst, env) & m.dst.types) !== 0) === m.dst.neg) return false;

@@ -154,7 +154,8 @@ export class Netfilter implements PacketFilter {
       if (e.reply.src !== e.orig.dst || e.reply.sport !== e.orig.dport) bits |= 64;
     }
     const isLocal = ctx.isLocalAddress ? (ip: IPv4): boolean => ctx.isLocalAddress!(ip) : undefined;
-    return { inDev: ctx.inDev ?? '', outDev: ctx.outDev ?? '', mark: w.mark, ctBits: bits, sets: this.ipsets, isLocal };
+    const random = ctx.random ? (): number => ctx.random!() : undefined;
+    return { inDev: ctx.inDev ?? '', outDev: ctx.outDev ?? '', mark: w.mark, ctBits: bits, sets: this.ipsets, isLocal, random };
   }
 
   /** Walks one table's built-in chain for a hook: jumps, gotos, RETURN, policy. */

@@ -58,6 +58,7 @@ export function parseIptables(argv: readonly string[], setExists: (name: string)
   const loaded = new Map<string, MatchSlot>();
   const order: MatchSlot[] = [];
   let addrtypeKey = 'addrtype:0';
+  let statisticKey = 'statistic:0';
   let neg = false;
   let i = 0;
   const next = (opt: string): string => {
@@ -182,6 +183,11 @@ export function parseIptables(argv: readonly string[], setExists: (name: string)
             addrtypeKey = `addrtype:${order.length}`;
             loaded.set('addrtype?', { match: { m: 'comment', comment: '' } });
             break;
+          case 'statistic':
+            // Like addrtype, each `-m statistic` is its own instance for the options after it.
+            statisticKey = `statistic:${order.length}`;
+            loaded.set('statistic?', { match: { m: 'comment', comment: '' } });
+            break;
           case 'multiport': case 'conntrack': case 'set': case 'mark': case 'comment':
             loaded.set(`${name}?`, { match: { m: 'comment', comment: '' } });
             break;
@@ -281,6 +287,20 @@ export function parseIptables(argv: readonly string[], setExists: (name: string)
       load(`comment:${order.length}`, () => ({ m: 'comment', comment }));
       continue;
     }
+    if ((a === '--mode' || a === '--probability' || a === '--every' || a === '--packet') && loaded.has('statistic?')) {
+      const v = next(a);
+      const m = load(statisticKey, (): Match & { m: 'statistic' } => ({ m: 'statistic', mode: 'random', probability: -1, neg: false }));
+      if (a === '--mode') {
+        if (v === 'nth') throw usage('statistic: podlab models --mode random only (nth keeps a per-rule counter it does not simulate)');
+        if (v !== 'random') throw usage(`Bad mode "${v}"`);
+      } else if (a === '--probability') {
+        const p = Number(v);
+        if (!/^[0-9.]+$/.test(v) || !(p >= 0 && p <= 1)) throw usage(`--probability must be between 0 and 1`);
+        m.probability = Math.round(0x80000000 * p);
+        m.neg = n;
+      } else throw usage('statistic: podlab models --mode random only (--every/--packet belong to --mode nth)');
+      continue;
+    }
     if ((a === '--src-type' || a === '--dst-type' || a === '--limit-iface-in' || a === '--limit-iface-out') && loaded.has('addrtype?')) {
       const m = load(addrtypeKey, () => ({ m: 'addrtype' as const })) as Match & { m: 'addrtype' };
       if (a === '--limit-iface-in') { m.limitIn = true; continue; }
@@ -300,6 +320,10 @@ export function parseIptables(argv: readonly string[], setExists: (name: string)
   if (neg) throw usage("Invalid argument '!'");
   if (!haveCommand) throw usage('no command specified');
   spec.matches = order.map((s) => s.match);
+  for (const m of spec.matches) {
+    // libxt_statistic's final check: random mode needs a probability.
+    if (m.m === 'statistic' && m.probability < 0) throw usage('no --probability given for random mode');
+  }
   checkHooks(inv);
   return inv;
 }

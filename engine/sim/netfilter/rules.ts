@@ -52,7 +52,12 @@ export type Match =
   | { m: 'mark'; value: number; mask: number; neg: boolean }
   | { m: 'comment'; comment: string }
   | { m: 'addrtype'; src?: { types: number; neg: boolean }; dst?: { types: number; neg: boolean };
-      limitIn?: boolean; limitOut?: boolean };
+      limitIn?: boolean; limitOut?: boolean }
+  /**
+   * `-m statistic --mode random --probability P`: P kept as the kernel keeps it, a u32 out of
+   * 2^31 (libxt_statistic: lround(0x80000000 * P)), so save prints what iptables prints.
+   */
+  | { m: 'statistic'; mode: 'random'; probability: number; neg: boolean };
 
 /** REJECT --reject-with types we model, with the ICMP code each sends (tcp-reset: -1, a RST). */
 export const REJECT_WITH: Readonly<Record<string, number>> = {
