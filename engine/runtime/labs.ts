@@ -24,6 +24,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, w
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localExec, type Exec } from './linux/exec.ts';
+import { processAlive } from './linux/process.ts';
 
 /** Everything a lab created that cleanup must remove. */
 export interface LabState {
@@ -316,15 +317,6 @@ export function markedPids(id?: string, lab?: string): number[] {
     .map((m) => m.pid);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** SIGTERM, a short grace, then SIGKILL; waits until they are gone. */
@@ -336,9 +328,9 @@ async function killAll(pids: readonly number[]): Promise<void> {
   };
   // SIGCONT first: a stopped node's processes (setNode stopped) cannot act on SIGTERM.
   for (const p of pids) { signal(p, 'SIGTERM'); signal(p, 'SIGCONT'); }
-  for (let i = 0; i < 20 && pids.some(alive); i++) await sleep(50);
-  for (const p of pids) if (alive(p)) signal(p, 'SIGKILL');
-  for (let i = 0; i < 40 && pids.some(alive); i++) await sleep(25);
+  for (let i = 0; i < 20 && pids.some(processAlive); i++) await sleep(50);
+  for (const p of pids) if (processAlive(p)) signal(p, 'SIGKILL');
+  for (let i = 0; i < 40 && pids.some(processAlive); i++) await sleep(25);
 }
 
 // ---------------------------------------------------------------------------------------

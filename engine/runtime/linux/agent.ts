@@ -18,6 +18,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { processAlive as alive } from './process.ts';
 import type { Datastore } from '../../calico/datastore/index.ts';
 import { CALICO_ROOT, resourcePrefix } from '../../calico/datastore/index.ts';
 import { IpamClient } from '../../calico/ipam/index.ts';
@@ -65,15 +66,6 @@ export interface LinuxAgentOptions {
 /** The paths of the node's BIRD. */
 export function birdPaths(dir: string): { config: string; socket: string; pidFile: string; logFile: string } {
   return { config: join(dir, 'bird.cfg'), socket: join(dir, 'bird.ctl'), pidFile: join(dir, 'bird.pid'), logFile: join(dir, 'bird.log') };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Host interfaces from `ip -j addr` (Felix's MTU and VXLAN parent detection). */

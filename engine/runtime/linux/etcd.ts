@@ -14,6 +14,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { processAlive as alive } from './process.ts';
 import { EtcdDatastore } from '../../calico/datastore/etcd.ts';
 
 /** A running lab etcd. */
@@ -63,15 +64,6 @@ export function labEtcdArgv(dir: string, lab: string): string[] {
     '--initial-cluster', `${name}=${peer}`, '--initial-cluster-state', 'new',
     '--log-level', 'warn',
   ];
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A previous etcd of this dir that is still running (its cwd is the dir), if any. */
