@@ -73,15 +73,24 @@ export async function missingFeatures(topology: Topology, scenario?: Scenario): 
   return { features, messages: features.map((f) => `${needs.why[f]}: ${missingMessage(f)}`) };
 }
 
-/** Deploys `topology` on Mininet with Calico on it (when it asks for Calico) and returns its driver. */
-export async function mininetDeploy(topology: Topology, opts: MininetDriverOptions = {}): Promise<LabDriver> {
-  if (process.getuid?.() !== 0) throw new UnsupportedError([], 'the mininet runtime needs root (network namespaces, veths, bridges): run as root, or use --runtime sim');
+/**
+ * What every real deployment checks and prepares before touching the kernel: root (`needsRoot`
+ * says why the runtime needs it), the kernel features the scenario needs, the lab's name and
+ * directory. Fails with UnsupportedError, before anything exists.
+ */
+async function realPreamble(topology: Topology, opts: MininetDriverOptions, needsRoot: string): Promise<{ lab: string; dir: string; say: (msg: string) => void }> {
+  if (process.getuid?.() !== 0) throw new UnsupportedError([], `${needsRoot}: run as root, or use --runtime sim`);
   const missing = await missingFeatures(topology, opts.scenario);
   if (missing.features.length) throw new UnsupportedError(missing.features, missing.messages.join('; '));
   const lab = opts.lab ?? topology.name;
   const dir = labDir(lab);
   mkdirSync(dir, { recursive: true });
-  const say = opts.onProgress ?? (() => undefined);
+  return { lab, dir, say: opts.onProgress ?? (() => undefined) };
+}
+
+/** Deploys `topology` on Mininet with Calico on it (when it asks for Calico) and returns its driver. */
+export async function mininetDeploy(topology: Topology, opts: MininetDriverOptions = {}): Promise<LabDriver> {
+  const { lab, dir, say } = await realPreamble(topology, opts, 'the mininet runtime needs root (network namespaces, veths, bridges)');
   const mn = await MininetLab.deploy(topology, { lab, dir, onProgress: say });
   return realDriver(mn, dir, say);
 }
@@ -91,13 +100,7 @@ export async function mininetDeploy(topology: Topology, opts: MininetDriverOptio
  * Docker API (runtime/docker/lab.ts) — with Calico on it when it asks for Calico; returns its driver.
  */
 export async function containerlabDeploy(topology: Topology, opts: MininetDriverOptions & { readonly images?: DockerImages } = {}): Promise<LabDriver> {
-  if (process.getuid?.() !== 0) throw new UnsupportedError([], 'the containerlab runtime needs root (veths moved into containers, bridges): run as root, or use --runtime sim');
-  const missing = await missingFeatures(topology, opts.scenario);
-  if (missing.features.length) throw new UnsupportedError(missing.features, missing.messages.join('; '));
-  const lab = opts.lab ?? topology.name;
-  const dir = labDir(lab);
-  mkdirSync(dir, { recursive: true });
-  const say = opts.onProgress ?? (() => undefined);
+  const { lab, dir, say } = await realPreamble(topology, opts, 'the containerlab runtime needs root (veths moved into containers, bridges)');
   // Loaded on demand: the Docker client is not needed by a simulator or Mininet run.
   const { DockerLab } = await import('../runtime/docker/lab.ts');
   const d = await DockerLab.deploy(topology, { lab, dir, onProgress: say, ...(opts.images ? { images: opts.images } : {}) });
