@@ -143,11 +143,7 @@ export function planMininet(topology: Topology, id: string, opts: { vlanFilterin
   };
 
   const links = topology.links.map((l, i): LinkRealisation => {
-    const [e1, e2] = l.endpoints;
-    const n1 = nodes.get(e1.node)!;
-    const n2 = nodes.get(e2.node)!;
-    const endpoints = [`${e1.node}:${e1.iface}`, `${e2.node}:${e2.iface}`] as const;
-    const mtu = linkMtu(topology, l);
+    const { e1, e2, n1, n2, endpoints, mtu } = cableEnds(topology, nodes, l);
     const s1 = n1.kind === 'switch';
     const s2 = n2.kind === 'switch';
     if (s1 && s2) {
@@ -215,11 +211,7 @@ function planFiltering(topology: Topology, id: string): MininetPlan {
     return { bridge: bridgeOf.get(sw.name)!, ifname: checkIfName(ifname), vlans: portConfig(p) };
   };
   const links = topology.links.map((l, i): LinkRealisation => {
-    const [e1, e2] = l.endpoints;
-    const n1 = nodes.get(e1.node)!;
-    const n2 = nodes.get(e2.node)!;
-    const endpoints = [`${e1.node}:${e1.iface}`, `${e2.node}:${e2.iface}`] as const;
-    const mtu = linkMtu(topology, l);
+    const { e1, e2, n1, n2, endpoints, mtu } = cableEnds(topology, nodes, l);
     const alias = `${endpoints[0]} <-> ${endpoints[1]}`;
     if (n1.kind === 'switch' && n2.kind === 'switch') {
       const v: PlannedVeth = { link: i, a: switchEnd(n1, e1.iface, `${id}t${i}a`), b: switchEnd(n2, e2.iface, `${id}t${i}b`), mtu, alias };
@@ -246,6 +238,13 @@ function planFiltering(topology: Topology, id: string): MininetPlan {
     ? [`VLANs: each switch is one Linux bridge with vlan_filtering (${id}b<switch>); trunks carry 802.1Q tags on the wire`]
     : [];
   return { id, hosts, bridges, links, rootLinks, notes };
+}
+
+/** A cable as both planners start from it: its topology ends, their nodes, its `node:iface` names and its root ends' MTU. */
+function cableEnds(topology: Topology, nodes: ReadonlyMap<string, TopoNode>, l: Link) {
+  const [e1, e2] = l.endpoints;
+  const endpoints = [`${e1.node}:${e1.iface}`, `${e2.node}:${e2.iface}`] as const;
+  return { e1, e2, n1: nodes.get(e1.node)!, n2: nodes.get(e2.node)!, endpoints, mtu: linkMtu(topology, l) };
 }
 
 /** Root ends take the largest MTU a member interface uses, so the bridge never fragments it. */
