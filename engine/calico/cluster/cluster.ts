@@ -27,6 +27,7 @@ import { calicoCompileSelector } from '../node/allocateip.ts';
 import { FabricRouter, routerSpeakerConfig } from './router.ts';
 import type { RouterHost } from './router.ts';
 import { applyManifests, startupNode } from './startup.ts';
+import { ConvergenceTracker, scanConverged } from './convergence.ts';
 
 /** Where the cluster runs: per-node edges plus the clock. */
 export interface ClusterHost {
@@ -112,6 +113,10 @@ export class CalicoCluster {
   view: { set: ResourceSet; ipamShow: string; ipamShowBlocks: string } | undefined;
   private seq = 0;
   private readonly listeners = new Set<(e: NodeAgentEvent) => void>();
+  /** Pending sessions and missing routes, fed by the speakers' events (not an all-pairs scan). */
+  private readonly convergence = new ConvergenceTracker();
+  /** Tests: check the counters against the all-pairs scan on every `converged()` call (PODLAB_CHECK_CONVERGENCE=1). */
+  static checkConvergence = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.PODLAB_CHECK_CONVERGENCE === '1';
 
   private constructor(readonly host: ClusterHost, ds: Datastore) {
     this.ds = ds;
@@ -145,6 +150,7 @@ export class CalicoCluster {
         node: n.name, ds: c.ds, host: host.nodeHost(n.name),
         felixExtras: () => ({ policies: c.policies, tiers: c.tiers, namespaces: c.namespaces, ...(c.felixConfig.has(n.name) ? { config: c.felixConfig.get(n.name)! } : {}) }),
         onEvent: (e) => c.emit(e),
+        onConfd: (a) => c.convergence.setNode(a.node, a.speaker, a.intent?.blackholes ?? []),
       });
       c.agents.set(n.name, agent);
       await agent.start();
@@ -155,6 +161,7 @@ export class CalicoCluster {
       if (!cfg) continue;
       const r = new FabricRouter(n.name, cfg, host.routerHost(n.name), (e) => c.emit(e));
       c.routers.set(n.name, r);
+      c.convergence.addRouter(r.speaker);
       r.start();
     }
     await c.settle();
@@ -258,19 +265,12 @@ export class CalicoCluster {
 
   /** Every BGP session of every calico-node and router is Established, and every node learned every other node's blocks. */
   converged(): boolean {
-    const speakers = [...[...this.agents.values()].map((a) => a.speaker), ...[...this.routers.values()].map((r) => r.speaker)];
-    for (const sp of speakers) {
-      if (!sp) continue;
-      for (const p of sp.peers.values()) if (p.session.state !== 'Established') return false;
+    const ok = this.convergence.converged();
+    if (CalicoCluster.checkConvergence) {
+      const scan = scanConverged([...this.agents.values()], [...this.routers.values()].map((r) => r.speaker));
+      if (scan !== ok) throw new Error(`convergence counters disagree with the scan: counters ${ok} (${this.convergence.pendingSessions()} sessions, ${this.convergence.missingRoutes()} routes), scan ${scan}`);
     }
-    const agents = [...this.agents.values()].filter((a) => a.speaker);
-    for (const a of agents) {
-      for (const b of agents) {
-        if (a === b) continue;
-        for (const prefix of b.intent?.blackholes ?? []) if (!a.speaker!.rib.get(prefix)?.best) return false;
-      }
-    }
-    return true;
+    return ok;
   }
 
   /** Runs the clock until converged (or `maxMs`); returns whether it converged and the virtual ms it took. */

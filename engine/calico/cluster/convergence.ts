@@ -1,0 +1,199 @@
+/**
+ * Convergence of a Calico cluster as counters of pending work, kept up to date from the
+ * speakers' own events instead of re-scanning the cluster after every simulated event:
+ *
+ * - sessions: the peers (of every calico-node and fabric router speaker) whose session is
+ *   not Established;
+ * - routes: the (node A, block P of node B ≠ A) pairs where A's Loc-RIB has no best path
+ *   for P — every node must learn every other node's blocks.
+ *
+ * `converged()` is `pendingSessions() === 0 && missingRoutes() === 0`, the same predicate
+ * as the all-pairs scan (`scanConverged`, kept for tests and as the definition).
+ *
+ * Route counting. For a prefix P let O(P) be the speaking nodes announcing it as a block
+ * (its owners), S the nodes with a speaker and H(P) ⊆ S those whose Loc-RIB has a best path
+ * for P. Owner b is missing P at |S \ {b}| − |H(P) \ {b}| = |S| − 1 − h(P) + [b ∈ H(P)]
+ * nodes; the total is the sum over owners. A best-path change moves h(P) by one, so the total
+ * moves by ∓(|O(P)| − [A ∈ O(P)]): O(owners of P), not O(cluster). A change of S (a speaker
+ * created, replaced or gone: rare) recounts everything once.
+ */
+import type { Speaker, SpeakerEvent } from '../../bgp/index.ts';
+
+/** The all-pairs definition of convergence (what the counters must always equal). */
+export function scanConverged(
+  agents: readonly { readonly speaker: Speaker | undefined; readonly intent: { readonly blackholes: readonly string[] } | undefined }[],
+  routers: readonly Speaker[],
+): boolean {
+  for (const sp of [...agents.map((a) => a.speaker), ...routers]) {
+    if (!sp) continue;
+    for (const p of sp.peers.values()) if (p.session.state !== 'Established') return false;
+  }
+  const speaking = agents.filter((a) => a.speaker);
+  for (const a of speaking) {
+    for (const b of speaking) {
+      if (a === b) continue;
+      for (const prefix of b.intent?.blackholes ?? []) if (!a.speaker!.rib.get(prefix)?.best) return false;
+    }
+  }
+  return true;
+}
+
+interface NodeState {
+  speaker: Speaker | undefined;
+  unsubscribe: (() => void) | undefined;
+  /** Prefixes with a best path in this node's Loc-RIB. */
+  readonly best: Set<string>;
+  /** The blocks this node announces (its intent's blackholes). */
+  blocks: readonly string[];
+}
+
+/** Pending sessions and missing routes of a cluster, updated incrementally. */
+export class ConvergenceTracker {
+  private readonly nodes = new Map<string, NodeState>();
+  /** Speaker → addresses of its peers that are not Established. */
+  private readonly notEstablished = new Map<Speaker, Set<string>>();
+  private pendingSessionCount = 0;
+  /** Prefix → owners (nodes with a speaker announcing it). */
+  private readonly owners = new Map<string, Set<string>>();
+  /** Prefix → number of speaking nodes with a best path for it. */
+  private readonly have = new Map<string, number>();
+  private speaking = 0;
+  private missing = 0;
+
+  /** True when no session is pending and every node has every other node's blocks. */
+  converged(): boolean {
+    return this.pendingSessionCount === 0 && this.missing === 0;
+  }
+
+  /** Peers whose session is not Established, across every tracked speaker. */
+  pendingSessions(): number {
+    return this.pendingSessionCount;
+  }
+
+  /** (node, remote block) pairs not yet in the node's Loc-RIB. */
+  missingRoutes(): number {
+    return this.missing;
+  }
+
+  /** A fabric router's speaker: only its sessions count. */
+  addRouter(sp: Speaker): void {
+    this.watchSessions(sp);
+  }
+
+  /**
+   * A calico-node's speaker and blocks after a confd pass (or a new speaker): re-reads the
+   * speaker's peers (confd adds and removes them without session events) and its blocks.
+   */
+  setNode(node: string, speaker: Speaker | undefined, blocks: readonly string[]): void {
+    let st = this.nodes.get(node);
+    if (!st) this.nodes.set(node, (st = { speaker: undefined, unsubscribe: undefined, best: new Set(), blocks: [] }));
+    if (st.speaker !== speaker) {
+      st.unsubscribe?.();
+      if (st.speaker) this.dropSessions(st.speaker);
+      st.speaker = speaker;
+      st.best.clear();
+      st.unsubscribe = undefined;
+      if (speaker) {
+        for (const d of speaker.rib.destinations()) if (d.best) st.best.add(d.prefix);
+        st.unsubscribe = this.watch(node, speaker);
+      }
+      st.blocks = speaker ? [...blocks] : [];
+      this.recount();
+    } else if (speaker) {
+      this.setBlocks(node, st, blocks);
+    }
+    if (speaker) this.rescanSessions(speaker);
+  }
+
+  private watch(node: string, sp: Speaker): () => void {
+    const offSessions = this.watchSessions(sp);
+    const offRoutes = sp.on((e: SpeakerEvent) => {
+      if (e.type !== 'route') return;
+      const st = this.nodes.get(node);
+      if (!st || st.speaker !== sp) return;
+      const had = st.best.has(e.prefix);
+      const has = e.action !== 'withdrawn';
+      if (had === has) return;
+      if (has) st.best.add(e.prefix);
+      else st.best.delete(e.prefix);
+      this.have.set(e.prefix, (this.have.get(e.prefix) ?? 0) + (has ? 1 : -1));
+      const o = this.owners.get(e.prefix);
+      if (o) this.missing += (has ? -1 : 1) * (o.size - (o.has(node) ? 1 : 0));
+    });
+    return () => { offSessions(); offRoutes(); };
+  }
+
+  private watchSessions(sp: Speaker): () => void {
+    this.rescanSessions(sp);
+    return sp.on((e: SpeakerEvent) => {
+      if (e.type !== 'session') return;
+      const set = this.notEstablished.get(sp);
+      if (!set) return;
+      const p = sp.peers.get(e.peer);
+      const pending = p !== undefined && p.session.state !== 'Established';
+      if (pending === set.has(e.peer)) return;
+      if (pending) set.add(e.peer);
+      else set.delete(e.peer);
+      this.pendingSessionCount += pending ? 1 : -1;
+    });
+  }
+
+  private rescanSessions(sp: Speaker): void {
+    this.dropSessions(sp);
+    const set = new Set<string>();
+    for (const [addr, p] of sp.peers) if (p.session.state !== 'Established') set.add(addr);
+    this.notEstablished.set(sp, set);
+    this.pendingSessionCount += set.size;
+  }
+
+  private dropSessions(sp: Speaker): void {
+    const old = this.notEstablished.get(sp);
+    if (old) this.pendingSessionCount -= old.size;
+    this.notEstablished.delete(sp);
+  }
+
+  /** Missing pairs contributed by owner `b` of prefix `p` (b speaks). */
+  private missingFor(b: string, p: string): number {
+    const inH = this.nodes.get(b)!.best.has(p) ? 1 : 0;
+    return this.speaking - 1 - (this.have.get(p) ?? 0) + inH;
+  }
+
+  private setBlocks(node: string, st: NodeState, blocks: readonly string[]): void {
+    const next = new Set(blocks);
+    const prev = new Set(st.blocks);
+    for (const p of prev) {
+      if (next.has(p)) continue;
+      this.missing -= this.missingFor(node, p);
+      const o = this.owners.get(p)!;
+      o.delete(node);
+      if (o.size === 0) this.owners.delete(p);
+    }
+    for (const p of next) {
+      if (prev.has(p)) continue;
+      let o = this.owners.get(p);
+      if (!o) this.owners.set(p, (o = new Set()));
+      o.add(node);
+      this.missing += this.missingFor(node, p);
+    }
+    st.blocks = [...blocks];
+  }
+
+  /** Rebuilds owners, best-path counts and the total from the nodes' state. */
+  private recount(): void {
+    this.owners.clear();
+    this.have.clear();
+    this.speaking = 0;
+    for (const [name, st] of this.nodes) {
+      if (!st.speaker) continue;
+      this.speaking++;
+      for (const p of st.best) this.have.set(p, (this.have.get(p) ?? 0) + 1);
+      for (const p of st.blocks) {
+        let o = this.owners.get(p);
+        if (!o) this.owners.set(p, (o = new Set()));
+        o.add(name);
+      }
+    }
+    this.missing = 0;
+    for (const [p, o] of this.owners) for (const b of o) this.missing += this.missingFor(b, p);
+  }
+}
