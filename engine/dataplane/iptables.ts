@@ -108,13 +108,29 @@ export function renderRule(chain: string, r: IptRule, hash: string | undefined, 
   return parts.join(' ');
 }
 
+/**
+ * Hashes per chain content: Felix re-applies mostly unchanged chains, and SHA-224 per rule is
+ * what dominated each apply. Keyed by the chain name and its rendered rules (the hash input);
+ * bounded by clearing, since a lab has few distinct chain contents.
+ */
+const HASHES = new Map<string, readonly string[]>();
+const HASHES_MAX = 8192;
+
 /** The 16-character rule hashes of a chain (generictables.RuleHashes). */
 export function ruleHashes(chain: string, rules: readonly IptRule[]): string[] {
-  let prev = createHash('sha224').update(chain).digest();
-  return rules.map((r) => {
-    prev = createHash('sha224').update(prev).update(renderRule(chain, r, 'HASH')).digest();
-    return prev.toString('base64url').slice(0, 16);
-  });
+  const rendered = rules.map((r) => renderRule(chain, r, 'HASH'));
+  const key = `${chain}\n${rendered.join('\n')}`;
+  let hashes = HASHES.get(key);
+  if (!hashes) {
+    let prev = createHash('sha224').update(chain).digest();
+    hashes = rendered.map((line) => {
+      prev = createHash('sha224').update(prev).update(line).digest();
+      return prev.toString('base64url').slice(0, 16);
+    });
+    if (HASHES.size >= HASHES_MAX) HASHES.clear();
+    HASHES.set(key, hashes);
+  }
+  return [...hashes];
 }
 
 /** The iptables-restore lines of a chain's rules, each with its `cali:` hash comment. */

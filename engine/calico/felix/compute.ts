@@ -17,7 +17,7 @@ import { felixPolicyName, ipsetName, PFX, policyChainName, profileChainName } fr
 import { rulesToChain, SetRegistry } from './policy-rules.ts';
 import { kernelDesired, nodeIp, RTPROT_BOOT, VXLAN_DEFAULTS } from './routes.ts';
 import { SET_IDS, staticFilter, staticNat } from './static.ts';
-import type { FelixSnapshot, FelixWorkload } from './types.ts';
+import type { FelixNode, FelixSnapshot, FelixWorkload } from './types.ts';
 
 /** The profiles of a workload: `kns.<ns>` and `ksa.<ns>.<serviceaccount>` unless given. */
 export function workloadProfiles(w: FelixWorkload): string[] {
@@ -59,6 +59,15 @@ function toEndpoint(w: FelixWorkload): WorkloadEndpoint {
   };
 }
 
+/** all-hosts-net members per Nodes list (the snapshot's list is the same array while no Node changed). */
+const HOST_NETS = new WeakMap<readonly FelixNode[], string[]>();
+
+function hostNets(nodes: readonly FelixNode[], net: (xs: Iterable<string>) => string[]): string[] {
+  let m = HOST_NETS.get(nodes);
+  if (!m) HOST_NETS.set(nodes, (m = net(nodes.map(nodeIp).filter((x): x is string => !!x))));
+  return m;
+}
+
 /** Computes the node's desired dataplane from what Felix reads. */
 export function computeDesired(s: FelixSnapshot): DesiredDataplane {
   const c = s.config ?? {};
@@ -74,8 +83,11 @@ export function computeDesired(s: FelixSnapshot): DesiredDataplane {
     port: vxlanPort, deviceProtocol: c.deviceRouteProtocol ?? RTPROT_BOOT, local,
   });
 
-  // Policy: which policies of which tiers select each local endpoint, per direction.
-  const world = compileWorld({ namespaces: s.namespaces, endpoints: s.workloads.map(toEndpoint), policies: s.policies, ...(s.tiers ? { tiers: s.tiers } : {}) });
+  // Policy: which policies of which tiers select each local endpoint, per direction. Only the
+  // local endpoints are compiled for that (a remote pod's labels cannot change which policies
+  // apply here); the whole cluster is compiled only when selector IP sets need its members.
+  const compile = (ws: readonly FelixWorkload[]) => compileWorld({ namespaces: s.namespaces, endpoints: ws.map(toEndpoint), policies: s.policies, ...(s.tiers ? { tiers: s.tiers } : {}) });
+  const world = compile(local);
   const sets = new SetRegistry();
   const chains = new Map<string, IptChain>();
   const add = (ch: IptChain): void => { if (!chains.has(ch.name)) chains.set(ch.name, ch); };
@@ -126,14 +138,15 @@ export function computeDesired(s: FelixSnapshot): DesiredDataplane {
   // IP sets: selectors (members = matching endpoints' addresses cluster-wide) + Felix's own.
   const ipsets: DesiredIpset[] = [];
   const net = (xs: Iterable<string>): string[] => [...new Set([...xs].map((x) => (x.includes('/') ? x : `${x}/32`)))].sort();
+  const all = sets.sets.size > 0 || sets.namedPorts.size > 0 ? compile(s.workloads) : world;
   for (const [name, { selector }] of sets.sets) {
-    const members = world.endpoints.filter((e) => matchSelector(selector, e.labels)).flatMap((e) => e.endpoint.ips.filter((ip) => !ip.includes(':')));
+    const members = all.endpoints.filter((e) => matchSelector(selector, e.labels)).flatMap((e) => e.endpoint.ips.filter((ip) => !ip.includes(':')));
     ipsets.push({ name, type: 'hash:net', members: net(members) });
   }
   // Named ports: (IP, protocol:port) of every endpoint matching the selector that declares the port.
   for (const [name, np] of sets.namedPorts) {
     const members = new Set<string>();
-    for (const e of world.endpoints) {
+    for (const e of all.endpoints) {
       if (!matchSelector(np.selector, e.labels)) continue;
       for (const port of e.endpoint.kind === 'workload' ? e.endpoint.ports ?? [] : []) {
         if (port.name !== np.port || namedPortProto(port.protocol) !== np.protocol) continue;
@@ -145,8 +158,7 @@ export function computeDesired(s: FelixSnapshot): DesiredDataplane {
   const v4pools = s.pools.filter((p) => !p.cidr.includes(':'));
   ipsets.push({ name: ipsetName(SET_IDS.allPools), type: 'hash:net', members: net(v4pools.map((p) => p.cidr)) });
   ipsets.push({ name: ipsetName(SET_IDS.masqPools), type: 'hash:net', members: net(v4pools.filter((p) => p.natOutgoing && !p.disabled).map((p) => p.cidr)) });
-  const hostIps = s.nodes.map(nodeIp).filter((x): x is string => !!x);
-  if (enc.ipip) ipsets.push({ name: ipsetName(SET_IDS.allHosts), type: 'hash:net', members: net(hostIps) });
+  if (enc.ipip) ipsets.push({ name: ipsetName(SET_IDS.allHosts), type: 'hash:net', members: hostNets(s.nodes, net) });
   if (enc.vxlan) ipsets.push({ name: ipsetName(SET_IDS.allVxlan), type: 'hash:net', members: net(s.nodes.filter((n) => n.ipv4VXLANTunnelAddr).map(nodeIp).filter((x): x is string => !!x)) });
   ipsets.sort((a, b) => (a.name < b.name ? -1 : 1));
 
