@@ -91,8 +91,9 @@ describe.runIf(ok)('podlab run --runtime mininet', () => {
     await new Promise((r) => child.once('exit', r));
     const id = (JSON.parse(readFileSync(join(env.PODLAB_HOME, 'labs', lab, 'state.json'), 'utf8')) as { id: string }).id;
     const during = census(lab, id);
-    // What a killed engine leaves: etcd, BIRD on the routers, agents, tcpdumps, Mininet's shells, bridges, veths.
-    expect(during.processes).toEqual(expect.arrayContaining(['etcd', 'bird', 'tcpdump']));
+    // What a killed engine leaves: etcd (it logs to a file), Mininet's shells, bridges, veths;
+    // BIRD, agents and tcpdumps wrote into the engine's pipes and may already have died of it.
+    expect(during.processes).toContain('etcd');
     expect(during.links.length).toBeGreaterThan(0);
     const r = podlab(['destroy', '--all'], 120_000);
     expect(r.code).toBe(0);
