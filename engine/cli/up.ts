@@ -11,13 +11,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { loadTopology, TopologyReadError } from '../model/load.ts';
+import { TopologyReadError } from '../model/load.ts';
 import { formatProblem } from '../model/problems.ts';
 import type { Topology } from '../model/types.ts';
 import { SimLab, DeployError } from '../runtime/sim/sim-lab.ts';
 import { startCalico, wantsCalico } from '../runtime/sim/calico.ts';
 import { ClusterConfigError } from '../calico/cluster/index.ts';
-import { loadScenario, looksLikeScenario, ScenarioReadError } from '../scenario/format.ts';
+import { loadCheckedTopology, loadScenario, looksLikeScenario, ScenarioReadError } from '../scenario/format.ts';
 import type { Scenario } from '../scenario/index.ts';
 import { runScenarioLive, startUi, UiStartError, type UiServer } from './ui-serve.ts';
 import { shell, type ShellHost } from './shell.ts';
@@ -118,7 +118,7 @@ async function loadTarget(path: string): Promise<Target | number> {
       }
       return { scenario: r.scenario, topology: r.topology };
     }
-    const r = await loadTopology(path);
+    const r = await loadCheckedTopology(path);
     for (const p of r.problems) say(formatProblem(p));
     if (!r.topology) {
       say(`podlab up: ${path} is invalid; nothing was deployed`);
