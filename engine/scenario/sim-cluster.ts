@@ -8,6 +8,9 @@ import type { CalicoCluster, ClusterPod } from '../calico/cluster/cluster.ts';
 import type { JsonValue } from '../calico/datastore/index.ts';
 import { isPolicyManifest, parsePolicyManifest } from '../calico/policy/index.ts';
 import type { SimLab } from '../runtime/sim/sim-lab.ts';
+import { kubeOf } from '../runtime/sim/calico.ts';
+import { KubeError } from '../kube/cluster.ts';
+import { isKubeManifest } from '../kube/manifests.ts';
 import type { BgpSessionInfo, ClusterControl, ConvergeResult, Manifest, PodInfo } from './cluster-control.ts';
 import { StepError } from './registry.ts';
 import { startServers } from './sim-nc.ts';
@@ -40,6 +43,18 @@ export class SimClusterControl implements ClusterControl {
   async apply(m: Manifest): Promise<void> {
     const c = this.c;
     const meta = m.metadata as { name: string; namespace?: string; labels?: Record<string, string> };
+    if (isKubeManifest(m)) {
+      // Deployments and Services: the Kubernetes layer (controllers, scheduler, kube-proxy).
+      const k = kubeOf(this.lab);
+      if (!k) throw new StepError(`${manifestName(m)}: this lab runs no Kubernetes layer`);
+      try {
+        await k.apply(m);
+      } catch (e) {
+        if (e instanceof KubeError) throw new StepError(e.message);
+        throw e;
+      }
+      return;
+    }
     if (isPolicyManifest(m)) {
       const r = parsePolicyManifest(m);
       const errors = r.problems.filter((p) => p.severity === 'error');
@@ -81,6 +96,16 @@ export class SimClusterControl implements ClusterControl {
       return this.resync();
     }
     if (kind === 'Pod') return this.removePod(namespace ?? 'default', name);
+    if (kind === 'Deployment' || kind === 'Service') {
+      const k = kubeOf(this.lab);
+      try {
+        if (k) await k.remove(kind, name, namespace ?? 'default');
+      } catch (e) {
+        if (e instanceof KubeError) throw new StepError(e.message);
+        throw e;
+      }
+      return;
+    }
     await c.delete(kind, name);
   }
 
@@ -91,6 +116,8 @@ export class SimClusterControl implements ClusterControl {
   async addPod(node: string, namespace: string, name: string, opts: { labels: Record<string, string>; ip?: string; listen?: readonly ServerPort[] }): Promise<PodInfo> {
     const pod = await this.c.addPod(node, namespace, name, opts.labels, opts.ip);
     if (opts.listen?.length) this.servers.set(`${namespace}/${name}`, startServers(this.lab.kernel(pod.podNode), opts.listen));
+    // EndpointSlices follow pods whoever made them.
+    await kubeOf(this.lab)?.sync();
     return info(pod);
   }
 
@@ -99,6 +126,8 @@ export class SimClusterControl implements ClusterControl {
     this.servers.get(key)?.();
     this.servers.delete(key);
     await this.c.removePod(namespace, name);
+    // A Deployment replaces a pod it owns; every Service's endpoints follow.
+    await kubeOf(this.lab)?.reconcile();
   }
 
   async converge(maxMs: number): Promise<ConvergeResult> {

@@ -31,6 +31,9 @@ function primaryAddress(k: Kernel, name: string): IPv4 | undefined {
   const d = k.findDevice(name);
   if (!d) return undefined;
   for (const a of k.addresses) if (a.ifindex === d.ifindex && !isSecondary(k, a)) return a.prefix.addr;
+  // inet_select_addr(): a device without IPv4 (a Calico cali* veth) borrows the first primary
+  // global address of the namespace's other devices, so MASQUERADE out of it still works.
+  for (const a of k.addresses) if (a.scope === 'global' && !isSecondary(k, a)) return a.prefix.addr;
   return undefined;
 }
 

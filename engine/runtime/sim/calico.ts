@@ -15,6 +15,10 @@ import type { RouterHost } from '../../calico/cluster/router.ts';
 import { SimDataplane, hostInterfaces } from './dataplane-driver.ts';
 import type { SimLab } from './sim-lab.ts';
 import { simClock, simTransport } from './bgp-transport.ts';
+import type { KubeCluster } from '../../kube/cluster.ts';
+import { kubectl } from '../../kube/kubectl.ts';
+import { curlOnKernel } from '../../sim/apps/http.ts';
+import { startKube } from './kube.ts';
 
 declare module '../../events.ts' {
   interface ExtensionEvents {
@@ -38,6 +42,7 @@ export function calicoEventBody(e: NodeAgentEvent): EventBody | undefined {
 }
 
 const clusters = new WeakMap<SimLab, CalicoCluster>();
+const kubes = new WeakMap<SimLab, KubeCluster>();
 
 /** The ClusterHost of a SimLab (one dataplane driver, transport and clock per node). */
 export function simClusterHost(lab: SimLab): ClusterHost {
@@ -77,7 +82,7 @@ export function wantsCalico(lab: SimLab): boolean {
   return lab.topology.calico.length > 0 && lab.topology.nodes.some((n) => n.kind === 'k8s-node');
 }
 
-/** Starts Calico on a deployed SimLab and adds calicoctl/birdc/birdcl to its nodes' shells. */
+/** Starts Calico on a deployed SimLab and adds calicoctl/birdc/birdcl, kubectl and curl to its nodes' shells. */
 export async function startCalico(lab: SimLab, opts: ClusterOptions = {}): Promise<CalicoCluster> {
   const existing = clusters.get(lab);
   if (existing) return existing;
@@ -87,7 +92,17 @@ export async function startCalico(lab: SimLab, opts: ClusterOptions = {}): Promi
   const bird = (node: string, args: readonly string[]) => (c.agents.has(node) || c.routers.has(node) ? birdc(c, node, args) : undefined);
   lab.registerCommand('birdc', bird);
   lab.registerCommand('birdcl', bird);
+  // Kubernetes around Calico: Deployments, Services, kube-proxy (engine/kube), and the tools to look.
+  const k = startKube(lab, c);
+  kubes.set(lab, k);
+  lab.registerCommand('kubectl', (_node, args) => kubectl(k, args, lab.world.clock.nowMs()));
+  lab.registerCommand('curl', (node, args) => curlOnKernel(lab.kernel(node), args));
   return c;
+}
+
+/** The Kubernetes layer running on a SimLab (with its Calico), if any. */
+export function kubeOf(lab: SimLab): KubeCluster | undefined {
+  return kubes.get(lab);
 }
 
 /** The Calico cluster running on a SimLab, if any. */
