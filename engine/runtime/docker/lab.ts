@@ -38,8 +38,8 @@
  * addresses survive and nothing needs re-creating (a `docker stop` would destroy the
  * namespace, and with it the veths containerlab's `tools veth create` would have to re-add).
  */
-import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,9 +50,11 @@ import { localExec, mustRun, pidExec, type Exec, type ExecResult } from '../linu
 import { detectKernel, type KernelCapabilities } from '../linux/capabilities.ts';
 import { findBird } from '../linux/bird.ts';
 import { createLab, destroyLab, labEnv, recordResources, validLabName, type LabState } from '../labs.ts';
-import { isRootEnd, linkAt, planMininet, type LinkRealisation, type MininetPlan, type VethEnd } from '../mininet/plan.ts';
-import { PcapStream } from '../mininet/pcap-stream.ts';
+import { isRootEnd, planMininet, switchPortDevice, type LinkRealisation, type MininetPlan, type VethEnd } from '../mininet/plan.ts';
 import type { RealLab, RealLinkChange, RealLinkStatus } from '../real-lab.ts';
+import { MarkedProcesses } from '../real/marked-processes.ts';
+import { Cabling } from '../real/cabling.ts';
+import { childTcpdump, streamTcpdump, tcpdumpArgv } from '../real/tcpdump-stream.ts';
 import { generateContainerlab } from '../containerlab/clab-file.ts';
 import { capabilityGaps, containerName, nodeContainerSpec } from './container-spec.ts';
 import { containerExec, streamExec } from './docker-exec.ts';
@@ -91,12 +93,6 @@ export class DockerDeployError extends Error {
   override name = 'DockerDeployError';
 }
 
-interface LinkState {
-  down: boolean;
-  latencyMs: number;
-  lossPct: number;
-}
-
 /** The podlab checkout (bin/podlab.js lives there): bind-mounted into k8s nodes at the same path. */
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -114,9 +110,8 @@ export class DockerLab implements RealLab {
   readonly notes: readonly string[];
   private readonly pids = new Map<string, number>();
   private readonly setup: DockerSetupRecord[] = [];
-  private readonly children = new Map<string, Set<ChildProcess>>();
-  private readonly linkStates: LinkState[];
-  private readonly stopped = new Set<string>();
+  private readonly procs: MarkedProcesses;
+  private readonly cabling: Cabling;
   private destroyed = false;
 
   private constructor(
@@ -129,7 +124,9 @@ export class DockerLab implements RealLab {
     notes: string[],
   ) {
     this.notes = notes;
-    this.linkStates = topology.links.map((l) => ({ down: false, latencyMs: l.latencyMs, lossPct: l.lossPercent }));
+    this.procs = new MarkedProcesses(state);
+    const ops = { carrier: (l: LinkRealisation, down: boolean) => this.applyCarrier(l, down), impair: (l: LinkRealisation, ms: number, pct: number) => this.impair(l, ms, pct) };
+    this.cabling = new Cabling(topology, plan, caps.netem, ops, (n) => this.procs.isStopped(n));
   }
 
   /** Deploys a validated topology; throws DockerDeployError and leaves nothing behind on failure. */
@@ -207,7 +204,7 @@ export class DockerLab implements RealLab {
         notes.push(`iptables: FORWARD accepts frames bridged within the lab's ${rules.length} bridge(s) (br_netfilter is loaded; rules tagged podlab:${state.id}:${opts.lab})`);
       }
       for (const s of wiring.steps) await lab.runStep(s);
-      await lab.applyInitialImpairments(notes);
+      await lab.cabling.applyInitialImpairments(notes);
       for (const n of hosts) {
         progress(`setting up ${n.name}`);
         const exec = lab.exec(n.name);
@@ -275,23 +272,7 @@ export class DockerLab implements RealLab {
   spawn(node: string, argv: readonly string[], opts: { logFile?: string; env?: Record<string, string> } = {}): ChildProcess {
     const pid = this.pid(node);
     if (argv.length === 0) throw new Error('spawn: empty argv');
-    return this.spawnMarked(node, ['nsenter', `--target=${pid}`, '--net', '--mount', '--uts', '--ipc', '--', ...argv], opts);
-  }
-
-  private spawnMarked(key: string, argv: readonly string[], opts: { logFile?: string; env?: Record<string, string> }): ChildProcess {
-    const fd = opts.logFile ? openSync(opts.logFile, 'a') : undefined;
-    const child = spawnChild(argv[0]!, argv.slice(1), {
-      env: { ...process.env, ...opts.env, ...labEnv(this.state) },
-      stdio: fd !== undefined ? ['ignore', fd, fd] : ['ignore', 'pipe', 'pipe'],
-    });
-    if (fd !== undefined) closeSync(fd);
-    if (child.pid !== undefined) recordResources(this.lab, { pids: [child.pid] });
-    let set = this.children.get(key);
-    if (!set) this.children.set(key, (set = new Set()));
-    set.add(child);
-    child.once('exit', () => set!.delete(child));
-    if (this.stopped.has(key) && child.pid !== undefined) process.kill(child.pid, 'SIGSTOP');
-    return child;
+    return this.procs.spawn(node, ['nsenter', `--target=${pid}`, '--net', '--mount', '--uts', '--ipc', '--', ...argv], opts);
   }
 
   /** Every setup command as it ran. */
@@ -300,52 +281,19 @@ export class DockerLab implements RealLab {
   }
 
   /** Changes the cable at `node:iface` (either end, switches included): carrier and/or impairment. */
-  async setLink(node: string, iface: string, change: RealLinkChange): Promise<RealLinkStatus> {
-    const l = linkAt(this.plan, node, iface);
-    const s = this.linkStates[l.index]!;
-    if (change.latencyMs !== undefined || change.lossPct !== undefined) {
-      const latencyMs = change.latencyMs ?? s.latencyMs;
-      const lossPct = change.lossPct ?? s.lossPct;
-      if (!(latencyMs >= 0) || !(lossPct >= 0) || lossPct > 100) throw new Error(`invalid impairment for ${node}:${iface}: latency ${latencyMs} ms, loss ${lossPct}%`);
-      if (latencyMs > 0 && !this.caps.netem) {
-        throw new Error(`cannot add ${latencyMs} ms latency to ${node}:${iface}: this kernel has no tc netem (modprobe sch_netem); loss alone works (nftables)`);
-      }
-      await this.impair(l, latencyMs, lossPct);
-      s.latencyMs = latencyMs;
-      s.lossPct = lossPct;
-    }
-    if (change.state) {
-      s.down = change.state === 'down';
-      await this.applyCarrier(l);
-    }
-    const named = `${node}:${iface}`;
-    const other = l.endpoints[0] === named ? l.endpoints[1] : l.endpoints[0];
-    return { endpoints: [named, other], state: this.carrierDown(l) ? 'down' : 'up', latencyMs: s.latencyMs, lossPct: s.lossPct };
+  setLink(node: string, iface: string, change: RealLinkChange): Promise<RealLinkStatus> {
+    return this.cabling.setLink(node, iface, change);
   }
 
   /** Powers a node off (docker pause, spawned processes SIGSTOP, cables lose carrier) or back on. */
   async setNode(node: string, state: 'stopped' | 'started'): Promise<void> {
     const ctr = this.docker.getContainer(this.container(node));
     const paused = (await ctr.inspect()).State.Paused;
-    if (state === 'stopped') {
-      this.stopped.add(node);
-      if (!paused) await ctr.pause();
-    } else {
-      this.stopped.delete(node);
-      if (paused) await ctr.unpause();
-    }
-    const signal = state === 'stopped' ? 'SIGSTOP' : 'SIGCONT';
-    const signalled: number[] = [];
-    for (const c of this.children.get(node) ?? []) {
-      if (c.pid !== undefined && c.exitCode === null) {
-        try {
-          process.kill(c.pid, signal);
-          signalled.push(c.pid);
-        } catch { /* exited meanwhile */ }
-      }
-    }
-    await waitForState(signalled, state === 'stopped');
-    for (const l of this.plan.links) if (l.endpoints.some((e) => e.startsWith(`${node}:`))) await this.applyCarrier(l);
+    this.procs.setStopped(node, state === 'stopped');
+    if (state === 'stopped' && !paused) await ctr.pause();
+    if (state === 'started' && paused) await ctr.unpause();
+    await this.procs.signal(node, state === 'stopped');
+    await this.cabling.nodeChanged(node);
   }
 
   /**
@@ -354,72 +302,18 @@ export class DockerLab implements RealLab {
    * once tcpdump listens; the returned function stops it.
    */
   async capture(node: string, iface: string, onPacket: (p: { tsMs: number; data: Uint8Array }) => void): Promise<() => Promise<void>> {
-    if (!/^[A-Za-z0-9_.@-]{1,15}$/.test(iface)) throw new Error(`invalid interface name '${iface}'`);
-    const tcpdump = (dev: string) => ['tcpdump', '-i', dev, '-U', '--immediate-mode', '-n', '-s', '262144', '-w', '-'];
-    let out: NodeJS.ReadableStream;
-    let err: NodeJS.ReadableStream;
-    let ended: Promise<unknown>;
-    let stop: () => Promise<void>;
-    if (this.pids.has(node)) {
-      const x = await streamExec(this.docker, this.container(node), tcpdump(iface));
-      ({ stdout: out, stderr: err } = x);
-      ended = x.done;
-      stop = () => x.stop();
-    } else {
-      const child = this.spawnMarked(`switch:${node}`, tcpdump(this.switchPortDevice(node, iface)), {});
-      out = child.stdout!;
-      err = child.stderr!;
-      ended = new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r())));
-      stop = async () => {
-        if (child.exitCode === null) child.kill('SIGTERM');
-        await ended;
-      };
-    }
-    const stream = new PcapStream();
-    let failure: Error | undefined;
-    out.on('data', (chunk: Buffer) => {
-      if (failure) return;
-      try {
-        for (const r of stream.push(new Uint8Array(chunk))) onPacket({ tsMs: r.tsMs, data: r.data });
-      } catch (e) {
-        failure = e as Error;
-      }
-    });
-    let stderr = '';
-    await new Promise<void>((resolveP, reject) => {
-      const timer = setTimeout(() => reject(new Error(`tcpdump on ${node}:${iface} did not start within 10 s: ${stderr.trim()}`)), 10000);
-      err.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (stderr.includes('listening on')) {
-          clearTimeout(timer);
-          resolveP();
-        }
-      });
-      void ended.then(() => {
-        clearTimeout(timer);
-        reject(new Error(`tcpdump on ${node}:${iface} exited: ${stderr.trim()}`));
-      });
-    });
-    return async () => {
-      await stop();
-      if (failure) throw new Error(`capture on ${node}:${iface}: ${failure.message}`);
-    };
+    const argv = tcpdumpArgv(iface);
+    const tcpdump = this.pids.has(node)
+      ? await streamExec(this.docker, this.container(node), argv)
+      : childTcpdump(this.procs.spawn(`switch:${node}`, tcpdumpArgv(switchPortDevice(this.plan, node, iface))));
+    return streamTcpdump(tcpdump, `${node}:${iface}`, onPacket);
   }
 
   /** Removes every container, veth, bridge, iptables rule and process of the lab; images stay. Idempotent. */
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
-    const all = [...this.children.values()].flatMap((s) => [...s]);
-    for (const c of all) {
-      if (c.exitCode !== null || c.pid === undefined) continue;
-      try {
-        process.kill(c.pid, 'SIGCONT');
-        c.kill('SIGTERM');
-      } catch { /* gone */ }
-    }
-    for (let i = 0; i < 20 && all.some((c) => c.exitCode === null && c.signalCode === null); i++) await sleep(50);
-    for (const c of all) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await this.procs.killAll();
     await removeLabContainers((c) => c.labels['podlab.lab-id'] === this.id, this.docker);
     await destroyLab(this.lab);
   }
@@ -447,14 +341,9 @@ export class DockerLab implements RealLab {
     }
   }
 
-  private carrierDown(l: LinkRealisation): boolean {
-    return this.linkStates[l.index]!.down || l.endpoints.some((e) => this.stopped.has(e.slice(0, e.lastIndexOf(':'))));
-  }
-
-  /** A cable's carrier is the admin state of its root ends: the nodes' own interfaces stay up, with NO-CARRIER, as when a cable is pulled. */
-  private async applyCarrier(l: LinkRealisation): Promise<void> {
-    const state = this.carrierDown(l) ? 'down' : 'up';
-    for (const ifname of l.carrier) await mustRun(localExec, ['ip', 'link', 'set', 'dev', ifname, state]);
+  /** Cabling's carrier operation: the host's iproute2 sets the admin state of the cable's root ends. */
+  private async applyCarrier(l: LinkRealisation, down: boolean): Promise<void> {
+    for (const ifname of l.carrier) await mustRun(localExec, ['ip', 'link', 'set', 'dev', ifname, down ? 'down' : 'up']);
   }
 
   /** Where a cable end's commands run: the root namespace, or its container's network namespace (host tools). */
@@ -462,6 +351,7 @@ export class DockerLab implements RealLab {
     return isRootEnd(e) ? localExec : pidExec(this.pid(e.host));
   }
 
+  /** Cabling's impairment operation: the host's tc/nft in each shaping end's namespace. */
   private async impair(l: LinkRealisation, latencyMs: number, lossPct: number): Promise<void> {
     for (const e of l.shaping) {
       for (const c of impairCommands(e, this.id, latencyMs, lossPct, this.caps.netem ? 'netem' : 'nft')) {
@@ -469,47 +359,6 @@ export class DockerLab implements RealLab {
         if (r.code !== 0 && !c.mayFail) throw new Error(`${c.argv.join(' ')} on ${e.ifname} failed: ${(r.stderr || r.stdout).trim()}`);
       }
     }
-  }
-
-  private async applyInitialImpairments(notes: string[]): Promise<void> {
-    const skipped: string[] = [];
-    for (const l of this.plan.links) {
-      const s = this.linkStates[l.index]!;
-      if (s.latencyMs === 0 && s.lossPct === 0) continue;
-      if (s.latencyMs > 0 && !this.caps.netem) {
-        skipped.push(`${l.endpoints.join(' <-> ')} (${s.latencyMs} ms)`);
-        s.latencyMs = 0;
-      }
-      await this.impair(l, s.latencyMs, s.lossPct);
-    }
-    if (skipped.length) notes.push(`link latency not applied, this kernel has no tc netem (modprobe sch_netem): ${skipped.join(', ')}`);
-    if (!this.caps.netem && this.topology.links.some((l) => l.lossPercent > 0)) notes.push('link loss is an nftables netdev egress rule (numgen random), as this kernel has no tc netem');
-  }
-
-  /** The root-namespace device realising a switch port (trunks realised per VLAN have no single device). */
-  private switchPortDevice(node: string, iface: string): string {
-    const l = linkAt(this.plan, node, iface);
-    const side = l.endpoints[0] === `${node}:${iface}` ? 'a' : 'b';
-    const betweenSwitches = l.veths.every((v) => isRootEnd(v.a) && isRootEnd(v.b));
-    const candidates = betweenSwitches ? l.veths.map((v) => v[side].ifname) : [...l.carrier];
-    if (candidates.length !== 1) throw new Error(`${node}:${iface} is realised as ${candidates.length} veths, one per VLAN (${candidates.join(', ')}): capture on a node's interface instead`);
-    return candidates[0]!;
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls /proc until every pid is stopped (`T`) or no longer stopped, or gone; gives up after 2 s. */
-async function waitForState(pids: readonly number[], stopped: boolean): Promise<void> {
-  const isStopped = async (pid: number): Promise<boolean | undefined> => {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-    // The state follows the parenthesised command name, which may itself contain spaces.
-    return stat === undefined ? undefined : stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'T';
-  };
-  for (let i = 0; i < 100; i++) {
-    const states = await Promise.all(pids.map(isStopped));
-    if (states.every((s) => s === undefined || s === stopped)) return;
-    await sleep(20);
   }
 }
 

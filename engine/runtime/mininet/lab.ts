@@ -18,20 +18,21 @@
  * frozen with SIGSTOP (SIGCONT on start), so a BGP speaker resumes with its state, as after
  * a VM pause; the node shell and the kernel state stay.
  */
-import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, closeSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Topology } from '../../model/types.ts';
-import type { LinkChange, LinkStatus } from '../../scenario/driver.ts';
 import { setupCommands } from '../setup-commands.ts';
 import { localExec, mustRun, pidExec, type Exec, type ExecResult } from '../linux/exec.ts';
 import { detectKernel, type KernelCapabilities } from '../linux/capabilities.ts';
 import { createLab, destroyLab, labEnv, recordResources, validLabName, type LabState } from '../labs.ts';
 import { HelperClient } from './helper-client.ts';
-import { isRootEnd, linkAt, planMininet, type LinkRealisation, type MininetPlan, type VethEnd } from './plan.ts';
-import { PcapStream } from './pcap-stream.ts';
-import type { RealLab } from '../real-lab.ts';
+import { isRootEnd, planMininet, switchPortDevice, type LinkRealisation, type MininetPlan, type VethEnd } from './plan.ts';
+import type { RealLab, RealLinkChange, RealLinkStatus } from '../real-lab.ts';
+import { MarkedProcesses } from '../real/marked-processes.ts';
+import { Cabling } from '../real/cabling.ts';
+import { childTcpdump, streamTcpdump, tcpdumpArgv } from '../real/tcpdump-stream.ts';
 
 /** Options of a Mininet deployment. */
 export interface MininetDeployOptions {
@@ -54,23 +55,14 @@ export class MininetDeployError extends Error {
   override name = 'MininetDeployError';
 }
 
-interface LinkState {
-  down: boolean;
-  latencyMs: number;
-  lossPct: number;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** A topology running on Mininet. */
 export class MininetLab implements RealLab {
   readonly runtime = 'mininet';
   readonly notes: readonly string[];
   private readonly hostPids = new Map<string, number>();
   private readonly setup: MininetSetupRecord[] = [];
-  private readonly children = new Map<string, Set<ChildProcess>>();
-  private readonly linkStates: LinkState[];
-  private readonly stopped = new Set<string>();
+  private readonly procs: MarkedProcesses;
+  private readonly cabling: Cabling;
   private destroyed = false;
 
   private constructor(
@@ -83,7 +75,9 @@ export class MininetLab implements RealLab {
     notes: string[],
   ) {
     this.notes = notes;
-    this.linkStates = topology.links.map((l) => ({ down: false, latencyMs: l.latencyMs, lossPct: l.lossPercent }));
+    this.procs = new MarkedProcesses(state);
+    const ops = { carrier: (l: LinkRealisation, down: boolean) => this.applyCarrier(l, down), impair: (l: LinkRealisation, ms: number, pct: number) => this.impair(l, ms, pct) };
+    this.cabling = new Cabling(topology, plan, caps.netem, ops, (n) => this.procs.isStopped(n));
   }
 
   /** Deploys a validated topology; throws MininetDeployError and leaves nothing behind on failure. */
@@ -119,7 +113,7 @@ export class MininetLab implements RealLab {
       const lab = new MininetLab(topology, plan, state, helper, caps, opts.dir, notes);
       for (const [n, pid] of Object.entries(built.hosts)) lab.hostPids.set(n, pid);
       await isolateFromHost(plan);
-      await lab.applyInitialImpairments(notes);
+      await lab.cabling.applyInitialImpairments(notes);
       for (const node of topology.nodes) {
         if (node.kind === 'switch') continue;
         progress(`setting up ${node.name}`);
@@ -177,23 +171,7 @@ export class MininetLab implements RealLab {
   spawn(node: string, argv: readonly string[], opts: { logFile?: string; env?: Record<string, string> } = {}): ChildProcess {
     const pid = this.pid(node);
     if (argv.length === 0) throw new Error('spawn: empty argv');
-    return this.spawnMarked(node, ['nsenter', `--target=${pid}`, '--net', '--mount', '--', ...argv], opts);
-  }
-
-  private spawnMarked(key: string, argv: readonly string[], opts: { logFile?: string; env?: Record<string, string> }): ChildProcess {
-    const fd = opts.logFile ? openSync(opts.logFile, 'a') : undefined;
-    const child = spawnChild(argv[0]!, argv.slice(1), {
-      env: { ...process.env, ...opts.env, ...labEnv(this.state) },
-      stdio: fd !== undefined ? ['ignore', fd, fd] : ['ignore', 'pipe', 'pipe'],
-    });
-    if (fd !== undefined) closeSync(fd);
-    if (child.pid !== undefined) recordResources(this.lab, { pids: [child.pid] });
-    let set = this.children.get(key);
-    if (!set) this.children.set(key, (set = new Set()));
-    set.add(child);
-    child.once('exit', () => set!.delete(child));
-    if (this.stopped.has(key) && child.pid !== undefined) process.kill(child.pid, 'SIGSTOP');
-    return child;
+    return this.procs.spawn(node, ['nsenter', `--target=${pid}`, '--net', '--mount', '--', ...argv], opts);
   }
 
   /** Every setup command as it ran. */
@@ -202,47 +180,16 @@ export class MininetLab implements RealLab {
   }
 
   /** Changes the cable at `node:iface` (either end, switches included): carrier and/or impairment. */
-  async setLink(node: string, iface: string, change: LinkChange): Promise<LinkStatus> {
-    const l = linkAt(this.plan, node, iface);
-    const s = this.linkStates[l.index]!;
-    if (change.latencyMs !== undefined || change.lossPct !== undefined) {
-      const latencyMs = change.latencyMs ?? s.latencyMs;
-      const lossPct = change.lossPct ?? s.lossPct;
-      if (latencyMs < 0 || lossPct < 0 || lossPct > 100) throw new Error(`invalid impairment for ${node}:${iface}: latency ${latencyMs} ms, loss ${lossPct}%`);
-      if (latencyMs > 0 && !this.caps.netem) {
-        throw new Error(`cannot add ${latencyMs} ms latency to ${node}:${iface}: this kernel has no tc netem (modprobe sch_netem); loss alone works (nftables)`);
-      }
-      await this.impair(l, latencyMs, lossPct);
-      s.latencyMs = latencyMs;
-      s.lossPct = lossPct;
-    }
-    if (change.state) {
-      s.down = change.state === 'down';
-      await this.applyCarrier(l);
-    }
-    const named = `${node}:${iface}`;
-    const other = l.endpoints[0] === named ? l.endpoints[1] : l.endpoints[0];
-    return { endpoints: [named, other], state: this.carrierDown(l) ? 'down' : 'up', latencyMs: s.latencyMs, lossPct: s.lossPct };
+  setLink(node: string, iface: string, change: RealLinkChange): Promise<RealLinkStatus> {
+    return this.cabling.setLink(node, iface, change);
   }
 
   /** Powers a node off (cables lose carrier, its spawned processes get SIGSTOP) or back on (SIGCONT). */
   async setNode(node: string, state: 'stopped' | 'started'): Promise<void> {
     this.pid(node);
-    if (state === 'stopped') this.stopped.add(node);
-    else this.stopped.delete(node);
-    const signal = state === 'stopped' ? 'SIGSTOP' : 'SIGCONT';
-    const signalled: number[] = [];
-    for (const c of this.children.get(node) ?? []) {
-      if (c.pid !== undefined && c.exitCode === null) {
-        try {
-          process.kill(c.pid, signal);
-          signalled.push(c.pid);
-        } catch { /* exited meanwhile */ }
-      }
-    }
-    // Signals land when the process is next scheduled: wait until each one shows the new state.
-    await waitForState(signalled, state === 'stopped');
-    for (const l of this.plan.links) if (l.endpoints.some((e) => e.startsWith(`${node}:`))) await this.applyCarrier(l);
+    this.procs.setStopped(node, state === 'stopped');
+    await this.procs.signal(node, state === 'stopped');
+    await this.cabling.nodeChanged(node);
   }
 
   /**
@@ -250,71 +197,26 @@ export class MininetLab implements RealLab {
    * Resolves once tcpdump is listening; the returned function stops it.
    */
   async capture(node: string, iface: string, onPacket: (p: { tsMs: number; data: Uint8Array }) => void): Promise<() => Promise<void>> {
-    if (!/^[A-Za-z0-9_.@-]{1,15}$/.test(iface)) throw new Error(`invalid interface name '${iface}'`);
-    const tcpdump = ['tcpdump', '-i', iface, '-U', '--immediate-mode', '-n', '-s', '262144', '-w', '-'];
-    const child = this.hostPids.has(node)
-      ? this.spawn(node, tcpdump)
-      : this.spawnMarked(`switch:${node}`, tcpdump.map((a) => (a === iface ? this.switchPortDevice(node, iface) : a)), {});
-    const stream = new PcapStream();
-    let failure: Error | undefined;
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (failure) return;
-      try {
-        for (const r of stream.push(new Uint8Array(chunk))) onPacket({ tsMs: r.tsMs, data: r.data });
-      } catch (e) {
-        failure = e as Error;
-      }
-    });
-    let stderr = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`tcpdump on ${node}:${iface} did not start within 10 s: ${stderr.trim()}`)), 10000);
-      child.stderr!.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (stderr.includes('listening on')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`tcpdump on ${node}:${iface} exited (code ${code}): ${stderr.trim()}`));
-      });
-    });
-    const exited = new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r())));
-    return async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-      if (failure) throw new Error(`capture on ${node}:${iface}: ${failure.message}`);
-    };
+    const argv = tcpdumpArgv(iface);
+    const child = this.hostPids.has(node) ? this.spawn(node, argv) : this.procs.spawn(`switch:${node}`, tcpdumpArgv(switchPortDevice(this.plan, node, iface)));
+    return streamTcpdump(childTcpdump(child), `${node}:${iface}`, onPacket);
   }
 
   /** Removes every namespace, veth, bridge, iptables rule and process of the lab. Idempotent. */
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
-    const all = [...this.children.values()].flatMap((s) => [...s]);
-    for (const c of all) {
-      if (c.exitCode !== null || c.pid === undefined) continue;
-      try {
-        process.kill(c.pid, 'SIGCONT');
-        c.kill('SIGTERM');
-      } catch { /* gone */ }
-    }
-    for (let i = 0; i < 20 && all.some((c) => c.exitCode === null && c.signalCode === null); i++) await sleep(50);
-    for (const c of all) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await this.procs.killAll();
     await this.helper.stop();
     await destroyLab(this.lab);
   }
 
   // ---- links ------------------------------------------------------------------------
 
-  private carrierDown(l: LinkRealisation): boolean {
-    return this.linkStates[l.index]!.down || l.endpoints.some((e) => this.stopped.has(e.slice(0, e.lastIndexOf(':'))));
-  }
-
-  private async applyCarrier(l: LinkRealisation): Promise<void> {
+  /** Cabling's carrier operation: the helper sets the admin state of the cable's root ends. */
+  private async applyCarrier(l: LinkRealisation, down: boolean): Promise<void> {
     const ends = l.carrier.map((ifname) => this.rootEnd(l, ifname));
-    if (ends.length) await this.helper.request('link', { ends, state: this.carrierDown(l) ? 'down' : 'up' });
+    if (ends.length) await this.helper.request('link', { ends, state: down ? 'down' : 'up' });
   }
 
   private rootEnd(l: LinkRealisation, ifname: string): VethEnd {
@@ -322,48 +224,10 @@ export class MininetLab implements RealLab {
     throw new Error(`internal: ${ifname} is not a root end of link ${l.index}`);
   }
 
+  /** Cabling's impairment operation: the helper puts netem (or the nftables loss rule) on the shaping ends. */
   private async impair(l: LinkRealisation, latencyMs: number, lossPct: number): Promise<void> {
     if (l.shaping.length === 0) return;
     await this.helper.request('link', { ends: l.shaping, impair: { delayMs: latencyMs, lossPct, via: this.caps.netem ? 'netem' : 'nft' } });
-  }
-
-  private async applyInitialImpairments(notes: string[]): Promise<void> {
-    const skipped: string[] = [];
-    for (const l of this.plan.links) {
-      const s = this.linkStates[l.index]!;
-      if (s.latencyMs === 0 && s.lossPct === 0) continue;
-      if (s.latencyMs > 0 && !this.caps.netem) {
-        skipped.push(`${l.endpoints.join(' <-> ')} (${s.latencyMs} ms)`);
-        s.latencyMs = 0;
-      }
-      await this.impair(l, s.latencyMs, s.lossPct);
-    }
-    if (skipped.length) notes.push(`link latency not applied, this kernel has no tc netem (modprobe sch_netem): ${skipped.join(', ')}`);
-    if (!this.caps.netem && this.topology.links.some((l) => l.lossPercent > 0)) notes.push('link loss is an nftables netdev egress rule (numgen random), as this kernel has no tc netem');
-  }
-
-  /** The root-namespace device realising a switch port (one veth; trunks with several VLANs have no single device). */
-  private switchPortDevice(node: string, iface: string): string {
-    const l = linkAt(this.plan, node, iface);
-    const side = l.endpoints[0] === `${node}:${iface}` ? 'a' : 'b';
-    const betweenSwitches = l.veths.every((v) => isRootEnd(v.a) && isRootEnd(v.b));
-    const candidates = betweenSwitches ? l.veths.map((v) => v[side].ifname) : [...l.carrier];
-    if (candidates.length !== 1) throw new Error(`${node}:${iface} is realised as ${candidates.length} veths, one per VLAN (${candidates.join(', ')}): capture on a node's interface instead`);
-    return candidates[0]!;
-  }
-}
-
-/** Polls /proc until every pid is stopped (`T`) or no longer stopped, or is gone; gives up after 2 s. */
-async function waitForState(pids: readonly number[], stopped: boolean): Promise<void> {
-  const isStopped = async (pid: number): Promise<boolean | undefined> => {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-    // The state follows the parenthesised command name, which may itself contain spaces.
-    return stat === undefined ? undefined : stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'T';
-  };
-  for (let i = 0; i < 100; i++) {
-    const states = await Promise.all(pids.map(isStopped));
-    if (states.every((s) => s === undefined || s === stopped)) return;
-    await sleep(20);
   }
 }
 

@@ -268,3 +268,13 @@ export function linkAt(plan: MininetPlan, node: string, iface: string): LinkReal
   }
   return l;
 }
+
+/** The root-namespace device realising a switch port (one veth; trunks realised as one veth per VLAN have no single device). */
+export function switchPortDevice(plan: MininetPlan, node: string, iface: string): string {
+  const l = linkAt(plan, node, iface);
+  const side = l.endpoints[0] === `${node}:${iface}` ? 'a' : 'b';
+  const betweenSwitches = l.veths.every((v) => isRootEnd(v.a) && isRootEnd(v.b));
+  const candidates = betweenSwitches ? l.veths.map((v) => v[side].ifname) : [...l.carrier];
+  if (candidates.length !== 1) throw new Error(`${node}:${iface} is realised as ${candidates.length} veths, one per VLAN (${candidates.join(', ')}): capture on a node's interface instead`);
+  return candidates[0]!;
+}
