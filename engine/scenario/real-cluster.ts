@@ -33,6 +33,7 @@ import { calicoCompileSelector } from '../calico/node/allocateip.ts';
 import { readAffinities, readResourceSet } from '../calico/node/datastore-view.ts';
 import { k8sNamespaceKey, k8sPodKey, namespaceOf, policyKey, putObject, readPolicyModel } from '../calico/node/k8s-objects.ts';
 import { podNodeName } from '../calico/cni/names.ts';
+import { isKubeManifest } from '../kube/manifests.ts';
 import type { AgentEvent } from '../runtime/linux/agent.ts';
 import { birdPaths, readHostInterfaces } from '../runtime/linux/agent.ts';
 import { birdArgv, birdcArgv, birdProtocols } from '../runtime/linux/bird.ts';
@@ -231,6 +232,8 @@ export class RealCluster implements ClusterControl {
 
   async apply(m: Manifest): Promise<void> {
     const meta = m.metadata as { name: string; namespace?: string; labels?: Record<string, string> };
+    // Deployments and Services (engine/kube) run on the simulator only so far: say so, once, loudly.
+    if (isKubeManifest(m)) throw new StepError(`${String(m.kind)} ${meta.name}: Deployments and Services are not yet on real runtimes (kube-proxy's rules and the workload controller run on the simulator: --runtime sim)`);
     if (isPolicyManifest(m)) await this.storePolicy(m);
     else if (m.apiVersion === 'v1' && m.kind === 'Namespace') await putObject(this.ds, k8sNamespaceKey(meta.name), { ...m, metadata: { ...meta, labels: namespaceOf(meta.name, meta.labels).labels } });
     else if (m.apiVersion === 'v1' && m.kind === 'Pod') {
