@@ -11,8 +11,8 @@
  * received. `ratio` = wall / reference: how far the engine is from that floor.
  *
  * Run: npx tsx bench/calico/scale.ts [N:P ...] [--limit SECONDS]
- * (default sizes 100:0 250:0 20:200 40:400 100:1000 500:0 1000:0 1000:10000; a size that
- * exceeds the limit, default 300 s, is reported as such and larger ones are still tried).
+ * (default sizes 100:0 250:0 20:200 40:400 100:1000 500:0; a size that exceeds the limit,
+ * default 300 s, is killed and reported as such, and the next sizes are still tried).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -26,7 +26,8 @@ import { toWireUpdates } from '../../engine/bgp/wire-map.ts';
 import type { Speaker } from '../../engine/bgp/index.ts';
 import { generateRrFabric, podPlacement } from './fabric.ts';
 
-const DEFAULT_SIZES = ['100:0', '250:0', '20:200', '40:400', '100:1000', '500:0', '1000:0', '1000:10000'];
+// Sizes that finish in a few minutes on 2 cores today; pass 1000:0 1000:10000 to try larger.
+const DEFAULT_SIZES = ['100:0', '250:0', '20:200', '40:400', '100:1000', '500:0'];
 
 function emit(o: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(o)}\n`);
