@@ -270,8 +270,9 @@ export class Session {
       this.holdMs = seconds * 1000;
       this.lastRx = this.clock.now();
       const check = (): void => {
-        const idle = this.clock.now() - this.lastRx;
-        if (idle < this.holdMs) { this.timers.hold = this.clock.setTimer(this.holdMs - idle, check); return; }
+        const left = this.holdMs - (this.clock.now() - this.lastRx);
+        // Virtual times are fractional: a remainder below the clock's resolution would re-arm at the same instant forever.
+        if (left > 0.001) { this.timers.hold = this.clock.setTimer(left, check); return; }
         this.timers.hold = undefined;
         this.feed({ type: 'HoldTimerExpires' });
       };
