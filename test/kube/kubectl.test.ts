@@ -8,13 +8,14 @@ import { humanDuration, tabwrite } from '../../engine/kube/table.ts';
 import { kubectl } from '../../engine/kube/kubectl.ts';
 import { KubeCluster } from '../../engine/kube/cluster.ts';
 import type { HostPod, KubeHost } from '../../engine/kube/cluster.ts';
+import type { KubeNode } from '../../engine/kube/types.ts';
 
 /** A KubeHost over plain arrays (no kernel): enough for the views. */
 function fakeHost(now: { t: number }): KubeHost {
   const pods: HostPod[] = [];
   let n = 0;
   return {
-    nodes: () => [
+    nodes: (): KubeNode[] => [
       { name: 'master-01', labels: { 'node-role.kubernetes.io/control-plane': '' }, internalIP: '10.30.200.1', created: 0 },
       { name: 'worker-01', labels: {}, internalIP: '10.30.200.2', created: 0 },
     ],
