@@ -40,13 +40,12 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import type { Topology } from '../../model/types.ts';
-import { setupCommands, cabledIfaces } from '../setup-commands.ts';
-import { localExec, mustRun, pidExec, type Exec, type ExecResult } from '../linux/exec.ts';
+import { cabledIfaces } from '../setup-commands.ts';
+import { localExec, mustRun, pidExec, type Exec } from '../linux/exec.ts';
 import { detectKernel, type KernelCapabilities } from '../linux/capabilities.ts';
 import { findBird } from '../linux/bird.ts';
 import { createLab, destroyLab, labEnv, recordResources, validLabName, type LabState } from '../labs.ts';
@@ -55,6 +54,8 @@ import type { RealLab, RealLinkChange, RealLinkStatus } from '../real-lab.ts';
 import { MarkedProcesses } from '../real/marked-processes.ts';
 import { Cabling } from '../real/cabling.ts';
 import { childTcpdump, streamTcpdump, tcpdumpArgv } from '../real/tcpdump-stream.ts';
+import { forwardAcceptRules, insertForwardAccepts } from '../real/forward-accept.ts';
+import { runSetupCommands, type SetupRecord } from '../real/node-setup.ts';
 import { generateContainerlab } from '../containerlab/clab-file.ts';
 import { capabilityGaps, containerName, nodeContainerSpec } from './container-spec.ts';
 import { containerExec, streamExec } from './docker-exec.ts';
@@ -82,11 +83,7 @@ export interface DockerDeployOptions {
 }
 
 /** A setup command as it ran on a node. */
-export interface DockerSetupRecord {
-  readonly node: string;
-  readonly argv: readonly string[];
-  readonly result: ExecResult;
-}
+export type DockerSetupRecord = SetupRecord;
 
 /** Raised when deploying fails; the lab has already been removed. */
 export class DockerDeployError extends Error {
@@ -160,7 +157,7 @@ export class DockerLab implements RealLab {
       const plan = planMininet(topology, state.id, { vlanFiltering: caps.vlanFiltering });
       const wiring = planWiring(plan, opts.lab);
       const notes = [...plan.notes];
-      const rules = (await bridgesNeedAccept()) ? plan.bridges.map((b) => acceptRule(b.name, state)) : [];
+      const rules = await forwardAcceptRules(plan.bridges.map((b) => b.name), state);
       const nsLinks = names.filter((n) => /^[A-Za-z0-9_.-]{1,200}$/.test(n));
       recordResources(opts.lab, {
         bridges: plan.bridges.map((b) => b.name),
@@ -199,21 +196,10 @@ export class DockerLab implements RealLab {
       }
       recordResources(opts.lab, { pids: [...lab.pids.values()] });
       progress(`cabling: ${plan.bridges.length} bridges, ${plan.links.length} cables`);
-      if (rules.length) {
-        for (const r of rules) await mustRun(localExec, ['iptables', '-w', '-I', ...r]);
-        notes.push(`iptables: FORWARD accepts frames bridged within the lab's ${rules.length} bridge(s) (br_netfilter is loaded; rules tagged podlab:${state.id}:${opts.lab})`);
-      }
+      await insertForwardAccepts(rules, state, notes);
       for (const s of wiring.steps) await lab.runStep(s);
       await lab.cabling.applyInitialImpairments(notes);
-      for (const n of hosts) {
-        progress(`setting up ${n.name}`);
-        const exec = lab.exec(n.name);
-        for (const c of setupCommands(topology, n)) {
-          const result = await exec(c.argv);
-          lab.setup.push({ node: n.name, argv: c.argv, result });
-          if (result.code !== 0) throw new DockerDeployError(`${n.name}: setup command '${c.argv.join(' ')}' failed (exit ${result.code}): ${(result.stderr || result.stdout).trim()}`);
-        }
-      }
+      await runSetupCommands(topology, hosts, (n) => lab.exec(n), lab.setup, progress, (msg) => new DockerDeployError(msg));
       progress(`lab ${opts.lab} is up: ${hosts.length} containers, ${plan.bridges.length} bridges, ${plan.rootLinks.length} root-namespace veth ends`);
       return lab;
     } catch (e) {
@@ -360,18 +346,6 @@ export class DockerLab implements RealLab {
       }
     }
   }
-}
-
-/** An iptables FORWARD rule accepting frames bridged inside one of the lab's bridges (the tag labs.ts removes by). */
-function acceptRule(bridge: string, state: LabState): string[] {
-  return ['FORWARD', '-i', bridge, '-o', bridge, '-m', 'comment', '--comment', `podlab:${state.id}:${state.lab}`, '-j', 'ACCEPT'];
-}
-
-/** With br_netfilter loaded, bridged frames traverse iptables FORWARD (dockerd sets its policy to DROP). */
-async function bridgesNeedAccept(): Promise<boolean> {
-  const on = await readFile('/proc/sys/net/bridge/bridge-nf-call-iptables', 'utf8').then((t) => t.trim() === '1', () => false);
-  if (!on) return false;
-  return (await localExec(['iptables', '-w', '-S', 'FORWARD'])).code === 0;
 }
 
 /**

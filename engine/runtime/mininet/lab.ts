@@ -20,11 +20,9 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Topology } from '../../model/types.ts';
-import { setupCommands } from '../setup-commands.ts';
-import { localExec, mustRun, pidExec, type Exec, type ExecResult } from '../linux/exec.ts';
+import { localExec, mustRun, pidExec, type Exec } from '../linux/exec.ts';
 import { detectKernel, type KernelCapabilities } from '../linux/capabilities.ts';
 import { createLab, destroyLab, labEnv, recordResources, validLabName, type LabState } from '../labs.ts';
 import { HelperClient } from './helper-client.ts';
@@ -33,6 +31,8 @@ import type { RealLab, RealLinkChange, RealLinkStatus } from '../real-lab.ts';
 import { MarkedProcesses } from '../real/marked-processes.ts';
 import { Cabling } from '../real/cabling.ts';
 import { childTcpdump, streamTcpdump, tcpdumpArgv } from '../real/tcpdump-stream.ts';
+import { forwardAcceptRules, insertForwardAccepts } from '../real/forward-accept.ts';
+import { runSetupCommands, type SetupRecord } from '../real/node-setup.ts';
 
 /** Options of a Mininet deployment. */
 export interface MininetDeployOptions {
@@ -44,11 +44,7 @@ export interface MininetDeployOptions {
 }
 
 /** A setup command as it ran on a node. */
-export interface MininetSetupRecord {
-  readonly node: string;
-  readonly argv: readonly string[];
-  readonly result: ExecResult;
-}
+export type MininetSetupRecord = SetupRecord;
 
 /** Raised when deploying fails; the lab has already been removed. */
 export class MininetDeployError extends Error {
@@ -92,10 +88,9 @@ export class MininetLab implements RealLab {
     try {
       const plan = planMininet(topology, state.id, { vlanFiltering: caps.vlanFiltering });
       const notes = [...plan.notes];
-      const rules = (await bridgesNeedAccept()) ? plan.bridges.map((b) => acceptRule(b.name, state)) : [];
+      const rules = await forwardAcceptRules(plan.bridges.map((b) => b.name), state);
       recordResources(opts.lab, { bridges: plan.bridges.map((b) => b.name), links: plan.rootLinks, iptables: rules, extra: { notes } });
-      for (const r of rules) await must(['iptables', '-w', '-I', ...r]);
-      if (rules.length) notes.push(`iptables: FORWARD accepts frames bridged within the lab's ${rules.length} bridge(s) (br_netfilter is loaded; rules tagged podlab:${state.id}:${opts.lab})`);
+      await insertForwardAccepts(rules, state, notes);
       progress(`starting the Mininet helper (lab ${opts.lab}, id ${state.id})`);
       helper = await HelperClient.start({
         env: labEnv(state),
@@ -114,18 +109,8 @@ export class MininetLab implements RealLab {
       for (const [n, pid] of Object.entries(built.hosts)) lab.hostPids.set(n, pid);
       await isolateFromHost(plan);
       await lab.cabling.applyInitialImpairments(notes);
-      for (const node of topology.nodes) {
-        if (node.kind === 'switch') continue;
-        progress(`setting up ${node.name}`);
-        const exec = lab.exec(node.name);
-        for (const c of setupCommands(topology, node)) {
-          const result = await exec(c.argv);
-          lab.setup.push({ node: node.name, argv: c.argv, result });
-          if (result.code !== 0) {
-            throw new MininetDeployError(`${node.name}: setup command '${c.argv.join(' ')}' failed (exit ${result.code}): ${(result.stderr || result.stdout).trim()}`);
-          }
-        }
-      }
+      const hosts = topology.nodes.filter((n) => n.kind !== 'switch');
+      await runSetupCommands(topology, hosts, (n) => lab.exec(n), lab.setup, progress, (msg) => new MininetDeployError(msg));
       progress(`lab ${opts.lab} is up: ${plan.hosts.length} nodes, ${plan.bridges.length} bridges, ${plan.rootLinks.length} root-namespace veth ends`);
       return lab;
     } catch (e) {
@@ -229,18 +214,6 @@ export class MininetLab implements RealLab {
     if (l.shaping.length === 0) return;
     await this.helper.request('link', { ends: l.shaping, impair: { delayMs: latencyMs, lossPct, via: this.caps.netem ? 'netem' : 'nft' } });
   }
-}
-
-/** An iptables FORWARD rule accepting frames bridged inside one of the lab's bridges. */
-function acceptRule(bridge: string, state: LabState): string[] {
-  return ['FORWARD', '-i', bridge, '-o', bridge, '-m', 'comment', '--comment', `podlab:${state.id}:${state.lab}`, '-j', 'ACCEPT'];
-}
-
-/** With br_netfilter loaded, bridged frames traverse iptables FORWARD (Docker sets it to DROP). */
-async function bridgesNeedAccept(): Promise<boolean> {
-  const on = await readFile('/proc/sys/net/bridge/bridge-nf-call-iptables', 'utf8').then((t) => t.trim() === '1', () => false);
-  if (!on) return false;
-  return (await localExec(['iptables', '-w', '-S', 'FORWARD'])).code === 0;
 }
 
 async function must(argv: string[]): Promise<void> {
