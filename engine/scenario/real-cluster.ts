@@ -14,7 +14,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { Topology, TopoNode } from '../model/types.ts';
 import type { Datastore, JsonValue } from '../calico/datastore/index.ts';
@@ -42,6 +41,7 @@ import { birdSessions } from '../runtime/linux/bird-sessions.ts';
 import { startLabEtcd } from '../runtime/linux/etcd.ts';
 import type { LabEtcd } from '../runtime/linux/etcd.ts';
 import { localExec } from '../runtime/linux/exec.ts';
+import { nodePodlabArgv } from '../runtime/linux/podlab-bundle.ts';
 import type { Exec, ExecResult } from '../runtime/linux/exec.ts';
 import type { BgpSessionInfo, ClusterControl, ConvergeResult, Manifest, PodInfo } from './cluster-control.ts';
 import { StepError } from './registry.ts';
@@ -74,8 +74,6 @@ export interface RealClusterOptions {
   readonly onProgress?: (msg: string) => void;
 }
 
-/** The podlab entry point the nodes run (`podlab agent`, `podlab cni`). */
-const PODLAB_BIN = fileURLToPath(new URL('../../bin/podlab.js', import.meta.url));
 
 interface RealPod extends PodInfo {
   readonly containerId: string;
@@ -99,6 +97,8 @@ export class RealCluster implements ClusterControl {
     readonly ds: Datastore,
     private readonly etcd: LabEtcd,
     private readonly o: RealClusterOptions,
+    /** How a node runs podlab (`podlab agent`, `podlab cni`): the bundle, or bin/podlab.js. */
+    private readonly podlab: readonly string[],
   ) {
     this.ipam = new IpamClient(ds, { compileSelector: calicoCompileSelector() });
   }
@@ -111,9 +111,10 @@ export class RealCluster implements ClusterControl {
     const errors = problems.filter((p) => p.severity === 'error' && !k8sNames.has(/no Node named '([^']+)'/.exec(p.message)?.[1] ?? ''));
     if (errors.length > 0) throw new ClusterConfigError(formatResourceProblems(errors).join('\n'));
     const say = o.onProgress ?? (() => undefined);
+    const podlab = await nodePodlabArgv(say);
     const etcd = await startLabEtcd(hosts.dir, { lab: hosts.lab, onProgress: say });
     const ds = new EtcdDatastore({ endpoints: [etcd.endpoint] });
-    const c = new RealCluster(hosts, topology, ds, etcd, o);
+    const c = new RealCluster(hosts, topology, ds, etcd, o, podlab);
     try {
       say('writing the Calico resources and Nodes to etcd');
       await applyManifests(ds, set, topology.calico);
@@ -169,7 +170,7 @@ export class RealCluster implements ClusterControl {
   startAgent(node: string): void {
     const dir = this.nodeDir(node);
     const log = join(dir, 'agent.log');
-    const proc = this.hosts.spawn(node, [process.execPath, PODLAB_BIN, 'agent', '--node', node, '--dir', dir, '--etcd', this.etcd.endpoint, '--bird', this.o.bird.dialect], { logFile: log });
+    const proc = this.hosts.spawn(node, [...this.podlab, 'agent', '--node', node, '--dir', dir, '--etcd', this.etcd.endpoint, '--bird', this.o.bird.dialect], { logFile: log });
     const state = { proc, inSync: -1, stopped: false, log };
     this.agents.set(node, state);
     if (proc.stdout) {
@@ -334,7 +335,7 @@ export class RealCluster implements ClusterControl {
     return this.hosts.exec(node)([
       'env', `CNI_COMMAND=${command}`, `CNI_CONTAINERID=${containerId}`, `CNI_NETNS=/run/netns/${netns}`, 'CNI_IFNAME=eth0',
       `CNI_ARGS=K8S_POD_NAMESPACE=${namespace};K8S_POD_NAME=${pod};K8S_POD_INFRA_CONTAINER_ID=${containerId}`, 'CNI_PATH=/opt/cni/bin',
-      process.execPath, PODLAB_BIN, 'cni',
+      ...this.podlab, 'cni',
     ], { stdin: JSON.stringify(netconf), timeoutMs: 60_000 });
   }
 

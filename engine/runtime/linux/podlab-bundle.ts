@@ -1,0 +1,78 @@
+/**
+ * How a real node runs podlab (`podlab agent`, `podlab cni`) without paying tsx's start-up:
+ * the CLI's TypeScript bundled once by esbuild (tsx's own dependency, so always installed)
+ * into `node_modules/.cache/podlab/node-<hash>/`, split per subcommand so `podlab cni` loads
+ * only the plugin, npm packages left external (they resolve from the repository's
+ * node_modules). The hash covers every engine source, so an edit rebuilds it and a stale
+ * bundle never runs. Built by the engine before any node starts (a container sees the
+ * repository read-only); where it cannot be built, bin/podlab.js (tsx) is the fallback.
+ *
+ * kubelet spawns the CNI plugin for every pod and calico-node runs for hours: with tsx each
+ * start transpiles ~300 files (1–2 s, several under load), bundled it is a module load.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const TSX_ENTRY = join(REPO, 'bin', 'podlab.js');
+
+/** Every .ts file under engine/ except tests, sorted (the bundle's inputs). */
+function sources(dir = join(REPO, 'engine')): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...sources(p));
+    else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) out.push(p);
+  }
+  return out.sort();
+}
+
+/** A content hash of the engine's sources and the lockfile (12 hex). */
+export function sourceHash(): string {
+  const h = createHash('sha256');
+  for (const f of sources()) h.update(relative(REPO, f)).update('\0').update(readFileSync(f)).update('\0');
+  const lock = join(REPO, 'package-lock.json');
+  if (existsSync(lock)) h.update(readFileSync(lock));
+  return h.digest('hex').slice(0, 12);
+}
+
+/**
+ * The argv prefix that runs podlab on a node: `[node, <bundle>/podlab.mjs]`, building the
+ * bundle when it is missing; `[node, bin/podlab.js]` (tsx) when it cannot be built.
+ */
+export async function nodePodlabArgv(onProgress: (msg: string) => void = () => undefined): Promise<string[]> {
+  const dir = join(REPO, 'node_modules', '.cache', 'podlab', `node-${sourceHash()}`);
+  const entry = join(dir, 'podlab.mjs');
+  if (existsSync(entry)) return [process.execPath, entry];
+  try {
+    const t0 = Date.now();
+    const esbuild = await import('esbuild');
+    const tmp = `${dir}.tmp-${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    await esbuild.build({
+      entryPoints: { main: join(REPO, 'engine', 'cli', 'main.ts') }, bundle: true, splitting: true, format: 'esm', platform: 'node',
+      target: 'node20', packages: 'external', outdir: tmp, logLevel: 'silent',
+    });
+    writeFileSync(join(tmp, 'podlab.mjs'), "import { main } from './main.js';\nprocess.exitCode = await main(process.argv.slice(2));\n");
+    // Another engine may have built it meanwhile: either copy is the same.
+    if (existsSync(entry)) rmSync(tmp, { recursive: true, force: true });
+    else renameSync(tmp, dir);
+    prune(dir);
+    onProgress(`bundled podlab for the nodes in ${((Date.now() - t0) / 1000).toFixed(1)} s (${relative(REPO, dir)})`);
+    return [process.execPath, entry];
+  } catch (e) {
+    onProgress(`could not bundle podlab for the nodes (${(e as Error).message.split('\n')[0]}); nodes run it through tsx`);
+    return [process.execPath, TSX_ENTRY];
+  }
+}
+
+/** Keeps the newest three bundles: older sources' bundles are never run again. */
+function prune(keep: string): void {
+  const root = join(keep, '..');
+  const all = readdirSync(root).filter((n) => n.startsWith('node-') && !n.includes('.tmp-')).map((n) => join(root, n));
+  const old = all.filter((d) => d !== keep).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs).slice(2);
+  for (const d of old) rmSync(d, { recursive: true, force: true });
+}
