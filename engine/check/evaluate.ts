@@ -74,7 +74,9 @@ export function evaluateDefaults(o: Observed): Violation[] {
   if (pods.length) out.push({ state: 'healthy', intent: 'every pod reaches every pod', text: `healthy: ${pods.length} of ${podTotal} pod pairs fail: ${list(pods)}`, pairs: pods });
   const outside = bad('outside');
   if (outside.length) out.push({ state: 'healthy', intent: 'every pod reaches the outside', text: `healthy: ${outside.length} pods do not reach the outside: ${list(outside)}`, pairs: outside });
-  const mtu = (h.mtu ?? []).filter((m) => !m.ok);
+  // Only pairs whose small packets pass: the others are already reported above, with their own reason.
+  const smallOk = new Set(h.pairs.filter((p) => p.matrix === 'pod' && p.ok).map((p) => `${p.from}|${p.to}`));
+  const mtu = (h.mtu ?? []).filter((m) => !m.ok && smallOk.has(`${m.from}|${m.to}`));
   if (mtu.length) {
     const pairs = mtu.map((m) => ({ matrix: 'mtu', from: m.from, to: m.to, ok: false, ...(m.reason ? { reason: m.reason } : {}) }));
     out.push({ state: 'healthy', intent: 'full-size packets pass pod to pod (MTU)', text: `healthy: ${mtu.length} pod pairs lose ${mtu[0]!.podMtu}-byte packets with DF: ${list(pairs)}`, pairs });

@@ -31,10 +31,17 @@ export interface ArpFailure {
   readonly ip: string;
 }
 
-/** Calico's rule comments name the policy (`Policy default/knp.default.deny ingress`): keep that part. */
-function ruleText(rule: string): string {
-  const comment = /--comment "?([^"]+)"?/.exec(rule)?.[1];
-  return comment ? `${comment} (${rule})` : rule;
+/**
+ * A netfilter rule in words: Felix's human comment (`Drop if no policies passed packet`, a
+ * policy's name) and the chain, with the rule id (`cali:…`) to grep iptables-save for.
+ */
+export function ruleText(rule: string): string {
+  const comments = [...rule.matchAll(/--comment "([^"]+)"|--comment (\S+)/g)].map((m) => m[1] ?? m[2]!);
+  const words = comments.find((c) => !/^cali:/.test(c));
+  const id = comments.find((c) => /^cali:/.test(c));
+  const chain = /-A (\S+)/.exec(rule)?.[1];
+  if (!words && !chain) return rule;
+  return `${words ? `rule "${words}"` : 'a rule'}${chain ? ` of chain ${chain}` : ''}${id ? ` (${id})` : ''}`;
 }
 
 /** The reason words of one drop. */
