@@ -206,7 +206,8 @@ export async function runCheck(input: CheckInput, opts: CheckOptions): Promise<C
     const state = await observe(lab, t, eps, extra, false);
     const excused = excusedNodes(t, f);
     const lost = lostPairs(healthy.pairs, state.pairs, eps, excused);
-    const cut = lostPairs(healthy.pairs, state.pairs, eps, []).length > lost.length ? cutOffText(t, f, healthy.pairs, state.pairs, eps) : undefined;
+    // A stopped node cutting off itself says nothing; a pulled cable cutting off its rack does.
+    const cut = f.kind === 'link' && lostPairs(healthy.pairs, state.pairs, eps, []).length > lost.length ? cutOffText(t, f, healthy.pairs, state.pairs, eps) : undefined;
     reports.push({ failure: f, state, excused, lost, mode, ...(cut ? { cutOff: cut } : {}) });
     opts.onProgress?.(`case ${k + 1}/${cases.length}: ${f.text}: ${lost.length ? `${lost.length} pair${lost.length === 1 ? '' : 's'} lost` : 'nothing lost'}`);
     await apply(lab.driver, f, false);
