@@ -14,6 +14,8 @@ const COMMANDS: Record<string, () => Promise<Subcommand>> = {
   bgp: () => import('./bgp.ts'),
   run: () => import('./run.ts'),
   replay: () => import('./replay.ts'),
+  check: () => import('./check.ts'),
+  diff: () => import('./diff.ts'),
   generate: () => import('./generate.ts'),
   images: () => import('./images.ts'),
   destroy: () => import('./destroy.ts'),
