@@ -134,7 +134,7 @@ export async function run(args: string[]): Promise<number> {
   } catch (e) {
     if (interrupted) return 130;
     if (e instanceof UnsupportedError) {
-      const msg = `${scenario.file}: unsupported on this machine: ${e.message}`;
+      const msg = `${scenario.file}: cannot run on --runtime ${parsed.runtime} here: ${e.message}`;
       if (parsed.json) process.stdout.write(`${JSON.stringify({ scenario: { name: scenario.name, file: scenario.file }, runtime: parsed.runtime, passed: parsed.skipUnsupported, skipped: true, unsupported: e.features, reason: e.message }, null, 2)}\n`);
       process.stderr.write(`podlab run: ${parsed.skipUnsupported ? 'skipped' : 'not run'}: ${msg}\n`);
       return parsed.skipUnsupported ? 0 : 1;

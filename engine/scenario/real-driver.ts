@@ -78,8 +78,24 @@ export async function missingFeatures(topology: Topology, scenario?: Scenario): 
  * says why the runtime needs it), the kernel features the scenario needs, the lab's name and
  * directory. Fails with UnsupportedError, before anything exists.
  */
+/** Kinds a scenario may apply that real runtimes do not run yet (kube-proxy's Services live in the simulator). */
+const SIM_ONLY_KINDS = new Set(['Deployment', 'Service']);
+
+/** The simulator-only kinds a scenario applies, as `Kind/name` words. */
+function simOnlyManifests(s: Scenario | undefined): string[] {
+  const out: string[] = [];
+  for (const step of s?.steps ?? []) {
+    if (step.action?.kind !== 'apply') continue;
+    const ms = (step.action.params as { manifests?: Record<string, unknown>[] }).manifests ?? [];
+    for (const m of ms) if (SIM_ONLY_KINDS.has(String(m.kind))) out.push(`${String(m.kind)}/${String((m.metadata as { name?: string })?.name ?? '')}`);
+  }
+  return out;
+}
+
 async function realPreamble(topology: Topology, opts: MininetDriverOptions, needsRoot: string): Promise<{ lab: string; dir: string; say: (msg: string) => void }> {
   if (process.getuid?.() !== 0) throw new UnsupportedError([], `${needsRoot}: run as root, or use --runtime sim`);
+  const simOnly = simOnlyManifests(opts.scenario);
+  if (simOnly.length) throw new UnsupportedError([], `${simOnly.join(', ')}: Deployments and Services (kube-proxy) run on the simulator only for now — use --runtime sim`);
   const missing = await missingFeatures(topology, opts.scenario);
   if (missing.features.length) throw new UnsupportedError(missing.features, missing.messages.join('; '));
   const lab = opts.lab ?? topology.name;
