@@ -69,8 +69,19 @@ function parseArgs(args: string[]): Args | string {
 
 const say = (l: string): void => void process.stderr.write(`${l}\n`);
 
+const USAGE = `usage: podlab up [SCENARIO|TOPOLOGY] [--runtime sim|mininet|containerlab] [--seed N] [--port N] [--no-ui]
+Deploys a lab (the default scenario ${DEFAULT_TARGET} without an argument), serves the web UI on
+http://127.0.0.1:7878 and opens the lab's node shell in this terminal. A scenario runs first and
+the UI shows it as a timeline. Real runtimes need root (mininet; containerlab also dockerd).
+example: npx podlab up topologies/leaf-spine.yaml --port 8080
+`;
+
 /** Runs `podlab up`. */
 export async function run(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${USAGE}\nshell ${HELP}`);
+    return 0;
+  }
   const parsed = parseArgs(args);
   if (typeof parsed === 'string') {
     say(`podlab up: ${parsed}`);
