@@ -18,12 +18,12 @@ import { createInterface } from 'node:readline';
 import type { Topology, TopoNode } from '../model/types.ts';
 import type { Datastore, JsonValue } from '../calico/datastore/index.ts';
 import { EtcdDatastore, resourceKey } from '../calico/datastore/index.ts';
-import { IpamClient, ipamShow } from '../calico/ipam/index.ts';
+import { IpamClient } from '../calico/ipam/index.ts';
 import { podMtu, readSnapshot } from '../calico/felix/index.ts';
 import { isPolicyManifest, parsePolicyManifest } from '../calico/policy/index.ts';
 import type { Namespace, Policy, Tier } from '../calico/policy/index.ts';
-import { buildResourceSet, calicoctlGetIPPools, calicoctlGetNodes, formatResourceProblems } from '../calico/resources/index.ts';
-import { calicoctlNodeStatus, computeBgpIntent, confdInputFromResources } from '../calico/confd/index.ts';
+import { buildResourceSet, formatResourceProblems } from '../calico/resources/index.ts';
+import { computeBgpIntent, confdInputFromResources } from '../calico/confd/index.ts';
 import { ClusterConfigError, mergePatch } from '../calico/cluster/cluster.ts';
 import { applyManifests, startupNode } from '../calico/cluster/startup.ts';
 import { routerSpeakerConfig } from '../calico/cluster/router.ts';
@@ -35,7 +35,7 @@ import { podNodeName } from '../calico/cni/names.ts';
 import { isKubeManifest } from '../kube/manifests.ts';
 import type { AgentEvent } from '../runtime/linux/agent.ts';
 import { birdPaths, readHostInterfaces } from '../runtime/linux/agent.ts';
-import { birdArgv, birdcArgv, birdProtocols } from '../runtime/linux/bird.ts';
+import { birdArgv, birdProtocols } from '../runtime/linux/bird.ts';
 import type { BirdInstall } from '../runtime/linux/bird.ts';
 import { birdSessions } from '../runtime/linux/bird-sessions.ts';
 import { startLabEtcd } from '../runtime/linux/etcd.ts';
@@ -44,6 +44,7 @@ import { localExec } from '../runtime/linux/exec.ts';
 import { nodePodlabArgv } from '../runtime/linux/podlab-bundle.ts';
 import type { Exec, ExecResult } from '../runtime/linux/exec.ts';
 import type { BgpSessionInfo, ClusterControl, ConvergeResult, Manifest, PodInfo } from './cluster-control.ts';
+import { realNodeCommand } from './real-commands.ts';
 import { StepError } from './registry.ts';
 import type { ServerPort } from './sim-nc.ts';
 
@@ -161,8 +162,8 @@ export class RealCluster implements ClusterControl {
     return this.o.routerBird ?? this.o.bird;
   }
 
-  /** The BIRD a node runs. */
-  private birdOf(node: string): BirdInstall {
+  /** The BIRD a node runs (1.6 on k8s nodes where available, the router BIRD on routers). */
+  birdOf(node: string): BirdInstall {
     return this.routers.has(node) ? this.routerBird() : this.o.bird;
   }
 
@@ -414,34 +415,17 @@ export class RealCluster implements ClusterControl {
 
   /** `birdc`/`birdcl` and `calicoctl` in a node's shell; undefined for every other program. */
   async command(node: string, argv: readonly string[]): Promise<ExecResult | undefined> {
-    const [prog, ...args] = argv;
-    if (prog === 'birdc' || prog === 'birdcl') {
-      const socket = this.birdSocket(node);
-      if (!socket) return { stdout: '', stderr: 'Unable to connect to server control socket (/var/run/bird/bird.ctl): No such file or directory\n', code: 1 };
-      const rest = [...args];
-      while (rest[0]?.startsWith('-')) if (rest.shift() === '-s') rest.shift();
-      return this.hosts.exec(node)(birdcArgv(this.birdOf(node), socket, rest));
-    }
-    if (prog !== 'calicoctl') return undefined;
-    const [cmd, sub, ...rest] = args;
-    if (cmd === 'node' && sub === 'status') {
-      const socket = this.agents.has(node) && !this.agents.get(node)!.stopped ? this.birdSocket(node) : undefined;
-      if (!socket) return { stdout: '', stderr: 'Calico process is not running.\n', code: 1 };
-      const rows = await birdProtocols(this.hosts.exec(node), this.o.bird, socket).catch(() => undefined);
-      const r = calicoctlNodeStatus(rows ? { ipv4: { rows } } : { ipv4: { notRunning: true }, ipv6: { notRunning: true } });
-      return { stdout: r.stdout, stderr: '', code: r.exitCode };
-    }
-    if (cmd === 'get') {
-      const { set } = await readResourceSet(this.ds);
-      const wide = rest.includes('wide') || rest.includes('-owide') || rest.includes('--output=wide');
-      const kind = (sub ?? '').toLowerCase();
-      if (['node', 'nodes', 'no'].includes(kind)) return { stdout: calicoctlGetNodes(set, { wide }), stderr: '', code: 0 };
-      if (['ippool', 'ippools', 'ipp', 'pool', 'pools'].includes(kind)) return { stdout: calicoctlGetIPPools(set, { wide }), stderr: '', code: 0 };
-    }
-    if (cmd === 'ipam' && sub === 'show') {
-      return { stdout: await ipamShow(this.ipam, { showBlocks: rest.includes('--show-blocks') }), stderr: '', code: 0 };
-    }
-    return { stdout: '', stderr: 'Usage:\n  calicoctl node status\n  calicoctl get (nodes|ippools) [-o wide]\n  calicoctl ipam show [--show-blocks]\n', code: 1 };
+    // Pods and every other program go to the node's own tools (a pod has no node namespace to exec in here).
+    if (!['birdc', 'birdcl', 'calicoctl'].includes(argv[0] ?? '') || !this.isNodeOfLab(node)) return undefined;
+    return realNodeCommand({
+      exec: this.hosts.exec(node), ds: this.ds, ipam: this.ipam, bird: this.birdOf(node),
+      socket: this.birdSocket(node), calicoRunning: this.agents.has(node) && !this.agents.get(node)!.stopped,
+    }, argv);
+  }
+
+  /** True for the topology's nodes (not pods). */
+  private isNodeOfLab(node: string): boolean {
+    return this.topology.nodes.some((n) => n.name === node && n.kind !== 'switch');
   }
 
   /** Stops every agent (and with it its BIRD), the routers' BIRD, and etcd. */
