@@ -29,6 +29,7 @@ import type { BgpIntent } from '../../calico/confd/index.ts';
 import { readAffinities, readResourceSet } from '../../calico/node/datastore-view.ts';
 import { calicoCompileSelector, reconcileTunnelAddresses } from '../../calico/node/allocateip.ts';
 import { K8S_ROOT, readPolicyModel } from '../../calico/node/k8s-objects.ts';
+import { classifyChange } from '../../calico/node/watch-fanout.ts';
 import { felixConfigFrom } from '../../calico/cluster/cluster.ts';
 import type { NodeAgentEvent } from '../../calico/node/agent.ts';
 import { birdArgv, birdConfigure, birdProtocols } from './bird.ts';
@@ -98,6 +99,11 @@ export class LinuxNodeAgent {
   private poller: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
+  /** The newest revision the agent is known to be in sync with (what `in-sync` reports). */
+  private syncedRev = -1;
+  /** The newest revision of a change a pass must read, and of one no pass needs. */
+  private relevantRev = -1;
+  private skippedRev = -1;
   private stopped = false;
 
   constructor(private readonly o: LinuxAgentOptions) {
@@ -110,7 +116,16 @@ export class LinuxNodeAgent {
 
   /** Watches the datastore, runs the first pass, starts polling BIRD. */
   async start(): Promise<void> {
-    const cancels = await Promise.all([CALICO_ROOT, K8S_ROOT].map((p) => this.o.ds.watch(p, undefined, () => this.schedule())));
+    const cancels = await Promise.all([
+      // IPAM's bookkeeping (handles, allocations inside a block) is most of a pod's writes and
+      // news to neither Felix nor confd: only changes they read start a pass.
+      this.o.ds.watch(CALICO_ROOT, undefined, (e) => {
+        const c = classifyChange(e);
+        if (c.kind === 'other' || (c.kind === 'block' && !c.felixChanged)) this.skipped(e.revision);
+        else this.relevant(e.revision);
+      }),
+      this.o.ds.watch(K8S_ROOT, undefined, (e) => this.relevant(e.revision)),
+    ]);
     this.cancelWatch = async () => { await Promise.all(cancels.map((c) => c())); };
     await this.schedule();
     this.poller = setInterval(() => void this.poll().catch((e) => this.error('confd', e)), this.o.pollMs ?? 1000);
@@ -128,6 +143,23 @@ export class LinuxNodeAgent {
     await this.cancelWatch?.();
     await this.running;
     if (!opts.keepBird && this.birdPid !== undefined && alive(this.birdPid)) process.kill(this.birdPid, 'SIGTERM');
+  }
+
+  private relevant(revision: number): void {
+    this.relevantRev = Math.max(this.relevantRev, revision);
+    void this.schedule();
+  }
+
+  /** A change nothing here reads: the agent is in sync with it as soon as it is with what came before. */
+  private skipped(revision: number): void {
+    this.skippedRev = Math.max(this.skippedRev, revision);
+    if (!this.running && this.relevantRev <= this.syncedRev) this.markInSync(Math.max(this.syncedRev, this.skippedRev));
+  }
+
+  private markInSync(revision: number): void {
+    if (revision <= this.syncedRev) return;
+    this.syncedRev = revision;
+    this.o.emit({ type: 'in-sync', node: this.node, t: this.now(), revision });
   }
 
   /** Runs a pass now, or once more after the running one (changes during a pass are not lost). */
@@ -162,7 +194,8 @@ export class LinuxNodeAgent {
     await this.allocateip();
     await this.felix();
     await this.confd();
-    this.o.emit({ type: 'in-sync', node: this.node, t: this.now(), revision });
+    // Skipped changes newer than what the pass read count only when no change it must read came after them.
+    this.markInSync(this.relevantRev <= revision ? Math.max(revision, this.skippedRev) : revision);
   }
 
   private async allocateip(): Promise<void> {
