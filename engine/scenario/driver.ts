@@ -9,6 +9,7 @@ import type { Topology } from '../model/types.ts';
 import type { EthernetFrame } from '../net/packet.ts';
 import type { EventBody, FrameRef, RouteEntry } from '../events.ts';
 import type { ClusterControl } from './cluster-control.ts';
+import type { RealLinkChange, RealLinkStatus } from '../runtime/real-lab.ts';
 
 /** A command's result: the bytes a terminal shows and the exit status. */
 export interface CommandResult {
@@ -24,20 +25,9 @@ export interface SeenFrame {
   readonly dir: 'in' | 'out';
 }
 
-/** A change to a link: carrier and/or impairment. */
-export interface LinkChange {
-  readonly state?: 'up' | 'down';
-  readonly latencyMs?: number;
-  readonly lossPct?: number;
-}
-
-/** A link after a change, for the link-state event. */
-export interface LinkStatus {
-  readonly endpoints: readonly [string, string];
-  readonly state: 'up' | 'down';
-  readonly latencyMs: number;
-  readonly lossPct: number;
-}
+/** A change to a link (carrier and/or impairment) and the link after it: the runtimes' own words. */
+export type LinkChange = RealLinkChange;
+export type LinkStatus = RealLinkStatus;
 
 /** A capture as the recorder and `--pcap` write it. */
 export interface CaptureFile {
