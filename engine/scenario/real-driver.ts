@@ -53,15 +53,16 @@ export interface MininetDriverOptions {
   readonly onProgress?: (msg: string) => void;
 }
 
+/** Every manifest a scenario's `apply` steps write inline. */
+function appliedManifests(s: Scenario | undefined): Record<string, unknown>[] {
+  return (s?.steps ?? []).flatMap((step) => (step.action?.kind === 'apply' ? (step.action.params as { manifests?: Record<string, unknown>[] }).manifests ?? [] : []));
+}
+
+const nameOf = (m: Record<string, unknown>): string => String((m.metadata as { name?: string } | undefined)?.name ?? '');
+
 /** IPPool manifests a scenario applies in its steps (they may need ipip or vxlan too). */
 function scenarioPools(s: Scenario | undefined): { kind: string; name?: string; manifest: Record<string, unknown> }[] {
-  const out: { kind: string; name?: string; manifest: Record<string, unknown> }[] = [];
-  for (const step of s?.steps ?? []) {
-    if (step.action?.kind !== 'apply') continue;
-    const ms = (step.action.params as { manifests?: Record<string, unknown>[] }).manifests ?? [];
-    for (const m of ms) if (m.kind === 'IPPool') out.push({ kind: 'IPPool', name: String((m.metadata as { name?: string })?.name ?? ''), manifest: m });
-  }
-  return out;
+  return appliedManifests(s).filter((m) => m.kind === 'IPPool').map((m) => ({ kind: 'IPPool', name: nameOf(m), manifest: m }));
 }
 
 /** The kernel features a scenario on this topology needs that this kernel lacks (empty: it can run). */
@@ -73,25 +74,19 @@ export async function missingFeatures(topology: Topology, scenario?: Scenario): 
   return { features, messages: features.map((f) => `${needs.why[f]}: ${missingMessage(f)}`) };
 }
 
-/**
- * What every real deployment checks and prepares before touching the kernel: root (`needsRoot`
- * says why the runtime needs it), the kernel features the scenario needs, the lab's name and
- * directory. Fails with UnsupportedError, before anything exists.
- */
 /** Kinds a scenario may apply that real runtimes do not run yet (kube-proxy's Services live in the simulator). */
 const SIM_ONLY_KINDS = new Set(['Deployment', 'Service']);
 
 /** The simulator-only kinds a scenario applies, as `Kind/name` words. */
 function simOnlyManifests(s: Scenario | undefined): string[] {
-  const out: string[] = [];
-  for (const step of s?.steps ?? []) {
-    if (step.action?.kind !== 'apply') continue;
-    const ms = (step.action.params as { manifests?: Record<string, unknown>[] }).manifests ?? [];
-    for (const m of ms) if (SIM_ONLY_KINDS.has(String(m.kind))) out.push(`${String(m.kind)}/${String((m.metadata as { name?: string })?.name ?? '')}`);
-  }
-  return out;
+  return appliedManifests(s).filter((m) => SIM_ONLY_KINDS.has(String(m.kind))).map((m) => `${String(m.kind)}/${nameOf(m)}`);
 }
 
+/**
+ * What every real deployment checks and prepares before touching the kernel: root (`needsRoot`
+ * says why the runtime needs it), the kernel features the scenario needs, the lab's name and
+ * directory. Fails with UnsupportedError, before anything exists.
+ */
 async function realPreamble(topology: Topology, opts: MininetDriverOptions, needsRoot: string): Promise<{ lab: string; dir: string; say: (msg: string) => void }> {
   if (process.getuid?.() !== 0) throw new UnsupportedError([], `${needsRoot}: run as root, or use --runtime sim`);
   const simOnly = simOnlyManifests(opts.scenario);
