@@ -16,7 +16,7 @@
  * again, and the node's `ip route` and `iptables-save` are what they were, with no rule,
  * route or device twice.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,24 +28,10 @@ import type { LabDriver } from '../../engine/scenario/driver.ts';
 import { simDeploy } from '../../engine/scenario/sim-driver.ts';
 import { mininetDeploy, realClusterOf } from '../../engine/scenario/real-driver.ts';
 import type { RouteEntry } from '../../engine/events.ts';
-import { haveCommands, haveRoot } from '../support/system.ts';
+import { haveCommands, haveRoot, haveMininet, haveBird } from '../support/system.ts';
 
-const ok = haveRoot() && haveCommands('ip', 'tcpdump', 'nsenter', 'mnexec', 'etcd', 'ping', 'iptables-save') && mininetInstalled() && birdInstalled();
+const ok = haveRoot() && haveCommands('ip', 'tcpdump', 'nsenter', 'mnexec', 'etcd', 'ping', 'iptables-save') && haveMininet() && haveBird();
 process.env.PODLAB_HOME = mkdtempSync(join(tmpdir(), 'pl-mncalico-'));
-
-function mininetInstalled(): boolean {
-  if (existsSync('/usr/lib/python3/dist-packages/mininet/net.py')) return true;
-  if (process.env.CI === 'true') throw new Error('missing Debian package mininet (CI=true: .ci/run must install it)');
-  process.stderr.write('skipping suite — missing Mininet: apt-get install mininet\n');
-  return false;
-}
-
-function birdInstalled(): boolean {
-  if (existsSync('/usr/sbin/bird')) return true;
-  if (process.env.CI === 'true') throw new Error('missing Debian package bird2 (CI=true: .ci/run must install it)');
-  process.stderr.write('skipping suite — missing BIRD: apt-get install bird2\n');
-  return false;
-}
 
 const PODS: readonly [string, string][] = [['pod-1a', 'node-1a'], ['pod-1b', 'node-1b'], ['pod-2a', 'node-2a'], ['pod-3b', 'node-3b']];
 

@@ -18,21 +18,14 @@ import type { Ipv4Packet, IcmpMessage } from '../../engine/net/packet.ts';
 import { detectKernel, type KernelCapabilities } from '../../engine/runtime/linux/capabilities.ts';
 import { destroyAll, labIdIsLive, listLabs, markedPids, readLabState } from '../../engine/runtime/labs.ts';
 import { MininetLab } from '../../engine/runtime/mininet/lab.ts';
-import { haveCommands, haveLinkKind, haveRoot } from '../support/system.ts';
+import { haveCommands, haveLinkKind, haveRoot, haveMininet } from '../support/system.ts';
 
-const ok = haveRoot() && haveCommands('ip', 'tc', 'nft', 'tcpdump', 'nsenter', 'mnexec', 'ping') && mininetInstalled();
+const ok = haveRoot() && haveCommands('ip', 'tc', 'nft', 'tcpdump', 'nsenter', 'mnexec', 'ping') && haveMininet();
 const repo = join(import.meta.dirname, '..', '..');
 const home = mkdtempSync(join(tmpdir(), 'pl-mininet-'));
 process.env.PODLAB_HOME = home;
 /** Lab-name prefix of this run: another run of this suite may be going on at the same time. */
 const P = `mn${process.pid}`;
-
-function mininetInstalled(): boolean {
-  if (existsSync('/usr/lib/python3/dist-packages/mininet/net.py')) return true;
-  if (process.env.CI === 'true') throw new Error('missing Debian package mininet (CI=true: .ci/run must install it)');
-  process.stderr.write('skipping suite — missing Mininet: apt-get install mininet\n');
-  return false;
-}
 
 const rootLinks = () => readdirSync('/sys/class/net').sort();
 const uptimeSec = () => Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);

@@ -3,7 +3,7 @@
  * topology says which runtime, commands typed in the UI run on the node's real tools, and the
  * packet list fills with what tcpdump captured — over the same HTTP API as the simulator's.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,17 +12,10 @@ import type { LabDriver } from '../../engine/scenario/driver.ts';
 import { mininetDeploy, realTraceSource } from '../../engine/scenario/real-driver.ts';
 import { LiveFeed, serveBackend, type UiServer } from '../../engine/server/index.ts';
 import { driverBackend } from '../../engine/server/driver-backend.ts';
-import { haveCommands, haveRoot } from '../support/system.ts';
+import { haveCommands, haveRoot, haveMininet } from '../support/system.ts';
 
-const ok = haveRoot() && haveCommands('ip', 'tcpdump', 'nsenter', 'mnexec', 'ping') && mininetInstalled();
+const ok = haveRoot() && haveCommands('ip', 'tcpdump', 'nsenter', 'mnexec', 'ping') && haveMininet();
 process.env.PODLAB_HOME = mkdtempSync(join(tmpdir(), 'pl-realui-'));
-
-function mininetInstalled(): boolean {
-  if (existsSync('/usr/lib/python3/dist-packages/mininet/net.py')) return true;
-  if (process.env.CI === 'true') throw new Error('missing Debian package mininet (CI=true: .ci/run must install it)');
-  process.stderr.write('skipping suite — missing Mininet: apt-get install mininet\n');
-  return false;
-}
 
 const TOPOLOGY = `
 name: ui-pair

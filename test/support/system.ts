@@ -61,3 +61,26 @@ export function haveLinkKind(kind: 'ipip' | 'vlan' | 'vxlan'): boolean {
     try { execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' }); } catch { /* already gone */ }
   }
 }
+
+/** True when Debian's Mininet imports (from /usr/bin/python3); otherwise skips or throws. */
+export function haveMininet(): boolean {
+  if (existsSync('/usr/lib/python3/dist-packages/mininet/net.py')) return true;
+  return missing('Mininet', 'apt-get install mininet');
+}
+
+/** True when BIRD 2 is installed (real-node Calico runs it on routers, and BIRD 1.6 or 2 on nodes). */
+export function haveBird(): boolean {
+  if (existsSync('/usr/sbin/bird')) return true;
+  return missing('BIRD', 'apt-get install bird2');
+}
+
+/** True when dockerd answers on its socket; otherwise skips or throws. */
+export function haveDocker(): boolean {
+  try {
+    execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], { stdio: 'pipe', timeout: 15_000 });
+    return true;
+  } catch (err) {
+    return missing('a running Docker daemon', `apt-get install docker.io and start dockerd (${String((err as Error).message).split('\n')[0]})`);
+  }
+}
+
