@@ -6,6 +6,7 @@
  */
 import type { RouteEntry } from '../events.ts';
 import type { Exec } from '../runtime/linux/exec.ts';
+import { routeDst } from '../runtime/linux/kernel-read.ts';
 
 interface IpRoute {
   type?: string;
@@ -21,12 +22,6 @@ interface IpRoute {
 
 const TABLES: Readonly<Record<string, number>> = { main: 254, local: 255, default: 253 };
 
-/** `default` → `0.0.0.0/0`, a bare host address → `/32`, as the simulator writes destinations. */
-function dstOf(dst: string): string {
-  if (dst === 'default') return '0.0.0.0/0';
-  return dst.includes('/') ? dst : `${dst}/32`;
-}
-
 /** Pairs the JSON and text listings into RouteEntry values (pure; exported for tests). */
 export function routesFromListings(json: string, text: string): RouteEntry[] {
   const routes = JSON.parse(json || '[]') as IpRoute[];
@@ -36,7 +31,7 @@ export function routesFromListings(json: string, text: string): RouteEntry[] {
     const table = TABLES[r.table ?? 'main'] ?? Number(r.table);
     if (table === 255) return;
     const e: { -readonly [K in keyof RouteEntry]: RouteEntry[K] } = {
-      table, type: r.type ?? 'unicast', dst: dstOf(r.dst), proto: r.protocol ?? 'boot', scope: r.scope ?? 'global',
+      table, type: r.type ?? 'unicast', dst: routeDst(r.dst), proto: r.protocol ?? 'boot', scope: r.scope ?? 'global',
       metric: r.metric ?? 0, onlink: (r.flags ?? []).includes('onlink'), text: lines[i] ?? '',
     };
     if (r.gateway !== undefined) e.via = r.gateway;

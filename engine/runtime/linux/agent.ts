@@ -37,6 +37,7 @@ import type { BirdInstall } from './bird.ts';
 import { birdSessions, sessionChanges } from './bird-sessions.ts';
 import type { BirdSession } from './bird-sessions.ts';
 import { LinuxDataplane } from './dataplane.ts';
+import { parseAddresses, parseLinks } from './kernel-read.ts';
 import { localExec } from './exec.ts';
 import type { Exec } from './exec.ts';
 
@@ -69,15 +70,12 @@ export function birdPaths(dir: string): { config: string; socket: string; pidFil
   return { config: join(dir, 'bird.cfg'), socket: join(dir, 'bird.ctl'), pidFile: join(dir, 'bird.pid'), logFile: join(dir, 'bird.log') };
 }
 
-/** Host interfaces from `ip -j addr` (Felix's MTU and VXLAN parent detection). */
+/** Host interfaces from `ip -j addr` (Felix's MTU and VXLAN parent detection), read with the driver's parsers. */
 export async function readHostInterfaces(exec: Exec): Promise<HostInterface[]> {
   const r = await exec(['ip', '-j', 'addr', 'show']);
   if (r.code !== 0) throw new Error(`ip -j addr show: ${r.stderr.trim()}`);
-  const links = JSON.parse(r.stdout || '[]') as { ifname: string; mtu: number; flags?: string[]; addr_info?: { family: string; local: string; prefixlen: number }[] }[];
-  return links.map((l) => ({
-    name: l.ifname, mtu: l.mtu, up: (l.flags ?? []).includes('UP'),
-    addresses: (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
-  }));
+  const addresses = parseAddresses(r.stdout);
+  return parseLinks(r.stdout).map((l) => ({ name: l.name, mtu: l.mtu, up: l.up, addresses: addresses.filter((a) => a.dev === l.name).map((a) => a.cidr) }));
 }
 
 /** One real calico-node. */

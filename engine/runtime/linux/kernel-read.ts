@@ -146,8 +146,8 @@ export function parseAddresses(text: string): KAddress[] {
   return out;
 }
 
-/** A destination as `ip -j route` prints it, with its prefix length made explicit. */
-function routeDst(dst: string): string {
+/** A destination as `ip -j route` prints it, with its prefix length made explicit (`default` → 0.0.0.0/0, a host → /32). */
+export function routeDst(dst: string): string {
   if (dst === 'default') return '0.0.0.0/0';
   return dst.includes('/') ? dst : `${dst}/32`;
 }
