@@ -23,7 +23,8 @@ import { podMtu, readSnapshot } from '../calico/felix/index.ts';
 import { isPolicyManifest, parsePolicyManifest } from '../calico/policy/index.ts';
 import type { Namespace, Policy, Tier } from '../calico/policy/index.ts';
 import { buildResourceSet, formatResourceProblems } from '../calico/resources/index.ts';
-import { computeBgpIntent, confdInputFromResources } from '../calico/confd/index.ts';
+import { computeAllIntents, confdInputFromResources } from '../calico/confd/index.ts';
+import type { BgpIntent } from '../calico/confd/index.ts';
 import { ClusterConfigError, mergePatch } from '../calico/cluster/cluster.ts';
 import { applyManifests, startupNode } from '../calico/cluster/startup.ts';
 import { routerSpeakerConfig } from '../calico/cluster/router.ts';
@@ -91,6 +92,7 @@ export class RealCluster implements ClusterControl {
   private model: { namespaces: Namespace[]; policies: Policy[]; tiers: Tier[] } = { namespaces: [], policies: [], tiers: [] };
   private readonly ipam: IpamClient;
   private seq = 0;
+  private intentCache: { rev: number; byNode: ReadonlyMap<string, BgpIntent> } | undefined;
 
   private constructor(
     private readonly hosts: RealHosts,
@@ -388,10 +390,22 @@ export class RealCluster implements ClusterControl {
     const r = this.routers.get(node);
     if (r) return new Map((routerSpeakerConfig(r.node)?.peers ?? []).map((p) => [p.name ?? p.address, p.address]));
     if (!this.agents.has(node)) return undefined;
-    const { set } = await readResourceSet(this.ds);
-    const blocks = await readAffinities(this.ds, set.nodes.map((n) => n.meta.name));
-    const intent = computeBgpIntent(confdInputFromResources(set, { blocks }), node);
-    return new Map(intent.peers.map((p) => [p.name, p.ip]));
+    const intent = (await this.intents()).get(node);
+    return new Map((intent?.peers ?? []).map((p) => [p.name, p.ip]));
+  }
+
+  /**
+   * Every node's BGP intent as confd computes it, read once per datastore revision: convergence
+   * polls every node's sessions several times a second, and the answer only changes with a write.
+   */
+  private async intents(): Promise<ReadonlyMap<string, BgpIntent>> {
+    const rev = await this.ds.revision();
+    if (this.intentCache?.rev !== rev) {
+      const { set } = await readResourceSet(this.ds);
+      const blocks = await readAffinities(this.ds, set.nodes.map((n) => n.meta.name));
+      this.intentCache = { rev, byNode: computeAllIntents(confdInputFromResources(set, { blocks })) };
+    }
+    return this.intentCache.byNode;
   }
 
   /** A node's BIRD socket, or undefined when the node runs no BIRD. */
