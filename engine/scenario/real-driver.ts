@@ -28,6 +28,7 @@ import type { AgentEvent } from '../runtime/linux/agent.ts';
 import type { ClusterControl } from './cluster-control.ts';
 import type { CaptureFile, CommandResult, LabDriver, LinkChange, LinkStatus, SeenFrame } from './driver.ts';
 import { FrameStore, packetEvent } from './packet-events.ts';
+import { EventRelay } from './event-relay.ts';
 import { RealCluster } from './real-cluster.ts';
 import { readRoutes } from './real-routes.ts';
 import type { Scenario } from './types.ts';
@@ -133,8 +134,7 @@ export async function realDriver(lab: RealLab, dir: string, say: (msg: string) =
 class RealDriver implements LabDriver {
   readonly clock = 'wall' as const;
   private readonly store = new FrameStore();
-  private readonly listeners: ((e: EventBody) => void)[] = [];
-  private pending: EventBody[] | undefined = [];
+  private readonly relay = new EventRelay();
   private readonly captures = new Map<string, () => Promise<void>>();
   private readonly requested = new Set<string>();
   private readonly macs = new Map<string, string>();
@@ -181,13 +181,9 @@ class RealDriver implements LabDriver {
     this.forward(calicoEventBody(e));
   }
 
+  /** Hands an event to the subscribers (or keeps it until the first subscribes). */
   private forward(body: EventBody | undefined): void {
-    if (!body) return;
-    if (this.pending && this.listeners.length === 0) {
-      this.pending.push(body);
-      return;
-    }
-    for (const f of this.listeners) f(body);
+    this.relay.forward(body);
   }
 
   /** Caches a node's addresses and interface MACs (ip -j addr). */
@@ -279,10 +275,7 @@ class RealDriver implements LabDriver {
   }
 
   onPacket(fn: (e: EventBody) => void): void {
-    this.listeners.push(fn);
-    const early = this.pending ?? [];
-    this.pending = undefined;
-    for (const b of early) fn(b);
+    this.relay.subscribe(fn);
   }
 
   pcapFiles(): readonly CaptureFile[] {

@@ -8,6 +8,7 @@ import { SimLab } from '../runtime/sim/sim-lab.ts';
 import type { EventBody, FrameRef } from '../events.ts';
 import type { CaptureFile, CommandResult, LabDriver, LinkChange, LinkStatus, SeenFrame } from './driver.ts';
 import { FrameStore, packetEvent } from './packet-events.ts';
+import { EventRelay } from './event-relay.ts';
 import { kernelRoutes } from './routes.ts';
 import { calicoEventBody, calicoOf, startCalico, wantsCalico } from '../runtime/sim/calico.ts';
 import type { ClusterControl } from './cluster-control.ts';
@@ -43,11 +44,9 @@ class SimDriver implements LabDriver {
   readonly clock = 'virtual' as const;
   readonly topology: Topology;
   private readonly store = new FrameStore();
-  private readonly listeners: ((e: EventBody) => void)[] = [];
+  private readonly relay = new EventRelay();
   private readonly requested = new Set<string>();
 
-  // Events from before the runner subscribed (Calico's start) wait here, in order.
-  private pending: EventBody[] | undefined = [];
 
   constructor(readonly lab: SimLab) {
     this.topology = lab.topology;
@@ -56,12 +55,7 @@ class SimDriver implements LabDriver {
 
   /** Hands an event to the subscribers (or keeps it until the first subscribes). */
   forward(body: EventBody | undefined): void {
-    if (!body) return;
-    if (this.pending && this.listeners.length === 0) {
-      this.pending.push(body);
-      return;
-    }
-    for (const f of this.listeners) f(body);
+    this.relay.forward(body);
   }
 
   now(): number {
@@ -120,10 +114,7 @@ class SimDriver implements LabDriver {
   }
 
   onPacket(fn: (e: EventBody) => void): void {
-    this.listeners.push(fn);
-    const early = this.pending ?? [];
-    this.pending = undefined;
-    for (const b of early) fn(b);
+    this.relay.subscribe(fn);
   }
 
   pcapFiles(): readonly CaptureFile[] {
