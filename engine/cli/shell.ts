@@ -4,7 +4,7 @@
  * real runtime. `podlab up` runs it after deploying; piped input runs line by line.
  */
 import { createInterface } from 'node:readline';
-import { formatIPv4 } from '../net/ip.ts';
+import { interpretLine, listLinks, listNodes } from './shell-line.ts';
 import type { Topology } from '../model/types.ts';
 
 /** What the shell needs from a lab. */
@@ -40,35 +40,25 @@ export async function shell(host: ShellHost, help: string): Promise<number> {
       prompt();
       continue;
     }
-    const [first, ...rest] = line.split(/\s+/);
-    const restLine = line.slice(first!.length).trim();
-    if (first === 'exit' || first === 'quit') break;
-    if (first === 'help') out(help);
-    else if (first === 'nodes') out(listNodes(host.topology));
-    else if (first === 'links') out(listLinks(host.topology));
-    else if (first === 'run') {
-      const ms = Number(rest[0]);
+    const a = interpretLine(line, current, (n) => host.isNode(n));
+    if (a.kind === 'exit') break;
+    if (a.kind === 'help') out(help);
+    else if (a.kind === 'nodes') out(listNodes(host.topology));
+    else if (a.kind === 'links') out(listLinks(host.topology));
+    else if (a.kind === 'say') out(a.text);
+    else if (a.kind === 'run') {
       if (!host.run) out('run: time passes by itself on real nodes\n');
-      else if (!Number.isFinite(ms) || ms < 0) out('run: give a number of milliseconds\n');
-      else host.run(ms);
-    } else if (first === 'use') {
-      if (rest[0] && host.isNode(rest[0])) current = rest[0];
-      else out(`use: no node '${rest[0] ?? ''}' (try 'nodes')\n`);
-    } else if (first === 'setup') {
-      const rec = rest[0] ? host.setup(rest[0]) : undefined;
-      if (!rec) out(`setup: no node '${rest[0] ?? ''}'\n`);
+      else host.run(a.ms);
+    } else if (a.kind === 'use') current = a.node;
+    else if (a.kind === 'setup') {
+      const rec = host.setup(a.node);
+      if (!rec) out(`setup: no node '${a.node}'\n`);
       else for (const s of rec) out(`${s.why ? `# ${s.why}\n` : ''}${s.argv.join(' ')}\n`);
-    } else {
-      const onNode = host.isNode(first!) ? first! : current;
-      const command = onNode === first ? restLine : line;
-      if (!onNode) out(`'${first}' is not a node; prefix a node name or 'use NODE' first (try 'nodes', 'help')\n`);
-      else if (!command) current = onNode;
-      else {
-        const r = await host.exec(onNode, command);
-        out(r.stdout);
-        process.stdout.write(r.stderr);
-        status = r.code;
-      }
+    } else if (a.kind === 'exec') {
+      const r = await host.exec(a.node, a.command);
+      out(r.stdout);
+      process.stdout.write(r.stderr);
+      status = r.code;
     }
     prompt();
   }
@@ -76,14 +66,3 @@ export async function shell(host: ShellHost, help: string): Promise<number> {
   return interactive ? 0 : status;
 }
 
-function listNodes(t: Topology): string {
-  const rows = t.nodes.map((n) => {
-    const addrs = n.interfaces.filter((i) => i.address).map((i) => `${i.name} ${formatIPv4(i.address!.addr)}/${i.address!.len}`);
-    return `${n.name.padEnd(16)} ${n.kind.padEnd(9)} ${addrs.join(', ')}`;
-  });
-  return `${rows.join('\n')}\n`;
-}
-
-function listLinks(t: Topology): string {
-  return t.links.map((l) => `${l.endpoints[0].node}:${l.endpoints[0].iface} <-> ${l.endpoints[1].node}:${l.endpoints[1].iface}${l.latencyMs ? ` (${l.latencyMs} ms)` : ''}\n`).join('');
-}

@@ -22,73 +22,58 @@ import type { Scenario } from '../scenario/index.ts';
 import { runScenarioLive, startUi, UiStartError, type UiServer } from './ui-serve.ts';
 import { shell, type ShellHost } from './shell.ts';
 import { upReal } from './up-real.ts';
+import { runCommand, type CommandSpec } from './args.ts';
+import { DEFAULT_UI_PORT, ensurePortFree } from './port-free.ts';
 import type { LiveFeed } from '../server/index.ts';
 import type { RunResult } from '../scenario/index.ts';
+import { SHELL_HELP } from './shell-line.ts';
 
 /** What `npm start` opens: the seed articles' two-node cluster, IPIP then plain BGP. */
 const DEFAULT_TARGET = 'scenarios/ipip-vs-bgp.yaml';
 
-const HELP = `commands:
-  NODE COMMAND...     run COMMAND on NODE (ip, bridge, sysctl, iptables, ipset, conntrack,
-                      ping, traceroute, tcpdump, ss; with Calico: calicoctl node status|
-                      get nodes|get ippools|ipam show, birdc/birdcl show protocols|route),
-                      e.g.  master-01 ip route   master-01 calicoctl node status
-  use NODE            run the following commands on NODE (prompt shows it)
-  nodes               list nodes with their kind and addresses
-  links               list links
-  setup NODE          the commands that configured NODE, and why
-  run MS              advance virtual time by MS milliseconds (simulator only)
-  help                this text
-  exit | quit         leave (the simulated lab disappears with the process)
-`;
+const HELP = SHELL_HELP;
+
+const SPEC = {
+  name: 'up',
+  summary: 'Deploys a lab, serves the web UI on http://127.0.0.1:7878 and opens the lab\'s node shell here.',
+  details: `Without an argument: the default scenario ${DEFAULT_TARGET}. A scenario runs first and the UI
+shows it as a timeline; a topology is deployed (with Calico when it has a calico: section).
+Real runtimes need root (mininet; containerlab also dockerd).
+
+shell ${HELP}`,
+  positionals: [{ name: 'SCENARIO|TOPOLOGY', optional: true }],
+  options: {
+    runtime: { type: 'string', choices: ['sim', 'mininet', 'containerlab'], default: 'sim', description: 'where the lab runs' },
+    seed: { type: 'integer', default: 1, description: 'simulator: the seed of its randomness (a topology only)' },
+    port: { type: 'integer', min: 0, max: 65535, value: 'N', description: 'the web UI\'s port on 127.0.0.1 (default 7878; 0: any free one)' },
+    'no-ui': { type: 'boolean', description: 'no web UI: the shell only (exits at end of input)' },
+  },
+  examples: ['npx podlab up topologies/leaf-spine.yaml --port 8080', 'echo "master-01 ip route" | npx podlab up --no-ui scenarios/ipip-vs-bgp.yaml'],
+} as const satisfies CommandSpec;
+
+const say = (l: string): void => void process.stderr.write(`${l}\n`);
+
+/** Runs `podlab up`. */
+export function run(args: string[]): Promise<number> {
+  return runCommand(SPEC, args, async ({ values, positionals }) => up({
+    file: positionals[0] ?? DEFAULT_TARGET, runtime: values.runtime as 'sim' | 'mininet' | 'containerlab',
+    seed: values.seed, ui: !values['no-ui'], ...(values.port !== undefined ? { port: values.port } : {}),
+  }));
+}
 
 interface Args {
   file: string;
-  runtime: string;
+  runtime: 'sim' | 'mininet' | 'containerlab';
   seed: number;
   port?: number;
   ui: boolean;
 }
 
-function parseArgs(args: string[]): Args | string {
-  const out: Args = { file: DEFAULT_TARGET, runtime: 'sim', seed: 1, ui: true };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--runtime') out.runtime = args[++i] ?? '';
-    else if (a === '--seed') out.seed = Number(args[++i]);
-    else if (a === '--port') out.port = Number(args[++i]);
-    else if (a === '--no-ui') out.ui = false;
-    else if (a.startsWith('-')) return `unknown option '${a}'`;
-    else out.file = a;
-  }
-  if (!['sim', 'mininet', 'containerlab'].includes(out.runtime)) return `unknown runtime '${out.runtime}': use sim (the default), mininet or containerlab`;
-  if (!Number.isInteger(out.seed)) return '--seed needs an integer';
-  if (out.port !== undefined && !(Number.isInteger(out.port) && out.port >= 0 && out.port <= 65535)) return '--port needs a port number (0-65535)';
-  return out;
-}
-
-const say = (l: string): void => void process.stderr.write(`${l}\n`);
-
-const USAGE = `usage: podlab up [SCENARIO|TOPOLOGY] [--runtime sim|mininet|containerlab] [--seed N] [--port N] [--no-ui]
-Deploys a lab (the default scenario ${DEFAULT_TARGET} without an argument), serves the web UI on
-http://127.0.0.1:7878 and opens the lab's node shell in this terminal. A scenario runs first and
-the UI shows it as a timeline. Real runtimes need root (mininet; containerlab also dockerd).
-example: npx podlab up topologies/leaf-spine.yaml --port 8080
-`;
-
-/** Runs `podlab up`. */
-export async function run(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(`${USAGE}\nshell ${HELP}`);
-    return 0;
-  }
-  const parsed = parseArgs(args);
-  if (typeof parsed === 'string') {
-    say(`podlab up: ${parsed}`);
-    return 2;
-  }
+async function up(parsed: Args): Promise<number> {
   const target = await loadTarget(resolve(parsed.file));
   if (typeof target === 'number') return target;
+  // A busy port is found now, not after a deploy that may take minutes on real nodes.
+  if (parsed.ui) await ensurePortFree(parsed.port ?? DEFAULT_UI_PORT);
   if (parsed.runtime === 'mininet' || parsed.runtime === 'containerlab') return upReal(target, { runtime: parsed.runtime, ui: parsed.ui, ...(parsed.port !== undefined ? { port: parsed.port } : {}), help: HELP });
   const up = target.scenario ? await runScenario(target.scenario, target.topology) : await deploy(target.topology, parsed.seed);
   if (typeof up === 'number') return up;
@@ -99,7 +84,7 @@ export async function run(args: string[]): Promise<number> {
     } catch (e) {
       if (!(e instanceof UiStartError)) throw e;
       say(`podlab up: ${e.message}`);
-      return 1;
+      return 2;
     }
   }
   say(`podlab: '${up.lab.topology.name}' is up${ui ? `: open ${ui.url}` : ''}. This terminal is the lab's node shell; type 'help'.`);
