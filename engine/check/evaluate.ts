@@ -85,10 +85,11 @@ export function evaluateDefaults(o: Observed): Violation[] {
   if (down.length) {
     out.push({
       state: 'healthy', intent: 'every BGP session is Established',
-      text: `healthy: ${down.length} of ${h.sessions.length} BGP sessions not Established: ${down.slice(0, 4).map((s) => `${s.node}→${s.peer} ${s.state}`).join(', ')}${down.length > 4 ? ', …' : ''}`,
+      text: `healthy: ${down.length} of ${h.sessions.length} BGP sessions not Established: ${down.slice(0, 4).map((s) => `${s.node}→${s.peer} ${s.state}${s.why ? ` (${s.why})` : ''}`).join('; ')}${down.length > 4 ? '; …' : ''}`,
       pairs: [],
     });
   }
+  for (const line of h.bgpIsolated ?? []) out.push({ state: 'healthy', intent: 'every k8s node has a BGP session', text: `healthy: ${line}`, pairs: [] });
   for (const c of o.cases) {
     const v = caseViolation(o, c, 'pairs with their own links stay reachable');
     if (v) out.push(v);

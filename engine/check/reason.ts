@@ -41,6 +41,8 @@ export function ruleText(rule: string): string {
   const id = comments.find((c) => /^cali:/.test(c));
   const chain = /-A (\S+)/.exec(rule)?.[1];
   if (!words && !chain) return rule;
+  // A rule someone typed by hand has no Felix comment: the rule itself says most.
+  if (!words && !id) return `rule "${rule.trim()}"`;
   return `${words ? `rule "${words}"` : 'a rule'}${chain ? ` of chain ${chain}` : ''}${id ? ` (${id})` : ''}`;
 }
 

@@ -25,6 +25,8 @@ export function renderCheck(r: CheckReport): string {
   }
   const up = h.sessions.filter((s) => s.state === 'Established').length;
   if (h.sessions.length) out.push(`  ${'BGP'.padEnd(14)} ${up}/${h.sessions.length} sessions Established`);
+  for (const s of h.sessions) if (s.state !== 'Established') out.push(`    ${s.node} → ${s.peer} ${s.state}: ${s.why ?? 'no reason found'}`);
+  for (const l of h.bgpIsolated ?? []) out.push(`    ${l}`);
   const mtu = h.mtu ?? [];
   if (mtu.length) out.push(`  ${'MTU'.padEnd(14)} ${mtu.filter((m) => m.ok).length}/${mtu.length} pod pairs pass ${mtu[0]!.podMtu}-byte packets with DF (the pod MTU)`);
   if (r.ipam) out.push(`  ${'IPAM'.padEnd(14)} ${r.ipam.podsPerNode} pods per node with ${r.ipam.nodes} nodes full (${r.ipam.limitedBy})`);

@@ -23,6 +23,9 @@ import { excusedNodes, failureCases, singleUplink, topologyReflectors } from './
 import type { Intent } from './intents.ts';
 import { ipamCapacity } from './ipam.ts';
 import { Prober } from './probe.ts';
+import { BgpExplainer } from './bgp-facts.ts';
+import { SimClusterControl } from '../scenario/sim-cluster.ts';
+import { globalBgpSettings } from '../calico/resources/resource-set.ts';
 import { bgpNote, reasonClass } from './reason.ts';
 import type { CaseReport, CheckReport, FailureCase, FailureClass, PairResult, ProbeEndpoint, SessionResult, StateResult } from './types.ts';
 
@@ -53,6 +56,8 @@ interface Lab {
   readonly prober: Prober;
   readonly control?: ClusterControl;
   readonly converged: boolean;
+  /** Explains sessions that are not Established (simulator clusters only). */
+  readonly bgp?: BgpExplainer;
 }
 
 async function deployLab(input: CheckInput, ports: readonly number[], notes: string[]): Promise<Lab> {
@@ -77,7 +82,11 @@ async function deployLab(input: CheckInput, ports: readonly number[], notes: str
   } else {
     await d.wait(5_000);
   }
-  return { driver: d, prober: new Prober(d, lab), ...(control ? { control } : {}), converged };
+  const prober = new Prober(d, lab);
+  const bgp = control instanceof SimClusterControl
+    ? new BgpExplainer(input.topology, control.c, lab, d, prober, globalBgpSettings(buildResourceSet(input.topology.calico).set).nodeToNodeMeshEnabled)
+    : undefined;
+  return { driver: d, prober, ...(control ? { control } : {}), converged, ...(bgp ? { bgp } : {}) };
 }
 
 /** The probe endpoints: k8s nodes by their first address, pods, and the topology's hosts as "outside". */
@@ -114,7 +123,9 @@ async function sessionsOf(t: Topology, control: ClusterControl | undefined): Pro
 }
 
 async function observe(lab: Lab, t: Topology, eps: readonly ProbeEndpoint[], extra: ReturnType<typeof intentPairs>, healthy: boolean): Promise<StateResult> {
-  const sessions = await sessionsOf(t, lab.control);
+  const explained = lab.bgp ? await lab.bgp.explain(await sessionsOf(t, lab.control), healthy) : { sessions: await sessionsOf(t, lab.control), isolated: [] };
+  const sessions = explained.sessions;
+  const bgpIsolated = explained.isolated;
   const routes: Record<string, number> = {};
   const routeData = new Map<string, Awaited<ReturnType<LabDriver['routes']>>>();
   for (const n of t.nodes) {
@@ -138,7 +149,7 @@ async function observe(lab: Lab, t: Topology, eps: readonly ProbeEndpoint[], ext
   for (const a of of('node')) for (const b of of('node')) if (a !== b) await probe('node', a, b);
   for (const a of of('pod')) for (const b of of('pod')) if (a !== b) await probe('pod', a, b);
   for (const a of of('pod')) for (const b of of('outside')) await probe('outside', a, b);
-  if (!healthy) return { pairs, sessions, routes };
+  if (!healthy) return { pairs, sessions, routes, ...(bgpIsolated.length ? { bgpIsolated } : {}) };
   for (const x of extra) {
     const m = x.port !== undefined ? `tcp/${x.port}` : 'intent';
     if (x.port === undefined && pairs.some((p) => p.from === x.from.id && p.to === x.to.id)) continue;
@@ -153,7 +164,7 @@ async function observe(lab: Lab, t: Topology, eps: readonly ProbeEndpoint[], ext
     const r = await lab.prober.probe(a, b, { size: podMtu - 28 });
     mtu.push({ from: a.id, to: b.id, podMtu, ok: r.ok, ...(r.reason ? { reason: r.reason } : {}) });
   }
-  return { pairs, sessions, routes, mtu };
+  return { pairs, sessions, routes, mtu, ...(bgpIsolated.length ? { bgpIsolated } : {}) };
 }
 
 const fingerprint = (s: StateResult): string => JSON.stringify([s.sessions.map((x) => `${x.node}>${x.peer}=${x.state}`).sort(), s.routes]);

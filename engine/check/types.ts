@@ -47,6 +47,10 @@ export interface SessionResult {
   readonly peer: string;
   readonly name: string;
   readonly state: string;
+  /** Why it is not Established, from the lab's state (bgp-why.ts); absent when Established. */
+  readonly why?: string;
+  /** The reason's class: peer-down, no-route, filtered, no-peering, as-mismatch, notification, other. */
+  readonly whyClass?: string;
 }
 
 /** What the lab looked like in one state (healthy or one failure). */
@@ -55,6 +59,8 @@ export interface StateResult {
   readonly sessions: readonly SessionResult[];
   /** Routes per node (every table but local). */
   readonly routes: Readonly<Record<string, number>>;
+  /** k8s nodes with no BGP session at all, one line each (nothing teaches them routes). */
+  readonly bgpIsolated?: readonly string[];
   /** The largest pod↔pod ping that passed with DF, per pair that was tried (healthy only). */
   readonly mtu?: readonly { readonly from: string; readonly to: string; readonly podMtu: number; readonly ok: boolean; readonly reason?: string }[];
 }

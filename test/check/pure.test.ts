@@ -52,7 +52,7 @@ describe('reasons', () => {
     expect(describeDrop({ ...base, reason: 'mtu', dev: 'eth1', len: 1500, mtu: 1400 })).toBe('MTU: a 1500-byte packet with DF does not fit leaf1:eth1 (mtu 1400)');
     expect(describeDrop({ ...base, reason: 'netfilter', dev: 'tunl0', rule: '-A cali-tw-x -m comment --comment "cali:abc" -m comment --comment "Drop if no policies passed packet" -j DROP' }))
       .toBe('policy: dropped on leaf1:tunl0 by rule "Drop if no policies passed packet" of chain cali-tw-x (cali:abc)');
-    expect(ruleText('-A FORWARD -p tcp -j DROP')).toBe('a rule of chain FORWARD');
+    expect(ruleText('-A FORWARD -p tcp -j DROP')).toBe('rule "-A FORWARD -p tcp -j DROP"');
   });
   it('prefers the request direction, then the reply, then ARP, then the last device seen', () => {
     expect(probeReason([{ ...base, dir: 'reply', reason: 'blackhole' }, { ...base, reason: 'ttl' }])).toMatch(/^TTL/);
