@@ -29,7 +29,7 @@ function newestMtime(path: string): number {
 /** Sources the bundle is made of: the web app, the engine modules it imports, the config. */
 const SOURCES = [
   'web/src', 'web/index.html', 'vite.config.ts', 'engine/net', 'engine/model', 'engine/events.ts',
-  'engine/server/api-types.ts', 'engine/server/api-views.ts', 'engine/server/recording-backend.ts', 'engine/scenario/recording.ts',
+  'engine/server/api-types.ts', 'engine/server/api-views.ts', 'engine/server/recording-backend.ts', 'engine/scenario/recording.ts', 'engine/cli/shell-line.ts', 'engine/bgp/codec',
 ];
 
 /** True when web/dist is missing or older than a source file. */

@@ -84,15 +84,34 @@ describe.skipIf(!ok)('web UI in Chromium (two-nodes on the simulator)', () => {
     await page.locator('[data-testid=inspect-addrs] td', { hasText: '10.30.200.1/24' }).waitFor();
   });
 
-  it('pings worker-01 from the terminal', async () => {
+  it('runs two commands typed in a row in the terminal, keeps focus, and has history, Tab, Ctrl-C, help and use', async () => {
     await page.locator('[data-testid=tab-terminal]').click();
-    await page.locator('[data-testid=term-input]').fill('ping -c 1 10.30.200.2');
-    await page.locator('[data-testid=term-input]').press('Enter');
-    await page.locator('[data-testid=term-out] pre', { hasText: '1 packets transmitted, 1 received' }).waitFor();
-    await page.locator('[data-testid=term-input]').press('ArrowUp');
-    await expect(page.locator('[data-testid=term-input]').inputValue()).resolves.toBe('ping -c 1 10.30.200.2');
-    await page.locator('[data-testid=term-input]').fill('');
+    // The screen's rows joined (a long line wraps onto the next row).
+    const shown = async (): Promise<string> => (await page.locator('[data-testid=terminal] .xterm-rows > div').allInnerTexts()).map((r) => r.trimEnd()).join('\n');
+    const until = (re: RegExp): Promise<void> => expect.poll(shown, { timeout: 10_000 }).toMatch(re);
+    await until(/calicoctl, birdc, kubectl/);
+    // Typed back to back, with no click in between: the second is typed while the first still runs.
+    await page.keyboard.type('ping -c 1 10.30.200.2');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('ip -4 addr show eth0');
+    await page.keyboard.press('Enter');
+    await until(/1 packets transmitted, 1 received[\s\S]*ip -4 addr show eth0[\s\S]*inet 10\.30\.200\.1\/24/);
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('ArrowUp');
+    await until(/# ping -c 1 10\.30\.200\.2\s*$/);
+    await page.keyboard.press('Control+C');
+    await until(/10\.30\.200\.2\^C\s+root@master-01:~#\s*$/);
+    await page.keyboard.type('use wor');
+    await page.keyboard.press('Tab');
+    await until(/use worker-01\s*$/);
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('help');
+    await page.keyboard.press('Enter');
+    await until(/root@worker-01:~# help[\s\S]*use NODE[\s\S]*root@worker-01:~#\s*$/);
     await page.screenshot({ path: `${SHOTS}/3-terminal.png` });
+    await page.keyboard.type('clear');
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid=node-select]').selectOption('master-01');
   });
 
   it("re-reads the inspector after a command, and not on its own reads", async () => {

@@ -66,6 +66,7 @@ export function App(p: AppProps) {
     return { routes: routesAt(s.events, node, cursorSeq), ...changes, label };
   }, [replay, atStep, steps, node, s.events, cursorSeq]);
   const commands = s.log.filter((l) => l.kind === 'command').length;
+  const nodeNames = useMemo(() => s.view?.nodes.map((n) => n.id) ?? [], [s.view]);
 
   if (s.error) return h('div', { className: 'fatal' }, `cannot load the lab: ${s.error}`);
   if (!s.view || !s.topology) return h('div', { className: 'loading' }, 'loading the lab…');
@@ -87,7 +88,7 @@ export function App(p: AppProps) {
             s.view.nodes.map((n) => h('option', { key: n.id, value: n.id }, n.id)))),
         viewNode && (tab === 'inspect'
           ? h(NodeInspector, { node: viewNode, version: commands, live: !replay, ...(routesAtCursor ? { at: routesAtCursor } : {}) })
-          : h(Terminal, { node: viewNode.id, ...(replay ? { recorded: commandsOn(s.events, viewNode.id, cursorSeq) } : {}) })))),
+          : h(Terminal, { node: viewNode.id, nodes: nodeNames, topology: s.topology.topology, ...(replay ? { recorded: commandsOn(s.events, viewNode.id, cursorSeq) } : {}) })))),
     h('section', { className: 'bottom' },
       h('nav', { className: 'tabs' },
         steps.length > 0 && h('button', { className: tab2 === 'timeline' ? 'on' : '', onClick: () => setBottom('timeline'), 'data-testid': 'tab-timeline' }, 'Timeline'),
