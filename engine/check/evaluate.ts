@@ -78,7 +78,7 @@ export function evaluateDefaults(o: Observed): Violation[] {
   const smallOk = new Set(h.pairs.filter((p) => p.matrix === 'pod' && p.ok).map((p) => `${p.from}|${p.to}`));
   const mtu = (h.mtu ?? []).filter((m) => !m.ok && smallOk.has(`${m.from}|${m.to}`));
   if (mtu.length) {
-    const pairs = mtu.map((m) => ({ matrix: 'mtu', from: m.from, to: m.to, ok: false, ...(m.reason ? { reason: m.reason } : {}) }));
+    const pairs = mtu.map((m) => ({ matrix: 'mtu', from: m.from, to: m.to, ok: false, ...(m.blackHole ?? m.reason ? { reason: m.blackHole ?? m.reason } : {}) }));
     out.push({ state: 'healthy', intent: 'full-size packets pass pod to pod (MTU)', text: `healthy: ${mtu.length} pod pairs lose ${mtu[0]!.podMtu}-byte packets with DF: ${list(pairs)}`, pairs });
   }
   const down = h.sessions.filter((s) => s.state !== 'Established');

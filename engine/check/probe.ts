@@ -40,6 +40,20 @@ function ipOf(f: EthernetFrame | undefined): Ipv4Packet | undefined {
 export interface ProbeOutcome {
   readonly ok: boolean;
   readonly reason?: string;
+  /** The first MTU drop of the request: where, the device's MTU, and the encapsulation that made the packet bigger. */
+  readonly mtuDrop?: MtuDrop;
+}
+
+/** A packet too big for a device, with DF: what the MTU search names as the black hole. */
+export interface MtuDrop {
+  readonly node: string;
+  readonly dev: string;
+  readonly mtu: number;
+  /** IP total length on the wire (outer header included). */
+  readonly len: number;
+  /** Bytes the encapsulation added (outer minus inner length); 0 when not encapsulated. */
+  readonly overhead: number;
+  readonly encap?: 'IPIP' | 'VXLAN';
 }
 
 /** Pings between endpoints of one simulator lab and explains every failure from the trace. */
@@ -52,6 +66,7 @@ export class Prober {
     const drops: DropRecord[] = [];
     const arp: ArpFailure[] = [];
     let lastSeen: string | undefined;
+    let mtuDrop: MtuDrop | undefined;
     const proto = opts.port === undefined ? ICMP : TCP;
     const listen = (e: TraceEvent): void => {
       if (e.type === 'arp' && e.event === 'failed') arp.push({ node: e.node, dev: e.dev, ip: formatIPv4(e.ip) });
@@ -73,6 +88,11 @@ export class Prober {
       if (!dir) return;
       const dev = e.dev;
       const mtu = e.reason === 'mtu' && dev ? this.mtuOf(e.node, dev) : undefined;
+      if (e.reason === 'mtu' && dir === 'request' && dev && mtu !== undefined && !mtuDrop) {
+        const overhead = ipv4TotalLength(outer) - ipv4TotalLength(inner);
+        const encap = overhead === 0 ? undefined : outer.protocol === 4 ? 'IPIP' as const : 'VXLAN' as const;
+        mtuDrop = { node: e.node, dev, mtu, len: ipv4TotalLength(outer), overhead, ...(encap ? { encap } : {}) };
+      }
       drops.push({
         node: e.node, reason: e.reason, dir, src, dst, len: ipv4TotalLength(outer), df: outer.df,
         ...(dev !== undefined ? { dev } : {}), ...(e.rule !== undefined ? { rule: e.rule } : {}), ...(mtu !== undefined ? { mtu } : {}),
@@ -80,15 +100,22 @@ export class Prober {
     };
     const off = this.lab.world.trace.on(listen);
     let code: number;
+    let output = '';
     try {
       const argv = opts.port !== undefined
         ? ['nc', '-z', '-w', '1', target, String(opts.port)]
         : ['ping', '-c', '1', '-W', '1', ...(opts.size !== undefined ? ['-M', 'do', '-s', String(opts.size)] : []), target];
-      code = (await this.driver.exec(from.execNode, argv)).code;
+      const res = await this.driver.exec(from.execNode, argv);
+      code = res.code;
+      output = `${res.stdout}\n${res.stderr}`;
     } finally {
       off();
     }
-    return code === 0 ? { ok: true } : { ok: false, reason: probeReason(drops, arp, lastSeen) };
+    if (code === 0) return { ok: true };
+    // The source refused to send: a path MTU its kernel learned (PMTUD worked) is smaller than the packet.
+    const local = drops.length === 0 ? /local error: message too long, mtu=(\d+)/.exec(output) : null;
+    if (local) return { ok: false, reason: `MTU: ${from.id} cannot send it with DF: its kernel learned a path MTU of ${local[1]} towards ${target} (ping: local error: message too long)` };
+    return { ok: false, reason: probeReason(drops, arp, lastSeen), ...(mtuDrop ? { mtuDrop } : {}) };
   }
 
   /** A device's MTU, or undefined when the node or device is gone. */

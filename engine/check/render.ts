@@ -29,6 +29,7 @@ export function renderCheck(r: CheckReport): string {
   for (const l of h.bgpIsolated ?? []) out.push(`    ${l}`);
   const mtu = h.mtu ?? [];
   if (mtu.length) out.push(`  ${'MTU'.padEnd(14)} ${mtu.filter((m) => m.ok).length}/${mtu.length} pod pairs pass ${mtu[0]!.podMtu}-byte packets with DF (the pod MTU)`);
+  for (const m of mtu) if (!m.ok) out.push(`    ${m.from} → ${m.to}: largest with DF ${m.largest !== undefined ? `${m.largest} bytes` : 'none'}${m.blackHole ? ` — ${m.blackHole}` : m.reason ? ` — ${m.reason}` : ''}`);
   if (r.ipam) out.push(`  ${'IPAM'.padEnd(14)} ${r.ipam.podsPerNode} pods per node with ${r.ipam.nodes} nodes full (${r.ipam.limitedBy})`);
   if (r.cases.length) {
     const broke = new Set(r.violations.map((v) => v.state));

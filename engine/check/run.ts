@@ -23,6 +23,7 @@ import { excusedNodes, failureCases, singleUplink, topologyReflectors } from './
 import type { Intent } from './intents.ts';
 import { ipamCapacity } from './ipam.ts';
 import { Prober } from './probe.ts';
+import { probeMtu } from './mtu.ts';
 import { BgpExplainer } from './bgp-facts.ts';
 import { SimClusterControl } from '../scenario/sim-cluster.ts';
 import { globalBgpSettings } from '../calico/resources/resource-set.ts';
@@ -155,15 +156,8 @@ async function observe(lab: Lab, t: Topology, eps: readonly ProbeEndpoint[], ext
     if (x.port === undefined && pairs.some((p) => p.from === x.from.id && p.to === x.to.id)) continue;
     await probe(m, x.from, x.to, x.port);
   }
-  // The MTU black hole: a full-size packet with DF between pods on different nodes.
-  const mtu: NonNullable<StateResult['mtu']>[number][] = [];
-  for (const a of of('pod')) for (const b of of('pod')) {
-    if (a.node === b.node) continue;
-    const podMtu = lab.prober.podMtu(a);
-    if (!podMtu) continue;
-    const r = await lab.prober.probe(a, b, { size: podMtu - 28 });
-    mtu.push({ from: a.id, to: b.id, podMtu, ok: r.ok, ...(r.reason ? { reason: r.reason } : {}) });
-  }
+  // The MTU black hole: a full-size packet with DF between pods on different nodes, and the largest that passes.
+  const mtu = await probeMtu(lab.prober, of('pod'));
   return { pairs, sessions, routes, mtu, ...(bgpIsolated.length ? { bgpIsolated } : {}) };
 }
 

@@ -61,8 +61,23 @@ export interface StateResult {
   readonly routes: Readonly<Record<string, number>>;
   /** k8s nodes with no BGP session at all, one line each (nothing teaches them routes). */
   readonly bgpIsolated?: readonly string[];
-  /** The largest pod↔pod ping that passed with DF, per pair that was tried (healthy only). */
-  readonly mtu?: readonly { readonly from: string; readonly to: string; readonly podMtu: number; readonly ok: boolean; readonly reason?: string }[];
+  /** Pod↔pod packets with DF, per pair on different nodes (healthy only): does the pod MTU pass, and the largest that does. */
+  readonly mtu?: readonly MtuResult[];
+}
+
+/** The MTU of one pod pair: a full-size packet with DF, and when it fails, the largest that passes (a search). */
+export interface MtuResult {
+  readonly from: string;
+  readonly to: string;
+  /** The pod's eth0 MTU, as podlab's CNI configured it. */
+  readonly podMtu: number;
+  /** A podMtu-byte packet with DF passed. */
+  readonly ok: boolean;
+  readonly reason?: string;
+  /** The largest IP packet that passes with DF (bytes); absent when even a small one does not. */
+  readonly largest?: number;
+  /** The black hole in one line: where, which encapsulation, and the pod MTU that would fit. */
+  readonly blackHole?: string;
 }
 
 /** A broken intent, reported once per failure case. */

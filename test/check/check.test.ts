@@ -85,6 +85,9 @@ describe('reasons per class, from the packet trace', () => {
     expect(r.healthy.pairs.filter((x) => x.matrix === 'pod').every((x) => x.ok)).toBe(true);
     const m = r.healthy.mtu!.find((x) => x.from === 'pod-a' && x.to === 'pod-c')!;
     expect(m).toMatchObject({ podMtu: 1480, ok: false, reason: 'MTU: a 1500-byte packet with DF does not fit floor2-tor:eth1 (mtu 1400)' });
+    // The search: 1380 bytes pass (1400 on the wire with IPIP's 20), 1381 do not.
+    expect(m.largest).toBe(1380);
+    expect(m.blackHole).toBe('IPIP black hole: pods send up to 1480 bytes, IPIP adds 20 (1500 on the wire), but floor2-tor:eth1 carries 1400; the largest packet that passes is 1380 bytes; a pod MTU of 1380 would fit (FelixConfiguration ipipMTU)');
     expect(r.violations.map((v) => v.intent)).toEqual(['full-size packets pass pod to pod (MTU)']);
   });
 
