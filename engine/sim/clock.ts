@@ -83,35 +83,39 @@ export class Clock {
     return a.at < b.at || (a.at === b.at && a.seq < b.seq);
   }
 
+  // Sifts move a hole instead of swapping pairs: no temporary arrays on the per-packet path.
   private push(p: Pending): void {
     const h = this.heap;
+    let i = h.length;
     h.push(p);
-    let i = h.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[parent]!)) break;
-      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      const up = h[parent]!;
+      if (!this.less(p, up)) break;
+      h[i] = up;
       i = parent;
     }
+    h[i] = p;
   }
 
   private pop(): Pending {
     const h = this.heap;
     const top = h[0]!;
     const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
+    const n = h.length;
+    if (n > 0) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
+        const c = r < n && this.less(h[r]!, h[l]!) ? r : l;
+        const child = h[c]!;
+        if (!this.less(child, last)) break;
+        h[i] = child;
+        i = c;
       }
+      h[i] = last;
     }
     return top;
   }

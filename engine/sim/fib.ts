@@ -5,8 +5,12 @@
  * routes of that prefix, the lowest metric (fib_priority).
  *
  * Lookups use an index rebuilt lazily when the route list changes: per table, one Map per
- * prefix length from network address to routes. A lookup is then at most 33 Map probes per
- * table, integer keys only, no allocation.
+ * prefix length from network address to routes (at most 33 Map probes per table, for
+ * lookups with filters), and for the plain lookup of the packet path a compiled form of the
+ * whole default-rule walk (and of the local table alone, for broadcast checks): the address
+ * space cut into intervals, each holding the route the walk would return, searched by
+ * bisection over a typed array — no hashing, no allocation, a few dozen comparisons per
+ * hop (see compileRules).
  */
 import type { IPv4 } from '../net/ip.ts';
 import { maskOf } from '../net/ip.ts';
@@ -54,17 +58,91 @@ interface TableIndex {
   byLen: Map<number, Map<number, Route[]>>;
 }
 
+/** The default-rule walk as a step function over the address space: `routes[i]` answers every address in [starts[i], starts[i + 1]). */
+interface CompiledRules {
+  readonly starts: Float64Array;
+  readonly routes: readonly (Route | undefined)[];
+}
+
+/** Order of the tables the default rules consult (local, main, default). */
+const RULE_TABLES = [RT_TABLE_LOCAL, RT_TABLE_MAIN, RT_TABLE_DEFAULT];
+const LOCAL_ONLY = [RT_TABLE_LOCAL];
+
+/**
+ * Compiles lookupTable(ids[0]) ?? lookupTable(ids[1]) ?? … without filters (the default
+ * rules: local, main, default).
+ * CIDR blocks are nested or disjoint, so one sweep over them sorted by (start, wider first)
+ * with a stack of the enclosing blocks gives, for each stretch of addresses, the winner of
+ * its enclosing blocks: an earlier table beats a later one, then the longer prefix wins, and
+ * among one prefix's routes the first in dump order (what lookupTable returns).
+ */
+function compileRules(tables: ReadonlyMap<number, TableIndex>, ids: readonly number[]): CompiledRules {
+  const blocks: { start: number; end: number; rank: number; route: Route }[] = [];
+  ids.forEach((id, order) => {
+    const t = tables.get(id);
+    if (!t) return;
+    for (const [len, m] of t.byLen) {
+      for (const [net, list] of m) blocks.push({ start: net, end: net + 2 ** (32 - len) - 1, rank: order * 64 + (32 - len), route: list[0]! });
+    }
+  });
+  blocks.sort((a, b) => a.start - b.start || b.end - a.end || a.rank - b.rank);
+  const starts: number[] = [0];
+  const routes: (Route | undefined)[] = [undefined];
+  const set = (at: number, r: Route | undefined): void => {
+    if (at > 0xffffffff) return;
+    if (starts[starts.length - 1] === at) {
+      routes[routes.length - 1] = r;
+      if (routes.length > 1 && routes[routes.length - 2] === r) { starts.pop(); routes.pop(); }
+      return;
+    }
+    if (routes[routes.length - 1] !== r) { starts.push(at); routes.push(r); }
+  };
+  const stack: { end: number; best: { rank: number; route: Route } }[] = [];
+  const popUntil = (start: number): void => {
+    while (stack.length && stack[stack.length - 1]!.end < start) {
+      const gone = stack.pop()!;
+      set(gone.end + 1, stack.length ? stack[stack.length - 1]!.best.route : undefined);
+    }
+  };
+  for (const b of blocks) {
+    popUntil(b.start);
+    const outer = stack.length ? stack[stack.length - 1]!.best : undefined;
+    const best = outer && outer.rank <= b.rank ? outer : b;
+    stack.push({ end: b.end, best });
+    set(b.start, best.route);
+  }
+  popUntil(Infinity);
+  return { starts: Float64Array.from(starts), routes };
+}
+
+/** The route of the interval holding `dst`. */
+function bisect(c: CompiledRules, dst: IPv4): Route | undefined {
+  const s = c.starts;
+  const a = dst >>> 0;
+  let lo = 0;
+  let hi = s.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (s[mid]! <= a) lo = mid;
+    else hi = mid - 1;
+  }
+  return c.routes[lo];
+}
+
 /** A lazily rebuilt lookup index over a kernel's route list. */
 export class FibIndex {
   private tables = new Map<number, TableIndex>();
   private builtFor: readonly Route[] | null = null;
   private builtVersion = -1;
+  private compiled: CompiledRules | undefined;
+  private compiledLocal: CompiledRules | undefined;
 
   /** Longest-prefix match for `dst` in the local, main and default tables (default rules). */
   lookup(routes: readonly Route[], version: number, dst: IPv4, opts?: LookupOpts): Route | undefined {
     this.ensure(routes, version);
-    return this.lookupTable(RT_TABLE_LOCAL, dst, opts) ?? this.lookupTable(RT_TABLE_MAIN, dst, opts) ??
-      this.lookupTable(RT_TABLE_DEFAULT, dst, opts);
+    if (!opts) return bisect(this.compiled ?? (this.compiled = compileRules(this.tables, RULE_TABLES)), dst);
+    return this.walkTable(RT_TABLE_LOCAL, dst, opts) ?? this.walkTable(RT_TABLE_MAIN, dst, opts) ??
+      this.walkTable(RT_TABLE_DEFAULT, dst, opts);
   }
 
   /** Rebuilds the index when the route list changed since the last build. */
@@ -74,6 +152,11 @@ export class FibIndex {
 
   /** Longest-prefix match in one table (call `ensure` first). */
   lookupTable(table: number, dst: IPv4, opts?: LookupOpts): Route | undefined {
+    if (!opts && table === RT_TABLE_LOCAL) return bisect(this.compiledLocal ?? (this.compiledLocal = compileRules(this.tables, LOCAL_ONLY)), dst);
+    return this.walkTable(table, dst, opts);
+  }
+
+  private walkTable(table: number, dst: IPv4, opts?: LookupOpts): Route | undefined {
     const t = this.tables.get(table);
     if (!t) return undefined;
     for (const len of t.lens) {
@@ -93,6 +176,8 @@ export class FibIndex {
 
   private build(routes: readonly Route[], version: number): void {
     this.tables.clear();
+    this.compiled = undefined;
+    this.compiledLocal = undefined;
     for (const r of routes) {
       let t = this.tables.get(r.table);
       if (!t) this.tables.set(r.table, (t = { lens: [], byLen: new Map() }));
