@@ -8,6 +8,17 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Topology } from '../model/types.ts';
 import type { Exec, ExecResult } from './linux/exec.ts';
+import type { BirdInstall } from './linux/bird.ts';
+
+/** The programs a runtime's nodes run Calico with, as paths inside the nodes. */
+export interface NodePrograms {
+  /** argv prefix of `podlab` (agent, CNI plugin). */
+  readonly podlab: readonly string[];
+  /** BIRD of the k8s nodes (1.6 where available). */
+  readonly bird: BirdInstall;
+  /** BIRD of the fabric routers (2.x where available). */
+  readonly routerBird: BirdInstall;
+}
 
 /** A cable change, as the scenario's `link:` step asks for it. */
 export interface RealLinkChange {
@@ -47,6 +58,11 @@ export interface RealLab {
   setNode(node: string, state: 'stopped' | 'started'): Promise<void>;
   /** Real tcpdump on a node's interface; resolves once it listens; returns stop(). */
   capture(node: string, iface: string, onPacket: (p: { tsMs: number; data: Uint8Array }) => void): Promise<() => Promise<void>>;
+  /**
+   * The programs inside the nodes (a container image's own podlab and BIRD); absent when the
+   * nodes share the engine's filesystem (Mininet) and run the engine's programs.
+   */
+  nodePrograms?(): Promise<NodePrograms>;
   /** Removes everything the lab created. Idempotent. */
   destroy(): Promise<void>;
 }

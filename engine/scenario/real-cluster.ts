@@ -72,6 +72,8 @@ export interface RealClusterOptions {
   readonly bird: BirdInstall;
   /** BIRD of the fabric routers (2.x where available, as the simulator's routers print). */
   readonly routerBird?: BirdInstall;
+  /** argv prefix running podlab on the nodes when they bring their own (a container image's); default: the engine's bundle. */
+  readonly podlab?: readonly string[];
   readonly onEvent?: (e: AgentEvent) => void;
   readonly onProgress?: (msg: string) => void;
 }
@@ -114,7 +116,7 @@ export class RealCluster implements ClusterControl {
     const errors = problems.filter((p) => p.severity === 'error' && !k8sNames.has(/no Node named '([^']+)'/.exec(p.message)?.[1] ?? ''));
     if (errors.length > 0) throw new ClusterConfigError(formatResourceProblems(errors).join('\n'));
     const say = o.onProgress ?? (() => undefined);
-    const podlab = await nodePodlabArgv(say);
+    const podlab = o.podlab ?? await nodePodlabArgv(say);
     const etcd = await startLabEtcd(hosts.dir, { lab: hosts.lab, onProgress: say });
     const ds = new EtcdDatastore({ endpoints: [etcd.endpoint] });
     const c = new RealCluster(hosts, topology, ds, etcd, o, podlab);

@@ -158,9 +158,11 @@ class RealDriver implements LabDriver {
     }
     const wants = this.topology.calico.length > 0 && this.topology.nodes.some((n) => n.kind === 'k8s-node');
     if (!wants) return;
-    const bird = findBird('bird1');
+    // Containers bring their own podlab and BIRD (their image's); Mininet hosts run the engine's.
+    const programs = this.lab.nodePrograms ? await this.lab.nodePrograms() : undefined;
+    const bird = programs?.bird ?? findBird('bird1');
     if (!bird) throw new Error('no BIRD found: install Debian\'s bird2 (or unpack BIRD 1.6 and set PODLAB_BIRD16)');
-    const routerBird = findBird('bird2') ?? bird;
+    const routerBird = programs?.routerBird ?? findBird('bird2') ?? bird;
     say(`Calico on real nodes: BIRD ${bird.version} on k8s nodes, BIRD ${routerBird.version} on routers, etcd in ${this.dir}`);
     this.cluster = await RealCluster.start({
       lab: this.lab.lab, id: this.lab.id, dir: this.dir,
@@ -173,7 +175,7 @@ class RealDriver implements LabDriver {
       },
       recordNetns: (name) => { recordResources(this.lab.lab, { netns: [name] }); },
       podNetns: (ns, pod) => podNetnsName(this.lab.id, `${ns}.${pod}`),
-    }, this.topology, { bird, routerBird, onProgress: say, onEvent: (e) => this.agentEvent(e) });
+    }, this.topology, { bird, routerBird, ...(programs ? { podlab: programs.podlab } : {}), onProgress: say, onEvent: (e) => this.agentEvent(e) });
   }
 
   private agentEvent(e: AgentEvent): void {

@@ -16,6 +16,7 @@ import { loadTopology } from '../../engine/model/load.ts';
 import { ensureImages } from '../../engine/runtime/docker/images.ts';
 import type { LabDriver } from '../../engine/scenario/driver.ts';
 import { containerlabDeploy } from '../../engine/scenario/real-driver.ts';
+import { labDir } from '../../engine/runtime/labs.ts';
 import { simDeploy } from '../../engine/scenario/sim-driver.ts';
 import { bringUp, expectSameObservations, observe, type ObservationPlan } from '../support/calico-observations.ts';
 import { haveCommands, haveDocker, haveRoot } from '../support/system.ts';
@@ -53,6 +54,14 @@ describe.runIf(ok)('Calico on Docker containers against the simulator (small lea
     const [a, b] = [await observe(sim!, PLAN), await observe(real!, PLAN)];
     expectSameObservations(b, a);
   }, 180_000);
+
+  it("runs the image's own podlab and BIRD: nothing of the engine's checkout is mounted in", async () => {
+    const docker = new Docker();
+    for (const c of await docker.listContainers({ all: true, filters: { label: [`podlab.lab=${lab}`] } })) {
+      const sources = (await docker.getContainer(c.Id).inspect()).Mounts.map((m) => m.Source);
+      for (const s of sources) expect([labDir(lab), '/run/netns']).toContain(s);
+    }
+  });
 
   it('destroy leaves no container of the lab', async () => {
     await real!.destroy();

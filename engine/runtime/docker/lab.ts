@@ -4,13 +4,13 @@
  *
  * - One container per non-switch node, `clab-<lab>-<node>` with containerlab's labels
  *   (container-spec.ts), `network-mode: none`, privileged, `sleep infinity`, the lab's
- *   process markers in its environment. The lab directory is bind-mounted at the same path
- *   into every node (BIRD's files and sockets, etcd's unix socket), and so are, read-only,
- *   the programs RealCluster names by host path (Node, the podlab checkout, BIRD 1.6 when it
- *   is unpacked outside /usr); k8s nodes also get the host's /run/netns (pods' namespaces,
- *   rslave so namespaces made after start appear inside). RealCluster's absolute paths thus
- *   mean the same thing inside a container as on the host. Each container's namespace is
- *   linked as /run/netns/clab-<lab>-<node>, as containerlab does (`ip netns exec` works).
+ *   process markers in its environment. Nodes run their image's own programs — `podlab`
+ *   (agent, CNI plugin), BIRD 1.6 and 2, probed inside the containers (node-programs.ts) —
+ *   never the engine's. The lab directory is bind-mounted at the same path into every node
+ *   (the lab's own files: BIRD's configs and sockets, etcd's unix socket), so paths the
+ *   engine writes mean the same inside; k8s nodes also get the host's /run/netns (pods'
+ *   namespaces, rslave so namespaces made after start appear inside). Each container's
+ *   namespace is linked as /run/netns/clab-<lab>-<node>, as containerlab does.
  * - Switches are root-namespace Linux bridges and cables are veths, planned exactly as for
  *   Mininet (mininet/plan.ts), wired as containerlab wires veths (wiring.ts). FORWARD accept
  *   rules are added for the lab's bridges when br_netfilter sends bridged frames through
@@ -40,17 +40,16 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import Docker from 'dockerode';
 import type { Topology } from '../../model/types.ts';
 import { cabledIfaces } from '../setup-commands.ts';
 import { localExec, mustRun, pidExec, type Exec } from '../linux/exec.ts';
 import { detectKernel, type KernelCapabilities } from '../linux/capabilities.ts';
-import { findBird } from '../linux/bird.ts';
 import { createLab, destroyLab, labEnv, recordResources, validLabName, type LabState } from '../labs.ts';
 import { isRootEnd, planMininet, switchPortDevice, type LinkRealisation, type MininetPlan, type VethEnd } from '../mininet/plan.ts';
-import type { RealLab, RealLinkChange, RealLinkStatus } from '../real-lab.ts';
+import type { NodePrograms, RealLab, RealLinkChange, RealLinkStatus } from '../real-lab.ts';
+import { imagePrograms } from './node-programs.ts';
 import { MarkedProcesses } from '../real/marked-processes.ts';
 import { Cabling } from '../real/cabling.ts';
 import { childTcpdump, streamTcpdump, tcpdumpArgv } from '../real/tcpdump-stream.ts';
@@ -90,9 +89,6 @@ export class DockerDeployError extends Error {
   override name = 'DockerDeployError';
 }
 
-/** The podlab checkout (bin/podlab.js lives there): bind-mounted into k8s nodes at the same path. */
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-
 /** podlab's images, built when missing (images.ts), with their progress as lines. */
 async function defaultImages(onProgress: (msg: string) => void, docker: Docker): Promise<DockerImages> {
   onProgress('checking podlab/node and podlab/router (built when missing)');
@@ -106,6 +102,8 @@ export class DockerLab implements RealLab {
   readonly runtime = 'containerlab';
   readonly notes: readonly string[];
   private readonly pids = new Map<string, number>();
+  /** Each container's environment (its image's ENV and ours): processes spawned into it get it too. */
+  private readonly envs = new Map<string, readonly string[]>();
   private readonly setup: DockerSetupRecord[] = [];
   private readonly procs: MarkedProcesses;
   private readonly cabling: Cabling;
@@ -171,7 +169,6 @@ export class DockerLab implements RealLab {
       const missingCaps = capabilityGaps(/^CapBnd:\s*(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '');
       if (missingCaps.length) notes.push(`containers are not --privileged (this engine lacks CAP_${missingCaps.join(', CAP_')}, which runc would refuse to grant): they get every other capability, no seccomp/AppArmor filter and a writable /proc/sys`);
       if (hosts.some((n) => n.kind === 'k8s-node')) await sharedNetnsDir(state);
-      const engineBinds = engineProgramBinds();
       progress(`creating ${hosts.length} containers (lab ${opts.lab}, id ${state.id})`);
       for (const n of hosts) {
         const k8s = n.kind === 'k8s-node';
@@ -182,16 +179,18 @@ export class DockerLab implements RealLab {
           interfaces: cabledIfaces(topology, n.name).length,
           env: labEnv(state),
           missingCaps,
-          binds: [[opts.dir, 'rw'], ...engineBinds, ...(k8s ? [['/run/netns', 'rw', 'rslave'] as const] : [])],
+          binds: [[opts.dir, 'rw'], ...(k8s ? [['/run/netns', 'rw', 'rslave'] as const] : [])],
         });
         await docker.createContainer(spec);
       }
       for (const n of hosts) {
         const ctr = docker.getContainer(containerName(opts.lab, n.name));
         await ctr.start();
-        const pid = (await ctr.inspect()).State.Pid;
+        const info = await ctr.inspect();
+        const pid = info.State.Pid;
         if (!pid) throw new DockerDeployError(`container ${containerName(opts.lab, n.name)} has no process after start`);
         lab.pids.set(n.name, pid);
+        lab.envs.set(n.name, info.Config.Env ?? []);
         linkNetns(containerName(opts.lab, n.name), pid);
       }
       recordResources(opts.lab, { pids: [...lab.pids.values()] });
@@ -258,7 +257,23 @@ export class DockerLab implements RealLab {
   spawn(node: string, argv: readonly string[], opts: { logFile?: string; env?: Record<string, string> } = {}): ChildProcess {
     const pid = this.pid(node);
     if (argv.length === 0) throw new Error('spawn: empty argv');
-    return this.procs.spawn(node, ['nsenter', `--target=${pid}`, '--net', '--mount', '--uts', '--ipc', '--', ...argv], opts);
+    const env = { ...Object.fromEntries((this.envs.get(node) ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])), ...opts.env };
+    return this.procs.spawn(node, ['nsenter', `--target=${pid}`, '--net', '--mount', '--uts', '--ipc', '--', ...argv], { ...opts, env });
+  }
+
+  /** The image's own podlab and BIRD, probed in a k8s node's container and a router's. */
+  async nodePrograms(): Promise<NodePrograms> {
+    const of = (kind: string) => {
+      const n = this.topology.nodes.find((x) => x.kind === kind && this.pids.has(x.name));
+      return n ? { exec: this.exec(n.name), env: this.envs.get(n.name) ?? [], image: `${this.container(n.name)}'s image` } : undefined;
+    };
+    const node = of('k8s-node');
+    if (!node) throw new Error(`lab ${this.lab} has no k8s node to run Calico on`);
+    try {
+      return await imagePrograms(node, of('router'));
+    } catch (e) {
+      throw new DockerDeployError((e as Error).message);
+    }
   }
 
   /** Every setup command as it ran. */
@@ -346,22 +361,6 @@ export class DockerLab implements RealLab {
       }
     }
   }
-}
-
-/**
- * The engine's own programs RealCluster names by absolute host path — the Node binary, the
- * podlab checkout (bin/podlab.js with its node_modules) and a BIRD installed outside /usr
- * (Debian's BIRD 1.6 unpacked beside bird2) — bound read-only at the same paths, so the
- * agent, the CNI plugin and birdc it runs inside a container are the engine's own, whatever
- * the image ships. The image provides the rest: libraries, iproute2, iptables, ipset, tcpdump.
- */
-function engineProgramBinds(): (readonly [string, 'ro'])[] {
-  const out = new Set<string>([process.execPath, REPO_ROOT]);
-  for (const d of ['bird1', 'bird2'] as const) {
-    const b = findBird(d);
-    if (b && !/^\/usr\/(local\/)?sbin\//.test(b.bird)) out.add(dirname(b.bird));
-  }
-  return [...out].map((p) => [p, 'ro'] as const);
 }
 
 /**
