@@ -12,6 +12,7 @@ import type { CaptureFile, CommandResult, LabDriver } from './driver.ts';
 import { actionKind, expectationKind, resolveNode, StepError } from './registry.ts';
 import type { StepContext } from './registry.ts';
 import { diffRoutes } from './routes.ts';
+import { LabStateRecorder } from './lab-state.ts';
 import { simDeploy } from './sim-driver.ts';
 import type { Scenario, Step } from './types.ts';
 import { resolveTarget } from './values.ts';
@@ -81,7 +82,10 @@ export async function runScenario(scenario: Scenario, topology: Topology, opts: 
     emit({ type: 'command', node: s.node, argv: [...s.argv], stdout: s.result.stdout, stderr: s.result.stderr, code: s.result.code, start: 0, phase: 'setup' });
   }
   const tables = new Map<string, readonly RouteEntry[]>();
+  // Pods and per-step inspector snapshots: what the UI needs to show the lab at any step.
+  const state = new LabStateRecorder(driver, emit);
   const emitRouteChanges = async (): Promise<void> => {
+    state.recordPods();
     for (const node of driver.nodes()) {
       const now = await driver.routes(node);
       const { added, removed } = diffRoutes(tables.get(node) ?? [], now);
@@ -90,6 +94,7 @@ export async function runScenario(scenario: Scenario, topology: Topology, opts: 
     }
   };
   await emitRouteChanges();
+  await state.snapshot();
   driver.onPacket(emit);
 
   const reports: StepReport[] = [];
@@ -99,6 +104,7 @@ export async function runScenario(scenario: Scenario, topology: Topology, opts: 
   for (const step of scenario.steps) {
     current = step.index;
     const r = await runStep(step, driver, emit, new Map(frameCounts), topology, emitRouteChanges);
+    await state.snapshot();
     reports.push(r);
     total += r.expectations.length;
     failed += r.expectations.filter((x) => !x.pass).length;
