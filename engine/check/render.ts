@@ -31,6 +31,14 @@ export function renderCheck(r: CheckReport): string {
   if (mtu.length) out.push(`  ${'MTU'.padEnd(14)} ${mtu.filter((m) => m.ok).length}/${mtu.length} pod pairs pass ${mtu[0]!.podMtu}-byte packets with DF (the pod MTU)`);
   for (const m of mtu) if (!m.ok) out.push(`    ${m.from} → ${m.to}: largest with DF ${m.largest !== undefined ? `${m.largest} bytes` : 'none'}${m.blackHole ? ` — ${m.blackHole}` : m.reason ? ` — ${m.reason}` : ''}`);
   if (r.ipam) out.push(`  ${'IPAM'.padEnd(14)} ${r.ipam.podsPerNode} pods per node with ${r.ipam.nodes} nodes full (${r.ipam.limitedBy})`);
+  if (r.policy) {
+    out.push(`  ${'policy'.padEnd(14)} ${r.policy.policies.length} polic${r.policy.policies.length === 1 ? 'y' : 'ies'} over ${r.policy.flows} pod flows, ${r.policy.warnings.length} dead or shadowed rule${r.policy.warnings.length === 1 ? '' : 's'}`);
+    for (const p of r.policy.policies) {
+      out.push(`    ${p.policy} (tier ${p.tier}) selects ${p.selects.length ? p.selects.join(', ') : 'no pod'}`);
+      for (const a of p.allows) out.push(`      allows ${a}`);
+      for (const d of p.denies) out.push(`      denies ${d}`);
+    }
+  }
   if (r.cases.length) {
     const broke = new Set(r.violations.map((v) => v.state));
     out.push(`failure cases: ${r.cases.length}, ${r.cases.filter((c) => !broke.has(c.failure.id)).length} break no intent`);
@@ -40,6 +48,7 @@ export function renderCheck(r: CheckReport): string {
     out.push('violations:');
     for (const v of r.violations) out.push(`  ✗ ${v.text}`);
   }
+  for (const w of r.policy?.warnings ?? []) out.push(`warning: ${w}`);
   for (const n of r.notes) out.push(`note: ${n}`);
   const t = r.timing;
   out.push(`${r.passed ? 'OK: every intent holds' : `FAIL: ${r.violations.length} violation${r.violations.length === 1 ? '' : 's'}`} (${t.cases} failure case${t.cases === 1 ? '' : 's'} in ${(t.wallMs / 1000).toFixed(1)} s, ${Math.round(t.virtualMs / 1000)} s of virtual time)`);

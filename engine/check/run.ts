@@ -24,6 +24,8 @@ import type { Intent } from './intents.ts';
 import { ipamCapacity } from './ipam.ts';
 import { Prober } from './probe.ts';
 import { probeMtu } from './mtu.ts';
+import { analysePolicies } from './policy.ts';
+import type { PolicyAnalysis } from './policy.ts';
 import { BgpExplainer } from './bgp-facts.ts';
 import { SimClusterControl } from '../scenario/sim-cluster.ts';
 import { globalBgpSettings } from '../calico/resources/resource-set.ts';
@@ -225,12 +227,13 @@ export async function runCheck(input: CheckInput, opts: CheckOptions): Promise<C
   virtual += lab.driver.now() - start;
   const set = buildResourceSet(t.calico).set;
   const ipam = lab.control ? ipamCapacity(set, lab.control.agentNodes().length) : undefined;
+  const policy = lab.control ? policyOf(lab.control) : undefined;
   const observed = { topology: t, endpoints: eps, healthy, cases: reports, ...(ipam ? { ipam } : {}) };
   const violations = intents ? evaluateIntents(observed, intents) : evaluateDefaults(observed);
   if (reports.some((r) => r.mode === 'redeploy')) notes.push('some failure cases did not revert cleanly and ran on a freshly deployed lab (mode: redeploy)');
   return {
     input: input.file, topology: t.name, failures: opts.failures, endpoints: eps, converged: lab.converged, healthy, cases: reports,
-    ...(ipam ? { ipam } : {}), violations, notes,
+    ...(ipam ? { ipam } : {}), ...(policy ? { policy } : {}), violations, notes,
     timing: { wallMs: Math.round(performance.now() - t0), virtualMs: Math.round(virtual), cases: cases.length },
     passed: violations.length === 0,
   };
@@ -245,4 +248,12 @@ async function observe0(lab: Lab, t: Topology): Promise<Record<string, number>> 
   const routes: Record<string, number> = {};
   for (const n of t.nodes) if (n.kind !== 'switch') routes[n.name] = (await lab.driver.routes(n.name)).length;
   return routes;
+}
+
+/** The policy analysis of the lab's pods under the policies Felix programs; undefined when there is no policy. */
+function policyOf(control: ClusterControl): PolicyAnalysis | undefined {
+  const m = control.policyModel();
+  if (m.policies.length === 0) return undefined;
+  const endpoints = [...control.pods().values()].map((p) => ({ kind: 'workload' as const, namespace: p.namespace, name: p.name, labels: p.labels, ips: [p.ip] }));
+  return analysePolicies({ namespaces: [...m.namespaces], endpoints, policies: [...m.policies], tiers: [...m.tiers] });
 }

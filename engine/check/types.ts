@@ -119,6 +119,8 @@ export interface IpamCapacity {
   readonly limitedBy: string;
 }
 
+import type { PolicyAnalysis } from './policy.ts';
+
 /** Everything `podlab check` found. */
 export interface CheckReport {
   readonly input: string;
@@ -129,6 +131,8 @@ export interface CheckReport {
   readonly healthy: StateResult;
   readonly cases: readonly CaseReport[];
   readonly ipam?: IpamCapacity;
+  /** Each policy's effect between the lab's pods; rules that never match or are shadowed. */
+  readonly policy?: PolicyAnalysis;
   readonly violations: readonly Violation[];
   /** Things the check could not do or simplified, one line each. */
   readonly notes: readonly string[];

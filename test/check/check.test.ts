@@ -78,6 +78,10 @@ describe('reasons per class, from the packet trace', () => {
     expect(reasonClass(p.reason!)).toBe('policy');
     expect(p.reason).toMatch(/^policy: dropped on worker-01:tunl0 by rule "Drop if no policies passed packet" of chain cali-tw-cali/);
     expect(r.healthy.pairs.filter((x) => x.matrix === 'outside').every((x) => x.ok)).toBe(true);
+    // The policy analysis agrees with the dataplane: the policy denies pod to pod at the end of its tier.
+    expect(r.policy!.policies.map((x) => [x.policy, x.allows, x.denies])).toEqual([
+      ['default/knp.default.default-deny', [], ['end of tier default: default/pod-a, default/pod-b → default/pod-a, default/pod-b on ICMP, TCP/1024, UDP/1024']],
+    ]);
   });
 
   it('MTU: the full-size packet with DF and the link too small for it', async () => {
