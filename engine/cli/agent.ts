@@ -9,40 +9,37 @@
 import { EtcdDatastore } from '../calico/datastore/index.ts';
 import { findBird } from '../runtime/linux/bird.ts';
 import { LinuxNodeAgent } from '../runtime/linux/agent.ts';
+import { InputError, runCommand, UsageError, type CommandSpec } from './args.ts';
 
-const USAGE = 'usage: podlab agent --node NAME --dir DIR --etcd unix:///PATH/etcd:2379 [--bird bird1|bird2]\n';
 const NODE_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
 
+/** The command line this command accepts (help, parsing, errors: ./args.ts). */
+export const SPEC = {
+  name: 'agent',
+  summary: 'Runs calico-node (allocateip, Felix with the Linux dataplane, confd + BIRD) for one real node.',
+  details: 'Real runtimes start it inside the node\'s namespace or container; it prints one JSON event\n' +
+    'per line on stdout and stops (with its BIRD) on SIGTERM/SIGINT.',
+  positionals: [],
+  options: {
+    node: { type: 'string', value: 'NAME', required: true, description: 'the Kubernetes node it serves (DNS-1123 name)' },
+    dir: { type: 'string', value: 'DIR', required: true, description: 'where its BIRD config, sockets and state live' },
+    etcd: { type: 'string', value: 'URL', required: true, description: 'the datastore (unix:///PATH/etcd:2379 or http://HOST:PORT)' },
+    bird: { type: 'string', choices: ['bird1', 'bird2'], default: 'bird1', description: 'which BIRD to run (bird1 as Calico ships it)' },
+  },
+  examples: ['podlab agent --node worker-01 --dir /run/podlab/lab/worker-01 --etcd unix:///run/podlab/lab/etcd.sock:2379'],
+} as const satisfies CommandSpec;
+
 /** Runs `podlab agent` until a signal stops it. */
-export async function run(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(`${USAGE}Runs calico-node (allocateip, Felix with the Linux dataplane, confd + BIRD) for one real node.\n`);
-    return 0;
-  }
-  const opt: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (!['--node', '--dir', '--etcd', '--bird'].includes(a) || args[i + 1] === undefined) {
-      process.stderr.write(`podlab agent: unexpected '${a}'\n${USAGE}`);
-      return 2;
-    }
-    opt[a.slice(2)] = args[++i]!;
-  }
+export function run(args: string[]): Promise<number> {
+  return runCommand(SPEC, args, ({ values }) => agent(values));
+}
+
+async function agent(opt: { node: string; dir: string; etcd: string; bird: string }): Promise<number> {
   const { node, dir, etcd } = opt;
-  if (!node || !dir || !etcd) {
-    process.stderr.write(`podlab agent: --node, --dir and --etcd are required\n${USAGE}`);
-    return 2;
-  }
-  if (!NODE_NAME.test(node)) {
-    process.stderr.write(`podlab agent: '${node}' is not a valid node name (DNS-1123 subdomain)\n`);
-    return 2;
-  }
+  if (!NODE_NAME.test(node)) throw new UsageError(`'${node}' is not a valid node name (DNS-1123 subdomain)`);
   const pref = opt.bird === 'bird2' ? 'bird2' : 'bird1';
   const bird = findBird(pref);
-  if (!bird) {
-    process.stderr.write('podlab agent: no BIRD found — install Debian\'s bird2 (or unpack bird 1.6 and set PODLAB_BIRD16)\n');
-    return 2;
-  }
+  if (!bird) throw new InputError('no BIRD found — install Debian\'s bird2 (or unpack bird 1.6 and set PODLAB_BIRD16)');
   const ds = new EtcdDatastore({ endpoints: [etcd] });
   const agent = new LinuxNodeAgent({ node, dir, ds, bird, emit: (e) => process.stdout.write(`${JSON.stringify(e)}\n`) });
   process.stderr.write(`podlab agent: ${node}: BIRD ${bird.version} (${bird.dialect}), datastore ${etcd}, files in ${dir}\n`);

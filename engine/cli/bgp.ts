@@ -17,8 +17,22 @@ import { formatAsPath, formatCommunity } from '../bgp/rib/attrs.ts';
 import { tcpTransport } from '../bgp/transport-tcp.ts';
 import { showProtocols, showRoute } from '../bgp/views.ts';
 import type { TimeFormat } from '../bgp/views.ts';
+import { InputError, runCommand, type CommandSpec } from './args.ts';
 
-const USAGE = 'usage: podlab bgp --config FILE [--json]\n';
+/** The command line this command accepts (help, parsing, errors: ./args.ts). */
+export const SPEC = {
+  name: 'bgp',
+  summary: "Runs podlab's BGP speaker on real TCP, with the peers of a config file, until SIGINT/SIGTERM (Cease 6/2 to every peer).",
+  details: 'Prints session changes and every received/withdrawn prefix with the time of day (one JSON\n' +
+    'object per line with --json). Lines on stdin: show protocols | show route [all] | announce PREFIX |\n' +
+    'withdraw PREFIX. The config file format: docs/bgp-config.md.',
+  positionals: [],
+  options: {
+    config: { type: 'string', short: 'c', value: 'FILE', required: true, description: 'the speaker\'s config (YAML: routerId, localAS, peers, announce…; see docs/bgp-config.md)' },
+    json: { type: 'boolean', description: 'one JSON object per event instead of text' },
+  },
+  examples: ['npx podlab bgp --config docs/examples/bgp-speaker.yaml'],
+} as const satisfies CommandSpec;
 
 function wall(): string {
   return new Date().toISOString().slice(11, 23);
@@ -71,24 +85,16 @@ function json(e: SpeakerEvent): string | undefined {
 }
 
 /** Runs the subcommand; resolves with the exit status once stopped by a signal. */
-export async function run(args: string[]): Promise<number> {
-  let file: string | undefined;
-  let asJson = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--config' || a === '-c') file = args[++i];
-    else if (a.startsWith('--config=')) file = a.slice(9);
-    else if (a === '--json') asJson = true;
-    else if (a === '--help' || a === '-h') { process.stdout.write(USAGE); return 0; }
-    else { process.stderr.write(`podlab bgp: unexpected argument '${a}'\n${USAGE}`); return 2; }
-  }
-  if (!file) { process.stderr.write(USAGE); return 2; }
+export function run(args: string[]): Promise<number> {
+  return runCommand(SPEC, args, ({ values }) => speak(values.config, values.json));
+}
+
+async function speak(file: string, asJson: boolean): Promise<number> {
   let src: string;
   try {
     src = await readFile(file, 'utf8');
   } catch (e) {
-    process.stderr.write(`podlab bgp: cannot read ${file}: ${(e as Error).message}\n`);
-    return 1;
+    throw new InputError(`cannot read ${file}: ${(e as Error).message}`);
   }
   const parsed = parseSpeakerConfig(file, src);
   if (!parsed.ok) {

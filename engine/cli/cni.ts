@@ -7,10 +7,19 @@
 import { EtcdDatastore } from '../calico/datastore/etcd.ts';
 import { cniMain } from '../runtime/linux/cni-plugin.ts';
 import { localExec } from '../runtime/linux/exec.ts';
+import { runCommand, type CommandSpec } from './args.ts';
 
-const USAGE = `usage: podlab cni   (a CNI plugin: CNI_COMMAND=ADD|DEL|CHECK|VERSION and CNI_CONTAINERID, CNI_NETNS,
-                    CNI_IFNAME, CNI_ARGS, CNI_PATH in the environment; the netconf on stdin)
-`;
+/** The command line this command accepts (help, parsing, errors: ./args.ts). */
+export const SPEC = {
+  name: 'cni',
+  summary: 'The Calico CNI plugin, run as kubelet runs it: configured by the environment and stdin, not by options.',
+  details: 'CNI_COMMAND=ADD|DEL|CHECK|VERSION, CNI_CONTAINERID, CNI_NETNS, CNI_IFNAME, CNI_ARGS and CNI_PATH\n' +
+    'in the environment; the network configuration (JSON, with etcd_endpoints) on stdin. The CNI result\n' +
+    'or error document goes to stdout; exit 0 or 1 as the CNI spec says.',
+  positionals: [],
+  options: {},
+  examples: ['CNI_COMMAND=VERSION podlab cni < /dev/null'],
+} as const satisfies CommandSpec;
 
 /** An etcd call that cannot complete must fail the command (kubelet retries), not hang it. */
 const ETCD_DIAL_MS = 5000;
@@ -26,15 +35,11 @@ function readStdin(): Promise<string> {
 }
 
 /** Runs the plugin on this process's env and stdin; prints the CNI document; returns the exit code. */
-export async function cniCommand(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  if (argv.length > 0) {
-    process.stderr.write(`podlab cni takes no arguments (got ${argv.join(' ')})\n${USAGE}`);
-    return 2;
-  }
+export function cniCommand(argv: string[]): Promise<number> {
+  return runCommand(SPEC, argv, () => cni());
+}
+
+async function cni(): Promise<number> {
   // VERSION needs no stdin, and a runtime may not close it; everything else must read it.
   const stdin = process.env.CNI_COMMAND === 'VERSION' ? '' : await readStdin();
   const out = await cniMain(process.env, stdin, {

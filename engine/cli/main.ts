@@ -3,10 +3,15 @@
  * Each subcommand lives in `engine/cli/<name>.ts` and exports `run(args): Promise<number>`
  * (args = argv after the subcommand name; the result is the exit status). To add one,
  * add a line to COMMANDS. Modules load lazily so `podlab validate` never pulls in the server.
- * `podlab help [CMD]` and `--version` are answered here.
+ * `podlab help [CMD]` and `--version` are answered here. Options are declared per command
+ * through ./args.ts (help text, errors and exit codes worded the same everywhere).
  */
+import { reportError, wantsDebug } from './args.ts';
+
 interface Subcommand {
   run(args: string[]): Promise<number>;
+  /** The declared command line (./args.ts), for commands converted to it. */
+  SPEC?: import('./args.ts').CommandSpec;
 }
 
 /** A subcommand: its module, loaded on demand, and one line saying what it does. */
@@ -15,7 +20,8 @@ interface Entry {
   readonly what: string;
 }
 
-const COMMANDS: Record<string, Entry> = {
+/** Every subcommand, by name. */
+export const COMMANDS: Readonly<Record<string, Entry>> = {
   up: { load: () => import('./up.ts'), what: 'deploy a lab (simulator, mininet or containerlab), serve the UI, open the node shell' },
   run: { load: () => import('./run.ts'), what: 'run a scenario and check its expectations (exit 1 when one fails)' },
   replay: { load: () => import('./replay.ts'), what: 'show a recording in the UI (--print: in the terminal)' },
@@ -26,8 +32,9 @@ const COMMANDS: Record<string, Entry> = {
   images: { load: () => import('./images.ts'), what: 'build podlab/node and podlab/router without Docker Hub' },
   destroy: { load: () => import('./destroy.ts'), what: 'remove everything a real lab created (LAB or --all)' },
   bgp: { load: () => import('./bgp.ts'), what: "podlab's BGP speaker on real TCP" },
+  seed: { load: () => import('./seed.ts'), what: "write a topology's Calico resources and Nodes into a lab's etcd (or --wait for it)" },
   agent: { load: () => import('./agent.ts'), what: 'calico-node for one real node (started by real runtimes)' },
-  cni: { load: async () => ({ run: (await import('./cni.ts')).cniCommand }), what: 'the Calico CNI plugin (run by the lab as kubelet runs it)' },
+  cni: { load: async () => { const m = await import('./cni.ts'); return { run: m.cniCommand, SPEC: m.SPEC }; }, what: 'the Calico CNI plugin (run by the lab as kubelet runs it)' },
 };
 
 function usage(): string {
@@ -44,7 +51,7 @@ async function version(): Promise<string> {
 }
 
 /** Runs the `podlab` command line (argv without node and script); returns the exit status. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], opts: { crashHandlers?: boolean } = {}): Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || (cmd === 'help' && rest.length === 0)) {
     (cmd ? process.stdout : process.stderr).write(usage());
@@ -60,5 +67,20 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`podlab: unknown command '${cmd}'\n${usage()}`);
     return 2;
   }
-  return (await entry.load()).run(rest);
+  // Whatever a command throws, or a callback of a long-running one (up, bgp, agent), becomes
+  // one line and exit 2; --debug shows the stack.
+  const debug = wantsDebug(rest);
+  const crash = (e: unknown): void => {
+    reportError(cmd, e, debug);
+    process.exit(2);
+  };
+  if (opts.crashHandlers !== false) {
+    process.on('uncaughtException', crash);
+    process.on('unhandledRejection', crash);
+  }
+  try {
+    return await (await entry.load()).run(rest);
+  } catch (e) {
+    return reportError(cmd, e, debug);
+  }
 }

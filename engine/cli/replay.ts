@@ -8,50 +8,48 @@ import { RecordingError } from '../scenario/recording.ts';
 import { readRecording } from '../scenario/recording-file.ts';
 import { renderEvents } from '../scenario/render.ts';
 import { serveRecordingFile, UiStartError } from './ui-serve.ts';
+import { InputError, runCommand, UsageError, type CommandSpec } from './args.ts';
+import { DEFAULT_UI_PORT, ensurePortFree } from './port-free.ts';
 
-const USAGE = 'usage: podlab replay [--port N] FILE | podlab replay --print [--packets] [--setup] FILE\n';
+/** The command line this command accepts (help, parsing, errors: ./args.ts). */
+export const SPEC = {
+  name: 'replay',
+  summary: 'Shows a recording made by podlab run --record: in the web UI until Ctrl-C, or told in the terminal (--print).',
+  details: 'The UI is the same as a live run\'s, read-only, on http://127.0.0.1:7878 (or --port).',
+  positionals: [{ name: 'FILE' }],
+  options: {
+    port: { type: 'integer', min: 0, max: 65535, value: 'N', description: 'the web UI\'s port on 127.0.0.1 (default 7878; 0: any free one)' },
+    print: { type: 'boolean', description: 'tell the run in the terminal: steps, narration, commands, expectations' },
+    packets: { type: 'boolean', description: 'with --print: every packet too' },
+    setup: { type: 'boolean', description: 'with --print: the commands that configured every node too' },
+  },
+  examples: ['npx podlab run scenarios/ipip-vs-bgp.yaml --record run.podlab && npx podlab replay run.podlab --port 8080', 'npx podlab replay --print --packets run.podlab'],
+} as const satisfies CommandSpec;
 
 /** Runs `podlab replay`; returns the exit status. */
-export async function run(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(USAGE + 'Prints a recording made by `podlab run --record FILE`.\n');
-    return 0;
-  }
-  let port: number | undefined;
-  const rest: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--port') port = Number(args[++i]);
-    else rest.push(args[i]!);
-  }
-  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
-    process.stderr.write(`podlab replay: --port needs a port number (0-65535)\n${USAGE}`);
-    return 2;
-  }
-  const flags = new Set(rest.filter((a) => a.startsWith('-')));
-  const files = rest.filter((a) => !a.startsWith('-'));
-  const unknown = [...flags].find((f) => !['--print', '--packets', '--setup'].includes(f));
-  if (unknown || files.length !== 1) {
-    process.stderr.write(`podlab replay: ${unknown ? `unknown option '${unknown}'` : files.length ? 'one recording at a time' : 'no recording given'}\n${USAGE}`);
-    return 2;
-  }
-  let rec;
-  try {
-    rec = await readRecording(files[0]!);
-  } catch (e) {
-    if (!(e instanceof RecordingError)) throw e;
-    process.stderr.write(`podlab replay: ${e.message}\n`);
-    return 2;
-  }
-  if (!flags.has('--print')) {
+export function run(args: string[]): Promise<number> {
+  return runCommand(SPEC, args, async ({ values, positionals }) => {
+    const file = positionals[0]!;
+    if (!values.print && (values.packets || values.setup)) throw new UsageError(`--${values.packets ? 'packets' : 'setup'} applies to --print only`);
+    // A busy port is found before the recording is read and unpacked.
+    if (!values.print) await ensurePortFree(values.port ?? DEFAULT_UI_PORT);
+    let rec;
     try {
-      await serveRecordingFile(files[0]!, port !== undefined ? { port } : {});
+      rec = await readRecording(file);
     } catch (e) {
-      if (!(e instanceof UiStartError)) throw e;
-      process.stderr.write(`podlab replay: ${e.message}\n`);
-      return 1;
+      if (!(e instanceof RecordingError)) throw e;
+      throw new InputError(e.message);
     }
-    await new Promise<void>(() => {}); // serves until Ctrl-C (the UI server exits the process)
-  }
-  process.stdout.write(renderEvents(rec.events, { packets: flags.has('--packets'), setup: flags.has('--setup') }));
-  return 0;
+    if (!values.print) {
+      try {
+        await serveRecordingFile(file, values.port !== undefined ? { port: values.port } : {});
+      } catch (e) {
+        if (!(e instanceof UiStartError)) throw e;
+        throw new InputError(e.message);
+      }
+      await new Promise<void>(() => {}); // serves until Ctrl-C (the UI server exits the process)
+    }
+    process.stdout.write(renderEvents(rec.events, { packets: values.packets, setup: values.setup }));
+    return 0;
+  });
 }

@@ -26,8 +26,29 @@ import { recordingOf } from '../scenario/recording.ts';
 import { writeRecording } from '../scenario/recording-file.ts';
 import { checkOutputPaths } from './output-paths.ts';
 import { runReport } from '../scenario/report.ts';
+import { runCommand, UsageError, type CommandSpec, type Parsed } from './args.ts';
 
-const USAGE = 'usage: podlab run SCENARIO [--runtime sim|mininet|containerlab] [--record FILE] [--pcap DIR] [--json] [--keep] [--skip-unsupported] [--lab NAME]\n';
+/** The command line this command accepts (help, parsing, errors: ./args.ts). */
+export const SPEC = {
+  name: 'run',
+  summary: 'Runs a scenario and checks every expectation (exit 1 when one fails).',
+  details: 'On the built-in simulator (default), or on real network namespaces with real BIRD, etcd and\n' +
+    'podlab agents (--runtime mininet, as root), or in Docker containers laid out as containerlab\n' +
+    'lays them out (--runtime containerlab, as root, dockerd running). Progress goes to stdout step\n' +
+    'by step, then a summary naming every failed expectation with its expected and observed values.\n' +
+    'Exit status: 0 every expectation passed, 1 one failed or the scenario is invalid, 2 usage or input error.',
+  positionals: [{ name: 'SCENARIO' }],
+  options: {
+    runtime: { type: 'string', choices: ['sim', 'mininet', 'containerlab'], default: 'sim', description: 'where the lab runs' },
+    record: { type: 'string', value: 'FILE', description: 'write a recording (.podlab) that podlab replay and the UI open' },
+    pcap: { type: 'string', value: 'DIR', description: 'write every capture as DIR/<node>-<iface>.pcap' },
+    json: { type: 'boolean', description: 'print one JSON document instead of the progress' },
+    keep: { type: 'boolean', description: 'real runtimes: keep the lab afterwards (remove it with podlab destroy LAB)' },
+    'skip-unsupported': { type: 'boolean', description: 'exit 0 when the scenario needs a kernel feature this machine lacks' },
+    lab: { type: 'string', value: 'NAME', description: 'real runtimes: the lab\'s name (default: the topology\'s)' },
+  },
+  examples: ['npx podlab run scenarios/ipip-vs-bgp.yaml --record run.podlab', 'sudo npx podlab run --runtime mininet scenarios/tor-peering.yaml --pcap out/'],
+} as const satisfies CommandSpec;
 
 interface Args {
   file: string;
@@ -40,53 +61,20 @@ interface Args {
   lab?: string;
 }
 
-function parseArgs(args: string[]): Args | string {
-  let file: string | undefined;
-  const out: Omit<Args, 'file'> = { runtime: 'sim', json: false, keep: false, skipUnsupported: false };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const val = (): string | undefined => args[++i];
-    if (a === '--runtime') out.runtime = val() ?? '';
-    else if (a === '--record') {
-      const v = val();
-      if (!v) return '--record needs a file name';
-      out.record = v;
-    } else if (a === '--pcap') {
-      const v = val();
-      if (!v) return '--pcap needs a directory';
-      out.pcap = v;
-    } else if (a === '--json') out.json = true;
-    else if (a === '--keep') out.keep = true;
-    else if (a === '--skip-unsupported') out.skipUnsupported = true;
-    else if (a === '--lab') {
-      const v = val();
-      if (!v) return '--lab needs a name';
-      out.lab = v;
-    }
-    else if (a.startsWith('-')) return `unknown option '${a}'`;
-    else if (file) return `one scenario at a time ('${file}' and '${a}' given)`;
-    else file = a;
-  }
-  if (!file) return 'no scenario given';
-  if (!['sim', 'mininet', 'containerlab'].includes(out.runtime)) return `unknown runtime '${out.runtime}': use sim (the default), mininet or containerlab`;
-  if (out.keep && out.runtime === 'sim') return '--keep applies to real runtimes only (the simulator keeps nothing outside the process)';
-  return { file, ...out };
+function toArgs({ values: v, positionals }: Parsed<typeof SPEC.options>): Args {
+  if (v.keep && v.runtime === 'sim') throw new UsageError('--keep applies to real runtimes only (the simulator keeps nothing outside the process)');
+  return {
+    file: positionals[0]!, runtime: v.runtime, json: v.json, keep: v.keep, skipUnsupported: v['skip-unsupported'],
+    ...(v.record !== undefined ? { record: v.record } : {}), ...(v.pcap !== undefined ? { pcap: v.pcap } : {}), ...(v.lab !== undefined ? { lab: v.lab } : {}),
+  };
 }
 
 /** Runs `podlab run`; returns the exit status. */
-export async function run(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(USAGE + 'Runs a scenario and checks every expectation: on the built-in simulator (default), or on\n' +
-      'real network namespaces with real BIRD, etcd and podlab agents (--runtime mininet, as root), or in\n' +
-      'Docker containers laid out as containerlab lays them out (--runtime containerlab, as root, dockerd running).\n' +
-      'example: sudo npx podlab run --runtime mininet scenarios/tor-peering.yaml --pcap out/\n');
-    return 0;
-  }
-  const parsed = parseArgs(args);
-  if (typeof parsed === 'string') {
-    process.stderr.write(`podlab run: ${parsed}\n${USAGE}`);
-    return 2;
-  }
+export function run(args: string[]): Promise<number> {
+  return runCommand(SPEC, args, (p) => runParsed(toArgs(p)));
+}
+
+async function runParsed(parsed: Args): Promise<number> {
   const unwritable = await checkOutputPaths(parsed); // before the run, not after it
   if (unwritable) {
     process.stderr.write(`podlab run: ${unwritable}; nothing was run\n`);

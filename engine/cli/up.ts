@@ -33,7 +33,8 @@ const DEFAULT_TARGET = 'scenarios/ipip-vs-bgp.yaml';
 
 const HELP = SHELL_HELP;
 
-const SPEC = {
+/** The command line this command accepts (help, parsing, errors: ./args.ts). */
+export const SPEC = {
   name: 'up',
   summary: 'Deploys a lab, serves the web UI on http://127.0.0.1:7878 and opens the lab\'s node shell here.',
   details: `Without an argument: the default scenario ${DEFAULT_TARGET}. A scenario runs first and the UI

@@ -8,24 +8,26 @@ import { readFile } from 'node:fs/promises';
 import { TopologyReadError } from '../model/load.ts';
 import { loadCheckedTopology, loadScenario, looksLikeScenario, ScenarioReadError } from '../scenario/format.ts';
 import { formatProblem } from '../model/problems.ts';
+import { runCommand, type CommandSpec } from './args.ts';
 
-const USAGE = 'usage: podlab validate FILE...\n';
+/** The command line this command accepts (help, parsing, errors: ./args.ts). */
+export const SPEC = {
+  name: 'validate',
+  summary: 'Checks topology and scenario files and prints every problem as file:line:col.',
+  details: 'A scenario is checked with the topology it names. Shape, addressing, cabling and the Calico\n' +
+    'resources are all checked in one run. Exit status: 0 no errors (warnings allowed), 1 at least\n' +
+    'one error, 2 usage error or unreadable file.',
+  positionals: [{ name: 'FILE', variadic: true }],
+  options: {},
+  examples: ['npx podlab validate topologies/*.yaml scenarios/*.yaml'],
+} as const satisfies CommandSpec;
 
 /** Runs the subcommand with its arguments (argv after `validate`); returns the exit status. */
-export async function run(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(USAGE + 'Checks topology and scenario files and prints file:line:col for every problem.\n');
-    return 0;
-  }
-  const unknownOpt = args.find((a) => a.startsWith('-'));
-  if (unknownOpt) {
-    process.stderr.write(`podlab validate: unknown option '${unknownOpt}'\n${USAGE}`);
-    return 2;
-  }
-  if (args.length === 0) {
-    process.stderr.write(`podlab validate: no files given\n${USAGE}`);
-    return 2;
-  }
+export function run(argv: string[]): Promise<number> {
+  return runCommand(SPEC, argv, ({ positionals }) => validate(positionals));
+}
+
+async function validate(args: readonly string[]): Promise<number> {
   let errors = 0;
   let warnings = 0;
   let unreadable = 0;

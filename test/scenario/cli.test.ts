@@ -98,7 +98,7 @@ describe('podlab run', () => {
 
   it('usage errors exit 2', async () => {
     expect((await podlab('run')).code).toBe(2);
-    expect((await podlab('run', 'x.yaml', '--runtime', 'qemu')).stderr).toContain("unknown runtime 'qemu'");
+    expect((await podlab('run', 'x.yaml', '--runtime', 'qemu')).stderr).toBe("podlab run: --runtime takes one of sim, mininet, containerlab, not 'qemu' (podlab run --help)\n");
     expect((await podlab('run', 'scenarios/vxlan.yaml', '--keep')).stderr).toContain('--keep applies to real runtimes only');
     expect((await podlab('run', 'nope.yaml')).code).toBe(2);
     expect((await podlab('replay', '--print', 'test/fixtures/scenarios/mtu.yaml')).stderr).toContain('not a podlab recording');
