@@ -9,12 +9,12 @@
  */
 import { DEFAULT_SERVICE_CIDR, allocateClusterIP, allocateNodePort, firstServiceIP } from './allocate.ts';
 import { endpointSlices } from './endpoints.ts';
-import { KubeManifestError, parseDeployment, parseService } from './manifests.ts';
+import { KubeManifestError, WORKLOAD_KINDS, parseDeployment, parsePod, parseService } from './manifests.ts';
 import { NameSuffixes, fnv32a, podTemplateHash } from './names.ts';
 import { proxyRules, restoreText } from './proxier.ts';
 import type { AllocatedService, JumpRule } from './proxier.ts';
-import { schedule } from './scheduler.ts';
-import type { ContainerPort, Deployment, EndpointSlice, KubeNode, KubePod } from './types.ts';
+import { eligible, schedule } from './scheduler.ts';
+import type { ContainerPort, Deployment, EndpointSlice, KubeNode, KubePod, PodTemplate, WorkloadKind } from './types.ts';
 
 /** A pod as the host's CNI knows it (any creator: a Deployment, a scenario step, the topology). */
 export interface HostPod {
@@ -46,6 +46,16 @@ export interface KubeHost {
   iptablesRestore(node: string, text: string): Promise<HostResult>;
   /** `iptables ARGV` on a node (kube-proxy's EnsureRule). */
   iptables(node: string, argv: readonly string[]): Promise<HostResult>;
+  /** Replaces a running pod's labels (its endpoint's, so policy re-evaluates); absent where the runtime cannot. */
+  setPodLabels?(namespace: string, name: string, labels: Record<string, string>): Promise<void>;
+  /** The namespaces that exist, with their labels. */
+  namespaces?(): readonly { readonly name: string; readonly labels: Readonly<Record<string, string>> }[];
+  /** Applies a manifest kube/ does not reconcile itself (Namespace, NetworkPolicy): what `kubectl apply` prints, or throws KubeError. */
+  applyOther?(manifest: Record<string, unknown>): Promise<string>;
+  /** Deletes such an object: what `kubectl delete` prints, or throws KubeError. */
+  deleteOther?(kind: string, name: string, namespace: string): Promise<string>;
+  /** Kubernetes NetworkPolicies as applied (kubectl get networkpolicies). */
+  networkPolicies?(): readonly Record<string, unknown>[];
 }
 
 /** Settings of the Kubernetes layer. */
@@ -63,11 +73,20 @@ export class KubeError extends Error {
   override name = 'KubeError';
 }
 
-interface PodMeta { created: number; ports: readonly ContainerPort[]; owner?: string }
+interface PodMeta { created: number; ports: readonly ContainerPort[]; image?: string; owner?: string }
+
+/** A Deployment, ReplicaSet or DaemonSet as stored (with its creation time). */
+export type Workload = Deployment & { created: number };
+
+/** The resource word kubectl prints for a workload kind (`deployment.apps`). */
+export const workloadResource = (kind: WorkloadKind): string => `${kind.toLowerCase()}.apps`;
+
+const ownerKey = (kind: string, namespace: string, name: string): string => `${kind}/${namespace}/${name}`;
 
 /** The Kubernetes control plane and kube-proxies of one lab. */
 export class KubeCluster {
-  readonly deployments = new Map<string, Deployment & { created: number }>();
+  /** Deployments, ReplicaSets and DaemonSets by `Kind/namespace/name`. */
+  readonly workloads = new Map<string, Workload>();
   readonly services = new Map<string, AllocatedService & { created: number }>();
   /** EndpointSlices by `namespace/service`, as of the last sync. */
   slices = new Map<string, EndpointSlice[]>();
@@ -81,7 +100,7 @@ export class KubeCluster {
    */
   private proxying = false;
   readonly serviceCIDR: string;
-  /** Where the last scheduling failure of each Deployment is kept (kubectl describe's FailedScheduling). */
+  /** Where the last scheduling failure of each workload (`Kind/ns/name`) is kept (kubectl describe's FailedScheduling). */
   readonly pending = new Map<string, string>();
 
   constructor(readonly host: KubeHost, readonly opts: KubeOptions = {}) {
@@ -94,17 +113,29 @@ export class KubeCluster {
     });
   }
 
-  /** Applies a Deployment or Service manifest (create or replace), then reconciles. */
+  /** The Deployments by `namespace/name`. */
+  get deployments(): ReadonlyMap<string, Workload> {
+    return new Map([...this.workloads.values()].filter((w) => w.kind === 'Deployment').map((w) => [`${w.namespace}/${w.name}`, w]));
+  }
+
+  /** Applies a Deployment, ReplicaSet, DaemonSet, Service or Pod manifest (create or replace), then reconciles; returns kubectl's line. */
   async apply(m: Record<string, unknown>): Promise<string> {
     this.proxying = true;
     try {
-      if (m.kind === 'Deployment') {
+      if (WORKLOAD_KINDS.includes(String(m.kind))) {
         const d = parseDeployment(m);
-        const key = `${d.namespace}/${d.name}`;
-        const old = this.deployments.get(key);
-        this.deployments.set(key, { ...d, created: old?.created ?? this.host.now() });
+        const key = ownerKey(d.kind, d.namespace, d.name);
+        const old = this.workloads.get(key);
+        this.workloads.set(key, { ...d, created: old?.created ?? this.host.now() });
         await this.reconcile();
-        return `deployment.apps/${d.name} ${old ? 'configured' : 'created'}`;
+        return `${workloadResource(d.kind)}/${d.name} ${old ? (sameWorkload(old, d) ? 'unchanged' : 'configured') : 'created'}`;
+      }
+      if (m.kind === 'Pod') {
+        const p = parsePod(m);
+        const exists = this.host.pods().some((x) => x.namespace === p.namespace && x.name === p.name);
+        if (exists) return `pod/${p.name} unchanged`;
+        await this.runPod(p.namespace, p.name, p.template);
+        return `pod/${p.name} created`;
       }
       const s = parseService(m);
       const key = `${s.namespace}/${s.name}`;
@@ -112,67 +143,142 @@ export class KubeCluster {
       const usedIPs = new Set([...this.services.values()].filter((x) => x !== old).map((x) => x.clusterIP));
       const clusterIP = s.clusterIP === 'None' ? 'None' : old?.clusterIP ?? allocateClusterIP(key, this.serviceCIDR, usedIPs, s.clusterIP);
       const usedPorts = new Set([...this.services.values()].filter((x) => x !== old).flatMap((x) => x.ports.map((p) => p.nodePort ?? 0)));
-      const ports = s.ports.map((p) => {
-        if (s.type !== 'NodePort') return p;
+      const ports = s.ports.map((p, i) => {
+        if (s.type === 'ClusterIP') return p;
         const kept = old?.ports.find((o) => o.name === p.name)?.nodePort;
         const nodePort = p.nodePort ?? kept ?? allocateNodePort(`${key}:${p.name}:${p.port}`, usedPorts);
-        if (p.nodePort !== undefined && usedPorts.has(p.nodePort)) throw new KubeError(`Service "${s.name}" is invalid: spec.ports[0].nodePort: Invalid value: ${p.nodePort}: provided port is already allocated`);
+        if (p.nodePort !== undefined && usedPorts.has(p.nodePort)) throw new KubeError(`The Service "${s.name}" is invalid: spec.ports[${i}].nodePort: Invalid value: ${p.nodePort}: provided port is already allocated`);
         usedPorts.add(nodePort);
         return { ...p, nodePort };
       });
-      this.services.set(key, { ...s, clusterIP, ports, created: old?.created ?? this.host.now() });
+      const next = { ...s, clusterIP, ports, created: old?.created ?? this.host.now() };
+      this.services.set(key, next);
       await this.sync();
-      return `service/${s.name} ${old ? 'configured' : 'created'}`;
+      return `service/${s.name} ${old ? (JSON.stringify({ ...old, created: 0 }) === JSON.stringify({ ...next, created: 0 }) ? 'unchanged' : 'configured') : 'created'}`;
     } catch (e) {
       if (e instanceof KubeManifestError) throw new KubeError(`The ${String(m.kind)} "${String((m.metadata as { name?: unknown } | undefined)?.name)}" is invalid: ${e.message}`);
-      if (e instanceof Error && !(e instanceof KubeError) && /^spec\./.test(e.message)) throw new KubeError(`The Service is invalid: ${e.message}`);
+      if (e instanceof Error && !(e instanceof KubeError) && /^spec\./.test(e.message)) throw new KubeError(`The Service "${String((m.metadata as { name?: unknown } | undefined)?.name)}" is invalid: ${e.message}`);
       throw e;
     }
   }
 
-  /** Deletes a Deployment (and its pods) or a Service; KubeError when there is none. */
+  /** Deletes a workload (and its pods), a Service or a Pod; KubeError (kubectl's NotFound) when there is none. */
   async remove(kind: string, name: string, namespace = 'default'): Promise<string> {
-    const key = `${namespace}/${name}`;
-    if (kind === 'Deployment') {
-      if (!this.deployments.delete(key)) throw new KubeError(`Error from server (NotFound): deployments.apps "${name}" not found`);
+    if (WORKLOAD_KINDS.includes(kind)) {
+      const res = workloadResource(kind as WorkloadKind);
+      if (!this.workloads.delete(ownerKey(kind, namespace, name))) throw new KubeError(`Error from server (NotFound): ${kind.toLowerCase()}s.apps "${name}" not found`);
       await this.reconcile();
-      return `deployment.apps "${name}" deleted`;
+      return `${res} "${name}" deleted`;
     }
-    if (!this.services.delete(key)) throw new KubeError(`Error from server (NotFound): services "${name}" not found`);
+    if (kind === 'Pod') {
+      if (!this.host.pods().some((p) => p.namespace === namespace && p.name === name)) throw new KubeError(`Error from server (NotFound): pods "${name}" not found`);
+      await this.host.deletePod(namespace, name);
+      this.meta.delete(`${namespace}/${name}`);
+      // Its controller (if any) replaces it; every Service's endpoints follow.
+      await this.reconcile();
+      return `pod "${name}" deleted`;
+    }
+    if (!this.services.delete(`${namespace}/${name}`)) throw new KubeError(`Error from server (NotFound): services "${name}" not found`);
     await this.sync();
     return `service "${name}" deleted`;
   }
 
-  /** The Deployment controller + scheduler: create missing replicas, delete extra ones, then sync. */
+  /** `kubectl scale`: a Deployment's or ReplicaSet's replicas, then reconcile. */
+  async scale(kind: WorkloadKind, name: string, namespace: string, replicas: number): Promise<string> {
+    const key = ownerKey(kind, namespace, name);
+    const w = this.workloads.get(key);
+    if (!w) throw new KubeError(`Error from server (NotFound): ${kind.toLowerCase()}s.apps "${name}" not found`);
+    if (kind === 'DaemonSet') throw new KubeError(`error: no scaler has been implemented for {"apps" "DaemonSet"}`);
+    this.workloads.set(key, { ...w, replicas });
+    await this.reconcile();
+    return `${workloadResource(kind)}/${name} scaled`;
+  }
+
+  /** A pod without a controller (`kubectl run`, a Pod manifest), placed by the scheduler. */
+  async runPod(namespace: string, name: string, t: PodTemplate): Promise<KubePod> {
+    if (this.host.pods().some((p) => p.namespace === namespace && p.name === name)) throw new KubeError(`Error from server (AlreadyExists): pods "${name}" already exists`);
+    const where = schedule(t, this.host.nodes(), this.load());
+    if ('error' in where) throw new KubeError(`pod/${name} cannot be scheduled: ${where.error}`);
+    this.meta.set(`${namespace}/${name}`, { created: this.host.now(), ports: t.containerPorts, image: t.image });
+    await this.host.createPod(where.node, namespace, name, { ...t.labels }, t.containerPorts);
+    await this.sync();
+    return this.pods().find((p) => p.namespace === namespace && p.name === name)!;
+  }
+
+  /** `kubectl label pod`: the pod's new labels (its endpoint's too), then Services re-select. */
+  async setPodLabels(namespace: string, name: string, labels: Record<string, string>): Promise<void> {
+    if (!this.host.setPodLabels) throw new KubeError('error: this runtime cannot change a running pod\'s labels yet (delete and recreate the pod)');
+    await this.host.setPodLabels(namespace, name, labels);
+    await this.reconcile();
+  }
+
+  /** Replaces a Service's or workload's metadata labels (what `kubectl label` does to them). */
+  relabel(kind: 'Service' | WorkloadKind, name: string, namespace: string, labels: Record<string, string>): void {
+    if (kind === 'Service') {
+      const s = this.services.get(`${namespace}/${name}`);
+      if (s) this.services.set(`${namespace}/${name}`, { ...s, labels });
+      return;
+    }
+    const w = this.workloads.get(ownerKey(kind, namespace, name));
+    if (w) this.workloads.set(ownerKey(kind, namespace, name), { ...w, labels });
+  }
+
+  private load(): Map<string, number> {
+    const load = new Map<string, number>();
+    for (const p of this.host.pods()) load.set(p.node, (load.get(p.node) ?? 0) + 1);
+    return load;
+  }
+
+  /** The ReplicaSet name a Deployment's pods belong to (`<deployment>-<pod-template-hash>`). */
+  static replicaSetOf(d: Deployment): string {
+    return `${d.name}-${podTemplateHash(d.rawTemplate)}`;
+  }
+
+  /** The workload controllers + scheduler: create missing pods, delete extra ones, then sync. */
   async reconcile(): Promise<void> {
     const pods = this.host.pods();
     for (const [key, m] of this.meta) {
-      if (m.owner && !this.deployments.has(m.owner) && pods.some((p) => `${p.namespace}/${p.name}` === key)) {
+      if (m.owner && !this.workloads.has(m.owner) && pods.some((p) => `${p.namespace}/${p.name}` === key)) {
         const [ns, name] = key.split('/') as [string, string];
         await this.host.deletePod(ns, name);
         this.meta.delete(key);
       }
     }
-    for (const [key, d] of this.deployments) {
+    for (const [key, d] of this.workloads) {
       const hash = podTemplateHash(d.rawTemplate);
-      const owned = this.host.pods().filter((p) => this.meta.get(`${p.namespace}/${p.name}`)?.owner === key)
+      const owned = (): typeof pods => this.host.pods().filter((p) => this.meta.get(`${p.namespace}/${p.name}`)?.owner === key)
         .sort((a, b) => (a.name < b.name ? -1 : 1));
-      // A changed template rolls every pod (podlab replaces at once instead of surging).
-      for (const p of owned.filter((x) => x.labels['pod-template-hash'] !== hash).concat(owned.filter((x) => x.labels['pod-template-hash'] === hash).slice(d.replicas))) {
+      const drop = async (p: { namespace: string; name: string }): Promise<void> => {
         await this.host.deletePod(p.namespace, p.name);
         this.meta.delete(`${p.namespace}/${p.name}`);
-      }
-      let have = this.host.pods().filter((p) => this.meta.get(`${p.namespace}/${p.name}`)?.owner === key).length;
+      };
+      const create = async (node: string): Promise<void> => {
+        const name = d.kind === 'Deployment' ? `${d.name}-${hash}-${this.suffix(key)}` : `${d.name}-${this.suffix(key)}`;
+        const labels = d.kind === 'ReplicaSet' ? { ...d.template.labels } : { ...d.template.labels, [d.kind === 'Deployment' ? 'pod-template-hash' : 'controller-revision-hash']: hash };
+        this.meta.set(`${d.namespace}/${name}`, { created: this.host.now(), ports: d.template.containerPorts, image: d.template.image, owner: key });
+        await this.host.createPod(node, d.namespace, name, labels, d.template.containerPorts);
+      };
       this.pending.delete(key);
+      const stamp = d.kind === 'Deployment' ? 'pod-template-hash' : d.kind === 'DaemonSet' ? 'controller-revision-hash' : undefined;
+      // A changed template rolls every pod (podlab replaces at once instead of surging).
+      for (const p of owned()) if (stamp && p.labels[stamp] !== hash) await drop(p);
+      if (d.kind === 'DaemonSet') {
+        // One pod on every node the pod fits (nodeSelector, the control-plane taint), none elsewhere.
+        const fit = new Set(eligible(d.template, this.host.nodes()).map((n) => n.name));
+        const seen = new Set<string>();
+        for (const p of owned()) {
+          if (!fit.has(p.node) || seen.has(p.node)) await drop(p);
+          else seen.add(p.node);
+        }
+        for (const n of [...fit].sort()) if (!seen.has(n)) await create(n);
+        continue;
+      }
+      for (const p of owned().slice(d.replicas)) await drop(p);
+      let have = owned().length;
       while (have < d.replicas) {
-        const load = new Map<string, number>();
-        for (const p of this.host.pods()) load.set(p.node, (load.get(p.node) ?? 0) + 1);
-        const where = schedule(d.template, this.host.nodes(), load);
+        const where = schedule(d.template, this.host.nodes(), this.load());
         if ('error' in where) { this.pending.set(key, where.error); break; }
-        const name = `${d.name}-${hash}-${this.suffix(key)}`;
-        const labels = { ...d.template.labels, 'pod-template-hash': hash };
-        this.meta.set(`${d.namespace}/${name}`, { created: this.host.now(), ports: d.template.containerPorts, owner: key });
-        await this.host.createPod(where.node, d.namespace, name, labels, d.template.containerPorts);
+        await create(where.node);
         have++;
       }
     }
@@ -181,7 +287,9 @@ export class KubeCluster {
 
   private suffix(key: string): string {
     let g = this.suffixes.get(key);
-    if (!g) this.suffixes.set(key, (g = new NameSuffixes(fnv32a(`${this.opts.seed ?? 1}/${key}`))));
+    // Deployments keep the seed of their `namespace/name` key (names stay what scenarios pinned).
+    const seedKey = key.startsWith('Deployment/') ? key.slice('Deployment/'.length) : key;
+    if (!g) this.suffixes.set(key, (g = new NameSuffixes(fnv32a(`${this.opts.seed ?? 1}/${seedKey}`))));
     return g.next();
   }
 
@@ -191,14 +299,22 @@ export class KubeCluster {
       const key = `${p.namespace}/${p.name}`;
       let m = this.meta.get(key);
       if (!m) this.meta.set(key, (m = { created: this.host.now(), ports: [] }));
-      return { ...p, containerPorts: m.ports, created: m.created };
+      const owner = m.owner ? this.ownerRef(m.owner, p.labels) : undefined;
+      return { ...p, containerPorts: m.ports, created: m.created, ...(m.image !== undefined ? { image: m.image } : {}), ...(owner ? { owner } : {}) };
     });
+  }
+
+  /** `Kind/name` of the object that owns a pod (a Deployment's pods: its ReplicaSet). */
+  private ownerRef(owner: string, labels: Readonly<Record<string, string>>): string {
+    const [kind, , name] = owner.split('/') as [string, string, string];
+    return kind === 'Deployment' ? `ReplicaSet/${name}-${labels['pod-template-hash'] ?? ''}` : `${kind}/${name}`;
   }
 
   /** EndpointSlice controller + every kube-proxy: recompute, and rewrite the rules of nodes whose rules changed. */
   async sync(): Promise<void> {
     const pods = this.pods();
-    for (const key of this.meta.keys()) if (!pods.some((p) => `${p.namespace}/${p.name}` === key)) this.meta.delete(key);
+    const live = new Set(pods.map((p) => `${p.namespace}/${p.name}`));
+    for (const key of this.meta.keys()) if (!live.has(key)) this.meta.delete(key);
     const slices = new Map<string, EndpointSlice[]>();
     const nodes = this.host.nodes();
     for (const [key, svc] of this.services) {
@@ -214,7 +330,7 @@ export class KubeCluster {
     if (!this.proxying) return;
     const services = [...this.services.values()];
     for (const n of nodes) {
-      const rules = proxyRules({ node: n.name, services, slices, ...(this.opts.clusterCIDR ? { clusterCIDR: this.opts.clusterCIDR } : {}) });
+      const rules = proxyRules({ node: n.name, services, slices, nodeIPs: [n.internalIP], ...(this.opts.clusterCIDR ? { clusterCIDR: this.opts.clusterCIDR } : {}) });
       const save = await this.host.iptablesSave(n.name, 'nat');
       const existing = [...save.matchAll(/^:(KUBE-[A-Z]+-[A-Z0-9]+) /gm)].map((x) => x[1]!);
       const text = restoreText(rules, existing);
@@ -248,6 +364,13 @@ export class KubeCluster {
     return this.host.nodes();
   }
 }
+
+function sameWorkload(a: Deployment, b: Deployment): boolean {
+  return a.replicas === b.replicas && JSON.stringify(a.labels) === JSON.stringify(b.labels) && canonical(a.rawTemplate) === canonical(b.rawTemplate)
+    && JSON.stringify(a.selector) === JSON.stringify(b.selector);
+}
+
+const canonical = (v: unknown): string => String(podTemplateHash(v));
 
 /** An iptables-save rule body → argv (double quotes group words). */
 export function splitRule(rule: string): string[] {

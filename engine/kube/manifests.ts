@@ -21,15 +21,23 @@ const strMap = (v: unknown, where: string): Record<string, string> => {
   return out;
 };
 
-/** True for the kinds kube/ reconciles (apps/v1 Deployment, v1 Service). */
+/** The apps/v1 workload kinds kube/ reconciles into pods. */
+export const WORKLOAD_KINDS: readonly string[] = ['Deployment', 'ReplicaSet', 'DaemonSet'];
+
+/** True for the kinds kube/ reconciles (apps/v1 Deployment, ReplicaSet, DaemonSet; v1 Service). */
 export function isKubeManifest(m: Obj): boolean {
-  return (m.apiVersion === 'apps/v1' && m.kind === 'Deployment') || (m.apiVersion === 'v1' && m.kind === 'Service');
+  return (m.apiVersion === 'apps/v1' && WORKLOAD_KINDS.includes(String(m.kind))) || (m.apiVersion === 'v1' && m.kind === 'Service');
 }
 
 function protocol(v: unknown, where: string): Protocol {
   const p = v ?? 'TCP';
   if (p !== 'TCP' && p !== 'UDP' && p !== 'SCTP') throw new KubeManifestError(`${where}: Unsupported value: "${String(p)}": supported values: "SCTP", "TCP", "UDP"`);
   return p;
+}
+
+function ipv4(v: unknown, where: string): string {
+  if (typeof v !== 'string' || !/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(v) || v.split('.').some((o) => Number(o) > 255)) throw new KubeManifestError(`${where}: Invalid value: ${JSON.stringify(v)}: must be a valid IPv4 address`);
+  return v;
 }
 
 function port(v: unknown, where: string, lo = 1, hi = 65535): number {
@@ -43,15 +51,15 @@ function meta(m: Obj): { name: string; namespace: string; labels: Record<string,
   return { name: md.name, namespace: typeof md.namespace === 'string' ? md.namespace : 'default', labels: strMap(md.labels, 'metadata.labels') };
 }
 
-function template(t: Obj): PodTemplate {
+function template(t: Obj, at = 'spec.template.'): PodTemplate {
   const spec = obj(t.spec);
   const containers = Array.isArray(spec.containers) ? spec.containers.map(obj) : [];
-  if (containers.length === 0) throw new KubeManifestError('spec.template.spec.containers: Required value');
+  if (containers.length === 0) throw new KubeManifestError(`${at}spec.containers: Required value`);
   const ports: ContainerPort[] = [];
   containers.forEach((c, i) => {
     const list = Array.isArray(c.ports) ? c.ports.map(obj) : [];
     list.forEach((p, j) => {
-      const where = `spec.template.spec.containers[${i}].ports[${j}]`;
+      const where = `${at}spec.containers[${i}].ports[${j}]`;
       ports.push({
         ...(typeof p.name === 'string' ? { name: p.name } : {}),
         containerPort: port(p.containerPort, `${where}.containerPort`),
@@ -66,20 +74,27 @@ function template(t: Obj): PodTemplate {
     ...(typeof x.effect === 'string' ? { effect: x.effect } : {}),
   }));
   return {
-    labels: strMap(obj(t.metadata).labels, 'spec.template.metadata.labels'),
+    labels: strMap(obj(t.metadata).labels, `${at}metadata.labels`),
     containerPorts: ports,
     image: String(containers[0]!.image ?? ''),
     ...(typeof spec.nodeName === 'string' ? { nodeName: spec.nodeName } : {}),
-    nodeSelector: strMap(spec.nodeSelector, 'spec.template.spec.nodeSelector'),
+    nodeSelector: strMap(spec.nodeSelector, `${at}spec.nodeSelector`),
     tolerations,
   };
 }
 
-/** An apps/v1 Deployment manifest → Deployment (KubeManifestError naming the field). */
+/** A v1 Pod manifest → its name, namespace and spec as a template (the scheduler places it). */
+export function parsePod(m: Obj): { namespace: string; name: string; template: PodTemplate } {
+  const md = meta(m);
+  return { namespace: md.namespace, name: md.name, template: template(m, '') };
+}
+
+/** An apps/v1 Deployment, ReplicaSet or DaemonSet manifest → Deployment (KubeManifestError naming the field). */
 export function parseDeployment(m: Obj): Deployment {
   const md = meta(m);
   const spec = obj(m.spec);
-  const replicas = spec.replicas === undefined ? 1 : spec.replicas;
+  const kind = WORKLOAD_KINDS.includes(String(m.kind)) ? m.kind as Deployment['kind'] : 'Deployment';
+  const replicas = spec.replicas === undefined || kind === 'DaemonSet' ? 1 : spec.replicas;
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) throw new KubeManifestError(`spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`);
   const selector = strMap(obj(spec.selector).matchLabels, 'spec.selector.matchLabels');
   if (Object.keys(selector).length === 0) throw new KubeManifestError('spec.selector: Required value (podlab reads spec.selector.matchLabels)');
@@ -87,15 +102,15 @@ export function parseDeployment(m: Obj): Deployment {
   for (const [k, v] of Object.entries(selector)) {
     if (tpl.labels[k] !== v) throw new KubeManifestError('spec.template.metadata.labels: Invalid value: `selector` does not match template `labels`');
   }
-  return { namespace: md.namespace, name: md.name, replicas, selector, template: tpl, rawTemplate: spec.template };
+  return { kind, namespace: md.namespace, name: md.name, labels: md.labels, replicas, selector, template: tpl, rawTemplate: spec.template };
 }
 
-/** A v1 Service manifest → Service (types ClusterIP and NodePort). */
+/** A v1 Service manifest → Service (types ClusterIP, NodePort and LoadBalancer). */
 export function parseService(m: Obj): Service {
   const md = meta(m);
   const spec = obj(m.spec);
   const type = spec.type ?? 'ClusterIP';
-  if (type !== 'ClusterIP' && type !== 'NodePort') throw new KubeManifestError(`spec.type: podlab models ClusterIP and NodePort Services, not ${String(type)}`);
+  if (type !== 'ClusterIP' && type !== 'NodePort' && type !== 'LoadBalancer') throw new KubeManifestError(`spec.type: Unsupported value: "${String(type)}": podlab models "ClusterIP", "NodePort", "LoadBalancer"`);
   const list = Array.isArray(spec.ports) ? spec.ports.map(obj) : [];
   if (list.length === 0) throw new KubeManifestError('spec.ports: Required value');
   const ports: ServicePort[] = list.map((p, i) => {
@@ -103,7 +118,7 @@ export function parseService(m: Obj): Service {
     if (list.length > 1 && typeof p.name !== 'string') throw new KubeManifestError(`${where}.name: Required value`);
     const target = p.targetPort ?? p.port;
     const nodePort = p.nodePort === undefined ? undefined : port(p.nodePort, `${where}.nodePort`, 30000, 32767);
-    if (nodePort !== undefined && type !== 'NodePort') throw new KubeManifestError(`${where}.nodePort: Forbidden: may not be used when \`type\` is 'ClusterIP'`);
+    if (nodePort !== undefined && type === 'ClusterIP') throw new KubeManifestError(`${where}.nodePort: Forbidden: may not be used when \`type\` is 'ClusterIP'`);
     return {
       name: typeof p.name === 'string' ? p.name : '',
       protocol: protocol(p.protocol, `${where}.protocol`),
@@ -114,10 +129,20 @@ export function parseService(m: Obj): Service {
   });
   const etp = spec.externalTrafficPolicy ?? 'Cluster';
   if (etp !== 'Cluster' && etp !== 'Local') throw new KubeManifestError(`spec.externalTrafficPolicy: Unsupported value: "${String(etp)}": supported values: "Cluster", "Local"`);
+  if (etp === 'Local' && type === 'ClusterIP') throw new KubeManifestError('spec.externalTrafficPolicy: Invalid value: "Local": may only be set when `type` is \'NodePort\' or \'LoadBalancer\'');
+  const affinity = spec.sessionAffinity ?? 'None';
+  if (affinity !== 'None' && affinity !== 'ClientIP') throw new KubeManifestError(`spec.sessionAffinity: Unsupported value: "${String(affinity)}": supported values: "ClientIP", "None"`);
+  const timeout = obj(obj(spec.sessionAffinityConfig).clientIP).timeoutSeconds ?? 10800;
+  if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1 || timeout > 86400) throw new KubeManifestError(`spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: ${JSON.stringify(timeout)}: must be greater than 0 and less than 86400`);
+  const externalIPs = Array.isArray(spec.externalIPs) ? spec.externalIPs.map((x, i) => ipv4(x, `spec.externalIPs[${i}]`)) : [];
+  const ingress = obj((Array.isArray(obj(obj(m.status).loadBalancer).ingress) ? (obj(obj(m.status).loadBalancer).ingress as unknown[]) : [])[0]).ip;
+  const lb = spec.loadBalancerIP ?? ingress;
   return {
     namespace: md.namespace, name: md.name, type,
     ...(typeof spec.clusterIP === 'string' ? { clusterIP: spec.clusterIP } : {}),
     ...(spec.selector !== undefined ? { selector: strMap(spec.selector, 'spec.selector') } : {}),
     ports, externalTrafficPolicy: etp, labels: md.labels,
+    sessionAffinity: affinity, affinityTimeout: timeout, externalIPs,
+    ...(lb !== undefined && type === 'LoadBalancer' ? { loadBalancerIP: ipv4(lb, 'spec.loadBalancerIP') } : {}),
   };
 }

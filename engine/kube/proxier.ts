@@ -26,6 +26,8 @@ export interface ProxierInput {
   readonly slices: ReadonlyMap<string, readonly EndpointSlice[]>;
   /** --cluster-cidr (the pod network): traffic from outside it to a ClusterIP is masqueraded. */
   readonly clusterCIDR?: string;
+  /** The node's own addresses (informational: NodePorts match `--dst-type LOCAL`). */
+  readonly nodeIPs?: readonly string[];
 }
 
 /** A jump kube-proxy ensures (prepends, once) in a built-in chain. */

@@ -16,6 +16,12 @@ export function tolerates(t: Toleration, taint: { key: string; value?: string; e
   return t.key === taint.key && (t.value ?? '') === (taint.value ?? '');
 }
 
+/** The nodes a pod fits by nodeSelector and taints (what a DaemonSet runs one pod on each of). */
+export function eligible(t: PodTemplate, nodes: readonly KubeNode[]): KubeNode[] {
+  return nodes.filter((n) => Object.entries(t.nodeSelector).every(([k, v]) => n.labels[k] === v)
+    && !(CONTROL_PLANE_TAINT.key in n.labels && !t.tolerations.some((x) => tolerates(x, CONTROL_PLANE_TAINT))));
+}
+
 /** The node for a new pod, or the FailedScheduling message kube-scheduler would record. */
 export function schedule(t: PodTemplate, nodes: readonly KubeNode[], podsPerNode: ReadonlyMap<string, number>): { node: string } | { error: string } {
   if (t.nodeName) {

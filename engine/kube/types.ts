@@ -32,10 +32,15 @@ export interface PodTemplate {
   readonly tolerations: readonly Toleration[];
 }
 
-/** apps/v1 Deployment. */
+/** The workload controllers podlab runs. */
+export type WorkloadKind = 'Deployment' | 'ReplicaSet' | 'DaemonSet';
+
+/** apps/v1 Deployment, ReplicaSet or DaemonSet (`kind` says which; DaemonSets ignore `replicas`). */
 export interface Deployment {
+  readonly kind: WorkloadKind;
   readonly namespace: string;
   readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
   readonly replicas: number;
   readonly selector: Readonly<Record<string, string>>;
   readonly template: PodTemplate;
@@ -53,11 +58,19 @@ export interface ServicePort {
   readonly nodePort?: number;
 }
 
-/** v1 Service (ClusterIP or NodePort; clusterIP None = headless). */
+/** v1 Service (ClusterIP, NodePort or LoadBalancer; clusterIP None = headless). */
 export interface Service {
   readonly namespace: string;
   readonly name: string;
-  readonly type: 'ClusterIP' | 'NodePort';
+  readonly type: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  /** `spec.sessionAffinity`: ClientIP pins a client to its first backend (kube-proxy's `recent` match). */
+  readonly sessionAffinity?: 'None' | 'ClientIP';
+  /** `spec.sessionAffinityConfig.clientIP.timeoutSeconds` (default 10800). */
+  readonly affinityTimeout?: number;
+  /** `spec.externalIPs`. */
+  readonly externalIPs?: readonly string[];
+  /** `spec.loadBalancerIP` (or `status.loadBalancer.ingress[0].ip` as written): what a LoadBalancer answers on. */
+  readonly loadBalancerIP?: string;
   /** Asked for in the manifest; allocation fills it in. */
   readonly clusterIP?: string;
   readonly selector?: Readonly<Record<string, string>>;
@@ -74,6 +87,10 @@ export interface KubePod {
   readonly ip: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly containerPorts: readonly ContainerPort[];
+  /** The first container's image ('' when created without one). */
+  readonly image?: string;
+  /** `Kind/name` of the controller that owns it. */
+  readonly owner?: string;
   /** Virtual ms when it was created. */
   readonly created: number;
 }

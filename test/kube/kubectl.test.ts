@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { humanDuration, tabwrite } from '../../engine/kube/table.ts';
-import { kubectl } from '../../engine/kube/kubectl.ts';
+import { kubectl as kubectlOrAsync } from '../../engine/kube/kubectl.ts';
 import { KubeCluster } from '../../engine/kube/cluster.ts';
 import type { HostPod, KubeHost } from '../../engine/kube/cluster.ts';
 import type { KubeNode } from '../../engine/kube/types.ts';
@@ -32,6 +32,9 @@ function fakeHost(now: { t: number }): KubeHost {
     iptables: async () => ({ stdout: '', stderr: '', code: 0 }),
   };
 }
+
+/** The reading verbs answer synchronously. */
+const kubectl = (...a: Parameters<typeof kubectlOrAsync>) => kubectlOrAsync(...a)!;
 
 const deployment = {
   apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'nginx-deployment', labels: { app: 'nginx' } },

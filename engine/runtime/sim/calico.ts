@@ -16,7 +16,8 @@ import { SimDataplane, hostInterfaces } from './dataplane-driver.ts';
 import type { SimLab } from './sim-lab.ts';
 import { simClock, simTransport } from './bgp-transport.ts';
 import type { KubeCluster } from '../../kube/cluster.ts';
-import { kubectl } from '../../kube/kubectl.ts';
+import { kubectl, kubectlAsync } from '../../kube/kubectl.ts';
+import { readFileSync } from 'node:fs';
 import { curlOnKernel } from '../../sim/apps/http.ts';
 import { startKube } from './kube.ts';
 
@@ -96,6 +97,21 @@ export async function startCalico(lab: SimLab, opts: ClusterOptions = {}): Promi
   const k = startKube(lab, c);
   kubes.set(lab, k);
   lab.registerCommand('kubectl', (_node, args) => kubectl(k, args, lab.world.clock.nowMs()));
+  lab.registerAsyncCommand('kubectl', (_node, args, stdin) => kubectlAsync(k, args, {
+    now: () => lab.world.clock.nowMs(),
+    ...(stdin !== undefined ? { stdin } : {}),
+    readFile: (path) => readFileSync(path, 'utf8'),
+    execInPod: async (ns, name, argv) => {
+      const p = c.pods.get(`${ns}/${name}`);
+      return p ? lab.execAsync(p.podNode, argv) : { stdout: '', stderr: `Error from server (NotFound): pods "${name}" not found\n`, code: 1 };
+    },
+  }));
+  // Pods are nodes of the shell under their own names: `ns/pod`, and bare `pod` for the default namespace.
+  lab.registerNodeResolver((name) => {
+    if (name.includes('/')) return c.pods.get(name)?.podNode;
+    const found = c.pods.get(`default/${name}`) ?? [...c.pods.values()].filter((p) => p.name === name).find((_p, _i, all) => all.length === 1);
+    return found?.podNode;
+  });
   lab.registerCommand('curl', (node, args) => curlOnKernel(lab.kernel(node), args));
   return c;
 }

@@ -23,6 +23,7 @@ import { tcpdump } from '../../net/tcpdump/index.ts';
 // TCP sockets for the nodes (BGP runs on them); importing it also gives nodes `ss`.
 import '../../sim/tcp/index.ts';
 import { setupCommands, type SetupCommand } from '../setup-commands.ts';
+import { splitHeredoc } from '../../sim/tools/heredoc.ts';
 
 /** Raised when a node's setup fails; names the node, the command and what the tool said. */
 export class DeployError extends Error {
@@ -49,6 +50,9 @@ export interface SetupRecord {
 /** A program a component adds to every node's shell (calicoctl, birdc…); undefined falls through to the node's tools. */
 export type NodeCommand = (node: string, args: readonly string[]) => ToolResult | undefined;
 
+/** A program that changes the cluster (kubectl apply, calicoctl create…): it takes time, so only `execAsync` runs it; `stdin` is what a here-document fed it. */
+export type AsyncNodeCommand = (node: string, args: readonly string[], stdin: string | undefined) => Promise<ToolResult | undefined>;
+
 /** A topology running on the simulator. */
 export class SimLab {
   readonly world: World;
@@ -57,6 +61,8 @@ export class SimLab {
   private readonly filters = new Map<string, Netfilter>();
   private readonly captures = new Map<string, Capture>();
   private readonly commands = new Map<string, NodeCommand>();
+  private readonly asyncCommands = new Map<string, AsyncNodeCommand>();
+  private readonly nodeResolvers: ((name: string) => string | undefined)[] = [];
 
   private constructor(topology: Topology, opts: SimDeployOptions) {
     this.topology = topology;
@@ -139,6 +145,53 @@ export class SimLab {
     this.commands.set(prog, run);
   }
 
+  /** Adds a program that changes the cluster; its read-only verbs may also be a `registerCommand` program. */
+  registerAsyncCommand(prog: string, run: AsyncNodeCommand): void {
+    this.asyncCommands.set(prog, run);
+  }
+
+  /** Adds names for nodes made later (a pod's `ns/pod` and bare `pod` for its namespace's node). */
+  registerNodeResolver(resolve: (name: string) => string | undefined): void {
+    this.nodeResolvers.push(resolve);
+  }
+
+  /** The World node a name means (a topology node, a pod's node name, `ns/pod`, `pod`), or undefined. */
+  resolveNode(name: string): string | undefined {
+    if (this.world.kernel(name)) return name;
+    for (const r of this.nodeResolvers) {
+      const n = r(name);
+      if (n !== undefined && this.world.kernel(n)) return n;
+    }
+    return undefined;
+  }
+
+  /**
+   * The shell's exec (terminal, UI, scenarios): also runs the programs that change the
+   * cluster, feeds a here-document (`… <<EOF` + lines + `EOF`) to stdin, and takes pods by name.
+   */
+  async execAsync(node: string, command: readonly string[] | string, stdin?: string): Promise<ToolResult> {
+    let argv: readonly string[];
+    let input = stdin;
+    try {
+      if (typeof command === 'string') {
+        const h = splitHeredoc(command);
+        argv = splitCommandLine(h.line);
+        if (h.stdin !== undefined) input = h.stdin;
+      } else argv = command;
+    } catch (e) {
+      if (e instanceof CommandLineError) return { stdout: '', stderr: `bash: ${e.message}\n`, code: 2 };
+      throw e;
+    }
+    const where = this.resolveNode(node) ?? node;
+    const run = argv[0] !== undefined ? this.asyncCommands.get(argv[0]) : undefined;
+    if (run) {
+      this.kernel(where);
+      const r = await run(where, argv.slice(1), input);
+      if (r) return r;
+    }
+    return this.exec(where, argv);
+  }
+
   /** Runs a command on a node, like `ip netns exec NODE argv...` would. */
   exec(node: string, command: readonly string[] | string): ToolResult {
     const k = this.kernel(node);
@@ -154,6 +207,9 @@ export class SimLab {
     if (extra) {
       const r = extra(node, args);
       if (r) return r;
+    }
+    if (prog !== undefined && this.asyncCommands.has(prog)) {
+      return { stdout: '', stderr: `${prog} ${args[0] ?? ''}: this verb changes the cluster and runs in the lab's shell (podlab up, the UI terminal, scenario steps), not through the synchronous exec\n`, code: 1 };
     }
     switch (prog) {
       case 'ping':
