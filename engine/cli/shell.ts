@@ -5,6 +5,7 @@
  */
 import { createInterface } from 'node:readline';
 import { interpretLine, listLinks, listNodes } from './shell-line.ts';
+import { heredocTerminator } from '../sim/tools/heredoc.ts';
 import type { Topology } from '../model/types.ts';
 
 /** What the shell needs from a lab. */
@@ -32,8 +33,28 @@ export async function shell(host: ShellHost, help: string): Promise<number> {
   };
   const out = (s: string): void => void process.stdout.write(s);
   let status = 0;
+  // A here-document being typed (`kubectl apply -f - <<EOF`): lines go to it until its terminator.
+  let doc: { node: string; text: string[]; word: string } | undefined;
+  const runOn = async (node: string, command: string): Promise<void> => {
+    const r = await host.exec(node, command);
+    out(r.stdout);
+    process.stdout.write(r.stderr);
+    status = r.code;
+  };
   prompt();
   for await (const raw of rl) {
+    if (doc) {
+      doc.text.push(raw);
+      if (raw !== doc.word) {
+        if (interactive) { rl.setPrompt('> '); rl.prompt(); }
+        continue;
+      }
+      const d = doc;
+      doc = undefined;
+      await runOn(d.node, d.text.join('\n'));
+      prompt();
+      continue;
+    }
     const line = raw.trim();
     if (!interactive && line) out(`${current ? `${current}> ` : 'podlab> '}${line}\n`);
     if (!line || line.startsWith('#')) {
@@ -55,13 +76,18 @@ export async function shell(host: ShellHost, help: string): Promise<number> {
       if (!rec) out(`setup: no node '${a.node}'\n`);
       else for (const s of rec) out(`${s.why ? `# ${s.why}\n` : ''}${s.argv.join(' ')}\n`);
     } else if (a.kind === 'exec') {
-      const r = await host.exec(a.node, a.command);
-      out(r.stdout);
-      process.stdout.write(r.stderr);
-      status = r.code;
+      const word = heredocTerminator(a.command);
+      if (word !== undefined) {
+        doc = { node: a.node, text: [a.command], word };
+        if (interactive) { rl.setPrompt('> '); rl.prompt(); }
+        continue;
+      }
+      await runOn(a.node, a.command);
     }
     prompt();
   }
+  // End of input inside a here-document: bash runs it anyway (with a warning).
+  if (doc) await runOn(doc.node, doc.text.join('\n'));
   rl.close();
   return interactive ? 0 : status;
 }

@@ -183,8 +183,8 @@ async function deploy(t: Topology, seed: number): Promise<Up | number> {
 function simShellHost(lab: SimLab): ShellHost {
   return {
     topology: lab.topology,
-    isNode: (n) => lab.world.kernel(n) !== undefined,
-    exec: async (node, line) => lab.exec(node, line),
+    isNode: (n) => lab.resolveNode(n) !== undefined,
+    exec: (node, line) => lab.execAsync(node, line),
     run: (ms) => lab.world.run(ms),
     setup: (node) => lab.setup.find((s) => s.node === node)?.steps.map((s) => ({ why: s.command.why, argv: s.command.argv })),
   };

@@ -67,7 +67,7 @@ class SimDriver implements LabDriver {
   }
 
   async exec(node: string, argv: readonly string[]): Promise<CommandResult> {
-    return this.lab.exec(node, argv);
+    return this.lab.execAsync(node, argv);
   }
 
   async setLink(node: string, iface: string, change: LinkChange): Promise<LinkStatus> {
