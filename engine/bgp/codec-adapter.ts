@@ -1,6 +1,6 @@
 /** The session's WireCodec over the real wire codec (engine/bgp/codec). */
-import { decodeMessage, encodeMessage } from './codec/index.ts';
+import { decodeMessage, encodeMessage, encodeMessages } from './codec/index.ts';
 import type { WireCodec } from './session.ts';
 
 /** The RFC 4271 wire codec as the session uses it. */
-export const wireCodec: WireCodec = { encode: encodeMessage, decode: decodeMessage };
+export const wireCodec: WireCodec = { encode: encodeMessage, encodeMany: encodeMessages, decode: decodeMessage };

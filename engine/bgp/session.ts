@@ -17,6 +17,8 @@ import type { ByteStream, Transport } from './transport.ts';
 /** The wire codec as the session uses it (engine/bgp/codec provides it). */
 export interface WireCodec {
   encode(msg: BgpMessage, opts: CodecOptions): Uint8Array;
+  /** Optional: many messages into one buffer (the same bytes as encode, concatenated). */
+  encodeMany?(msgs: readonly BgpMessage[], opts: CodecOptions): Uint8Array;
   decode(frame: Uint8Array, opts: CodecOptions): DecodeOutcome;
 }
 
@@ -104,6 +106,11 @@ export class Session {
   /** Sends many messages as one write (fewer syscalls for bulk UPDATEs). */
   sendMany(msgs: BgpMessage[]): void {
     if (!this.stream || msgs.length === 0) return;
+    if (this.codec.encodeMany) {
+      if (this.hooks.message) for (const m of msgs) this.hooks.message('out', m);
+      this.stream.write(this.codec.encodeMany(msgs, this.opts));
+      return;
+    }
     const parts = msgs.map((m) => {
       this.hooks.message?.('out', m);
       return this.codec.encode(m, this.opts);

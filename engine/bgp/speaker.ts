@@ -51,7 +51,8 @@ export interface PeerState {
   ref: PeerRef | undefined;
   target: ExportTarget | undefined;
   readonly out: AdjRibOut;
-  readonly exportCache: ExportCache;
+  /** Shared by the peers whose sessions export alike (exportClass): a reflector computes each reflected set once, not once per client. */
+  exportCache: ExportCache;
   /** Prefixes accepted from this peer (after import policy). */
   received: number;
   endOfRibReceived: boolean;
@@ -60,6 +61,9 @@ export interface PeerState {
 function cleanAddress(a: string): string {
   return a.startsWith('::ffff:') ? a.slice(7) : a;
 }
+
+/** Encoded size of an attribute list, per list and AS4 mode (lists are immutable). */
+const ATTR_SIZES = new WeakMap<PathAttribute[], [as2?: number, as4?: number]>();
 
 /** The BGP speaker. */
 export class Speaker {
@@ -73,6 +77,7 @@ export class Speaker {
   private readonly sp: ExportSpeaker;
   private listener: Listener | undefined;
   private flushScheduled = false;
+  private readonly exportCaches = new Map<string, ExportCache>();
   private running = false;
   /** Clock time of start() (the "since" of originated routes in views). */
   startedAt = 0;
@@ -203,7 +208,7 @@ export class Speaker {
       key: p.ref.key, ibgp, rrClient: p.ref.rrClient, localAddress: v4, nextHopSelf: !!p.config.nextHopSelf,
       ...(v6 ? { localAddress6: v6 } : {}), ...(p.config.nextHopKeep ? { nextHopKeep: true } : {}),
     };
-    p.exportCache.clear();
+    p.exportCache = this.sharedExportCache(p.target);
     p.out.clear();
     p.received = 0;
     p.endOfRibReceived = false;
@@ -214,6 +219,14 @@ export class Speaker {
       p.session.send(endOfRib(f));
       this.emit({ type: 'end-of-rib', time: this.deps.clock.now(), peer: p.ref.key, afi: f, direction: 'out' });
     }
+  }
+
+  /** One ExportCache per class of target: exportAttrs reads only these fields of it. */
+  private sharedExportCache(t: ExportTarget): ExportCache {
+    const cls = `${t.ibgp ? 'i' : 'e'}|${t.localAddress}|${t.localAddress6 ?? ''}|${t.nextHopSelf ? 1 : 0}|${t.nextHopKeep ? 1 : 0}`;
+    let c = this.exportCaches.get(cls);
+    if (!c) this.exportCaches.set(cls, (c = new ExportCache()));
+    return c;
   }
 
   private down(p: PeerState): void {
@@ -324,15 +337,11 @@ export class Speaker {
     const batches = p.out.flush();
     if (batches.length === 0) return;
     const codec = this.deps.codec;
-    const sizeCache = new Map<string, number>();
     const attrSize = (attrs: PathAttribute[]): number => {
-      const key = JSON.stringify(attrs, (_k, v) => (v instanceof Uint8Array ? Array.from(v) : v));
-      let n = sizeCache.get(key);
-      if (n === undefined) {
-        n = codec.encode({ type: 'update', withdrawn: [], attributes: attrs, nlri: [] }, { as4 }).length - 23;
-        sizeCache.set(key, n);
-      }
-      return n;
+      // IPv4 attribute lists are shared per attribute set (wireAttributes4): measured once.
+      let memo = ATTR_SIZES.get(attrs);
+      if (!memo) ATTR_SIZES.set(attrs, (memo = []));
+      return (memo[as4 ? 1 : 0] ??= codec.encode({ type: 'update', withdrawn: [], attributes: attrs, nlri: [] }, { as4 }).length - 23);
     };
     const msgs: UpdateMessage[] = [];
     let announced = 0;

@@ -56,12 +56,28 @@ function prefix6Key(p: Nlri6): string {
   return `${p.addr}/${p.len}`;
 }
 
+/**
+ * The IPv4 attribute set of an attribute list without MP attributes, per list (by identity)
+ * and AS4 mode: the codec hands out one list per distinct attribute section, so the many
+ * UPDATEs carrying the same attributes map to one PathAttrs object (which the RIB interns).
+ */
+const FROM_WIRE = new WeakMap<readonly PathAttribute[], [as2?: PathAttrs, as4?: PathAttrs]>();
+
 /** Converts a decoded UPDATE; `as4` tells whether AS4_PATH must be merged (2-octet session). */
 export function fromWireUpdate(msg: UpdateMessage, as4: boolean): ReceivedUpdate {
   const withdrawn: string[] = [];
   for (const p of msg.withdrawn) withdrawn.push(formatPrefix4(p));
   if (msg.attributes.length === 0 && msg.nlri.length === 0 && msg.withdrawn.length === 0) {
     return { announced: [], withdrawn, endOfRib: 'ipv4' };
+  }
+  const known = msg.nlri.length > 0 ? FROM_WIRE.get(msg.attributes)?.[as4 ? 1 : 0] : undefined;
+  if (known) {
+    const prefixes = new Array<string>(msg.nlri.length);
+    for (let i = 0; i < msg.nlri.length; i++) prefixes[i] = formatPrefix4(msg.nlri[i]!);
+    const announced = [{ attrs: known, prefixes }];
+    if (!withdrawn.length) return { announced, withdrawn };
+    const ann = new Set(prefixes);
+    return { announced, withdrawn: withdrawn.filter((p) => !ann.has(p)) };
   }
   let origin = 2;
   let asPath: AsPathSegment[] = [];
@@ -118,7 +134,13 @@ export function fromWireUpdate(msg: UpdateMessage, as4: boolean): ReceivedUpdate
   if (msg.nlri.length) {
     const prefixes = new Array<string>(msg.nlri.length);
     for (let i = 0; i < msg.nlri.length; i++) prefixes[i] = formatPrefix4(msg.nlri[i]!);
-    announced.push({ attrs: { ...a, nextHop }, prefixes });
+    const attrs: PathAttrs = { ...a, nextHop };
+    if (!v4mp && !v6) {
+      let memo = FROM_WIRE.get(msg.attributes);
+      if (!memo) FROM_WIRE.set(msg.attributes, (memo = []));
+      memo[as4 ? 1 : 0] = attrs;
+    }
+    announced.push({ attrs, prefixes });
   }
   if (v4mp && v4mp.nlri.length) announced.push({ attrs: { ...a, nextHop: v4mp.nextHop }, prefixes: v4mp.nlri.map(formatPrefix4) });
   if (v6 && v6.nlri.length) announced.push({ attrs: { ...a, nextHop: v6.nextHop }, prefixes: v6.nlri.map(prefix6Key) });
@@ -137,6 +159,19 @@ function wireSegments(p: readonly AsPathSegment[], map: (asn: number) => number 
 function parsePrefix6(key: string): Nlri6 {
   const slash = key.lastIndexOf('/');
   return { addr: key.slice(0, slash), len: Number(key.slice(slash + 1)) };
+}
+
+/**
+ * IPv4 attribute lists per attribute set (by identity) and AS4 mode: one list per interned
+ * set, so the codec encodes each set once however many peers and UPDATEs carry it.
+ */
+const TO_WIRE4 = new WeakMap<PathAttrs, [as2?: PathAttribute[], as4?: PathAttribute[]]>();
+
+/** The attribute list for an IPv4 UPDATE carrying `a`; the same list for the same set (never mutate it). */
+export function wireAttributes4(a: PathAttrs, as4: boolean): PathAttribute[] {
+  let memo = TO_WIRE4.get(a);
+  if (!memo) TO_WIRE4.set(a, (memo = []));
+  return (memo[as4 ? 1 : 0] ??= toWireAttributes(a, as4, 'ipv4'));
 }
 
 /** The attribute list for an UPDATE (without NLRI-carrying MP attributes). */
@@ -190,7 +225,7 @@ export function toWireUpdates(b: UpdateBatch, as4: boolean, attrSize: (attrs: Pa
       out.push({ type: 'update', withdrawn: cur, attributes: [], nlri: [] });
     }
     if (b.attrs && b.nlri.length) {
-      const attributes = toWireAttributes(b.attrs, as4, 'ipv4');
+      const attributes = wireAttributes4(b.attrs, as4);
       const avail = room - attrSize(attributes);
       let cur: Nlri4[] = [];
       let used = 0;

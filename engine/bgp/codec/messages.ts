@@ -79,13 +79,33 @@ export function encodeMessage(m: BgpMessage, opts: CodecOptions): Uint8Array {
   return b;
 }
 
+/** Encodes messages back to back into one buffer (one write for a burst of UPDATEs); throws like encodeMessage. */
+export function encodeMessages(msgs: readonly BgpMessage[], opts: CodecOptions): Uint8Array {
+  const w = new ByteWriter(Math.max(64, msgs.length * 64));
+  for (const m of msgs) {
+    const start = w.length;
+    writeMessage(w, m, opts);
+    const len = w.length - start;
+    const max = maxMessageLength(TYPE_CODES[m.type], opts);
+    if (len > max) throw new RangeError(`${m.type} message is ${len} bytes, more than the ${max} this session allows`);
+  }
+  return w.finish();
+}
+
 /** The encoded size of a message, even one too large for the session (to decide on splitting). */
 export function messageLength(m: BgpMessage, opts: CodecOptions): number {
   return encodeUnchecked(m, opts).length;
 }
 
 function encodeUnchecked(m: BgpMessage, opts: CodecOptions): Uint8Array {
-  const w = new ByteWriter(m.type === 'update' ? 512 : 64);
+  const w = new ByteWriter(m.type === 'update' ? 128 : 64);
+  writeMessage(w, m, opts);
+  return w.finish();
+}
+
+/** Appends one message, header included, at the writer's end. */
+function writeMessage(w: ByteWriter, m: BgpMessage, opts: CodecOptions): void {
+  const start = w.length;
   for (let i = 0; i < 16; i++) w.u8(0xff);
   w.u16(0).u8(TYPE_CODES[m.type]);
   switch (m.type) {
@@ -107,8 +127,7 @@ function encodeUnchecked(m: BgpMessage, opts: CodecOptions): Uint8Array {
     }
   }
   // Lengths above 65535 cannot be written; encodeMessage reports them, messageLength measures.
-  w.patchU16(16, Math.min(w.length, 0xffff));
-  return w.finish();
+  w.patchU16(start + 16, Math.min(w.length - start, 0xffff));
 }
 
 /** Decodes exactly one message (header included); protocol errors come back as outcomes. */

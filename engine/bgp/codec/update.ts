@@ -28,6 +28,21 @@ import {
 
 const RANK: Record<ErrorAction, number> = { 'attribute-discard': 1, 'treat-as-withdraw': 2, 'session-reset': 3 };
 
+/**
+ * Encoded path attribute sections, per attribute list (by identity) and AS4 mode. A speaker
+ * sends one attribute list to many peers and in many UPDATEs (a route reflector repeats each
+ * reflected route to every client): encoding it once is what BIRD's bucket cache does too.
+ * Only without ADD-PATH, whose MP_REACH NLRI encoding depends on the session.
+ */
+const ENCODED_ATTRS = new WeakMap<readonly PathAttribute[], [as2?: Uint8Array, as4?: Uint8Array]>();
+
+function attributeSection(attributes: readonly PathAttribute[], opts: CodecOptions): Uint8Array {
+  const w = new ByteWriter(64);
+  for (const a of opts.as4 ? attributes : toTwoOctet(attributes)) writeAttribute(w, a, opts);
+  if (w.length > 0xffff) throw new RangeError(`path attributes take ${w.length} bytes (max 65535)`);
+  return w.finish();
+}
+
 /** Writes the UPDATE body; on a 2-octet session 4-octet ASNs go through AS_TRANS + AS4_PATH. */
 export function writeUpdate(w: ByteWriter, m: UpdateMessage, opts: CodecOptions): void {
   const addPath4 = !!opts.addPath?.ipv4;
@@ -35,14 +50,38 @@ export function writeUpdate(w: ByteWriter, m: UpdateMessage, opts: CodecOptions)
   w.u16(0);
   writeNlri4(w, m.withdrawn, addPath4);
   w.patchU16(wdAt, w.length - wdAt - 2);
-  const attrs = opts.as4 ? m.attributes : toTwoOctet(m.attributes);
-  const atAt = w.length;
-  w.u16(0);
-  for (const a of attrs) writeAttribute(w, a, opts);
-  const attrLen = w.length - atAt - 2;
-  if (attrLen > 0xffff) throw new RangeError(`path attributes take ${attrLen} bytes (max 65535)`);
-  w.patchU16(atAt, attrLen);
+  let section: Uint8Array;
+  if (opts.addPath || m.attributes.length === 0) section = attributeSection(m.attributes, opts);
+  else {
+    let cached = ENCODED_ATTRS.get(m.attributes);
+    if (!cached) ENCODED_ATTRS.set(m.attributes, (cached = []));
+    section = cached[opts.as4 ? 1 : 0] ??= attributeSection(m.attributes, opts);
+  }
+  w.u16(section.length);
+  w.bytes(section);
   writeNlri4(w, m.nlri, addPath4);
+}
+
+/** The result of decoding one attribute section without problems, shared by every UPDATE that carries the same bytes. */
+interface DecodedSection {
+  readonly attributes: PathAttribute[];
+  readonly seen: Set<number>;
+}
+
+/**
+ * Decoded attribute sections by their bytes (and the options that shape decoding). Decoding
+ * is a pure function of those, and a reflected route reaches every client with the same
+ * bytes; values are never mutated. Bounded: cleared when full, and only clean sections (no
+ * RFC 7606 problem) are kept, so error handling always runs on the real bytes.
+ */
+const DECODED = new Map<string, DecodedSection>();
+const DECODED_MAX = 1 << 16;
+const DECODED_MAX_BYTES = 512;
+
+function sectionKey(buf: Uint8Array, start: number, end: number, opts: CodecOptions): string {
+  let k = `${opts.as4 ? 1 : 0}${opts.addPath?.ipv4 ? 1 : 0}${opts.addPath?.ipv6 ? 1 : 0}`;
+  for (let i = start; i < end; i++) k += String.fromCharCode(buf[i]!);
+  return k;
 }
 
 /** Reads an UPDATE body from [r.pos, r.end). */
@@ -64,8 +103,11 @@ export function readUpdate(r: ByteReader, opts: CodecOptions): DecodeOutcome {
   if (attrLen > r.remaining) return reset(SUBCODE.UPDATE_MALFORMED_ATTRIBUTE_LIST, `total path attribute length ${attrLen} overruns the message`);
   const attrEnd = r.pos + attrLen;
 
-  const attributes: PathAttribute[] = [];
-  const seen = new Set<number>();
+  const key = attrLen > 0 && attrLen <= DECODED_MAX_BYTES ? sectionKey(r.buf, r.pos, attrEnd, opts) : undefined;
+  const known = key === undefined ? undefined : DECODED.get(key);
+  const attributes: PathAttribute[] = known ? known.attributes : [];
+  const seen = known ? known.seen : new Set<number>();
+  if (known) r.pos = attrEnd;
   while (r.pos < attrEnd) {
     const start = r.pos;
     // RFC 7606 §4: an attribute header or length that does not fit the attribute area is a
@@ -123,6 +165,10 @@ export function readUpdate(r: ByteReader, opts: CodecOptions): DecodeOutcome {
       continue;
     }
     attributes.push(withWireFlags(res.attr, flags, len));
+  }
+  if (key !== undefined && !known && problems.length === 0) {
+    if (DECODED.size >= DECODED_MAX) DECODED.clear();
+    DECODED.set(key, { attributes, seen });
   }
 
   const nl = readNlri4(r, addPath4);

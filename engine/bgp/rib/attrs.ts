@@ -89,8 +89,17 @@ export function formatAsPath(path: readonly AsPathSegment[]): string {
     .join(' ');
 }
 
+/** Attribute sets are immutable: each one's key is built once. */
+const KEYS = new WeakMap<PathAttrs, string>();
+
 /** A stable text key of an attribute set (interning, grouping prefixes into one UPDATE). */
 export function attrsKey(a: PathAttrs): string {
+  let k = KEYS.get(a);
+  if (k === undefined) KEYS.set(a, (k = buildAttrsKey(a)));
+  return k;
+}
+
+function buildAttrsKey(a: PathAttrs): string {
   let k = `${a.origin}|${a.asPath.map((s) => `${s.type}:${s.asns.join(',')}`).join(';')}|${a.nextHop}|${a.med ?? ''}|${a.localPref ?? ''}|${a.atomicAggregate ? 1 : 0}`;
   if (a.aggregator) k += `|ag${a.aggregator.as}@${a.aggregator.address}`;
   if (a.communities?.length) k += `|c${a.communities.join(',')}`;

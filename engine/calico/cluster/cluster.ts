@@ -11,13 +11,14 @@
 import type { Topology } from '../../model/types.ts';
 import type { Datastore, JsonValue } from '../datastore/index.ts';
 import { MemoryDatastore, resourceKey } from '../datastore/index.ts';
-import { IpamClient, ipamShow } from '../ipam/index.ts';
+import { IpamClient, blockUtilizationText, utilizationOf } from '../ipam/index.ts';
+import { listPools } from '../ipam/pools.ts';
 import { cniAdd, cniDel } from '../cni/index.ts';
 import type { CniResult, CniWorld } from '../cni/index.ts';
-import { podMtu, readSnapshot } from '../felix/index.ts';
+import { felixWorkloadFromResource, podMtu, readSnapshot } from '../felix/index.ts';
 import type { FelixConfig } from '../felix/index.ts';
-import { parsePolicyManifests } from '../policy/index.ts';
-import type { Namespace, Policy, Tier } from '../policy/index.ts';
+import { namedContainerPorts, parsePolicyManifests } from '../policy/index.ts';
+import type { NamedPort, Namespace, Policy, ServiceAccount, ServiceEndpoints, Tier } from '../policy/index.ts';
 import { buildResourceSet, formatResourceProblems } from '../resources/index.ts';
 import type { ResourceSet } from '../resources/index.ts';
 import { CalicoNodeAgent } from '../node/agent.ts';
@@ -58,6 +59,12 @@ export class ClusterConfigError extends Error {
   override name = 'ClusterConfigError';
 }
 
+/** What a pod's spec adds to its endpoint beyond labels: its service account and named ports. */
+export interface PodExtras {
+  readonly serviceAccount?: string;
+  readonly ports?: readonly NamedPort[];
+}
+
 /** A pod the cluster created through CNI. */
 export interface ClusterPod extends CniResult {
   readonly namespace: string;
@@ -96,6 +103,26 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
+/** What synchronous commands (calicoctl) read: the resources and the IPAM views. */
+export interface ClusterView {
+  readonly set: ResourceSet;
+  /** `calicoctl ipam show`. */
+  readonly ipamShow: string;
+  /** `calicoctl ipam show --show-blocks`. */
+  readonly ipamShowBlocks: string;
+}
+
+/** A ClusterView over listed values; each text is computed once, when first read. */
+function clusterView(set: ResourceSet, pools: Parameters<typeof utilizationOf>[0], blocks: Parameters<typeof utilizationOf>[1]): ClusterView {
+  let usage: ReturnType<typeof utilizationOf> | undefined;
+  const texts: [string?, string?] = [];
+  const text = (showBlocks: boolean): string => {
+    usage ??= utilizationOf(pools, blocks);
+    return (texts[showBlocks ? 1 : 0] ??= blockUtilizationText(usage, showBlocks));
+  };
+  return { set, get ipamShow() { return text(false); }, get ipamShowBlocks() { return text(true); } };
+}
+
 /** A running Calico cluster. */
 export class CalicoCluster {
   readonly ds: Datastore;
@@ -109,8 +136,12 @@ export class CalicoCluster {
   readonly felixConfig = new Map<string, FelixConfig>();
   tiers: Tier[] = [];
   namespaces: Namespace[] = [];
-  /** Views for synchronous commands, refreshed by every settle(). */
-  view: { set: ResourceSet; ipamShow: string; ipamShowBlocks: string } | undefined;
+  /** ServiceAccounts with labels (`pcsa.*` profile labels); replace the array to change it. */
+  serviceAccounts: ServiceAccount[] = [];
+  /** Services with their endpoints, for `services:` rule matches; replace the array to change it. */
+  services: ServiceEndpoints[] = [];
+  /** Views for synchronous commands, refreshed by every settle(); the texts are formatted when first read. */
+  view: ClusterView | undefined;
   private seq = 0;
   private readonly listeners = new Set<(e: NodeAgentEvent) => void>();
   /** Pending sessions and missing routes, fed by the speakers' events (not an all-pairs scan). */
@@ -148,7 +179,7 @@ export class CalicoCluster {
     for (const n of k8s) {
       const agent = new CalicoNodeAgent({
         node: n.name, ds: c.ds, host: host.nodeHost(n.name),
-        felixExtras: () => ({ policies: c.policies, tiers: c.tiers, namespaces: c.namespaces, ...(c.felixConfig.has(n.name) ? { config: c.felixConfig.get(n.name)! } : {}) }),
+        felixExtras: () => ({ policies: c.policies, tiers: c.tiers, namespaces: c.namespaces, serviceAccounts: c.serviceAccounts, services: c.services, ...(c.felixConfig.has(n.name) ? { config: c.felixConfig.get(n.name)! } : {}) }),
         onEvent: (e) => c.emit(e),
         onConfd: (a) => c.convergence.setNode(a.node, a.speaker, a.intent?.blackholes ?? []),
       });
@@ -168,7 +199,8 @@ export class CalicoCluster {
     if (opts.pods ?? true) {
       for (const p of set.pods) {
         if (!p.spec.nodeName || !c.agents.has(p.spec.nodeName) || p.spec.hostNetwork) continue;
-        await c.addPod(p.spec.nodeName, p.meta.namespace, p.meta.name, { ...p.meta.labels });
+        const m = t.calico.find((x) => x.kind === 'Pod' && x.name === p.meta.name && ((x.manifest.metadata as { namespace?: string } | undefined)?.namespace ?? 'default') === p.meta.namespace)?.manifest;
+        await c.addPod(p.spec.nodeName, p.meta.namespace, p.meta.name, { ...p.meta.labels }, undefined, { serviceAccount: p.spec.serviceAccountName, ports: namedContainerPorts(m?.spec) });
       }
     }
     return c;
@@ -193,11 +225,13 @@ export class CalicoCluster {
       for (const a of dirty) await a.sync();
     }
     const { set } = await readResourceSet(this.ds);
-    this.view = { set, ipamShow: await ipamShow(this.ipam), ipamShowBlocks: await ipamShow(this.ipam, { showBlocks: true }) };
+    // Listing is cheap (an ordered index, immutable values); formatting every block after every
+    // pod is not, so `calicoctl ipam show` formats on demand.
+    this.view = clusterView(set, await listPools(this.ds), (await this.ipam.store.listBlocks()).map((b) => b.value));
   }
 
   /** CNI ADD of a pod on a node (the MTU Felix computed), then every calico-node reacts. */
-  async addPod(node: string, namespace: string, name: string, labels: Record<string, string> = {}, ip?: string): Promise<ClusterPod> {
+  async addPod(node: string, namespace: string, name: string, labels: Record<string, string> = {}, ip?: string, extra: PodExtras = {}): Promise<ClusterPod> {
     const key = `${namespace}/${name}`;
     if (this.pods.has(key)) throw new Error(`pod ${key} already exists (on ${this.pods.get(key)!.node})`);
     const agent = this.agents.get(node);
@@ -207,6 +241,7 @@ export class CalicoCluster {
     const containerId = `ctr${(++this.seq).toString(16).padStart(6, '0')}`;
     const r = await cniAdd({
       world: this.host.world, ds: this.ds, ipam: this.ipam, node, namespace, pod: name, containerId, mtu: podMtu(snap), labels,
+      ...(extra.serviceAccount ? { serviceAccount: extra.serviceAccount } : {}), ...(extra.ports?.length ? { ports: extra.ports } : {}),
       now: new Date(Date.UTC(2026, 0, 1) + Math.floor(this.host.now())), ...(ip ? { ip } : {}),
     });
     const pod: ClusterPod = { ...r, namespace, name, node, containerId };
@@ -216,6 +251,27 @@ export class CalicoCluster {
       this.namespaces = [...this.namespaces, { name: namespace, labels: { 'kubernetes.io/metadata.name': namespace } }];
       for (const a of this.agents.values()) a.resyncFelix();
     }
+    await this.settle();
+    return pod;
+  }
+
+  /**
+   * A running pod's labels changed (`kubectl label`, a patch of the Pod): the WorkloadEndpoint
+   * Calico derives from the Pod is rewritten with them, and every Felix that reads it (its own
+   * node for the policies that select it, every node for selector IP sets) recomputes.
+   */
+  async relabelPod(namespace: string, name: string, labels: Record<string, string>): Promise<ClusterPod> {
+    const key = `${namespace}/${name}`;
+    const p = this.pods.get(key);
+    if (!p) throw new Error(`no pod ${key}`);
+    const kv = await this.ds.get(p.wepKey);
+    if (!kv) throw new Error(`pod ${key} has no WorkloadEndpoint`);
+    const wep = kv.value as { metadata: { labels?: Record<string, string> } };
+    const own = Object.fromEntries(Object.entries(wep.metadata.labels ?? {}).filter(([k]) => k.startsWith('projectcalico.org/')));
+    const next = { ...wep, metadata: { ...wep.metadata, labels: { ...labels, ...own } } } as JsonValue;
+    await this.ds.put(p.wepKey, next);
+    const pod: ClusterPod = { ...p, workload: felixWorkloadFromResource(next) };
+    this.pods.set(key, pod);
     await this.settle();
     return pod;
   }

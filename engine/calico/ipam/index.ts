@@ -17,7 +17,7 @@ export {
   type TunnelKind,
 } from './handles.ts';
 export {
-  getUtilization, showBlockUtilization, showIP, getBorrowedIPs, showBorrowed, showConfiguration, ipamShow,
+  getUtilization, utilizationOf, blockUtilizationText, showBlockUtilization, showIP, getBorrowedIPs, showBorrowed, showConfiguration, ipamShow,
   type Usage, type PoolUsage, type BorrowedIP, type IpamShowOptions,
 } from './show.ts';
 export { renderTable, goG5, goRound0 } from './table.ts';

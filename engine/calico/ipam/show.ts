@@ -8,7 +8,7 @@ import { affinityHost, blockCapacity, numInUse, ordinalToIP } from './block.ts';
 import type { IpamClient } from './ipam.ts';
 import { listPools } from './pools.ts';
 import { goG5, goRound0, renderTable } from './table.ts';
-import type { AllocationBlock } from './types.ts';
+import type { AllocationBlock, IPPool } from './types.ts';
 
 /** Usage of one block or pool. */
 export interface Usage {
@@ -25,19 +25,34 @@ export interface PoolUsage extends Usage {
 
 /** Calico's GetUtilization: per pool (name order) the blocks inside it (key order). */
 export async function getUtilization(ipam: IpamClient): Promise<PoolUsage[]> {
-  const pools = await listPools(ipam.ds);
-  const blocks = (await ipam.store.listBlocks()).map((b) => b.value);
+  return utilizationOf(await listPools(ipam.ds), (await ipam.store.listBlocks()).map((b) => b.value));
+}
+
+/** Blocks are immutable datastore values: each one's usage is counted once, not on every view refresh. */
+const BLOCK_USAGE = new WeakMap<AllocationBlock, Usage>();
+
+function blockUsage(b: AllocationBlock): Usage {
+  let u = BLOCK_USAGE.get(b);
+  if (!u) {
+    u = { cidr: b.cidr, capacity: blockCapacity(b), inUse: numInUse(b) };
+    BLOCK_USAGE.set(b, u);
+  }
+  return u;
+}
+
+/** GetUtilization's pure core: the pools' and blocks' usage from their listed values. */
+export function utilizationOf(pools: readonly Pick<IPPool, 'name' | 'spec'>[], blocks: readonly AllocationBlock[]): PoolUsage[] {
   const used = new Set<AllocationBlock>();
   const out: PoolUsage[] = pools.filter((p) => !p.spec.cidr.includes(':')).map((p) => {
     const pp = parsePrefix4(p.spec.cidr);
     const mine = blocks.filter((b) => prefixCovers(pp, parsePrefix4(b.cidr)));
     mine.forEach((b) => used.add(b));
-    const bu = mine.map((b) => ({ cidr: b.cidr, capacity: blockCapacity(b), inUse: numInUse(b) }));
+    const bu = mine.map(blockUsage);
     return { pool: p.name, cidr: p.spec.cidr, capacity: 2 ** (32 - pp.len), inUse: bu.reduce((s, b) => s + b.inUse, 0), blocks: bu };
   });
   const orphans = blocks.filter((b) => !used.has(b));
   if (orphans.length > 0) {
-    const bu = orphans.map((b) => ({ cidr: b.cidr, capacity: blockCapacity(b), inUse: numInUse(b) }));
+    const bu = orphans.map(blockUsage);
     out.push({ cidr: '0.0.0.0/0', capacity: 0, inUse: bu.reduce((s, b) => s + b.inUse, 0), blocks: bu });
   }
   return out;
@@ -50,8 +65,13 @@ function row(kind: string, u: Usage): string[] {
 
 /** `calicoctl ipam show` (pools) or `--show-blocks` (pools and their blocks). */
 export async function showBlockUtilization(ipam: IpamClient, showBlocks: boolean): Promise<string> {
+  return blockUtilizationText(await getUtilization(ipam), showBlocks);
+}
+
+/** The text of `calicoctl ipam show [--show-blocks]` for a computed utilisation. */
+export function blockUtilizationText(usage: readonly PoolUsage[], showBlocks: boolean): string {
   const rows: string[][] = [];
-  for (const pu of await getUtilization(ipam)) {
+  for (const pu of usage) {
     // Orphaned blocks get no pool row, as in calicoctl.
     if (pu.pool !== undefined) rows.push(row('IP Pool', pu));
     if (showBlocks) for (const b of pu.blocks) rows.push(row('Block', b));
