@@ -51,37 +51,70 @@ export interface PingResult {
   rttsMs: number[];
 }
 
-/** Parses ping argv (without the leading "ping") into options; throws on unknown flags. */
+/** Options that take a value; the others ping knows are plain flags. */
+const PING_VALUE_OPTIONS = new Set(['c', 's', 'M', 'W', 'i', 'I', 't']);
+const PING_FLAGS = new Set(['n']);
+
+/** iputils' strtol-based checks: whole number within [min, max], or its exact complaint. */
+function pingInteger(v: string, min: number, max: number): number {
+  if (!/^[+-]?\d+$/.test(v.trim())) throw new Error(`ping: invalid argument: '${v}'`);
+  const n = Number(v);
+  if (n < min || n > max) throw new Error(`ping: invalid argument: '${v}': out of range: ${min} <= value <= ${max}`);
+  return n;
+}
+
+function pingSeconds(v: string, what: 'linger time' | 'timing interval'): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`ping: bad ${what}: ${v}`);
+  return n;
+}
+
+/**
+ * Parses ping argv (without the leading "ping") into options; throws with iputils' words on
+ * unknown flags and bad values. Like iputils (getopt), a value may be attached (`-c1`,
+ * `-W1`) or the next word (`-c 1`), and flags group (`-nc1`).
+ */
 export function parsePingArgs(argv: readonly string[]): PingOptions {
   const o: Partial<PingOptions> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    const val = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`ping: option requires an argument -- '${a.slice(1)}'`);
-      return v;
-    };
-    switch (a) {
-      case '-c': o.count = Number(val()); break;
-      case '-s': o.size = Number(val()); break;
-      case '-M': {
-        const v = val();
-        if (v !== 'do' && v !== 'dont' && v !== 'want') throw new Error(`ping: invalid -M argument: ${v}`);
-        o.pmtudisc = v;
-        break;
+    if (a.length < 2 || !a.startsWith('-')) {
+      o.dst = a;
+      continue;
+    }
+    // One word may hold several flags and end with an option's value: -nc1 = -n -c 1.
+    for (let j = 1; j < a.length; j++) {
+      const f = a[j]!;
+      if (PING_FLAGS.has(f)) continue;
+      if (!PING_VALUE_OPTIONS.has(f)) throw new Error(`ping: invalid option -- '${f}'`);
+      let v = a.slice(j + 1);
+      if (v === '') {
+        const next = argv[++i];
+        if (next === undefined) throw new Error(`ping: option requires an argument -- '${f}'`);
+        v = next;
       }
-      case '-W': o.timeoutS = Number(val()); break;
-      case '-i': o.intervalS = Number(val()); break;
-      case '-I': o.source = val(); break;
-      case '-t': o.ttl = Number(val()); break;
-      case '-n': break;
-      default:
-        if (a.startsWith('-')) throw new Error(`ping: invalid option -- '${a.slice(1)}'`);
-        o.dst = a;
+      setPingOption(o, f, v);
+      break;
     }
   }
   if (!o.dst) throw new Error('ping: usage error: Destination address required');
   return o as PingOptions;
+}
+
+function setPingOption(o: Partial<PingOptions>, f: string, v: string): void {
+  switch (f) {
+    case 'c': o.count = pingInteger(v, 1, Number.MAX_SAFE_INTEGER); break;
+    // iputils accepts up to INT_MAX and then fails to send; 65507 is the most an IPv4 datagram carries.
+    case 's': o.size = pingInteger(v, 0, 65507); break;
+    case 't': o.ttl = pingInteger(v, 0, 255); break;
+    case 'W': o.timeoutS = pingSeconds(v, 'linger time'); break;
+    case 'i': o.intervalS = pingSeconds(v, 'timing interval'); break;
+    case 'I': o.source = v; break;
+    case 'M':
+      if (v !== 'do' && v !== 'dont' && v !== 'want') throw new Error(`ping: invalid -M argument: ${v}`);
+      o.pmtudisc = v;
+      break;
+  }
 }
 
 /** iputils' per-reply time format: 3 decimals under 1 ms, 2 under 10, 1 under 100, none above. */
