@@ -98,12 +98,18 @@ registerExpectation<PolicyParams>({
     const src = ctx.resolveAddress(p.from.value);
     const dst = ctx.resolveAddress(p.to.value);
     const pods = c.pods();
-    const endpoints: Endpoint[] = [...pods.values()].map((x) => ({ kind: 'workload', namespace: x.namespace, name: x.name, labels: { ...x.labels }, ips: [x.ip] }));
+    const endpoints: Endpoint[] = [...pods.values()].map((x) => ({
+      kind: 'workload', namespace: x.namespace, name: x.name, labels: { ...x.labels }, ips: [x.ip],
+      ...(x.serviceAccount ? { serviceAccount: x.serviceAccount } : {}), ...(x.ports ? { ports: x.ports } : {}),
+    }));
     const id = (name: string): string | undefined => (pods.has(podKey(name)) ? podKey(name) : undefined);
     const model = c.policyModel();
     const srcId = id(p.from.value);
     const dstId = id(p.to.value);
-    const verdict = evaluate({ namespaces: [...model.namespaces], endpoints, policies: [...model.policies], tiers: [...model.tiers] }, {
+    const verdict = evaluate({
+      namespaces: [...model.namespaces], endpoints, policies: [...model.policies], tiers: [...model.tiers],
+      ...(model.serviceAccounts ? { serviceAccounts: model.serviceAccounts } : {}), ...(model.services ? { services: model.services } : {}),
+    }, {
       src, dst, protocol: p.protocol, ...(p.port !== undefined ? { dstPort: p.port } : {}),
       ...(p.protocol === 'ICMP' ? { icmpType: 8, icmpCode: 0 } : {}),
       ...(srcId ? { srcEndpoint: srcId } : {}), ...(dstId ? { dstEndpoint: dstId } : {}),

@@ -8,7 +8,7 @@
  * The steps in calico-steps.ts only ever talk to this seam.
  */
 import type { JsonValue } from '../calico/datastore/index.ts';
-import type { Namespace, Policy, Tier } from '../calico/policy/index.ts';
+import type { NamedPort, Namespace, Policy, ServiceAccount, ServiceEndpoints, Tier } from '../calico/policy/index.ts';
 import type { State } from '../bgp/fsm.ts';
 import type { ServerPort } from './sim-nc.ts';
 
@@ -26,6 +26,10 @@ export interface PodInfo {
   readonly ip: string;
   readonly hostIface: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** `spec.serviceAccountName` (absent: `default`). */
+  readonly serviceAccount?: string;
+  /** Named container ports (what named-port rules resolve against). */
+  readonly ports?: readonly NamedPort[];
 }
 
 /** One BGP session of a node's speaker (BIRD or the built-in one). */
@@ -67,5 +71,8 @@ export interface ClusterControl {
   /** The BGP sessions of a node's speaker; undefined when the node runs none. */
   bgpSessions(node: string): Promise<readonly BgpSessionInfo[] | undefined>;
   /** The policy model Felix programs (for the evaluator behind the `policy` expectation). */
-  policyModel(): { readonly namespaces: readonly Namespace[]; readonly policies: readonly Policy[]; readonly tiers: readonly Tier[] };
+  policyModel(): {
+    readonly namespaces: readonly Namespace[]; readonly policies: readonly Policy[]; readonly tiers: readonly Tier[];
+    readonly serviceAccounts?: readonly ServiceAccount[]; readonly services?: readonly ServiceEndpoints[];
+  };
 }

@@ -20,6 +20,7 @@ import type { Datastore, JsonValue } from '../datastore/index.ts';
 import { resourceKey } from '../datastore/index.ts';
 import type { FelixWorkload } from '../felix/types.ts';
 import { felixWorkloadFromResource } from '../felix/sync.ts';
+import type { NamedPort } from '../policy/index.ts';
 import { assignPodAddress, podAttributes, podHandle } from '../ipam/index.ts';
 import type { IpamClient } from '../ipam/index.ts';
 import { podNodeName, vethName, workloadEndpointName } from './names.ts';
@@ -64,6 +65,8 @@ export interface CniAddArgs extends CniDelArgs {
   readonly mtu: number;
   readonly labels?: Readonly<Record<string, string>>;
   readonly serviceAccount?: string;
+  /** The pod's named container ports (the endpoint's spec.ports, for named-port rules). */
+  readonly ports?: readonly NamedPort[];
   readonly nodeLabels?: Record<string, string>;
   /** IPAM timestamp attribute; the simulator passes virtual time. */
   readonly now?: Date;
@@ -115,6 +118,7 @@ export function workloadEndpointResource(a: CniAddArgs, iface: string, ip: strin
     spec: {
       orchestrator: 'k8s', node: a.node, containerID: a.containerId, pod: a.pod, endpoint: 'eth0', serviceAccountName: sa,
       ipNetworks: [`${ip}/32`], profiles: [`kns.${a.namespace}`, `ksa.${a.namespace}.${sa}`], interfaceName: iface, mac,
+      ...(a.ports?.length ? { ports: a.ports.map((p) => ({ name: p.name, protocol: String(p.protocol ?? 'TCP'), port: p.port })) } : {}),
     },
   };
 }

@@ -86,7 +86,10 @@ export function computeDesired(s: FelixSnapshot): DesiredDataplane {
   // Policy: which policies of which tiers select each local endpoint, per direction. Only the
   // local endpoints are compiled for that (a remote pod's labels cannot change which policies
   // apply here); the whole cluster is compiled only when selector IP sets need its members.
-  const compile = (ws: readonly FelixWorkload[]) => compileWorld({ namespaces: s.namespaces, endpoints: ws.map(toEndpoint), policies: s.policies, ...(s.tiers ? { tiers: s.tiers } : {}) });
+  const compile = (ws: readonly FelixWorkload[]) => compileWorld({
+    namespaces: s.namespaces, endpoints: ws.map(toEndpoint), policies: s.policies, ...(s.tiers ? { tiers: s.tiers } : {}),
+    ...(s.serviceAccounts ? { serviceAccounts: s.serviceAccounts } : {}),
+  });
   const world = compile(local);
   const sets = new SetRegistry();
   const chains = new Map<string, IptChain>();
@@ -154,6 +157,13 @@ export function computeDesired(s: FelixSnapshot): DesiredDataplane {
       }
     }
     ipsets.push({ name, type: 'hash:ip,port', members: [...members].sort() });
+  }
+  // Services named by rules: their endpoints from the EndpointSlices (felix/calc's service index).
+  for (const [name, { service, withPorts }] of sets.services) {
+    const svc = (s.services ?? []).find((x) => x.namespace === service.namespace && x.name === service.name);
+    const eps = (svc?.endpoints ?? []).filter((e) => !e.ip.includes(':'));
+    if (withPorts) ipsets.push({ name, type: 'hash:ip,port', members: [...new Set(eps.map((e) => `${e.ip},${namedPortProto(e.protocol)}:${e.port}`))].sort() });
+    else ipsets.push({ name, type: 'hash:net', members: net(eps.map((e) => e.ip)) });
   }
   const v4pools = s.pools.filter((p) => !p.cidr.includes(':'));
   ipsets.push({ name: ipsetName(SET_IDS.allPools), type: 'hash:net', members: net(v4pools.map((p) => p.cidr)) });

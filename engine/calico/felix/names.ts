@@ -69,6 +69,14 @@ export function namedPortIpsetName(selectorText: string, protocol: string, port:
   return ipsetName(uniqueId('n', `${uniqueId('s', selectorText)},${protocol},${port}`));
 }
 
+/**
+ * The IP set of a Service named by a rule (felix/calc IPSetData.UniqueID): MakeUniqueID("svc",
+ * `<namespace>/<name>`) when it carries ports (destination), "svcnoport" when not (source).
+ */
+export function serviceIpsetName(service: string, withPorts: boolean): string {
+  return ipsetName(uniqueId(withPorts ? 'svc' : 'svcnoport', service));
+}
+
 /** A policy group chain (several consecutive policies with one selector): sha3-224 of its identity. */
 export function policyGroupChainName(dir: 'inbound' | 'outbound', tier: string, selector: string, names: readonly string[]): string {
   const h = createHash('sha3-224');

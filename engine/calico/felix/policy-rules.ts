@@ -19,11 +19,11 @@ import type { IptMatch, IptRule } from '../../dataplane/iptables.ts';
 import { MARK } from '../../dataplane/iptables.ts';
 import { formatPrefix } from '../../net/ip.ts';
 import type { IpPrefix } from '../../net/ip.ts';
-import type { EntityRule, Policy, PortMatch, Rule } from '../policy/index.ts';
+import type { EntityRule, Policy, PortMatch, Rule, ServiceRef } from '../policy/index.ts';
 import { scopedSelector } from '../policy/index.ts';
 import type { SelectorNode } from '../selector/index.ts';
 import { ALL, selectorToString } from '../selector/index.ts';
-import { namedPortIpsetName, selectorIpsetName } from './names.ts';
+import { namedPortIpsetName, selectorIpsetName, serviceIpsetName } from './names.ts';
 
 /** What a named-port IP set holds: endpoints matching `selector` that have `port` over `protocol`. */
 export interface NamedPortSet {
@@ -35,10 +35,24 @@ export interface NamedPortSet {
 /** The protocols a named port set is computed for (rule protocol; TCP when the rule has none). */
 export type NamedPortProtocol = 'tcp' | 'udp' | 'sctp';
 
-/** Selector and named-port IP sets referenced by rendered rules, by kernel name. */
+/** A Service's IP set: its endpoints' (IP, protocol:port) for destinations, their IPs for sources. */
+export interface ServiceSet {
+  readonly service: ServiceRef;
+  readonly withPorts: boolean;
+}
+
+/** Selector, named-port and Service IP sets referenced by rendered rules, by kernel name. */
 export class SetRegistry {
   readonly sets = new Map<string, { selector: SelectorNode; text: string }>();
   readonly namedPorts = new Map<string, NamedPortSet>();
+  readonly services = new Map<string, ServiceSet>();
+
+  /** Registers a Service's set (felix/calc: `svc` with ports, `svcnoport` without) and returns its name. */
+  useService(service: ServiceRef, withPorts: boolean): string {
+    const name = serviceIpsetName(`${service.namespace}/${service.name}`, withPorts);
+    if (!this.services.has(name)) this.services.set(name, { service, withPorts });
+    return name;
+  }
 
   /** Registers a selector's set and returns its name. */
   use(sel: SelectorNode): string {
@@ -130,11 +144,19 @@ interface Side {
   notPorts?: string[];
   /** Named-port set names. */
   namedSets?: string[];
+  /** A destination Service's (IP, port) set. */
+  svcPortSet?: string;
   notNamedSets?: string[];
 }
 
-function side(e: EntityRule, policy: Policy | undefined, sets: SetRegistry, proto: NamedPortProtocol): Side | undefined {
+function side(e: EntityRule, policy: Policy | undefined, sets: SetRegistry, proto: NamedPortProtocol, dir: 'src' | 'dst'): Side | undefined {
   const s: Side = {};
+  // services: the Service's endpoints replace selectors and nets (Calico refuses them together);
+  // a destination matches the endpoints' ports too, a source its addresses.
+  if (e.services) {
+    if (dir === 'dst') s.svcPortSet = sets.useService(e.services, true);
+    else s.set = sets.useService(e.services, false);
+  }
   const nets = v4(e.nets);
   if (nets && e.nets!.length && !nets.length) return undefined; // IPv6-only: not rendered for IPv4
   const notNets = v4(e.notNets);
@@ -158,8 +180,8 @@ function side(e: EntityRule, policy: Policy | undefined, sets: SetRegistry, prot
 /** One Calico rule as its iptables rules; `notes` collects what podlab does not render. */
 export function ruleToIptables(rule: Rule, policy: Policy | undefined, sets: SetRegistry, notes: string[]): IptRule[] {
   const npProto = namedPortProtocol(rule);
-  const src = side(rule.source, policy, sets, npProto);
-  const dst = side(rule.destination, policy, sets, npProto);
+  const src = side(rule.source, policy, sets, npProto, 'src');
+  const dst = side(rule.destination, policy, sets, npProto, 'dst');
   if (!src || !dst) return [];
   const blocks = new Blocks();
   const proto: IptMatch | undefined = rule.protocol !== undefined ? { m: 'proto', proto: protoOf(rule.protocol) } : undefined;
@@ -185,6 +207,7 @@ export function ruleToIptables(rule: Rule, policy: Policy | undefined, sets: Set
   if (dst.set) m.push({ m: 'set', name: dst.set, dir: 'dst' });
   if (dst.ports) m.push({ m: 'ports', dir: 'dst', ports: dst.ports });
   for (const name of dst.namedSets ?? []) m.push({ m: 'set', name, dir: 'dst', port: true });
+  if (dst.svcPortSet) m.push({ m: 'set', name: dst.svcPortSet, dir: 'dst', port: true });
   if (rule.icmp?.type !== undefined) m.push({ m: 'icmp', type: rule.icmp.type, ...(rule.icmp.code !== undefined ? { code: rule.icmp.code } : {}) });
   if (rule.notProtocol !== undefined) m.push({ m: 'proto', proto: protoOf(rule.notProtocol), neg: true });
   if (src.notNets) m.push({ m: 'net', dir: 'src', cidr: src.notNets[0]!, neg: true });

@@ -6,7 +6,7 @@
  */
 import type { Datastore, JsonValue, KeyValue } from '../datastore/index.ts';
 import { blockPrefix, resourcePrefix } from '../datastore/index.ts';
-import type { Namespace, Policy, Tier } from '../policy/index.ts';
+import type { Namespace, Policy, ServiceAccount, ServiceEndpoints, Tier } from '../policy/index.ts';
 import type { FelixBlock, FelixConfig, FelixNode, FelixPool, FelixSnapshot, FelixWorkload, HostInterface } from './types.ts';
 
 /** A stored WorkloadEndpoint (projectcalico.org/v3) as Felix reads it. */
@@ -54,6 +54,8 @@ export interface SnapshotExtras {
   readonly namespaces?: readonly Namespace[];
   readonly policies?: readonly Policy[];
   readonly tiers?: readonly Tier[];
+  readonly serviceAccounts?: readonly ServiceAccount[];
+  readonly services?: readonly ServiceEndpoints[];
   readonly config?: FelixConfig;
 }
 
@@ -113,6 +115,8 @@ export async function readSnapshot(ds: Datastore, x: SnapshotExtras): Promise<Fe
     namespaces: snapshotNamespaces(workloads, x.namespaces),
     policies: x.policies ?? [],
     ...(x.tiers ? { tiers: x.tiers } : {}),
+    ...(x.serviceAccounts ? { serviceAccounts: x.serviceAccounts } : {}),
+    ...(x.services ? { services: x.services } : {}),
     ...(x.config ? { config: x.config } : {}),
     hostInterfaces: x.hostInterfaces,
   };

@@ -5,7 +5,7 @@
  * Felix's computation (compute.ts) is a pure function of this.
  */
 import type { FelixConfigurationSpec, IPPoolSpec } from '../resources/types.ts';
-import type { Namespace, NamedPort, Policy, Tier } from '../policy/index.ts';
+import type { Namespace, NamedPort, Policy, ServiceAccount, ServiceEndpoints, Tier } from '../policy/index.ts';
 
 /** An IP pool as Felix uses it (name + the IPPool spec fields that matter to the dataplane). */
 export type FelixPool = { readonly name: string } & Pick<IPPoolSpec, 'cidr' | 'blockSize' | 'ipipMode' | 'vxlanMode' | 'natOutgoing' | 'disabled' | 'nodeSelector'>;
@@ -74,6 +74,10 @@ export interface FelixSnapshot {
   readonly namespaces: readonly Namespace[];
   readonly policies: readonly Policy[];
   readonly tiers?: readonly Tier[];
+  /** ServiceAccounts with labels (the `pcsa.*` labels of the pods running as them). */
+  readonly serviceAccounts?: readonly ServiceAccount[];
+  /** Services with their endpoints, for `services:` rule matches. */
+  readonly services?: readonly ServiceEndpoints[];
   readonly config?: FelixConfig;
   readonly hostInterfaces: readonly HostInterface[];
 }

@@ -29,7 +29,7 @@ import { resourceKey, resourcePrefix } from '../datastore/index.ts';
 import { IpamClient } from '../ipam/index.ts';
 import { computeDesired, encapsEnabled, felixOwnIpsets, readSnapshot } from '../felix/index.ts';
 import type { FelixConfig, HostInterface } from '../felix/index.ts';
-import type { Namespace, Policy, Tier } from '../policy/index.ts';
+import type { Namespace, Policy, ServiceAccount, ServiceEndpoints, Tier } from '../policy/index.ts';
 import { calicoExportPolicy, computeBgpIntent, confdInputFromResources, speakerConfigFromIntent } from '../confd/index.ts';
 import type { BgpIntent } from '../confd/index.ts';
 import { confdClusterInput, readAffinities, readResourceSet } from './datastore-view.ts';
@@ -57,6 +57,8 @@ export interface FelixExtras {
   readonly policies?: readonly Policy[];
   readonly namespaces?: readonly Namespace[];
   readonly tiers?: readonly Tier[];
+  readonly serviceAccounts?: readonly ServiceAccount[];
+  readonly services?: readonly ServiceEndpoints[];
   readonly config?: FelixConfig;
 }
 
@@ -224,6 +226,7 @@ export class CalicoNodeAgent {
       nodeName: this.node, hostInterfaces: this.o.host.hostInterfaces(),
       ...(x.policies ? { policies: x.policies } : {}), ...(x.namespaces ? { namespaces: x.namespaces } : {}),
       ...(x.tiers ? { tiers: x.tiers } : {}), ...(x.config ? { config: x.config } : {}),
+      ...(x.serviceAccounts ? { serviceAccounts: x.serviceAccounts } : {}), ...(x.services ? { services: x.services } : {}),
     });
     let changes: DataplaneChange[];
     const desired = computeDesired(snap);

@@ -3,7 +3,9 @@
  * Defaults as Calico applies them: tier `default`, `types` = the directions that have rules
  * (Ingress when neither has), selector `all()`, Tier defaultAction `Deny`.
  */
-import type { Direction, EntityRule, IcmpMatch, Policy, Rule, Tier } from './model.ts';
+import type { SelectorNode } from '../selector/index.ts';
+import { andOf, prefixKeys } from '../selector/index.ts';
+import type { Direction, EntityRule, IcmpMatch, Policy, Rule, ServiceRef, Tier } from './model.ts';
 import type { PolicyProblems } from './problems.ts';
 import { isObject, listAt, warnUnknown } from './problems.ts';
 import { parseCalicoPorts, parseCidrs, parseProtocol, parseSelectorAt, protocolHasPorts } from './values.ts';
@@ -31,16 +33,13 @@ function parseIcmp(v: unknown, path: string, ps: PolicyProblems): IcmpMatch | un
   return out;
 }
 
-function parseEntity(v: unknown, path: string, ps: PolicyProblems, protocol: number | undefined): EntityRule {
+function parseEntity(v: unknown, path: string, ps: PolicyProblems, protocol: number | undefined, namespace: string | undefined, side: 'source' | 'destination'): EntityRule {
   if (v === undefined || v === null) return {};
   if (!isObject(v)) {
-    ps.error(path, 'must be an object (nets, notNets, selector, notSelector, namespaceSelector, ports, notPorts)');
+    ps.error(path, 'must be an object (nets, notNets, selector, notSelector, namespaceSelector, ports, notPorts, serviceAccounts, services)');
     return {};
   }
   warnUnknown(v, path, ['nets', 'notNets', 'selector', 'notSelector', 'namespaceSelector', 'ports', 'notPorts', 'serviceAccounts', 'services'], ps);
-  for (const k of ['serviceAccounts', 'services'] as const) {
-    if (v[k] !== undefined && v[k] !== null) ps.error(`${path}.${k}`, `${k} matches are not modelled by podlab`, 'express the peer with selector / namespaceSelector / nets instead');
-  }
   const out: {
     -readonly [K in keyof EntityRule]: EntityRule[K];
   } = {};
@@ -63,10 +62,68 @@ function parseEntity(v: unknown, path: string, ps: PolicyProblems, protocol: num
     }
     out[k] = ports;
   }
+  const sa = parseServiceAccountMatch(v.serviceAccounts, `${path}.serviceAccounts`, ps);
+  if (sa) out.serviceAccountSelector = sa;
+  if (v.services !== undefined && v.services !== null) {
+    const svc = parseServiceMatch(v, path, ps, namespace, side);
+    if (svc) out.services = svc;
+  }
   return out;
 }
 
-function parseRule(v: unknown, path: string, ps: PolicyProblems): Rule | undefined {
+/** The label prefix of the profile labels endpoints inherit from their service account. */
+export const SERVICE_ACCOUNT_LABEL_PREFIX = 'pcsa.';
+
+/** `serviceAccounts: {names, selector}` → the `pcsa.` selector Calico's rule converter writes. */
+function parseServiceAccountMatch(v: unknown, path: string, ps: PolicyProblems): SelectorNode | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isObject(v)) {
+    ps.error(path, 'must be an object {names, selector}', "e.g. serviceAccounts: {names: [api]} or {selector: \"app == 'db'\"}");
+    return undefined;
+  }
+  warnUnknown(v, path, ['names', 'selector'], ps);
+  const parts: SelectorNode[] = [];
+  const sel = parseSelectorAt(v.selector, `${path}.selector`, ps);
+  if (sel) parts.push(prefixKeys(sel, SERVICE_ACCOUNT_LABEL_PREFIX));
+  const names: string[] = [];
+  listAt(v, 'names', path, ps).forEach((n, i) => {
+    if (typeof n === 'string' && n !== '') names.push(n);
+    else ps.error(`${path}.names[${i}]`, `a service account name must be a non-empty string, got ${JSON.stringify(n)}`);
+  });
+  if (names.length > 0) parts.push({ kind: 'in', key: `${SERVICE_ACCOUNT_LABEL_PREFIX}projectcalico.org/name`, values: names });
+  if (parts.length === 0) return undefined;
+  return parts.length === 1 ? parts[0] : andOf(...parts);
+}
+
+/** `services: {name, namespace}` and the fields Calico refuses beside it. */
+function parseServiceMatch(v: Record<string, unknown>, path: string, ps: PolicyProblems, namespace: string | undefined, side: 'source' | 'destination'): ServiceRef | undefined {
+  const p = `${path}.services`;
+  const s = v.services;
+  if (!isObject(s)) {
+    ps.error(p, 'must be an object {name, namespace}', 'e.g. services: {name: kubernetes, namespace: default}');
+    return undefined;
+  }
+  warnUnknown(s, p, ['name', 'namespace'], ps);
+  const before = ps.errorCount();
+  if (typeof s.name !== 'string' || s.name === '') ps.error(`${p}.name`, 'services needs the name of a Kubernetes Service');
+  let ns = namespace;
+  if (s.namespace !== undefined && s.namespace !== null) {
+    if (typeof s.namespace === 'string' && s.namespace !== '') ns = s.namespace;
+    else ps.error(`${p}.namespace`, `namespace must be a namespace name, got ${JSON.stringify(s.namespace)}`);
+  } else if (ns === undefined) ps.error(`${p}.namespace`, 'a GlobalNetworkPolicy must say which namespace the Service is in', 'add services.namespace');
+  for (const k of ['selector', 'notSelector', 'namespaceSelector', 'serviceAccounts', 'nets', 'notNets'] as const) {
+    if (v[k] !== undefined && v[k] !== null) ps.error(`${path}.${k}`, `${k} cannot be combined with services`, 'the Service already names the endpoints; use a separate rule');
+  }
+  if (side === 'destination') {
+    for (const k of ['ports', 'notPorts'] as const) {
+      if (v[k] !== undefined && v[k] !== null) ps.error(`${path}.${k}`, `${k} cannot be combined with destination services`, "the Service's own ports are matched; drop the ports");
+    }
+  }
+  if (ps.errorCount() > before || typeof s.name !== 'string' || ns === undefined) return undefined;
+  return { name: s.name, namespace: ns };
+}
+
+function parseRule(v: unknown, path: string, ps: PolicyProblems, namespace: string | undefined): Rule | undefined {
   if (!isObject(v)) {
     ps.error(path, 'a rule must be an object with at least an action');
     return undefined;
@@ -87,8 +144,8 @@ function parseRule(v: unknown, path: string, ps: PolicyProblems): Rule | undefin
     ps.error(`${path}.${icmp ? 'icmp' : 'notICMP'}`, 'ICMP matches need protocol ICMP or ICMPv6 on the rule', 'add protocol: ICMP');
   }
   if (v.ipVersion !== undefined && v.ipVersion !== 4 && v.ipVersion !== 6) ps.error(`${path}.ipVersion`, `ipVersion must be 4 or 6, got ${JSON.stringify(v.ipVersion)}`);
-  const source = parseEntity(v.source, `${path}.source`, ps, protocol);
-  const destination = parseEntity(v.destination, `${path}.destination`, ps, protocol);
+  const source = parseEntity(v.source, `${path}.source`, ps, protocol, namespace, 'source');
+  const destination = parseEntity(v.destination, `${path}.destination`, ps, protocol, namespace, 'destination');
   if (ps.errorCount() > before) return undefined;
   return {
     action: action as Rule['action'],
@@ -129,7 +186,9 @@ export function parseCalicoPolicy(obj: Record<string, unknown>, ps: PolicyProble
   const known = ['order', 'tier', 'selector', 'types', 'ingress', 'egress', 'serviceAccountSelector', 'performanceHints'];
   if (global) known.push('namespaceSelector', 'applyOnForward', 'preDNAT', 'doNotTrack');
   warnUnknown(spec, 'spec', known, ps);
-  if (spec.serviceAccountSelector !== undefined) ps.error('spec.serviceAccountSelector', 'service-account selection is not modelled by podlab', 'select the pods by their labels in spec.selector');
+  // Calico prefixes the keys with `pcsa.` and ANDs it with the selector (the endpoints'
+  // service-account profile labels).
+  const saSel = spec.serviceAccountSelector === undefined || spec.serviceAccountSelector === null ? undefined : parseSelectorAt(spec.serviceAccountSelector, 'spec.serviceAccountSelector', ps);
   for (const k of ['applyOnForward', 'preDNAT', 'doNotTrack'] as const) {
     if (spec[k] === true) ps.warn(`spec.${k}`, `${k} only concerns host endpoints, which podlab's evaluator does not police`, 'the policy still applies to workload endpoints');
   }
@@ -144,11 +203,11 @@ export function parseCalicoPolicy(obj: Record<string, unknown>, ps: PolicyProble
   const ingress: Rule[] = [];
   const egress: Rule[] = [];
   listAt(spec, 'ingress', 'spec', ps).forEach((r, i) => {
-    const rule = parseRule(r, `spec.ingress[${i}]`, ps);
+    const rule = parseRule(r, `spec.ingress[${i}]`, ps, namespace);
     if (rule) ingress.push(rule);
   });
   listAt(spec, 'egress', 'spec', ps).forEach((r, i) => {
-    const rule = parseRule(r, `spec.egress[${i}]`, ps);
+    const rule = parseRule(r, `spec.egress[${i}]`, ps, namespace);
     if (rule) egress.push(rule);
   });
   let types: Direction[];
@@ -180,6 +239,7 @@ export function parseCalicoPolicy(obj: Record<string, unknown>, ps: PolicyProble
     tier,
     ...(order !== undefined ? { order } : {}),
     selector,
+    ...(saSel ? { serviceAccountSelector: prefixKeys(saSel, SERVICE_ACCOUNT_LABEL_PREFIX) } : {}),
     ...(nsSel ? { namespaceSelector: nsSel } : {}),
     types,
     ingress,

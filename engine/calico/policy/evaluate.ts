@@ -136,7 +136,7 @@ export function evaluateDirection(world: CompiledWorld, ep: CompiledEndpoint | u
       const rules = dir === 'ingress' ? p.ingress : p.egress;
       for (let i = 0; i < rules.length && !leftTier; i++) {
         const r = rules[i]!;
-        if (!ruleMatches(r, p, pkt)) continue;
+        if (!ruleMatches(r, p, pkt, world)) continue;
         const hit = hitOf(tier.name, p, i, r.action, r.origin);
         if (r.action === 'Log') {
           logs.push(hit);

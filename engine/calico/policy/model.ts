@@ -43,6 +43,21 @@ export interface EntityRule {
   readonly namespaceSelector?: SelectorNode;
   readonly ports?: readonly PortMatch[];
   readonly notPorts?: readonly PortMatch[];
+  /**
+   * `serviceAccounts: {names, selector}` as Calico's rule converter rewrites it: a selector on
+   * the `pcsa.*` labels endpoints inherit from their service account's profile `ksa.<ns>.<sa>`
+   * (`names` → `pcsa.projectcalico.org/name in {…}`, `selector` with every key prefixed `pcsa.`),
+   * ANDed with the side's own selector and scoped like it.
+   */
+  readonly serviceAccountSelector?: SelectorNode;
+  /** `services: {name, namespace}`: the Service's endpoints (destination: their IP and port). */
+  readonly services?: ServiceRef;
+}
+
+/** A Kubernetes Service named by a rule (namespace defaulted to the policy's). */
+export interface ServiceRef {
+  readonly name: string;
+  readonly namespace: string;
 }
 
 /** One rule of a policy. */
@@ -74,6 +89,8 @@ export interface Policy {
   readonly order?: number;
   /** Which endpoints the policy applies to (within `namespace` when namespaced). */
   readonly selector: SelectorNode;
+  /** `spec.serviceAccountSelector`, keys prefixed `pcsa.`: ANDed with `selector`. */
+  readonly serviceAccountSelector?: SelectorNode;
   /** GlobalNetworkPolicy only: namespaces whose endpoints it applies to (namespace labels). */
   readonly namespaceSelector?: SelectorNode;
   readonly types: readonly Direction[];

@@ -5,11 +5,12 @@
  * and ports/notPorts (named ports resolved against that side's endpoint).
  */
 import type { IpAddress } from '../../net/ip.ts';
-import { ipPrefixContains } from '../../net/ip.ts';
+import { formatIp, ipPrefixContains } from '../../net/ip.ts';
 import type { SelectorNode } from '../selector/index.ts';
 import { andOf, matchSelector, prefixKeys } from '../selector/index.ts';
 import type { EntityRule, IcmpMatch, Policy, PortMatch, Rule } from './model.ts';
-import type { CompiledEndpoint } from './world.ts';
+import type { CompiledEndpoint, CompiledService } from './world.ts';
+import { servicePortKey } from './world.ts';
 
 /** One side of a packet: its address, port and (if known) endpoint. */
 export interface PacketSide {
@@ -63,11 +64,14 @@ export function scopedSelector(e: EntityRule, policy: Policy): SelectorNode | un
 }
 
 function buildScopedSelector(e: EntityRule, policy: Policy): SelectorNode | undefined {
+  // serviceAccounts is part of the side's selector (a service account is namespaced, so a
+  // namespaced policy's serviceAccounts names accounts of its own namespace).
+  const own = e.serviceAccountSelector ? (e.selector ? andOf(e.selector, e.serviceAccountSelector) : e.serviceAccountSelector) : e.selector;
   let ns: SelectorNode | undefined;
   if (e.namespaceSelector) ns = namespaceSelectorForEndpoints(e.namespaceSelector);
   else if (policy.namespace !== undefined) ns = { kind: 'eq', key: 'projectcalico.org/namespace', value: policy.namespace };
-  if (ns && (e.selector || e.notSelector || e.namespaceSelector)) return e.selector ? andOf(ns, e.selector) : ns;
-  return e.selector;
+  if (ns && (own || e.notSelector || e.namespaceSelector)) return own ? andOf(ns, own) : ns;
+  return own;
 }
 
 /** The endpoint selector a policy applies to (namespace scoping included). */
@@ -81,9 +85,26 @@ export function policyEndpointSelector(p: Policy): SelectorNode {
 }
 
 function buildPolicySelector(p: Policy): SelectorNode {
-  if (p.namespace !== undefined) return andOf({ kind: 'eq', key: 'projectcalico.org/namespace', value: p.namespace }, p.selector);
-  if (p.namespaceSelector) return andOf(namespaceSelectorForEndpoints(p.namespaceSelector), p.selector);
-  return p.selector;
+  const own = p.serviceAccountSelector ? andOf(p.selector, p.serviceAccountSelector) : p.selector;
+  if (p.namespace !== undefined) return andOf({ kind: 'eq', key: 'projectcalico.org/namespace', value: p.namespace }, own);
+  if (p.namespaceSelector) return andOf(namespaceSelectorForEndpoints(p.namespaceSelector), own);
+  return own;
+}
+
+/** What rule matching looks up beyond the packet: the Services `services:` names. */
+export interface MatchContext {
+  readonly services: ReadonlyMap<string, CompiledService>;
+}
+
+const NO_CONTEXT: MatchContext = { services: new Map() };
+
+/** `services:` on one side: destination = (IP, protocol, port) of an endpoint; source = its IP. */
+function serviceMatches(e: EntityRule, side: PacketSide, protocol: number, dir: 'src' | 'dst', ctx: MatchContext): boolean {
+  const svc = ctx.services.get(`${e.services!.namespace}/${e.services!.name}`);
+  if (!svc) return false; // Felix's IP set of a Service that does not exist is empty.
+  const ip = formatIp(side.ip);
+  if (dir === 'src') return svc.ips.has(ip);
+  return side.port !== undefined && svc.ipPorts.has(servicePortKey(ip, protocol, side.port));
 }
 
 function portIn(list: readonly PortMatch[], side: PacketSide, protocol: number): boolean {
@@ -95,7 +116,8 @@ function portIn(list: readonly PortMatch[], side: PacketSide, protocol: number):
   });
 }
 
-function entityMatches(e: EntityRule, side: PacketSide, policy: Policy, protocol: number): boolean {
+function entityMatches(e: EntityRule, side: PacketSide, policy: Policy, protocol: number, dir: 'src' | 'dst', ctx: MatchContext): boolean {
+  if (e.services && !serviceMatches(e, side, protocol, dir, ctx)) return false;
   if (e.nets && !e.nets.some((n) => ipPrefixContains(n, side.ip))) return false;
   if (e.notNets && e.notNets.some((n) => ipPrefixContains(n, side.ip))) return false;
   const sel = scopedSelector(e, policy);
@@ -115,11 +137,11 @@ function icmpMatches(m: IcmpMatch, p: RulePacket): boolean {
   return true;
 }
 
-/** True when `rule` of `policy` matches the packet. */
-export function ruleMatches(rule: Rule, policy: Policy, p: RulePacket): boolean {
+/** True when `rule` of `policy` matches the packet (`ctx`: the Services `services:` rules name). */
+export function ruleMatches(rule: Rule, policy: Policy, p: RulePacket, ctx: MatchContext = NO_CONTEXT): boolean {
   if (rule.protocol !== undefined && rule.protocol !== p.protocol) return false;
   if (rule.notProtocol !== undefined && rule.notProtocol === p.protocol) return false;
   if (rule.icmp && !icmpMatches(rule.icmp, p)) return false;
   if (rule.notICMP && (rule.notICMP.type !== undefined || rule.notICMP.code !== undefined) && icmpMatches(rule.notICMP, p)) return false;
-  return entityMatches(rule.source, p.src, policy, p.protocol) && entityMatches(rule.destination, p.dst, policy, p.protocol);
+  return entityMatches(rule.source, p.src, policy, p.protocol, 'src', ctx) && entityMatches(rule.destination, p.dst, policy, p.protocol, 'dst', ctx);
 }

@@ -44,12 +44,44 @@ export interface Namespace {
   readonly labels: Labels;
 }
 
+/** A Kubernetes ServiceAccount: its labels become the `pcsa.*` labels of the pods that run as it. */
+export interface ServiceAccount {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Labels;
+}
+
+/** One (address, protocol, port) a Service's EndpointSlices list. */
+export interface ServiceEndpointPort {
+  readonly ip: string;
+  /** 'TCP' | 'UDP' | 'SCTP' (default TCP) or an IANA number. */
+  readonly protocol?: string | number;
+  readonly port: number;
+}
+
+/** A Kubernetes Service as `services:` rules see it: its ready endpoints and their ports. */
+export interface ServiceEndpoints {
+  readonly namespace: string;
+  readonly name: string;
+  readonly endpoints: readonly ServiceEndpointPort[];
+}
+
 /** The evaluator's input. Tiers not given fall back to Calico's built-in ones. */
 export interface PolicyWorld {
   readonly namespaces: readonly Namespace[];
   readonly endpoints: readonly Endpoint[];
   readonly policies: readonly Policy[];
   readonly tiers?: readonly Tier[];
+  /** ServiceAccounts with labels; a pod's account without an entry has no labels but its name. */
+  readonly serviceAccounts?: readonly ServiceAccount[];
+  /** Services that `services:` rule matches resolve against. */
+  readonly services?: readonly ServiceEndpoints[];
+}
+
+/** A Service compiled for matching: `ip,protocol,port` keys and the bare addresses. */
+export interface CompiledService {
+  readonly ipPorts: ReadonlySet<string>;
+  readonly ips: ReadonlySet<string>;
 }
 
 /** An endpoint with everything precomputed for matching. */
@@ -76,6 +108,8 @@ export interface CompiledWorld {
   readonly tiers: readonly CompiledTier[];
   /** Policies whose tier does not exist (Calico refuses them; they never apply). */
   readonly orphans: readonly Policy[];
+  /** Services by `namespace/name`. */
+  readonly services: ReadonlyMap<string, CompiledService>;
 }
 
 /** `ns/name` for workloads, `hep:<name>` for host endpoints. */
@@ -83,20 +117,50 @@ export function endpointId(e: Endpoint): string {
   return e.kind === 'workload' ? `${e.namespace}/${e.name}` : `hep:${e.name}`;
 }
 
-/** Calico's label view of an endpoint (see the representation note in model.ts). */
-export function effectiveLabels(e: Endpoint, ns: Namespace | undefined): Labels {
+/** The service account a pod runs as: `spec.serviceAccountName`, `default` when unset (as the API server sets it). */
+export function serviceAccountOf(e: WorkloadEndpoint): string {
+  return e.serviceAccount ?? 'default';
+}
+
+/**
+ * Calico's label view of an endpoint (see the representation note in model.ts): the labels it
+ * inherits from its profiles — `kns.<ns>` gives the namespace's labels as `pcns.*`,
+ * `ksa.<ns>.<sa>` the service account's as `pcsa.*` (plus `pcsa.projectcalico.org/name`) —
+ * then its own labels and the `projectcalico.org/*` ones.
+ */
+export function effectiveLabels(e: Endpoint, ns: Namespace | undefined, sa?: ServiceAccount): Labels {
   if (e.kind === 'host') return { ...e.labels };
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(ns?.labels ?? {})) out[`pcns.${k}`] = v;
   out['pcns.projectcalico.org/name'] = e.namespace;
+  const account = serviceAccountOf(e);
+  for (const [k, v] of Object.entries(sa?.labels ?? {})) out[`pcsa.${k}`] = v;
+  out['pcsa.projectcalico.org/name'] = account;
   Object.assign(out, e.labels);
   out['projectcalico.org/namespace'] = e.namespace;
   out['projectcalico.org/orchestrator'] = 'k8s';
-  if (e.serviceAccount) out['projectcalico.org/serviceaccount'] = e.serviceAccount;
+  out['projectcalico.org/serviceaccount'] = account;
   return out;
 }
 
-function protoNumber(p: string | number | undefined): number {
+/** `ip,protocol,port` as a compiled Service's set holds it (protocol as its IANA number). */
+export function servicePortKey(ip: string, protocol: number, port: number): string {
+  return `${ip},${protocol},${port}`;
+}
+
+function compileServices(list: readonly ServiceEndpoints[] | undefined): Map<string, CompiledService> {
+  const out = new Map<string, CompiledService>();
+  for (const s of list ?? []) {
+    out.set(`${s.namespace}/${s.name}`, {
+      ipPorts: new Set(s.endpoints.map((e) => servicePortKey(e.ip, protoNumber(e.protocol), e.port))),
+      ips: new Set(s.endpoints.map((e) => e.ip)),
+    });
+  }
+  return out;
+}
+
+/** A protocol as written in a pod or Service port ('TCP', 'udp', 132, absent = TCP) as its IANA number. */
+export function protoNumber(p: string | number | undefined): number {
   if (p === undefined) return PROTOCOL_NUMBERS.TCP!;
   if (typeof p === 'number') return p;
   return PROTOCOL_NUMBERS[p.toUpperCase() === 'ICMPV6' ? 'ICMPv6' : p.toUpperCase()] ?? Number(p);
@@ -113,10 +177,11 @@ export function byOrderThenName(a: { order?: number; name: string }, b: { order?
 /** Compiles the world once; throws on an endpoint IP that does not parse. */
 export function compileWorld(w: PolicyWorld): CompiledWorld {
   const nsByName = new Map(w.namespaces.map((n) => [n.name, n]));
+  const saByKey = new Map((w.serviceAccounts ?? []).map((a) => [`${a.namespace}/${a.name}`, a]));
   const endpoints: CompiledEndpoint[] = w.endpoints.map((e) => ({
     id: endpointId(e),
     endpoint: e,
-    labels: effectiveLabels(e, e.kind === 'workload' ? nsByName.get(e.namespace) : undefined),
+    labels: e.kind === 'workload' ? effectiveLabels(e, nsByName.get(e.namespace), saByKey.get(`${e.namespace}/${serviceAccountOf(e)}`)) : effectiveLabels(e, undefined),
     ips: e.ips.map(parseIp),
     namedPorts: e.kind === 'workload' ? (e.ports ?? []).map((p) => ({ name: p.name, protocol: protoNumber(p.protocol), port: p.port })) : [],
   }));
@@ -143,5 +208,6 @@ export function compileWorld(w: PolicyWorld): CompiledWorld {
     byIp,
     tiers: tiers.map((t) => ({ tier: t, policies: grouped.get(t.name)!.sort((a, b) => byOrderThenName(key(a), key(b))) })),
     orphans,
+    services: compileServices(w.services),
   };
 }

@@ -19,6 +19,8 @@
  * `podManifestKey(ns, name)` in the datastore: in podlab the datastore plays the API server
  * that Calico's plugin would ask.
  */
+import type { NamedPort } from '../../calico/policy/index.ts';
+import { namedContainerPorts, podServiceAccount } from '../../calico/policy/index.ts';
 import { hostname as osHostname } from 'node:os';
 import { HOST_VETH_MAC, vethName, workloadEndpointName, workloadEndpointResource } from '../../calico/cni/index.ts';
 import type { CniAddArgs } from '../../calico/cni/index.ts';
@@ -67,6 +69,8 @@ export const IP_ADDRS_ANNOTATION = 'cni.projectcalico.org/ipAddrs';
 export interface PodInfo {
   readonly labels: Record<string, string>;
   readonly serviceAccount: string;
+  /** Named container ports (the endpoint's spec.ports). */
+  readonly ports: NamedPort[];
   /** From the ipAddrs annotation; empty when absent. */
   readonly ipAddrs: string[];
 }
@@ -82,7 +86,7 @@ export function podInfo(manifest: JsonValue | undefined): PodInfo {
   const meta = (m.metadata ?? {}) as Record<string, unknown>;
   const spec = (m.spec ?? {}) as Record<string, unknown>;
   const annotations = stringMap(meta.annotations);
-  const sa = typeof spec.serviceAccountName === 'string' && spec.serviceAccountName !== '' ? spec.serviceAccountName : 'default';
+  const sa = podServiceAccount(spec);
   const raw = annotations[IP_ADDRS_ANNOTATION];
   let ipAddrs: string[] = [];
   if (raw !== undefined) {
@@ -105,7 +109,7 @@ export function podInfo(manifest: JsonValue | undefined): PodInfo {
     if (list.length > 1) throw new CniFailure(CNI_ERR.internal, `cannot have more than one IPv4 address for "${IP_ADDRS_ANNOTATION}" annotation`);
     ipAddrs = list;
   }
-  return { labels: stringMap(meta.labels), serviceAccount: sa, ipAddrs };
+  return { labels: stringMap(meta.labels), serviceAccount: sa, ports: namedContainerPorts(spec), ipAddrs };
 }
 
 interface Ctx {
@@ -154,7 +158,7 @@ async function add(c: Ctx): Promise<Record<string, unknown>> {
     await deleteLink(c.exec, hostIface);
     const podMac = await buildPodNetwork(c.exec, { hostIface, ifname: req.ifname, netns: req.netns, mtu: req.conf.mtu, ip });
     // The shared builder takes the simulator's argument type; it reads only these fields.
-    const who = { node: c.node, namespace: req.namespace, pod: req.pod, containerId: req.containerId, labels: info.labels, serviceAccount: info.serviceAccount } as Pick<CniAddArgs, 'node' | 'namespace' | 'pod' | 'containerId' | 'labels' | 'serviceAccount'>;
+    const who = { node: c.node, namespace: req.namespace, pod: req.pod, containerId: req.containerId, labels: info.labels, serviceAccount: info.serviceAccount, ports: info.ports } as Pick<CniAddArgs, 'node' | 'namespace' | 'pod' | 'containerId' | 'labels' | 'serviceAccount' | 'ports'>;
     await c.ds.put(wepKey(c), workloadEndpointResource(who as CniAddArgs, hostIface, ip, podMac));
     return addResult(req.conf.cniVersion, { hostIface, hostMac: HOST_VETH_MAC, ifname: req.ifname, podMac, sandbox: req.netns, ip });
   } catch (e) {
