@@ -6,7 +6,7 @@
  */
 import type { CalicoCluster, ClusterPod } from '../calico/cluster/cluster.ts';
 import type { JsonValue } from '../calico/datastore/index.ts';
-import { isPolicyManifest, parsePolicyManifest } from '../calico/policy/index.ts';
+import { isPolicyManifest, namedContainerPorts, parsePolicyManifest, podServiceAccount } from '../calico/policy/index.ts';
 import type { SimLab } from '../runtime/sim/sim-lab.ts';
 import { kubeOf } from '../runtime/sim/calico.ts';
 import { KubeError } from '../kube/cluster.ts';
@@ -14,10 +14,15 @@ import { isKubeManifest } from '../kube/manifests.ts';
 import type { BgpSessionInfo, ClusterControl, ConvergeResult, Manifest, PodInfo } from './cluster-control.ts';
 import { StepError } from './registry.ts';
 import { startServers } from './sim-nc.ts';
+import { containerServerPorts, podLabelsAfterPatch, policyServices } from './policy-services.ts';
 import type { ServerPort } from './sim-nc.ts';
 
 function info(p: ClusterPod): PodInfo {
-  return { namespace: p.namespace, name: p.name, node: p.node, podNode: p.podNode, ip: p.ip, hostIface: p.hostIface, labels: { ...p.workload.labels } };
+  const w = p.workload;
+  return {
+    namespace: p.namespace, name: p.name, node: p.node, podNode: p.podNode, ip: p.ip, hostIface: p.hostIface, labels: { ...w.labels },
+    ...(w.serviceAccount ? { serviceAccount: w.serviceAccount } : {}), ...(w.ports ? { ports: w.ports } : {}),
+  };
 }
 
 /** The kind/name words calicoctl prints for a manifest. */
@@ -53,7 +58,7 @@ export class SimClusterControl implements ClusterControl {
         if (e instanceof KubeError) throw new StepError(e.message);
         throw e;
       }
-      return;
+      return this.syncServices();
     }
     if (isPolicyManifest(m)) {
       const r = parsePolicyManifest(m);
@@ -71,13 +76,42 @@ export class SimClusterControl implements ClusterControl {
       c.namespaces = [...c.namespaces.filter((n) => n.name !== meta.name), { name: meta.name, labels }];
       return this.resync();
     }
+    if (m.apiVersion === 'v1' && m.kind === 'ServiceAccount') {
+      const sa = { namespace: meta.namespace ?? 'default', name: meta.name, labels: { ...(meta.labels ?? {}) } };
+      c.serviceAccounts = [...c.serviceAccounts.filter((x) => !(x.namespace === sa.namespace && x.name === sa.name)), sa];
+      return this.resync();
+    }
     if (m.apiVersion === 'v1' && m.kind === 'Pod') {
       const spec = (m.spec ?? {}) as { nodeName?: string };
       if (!spec.nodeName) throw new StepError(`${manifestName(m)}: spec.nodeName is required (podlab has no scheduler)`);
-      await c.addPod(spec.nodeName, meta.namespace ?? 'default', meta.name, { ...(meta.labels ?? {}) });
+      const ns = meta.namespace ?? 'default';
+      const pod = await c.addPod(spec.nodeName, ns, meta.name, { ...(meta.labels ?? {}) }, undefined, { serviceAccount: podServiceAccount(spec), ports: namedContainerPorts(spec) });
+      // The pod serves every containerPort it declares (agnhost-style test servers).
+      const listen = containerServerPorts(spec);
+      if (listen.length) this.servers.set(`${ns}/${meta.name}`, startServers(this.lab.kernel(pod.podNode), listen));
+      await this.syncKube();
       return;
     }
     await c.apply(m);
+  }
+
+  /**
+   * Felix's view of the Services (`services:` rule matches) follows the EndpointSlices; every
+   * calico-node recomputes only when a Service's endpoints changed.
+   */
+  private async syncServices(): Promise<void> {
+    const k = kubeOf(this.lab);
+    if (!k) return;
+    const next = policyServices(k.slices);
+    if (JSON.stringify(next) === JSON.stringify(this.c.services)) return;
+    this.c.services = next;
+    await this.resync();
+  }
+
+  /** The Kubernetes layer catches up with a pod change (EndpointSlices, kube-proxy), then Felix's Services. */
+  private async syncKube(): Promise<void> {
+    await kubeOf(this.lab)?.sync();
+    await this.syncServices();
   }
 
   /** Felix reads policies, tiers and namespaces from the cluster's lists: every calico-node recomputes. */
@@ -109,7 +143,17 @@ export class SimClusterControl implements ClusterControl {
     await c.delete(kind, name);
   }
 
-  patch(kind: string, name: string, patch: Manifest): Promise<JsonValue | undefined> {
+  async patch(kind: string, name: string, patch: Manifest): Promise<JsonValue | undefined> {
+    if (kind === 'Pod') {
+      // A Pod is not a Calico resource: its labels reach Calico through the WorkloadEndpoint.
+      const [ns, pod] = name.includes('/') ? name.split('/', 2) as [string, string] : ['default', name];
+      const p = this.c.pods.get(`${ns}/${pod}`);
+      if (!p) return undefined;
+      const labels = podLabelsAfterPatch(p.workload.labels, patch);
+      await this.c.relabelPod(ns, pod, labels);
+      await this.syncKube();
+      return { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod, namespace: ns, labels } };
+    }
     return this.c.patch(kind, name, patch);
   }
 
@@ -117,7 +161,7 @@ export class SimClusterControl implements ClusterControl {
     const pod = await this.c.addPod(node, namespace, name, opts.labels, opts.ip);
     if (opts.listen?.length) this.servers.set(`${namespace}/${name}`, startServers(this.lab.kernel(pod.podNode), opts.listen));
     // EndpointSlices follow pods whoever made them.
-    await kubeOf(this.lab)?.sync();
+    await this.syncKube();
     return info(pod);
   }
 
@@ -128,6 +172,7 @@ export class SimClusterControl implements ClusterControl {
     await this.c.removePod(namespace, name);
     // A Deployment replaces a pod it owns; every Service's endpoints follow.
     await kubeOf(this.lab)?.reconcile();
+    await this.syncServices();
   }
 
   async converge(maxMs: number): Promise<ConvergeResult> {
@@ -150,6 +195,6 @@ export class SimClusterControl implements ClusterControl {
   }
 
   policyModel(): ReturnType<ClusterControl['policyModel']> {
-    return { namespaces: this.c.namespaces, policies: this.c.policies, tiers: this.c.tiers };
+    return { namespaces: this.c.namespaces, policies: this.c.policies, tiers: this.c.tiers, serviceAccounts: this.c.serviceAccounts, services: this.c.services };
   }
 }
