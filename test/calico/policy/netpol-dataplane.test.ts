@@ -110,6 +110,22 @@ export const DATAPLANE_CASES: readonly DataplaneCase[] = [
       expected: (p) => (p.port === 80 ? ALL().expectAllIngress('x/a', false).expect('y/c', 'x/a', true) : ALL().expectAllIngress('x/a', false)),
     }],
   },
+  {
+    id: 'destination-service',
+    upstream: "Calico: egress to destination.services (the Service's endpoints on its ports, from its EndpointSlice)",
+    phases: [{
+      title: 'pods of y may send only to Service x/web (pod=a of x, port 80)',
+      apply: [
+        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'x' }, spec: { selector: { pod: 'a' }, ports: [{ port: 8080, targetPort: 80, protocol: 'TCP' }] } },
+        cnp('to-web-only', 'y', { selector: 'all()', types: ['Egress'], egress: [{ action: 'Allow', destination: { services: { name: 'web', namespace: 'x' } } }] }),
+      ],
+      probes: [TCP80, TCP81],
+      expected: (p) => {
+        const r = ALL().expectPeer({ ns: 'y' }, {}, false);
+        return p.port === 80 ? r.expect('y/a', 'x/a', true).expect('y/b', 'x/a', true).expect('y/c', 'x/a', true) : r;
+      },
+    }],
+  },
 ];
 
 describe('netpol truth tables on the simulated dataplane (evaluator and probe agree)', () => {
