@@ -18,7 +18,7 @@ import type { ClusterControl } from '../scenario/cluster-control.ts';
 import { runScenario } from '../scenario/run.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { blastText, lostPairs } from './blast.ts';
-import { evaluateDefaults, evaluateIntents, intentPairs } from './evaluate.ts';
+import { evaluateDefaults, evaluateIntents, intentPairs, judgedIntents } from './evaluate.ts';
 import { excusedNodes, failureCases, singleUplink, topologyReflectors } from './failures.ts';
 import type { Intent } from './intents.ts';
 import { ipamCapacity } from './ipam.ts';
@@ -233,7 +233,7 @@ export async function runCheck(input: CheckInput, opts: CheckOptions): Promise<C
   if (reports.some((r) => r.mode === 'redeploy')) notes.push('some failure cases did not revert cleanly and ran on a freshly deployed lab (mode: redeploy)');
   return {
     input: input.file, topology: t.name, failures: opts.failures, endpoints: eps, converged: lab.converged, healthy, cases: reports,
-    ...(ipam ? { ipam } : {}), ...(policy ? { policy } : {}), violations, notes,
+    ...(ipam ? { ipam } : {}), ...(policy ? { policy } : {}), violations, judged: judgedIntents(observed, intents), notes,
     timing: { wallMs: Math.round(performance.now() - t0), virtualMs: Math.round(virtual), cases: cases.length },
     passed: violations.length === 0,
   };

@@ -134,6 +134,8 @@ export interface CheckReport {
   /** Each policy's effect between the lab's pods; rules that never match or are shadowed. */
   readonly policy?: PolicyAnalysis;
   readonly violations: readonly Violation[];
+  /** Every (state, intent) judged, held or not — the test cases of `--junit`. */
+  readonly judged: readonly { readonly state: string; readonly intent: string }[];
   /** Things the check could not do or simplified, one line each. */
   readonly notes: readonly string[];
   readonly timing: { readonly wallMs: number; readonly virtualMs: number; readonly cases: number };

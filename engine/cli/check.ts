@@ -1,11 +1,13 @@
 /**
  * `podlab check TOPOLOGY|SCENARIO [--failures none|link|node|router|rr|all] [--intents FILE]
- * [--json]`: deploy the lab on the simulator, converge, and check the intents in the healthy
- * state and under every single failure of a class (engine/check/). Progress goes to stderr
- * (`case 3/15: …`); the report to stdout, or one JSON document with --json. Exit status:
- * 0 = every intent holds, 1 = an intent is violated, 2 = usage error or invalid input
- * (file:line:col messages on stderr).
+ * [--json] [--junit FILE] [--html FILE]`: deploy the lab on the simulator, converge, and check
+ * the intents in the healthy state and under every single failure of a class (engine/check/).
+ * Progress goes to stderr (`case 3/15: …`); the report to stdout, or one JSON document with
+ * --json; --junit and --html write their reports too (their paths are tried before the run).
+ * Exit status: 0 = every intent holds, 1 = an intent is violated, 2 = usage error or invalid
+ * input (file:line:col messages on stderr).
  */
+import { stat, writeFile } from 'node:fs/promises';
 import { formatProblem } from '../model/problems.ts';
 import { DeployError } from '../runtime/sim/sim-lab.ts';
 import { ClusterConfigError } from '../calico/cluster/cluster.ts';
@@ -13,92 +15,86 @@ import { loadCheckInput } from '../check/load.ts';
 import { IntentsReadError, loadIntents } from '../check/intents.ts';
 import type { Intent } from '../check/intents.ts';
 import { renderCheck } from '../check/render.ts';
+import { renderHtml } from '../check/html.ts';
+import { renderJunit } from '../check/junit.ts';
 import { runCheck } from '../check/run.ts';
 import { FAILURE_CLASSES } from '../check/types.ts';
 import type { FailureClass } from '../check/types.ts';
+import { InputError, runCommand, type CommandSpec } from './args.ts';
+import { checkOutputPaths } from './output-paths.ts';
 
-const USAGE = 'usage: podlab check TOPOLOGY|SCENARIO [--failures none|link|node|router|rr|all] [--intents FILE] [--json]\n';
-
-const HELP = USAGE +
-  'Deploys the lab on the simulator (one probe pod per k8s node when it has no pods), converges, and\n' +
-  'checks pod↔pod, pod→outside and node↔node reachability, BGP sessions, the pod MTU with DF and IPAM\n' +
-  'capacity — healthy, then under each single failure of the class (default none). Every broken pair\n' +
-  'says why, from the packet\'s own trace. Without --intents: every pod reaches every pod and the\n' +
-  'outside, every session is Established, and no failure loses a pair it does not take out itself.\n' +
-  'example: npx podlab check topologies/leaf-spine.yaml --failures link\n';
-
-interface Args { file: string; failures: FailureClass; intents?: string; json: boolean }
-
-/** Parses check's argv; a string is a usage error. */
-export function parseCheckArgs(args: readonly string[]): Args | string {
-  let file: string | undefined;
-  let failures: FailureClass = 'none';
-  let intents: string | undefined;
-  let json = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--failures') {
-      const v = args[++i];
-      if (!v || !(FAILURE_CLASSES as readonly string[]).includes(v)) return `--failures takes one of ${FAILURE_CLASSES.join(', ')}${v ? `, not '${v}'` : ''}`;
-      failures = v as FailureClass;
-    } else if (a === '--intents') {
-      const v = args[++i];
-      if (!v) return '--intents needs a file';
-      intents = v;
-    } else if (a === '--json') json = true;
-    else if (a.startsWith('-')) return `unknown option '${a}'`;
-    else if (file) return `one topology or scenario at a time ('${file}' and '${a}' given)`;
-    else file = a;
-  }
-  if (!file) return 'no topology or scenario given';
-  return { file, failures, json, ...(intents ? { intents } : {}) };
-}
+/** The command line this command accepts (help, parsing, errors: ./args.ts). */
+export const SPEC = {
+  name: 'check',
+  summary: 'Validates a design on the simulator: reachability, BGP, MTU, IPAM and policy, healthy and under single failures.',
+  details: 'Deploys the lab (one probe pod per k8s node when it has no pods), converges, and checks pod↔pod,\n' +
+    'pod→outside and node↔node reachability, every BGP session (and why one is down), the largest\n' +
+    'pod↔pod packet with DF against the pod MTU, IPAM capacity and what each policy allows — healthy,\n' +
+    'then under each single failure of the class. Every broken pair says why, from the packet\'s own\n' +
+    'trace. Without --intents: every pod reaches every pod and the outside, every session is\n' +
+    'Established, and no failure loses a pair it does not take out itself.\n' +
+    'Exit status: 0 every intent holds, 1 an intent is violated, 2 usage error or invalid input.',
+  positionals: [{ name: 'TOPOLOGY|SCENARIO' }],
+  options: {
+    failures: { type: 'string', choices: FAILURE_CLASSES, default: 'none', description: 'the single failures to try, one at a time' },
+    intents: { type: 'string', value: 'FILE', description: 'what must hold (YAML: reach, isolated, survives, maxPodsPerNode)' },
+    json: { type: 'boolean', description: 'print the whole report as one JSON document' },
+    junit: { type: 'string', value: 'FILE', description: 'also write JUnit XML: one test case per intent and failure case' },
+    html: { type: 'string', value: 'FILE', description: 'also write a self-contained HTML report' },
+  },
+  examples: [
+    'npx podlab check topologies/leaf-spine.yaml --failures link',
+    'npx podlab check topologies/leaf-spine.yaml --intents scenarios/checks/leaf-spine.yaml --junit check.xml --html check.html',
+  ],
+} as const satisfies CommandSpec;
 
 /** Runs `podlab check`; returns the exit status. */
-export async function run(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(HELP);
-    return 0;
+export function run(argv: string[]): Promise<number> {
+  return runCommand(SPEC, argv, ({ values, positionals }) => check(positionals[0]!, values));
+}
+
+/** Why a report file cannot be written (a directory, a missing directory, no permission), or undefined. */
+async function unwritable(option: string, path: string | undefined): Promise<string | undefined> {
+  if (path === undefined) return undefined;
+  if ((await stat(path).catch(() => undefined))?.isDirectory()) return `--${option} ${path}: is a directory (give a file name, e.g. check.${option === 'junit' ? 'xml' : 'html'})`;
+  const why = await checkOutputPaths({ record: path });
+  return why ? `--${option} ${path}: ${why.slice(why.indexOf(': ') + 2)}` : undefined;
+}
+
+async function check(file: string, o: { failures: string; intents: string | undefined; json: boolean; junit: string | undefined; html: string | undefined }): Promise<number> {
+  for (const [opt, path] of [['junit', o.junit], ['html', o.html]] as const) {
+    const why = await unwritable(opt, path);
+    if (why) throw new InputError(`${why}; nothing was checked`);
   }
-  const parsed = parseCheckArgs(args);
-  if (typeof parsed === 'string') {
-    process.stderr.write(`podlab check: ${parsed}\n${USAGE}`);
-    return 2;
-  }
-  const loaded = await loadCheckInput(parsed.file);
+  const loaded = await loadCheckInput(file);
   for (const p of loaded.problems) process.stderr.write(`${formatProblem(p)}\n`);
-  if (!loaded.input) {
-    process.stderr.write(`podlab check: ${'unreadable' in loaded && loaded.unreadable ? loaded.unreadable : `${parsed.file} is invalid; nothing was checked`}\n`);
-    return 2;
-  }
+  if (!loaded.input) throw new InputError('unreadable' in loaded && loaded.unreadable ? loaded.unreadable : `${file} is invalid; nothing was checked`);
   let intents: Intent[] | undefined;
-  if (parsed.intents) {
+  if (o.intents) {
     try {
-      const r = await loadIntents(parsed.intents);
+      const r = await loadIntents(o.intents);
       for (const p of r.problems) process.stderr.write(`${formatProblem(p)}\n`);
-      if (!r.intents) {
-        process.stderr.write(`podlab check: ${parsed.intents} is invalid; nothing was checked\n`);
-        return 2;
-      }
+      if (!r.intents) throw new InputError(`${o.intents} is invalid; nothing was checked`);
       intents = r.intents;
     } catch (e) {
-      if (!(e instanceof IntentsReadError)) throw e;
-      process.stderr.write(`podlab check: ${e.message}\n`);
-      return 2;
+      if (e instanceof IntentsReadError) throw new InputError(e.message);
+      throw e;
     }
   }
+  const started = new Date().toISOString().slice(0, 19);
   let report;
   try {
     report = await runCheck(loaded.input, {
-      failures: parsed.failures,
+      failures: o.failures as FailureClass,
       ...(intents ? { intents } : {}),
       onProgress: (l) => process.stderr.write(`podlab: ${l}\n`),
     });
   } catch (e) {
-    if (!(e instanceof DeployError) && !(e instanceof ClusterConfigError)) throw e;
-    process.stderr.write(`podlab check: the lab cannot be deployed: ${e.message}\n`);
-    return 2;
+    if (e instanceof DeployError || e instanceof ClusterConfigError) throw new InputError(`the lab cannot be deployed: ${e.message}`);
+    throw e;
   }
-  process.stdout.write(parsed.json ? `${JSON.stringify(report, null, 2)}\n` : renderCheck(report));
+  if (o.junit) await writeFile(o.junit, renderJunit(report, started));
+  if (o.html) await writeFile(o.html, renderHtml(report));
+  process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : renderCheck(report));
   return report.passed ? 0 : 1;
 }

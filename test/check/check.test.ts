@@ -4,7 +4,8 @@
  * (route, policy rule, MTU, BGP down) on small fixtures, exit codes and file:line:col input errors.
  */
 import { describe, it, expect, vi, afterEach } from 'vitest';
-import { writeFile, mkdtemp } from 'node:fs/promises';
+import { writeFile, mkdtemp, readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run as check } from '../../engine/cli/check.ts';
@@ -38,12 +39,31 @@ async function checked(file: string, failures: 'none' | 'link' = 'none'): Promis
 }
 
 describe('podlab check --failures link (must show)', () => {
-  it('exits 1 on a leaf with a single spine uplink, naming that link and the rack it cuts off, once', { timeout: 120_000 }, async () => {
-    const r = await cli(check, VARIANT, '--failures', 'link');
+  it('exits 1 on a leaf with a single spine uplink, naming that link and the rack it cuts off, once; JUnit and HTML say the same', { timeout: 120_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'podlab-check-'));
+    const junit = join(dir, 'check.xml');
+    const html = join(dir, 'check.html');
+    const r = await cli(check, VARIANT, '--failures', 'link', '--junit', junit, '--html', html);
     expect(r.code).toBe(1);
     const violations = r.stdout.split('\n').filter((l) => l.startsWith('  ✗'));
     expect(violations).toEqual([`  ✗ link ${LINK} down → node-3a, node-3b cut off from 4 nodes (no route: leaf3 has no other uplink)`]);
     expect(r.stderr).toMatch(/case 3\/14: link spine1:eth3 ↔ leaf3:eth1 down: 16 pairs lost/);
+    // A real XML parser (Python's ElementTree) reads the JUnit file: 5 healthy intents + 14 cases, one failure.
+    const py = 'import sys,xml.etree.ElementTree as E\nr=E.parse(sys.argv[1]).getroot()\nc=r.findall("./testsuite/testcase")\nf=[x for x in c if x.find("failure") is not None]\nprint(r.tag,r.get("tests"),r.get("failures"),len(c),len(f),f[0].find("failure").get("message"))';
+    const out = execFileSync('/usr/bin/python3', ['-c', py, junit], { encoding: 'utf8' });
+    expect(out.trim()).toBe(`testsuites 19 1 19 1 link ${LINK} down → node-3a, node-3b cut off from 4 nodes (no route: leaf3 has no other uplink)`);
+    const page = await readFile(html, 'utf8');
+    expect(page).toMatch(/^<!DOCTYPE html>/);
+    expect(page).toContain('<p class="verdict fail">FAIL: 1 violation</p>');
+    expect(page).not.toMatch(/<script|<link |src=/);
+  });
+
+  it('refuses an unwritable --junit or --html path before the run', async () => {
+    const r = await cli(check, VARIANT, '--junit', '/no/such/dir/check.xml');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('podlab check: --junit /no/such/dir/check.xml: its directory does not exist; nothing was checked\n');
+    const d = await cli(check, VARIANT, '--html', tmpdir());
+    expect(d.stderr).toBe(`podlab check: --html ${tmpdir()}: is a directory (give a file name, e.g. check.html); nothing was checked\n`);
   });
 
   it('exits 0 on the intact fabric, where the same link is not reported', { timeout: 120_000 }, async () => {
@@ -124,7 +144,8 @@ describe('input errors exit 2', () => {
   it('--help shows an example', async () => {
     const r = await cli(check, '--help');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/example: npx podlab check topologies\/leaf-spine\.yaml --failures link/);
-    expect((await cli(diff, '--help')).stdout).toMatch(/example: npx podlab diff/);
+    expect(r.stdout).toMatch(/examples:\n  npx podlab check topologies\/leaf-spine\.yaml --failures link\n/);
+    expect(r.stdout).toMatch(/--junit FILE/);
+    expect((await cli(diff, '--help')).stdout).toMatch(/example:\n  npx podlab diff/);
   });
 });

@@ -139,11 +139,33 @@ describe('diff', () => {
   it('reports healthy pairs lost and sessions removed', () => {
     const rep = (pairs: PairResult[], sessions: CheckReport['healthy']['sessions']): CheckReport => ({
       input: 'x', topology: 't', failures: 'none', endpoints: eps, converged: true, healthy: { pairs, sessions, routes: { 'node-1a': 3 } },
-      cases: [], violations: [], notes: [], timing: { wallMs: 0, virtualMs: 0, cases: 0 }, passed: true,
+      cases: [], violations: [], judged: [], notes: [], timing: { wallMs: 0, virtualMs: 0, cases: 0 }, passed: true,
     });
     const d = diffReports(rep(allPairs(() => true), [{ node: 'a', peer: 'b', name: 'n', state: 'Established' }]), rep(allPairs((a, b) => rack3(a) === rack3(b)), []), new Map([['node-1a', 'k8s-node']]));
     expect(d.pairs[0]!.lost).toHaveLength(16);
     expect(d.sessionsRemoved).toEqual(['a→b Established']);
     expect(d.routes).toEqual({ 'k8s-node': { old: 3, new: 3 } });
+  });
+});
+
+describe('JUnit and HTML reports', () => {
+  it('escape what comes from the lab and the files', async () => {
+    const { renderJunit, xmlEscape } = await import('../../engine/check/junit.ts');
+    const { renderHtml } = await import('../../engine/check/html.ts');
+    const bad = '<script>alert("x")</script> & \u0001';
+    const r: CheckReport = {
+      input: 'a&b.yaml', topology: 't<1>', failures: 'none', endpoints: eps, converged: true,
+      healthy: { pairs: [{ matrix: 'pod', from: 'p"1', to: 'p2', ok: false, reason: bad }], sessions: [], routes: {} },
+      cases: [], violations: [{ state: 'healthy', intent: 'every pod reaches every pod', text: bad, pairs: [] }],
+      judged: [{ state: 'healthy', intent: 'every pod reaches every pod' }], notes: [], timing: { wallMs: 1500, virtualMs: 0, cases: 0 }, passed: false,
+    };
+    expect(xmlEscape(bad)).toBe('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; ');
+    const x = renderJunit(r, '2026-01-01T00:00:00');
+    expect(x).toContain('<failure message="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; " type="violation">');
+    expect(x).toContain('<testsuites name="podlab check a&amp;b.yaml" tests="1" failures="1" errors="0" time="1.500">');
+    const h = renderHtml(r);
+    expect(h).not.toContain('<script>');
+    expect(h).toContain('title="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; \u0001"');
+    expect(h).toContain('<th>p&quot;1</th>');
   });
 });
