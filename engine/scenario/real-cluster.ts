@@ -20,19 +20,19 @@ import type { Datastore, JsonValue } from '../calico/datastore/index.ts';
 import { EtcdDatastore, resourceKey } from '../calico/datastore/index.ts';
 import { IpamClient } from '../calico/ipam/index.ts';
 import { podMtu, readSnapshot } from '../calico/felix/index.ts';
-import { isPolicyManifest, parsePolicyManifest } from '../calico/policy/index.ts';
+import { isPolicyManifest, namedContainerPorts, podServiceAccount } from '../calico/policy/index.ts';
 import type { Namespace, Policy, Tier } from '../calico/policy/index.ts';
 import { buildResourceSet, formatResourceProblems } from '../calico/resources/index.ts';
 import { computeAllIntents, confdInputFromResources } from '../calico/confd/index.ts';
 import type { BgpIntent } from '../calico/confd/index.ts';
 import { ClusterConfigError, mergePatch } from '../calico/cluster/cluster.ts';
-import { applyManifests, startupNode } from '../calico/cluster/startup.ts';
+import { checkClusterResources, seedCluster, storePolicyManifest } from '../calico/cluster/seed.ts';
 import { routerSpeakerConfig } from '../calico/cluster/router.ts';
 import { renderRouterBird } from '../calico/cluster/router-bird.ts';
 import { calicoCompileSelector } from '../calico/node/allocateip.ts';
 import { readAffinities, readResourceSet } from '../calico/node/datastore-view.ts';
 import { k8sNamespaceKey, k8sPodKey, namespaceOf, policyKey, putObject, readPolicyModel } from '../calico/node/k8s-objects.ts';
-import { podNodeName } from '../calico/cni/names.ts';
+import { podNodeName, workloadEndpointName } from '../calico/cni/names.ts';
 import { isKubeManifest } from '../kube/manifests.ts';
 import type { AgentEvent } from '../runtime/linux/agent.ts';
 import { birdPaths, readHostInterfaces } from '../runtime/linux/agent.ts';
@@ -45,6 +45,7 @@ import { localExec } from '../runtime/linux/exec.ts';
 import { nodePodlabArgv } from '../runtime/linux/podlab-bundle.ts';
 import type { Exec, ExecResult } from '../runtime/linux/exec.ts';
 import type { BgpSessionInfo, ClusterControl, ConvergeResult, Manifest, PodInfo } from './cluster-control.ts';
+import { podLabelsAfterPatch } from './policy-services.ts';
 import { realNodeCommand } from './real-commands.ts';
 import { StepError } from './registry.ts';
 import type { ServerPort } from './sim-nc.ts';
@@ -86,6 +87,10 @@ interface RealPod extends PodInfo {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /** Calico on real nodes, driven from the engine. */
 export class RealCluster implements ClusterControl {
   private readonly agents = new Map<string, { proc: ChildProcess; inSync: number; stopped: boolean; log: string }>();
@@ -110,11 +115,10 @@ export class RealCluster implements ClusterControl {
 
   /** Starts etcd, writes the topology's resources and Nodes, starts every router's BIRD and every node's agent, adds the topology's pods. */
   static async start(hosts: RealHosts, topology: Topology, o: RealClusterOptions): Promise<RealCluster> {
-    const { set, problems } = buildResourceSet(topology.calico);
+    checkClusterResources(topology);
+    const { set } = buildResourceSet(topology.calico);
     const k8s = topology.nodes.filter((n) => n.kind === 'k8s-node');
     const k8sNames = new Set(k8s.map((n) => n.name));
-    const errors = problems.filter((p) => p.severity === 'error' && !k8sNames.has(/no Node named '([^']+)'/.exec(p.message)?.[1] ?? ''));
-    if (errors.length > 0) throw new ClusterConfigError(formatResourceProblems(errors).join('\n'));
     const say = o.onProgress ?? (() => undefined);
     const podlab = o.podlab ?? await nodePodlabArgv(say);
     const etcd = await startLabEtcd(hosts.dir, { lab: hosts.lab, onProgress: say });
@@ -122,12 +126,7 @@ export class RealCluster implements ClusterControl {
     const c = new RealCluster(hosts, topology, ds, etcd, o, podlab);
     try {
       say('writing the Calico resources and Nodes to etcd');
-      await applyManifests(ds, set, topology.calico);
-      for (const m of topology.calico) {
-        if (isPolicyManifest(m.manifest)) await c.storePolicy(m.manifest);
-      }
-      for (const ns of set.namespaces) await putObject(ds, k8sNamespaceKey(ns.meta.name), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns.meta.name, labels: { ...ns.meta.labels } } });
-      for (const n of k8s) await startupNode(ds, c.ipam, set, n);
+      await seedCluster(ds, topology);
       c.model = await readPolicyModel(ds);
       for (const n of topology.nodes) if (n.kind === 'router') c.startRouter(n);
       for (const n of k8s) c.startAgent(n.name);
@@ -135,7 +134,8 @@ export class RealCluster implements ClusterControl {
       await c.waitInSync(90_000);
       for (const p of set.pods) {
         if (!p.spec.nodeName || !k8sNames.has(p.spec.nodeName) || p.spec.hostNetwork) continue;
-        await c.addPod(p.spec.nodeName, p.meta.namespace, p.meta.name, { labels: { ...p.meta.labels } });
+        const m = topology.calico.find((x) => x.kind === 'Pod' && x.name === p.meta.name && ((x.manifest.metadata as { namespace?: string } | undefined)?.namespace ?? 'default') === p.meta.namespace);
+        await c.addPod(p.spec.nodeName, p.meta.namespace, p.meta.name, { labels: { ...p.meta.labels }, spec: m?.manifest.spec });
       }
     } catch (e) {
       await c.destroy();
@@ -228,12 +228,8 @@ export class RealCluster implements ClusterControl {
   }
 
   private async storePolicy(m: Manifest): Promise<void> {
-    const r = parsePolicyManifest(m);
-    const errors = r.problems.filter((p) => p.severity === 'error');
-    if (errors.length) throw new StepError(`${String(m.kind)} ${String((m.metadata as { name?: string })?.name)}: ${errors.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
-    const meta = m.metadata as { name: string; namespace?: string };
-    const namespaced = m.kind === 'NetworkPolicy';
-    await putObject(this.ds, policyKey(policyKindOf(m), meta.name, namespaced ? (meta.namespace ?? 'default') : undefined), m);
+    const errors = await storePolicyManifest(this.ds, m);
+    if (errors.length) throw new StepError(`${String(m.kind)} ${String((m.metadata as { name?: string })?.name)}: ${errors.join('; ')}`);
   }
 
   async apply(m: Manifest): Promise<void> {
@@ -245,7 +241,7 @@ export class RealCluster implements ClusterControl {
     else if (m.apiVersion === 'v1' && m.kind === 'Pod') {
       const spec = (m.spec ?? {}) as { nodeName?: string };
       if (!spec.nodeName) throw new StepError(`Pod ${meta.name}: spec.nodeName is required (podlab has no scheduler)`);
-      await this.addPod(spec.nodeName, meta.namespace ?? 'default', meta.name, { labels: { ...(meta.labels ?? {}) } });
+      await this.addPod(spec.nodeName, meta.namespace ?? 'default', meta.name, { labels: { ...(meta.labels ?? {}) }, spec: m.spec });
       return;
     } else {
       const kind = String(m.kind ?? '');
@@ -276,6 +272,7 @@ export class RealCluster implements ClusterControl {
   }
 
   async patch(kind: string, name: string, patch: Manifest): Promise<JsonValue | undefined> {
+    if (kind === 'Pod') return this.relabelPod(name, patch);
     const key = resourceKey(kind, name);
     const kv = await this.ds.get(key);
     if (!kv) return undefined;
@@ -285,8 +282,32 @@ export class RealCluster implements ClusterControl {
     return next;
   }
 
+  /**
+   * A merge patch of a running Pod's labels: the Pod object and the WorkloadEndpoint Calico
+   * derives from it are rewritten (what Calico's KDD conversion does on a Pod update), and the
+   * agents that read that endpoint recompute.
+   */
+  private async relabelPod(name: string, patch: Manifest): Promise<JsonValue | undefined> {
+    const [namespace, pod] = name.includes('/') ? name.split('/', 2) as [string, string] : ['default', name];
+    const p = this.podMap.get(`${namespace}/${pod}`);
+    if (!p) return undefined;
+    const labels = podLabelsAfterPatch(p.labels, patch);
+    const podKey = k8sPodKey(namespace, pod);
+    const obj = (await this.ds.get(podKey))?.value as { metadata?: Record<string, unknown> } | undefined;
+    if (obj) await this.ds.put(podKey, { ...obj, metadata: { ...obj.metadata, labels } } as JsonValue);
+    const wepKey = resourceKey('WorkloadEndpoint', workloadEndpointName(p.node, pod), namespace);
+    const wep = (await this.ds.get(wepKey))?.value as { metadata: { labels?: Record<string, string> } } | undefined;
+    if (wep) {
+      const own = Object.fromEntries(Object.entries(wep.metadata.labels ?? {}).filter(([k]) => k.startsWith('projectcalico.org/')));
+      await this.ds.put(wepKey, { ...wep, metadata: { ...wep.metadata, labels: { ...labels, ...own } } } as JsonValue);
+    }
+    this.podMap.set(`${namespace}/${pod}`, { ...p, labels });
+    await this.waitInSync();
+    return { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod, namespace, labels } };
+  }
+
   /** kubelet's part: the pod's object, its network namespace, CNI ADD run in the node. */
-  async addPod(node: string, namespace: string, name: string, opts: { labels: Record<string, string>; ip?: string; listen?: readonly ServerPort[] }): Promise<PodInfo> {
+  async addPod(node: string, namespace: string, name: string, opts: { labels: Record<string, string>; ip?: string; listen?: readonly ServerPort[]; spec?: unknown }): Promise<PodInfo> {
     const key = `${namespace}/${name}`;
     if (this.podMap.has(key)) throw new Error(`pod ${key} already exists (on ${this.podMap.get(key)!.node})`);
     if (!this.agents.has(node)) throw new Error(`no calico-node on '${node}' (k8s nodes: ${this.agentNodes().join(', ')})`);
@@ -296,7 +317,9 @@ export class RealCluster implements ClusterControl {
     const containerId = `ctr${(++this.seq).toString(16).padStart(6, '0')}`;
     const annotations = opts.ip ? { 'cni.projectcalico.org/ipAddrs': JSON.stringify([opts.ip]) } : undefined;
     await putObject(this.ds, k8sPodKey(namespace, name), {
-      apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, labels: opts.labels, ...(annotations ? { annotations } : {}) }, spec: { nodeName: node },
+      apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, labels: opts.labels, ...(annotations ? { annotations } : {}) },
+      // The plugin reads the account and the named container ports from the stored Pod, as Calico's reads the API server's.
+      spec: { ...(isRecord(opts.spec) ? opts.spec : {}), nodeName: node } as JsonValue,
     });
     if (!(await this.ds.get(k8sNamespaceKey(namespace)))) {
       await putObject(this.ds, k8sNamespaceKey(namespace), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: namespaceOf(namespace).labels } });
@@ -315,7 +338,11 @@ export class RealCluster implements ClusterControl {
     const result = JSON.parse(r.stdout) as { interfaces?: { name: string; sandbox?: string }[]; ips?: { address: string }[] };
     const ip = (result.ips?.[0]?.address ?? '').replace(/\/\d+$/, '');
     const hostIface = result.interfaces?.find((i) => !i.sandbox)?.name ?? '';
-    const pod: RealPod = { namespace, name, node, podNode: podNodeName(node, namespace, name), ip, hostIface, labels: { ...opts.labels }, containerId, netns };
+    const ports = namedContainerPorts(opts.spec);
+    const pod: RealPod = {
+      namespace, name, node, podNode: podNodeName(node, namespace, name), ip, hostIface, labels: { ...opts.labels }, containerId, netns,
+      serviceAccount: podServiceAccount(opts.spec), ...(ports.length ? { ports } : {}),
+    };
     this.podMap.set(key, pod);
     this.model = await readPolicyModel(this.ds);
     await this.waitInSync();
@@ -451,11 +478,6 @@ export class RealCluster implements ClusterControl {
     await this.ds.close().catch(() => undefined);
     await this.etcd.stop();
   }
-}
-
-/** Kubernetes and Calico policies share the kind name NetworkPolicy: keep them apart by API group. */
-function policyKindOf(m: Manifest): string {
-  return m.kind === 'NetworkPolicy' && String(m.apiVersion).startsWith('networking.k8s.io/') ? 'KubernetesNetworkPolicy' : String(m.kind);
 }
 
 /** The CNI error JSON's msg (and details), or the plugin's own words. */

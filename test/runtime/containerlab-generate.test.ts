@@ -126,8 +126,19 @@ describe.each(TOPOLOGIES)('generate %s', (file) => {
       // The last exec starts the agent with exactly the settings of agent.json, in the background.
       const last = shlexSplit((nodes[n.name]!.exec as string[]).at(-1)!);
       expect(last.slice(0, 2)).toEqual(['sh', '-c']);
-      expect(last[2]).toContain(`podlab agent --node ${n.name} --dir ${agent.dir} --etcd ${agent.etcd} --bird ${agent.bird} `);
+      // …behind the seed: podlab seed --wait, then the agent in its place (exec).
+      expect(last[2]).toContain(`{ podlab seed --wait --etcd ${agent.etcd} && exec podlab agent --node ${n.name} --dir ${agent.dir} --etcd ${agent.etcd} --bird ${agent.bird}; }`);
       expect(last[2]!.trimEnd().endsWith('&')).toBe(true);
+    }
+
+    // The lab seeds itself: podlab-etcd's last exec seeds from the bound, normalised topology.
+    if (k8s.length > 0) {
+      const etcdNode = nodes['podlab-etcd']!;
+      expect(shlexSplit((etcdNode.exec as string[]).at(-1)!)).toEqual(['podlab', 'seed', '--etcd', 'http://127.0.0.1:2379', '--topology', '/etc/podlab/topology.json']);
+      expect(etcdNode.binds).toEqual(['files/podlab-etcd/topology.json:/etc/podlab/topology.json:ro']);
+      const seeded = JSON.parse(generated.get('files/podlab-etcd/topology.json')!) as { nodes: { name: string }[]; calico: unknown[] };
+      expect(seeded.nodes.map((x) => x.name)).toEqual(t.nodes.map((x) => x.name));
+      expect(seeded.calico.length).toBe(t.calico.length);
     }
 
     // Impairments are named, never dropped silently.
@@ -232,7 +243,7 @@ describe('podlab generate (CLI run)', () => {
     expect(code).toBe(0);
     expect(existsSync(join(dir, 'leaf-spine.clab.yml'))).toBe(true);
     const written = c.out.filter((l) => l.startsWith('wrote ')).length;
-    expect(written).toBe(1 + 5 + 6); // the lab file, 5 routers' bird.conf, 6 agents' agent.json
+    expect(written).toBe(1 + 5 + 6 + 1); // the lab file, 5 routers' bird.conf, 6 agents' agent.json, the seed's topology.json
     expect(readFileSync(join(dir, 'files/leaf1/bird.conf'), 'utf8')).toContain('protocol bgp');
     expect(c.out.join('')).toContain(`containerlab deploy -t ${join(dir, 'leaf-spine.clab.yml')}`);
   });

@@ -83,7 +83,8 @@ function header(lab: ClabLab): string {
       `  cables (<node>:${lab.etcd.nodeIface} <-> ${ETCD_NODE}:ethN, bridged inside ${ETCD_NODE}); these links are`,
       '  podlab\'s management fabric, not part of the topology, and work unchanged under clabernetes.',
       `  From the host, etcd is at ${lab.etcd.hostUrl} on the management network ${lab.definition.mgmt.network}`,
-      `  (${lab.definition.mgmt['ipv4-subnet']}); the podlab engine writes the Calico resources and Nodes there.`,
+      `  (${lab.definition.mgmt['ipv4-subnet']}). Its last exec, \`podlab seed\`, writes the Calico resources, policies`,
+      `  and Nodes from files/${ETCD_NODE}/topology.json; each agent waits for that seed (podlab seed --wait).`,
     );
   }
   const out = lines.map((l) => (l ? `# ${l}` : '#'));

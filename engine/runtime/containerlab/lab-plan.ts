@@ -17,6 +17,12 @@
  *   reach etcd over that fabric. Being ordinary links, the cables survive clabernetes, which
  *   splits a lab into one pod per node and turns cross-pod links into VXLAN tunnels — a unix
  *   socket or the per-pod Docker network would not.
+ * - The lab seeds itself: `podlab-etcd` binds the normalised topology (files/podlab-etcd/
+ *   topology.json) and its last `exec` is `podlab seed`, which writes the Calico resources,
+ *   policies, namespaces and Nodes once etcd answers; each agent starts behind
+ *   `podlab seed --wait`. A `containerlab deploy` on a machine without podlab's checkout thus
+ *   brings up the whole cluster from the images alone; the engine, when it drives the lab,
+ *   only adds pods and scenario steps.
  * - Containerlab gives a veth 9500 bytes of MTU unless told otherwise; podlab's default is
  *   1500, so every link states its MTU.
  *
@@ -76,6 +82,37 @@ export interface BoundFile {
   readonly content: string;
 }
 
+/**
+ * One command a node runs after boot, in order: a step (waited for), or a daemon that runs
+ * for the node's lifetime. The one description of what runs after boot: the .clab.yml's
+ * `exec` renders it (bootExec), podlab's Docker runtime runs the same steps and starts the
+ * same daemon shell lines as its own children (daemonShell), so it holds their output and pid.
+ */
+export type BootCommand =
+  | { readonly argv: readonly string[]; readonly daemon?: undefined }
+  | {
+      readonly argv: readonly string[];
+      readonly daemon: 'agent' | 'bird';
+      /** Appended to, under exec (the engine reads the output itself). */
+      readonly log: string;
+      /** Directories made first. */
+      readonly dirs: readonly string[];
+      /** A step that must succeed first (the agent waits for the seed). */
+      readonly after?: readonly string[];
+    };
+
+/** The shell line starting a daemon: its directories, what it waits for, then the daemon in the shell's place. */
+export function daemonShell(c: Extract<BootCommand, { daemon: string }>, background: boolean): string {
+  const q = (argv: readonly string[]) => argv.map(shQuote).join(' ');
+  const body = `{ ${c.after ? `${q(c.after)} && ` : ''}exec ${q(c.argv)}; }`;
+  return `mkdir -p ${c.dirs.map(shQuote).join(' ')} && ${background ? `${body} >>${shQuote(c.log)} 2>&1 &` : body}`;
+}
+
+/** A boot command as containerlab's `exec` string (a daemon goes to the background: exec waits for its command). */
+export function bootExec(c: BootCommand): string {
+  return c.daemon ? execString(['sh', '-c', daemonShell(c, true)]) : execString(c.argv);
+}
+
 /** The agent's settings, written beside the node as `agent.json` (what `podlab agent` is started with). */
 export interface AgentConfig {
   readonly node: string;
@@ -95,6 +132,10 @@ export interface ClabLab {
   readonly notes: readonly string[];
   /** etcd as agents (in the lab) and the host (over the management network) reach it; absent without k8s nodes. */
   readonly etcd?: { readonly labUrl: string; readonly hostUrl: string; readonly nodeIface: string };
+  /** What each node (podlab-etcd included) runs after boot, in order; `definition`'s exec lists render it. */
+  readonly boot: Readonly<Record<string, readonly BootCommand[]>>;
+  /** The BIRD control socket inside each node that runs BIRD. */
+  readonly birdSockets: Readonly<Record<string, string>>;
 }
 
 /** Options of planContainerlab. */
@@ -133,7 +174,9 @@ export function planContainerlab(topology: Topology, o: ClabOptions = {}): ClabL
   const mgmt = { network: `podlab-${lab}`, 'ipv4-subnet': formatPrefix4(mgmtSubnet) };
 
   let etcd: ClabLab['etcd'];
-  let agentOf: ((n: TopoNode, i: number) => { exec: string[]; file: BoundFile }) | undefined;
+  const boot: Record<string, BootCommand[]> = {};
+  const birdSockets: Record<string, string> = {};
+  let agentOf: ((n: TopoNode, i: number) => { boot: BootCommand[]; file: BoundFile }) | undefined;
   if (k8s.length > 0) {
     const fabric = FABRIC_CANDIDATES.find((c) => !used.some((u) => prefixesOverlap(u, c)));
     if (!fabric) throw new ClabGenerateError(`the topology's addresses overlap every management range podlab can use (${FABRIC_CANDIDATES.map(formatPrefix4).join(', ')})`);
@@ -146,39 +189,52 @@ export function planContainerlab(topology: Topology, o: ClabOptions = {}): ClabL
     etcd = { labUrl: `http://${etcdLab}:${ETCD_PORT}`, hostUrl: `http://${etcdHost}:${ETCD_PORT}`, nodeIface: mgmtIface };
     const bird = o.nodeBird ?? 'bird1';
     const labUrl = etcd.labUrl;
-    nodes[ETCD_NODE] = etcdNode(lab, k8s.length, `${etcdLab}/${fabric.len}`, etcdHost, labUrl);
+    const seedFile: BoundFile = { node: ETCD_NODE, path: `${FILES_DIR}/${ETCD_NODE}/topology.json`, target: SEED_TOPOLOGY, content: `${JSON.stringify(topology)}\n` };
+    files.push(seedFile);
+    boot[ETCD_NODE] = etcdBoot(k8s.length, `${etcdLab}/${fabric.len}`, seedFile);
+    nodes[ETCD_NODE] = etcdNode(lab, etcdHost, labUrl, seedFile, boot[ETCD_NODE]);
     k8s.forEach((n, i) => links.push({ endpoints: [`${ETCD_NODE}:eth${i + 1}`, `${n.name}:${mgmtIface}`], mtu: 1500 }));
     agentOf = (n, i) => {
       const cfg: AgentConfig = { node: n.name, dir: `/var/lib/podlab/${n.name}`, etcd: labUrl, bird };
       const file: BoundFile = { node: n.name, path: `${FILES_DIR}/${n.name}/agent.json`, target: '/etc/podlab/agent.json', content: `${JSON.stringify(cfg, null, 2)}\n` };
-      const agent = [PODLAB_COMMAND, 'agent', '--node', cfg.node, '--dir', cfg.dir, '--etcd', cfg.etcd, '--bird', cfg.bird].map(shQuote).join(' ');
-      const exec = [
-        execString(['ip', 'addr', 'add', `${at(10 + i)}/${fabric.len}`, 'dev', mgmtIface]),
-        execString(['ip', 'link', 'set', mgmtIface, 'up']),
-        // exec waits for its command; the agent runs for the node's lifetime, so it goes to the background.
-        execString(['sh', '-c', `mkdir -p ${shQuote(cfg.dir)} /var/log/podlab && ${agent} >>/var/log/podlab/agent.log 2>&1 &`]),
-      ];
-      return { exec, file };
+      // The agent's BIRD socket (runtime/linux/agent.ts birdPaths: <dir>/bird.ctl).
+      birdSockets[n.name] = `${cfg.dir}/bird.ctl`;
+      return {
+        boot: [
+          { argv: ['ip', 'addr', 'add', `${at(10 + i)}/${fabric.len}`, 'dev', mgmtIface] },
+          { argv: ['ip', 'link', 'set', mgmtIface, 'up'] },
+          // Behind the seed, which podlab-etcd writes once etcd is up.
+          {
+            argv: [PODLAB_COMMAND, 'agent', '--node', cfg.node, '--dir', cfg.dir, '--etcd', cfg.etcd, '--bird', cfg.bird],
+            daemon: 'agent', log: '/var/log/podlab/agent.log', dirs: [cfg.dir, '/var/log/podlab'],
+            after: [PODLAB_COMMAND, 'seed', '--wait', '--etcd', cfg.etcd],
+          },
+        ],
+        file,
+      };
     };
   }
 
   let k8sIndex = 0;
   for (const n of topology.nodes) {
-    const exec = setupCommands(topology, n).map((c) => execString(c.argv));
+    const cmds: BootCommand[] = setupCommands(topology, n).map((c) => ({ argv: c.argv }));
     const binds: BoundFile[] = [];
     if (n.kind === 'router') {
       const conf = renderRouterBird(n, 'bird2');
       if (conf) {
         binds.push({ node: n.name, path: `${FILES_DIR}/${n.name}/bird.conf`, target: '/etc/bird/bird.conf', content: conf });
-        // Debian's birdc looks for /run/bird/bird.ctl; BIRD daemonises itself, so exec returns.
-        exec.push(execString(['mkdir', '-p', '/run/bird']), execString(['bird', '-c', '/etc/bird/bird.conf']));
+        // Debian's birdc looks for /run/bird/bird.ctl, BIRD's compiled-in socket.
+        cmds.push({ argv: ['bird', '-f', '-c', '/etc/bird/bird.conf'], daemon: 'bird', log: '/var/log/podlab/bird.log', dirs: ['/run/bird', '/var/log/podlab'] });
+        birdSockets[n.name] = '/run/bird/bird.ctl';
       }
     }
     if (n.kind === 'k8s-node' && agentOf) {
       const a = agentOf(n, k8sIndex++);
       binds.push(a.file);
-      exec.push(...a.exec);
+      cmds.push(...a.boot);
     }
+    boot[n.name] = cmds;
+    const exec = cmds.map(bootExec);
     files.push(...binds);
     nodes[n.name] = {
       kind: 'linux',
@@ -204,11 +260,8 @@ export function planContainerlab(topology: Topology, o: ClabOptions = {}): ClabL
       );
     }
   }
-  if (topology.calico.length > 0) {
-    notes.push(
-      `calico: ${topology.calico.length} resource(s) (and the k8s nodes' Node objects) are not in this file — the podlab engine writes them into etcd ` +
-        `(${etcd?.hostUrl ?? 'the lab etcd'}); a bare 'containerlab deploy' starts the fabric, BIRD and the agents, which wait for them`,
-    );
+  if (topology.calico.length > 0 && !etcd) {
+    notes.push(`calico: ${topology.calico.length} resource(s) not carried — the topology has no k8s node to run Calico on`);
   }
   for (const n of topology.nodes) {
     if (n.kind !== 'k8s-node' && Object.keys(n.labels).length > 0) {
@@ -217,16 +270,25 @@ export function planContainerlab(topology: Topology, o: ClabOptions = {}): ClabL
   }
 
   const definition: ClabDefinition = { name: lab, mgmt, topology: { nodes, ...(links.length > 0 ? { links } : {}) } };
-  return { name: lab, fileName: `${lab}.clab.yml`, definition, files, notes, ...(etcd ? { etcd } : {}) };
+  return { name: lab, fileName: `${lab}.clab.yml`, definition, files, notes, boot, birdSockets, ...(etcd ? { etcd } : {}) };
 }
 
-/** The etcd node: etcd as the container's main process, a bridge joining the agents' cables. */
-function etcdNode(lab: string, cables: number, fabricAddr: string, hostAddr: string, labUrl: string): ClabNode {
-  const exec = [execString(['ip', 'link', 'add', BRIDGE, 'type', 'bridge'])];
-  for (let i = 1; i <= cables; i++) {
-    exec.push(execString(['ip', 'link', 'set', `eth${i}`, 'master', BRIDGE]), execString(['ip', 'link', 'set', `eth${i}`, 'up']));
-  }
-  exec.push(execString(['ip', 'addr', 'add', fabricAddr, 'dev', BRIDGE]), execString(['ip', 'link', 'set', BRIDGE, 'up']));
+/** Where podlab-etcd sees the normalised topology it seeds from. */
+export const SEED_TOPOLOGY = '/etc/podlab/topology.json';
+
+/** The etcd node's boot: a bridge joining the agents' cables, then the seed. */
+function etcdBoot(cables: number, fabricAddr: string, seed: BoundFile): BootCommand[] {
+  const out: BootCommand[] = [{ argv: ['ip', 'link', 'add', BRIDGE, 'type', 'bridge'] }];
+  for (let i = 1; i <= cables; i++) out.push({ argv: ['ip', 'link', 'set', `eth${i}`, 'master', BRIDGE] }, { argv: ['ip', 'link', 'set', `eth${i}`, 'up'] });
+  out.push({ argv: ['ip', 'addr', 'add', fabricAddr, 'dev', BRIDGE] }, { argv: ['ip', 'link', 'set', BRIDGE, 'up'] });
+  // Last, and in the foreground: it waits for etcd (the container's main process) to answer.
+  out.push({ argv: [PODLAB_COMMAND, 'seed', '--etcd', `http://127.0.0.1:${ETCD_PORT}`, '--topology', seed.target] });
+  return out;
+}
+
+/** The etcd node: etcd as the container's main process, then its boot commands. */
+function etcdNode(lab: string, hostAddr: string, labUrl: string, seed: BoundFile, boot: readonly BootCommand[]): ClabNode {
+  const exec = boot.map(bootExec);
   return {
     kind: 'linux',
     image: NODE_IMAGE,
@@ -234,6 +296,7 @@ function etcdNode(lab: string, cables: number, fabricAddr: string, hostAddr: str
     // Listening on every address: the agents come over the bridge, the engine over eth0.
     cmd: execString(['etcd', '--name', ETCD_NODE, '--data-dir', '/var/lib/etcd/podlab', '--listen-client-urls', `http://0.0.0.0:${ETCD_PORT}`, '--advertise-client-urls', labUrl]),
     labels: { 'podlab.lab': lab, 'podlab.node': ETCD_NODE, 'podlab.role': 'etcd' },
+    binds: [`${seed.path}:${seed.target}:ro`],
     exec,
   };
 }
