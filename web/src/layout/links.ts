@@ -23,7 +23,11 @@ export interface LinkShape {
 const DEFAULT_SHAPE: LinkShape = { tierPitch: 154, bow: 128 };
 const r = (v: number): number => Math.round(v * 10) / 10;
 
-/** The four Bézier points of a link (straight links have their controls on the line). */
+/** The four Bézier points of a link (straight links have their controls on the line); what the overview canvas strokes. */
+export function linkControls(a: Point, b: Point, s: LinkShape = DEFAULT_SHAPE): [Point, Point, Point, Point] {
+  return controls(a, b, s);
+}
+
 function controls(a: Point, b: Point, s: LinkShape): [Point, Point, Point, Point] {
   const dy = b.y - a.y;
   if (Math.abs(dy) < 1) return [a, a, b, b];

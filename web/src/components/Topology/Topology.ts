@@ -2,16 +2,23 @@
  * The topology drawing: group boxes (floors, racks), links with interface labels and state,
  * nodes coloured by kind, and the selected packet's path animated hop by hop with its
  * encap/decap/drop points marked. React renders the SVG; d3 only zooms (useZoom.ts).
- * Nodes drag; dragged positions persist per topology.
+ * Nodes drag; dragged positions persist per topology. Large fabrics are drawn with levels
+ * of detail and culled to the viewport (layout/detail.ts): an overview of a few aggregate
+ * paths when zoomed out, names, then interface names and pods as you zoom in.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
 import { h } from '../h.ts';
-import type { ViewModel } from '../../domain/view-model.ts';
+import type { ViewLink, ViewModel, ViewNode } from '../../domain/view-model.ts';
 import type { HopEvent, LinkState } from '../../../../engine/server/api-types.ts';
 import { layoutTiered } from '../../layout/tiered.ts';
 import { segmentAreas } from '../../layout/segments.ts';
 import { labelFraction, linkGeometry } from '../../layout/links.ts';
 import { DEFAULT_LAYOUT, type Point } from '../../layout/types.ts';
+import {
+  detailLevel, detailWindow, linkMeets, nodeGrid, nodesIn, sameRect, visibleRect, DETAIL_NODE_LIMIT, type DetailLevel, type Rect,
+} from '../../layout/detail.ts';
+import { overviewScene } from '../../layout/overview.ts';
+import { OverviewCanvasElement, useOverviewCanvas } from './OverviewCanvas.ts';
 import { pathMarks, pathStops } from '../../domain/packet-path.ts';
 import { nodeCauses } from '../../domain/hop-cause.ts';
 import { loadPositions, savePositions } from './positions.ts';
@@ -45,8 +52,6 @@ function loadToggles(): OverlayToggles {
 }
 
 const O = DEFAULT_LAYOUT;
-/** Above this many nodes interface labels are left out (they are unreadable at fit-to-screen zoom anyway). */
-const LABEL_LIMIT = 300;
 const NO_ROUTES: ReadonlyMap<string, string> = new Map();
 const SHAPE = { tierPitch: O.nodeH + O.gapY, bow: O.nodeW };
 
@@ -70,7 +75,23 @@ export function Topology(p: TopologyProps) {
   }, [p.view, toggles.pods, podCount]);
   const layout = useMemo(() => layoutTiered(view, O, overrides.size ? overrides : undefined), [view, overrides]);
   const areas = useMemo(() => segmentAreas(view, layout, O), [view, layout]);
-  const fit = useZoom(svg, layer, scale);
+  // What the zoom shows: the level of detail and, above the overview, the window drawn in
+  // detail. Held in state only when it changes, so most zoom steps re-render nothing.
+  const big = view.nodes.length > DETAIL_NODE_LIMIT;
+  const [detail, setDetail] = useState<{ level: DetailLevel; window?: Rect }>(() => ({ level: big ? 'overview' : 'interfaces' }));
+  const detailRef = useRef(detail);
+  const onZoom = (t: { k: number; x: number; y: number }): void => {
+    const level = detailLevel(t.k, view.nodes.length);
+    if (big) overviewCanvas.paint(t);
+    const s = svg.current;
+    const window = level === 'overview' || !big || !s ? undefined : detailWindow(visibleRect(t, s.clientWidth || 800, s.clientHeight || 600));
+    const cur = detailRef.current;
+    if (cur.level === level && sameRect(cur.window, window)) return;
+    detailRef.current = window ? { level, window } : { level };
+    setDetail(detailRef.current);
+  };
+  const fit = useZoom(svg, layer, scale, onZoom);
+  const grid = useMemo(() => (big ? nodeGrid(layout.positions, 4 * (O.nodeW + O.gapX)) : undefined), [big, layout]);
   const fitted = useRef(false);
   useEffect(() => {
     if (fitted.current) return;
@@ -109,7 +130,32 @@ export function Topology(p: TopologyProps) {
     for (const st of stops) if (st.kind === 'wire') s.add(`${st.from}:${st.fromDev}`).add(`${st.to}:${st.toDev}`);
     return s;
   }, [stops]);
-  const showLabels = view.nodes.length <= LABEL_LIMIT;
+  const showLabels = detail.level === 'interfaces';
+  const overview = big && detail.level === 'overview';
+  // The nodes drawn as their own elements: all of a small topology; in view (or near it) of a
+  // large one; always the selected node and the nodes on the packet's path.
+  const shown = useMemo(() => {
+    if (!big || !grid) return undefined;
+    const s = overview || !detail.window ? new Set<string>() : nodesIn(grid, detail.window, O);
+    if (p.selected !== undefined) s.add(p.selected);
+    for (const n of marks.keys()) s.add(n);
+    return s;
+  }, [big, grid, overview, detail.window, p.selected, marks]);
+  const isPod = useMemo(() => new Set(view.nodes.filter((n) => n.role === 'pod').map((n) => n.id)), [view]);
+  // The overview: boxes, cables, racks and VLAN areas painted on a canvas under the SVG.
+  const scene = useMemo(() => (overview ? overviewScene(view, layout, areas, SHAPE) : undefined), [overview, view, layout, areas]);
+  const overviewCanvas = useOverviewCanvas(scene, { areas: toggles.vlans });
+  // A click on the overview selects the node under the pointer (there is no element per node to click).
+  const onOverviewClick = (ev: { clientX: number; clientY: number; target: EventTarget }): void => {
+    if (!overview || (ev.target as Element).closest?.('.node')) return;
+    const g = layer.current;
+    const m = g?.getScreenCTM();
+    if (!grid || !m) return;
+    const at = new DOMPoint(ev.clientX, ev.clientY).matrixTransform(m.inverse());
+    const hit = nodesIn(grid, { x0: at.x, y0: at.y, x1: at.x, y1: at.y }, O);
+    const id = [...hit].find((n) => !isPod.has(n));
+    if (id !== undefined) p.onSelect(id);
+  };
   const degree = useMemo(() => {
     const d = new Map<string, number>();
     for (const l of view.links) {
@@ -119,7 +165,15 @@ export function Topology(p: TopologyProps) {
     return d;
   }, [view]);
 
-  const links = view.links.map((l) => {
+  // Elements are kept per node and per link until something they show changes, so a zoom
+  // step that moves the detail window only mounts what enters it: React skips the rest.
+  // Pointer handlers go through a ref for the same reason (they change every render).
+  const handlers = useRef({ onDown, onMove, onUp });
+  handlers.current = { onDown, onMove, onUp };
+  const linkEls = useMemo(() => new Map<string, ReactElement | null>(), [view, layout, p.links, onPathLinks, showLabels, degree]);
+  const nodeEls = useMemo(() => new Map<string, ReactElement>(), [view, layout, p.selected, marks, p.path, p.routes]);
+
+  const linkElement = (l: ViewLink): ReactElement | null => {
     const a = layout.positions.get(l.a);
     const b = layout.positions.get(l.b);
     if (!a || !b) return null;
@@ -136,9 +190,23 @@ export function Topology(p: TopologyProps) {
       showLabels && h('text', { className: 'iface', x: g.bLabel.x, y: g.bLabel.y }, l.bIf),
       showLabels && (down || vlan !== undefined) && h('text', { className: 'link-state', x: g.mid.x, y: g.mid.y - 4 },
         [down ? 'down' : '', vlan !== undefined ? `vlan ${vlan}` : ''].filter(Boolean).join(' · ')));
+  };
+  const links = view.links.map((l) => {
+    if (big) {
+      const a = layout.positions.get(l.a);
+      const b = layout.positions.get(l.b);
+      if (!a || !b) return null;
+      const st = p.links.get(l.id);
+      const special = (st !== undefined && !st.up) || (onPathLinks.has(`${l.a}:${l.aIf}`) && onPathLinks.has(`${l.b}:${l.bIf}`));
+      // Overview: only what the canvas does not show. Detail: cables crossing the window.
+      if (overview ? !special : !special && !(detail.window && linkMeets(a, b, detail.window, O.nodeW))) return null;
+    }
+    let e = linkEls.get(l.id);
+    if (e === undefined) linkEls.set(l.id, (e = linkElement(l)));
+    return e;
   });
 
-  const nodes = view.nodes.map((n) => {
+  const nodeElement = (n: ViewNode): ReactElement => {
     const c = layout.positions.get(n.id)!;
     const m = marks.get(n.id);
     const what = n.kind === 'switch' ? (n.role === 'spine' ? 'core switch' : 'switch') : n.role;
@@ -146,7 +214,9 @@ export function Topology(p: TopologyProps) {
     return h('g', {
       key: n.id, className: `node kind-${n.kind} role-${n.role}${p.selected === n.id ? ' selected' : ''}${m ? ' on-path' : ''}`,
       transform: `translate(${c.x},${c.y})`, 'data-node': n.id,
-      onPointerDown: onDown(n.id), onPointerMove: onMove, onPointerUp: onUp,
+      onPointerDown: (ev: { clientX: number; clientY: number; pointerId: number; currentTarget: Element }) => handlers.current.onDown(n.id)(ev),
+      onPointerMove: (ev: { clientX: number; clientY: number }) => handlers.current.onMove(ev),
+      onPointerUp: () => handlers.current.onUp(),
     },
     h('rect', { x: -O.nodeW / 2, y: -O.nodeH / 2, width: O.nodeW, height: O.nodeH, rx: n.kind === 'switch' ? 3 : 9 }),
     h('title', null, n.id),
@@ -156,28 +226,39 @@ export function Topology(p: TopologyProps) {
     m && h('g', { className: 'mark-tip' },
       h('text', { className: 'marks', y: -O.nodeH / 2 - 6 }, m.join(' · ')),
       h('title', null, [n.id, ...nodeCauses(p.path, n.id, p.routes ?? NO_ROUTES)].join('\n'))));
+  };
+  const groupEls = useMemo(() => h('g', { className: 'groups' }, layout.groups.map((g) => h('g', { key: g.id, className: `group ${g.kind}` },
+    h('rect', { x: g.x, y: g.y, width: g.w, height: g.h, rx: 10 }),
+    h('text', { x: g.x + 8, y: g.y + 14 }, g.label)))), [layout]);
+  // Outlines only, label top-right: they overlap floors and racks, whose titles are top-left.
+  const areaEls = useMemo(() => h('g', { className: 'segments', 'data-testid': 'overlay-vlans' }, areas.map((a) => h('g', {
+    key: a.segment, className: `segment-area seg-${a.segment % 8}`, 'data-segment': a.segment, ...(a.vlan !== undefined ? { 'data-vlan': a.vlan } : {}),
+  },
+    h('rect', { x: a.x, y: a.y, width: a.w, height: a.h, rx: 14 }),
+    h('title', null, `${a.label}: ${a.nodes.join(', ')}`),
+    h('text', { x: a.x + a.w - 10, y: a.y + 13, textAnchor: 'end' }, a.label)))), [areas]);
+  const nodes = view.nodes.map((n) => {
+    if (shown && !shown.has(n.id)) return null;
+    let e = nodeEls.get(n.id);
+    if (!e) nodeEls.set(n.id, (e = nodeElement(n)));
+    return e;
   });
 
   return h('div', { className: 'topology-wrap' },
-    h('svg', { ref: svg, className: 'topology', 'data-testid': 'topology' },
+    big && h(OverviewCanvasElement, { canvas: overviewCanvas.canvas }),
+    h('svg', { ref: svg, className: 'topology', 'data-testid': 'topology', onClick: onOverviewClick, style: { position: 'relative' } },
       h(OverlayDefs),
       h('g', { ref: layer },
-        h('g', { className: 'groups' }, layout.groups.map((g) => h('g', { key: g.id, className: `group ${g.kind}` },
-          h('rect', { x: g.x, y: g.y, width: g.w, height: g.h, rx: 10 }),
-          h('text', { x: g.x + 8, y: g.y + 14 }, g.label)))),
-        // Outlines only, label top-right: they overlap floors and racks, whose titles are top-left.
-        toggles.vlans && h('g', { className: 'segments', 'data-testid': 'overlay-vlans' }, areas.map((a) => h('g', {
-          key: a.segment, className: `segment-area seg-${a.segment % 8}`, 'data-segment': a.segment, ...(a.vlan !== undefined ? { 'data-vlan': a.vlan } : {}),
-        },
-          h('rect', { x: a.x, y: a.y, width: a.w, height: a.h, rx: 14 }),
-          h('title', null, `${a.label}: ${a.nodes.join(', ')}`),
-          h('text', { x: a.x + a.w - 10, y: a.y + 13, textAnchor: 'end' }, a.label)))),
+        !overview && groupEls,
+        toggles.vlans && !overview && areaEls,
         h('g', { className: 'links' }, links),
         toggles.tunnels && p.tunnels && h(TunnelLayer, { tunnels: p.tunnels, positions: layout.positions }),
         toggles.bgp && p.sessions && h(SessionLayer, { sessions: p.sessions, positions: layout.positions }),
         h('g', { className: 'nodes' }, nodes),
         h(PathOverlay, { stops, positions: layout.positions, routes: p.routes ?? NO_ROUTES }))),
     h('div', { className: 'topology-tools' },
+      big && h('span', { className: 'detail-level', 'data-testid': 'detail-level', 'data-level': detail.level },
+        detail.level === 'overview' ? 'zoom in for names, interfaces and pods' : detail.level === 'names' ? 'zoom in for interface names' : ''),
       h('button', { onClick: () => fit({ x: -40, y: -60, w: layout.width + 80, h: layout.height + 100 }) }, 'fit'),
       h('button', { onClick: () => { savePositions(p.view.name, new Map()); setOverrides(new Map()); }, title: 'forget dragged positions' }, 'reset layout')),
     h(OverlayControls, { on: toggles, onChange: setOverlays, counts: { bgp: p.sessions?.length ?? 0, tunnels: p.tunnels?.length ?? 0, pods: podCount, vlans: areas.length } }));

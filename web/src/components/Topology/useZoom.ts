@@ -6,19 +6,26 @@
 import { useEffect, useRef, type RefObject } from 'react';
 import { select, zoom, zoomIdentity, type ZoomBehavior } from 'd3';
 
-/** Attaches zoom/pan to `svg`, transforming `layer`; returns a function that fits a box into view. */
-export function useZoom(svg: RefObject<SVGSVGElement | null>, layer: RefObject<SVGGElement | null>, scaleRef: { current: number }):
-  (box: { x: number; y: number; w: number; h: number }) => void {
+/**
+ * Attaches zoom/pan to `svg`, transforming `layer`; returns a function that fits a box into view.
+ * `onZoom` hears every transform (level of detail and culling decide from it what to draw);
+ * it is read through a ref so a new callback does not re-attach the behaviour.
+ */
+export function useZoom(svg: RefObject<SVGSVGElement | null>, layer: RefObject<SVGGElement | null>, scaleRef: { current: number },
+  onZoom?: (t: { k: number; x: number; y: number }) => void): (box: { x: number; y: number; w: number; h: number }) => void {
   const behaviour = useRef<ZoomBehavior<SVGSVGElement, unknown> | undefined>(undefined);
+  const listener = useRef(onZoom);
+  listener.current = onZoom;
   useEffect(() => {
     const s = svg.current;
     if (!s) return;
     const z = zoom<SVGSVGElement, unknown>()
       .scaleExtent([0.02, 4])
       .filter((ev: Event) => !(ev.target as Element).closest?.('.node') && !(ev as MouseEvent).button)
-      .on('zoom', (ev: { transform: { k: number; toString(): string } }) => {
+      .on('zoom', (ev: { transform: { k: number; x: number; y: number; toString(): string } }) => {
         scaleRef.current = ev.transform.k;
         layer.current?.setAttribute('transform', ev.transform.toString());
+        listener.current?.(ev.transform);
       });
     behaviour.current = z;
     select(s).call(z).on('dblclick.zoom', null);

@@ -1,0 +1,132 @@
+/**
+ * The overview of a large topology on a canvas under the SVG (layout/overview.ts builds
+ * what it draws). A zoom step repaints it with one fill or stroke per style — a few
+ * thousand rectangles and curves in a handful of draw calls, culled to the viewport —
+ * instead of making the browser repaint as many SVG elements. Colours are the drawing's
+ * CSS ones (styles.css, `.node rect`, `.link path`, `.group rect`, `.segment-area`): a
+ * canvas cannot take CSS classes, so they are repeated here.
+ */
+import { useEffect, useRef, type RefObject } from 'react';
+import { h } from '../h.ts';
+import type { OverviewScene, ViewTransform } from '../../layout/detail.ts';
+import { DEFAULT_LAYOUT } from '../../layout/types.ts';
+
+const NODE_FILL: Record<string, string> = { spine: '#2a2017', superspine: '#2a2017', 'k8s-node': '#172331' };
+const NODE_STROKE: Record<string, string> = { router: '#e8a33d', switch: '#7a8ca3', 'k8s-node': '#3f8fd8', host: '#7fb069', spine: '#c2782a', superspine: '#c2782a' };
+const SEGMENT: readonly string[] = ['#4a5866', '#5b7f9e', '#7f6c9e', '#5e9e7a', '#9e8a5b', '#9e5b7a', '#5b9e9b', '#8a9e5b'];
+const AREA: readonly string[] = ['#6b7c8c', ...SEGMENT.slice(1)];
+
+/** Paints the scene for transform `t` on a canvas of `w` × `h` CSS pixels. */
+export function paintOverview(ctx: CanvasRenderingContext2D, scene: OverviewScene, t: ViewTransform, w: number, hgt: number, opts: { areas: boolean }): void {
+  const dpr = globalThis.devicePixelRatio || 1;
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, w * dpr, hgt * dpr);
+  ctx.setTransform(t.k * dpr, 0, 0, t.k * dpr, t.x * dpr, t.y * dpr);
+  const v = { x0: -t.x / t.k, y0: -t.y / t.k, x1: (w - t.x) / t.k, y1: (hgt - t.y) / t.k };
+  const px = 1 / t.k; // one screen pixel in layout units: lines stay visible however far out
+  const inView = (x0: number, y0: number, x1: number, y1: number): boolean => x1 >= v.x0 && x0 <= v.x1 && y1 >= v.y0 && y0 <= v.y1;
+
+  ctx.lineWidth = px;
+  ctx.setLineDash([4 * px, 3 * px]);
+  for (const floor of [true, false]) {
+    ctx.beginPath();
+    for (const g of scene.groups) if (g.floor === floor && inView(g.x0, g.y0, g.x1, g.y1)) ctx.rect(g.x0, g.y0, g.x1 - g.x0, g.y1 - g.y0);
+    ctx.fillStyle = floor ? 'rgba(79,179,255,0.03)' : 'rgba(255,255,255,0.024)';
+    ctx.strokeStyle = floor ? '#2f5574' : '#3a4654';
+    ctx.fill();
+    ctx.stroke();
+  }
+  if (opts.areas) {
+    ctx.setLineDash([7 * px, 4 * px]);
+    ctx.globalAlpha = 0.75;
+    for (let s = 0; s < 8; s++) {
+      ctx.beginPath();
+      for (const a of scene.areas) if (a.segment % 8 === s && inView(a.x0, a.y0, a.x1, a.y1)) ctx.rect(a.x0, a.y0, a.x1 - a.x0, a.y1 - a.y0);
+      ctx.strokeStyle = AREA[s]!;
+      ctx.stroke();
+    }
+    ctx.globalAlpha = 1;
+  }
+  ctx.setLineDash([]);
+
+  ctx.lineWidth = Math.max(1.6, px);
+  for (const [colour, pts] of scene.cables) {
+    ctx.beginPath();
+    for (let i = 0; i < pts.length; i += 8) {
+      const x0 = Math.min(pts[i]!, pts[i + 6]!, pts[i + 2]!, pts[i + 4]!);
+      const x1 = Math.max(pts[i]!, pts[i + 6]!, pts[i + 2]!, pts[i + 4]!);
+      const y0 = Math.min(pts[i + 1]!, pts[i + 7]!);
+      const y1 = Math.max(pts[i + 1]!, pts[i + 7]!);
+      if (!inView(x0, y0, x1, y1)) continue;
+      ctx.moveTo(pts[i]!, pts[i + 1]!);
+      ctx.bezierCurveTo(pts[i + 2]!, pts[i + 3]!, pts[i + 4]!, pts[i + 5]!, pts[i + 6]!, pts[i + 7]!);
+    }
+    ctx.strokeStyle = SEGMENT[Math.max(0, colour)]!;
+    ctx.stroke();
+  }
+
+  const bw = DEFAULT_LAYOUT.nodeW;
+  const bh = DEFAULT_LAYOUT.nodeH;
+  ctx.lineWidth = Math.max(2, px);
+  for (const [style, centres] of scene.boxes) {
+    const [kind, role] = style.split(' ') as [string, string];
+    ctx.beginPath();
+    for (const c of centres) if (inView(c.x - bw / 2, c.y - bh / 2, c.x + bw / 2, c.y + bh / 2)) ctx.rect(c.x - bw / 2, c.y - bh / 2, bw, bh);
+    ctx.fillStyle = NODE_FILL[role] ?? NODE_FILL[kind] ?? '#1d252e';
+    ctx.strokeStyle = NODE_STROKE[role] ?? NODE_STROKE[kind] ?? '#4a5866';
+    ctx.fill();
+    ctx.stroke();
+  }
+}
+
+/**
+ * The canvas element, sized to its box (device pixels), repainted by the returned
+ * function at most once per animation frame (wheel events can come faster than frames).
+ */
+export function useOverviewCanvas(scene: OverviewScene | undefined, opts: { areas: boolean }): {
+  readonly canvas: RefObject<HTMLCanvasElement | null>;
+  readonly paint: (t: ViewTransform) => void;
+} {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const last = useRef<ViewTransform | undefined>(undefined);
+  const frame = useRef(0);
+  const state = useRef({ scene, opts });
+  state.current = { scene, opts };
+  const draw = (): void => {
+    frame.current = 0;
+    const c = canvas.current;
+    const t = last.current;
+    const s = state.current.scene;
+    if (!c || !t) return;
+    const w = c.clientWidth;
+    const hgt = c.clientHeight;
+    const dpr = globalThis.devicePixelRatio || 1;
+    if (c.width !== Math.round(w * dpr) || c.height !== Math.round(hgt * dpr)) {
+      c.width = Math.round(w * dpr);
+      c.height = Math.round(hgt * dpr);
+    }
+    const ctx = c.getContext('2d');
+    if (!ctx) return;
+    if (!s) {
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, c.width, c.height);
+      return;
+    }
+    paintOverview(ctx, s, t, w, hgt, state.current.opts);
+  };
+  const paint = (t: ViewTransform): void => {
+    last.current = t;
+    if (!frame.current) frame.current = requestAnimationFrame(draw);
+  };
+  // A new scene (layout, toggles) or leaving the overview repaints at the current transform.
+  useEffect(() => {
+    if (last.current && !frame.current) frame.current = requestAnimationFrame(draw);
+  }, [scene, opts.areas]);
+  useEffect(() => () => cancelAnimationFrame(frame.current), []);
+  return { canvas, paint };
+}
+
+/** The canvas element itself: under the SVG, not hit by the pointer (the SVG handles zoom and clicks). */
+export function OverviewCanvasElement(p: { readonly canvas: RefObject<HTMLCanvasElement | null> }) {
+  return h('canvas', { ref: p.canvas, className: 'topology-overview', 'data-testid': 'topology-overview', style: { position: 'absolute', inset: 0, width: '100%', height: '100%', pointerEvents: 'none' } });
+}
