@@ -24,7 +24,7 @@ import type { WatchEvent } from '../../engine/calico/datastore/index.ts';
 import { wireCodec } from '../../engine/bgp/codec-adapter.ts';
 import { toWireUpdates } from '../../engine/bgp/wire-map.ts';
 import type { Speaker } from '../../engine/bgp/index.ts';
-import { generateRrFabric, podPlacement } from './fabric.ts';
+import { generateRrFabric, podPlacement } from '../scale/fabric.ts';
 
 // Sizes that finish in a few minutes on 2 cores today; pass 1000:0 1000:10000 to try larger.
 const DEFAULT_SIZES = ['100:0', '250:0', '20:200', '40:400', '100:1000', '500:0'];

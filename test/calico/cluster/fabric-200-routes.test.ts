@@ -22,7 +22,7 @@ import { SimLab } from '../../../engine/runtime/sim/sim-lab.ts';
 import { startCalico } from '../../../engine/runtime/sim/calico.ts';
 import { RTPROT_BIRD } from '../../../engine/sim/types.ts';
 import type { Kernel } from '../../../engine/sim/kernel.ts';
-import { generateRrFabric, nodeName, podPlacement } from '../../../bench/calico/fabric.ts';
+import { generateRrFabric, nodeName, podPlacement } from '../../../bench/scale/fabric.ts';
 
 const N = 200;
 const PODS = 400;

@@ -1,5 +1,5 @@
 /**
- * The incremental control plane on a generated route-reflector fabric (bench/calico/fabric.ts):
+ * The incremental control plane on a generated route-reflector fabric (bench/scale/fabric.ts):
  * the convergence counters agree with the all-pairs scan at every simulated event
  * (checkConvergence), every node learns every other node's block as a `proto bird` route on
  * tunl0, and a pod added later reaches Felix on its own node only.
@@ -10,7 +10,7 @@ import { scanConverged } from '../../../engine/calico/cluster/convergence.ts';
 import { affinityPrefix, parseAffinityKey } from '../../../engine/calico/datastore/index.ts';
 import { SimLab } from '../../../engine/runtime/sim/sim-lab.ts';
 import { startCalico } from '../../../engine/runtime/sim/calico.ts';
-import { generateRrFabric, nodeName, podPlacement } from '../../../bench/calico/fabric.ts';
+import { generateRrFabric, nodeName, podPlacement } from '../../../bench/scale/fabric.ts';
 
 const N = 60;
 

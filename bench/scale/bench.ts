@@ -1,0 +1,119 @@
+/**
+ * Bench: deploy + converge generated Calico fabrics of growing size on the simulator —
+ * issue 11's goal (1,000 nodes + 10,000 pods ≤ 15 s and ≤ 2 GB on 2 cores, cost 100 → 1,000
+ * nodes ≤ 12×, 5,000 nodes completes, ≤ 1 MB per calico-node).
+ *
+ * Each size runs in its own child process (peak RSS per size, a time limit per size):
+ * SimLab.deploy of the generated fabric (fabric.ts: route-reflector or leaf-spine), Calico
+ * started, P pods per node through CNI, the clock run until converged. Then, outside the
+ * timing, a check that every k8s node's kernel holds a BIRD route to every other node's block
+ * (read from the datastore's affinities) — a size that converges to the wrong routes fails.
+ *
+ * Reference in the same run: the first size (100 nodes by default). `ratio` = this size's
+ * wall / the reference's wall; `nodeRatio` = the node-count ratio (linear cost would match it).
+ * `rssPerNodeMB` = (peak RSS − RSS before the fabric was generated) / nodes.
+ *
+ * Run: npx tsx bench/scale/bench.ts [--fabric rr|leaf-spine] [--pods P] [--limit S] [N ...]
+ * (defaults: rr, 10 pods per node, 600 s per size, sizes 100 250 500 1000 5000).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { SimLab } from '../../engine/runtime/sim/sim-lab.ts';
+import { startCalico } from '../../engine/runtime/sim/calico.ts';
+import { affinityPrefix, parseAffinityKey } from '../../engine/calico/datastore/index.ts';
+import { formatIPv4 } from '../../engine/net/ip.ts';
+import { RTPROT_BIRD } from '../../engine/sim/types.ts';
+import { fabricNodeName, generateFabric, podPlacement } from './fabric.ts';
+import type { FabricKind } from './fabric.ts';
+
+const DEFAULT_SIZES = [100, 250, 500, 1000, 5000];
+
+function emit(o: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(o)}\n`);
+}
+
+/** Nodes missing at least one other node's block as a BIRD route, and how many routes are missing in all. */
+async function missingRoutes(lab: SimLab, c: Awaited<ReturnType<typeof startCalico>>, names: readonly string[]): Promise<{ nodes: number; routes: number; blocks: number }> {
+  const blocks: [cidr: string, owner: string][] = [];
+  for (const n of names) for (const kv of (await c.ds.list(affinityPrefix(n, 4))).kvs) blocks.push([parseAffinityKey(kv.key)!.cidr, n]);
+  let nodes = 0;
+  let routes = 0;
+  for (const me of names) {
+    const have = new Set<string>();
+    for (const r of lab.kernel(me).routes) if (r.protocol === RTPROT_BIRD && r.type === 'unicast') have.add(`${formatIPv4(r.dst.addr)}/${r.dst.len}`);
+    let miss = 0;
+    for (const [cidr, owner] of blocks) if (owner !== me && !have.has(cidr)) miss++;
+    if (miss > 0) nodes++;
+    routes += miss;
+  }
+  return { nodes, routes, blocks: blocks.length };
+}
+
+/** One size, in this process. */
+async function one(kind: FabricKind, n: number, perNode: number): Promise<void> {
+  const rss0 = process.memoryUsage().rss;
+  const t0 = performance.now();
+  const lab = SimLab.deploy(generateFabric(kind, n), { captureAll: false });
+  const tDeploy = performance.now();
+  const c = await startCalico(lab);
+  const tStart = performance.now();
+  for (const [node, pod] of podPlacement(n, n * perNode, kind)) await c.addPod(node, 'default', pod, { app: pod });
+  const tPods = performance.now();
+  const conv = c.converge(600_000);
+  const t1 = performance.now();
+  const peakRssMB = process.resourceUsage().maxRSS / 1024;
+  const names = Array.from({ length: n }, (_, i) => fabricNodeName(kind, i));
+  const miss = await missingRoutes(lab, c, names);
+  emit({
+    bench: 'scale', fabric: kind, nodes: n, pods: n * perNode, converged: conv.converged, virtualMs: +conv.virtualMs.toFixed(1),
+    wallMs: Math.round(t1 - t0), deployMs: Math.round(tDeploy - t0), startMs: Math.round(tStart - tDeploy), podsMs: Math.round(tPods - tStart), convergeMs: Math.round(t1 - tPods),
+    peakRssMB: Math.round(peakRssMB), rssPerNodeMB: +((peakRssMB - rss0 / 2 ** 20) / n).toFixed(2),
+    blocks: miss.blocks, nodesMissingRoutes: miss.nodes, missingRoutes: miss.routes,
+  });
+  process.exit(conv.converged && miss.routes === 0 ? 0 : 1);
+}
+
+/** Every size in its own child process, with ratios to the first size. */
+async function all(kind: FabricKind, sizes: readonly number[], perNode: number, limitS: number): Promise<void> {
+  const self = fileURLToPath(import.meta.url);
+  const rev = (() => { try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(); } catch { return '?'; } })();
+  emit({ bench: 'scale', commit: rev, fabric: kind, podsPerNode: perNode, limitS, sizes, reference: `${sizes[0]} nodes, this run` });
+  let ref: { nodes: number; wallMs: number } | undefined;
+  let failed = false;
+  for (const n of sizes) {
+    const line = await new Promise<string>((resolve) => {
+      const child = spawn(process.execPath, [...process.execArgv, self, '--one', kind, String(n), String(perNode)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      const timer = setTimeout(() => child.kill('SIGKILL'), limitS * 1000);
+      child.on('exit', (code, sig) => {
+        clearTimeout(timer);
+        if (code !== 0) failed = true;
+        resolve(out.trim() || JSON.stringify({ bench: 'scale', fabric: kind, nodes: n, pods: n * perNode, error: sig === 'SIGKILL' ? `> ${limitS} s (killed)` : `exit ${code ?? sig}` }));
+      });
+    });
+    const r = JSON.parse(line) as { wallMs?: number };
+    if (r.wallMs !== undefined && !ref) ref = { nodes: n, wallMs: r.wallMs };
+    const ratios = r.wallMs !== undefined && ref ? { ratio: +(r.wallMs / ref.wallMs).toFixed(2), nodeRatio: +(n / ref.nodes).toFixed(2) } : {};
+    process.stdout.write(`${JSON.stringify({ ...r, ...ratios })}\n`);
+  }
+  if (failed) process.exitCode = 1;
+}
+
+const args = process.argv.slice(2);
+if (args[0] === '--one') await one(args[1] as FabricKind, Number(args[2]), Number(args[3]));
+else {
+  const opt = (name: string, def: string): string => {
+    const i = args.indexOf(name);
+    return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : def;
+  };
+  const kind = opt('--fabric', 'rr');
+  if (kind !== 'rr' && kind !== 'leaf-spine') {
+    process.stderr.write(`bench/scale: --fabric must be rr or leaf-spine (got '${kind}')\n`);
+    process.exit(2);
+  }
+  const valued = new Set(['--fabric', '--pods', '--limit']);
+  const sizes = args.filter((a, i) => /^\d+$/.test(a) && !valued.has(args[i - 1] ?? '')).map(Number);
+  await all(kind, sizes.length ? sizes : DEFAULT_SIZES, Number(opt('--pods', '10')), Number(opt('--limit', '600')));
+}
