@@ -40,8 +40,8 @@ registerEventType('lab.snapshot', (e) => strs(e, 'node', 'command', 'text'));
 /** The commands snapshotted per node: the node inspector's sections (web/src/components/NodeInspector.ts). */
 export const SNAPSHOT_COMMANDS = {
   all: ['ip addr', 'ip neigh'],
-  calico: ['birdc show protocols', 'calicoctl ipam show --show-blocks', 'iptables-save -c'],
-  router: ['birdc show protocols'],
+  calico: ['birdc show protocols', 'birdc show route', 'calicoctl ipam show --show-blocks', 'iptables-save -c'],
+  router: ['birdc show protocols', 'birdc show route'],
 } as const;
 
 /**

@@ -10,6 +10,7 @@ import type { SimLab } from '../runtime/sim/sim-lab.ts';
 import { LiveFeed } from './live-feed.ts';
 import type { AttachedNamespace, HopEvent, LinkState, PacketRecord } from './api-types.ts';
 import { attachedNamespaces } from './namespaces.ts';
+import { labEvents } from './lab-events.ts';
 
 /** What a command printed and its status. */
 export interface ExecResult {
@@ -64,7 +65,8 @@ export interface LiveOptions {
 /** A backend over a running simulated lab. */
 export function liveBackend(lab: SimLab, opts: LiveOptions = {}): UiBackend {
   const feed = opts.feed ?? new LiveFeed(lab);
-  const events = opts.events ?? [];
+  // No scenario: Calico's own events, so sessions and tunnels are drawn for a bare topology too.
+  const events = opts.events ?? labEvents(lab).events;
   return {
     mode: 'live', runtime: 'sim', topology: lab.topology, feed,
     exec: (node, command) => lab.exec(node, command),

@@ -17,6 +17,8 @@ import { Timeline } from './Timeline.ts';
 import { commandsOn, linksDownAt, routeChanges, routesAt } from '../domain/timeline.ts';
 import { OpenRecording } from './OpenRecording.ts';
 import { bgpSessionsAt, tunnelsAt } from '../domain/overlays.ts';
+import { podsAt, recordsLabState, snapshotsAt } from '../domain/at-cursor.ts';
+import { viewModel } from '../domain/view-model.ts';
 
 export interface AppProps {
   readonly store: LabStore;
@@ -46,16 +48,30 @@ export function App(p: AppProps) {
     return new Map([...s.links].map(([id, l]) => [id, { ...l, up: !down.has(id) }]));
   }, [s.links, s.events, atStep, cursorSeq]);
   const replay = s.topology?.mode === 'replay';
-  useEffect(() => {
-    if (!node && s.view) setNode(s.view.nodes.find((n) => n.role === 'node')?.id ?? s.view.nodes[0]?.id);
-  }, [s.view, node]);
   const topo = s.topology?.topology;
+  // At a past step, and anywhere in a replay, the lab as the run's events say it was then:
+  // its pods (kube.pod) and each node's tool outputs (lab.snapshot); live at the end, the lab now.
+  const atCursor = replay || atStep !== undefined;
+  const recorded = useMemo(() => recordsLabState(s.events), [s.events]);
+  const view = useMemo(() => (atCursor && recorded && topo ? viewModel(topo, podsAt(s.events, cursorSeq)) : s.view), [atCursor, recorded, topo, s.events, cursorSeq, s.view]);
+  useEffect(() => {
+    if (!node && view) setNode(view.nodes.find((n) => n.role === 'node')?.id ?? view.nodes[0]?.id);
+  }, [view, node]);
   const sessions = useMemo(() => (topo ? bgpSessionsAt(s.events, cursorSeq, topo) : []), [s.events, cursorSeq, topo]);
-  const tunnels = useMemo(() => (topo ? tunnelsAt(s.events, cursorSeq, s.hops, atStep ? atStep.tEnd : Number.POSITIVE_INFINITY, topo) : []), [s.events, cursorSeq, s.hops, atStep, topo]);
+  // Traffic draws a tunnel only within the cursor's step (the last one at the live end, and what ran since).
+  const window = atStep ?? steps[steps.length - 1];
+  const tunnels = useMemo(() => (topo ? tunnelsAt(s.events, cursorSeq, s.hops, atStep ? atStep.tEnd : Number.POSITIVE_INFINITY, topo, window ? window.tStart : Number.NEGATIVE_INFINITY) : []),
+    [s.events, cursorSeq, s.hops, atStep, topo, window]);
   const selectedRow = packets.find((r) => r.rec.no === packet);
   const path = useMemo(() => (selectedRow ? packetPath(selectedRow.rec, s.hops) : []), [selectedRow, s.hops]);
   const routeNow = useRouteNow(path, s.topology?.mode !== 'replay');
-  const viewNode = s.view?.nodes.find((n) => n.id === node);
+  const viewNode = view?.nodes.find((n) => n.id === node);
+  const snapshot = useMemo(() => {
+    if (!node || !atCursor) return undefined;
+    const where = atStep ? `at step ${atStep.index}` : 'end of the recording';
+    if (!recorded) return { texts: new Map<string, { text: string; step: number }>(), label: `${where} · not in this recording (made before podlab recorded per-step state)` };
+    return { texts: snapshotsAt(s.events, node, cursorSeq), label: `${where} · recorded` };
+  }, [node, atCursor, atStep, recorded, s.events, cursorSeq]);
   // The routing table follows the cursor: recorded routes at a past step (or anywhere in a
   // replay); the node itself at the end of a live run.
   const routesAtCursor = useMemo(() => {
@@ -66,28 +82,28 @@ export function App(p: AppProps) {
     return { routes: routesAt(s.events, node, cursorSeq), ...changes, label };
   }, [replay, atStep, steps, node, s.events, cursorSeq]);
   const commands = s.log.filter((l) => l.kind === 'command').length;
-  const nodeNames = useMemo(() => s.view?.nodes.map((n) => n.id) ?? [], [s.view]);
+  const nodeNames = useMemo(() => view?.nodes.map((n) => n.id) ?? [], [view]);
 
   if (s.error) return h('div', { className: 'fatal' }, `cannot load the lab: ${s.error}`);
-  if (!s.view || !s.topology) return h('div', { className: 'loading' }, 'loading the lab…');
+  if (!view || !s.topology) return h('div', { className: 'loading' }, 'loading the lab…');
   return h('div', { className: 'app' },
     h('header', { className: 'top' },
-      h('strong', null, 'podlab'), h('span', null, ` ${s.view.name}`),
+      h('strong', null, 'podlab'), h('span', null, ` ${view.name}`),
       h('span', { className: 'muted' }, ` — ${s.topology.topology.description ?? ''} (${s.topology.runtime}: simulated Linux)`),
       h(OpenRecording, { onOpen: p.onOpen, ...(p.onClose ? { onClose: p.onClose } : {}) }),
       h('span', { className: `conn ${replay || s.connected ? 'up' : 'down'}`, 'data-testid': 'conn' },
         p.store.source.local ? `replay of ${p.store.source.label} (opened in the browser)` : replay ? 'replay of a recording' : s.connected ? 'live' : 'reconnecting…')),
     h('main', { className: 'main' },
       h('div', { className: 'left' },
-        h(Topology, { view: s.view, links, selected: node, onSelect: (n: string) => setNode(n), path, routes: routeNow, sessions, tunnels })),
+        h(Topology, { view, links, selected: node, onSelect: (n: string) => setNode(n), path, routes: routeNow, sessions, tunnels })),
       h('aside', { className: 'right' },
         h('nav', { className: 'tabs' },
           h('button', { className: tab === 'inspect' ? 'on' : '', onClick: () => setTab('inspect'), 'data-testid': 'tab-inspect' }, 'Inspector'),
           h('button', { className: tab === 'terminal' ? 'on' : '', onClick: () => setTab('terminal'), 'data-testid': 'tab-terminal' }, 'Terminal'),
           h('select', { value: node ?? '', onChange: (ev: { target: { value: string } }) => setNode(ev.target.value), 'aria-label': 'node', 'data-testid': 'node-select' },
-            s.view.nodes.map((n) => h('option', { key: n.id, value: n.id }, n.id)))),
+            view.nodes.map((n) => h('option', { key: n.id, value: n.id }, n.id)))),
         viewNode && (tab === 'inspect'
-          ? h(NodeInspector, { node: viewNode, version: commands, live: !replay, ...(routesAtCursor ? { at: routesAtCursor } : {}) })
+          ? h(NodeInspector, { node: viewNode, version: commands, live: !replay, ...(routesAtCursor ? { at: routesAtCursor } : {}), ...(snapshot ? { snapshot } : {}) })
           : h(Terminal, { node: viewNode.id, nodes: nodeNames, topology: s.topology.topology, ...(replay ? { recorded: commandsOn(s.events, viewNode.id, cursorSeq) } : {}) })))),
     h('section', { className: 'bottom' },
       h('nav', { className: 'tabs' },

@@ -3,10 +3,11 @@
  * policy chains, read by running the real tools' commands on the node through the API —
  * the text they print, with a toggle to tables re-read from that same text.
  *
- * The routing table follows the timeline cursor: at a past step (or in a replay) it is the
- * table the run's `routes` events give at that point, with the step's changes marked; at
- * the end of a live run it is `ip route` on the node now. Nothing else is recorded per
- * step, so the other sections say when they were read.
+ * Every section follows the timeline cursor: at a past step (or in a replay) the routing
+ * table is the one the run's `routes` events give at that point, with the step's changes
+ * marked, and the other sections are what the tools printed at the end of that step (the
+ * run's `lab.snapshot` events); at the end of a live run it is the node now. Each section
+ * says which it shows.
  */
 import { useEffect, useState, type ReactNode } from 'react';
 import { h } from './h.ts';
@@ -39,6 +40,8 @@ export interface NodeInspectorProps {
   readonly live: boolean;
   /** The routes at the timeline cursor; absent = read the node now. */
   readonly at?: RoutesAtCursor;
+  /** The other sections at the cursor: tool outputs by command (from the run's snapshots); absent = read the node now. */
+  readonly snapshot?: { readonly texts: ReadonlyMap<string, { readonly text: string; readonly step: number }>; readonly label: string };
 }
 
 const NOT_RECORDED = 'not in the recording (a replay shows the route changes the run recorded)\n';
@@ -74,7 +77,20 @@ export function NodeInspector(p: NodeInspectorProps) {
   const [reloads, setReloads] = useState(0);
   // Declared first: on a node change the old text goes, then the new read fills in.
   useEffect(() => setText({}), [p.node.id]);
+  const snap = p.snapshot;
   useEffect(() => {
+    if (snap) {
+      // At the cursor: what the run recorded then, never the node now.
+      const out: Partial<Record<Section, string>> = {};
+      for (const k of Object.keys(COMMANDS) as Section[]) {
+        const t = snap.texts.get(COMMANDS[k]);
+        if (t) out[k] = t.text;
+      }
+      out.addrs ??= NOT_RECORDED;
+      out.neigh ??= NOT_RECORDED;
+      setText(out);
+      return;
+    }
     if (!p.live) {
       setText({ addrs: NOT_RECORDED, neigh: NOT_RECORDED });
       return;
@@ -83,15 +99,22 @@ export function NodeInspector(p: NodeInspectorProps) {
     let current = true;
     void readNode(p.node.id).then((out) => { if (current) setText(out); });
     return () => { current = false; };
-  }, [p.node.id, p.live, p.version, reloads]);
+  }, [p.node.id, p.live, p.version, reloads, snap]);
 
   const at = p.at;
   const routesText = at ? at.routes.filter((r) => r.table === 254).map((r) => `${r.text}\n`).join('') : text.routes;
-  const when = (k: Section): string => (k === 'routes' && at ? at.label : p.live ? (at ? 'now, not at the cursor' : 'live now') : 'not recorded');
+  const when = (k: Section): string => {
+    if (k === 'routes' && at) return at.label;
+    if (snap) {
+      const t = snap.texts.get(COMMANDS[k]);
+      return t ? `${snap.label}${t.step > 0 ? ` at the end of step ${t.step}` : ' at deploy'}` : `${snap.label.replace(/ · .*/, '')} · not recorded`;
+    }
+    return p.live ? 'live now' : 'not recorded';
+  };
 
   const section = (k: Section, title: string, body: string | undefined, table: () => ReactNode) =>
     h('section', { className: `inspect-${k}`, 'data-testid': `inspect-${k}`, key: k },
-      h('h3', null, title, h('code', null, `$ ${COMMANDS[k]}`), h('span', { className: `when${k === 'routes' && at ? ' recorded' : ''}`, 'data-testid': `${k}-when`, title: at && k !== 'routes' ? 'only the routing table is recorded step by step; this section is the node as it is now' : undefined }, when(k))),
+      h('h3', null, title, h('code', null, `$ ${COMMANDS[k]}`), h('span', { className: `when${(k === 'routes' && at) || snap?.texts.has(COMMANDS[k]) ? ' recorded' : ''}`, 'data-testid': `${k}-when` }, when(k))),
       body === undefined ? h('p', { className: 'muted' }, 'loading…')
         : raw || body === NOT_RECORDED ? h('pre', { className: 'cmd-out' }, body || '(empty)') : table());
 
@@ -107,6 +130,6 @@ export function NodeInspector(p: NodeInspectorProps) {
     section('neigh', 'Neighbours', text.neigh, () => h(NeighTable, { text: text.neigh ?? '' })),
     text.bgp !== undefined && section('bgp', 'BGP sessions', text.bgp, () => h(BgpTable, { text: text.bgp ?? '' })),
     text.bgpRoutes !== undefined && section('bgpRoutes', 'BGP routes', text.bgpRoutes, () => h(BirdRoutesTable, { text: text.bgpRoutes ?? '' })),
-    text.ipam !== undefined && section('ipam', 'IPAM blocks', text.ipam, () => h(IpamTable, { text: text.ipam ?? '', routesText: text.routes ?? '' })),
+    text.ipam !== undefined && section('ipam', 'IPAM blocks', text.ipam, () => h(IpamTable, { text: text.ipam ?? '', routesText: routesText ?? '' })),
     text.policy !== undefined && section('policy', 'Policy chains', text.policy, () => h(PolicyChains, { text: text.policy ?? '' })));
 }

@@ -127,6 +127,7 @@ export class LabStore {
     } else if (m.type === 'command') {
       void this.pullLinks();
       void this.pullTopology();
+      void this.pullEvents(); // a lab without a scenario: Calico's events (sessions, routes) the command caused
       this.appendLog({ t: m.t, kind: 'command', node: m.node, text: `${m.node}$ ${m.command}  → exit ${m.code}`, bad: m.code !== 0 });
     }
   }

@@ -8,6 +8,7 @@ import type { PodlabEvent, RouteEntry } from '../../../engine/events.ts';
 import type { Topology } from '../../../engine/model/types.ts';
 import { formatIPv4 } from '../../../engine/net/ip.ts';
 import type { HopEvent } from '../../../engine/server/api-types.ts';
+import { parseRoutes } from './iproute-parse.ts';
 
 /** How a session is doing: Established; on its way (Connect, Active, OpenSent, OpenConfirm); or Idle. */
 export type SessionHealth = 'up' | 'connecting' | 'down';
@@ -144,16 +145,31 @@ function reflectorOf(x: string, y: string, roles: BgpRoles): string | undefined 
   return roles.rrClients.get(x)?.has(y) ? x : undefined;
 }
 
-/** Every node's routes after every `routes` event up to `seq`, in one pass. */
+/**
+ * Every node's routes after every `routes` event up to `seq`, in one pass. A node with no
+ * `routes` events (a live lab that runs no scenario) gets the routes BIRD programmed, from
+ * the `calico.route` events (by destination: BIRD replaces a route in place).
+ */
 export function allRoutesAt(events: readonly PodlabEvent[], seq: number): Map<string, RouteEntry[]> {
   const m = new Map<string, Map<string, RouteEntry>>();
+  const bird = new Map<string, Map<string, RouteEntry>>();
   for (const e of events) {
     if (e.seq > seq) break;
-    if (e.type !== 'routes') continue;
-    const n = m.get(e.node) ?? m.set(e.node, new Map()).get(e.node)!;
-    for (const r of e.removed) n.delete(`${r.table} ${r.text}`);
-    for (const r of e.added) n.set(`${r.table} ${r.text}`, r);
+    if (e.type === 'routes') {
+      const n = m.get(e.node) ?? m.set(e.node, new Map()).get(e.node)!;
+      for (const r of e.removed) n.delete(`${r.table} ${r.text}`);
+      for (const r of e.added) n.set(`${r.table} ${r.text}`, r);
+    } else if (e.type === 'calico.route') {
+      const x = e as unknown as { node: string; action: string; route: string };
+      const r = parseRoutes(x.route)[0];
+      if (!r) continue;
+      const n = bird.get(x.node) ?? bird.set(x.node, new Map()).get(x.node)!;
+      if (x.action === 'add' || x.action === 'replace') {
+        n.set(r.dst, { table: 254, type: r.type, dst: r.dst, proto: r.proto, scope: r.scope ?? 'global', metric: r.metric ?? 0, text: x.route, onlink: r.flags.includes('onlink'), ...(r.via ? { via: r.via } : {}), ...(r.dev ? { dev: r.dev } : {}) });
+      } else if (x.action === 'delete') n.delete(r.dst);
+    }
   }
+  for (const [node, v] of bird) if (!m.has(node)) m.set(node, v);
   return new Map([...m].map(([k, v]) => [k, [...v.values()]]));
 }
 
@@ -166,10 +182,10 @@ const TUNNEL_DEVS: Record<string, 'ipip' | 'vxlan'> = { tunl0: 'ipip', 'vxlan.ca
  * Tunnels at the cursor: from routes (a node's route into tunl0/vxlan.calico towards a block
  * another node owns — the owner holds its `blackhole <block>` route (proto bird, or 80 from
  * Felix for VXLAN pools) — or towards
- * the node whose address is the next hop) and from traffic (hops up to `tMax`: an encap at
- * one node and the decap of the same packet at another).
+ * the node whose address is the next hop) and from traffic (hops from `tFrom` to `tMax`, the
+ * cursor's step: an encap at one node and the decap of the same packet at another).
  */
-export function tunnelsAt(events: readonly PodlabEvent[], seq: number, hops: readonly HopEvent[], tMax: number, t: Topology): TunnelView[] {
+export function tunnelsAt(events: readonly PodlabEvent[], seq: number, hops: readonly HopEvent[], tMax: number, t: Topology, tFrom = Number.NEGATIVE_INFINITY): TunnelView[] {
   const owners = addressOwners(t);
   const routes = allRoutesAt(events, seq);
   const blockOwner = new Map<string, string>();
@@ -193,7 +209,9 @@ export function tunnelsAt(events: readonly PodlabEvent[], seq: number, hops: rea
   const open = new Map<string, HopEvent>();
   for (const h of hops) {
     if (h.t > tMax) break;
-    if (!h.key || !h.tunnel) continue;
+    // Only the cursor's own window: a tunnel that carried packets steps ago and has no route
+    // into it now is gone (encapsulation turned off), not drawn from history.
+    if (h.t < tFrom || !h.key || !h.tunnel) continue;
     if (h.hop === 'encap') open.set(h.key, h);
     else if (h.hop === 'decap') {
       const from = open.get(h.key);

@@ -1,0 +1,24 @@
+/**
+ * The event stream of a live lab that runs no scenario (`podlab up TOPOLOGY`): Calico's own
+ * events — BGP session changes, BIRD's kernel routes — from deploy on, numbered as a run's
+ * would be. Without it the UI, which draws sessions and tunnels from events, showed
+ * "BGP sessions (0)" while `birdc` showed them Established.
+ */
+import type { PodlabEvent } from '../events.ts';
+import type { SimLab } from '../runtime/sim/sim-lab.ts';
+import { calicoEventBody, calicoOf } from '../runtime/sim/calico.ts';
+import type { NodeAgentEvent } from '../calico/node/agent.ts';
+
+/** A growing list of the lab's Calico events (empty without Calico); `close` stops following. */
+export function labEvents(lab: SimLab): { readonly events: readonly PodlabEvent[]; close(): void } {
+  const events: PodlabEvent[] = [];
+  const c = calicoOf(lab);
+  if (!c) return { events, close: () => {} };
+  const add = (e: NodeAgentEvent): void => {
+    const body = calicoEventBody(e);
+    if (body) events.push({ seq: events.length, t: e.t, step: 0, ...body } as PodlabEvent);
+  };
+  for (const e of c.events) add(e);
+  const off = c.on(add);
+  return { events, close: off };
+}
