@@ -244,6 +244,13 @@ export class KubeCluster {
         this.meta.delete(key);
       }
     }
+    // A pod relabelled out of its controller's selector is released (orphaned), as the
+    // ReplicaSet controller does; the controller then makes a replacement.
+    for (const p of this.host.pods()) {
+      const m = this.meta.get(`${p.namespace}/${p.name}`);
+      const w = m?.owner ? this.workloads.get(m.owner) : undefined;
+      if (m && w && !Object.entries(w.selector).every(([k, v]) => p.labels[k] === v)) delete m.owner;
+    }
     for (const [key, d] of this.workloads) {
       const hash = podTemplateHash(d.rawTemplate);
       const owned = (): typeof pods => this.host.pods().filter((p) => this.meta.get(`${p.namespace}/${p.name}`)?.owner === key)

@@ -93,6 +93,14 @@ describe('kubectl in the simulator shell', async () => {
     expect((await sh('master-01', 'kubectl label svc web tier=back')).stderr).toBe("error: 'tier' already has a value (front), and --overwrite is false\n");
     expect((await sh('master-01', 'kubectl label svc web tier=back --overwrite')).stdout).toBe('service/web labeled\n');
     expect((await sh('master-01', 'kubectl get svc -l tier=back -o name')).stdout).toBe('service/web\n');
+    // Relabelling a pod out of the selector: the ReplicaSet replaces it, the endpoints drop it.
+    const moved = (await sh('master-01', 'kubectl get pods -l app=web -o name')).stdout.split('\n')[0]!.slice(4);
+    expect((await sh('master-01', `kubectl label pod ${moved} app=moved`)).stderr).toBe("error: 'app' already has a value (web), and --overwrite is false\n");
+    expect((await sh('master-01', `kubectl label pod ${moved} app=moved --overwrite`)).stdout).toBe(`pod/${moved} labeled\n`);
+    expect((await sh('master-01', 'kubectl get pods -l app=web -o name')).stdout).not.toContain(moved);
+    expect((await sh('master-01', 'kubectl get pods -l app=web --no-headers')).stdout.trim().split('\n')).toHaveLength(4);
+    const movedIP = JSON.parse((await sh('master-01', `kubectl get pod ${moved} -o json`)).stdout).status.podIP as string;
+    expect((await sh('master-01', 'kubectl get endpointslices -l kubernetes.io/service-name=web -o yaml')).stdout).not.toContain(movedIP);
     // Deleting a Deployment's pod: the controller replaces it.
     const victim = (await sh('master-01', 'kubectl get pods -l app=web -o name')).stdout.split('\n')[0]!.slice(4);
     expect((await sh('master-01', `kubectl delete pod ${victim}`)).stdout).toBe(`pod "${victim}" deleted\n`);

@@ -60,8 +60,12 @@ function output(args: readonly string[]): string | undefined {
   return undefined;
 }
 
-/** `calicoctl …` on a node of the cluster. */
-export function calicoctl(c: CalicoCluster, node: string, args: readonly string[]): CommandResult {
+/**
+ * `calicoctl …` on a node of the cluster, for what answers at once (node status, the nodes
+ * and ippools tables, ipam show); undefined for the verbs that read or write the datastore
+ * (calicoctl.ts, run through the lab's asynchronous shell).
+ */
+export function calicoctl(c: CalicoCluster, node: string, args: readonly string[]): CommandResult | undefined {
   const [cmd, sub, ...rest] = args;
   if (cmd === 'node' && sub === 'status') {
     const agent = c.agents.get(node);
@@ -72,16 +76,19 @@ export function calicoctl(c: CalicoCluster, node: string, args: readonly string[
   const view = c.view;
   if (!view) return fail('Failed to create Calico API client: the datastore is not ready\n');
   if (cmd === 'get') {
-    const wide = output(rest) === 'wide';
+    const out = output(rest);
     const kind = (sub ?? '').toLowerCase();
-    if (['node', 'nodes', 'no'].includes(kind)) return ok(calicoctlGetNodes(view.set, { wide }));
-    if (['ippool', 'ippools', 'ipp', 'pool', 'pools'].includes(kind)) return ok(calicoctlGetIPPools(view.set, { wide }));
-    return fail(`Failed to get resources: resource type '${sub ?? ''}' is not supported by podlab's calicoctl (nodes, ippools)\n`);
+    const names = rest.filter((x) => !x.startsWith('-') && x !== out);
+    if (names.length || (out !== undefined && out !== 'wide')) return undefined;
+    if (['node', 'nodes', 'no'].includes(kind)) return ok(calicoctlGetNodes(view.set, { wide: out === 'wide' }));
+    if (['ippool', 'ippools', 'ipp', 'pool', 'pools'].includes(kind)) return ok(calicoctlGetIPPools(view.set, { wide: out === 'wide' }));
+    return undefined;
   }
   if (cmd === 'ipam' && sub === 'show') {
     if (rest.length === 0) return ok(view.ipamShow);
     if (rest.length === 1 && rest[0] === '--show-blocks') return ok(view.ipamShowBlocks);
     return fail(`podlab's calicoctl ipam show supports no option but --show-blocks here (got ${rest.join(' ')})\n`);
   }
-  return fail(`Usage:\n  calicoctl node status\n  calicoctl get (nodes|ippools) [-o wide]\n  calicoctl ipam show [--show-blocks]\n`);
+  if (['apply', 'create', 'replace', 'delete', 'patch', 'label'].includes(cmd ?? '') || (cmd === 'ipam' && (sub === 'check' || sub === 'release'))) return undefined;
+  return fail(`Usage:\n  calicoctl node status\n  calicoctl get KIND [NAME] [-o wide|yaml|json] [-n NS|-A]\n  calicoctl apply|create|replace|delete -f FILE|-\n  calicoctl delete KIND NAME\n  calicoctl patch KIND NAME -p PATCH\n  calicoctl label KIND NAME key=value [--overwrite] | key --remove\n  calicoctl ipam show [--show-blocks] | check | release --ip=IP\n`);
 }

@@ -10,6 +10,7 @@ import type { EventBody } from '../../events.ts';
 import { CalicoCluster } from '../../calico/cluster/cluster.ts';
 import type { ClusterHost, ClusterOptions } from '../../calico/cluster/cluster.ts';
 import { birdc, calicoctl } from '../../calico/cluster/commands.ts';
+import { calicoctlAsync } from '../../calico/cluster/calicoctl.ts';
 import type { NodeAgentEvent, NodeAgentHost } from '../../calico/node/agent.ts';
 import type { RouterHost } from '../../calico/cluster/router.ts';
 import { SimDataplane, hostInterfaces } from './dataplane-driver.ts';
@@ -90,6 +91,8 @@ export async function startCalico(lab: SimLab, opts: ClusterOptions = {}): Promi
   const c = await CalicoCluster.start(simClusterHost(lab), opts);
   clusters.set(lab, c);
   lab.registerCommand('calicoctl', (node, args) => calicoctl(c, node, args));
+  lab.registerAsyncCommand('calicoctl', async (node, args, stdin) =>
+    (await calicoctlAsync(c, args, { ...(stdin !== undefined ? { stdin } : {}), readFile: (path) => readFileSync(path, 'utf8') })) ?? calicoctl(c, node, args));
   const bird = (node: string, args: readonly string[]) => (c.agents.has(node) || c.routers.has(node) ? birdc(c, node, args) : undefined);
   lab.registerCommand('birdc', bird);
   lab.registerCommand('birdcl', bird);

@@ -17,7 +17,8 @@ import { ipLocalOut } from '../../sim/ipv4-output.ts';
 import type { Kernel } from '../../sim/kernel.ts';
 import { iptables, iptablesRestore, iptablesSave } from '../../sim/netfilter/index.ts';
 import type { SimLab } from './sim-lab.ts';
-import { isPolicyManifest, parsePolicyManifest } from '../../calico/policy/index.ts';
+import { isPolicyManifest } from '../../calico/policy/index.ts';
+import { appliedPolicies, applyPolicy, deletePolicy, resync } from '../../calico/cluster/policy-store.ts';
 import { KubeError } from '../../kube/cluster.ts';
 
 /** A UDP server answering each datagram with the pod's name. */
@@ -33,8 +34,6 @@ function startUdpNameServer(k: Kernel, port: number, name: string): () => void {
 /** The KubeHost of a SimLab whose Calico cluster is `c`. */
 export function simKubeHost(lab: SimLab, c: CalicoCluster): KubeHost {
   const servers = new Map<string, (() => void)[]>();
-  // Kubernetes NetworkPolicies as applied through kubectl (what `kubectl get netpol` lists).
-  const k8sPolicies = new Map<string, Record<string, unknown>>();
   const nodes: KubeNode[] = lab.topology.nodes.filter((n) => n.kind === 'k8s-node').map((n) => {
     const a = n.interfaces.find((i) => i.address)?.address;
     return { name: n.name, labels: { 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux', ...n.labels }, internalIP: a ? formatIPv4(a.addr) : '', created: 0 };
@@ -60,30 +59,25 @@ export function simKubeHost(lab: SimLab, c: CalicoCluster): KubeHost {
     iptablesRestore: async (node, text) => iptablesRestore(lab.netfilter(node), ['--noflush'], text),
     iptables: async (node, argv) => iptables(lab.netfilter(node), argv),
     namespaces: () => c.namespaces,
-    networkPolicies: () => [...k8sPolicies.values()],
+    networkPolicies: () => appliedPolicies(c).filter((m) => String(m.apiVersion).startsWith('networking.k8s.io/')),
+    setPodLabels: async (namespace, name, labels) => { await c.relabelPod(namespace, name, labels); },
     async applyOther(m) {
       const meta = (m.metadata ?? {}) as { name?: string; namespace?: string; labels?: Record<string, string> };
       const name = String(meta.name ?? '');
       if (m.apiVersion === 'v1' && m.kind === 'Namespace') {
         const had = c.namespaces.some((n) => n.name === name);
         c.namespaces = [...c.namespaces.filter((n) => n.name !== name), { name, labels: { ...(meta.labels ?? {}), 'kubernetes.io/metadata.name': name } }];
-        await resyncPolicy(c);
+        await resync(c);
         return `namespace/${name} ${had ? 'configured' : 'created'}`;
       }
       if (isPolicyManifest(m)) {
-        const r = parsePolicyManifest(m);
-        const errors = r.problems.filter((p) => p.severity === 'error');
-        if (errors.length) throw new KubeError(`The ${String(m.kind)} "${name}" is invalid: ${errors.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
-        const p = r.policy;
-        let had = false;
-        if (p) {
-          had = c.policies.some((x) => x.kind === p.kind && x.name === p.name && x.namespace === p.namespace);
-          c.policies = [...c.policies.filter((x) => !(x.kind === p.kind && x.name === p.name && x.namespace === p.namespace)), p];
+        let existed: boolean;
+        try {
+          ({ existed } = await applyPolicy(c, m));
+        } catch (e) {
+          throw new KubeError(`The ${String(m.kind)} "${name}" is invalid: ${(e as Error).message}`);
         }
-        if (r.tier) c.tiers = [...c.tiers.filter((t) => t.name !== r.tier!.name), r.tier];
-        if (String(m.apiVersion).startsWith('networking.k8s.io/')) k8sPolicies.set(`${meta.namespace ?? 'default'}/${name}`, { ...m, metadata: { ...meta, namespace: meta.namespace ?? 'default' } });
-        await resyncPolicy(c);
-        return `${String(m.apiVersion).startsWith('networking.k8s.io/') ? 'networkpolicy.networking.k8s.io' : `${String(m.kind).toLowerCase()}.projectcalico.org`}/${name} ${had ? 'configured' : 'created'}`;
+        return `${String(m.apiVersion).startsWith('networking.k8s.io/') ? 'networkpolicy.networking.k8s.io' : `${String(m.kind).toLowerCase()}.projectcalico.org`}/${name} ${existed ? 'configured' : 'created'}`;
       }
       if (String(m.apiVersion).startsWith('projectcalico.org/')) {
         try {
@@ -99,26 +93,16 @@ export function simKubeHost(lab: SimLab, c: CalicoCluster): KubeHost {
       if (kind === 'Namespace') {
         if (!c.namespaces.some((n) => n.name === name)) throw new KubeError(`Error from server (NotFound): namespaces "${name}" not found`);
         c.namespaces = c.namespaces.filter((n) => n.name !== name);
-        await resyncPolicy(c);
+        await resync(c);
         return `namespace "${name}" deleted`;
       }
       if (kind === 'NetworkPolicy') {
-        const before = c.policies.length;
-        c.policies = c.policies.filter((x) => !(x.kind === 'NetworkPolicy' && x.namespace === namespace && x.source === 'kubernetes' && x.name === `knp.default.${name}`));
-        k8sPolicies.delete(`${namespace}/${name}`);
-        if (c.policies.length === before) throw new KubeError(`Error from server (NotFound): networkpolicies.networking.k8s.io "${name}" not found`);
-        await resyncPolicy(c);
+        if (!(await deletePolicy(c, 'KubernetesNetworkPolicy', name, namespace))) throw new KubeError(`Error from server (NotFound): networkpolicies.networking.k8s.io "${name}" not found`);
         return `networkpolicy.networking.k8s.io "${name}" deleted`;
       }
       throw new KubeError(`error: podlab's kubectl deletes Calico resources through calicoctl (calicoctl delete ${kind.toLowerCase()} ${name})`);
     },
   };
-}
-
-/** Felix reads policies, tiers and namespaces from the cluster's lists: every calico-node recomputes. */
-async function resyncPolicy(c: CalicoCluster): Promise<void> {
-  for (const a of c.agents.values()) a.dirty = true;
-  await c.settle();
 }
 
 /** The first IPPool's CIDR: kube-proxy's --cluster-cidr on a Calico cluster. */
