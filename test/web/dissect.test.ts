@@ -1,7 +1,7 @@
 /**
  * The browser's dissector against the codec (the bytes it describes) and against tshark
  * (where Wireshark says each field sits: PDML pos/size), for plain ICMP, IP-in-IP, VXLAN,
- * 802.1Q, ARP and TCP frames.
+ * 802.1Q, ARP, TCP and BGP (OPEN, UPDATE, NOTIFICATION, KEEPALIVE) frames.
  */
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -13,6 +13,7 @@ import { parseIPv4 } from '../../engine/net/ip.ts';
 import type { EthernetFrame, Ipv4Packet } from '../../engine/net/packet.ts';
 import { PcapWriter } from '../../engine/net/pcap.ts';
 import { dissectFrame, fieldAt, type Field } from '../../web/src/domain/dissect.ts';
+import { buildOpen, encodeMessage, encodeMessages, notification, type BgpMessage } from '../../engine/bgp/codec/index.ts';
 import { haveCommands } from '../support/system.ts';
 
 const A = 'aa:00:00:00:00:01';
@@ -22,6 +23,16 @@ const data = new Uint8Array(56).map((_, i) => i);
 const echo = (src: string, dst: string, id = 7): Ipv4Packet => makeIpv4({ src: ip(src), dst: ip(dst), id, payload: makeIcmpEcho(8, 0x1234, 1, data) });
 const eth = (payload: Ipv4Packet, vlan?: number): EthernetFrame => ({ src: A, dst: B, etherType: 0x0800, payload, ...(vlan !== undefined ? { vlan } : {}) });
 
+const UPDATE: BgpMessage = {
+  type: 'update', withdrawn: [{ addr: ip('10.5.1.0'), len: 26 }],
+  attributes: [{ kind: 'origin', origin: 'igp' }, { kind: 'as-path', segments: [{ type: 'sequence', asns: [64512] }] }, { kind: 'next-hop', nextHop: ip('10.30.200.2') }],
+  nlri: [{ addr: ip('10.5.119.128'), len: 26 }],
+};
+/** A BGP segment from the speaker (port 179) to a peer. */
+function bgp(payload: Uint8Array): EthernetFrame {
+  return eth(makeIpv4({ src: ip('10.30.200.2'), dst: ip('10.30.200.1'), payload: makeTcp({ srcPort: 179, dstPort: 40000, seq: 1, ack: 1, flags: 0x18, window: 64240, payload }) }));
+}
+
 const FRAMES: Record<string, EthernetFrame> = {
   icmp: eth(echo('10.30.200.1', '10.30.200.2')),
   ipip: eth(makeIpv4({ src: ip('10.30.200.1'), dst: ip('10.30.200.2'), id: 9, payload: echo('10.5.1.1', '10.5.2.1') })),
@@ -30,6 +41,11 @@ const FRAMES: Record<string, EthernetFrame> = {
   arp: { src: A, dst: 'ff:ff:ff:ff:ff:ff', etherType: 0x0806, payload: { kind: 'arp', op: 1, senderMac: A, senderIp: ip('10.0.0.1'), targetMac: '00:00:00:00:00:00', targetIp: ip('10.0.0.2') } },
   tcp: eth(makeIpv4({ src: ip('10.0.0.1'), dst: ip('10.0.0.2'), payload: makeTcp({ srcPort: 40000, dstPort: 179, seq: 1000, ack: 0, flags: 0x02, window: 64240, payload: new Uint8Array(0) }) })),
   udp: eth(makeIpv4({ src: ip('10.0.0.1'), dst: ip('10.0.0.2'), payload: makeUdp(5000, 53, new Uint8Array([1, 2, 3])) })),
+  bgpOpen: bgp(encodeMessage(buildOpen({ asn: 64512, holdTime: 90, bgpId: ip('10.30.200.1'), capabilities: [{ kind: 'multiprotocol', afi: 1, safi: 1 }, { kind: 'route-refresh' }] }), { as4: true })),
+  bgpUpdate: bgp(encodeMessage(UPDATE, { as4: true })),
+  bgpNotify: bgp(encodeMessage(notification(6, 2), { as4: true })),
+  // Two messages in one segment: a KEEPALIVE then an UPDATE.
+  bgpTwo: bgp(encodeMessages([{ type: 'keepalive' }, UPDATE], { as4: true })),
 };
 
 const layers = (t: Field[]): string[] => t.map((f) => f.layer ?? '?');
@@ -67,6 +83,20 @@ describe('dissector over codec bytes', () => {
     expect(t.filter((l) => l.layer === 'ip')[1]!.label).toContain('Src: 10.5.1.1');
   });
 
+  it('names BGP messages and their fields with the codec: OPEN capabilities, UPDATE attributes and NLRI, NOTIFICATION names, KEEPALIVE', () => {
+    const labels = (name: string) => dissectFrame(encodeFrame(FRAMES[name]!)).filter((l) => l.layer === 'bgp').map((l) => [l.label, ...(l.children ?? []).map((c) => c.label)]);
+    const [open] = labels('bgpOpen');
+    expect(open).toEqual(expect.arrayContaining(['Border Gateway Protocol - OPEN Message', 'My AS: 64512', 'Hold Time: 90', 'BGP Identifier: 10.30.200.1',
+      'Capability: multiprotocol 1/1', 'Capability: route-refresh', 'Capability: as4 64512']));
+    const [update] = labels('bgpUpdate');
+    expect(update).toEqual(expect.arrayContaining(['Border Gateway Protocol - UPDATE Message', 'Withdrawn route: 10.5.1.0/26', 'NLRI: 10.5.119.128/26']));
+    expect(update!.filter((l) => l.startsWith('Path Attribute - '))).toEqual(['Path Attribute - ORIGIN: IGP', 'Path Attribute - AS_PATH: 64512', 'Path Attribute - NEXT_HOP: 10.30.200.2']);
+    const [notify] = labels('bgpNotify');
+    expect(notify).toEqual(expect.arrayContaining(['Border Gateway Protocol - NOTIFICATION Message: Administrative shutdown', 'Major error Code: Cease (6)', 'Minor error Code: Administrative shutdown (2)']));
+    expect(labels('bgpTwo').map((l) => l[0])).toEqual(['Border Gateway Protocol - KEEPALIVE Message', 'Border Gateway Protocol - UPDATE Message']);
+    expect(layers(dissectFrame(encodeFrame(FRAMES.bgpTwo!)))).toEqual(['frame', 'eth', 'ip', 'tcp', 'bgp', 'bgp']);
+  });
+
   it('finds the field a clicked byte belongs to', () => {
     const t = dissectFrame(encodeFrame(FRAMES.ipip!));
     expect(fieldAt(t, 0)!.label).toBe(`Destination: ${B}`);
@@ -76,8 +106,7 @@ describe('dissector over codec bytes', () => {
   });
 
   it('never throws on truncated bytes', () => {
-    const b = encodeFrame(FRAMES.vxlan!);
-    for (let n = 0; n <= b.length; n++) {
+    for (const b of [encodeFrame(FRAMES.vxlan!), encodeFrame(FRAMES.bgpOpen!), encodeFrame(FRAMES.bgpTwo!)]) for (let n = 0; n <= b.length; n++) {
       const t = dissectFrame(b.subarray(0, n));
       for (const f of t) expect(f.end).toBeLessThanOrEqual(Math.max(n, f.start));
     }
@@ -95,6 +124,10 @@ describe.skipIf(!ok)('dissector field positions agree with tshark', () => {
     ['icmp.type', 'icmp', 'Type'], ['icmp.seq', 'icmp', 'Sequence Number'], ['udp.srcport', 'udp', 'Source Port'], ['udp.dstport', 'udp', 'Destination Port'],
     ['vxlan.vni', 'vxlan', 'VXLAN Network Identifier'], ['tcp.srcport', 'tcp', 'Source Port'], ['tcp.window_size_value', 'tcp', 'Window'],
     ['arp.src.proto_ipv4', 'arp', 'Sender IP'], ['arp.dst.proto_ipv4', 'arp', 'Target IP'], ['arp.opcode', 'arp', 'Opcode'],
+    ['bgp.marker', 'bgp', 'Marker'], ['bgp.length', 'bgp', 'Length'], ['bgp.type', 'bgp', 'Type'], ['bgp.open.myas', 'bgp', 'My AS'],
+    ['bgp.open.holdtime', 'bgp', 'Hold Time'], ['bgp.open.identifier', 'bgp', 'BGP Identifier'], ['bgp.cap', 'bgp', 'Capability'],
+    ['bgp.notify.major_error', 'bgp', 'Major error Code'], ['bgp.update.withdrawn_routes.length', 'bgp', 'Withdrawn Routes Length'],
+    ['bgp.update.path_attributes.length', 'bgp', 'Total Path Attribute Length'], ['bgp.update.path_attribute', 'bgp', 'Path Attribute'], ['bgp.update.nlri', 'bgp', 'NLRI'],
   ];
   it.each(Object.keys(FRAMES))('%s', (name) => {
     const dir = mkdtempSync(join(tmpdir(), 'podlab-dissect-'));

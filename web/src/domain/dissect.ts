@@ -3,8 +3,10 @@
  * with the byte range it came from, so the bytes pane can highlight what the tree selects.
  * Covers what podlab's fabric carries: Ethernet, 802.1Q, ARP, IPv4 (re-entered for IP-in-IP,
  * giving the stacked outer/inner IPv4 layers Wireshark shows), ICMP, UDP, VXLAN (the inner
- * frame dissected as Ethernet without FCS), TCP. Truncated input ends the tree; it never throws.
+ * frame dissected as Ethernet without FCS), TCP, and BGP on port 179 (dissect-bgp.ts).
+ * Truncated input ends the tree; it never throws.
  */
+import { BGP_PORT, dissectBgp } from './dissect-bgp.ts';
 
 /** One line of the detail tree; [start, end) are byte offsets in the frame. */
 export interface Field {
@@ -12,7 +14,7 @@ export interface Field {
   readonly start: number;
   readonly end: number;
   readonly children?: readonly Field[];
-  /** Layer name for top-level lines (eth, vlan, arp, ip, icmp, udp, vxlan, tcp, data). */
+  /** Layer name for top-level lines (eth, vlan, arp, ip, icmp, udp, vxlan, tcp, bgp, data). */
   readonly layer?: string;
 }
 
@@ -163,7 +165,9 @@ function tcp(b: Uint8Array, o: number, end: number, out: Field[]): void {
   ];
   if (hl > 20) kids.push(f(`Options: (${hl - 20} bytes)`, o + 20, hl - 20));
   out.push({ label: `Transmission Control Protocol, Src Port: ${sp}, Dst Port: ${dp}, Flags: [${names.join(', ')}]`, start: o, end: o + hl, layer: 'tcp', children: kids });
-  trailing(b, o + hl, end, out);
+  const stop = Math.min(end, b.length);
+  if ((sp === BGP_PORT || dp === BGP_PORT) && stop > o + hl) out.push(...dissectBgp(b, o + hl, stop));
+  else trailing(b, o + hl, end, out);
 }
 
 function trailing(b: Uint8Array, o: number, end: number, out: Field[], what = 'Data'): void {
