@@ -141,6 +141,19 @@ describe.skipIf(!ok)('web UI in Chromium (two-nodes on the simulator)', () => {
     await page.screenshot({ path: `${SHOTS}/4-packet.png` });
   });
 
+  it('keeps the layer tree usable at 1440×900: at least ten lines tall with the bytes and the path shown', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    try {
+      const detail = page.locator('[data-testid=packet-detail]');
+      const line = (await detail.locator('.line').first().boundingBox())!.height;
+      const box = (await detail.boundingBox())!;
+      expect(box.height / line).toBeGreaterThanOrEqual(10);
+      await page.screenshot({ path: `${SHOTS}/4b-packet-1440x900.png` });
+    } finally {
+      await page.setViewportSize({ width: 1500, height: 950 });
+    }
+  });
+
   it('keeps a dragged node where it was dropped, across reloads, until the layout is reset', async () => {
     const node = page.locator('[data-node="worker-01"]');
     const where = async () => (await node.getAttribute('transform'))!;
