@@ -52,6 +52,15 @@ export interface CheckOptions {
   /** Progress lines (`case 3/15: …`). */
   readonly onProgress?: (line: string) => void;
   readonly settleMs?: number;
+  /**
+   * The k8s nodes probed (their address, their pods, one probe pod each when the lab has none);
+   * default every k8s node. Large fabrics: the matrices grow with the square of this list.
+   */
+  readonly probeNodes?: readonly string[];
+  /** Runs only the first N failure cases (benchmarks). */
+  readonly maxCases?: number;
+  /** Every failure case on a freshly deployed lab instead of apply-and-revert (the reference the bench compares with). */
+  readonly redeploy?: boolean;
 }
 
 interface Lab {
@@ -63,7 +72,7 @@ interface Lab {
   readonly bgp?: BgpExplainer;
 }
 
-async function deployLab(input: CheckInput, ports: readonly number[], notes: string[]): Promise<Lab> {
+async function deployLab(input: CheckInput, ports: readonly number[], notes: string[], probeNodes?: ReadonlySet<string>): Promise<Lab> {
   let driver: LabDriver | undefined;
   const deploy = async (t: Topology, seed: number): Promise<LabDriver> => (driver = await simDeploy(t, { seed }));
   if (input.scenario) {
@@ -79,7 +88,7 @@ async function deployLab(input: CheckInput, ports: readonly number[], notes: str
   if (control) {
     if (control.pods().size === 0) {
       const listen = ports.map((port) => ({ protocol: 'tcp' as const, port }));
-      for (const n of control.agentNodes()) await control.addPod(n, 'default', `probe-${n}`, { labels: { app: 'podlab-probe' }, listen });
+      for (const n of control.agentNodes()) if (!probeNodes || probeNodes.has(n)) await control.addPod(n, 'default', `probe-${n}`, { labels: { app: 'podlab-probe' }, listen });
     }
     converged = (await control.converge(CONVERGE_MS)).converged;
   } else {
@@ -93,7 +102,7 @@ async function deployLab(input: CheckInput, ports: readonly number[], notes: str
 }
 
 /** The probe endpoints: k8s nodes by their first address, pods, and the topology's hosts as "outside". */
-export function endpointsOf(t: Topology, control: ClusterControl | undefined): ProbeEndpoint[] {
+export function endpointsOf(t: Topology, control: ClusterControl | undefined, probeNodes?: ReadonlySet<string>): ProbeEndpoint[] {
   const first = (name: string): string | undefined => {
     const a = t.nodes.find((n) => n.name === name)?.interfaces.find((i) => i.address)?.address;
     return a ? formatIPv4(a.addr) : undefined;
@@ -101,9 +110,9 @@ export function endpointsOf(t: Topology, control: ClusterControl | undefined): P
   const out: ProbeEndpoint[] = [];
   for (const n of t.nodes) {
     const ip = first(n.name);
-    if (n.kind === 'k8s-node' && ip) out.push({ id: n.name, kind: 'node', node: n.name, execNode: n.name, ip });
+    if (n.kind === 'k8s-node' && ip && (!probeNodes || probeNodes.has(n.name))) out.push({ id: n.name, kind: 'node', node: n.name, execNode: n.name, ip });
   }
-  const pods = [...(control?.pods().values() ?? [])];
+  const pods = [...(control?.pods().values() ?? [])].filter((p) => !probeNodes || probeNodes.has(p.node));
   const names = pods.map((p) => p.name);
   for (const p of pods) {
     const id = names.filter((x) => x === p.name).length > 1 ? `${p.namespace}/${p.name}` : p.name;
@@ -181,12 +190,14 @@ export async function runCheck(input: CheckInput, opts: CheckOptions): Promise<C
   const notes: string[] = [];
   const intents = opts.intents;
   const ports = [...new Set((intents ?? []).flatMap((i) => (i.kind === 'reach' && i.port !== undefined ? [i.port] : [])))];
-  let lab = await deployLab(input, ports, notes);
+  const probeNodes = opts.probeNodes ? new Set(opts.probeNodes) : undefined;
+  if (probeNodes) notes.push(`probed from ${probeNodes.size} k8s nodes only: ${[...probeNodes].slice(0, 6).join(', ')}${probeNodes.size > 6 ? ', …' : ''}`);
+  let lab = await deployLab(input, ports, notes, probeNodes);
   const start = lab.driver.now();
   let virtual = 0;
   if (!lab.converged) notes.push(`the lab did not converge within ${CONVERGE_MS / 1000}s of virtual time; the healthy state is observed as it is`);
   if (!lab.control) notes.push('no calico: section — no pods, no Calico BGP; only node-to-node reachability is checked');
-  const eps = endpointsOf(t, lab.control);
+  const eps = endpointsOf(t, lab.control, probeNodes);
   const extra = intents ? intentPairs(intents, eps) : [];
   opts.onProgress?.(`healthy: probing ${eps.length} endpoints`);
   const healthy = await observe(lab, t, eps, extra, true);
@@ -198,14 +209,15 @@ export async function runCheck(input: CheckInput, opts: CheckOptions): Promise<C
   const reflectors = topologyReflectors(t);
   const seen = new Set<string>();
   const cases: FailureCase[] = [];
-  for (const c of classes) for (const f of failureCases(t, c, reflectors)) if (!seen.has(f.id)) (seen.add(f.id), cases.push(f));
+  for (const c of classes) for (const f of failureCases(t, c, reflectors).slice(0, opts.maxCases)) if (!seen.has(f.id)) (seen.add(f.id), cases.push(f));
 
   const reports: CaseReport[] = [];
-  let fresh = false;
+  const tCases = performance.now();
+  let fresh = opts.redeploy === true;
   for (const [k, f] of cases.entries()) {
     if (fresh) {
       virtual += lab.driver.now() - start;
-      lab = await deployLab(input, ports, notes);
+      lab = await deployLab(input, ports, notes, probeNodes);
     }
     const mode = fresh ? 'redeploy' : 'revert';
     await apply(lab.driver, f, true);
@@ -217,6 +229,7 @@ export async function runCheck(input: CheckInput, opts: CheckOptions): Promise<C
     const cut = f.kind === 'link' && lostPairs(healthy.pairs, state.pairs, eps, []).length > lost.length ? cutOffText(t, f, healthy.pairs, state.pairs, eps) : undefined;
     reports.push({ failure: f, state, excused, lost, mode, ...(cut ? { cutOff: cut } : {}) });
     opts.onProgress?.(`case ${k + 1}/${cases.length}: ${f.text}: ${lost.length ? `${lost.length} pair${lost.length === 1 ? '' : 's'} lost` : 'nothing lost'}`);
+    if (opts.redeploy) continue; // the next case deploys anew: reverting would be wasted work
     await apply(lab.driver, f, false);
     if (lab.control) await lab.control.converge(CONVERGE_MS);
     else await lab.driver.wait(5_000);
@@ -224,17 +237,18 @@ export async function runCheck(input: CheckInput, opts: CheckOptions): Promise<C
     const back = { pairs: [], sessions: await sessionsOf(t, lab.control), routes: (await observe0(lab, t)) };
     fresh = fingerprint(back) !== healthyPrint;
   }
+  const casesMs = Math.round(performance.now() - tCases);
   virtual += lab.driver.now() - start;
   const set = buildResourceSet(t.calico).set;
   const ipam = lab.control ? ipamCapacity(set, lab.control.agentNodes().length) : undefined;
   const policy = lab.control ? policyOf(lab.control) : undefined;
   const observed = { topology: t, endpoints: eps, healthy, cases: reports, ...(ipam ? { ipam } : {}) };
   const violations = intents ? evaluateIntents(observed, intents) : evaluateDefaults(observed);
-  if (reports.some((r) => r.mode === 'redeploy')) notes.push('some failure cases did not revert cleanly and ran on a freshly deployed lab (mode: redeploy)');
+  if (!opts.redeploy && reports.some((r) => r.mode === 'redeploy')) notes.push('some failure cases did not revert cleanly and ran on a freshly deployed lab (mode: redeploy)');
   return {
     input: input.file, topology: t.name, failures: opts.failures, endpoints: eps, converged: lab.converged, healthy, cases: reports,
     ...(ipam ? { ipam } : {}), ...(policy ? { policy } : {}), violations, judged: judgedIntents(observed, intents), notes,
-    timing: { wallMs: Math.round(performance.now() - t0), virtualMs: Math.round(virtual), cases: cases.length },
+    timing: { wallMs: Math.round(performance.now() - t0), casesMs, virtualMs: Math.round(virtual), cases: cases.length },
     passed: violations.length === 0,
   };
 }

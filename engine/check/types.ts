@@ -138,6 +138,7 @@ export interface CheckReport {
   readonly judged: readonly { readonly state: string; readonly intent: string }[];
   /** Things the check could not do or simplified, one line each. */
   readonly notes: readonly string[];
-  readonly timing: { readonly wallMs: number; readonly virtualMs: number; readonly cases: number };
+  /** wallMs: the whole check; casesMs: the failure cases alone (deploy and healthy probes excluded). */
+  readonly timing: { readonly wallMs: number; readonly casesMs?: number; readonly virtualMs: number; readonly cases: number };
   readonly passed: boolean;
 }
