@@ -273,6 +273,12 @@ export interface Topology {
 }
 
 /** What `loadTopology` and `parseTopology` return: a topology, or why there is none. */
+/** What an invalid topology still tells: its Calico manifests and node names and kinds. */
+export interface TopologyDraft {
+  readonly calico: readonly CalicoManifest[];
+  readonly nodes: readonly { readonly name: string; readonly kind: string }[];
+}
+
 export type LoadResult =
   | { readonly topology: Topology; readonly problems: readonly Problem[] }
-  | { readonly topology?: undefined; readonly problems: readonly Problem[] };
+  | { readonly topology?: undefined; readonly problems: readonly Problem[]; readonly draft?: TopologyDraft };

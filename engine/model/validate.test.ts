@@ -115,9 +115,12 @@ describe('warnings', () => {
       'name: w',
       'nodes:',
       '  r: { kind: router, asn: 65000, interfaces: { eth0: { address: 10.0.0.1/24 } }, peers: [{ address: 10.0.0.9, asn: 65001 }] }',
+      '  h: { kind: host, interfaces: { eth0: { address: 10.0.0.2/24 } } }',
+      'links:',
+      '  - endpoints: ["r:eth0", "h:eth0"]',
     ]);
     expect(r.topology).toBeDefined();
-    expect(r.text[0]).toContain('warning: BGP peer 10.0.0.9');
+    expect(r.text).toEqual([expect.stringContaining('warning: BGP peer 10.0.0.9')]);
   });
 });
 

@@ -21,7 +21,10 @@ export function parseTopology(text: string, file: string): LoadResult {
   const raw = readTopology(src);
   const topology = src.problems.hasErrors() ? checkOnly(raw, src.problems) : validateRaw(raw, src.problems);
   const problems = sortProblems(src.problems.list);
-  return topology && !problems.some((x) => x.severity === 'error') ? { topology, problems } : { problems };
+  if (topology && !problems.some((x) => x.severity === 'error')) return { topology, problems };
+  // What did parse, so the checks of later layers (Calico resources) still run in the same pass.
+  const draft = { calico: raw.calico, nodes: raw.nodes.map((n) => ({ name: n.name.value, kind: n.kind.value })) };
+  return { problems, draft };
 }
 
 /** All problems of a topology text (errors and warnings), in file order. */
@@ -47,6 +50,7 @@ export function validateRaw(raw: RawTopology, p: Problems): Topology | undefined
   }
   const { segments, segmentOf } = computeSegments({ switches, links: r.links, interfaces: ifaceKeys });
   warnUntaggedDrops(r, p);
+  warnUncabledAddresses(raw, r, p);
   checkAddresses(r.nodes, segments, segmentOf, r.vlans, p);
 
   const nodes: TopoNode[] = [];
@@ -81,6 +85,24 @@ function warnUntaggedDrops(r: Resolved, p: Problems): void {
         p.warn(l.loc, `${peer.node}:${peer.iface} is cabled to trunk port ${e.node}:${e.iface}, which has no native VLAN: its untagged frames are dropped`, 'add `native: N` to the trunk, or make the port access');
       }
     });
+  }
+}
+
+// An address on an interface no link cables is almost always a forgotten `links:` entry:
+// the interface exists but no frame ever leaves it, and the fabric silently misses that
+// subnet. Loopback and dummy interfaces carry addresses without cables on purpose.
+function warnUncabledAddresses(raw: RawTopology, r: Resolved, p: Problems): void {
+  const written = new Set(raw.links.flatMap((l) => l.endpoints.value.map((e) => `${e.node}:${e.iface}`)));
+  // A node named by a link that did not resolve already has an error there (often the cable
+  // meant for this very interface, under a wrong name): no second message about it.
+  const resolved = new Set(r.links.map((l) => l.loc));
+  const brokenCable = new Set(raw.links.filter((l) => !resolved.has(l.loc)).flatMap((l) => l.endpoints.value.map((e) => e.node)));
+  for (const [name, n] of r.nodes) {
+    if (n.raw.kind.value === 'switch' || brokenCable.has(name)) continue;
+    for (const i of n.ifaces.values()) {
+      if (!i.address || i.link !== undefined || written.has(`${name}:${i.name}`) || /^(lo|dummy)/.test(i.name)) continue;
+      p.warn(i.addressLoc ?? i.loc, `${name}:${i.name} has an address (${formatIPv4(i.address.addr)}/${i.address.len}) but no cable: nothing in links: connects it`, `add a link such as \`- endpoints: ["${name}:${i.name}", "OTHER:ethN"]\`, or remove the interface`);
+    }
   }
 }
 

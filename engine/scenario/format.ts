@@ -43,7 +43,7 @@ const FRAME_KEYS = ['title', 'narration', 'expect'];
 /** A parsed scenario, or why there is none. */
 export type ScenarioParse =
   | { readonly scenario: Scenario; readonly problems: readonly Problem[] }
-  | { readonly scenario?: undefined; readonly problems: readonly Problem[] };
+  | { readonly scenario?: undefined; readonly problems: readonly Problem[]; readonly topologyRef?: Scenario['topology'] };
 
 /** Parses scenario text (no I/O); `file` is used in messages and to resolve the topology path. */
 export function parseScenario(text: string, file: string): ScenarioParse {
@@ -85,12 +85,14 @@ export function parseScenario(text: string, file: string): ScenarioParse {
     }
   }
   const problems = sortProblems(src.problems.list);
-  if (src.problems.hasErrors() || !name || !topo || seed === undefined) return { problems };
+  const topologyRef = topo ? { written: topo.value, path: resolve(dirname(file), topo.value), loc: topo.loc } : undefined;
+  // An invalid scenario still names its topology, so its problems are reported in the same run.
+  if (src.problems.hasErrors() || !name || !topo || seed === undefined) return { problems, ...(topologyRef ? { topologyRef } : {}) };
   const scenario: Scenario = {
     file,
     name: name.value,
     ...(description ? { description: description.value } : {}),
-    topology: { written: topo.value, path: resolve(dirname(file), topo.value), loc: topo.loc },
+    topology: topologyRef!,
     seed,
     steps,
     text,
@@ -229,11 +231,13 @@ export function looksLikeScenario(text: string): boolean {
  */
 export async function loadCheckedTopology(path: string): Promise<LoadResult> {
   const r = await loadTopology(path);
-  if (!r.topology) return r;
-  const calico = checkCalicoManifests(r.topology);
+  // An invalid topology's Calico manifests are checked too: every problem in one run.
+  const checked = r.topology ?? r.draft;
+  if (!checked) return r;
+  const calico = checkCalicoManifests(checked);
   if (!calico.length) return r;
   const problems = sortProblems([...r.problems, ...calico]);
-  return problems.some((p) => p.severity === 'error') ? { problems } : { topology: r.topology, problems };
+  return problems.some((p) => p.severity === 'error') || !r.topology ? { problems } : { topology: r.topology, problems };
 }
 
 /** Reads a scenario file, its topology, and checks one against the other. Throws ScenarioReadError when a file is unreadable. */
@@ -246,16 +250,16 @@ export async function loadScenario(path: string): Promise<ScenarioLoad> {
     throw new ScenarioReadError(`cannot read ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message}`);
   }
   const parsed = parseScenario(text, path);
-  if (!parsed.scenario) return { problems: parsed.problems };
+  const ref = parsed.scenario ? parsed.scenario.topology : parsed.topologyRef;
+  if (!ref) return { problems: parsed.problems };
   let topo;
   try {
-    topo = await loadCheckedTopology(parsed.scenario.topology.path);
+    topo = await loadCheckedTopology(ref.path);
   } catch (e) {
     if (!(e instanceof TopologyReadError)) throw e;
-    const loc = parsed.scenario.topology.loc;
-    return { problems: [...parsed.problems, { severity: 'error', loc, message: `topology: ${e.message}`, hint: 'the path is relative to the scenario file' }] };
+    return { problems: [...parsed.problems, { severity: 'error', loc: ref.loc, message: `topology: ${e.message}`, hint: 'the path is relative to the scenario file' }] };
   }
-  if (!topo.topology) return { problems: [...parsed.problems, ...topo.problems] };
+  if (!parsed.scenario || !topo.topology) return { problems: [...parsed.problems, ...topo.problems] };
   const checked = checkScenario(parsed.scenario, topo.topology);
   const problems = [...parsed.problems, ...topo.problems, ...sortProblems(checked)];
   if (checked.some((p) => p.severity === 'error')) return { problems };

@@ -115,7 +115,7 @@ describe('podlab validate (CLI)', () => {
     expect(missing.stderr).toContain('cannot read no/such/file.yaml: no such file');
     const none = await cli([]);
     expect(none.code).toBe(2);
-    expect(none.stderr).toContain('usage: podlab validate FILE...');
+    expect(none.stderr).toBe('podlab validate: no FILE given (podlab validate --help)\n');
   });
 
   it('loadTopology throws TopologyReadError for an unreadable path', async () => {

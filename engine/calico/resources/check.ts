@@ -6,12 +6,15 @@
  * (`ipipMode: Sometimes`, `blockSize: 0`) is reported before anything runs.
  */
 import { manifestFieldLoc } from '../../model/read.ts';
-import type { CalicoManifest, Problem, Topology } from '../../model/types.ts';
+import type { CalicoManifest, Problem, TopologyDraft } from '../../model/types.ts';
 import { buildResourceSet } from './resource-set.ts';
 import type { ResourceProblem } from './types.ts';
 
-/** Every problem of a topology's Calico manifests, located at the field (or the manifest) it is about. */
-export function checkCalicoManifests(topology: Pick<Topology, 'calico' | 'nodes'>): Problem[] {
+/**
+ * Every problem of a topology's Calico manifests, located at the field (or the manifest) it
+ * is about. Takes a valid Topology or the draft of an invalid one (validate reports both).
+ */
+export function checkCalicoManifests(topology: TopologyDraft): Problem[] {
   const manifests = topology.calico;
   // The topology's k8s-nodes are Calico Nodes too (calico-node's startup writes them), as
   // CalicoCluster.start counts them: a reference to one is not a missing Node.
