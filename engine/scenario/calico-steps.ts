@@ -59,6 +59,13 @@ registerNodeNames((scenario, topology) => {
       const p = s.action.params as PodParams;
       add(p.namespace, p.name.value);
     }
+    // Pods pasted as v1 Pod manifests under `apply:`.
+    if (s.action?.kind === 'apply' && s.action.params) {
+      for (const m of (s.action.params as ApplyParams).manifests ?? []) {
+        const meta = (m.metadata ?? {}) as { name?: string; namespace?: string };
+        if (m.apiVersion === 'v1' && m.kind === 'Pod' && meta.name) add(meta.namespace ?? 'default', meta.name);
+      }
+    }
   }
   for (const m of topology.calico) {
     if (m.apiVersion !== 'v1' || m.kind !== 'Pod') continue;

@@ -30,7 +30,7 @@ async function podlab(...args: string[]): Promise<{ code: number; stdout: string
 
 const SHIPPED = [
   'bgp-port-blocked', 'cross-subnet', 'ipam-exhaustion', 'ipip-blocked', 'ipip-vs-bgp',
-  'mtu-blackhole', 'network-policy', 'route-reflectors', 'services', 'tor-peering', 'vxlan', 'vxlan-policy',
+  'mtu-blackhole', 'netpol-service-accounts', 'network-policy', 'route-reflectors', 'services', 'tor-peering', 'vxlan', 'vxlan-policy',
 ];
 
 let dir: string;
