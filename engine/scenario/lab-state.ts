@@ -42,6 +42,7 @@ export const SNAPSHOT_COMMANDS = {
   all: ['ip addr', 'ip neigh'],
   calico: ['birdc show protocols', 'birdc show route', 'calicoctl ipam show --show-blocks', 'iptables-save -c'],
   router: ['birdc show protocols', 'birdc show route'],
+  switch: ['bridge fdb show', 'bridge vlan show'],
 } as const;
 
 /**
@@ -80,8 +81,8 @@ export class LabStateRecorder {
     if (t.nodes.length > SNAPSHOT_MAX_NODES) return;
     const calico = this.driver.calico() !== undefined;
     for (const n of t.nodes) {
-      if (n.kind === 'switch') continue; // `bridge fdb` is read live; a switch has no addresses or neighbours of its own
-      const cmds = [...SNAPSHOT_COMMANDS.all, ...(calico && n.kind === 'k8s-node' ? SNAPSHOT_COMMANDS.calico : calico && n.kind === 'router' ? SNAPSHOT_COMMANDS.router : [])];
+      const cmds = n.kind === 'switch' ? SNAPSHOT_COMMANDS.switch
+        : [...SNAPSHOT_COMMANDS.all, ...(calico && n.kind === 'k8s-node' ? SNAPSHOT_COMMANDS.calico : calico && n.kind === 'router' ? SNAPSHOT_COMMANDS.router : [])];
       for (const command of cmds) {
         let text: string;
         try {

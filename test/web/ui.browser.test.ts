@@ -141,6 +141,19 @@ describe.skipIf(!ok)('web UI in Chromium (two-nodes on the simulator)', () => {
     await page.screenshot({ path: `${SHOTS}/4-packet.png` });
   });
 
+  it("shows the switch's MAC table (who is behind which port) and its ports' VLANs", async () => {
+    await page.locator('[data-testid=tab-inspect]').click();
+    await page.locator('[data-testid=node-select]').selectOption('sw1');
+    const fdb = page.locator('[data-testid=inspect-fdb]');
+    await fdb.locator('tr.hit').first().waitFor();
+    // master-01's eth0 (learned on eth1 from the ping) and worker-01's (on eth2).
+    const macs = await fdb.locator('tr.hit').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(macs.map((r) => `${r[1]} ${r[2]} ${r[3]}`)).toEqual(expect.arrayContaining(['eth1 1 learned', 'eth2 1 learned']));
+    await expect(page.locator('[data-testid=inspect-vlans] tr', { hasText: 'eth1' }).textContent()).resolves.toBe('eth1access1 PVID untagged');
+    await page.screenshot({ path: `${SHOTS}/6-switch.png` });
+    await page.locator('[data-testid=node-select]').selectOption('master-01');
+  });
+
   it('keeps the layer tree usable at 1440×900: at least ten lines tall with the bytes and the path shown', async () => {
     await page.setViewportSize({ width: 1440, height: 900 });
     try {

@@ -7,6 +7,7 @@ import { groupByProto, parseAddrs, parseNeighbours, parseRoutes, type RouteRow }
 import { fromBgp, parseBirdProtocols, parseBirdRoutes, sessionUp } from '../domain/bird-parse.ts';
 import { affineBlocks, parseIpamShow } from '../domain/calico-parse.ts';
 import { calicoChains, parseIptablesSave } from '../domain/iptables-parse.ts';
+import { parseBridgeVlans, parseFdb } from '../domain/bridge-parse.ts';
 
 const grid = (cols: readonly string[], body: unknown) =>
   h('table', { className: 'grid' }, h('thead', null, h('tr', null, cols.map((c) => h('th', { key: c }, c)))), body as never);
@@ -93,4 +94,23 @@ export function PolicyChains(p: { readonly text: string }) {
       grid(['pkts', 'bytes', 'match', 'target', 'comment'], h('tbody', null, c.rules.map((r, i) => h('tr', { key: i, className: r.packets > 0 ? 'hit' : 'muted', title: r.line },
         h('td', null, r.packets), h('td', null, r.bytes), h('td', null, r.match), h('td', null, r.target ? `${r.goto ? 'goto ' : ''}${r.target}` : ''),
         h('td', null, r.comments.join(' · ')))))))))));
+}
+
+/** `bridge fdb show`: the switch's MAC table — learned addresses first (who is behind which port), then the bridge's own. */
+export function FdbTable(p: { readonly text: string }) {
+  const rows = parseFdb(p.text);
+  if (!rows.length) return h('p', { className: 'muted' }, 'no entries');
+  const order = { learned: 0, static: 1, permanent: 2 } as const;
+  const sorted = [...rows].sort((a, b) => order[a.state] - order[b.state] || a.dev.localeCompare(b.dev) || (a.vlan ?? 0) - (b.vlan ?? 0));
+  return grid(['MAC', 'port', 'VLAN', 'entry'], h('tbody', null, sorted.map((r) => h('tr', { key: r.line, title: r.line, className: r.state === 'learned' ? 'hit' : 'muted' },
+    h('td', null, r.mac), h('td', null, r.dev), h('td', null, r.vlan ?? ''), h('td', null, r.state === 'permanent' ? 'permanent (own port)' : r.state)))));
+}
+
+/** `bridge vlan show`: each port's VLANs — the PVID one is where untagged frames go; a port with several is a trunk. */
+export function VlanTable(p: { readonly text: string }) {
+  const ports = parseBridgeVlans(p.text);
+  if (!ports.length) return h('p', { className: 'muted' }, 'no VLANs');
+  return grid(['port', 'mode', 'VLANs'], h('tbody', null, ports.map((x) => h('tr', { key: x.port },
+    h('td', null, x.port), h('td', null, x.vlans.length > 1 ? 'trunk' : 'access'),
+    h('td', null, x.vlans.map((v) => `${v.id}${v.pvid ? ' PVID' : ''}${v.untagged ? ' untagged' : ' tagged'}`).join(', '))))));
 }

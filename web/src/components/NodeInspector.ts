@@ -14,11 +14,11 @@ import { h } from './h.ts';
 import { execOnNode } from '../data/client.ts';
 import type { ViewNode } from '../domain/view-model.ts';
 import type { RouteEntry } from '../../../engine/events.ts';
-import { AddrsTable, BgpTable, BirdRoutesTable, IpamTable, NeighTable, PolicyChains, RoutesTable } from './InspectorTables.ts';
+import { AddrsTable, BgpTable, BirdRoutesTable, FdbTable, IpamTable, NeighTable, PolicyChains, RoutesTable, VlanTable } from './InspectorTables.ts';
 
 const COMMANDS = {
   addrs: 'ip addr', routes: 'ip route', neigh: 'ip neigh', bgp: 'birdc show protocols', bgpRoutes: 'birdc show route',
-  ipam: 'calicoctl ipam show --show-blocks', policy: 'iptables-save -c',
+  ipam: 'calicoctl ipam show --show-blocks', policy: 'iptables-save -c', fdb: 'bridge fdb show', vlans: 'bridge vlan show',
 } as const;
 type Section = keyof typeof COMMANDS;
 
@@ -46,10 +46,16 @@ export interface NodeInspectorProps {
 
 const NOT_RECORDED = 'not in the recording (a replay shows the route changes the run recorded)\n';
 
-/** Reads every section of a node; BGP, IPAM and policy only where the node has them. */
-async function readNode(node: string): Promise<Partial<Record<Section, string>>> {
+/** Reads every section of a node; BGP, IPAM and policy only where the node has them, the MAC table and VLANs on switches. */
+async function readNode(node: string, kind: string): Promise<Partial<Record<Section, string>>> {
   const run = async (k: Section) => execOnNode(node, COMMANDS[k], { quiet: true });
   const out: Partial<Record<Section, string>> = {};
+  if (kind === 'switch') {
+    for (const k of ['fdb', 'vlans'] as const) {
+      const r = await run(k);
+      if (r.code === 0) out[k] = r.stdout;
+    }
+  }
   for (const k of ['addrs', 'routes', 'neigh'] as const) {
     const r = await run(k);
     out[k] = r.stdout + r.stderr;
@@ -97,7 +103,7 @@ export function NodeInspector(p: NodeInspectorProps) {
     }
     // A slower read of the previously selected node must not land on this one.
     let current = true;
-    void readNode(p.node.id).then((out) => { if (current) setText(out); });
+    void readNode(p.node.id, p.node.kind).then((out) => { if (current) setText(out); });
     return () => { current = false; };
   }, [p.node.id, p.live, p.version, reloads, snap]);
 
@@ -125,6 +131,8 @@ export function NodeInspector(p: NodeInspectorProps) {
       h('label', { className: 'toggle' }, h('input', { type: 'checkbox', checked: raw, onChange: () => setRaw(!raw), 'data-testid': 'raw-toggle' }), ' command output'),
       p.live && h('button', { onClick: () => setReloads((x) => x + 1) }, 'refresh')),
     Object.keys(n.labels).length > 0 && h('p', { className: 'labels' }, Object.entries(n.labels).map(([k, v]) => h('code', { key: k }, v ? `${k}=${v}` : k))),
+    text.fdb !== undefined && section('fdb', 'MAC table', text.fdb, () => h(FdbTable, { text: text.fdb ?? '' })),
+    text.vlans !== undefined && section('vlans', 'VLANs', text.vlans, () => h(VlanTable, { text: text.vlans ?? '' })),
     section('addrs', 'Interfaces', text.addrs, () => h(AddrsTable, { text: text.addrs ?? '' })),
     section('routes', 'Routing table', routesText, () => h(RoutesTable, { text: routesText ?? '', ...(at ? { added: at.added.map((r) => r.text), removed: at.removed.map((r) => r.text) } : {}) })),
     section('neigh', 'Neighbours', text.neigh, () => h(NeighTable, { text: text.neigh ?? '' })),
