@@ -98,7 +98,14 @@ export function proxyRules(input: ProxierInput): ProxyRules {
     if (!l) chainRules.set(chain, (l = []));
     l.push(`-A ${chain} ${rule}`);
   };
-  const ladder = (chain: string, spn: string, proto: string, eps: readonly Ep[]): void => {
+  const ladder = (chain: string, spn: string, proto: string, eps: readonly Ep[], affinity?: number): void => {
+    // sessionAffinity: ClientIP — a client seen within the timeout goes back to its endpoint.
+    if (affinity !== undefined) {
+      for (const e of eps) {
+        const sep = sepChain(spn, proto, e.addr);
+        add(chain, `-m comment --comment ${c(`${spn} -> ${e.addr}`)} -m recent --rcheck --seconds ${affinity} --reap --name ${sep} --mask 255.255.255.255 --rsource -j ${sep}`);
+      }
+    }
     eps.forEach((e, i) => {
       const stat = i < eps.length - 1 ? ` -m statistic --mode random --probability ${probability(i, eps.length)}` : '';
       add(chain, `-m comment --comment ${c(`${spn} -> ${e.addr}`)}${stat} -j ${sepChain(spn, proto, e.addr)}`);
@@ -125,16 +132,23 @@ export function proxyRules(input: ProxierInput): ProxyRules {
       natChains.add(svc1);
       svcRules.push(`-A KUBE-SERVICES ${dst} -m comment --comment ${c(`${spn} cluster IP`)} -m ${proto} --dport ${sp.port} -j ${svc1}`);
       if (input.clusterCIDR) add(svc1, `! -s ${input.clusterCIDR} ${dst} -m comment --comment ${c(`${spn} cluster IP`)} -m ${proto} --dport ${sp.port} -j KUBE-MARK-MASQ`);
-      ladder(svc1, spn, proto, eps);
+      const affinity = svc.sessionAffinity === 'ClientIP' ? (svc.affinityTimeout ?? 10800) : undefined;
+      ladder(svc1, spn, proto, eps, affinity);
       for (const e of eps) {
         const sep = sepChain(spn, proto, e.addr);
         natChains.add(sep);
         add(sep, `-s ${e.ip}/32 -m comment --comment ${c(spn)} -j KUBE-MARK-MASQ`);
-        add(sep, `${match} -m comment --comment ${c(spn)} -m ${proto} -j DNAT --to-destination ${e.addr}`);
+        const stick = affinity !== undefined ? ` -m recent --set --name ${sep} --mask 255.255.255.255 --rsource` : '';
+        add(sep, `${match} -m comment --comment ${c(spn)}${stick} -m ${proto} -j DNAT --to-destination ${e.addr}`);
       }
-      if (sp.nodePort === undefined) continue;
+      const lb = svc.type === 'LoadBalancer' ? svc.loadBalancerIP : undefined;
+      const externals = svc.externalIPs ?? [];
+      if (sp.nodePort === undefined && externals.length === 0 && lb === undefined) continue;
       natChains.add(ext);
-      nodePortRules.push(`-A KUBE-NODEPORTS ${match} -m comment --comment ${c(spn)} -m ${proto} --dport ${sp.nodePort} -j ${ext}`);
+      // External IPs and load-balancer IPs enter through KUBE-EXT like NodePorts do.
+      for (const ip of externals) svcRules.push(`-A KUBE-SERVICES -d ${ip}/32 ${match} -m comment --comment ${c(`${spn} external IP`)} -m ${proto} --dport ${sp.port} -j ${ext}`);
+      if (lb !== undefined) svcRules.push(`-A KUBE-SERVICES -d ${lb}/32 ${match} -m comment --comment ${c(`${spn} loadbalancer IP`)} -m ${proto} --dport ${sp.port} -j ${ext}`);
+      if (sp.nodePort !== undefined) nodePortRules.push(`-A KUBE-NODEPORTS ${match} -m comment --comment ${c(spn)} -m ${proto} --dport ${sp.nodePort} -j ${ext}`);
       if (svc.externalTrafficPolicy === 'Cluster') {
         add(ext, `-m comment --comment ${c(`masquerade traffic for ${spn} external destinations`)} -j KUBE-MARK-MASQ`);
         add(ext, `-j ${svc1}`);
@@ -146,12 +160,13 @@ export function proxyRules(input: ProxierInput): ProxyRules {
       add(ext, `-m comment --comment ${c(`route LOCAL traffic for ${spn} external destinations`)} -m addrtype --src-type LOCAL -j ${svc1}`);
       const local = eps.filter((e) => e.local);
       if (local.length === 0) {
-        filterExt.push(`-A KUBE-EXTERNAL-SERVICES ${match} -m comment --comment ${c(`${spn} has no local endpoints`)} -m addrtype --dst-type LOCAL -m ${proto} --dport ${sp.nodePort} -j DROP`);
+        if (sp.nodePort !== undefined) filterExt.push(`-A KUBE-EXTERNAL-SERVICES ${match} -m comment --comment ${c(`${spn} has no local endpoints`)} -m addrtype --dst-type LOCAL -m ${proto} --dport ${sp.nodePort} -j DROP`);
+        for (const ip of [...externals, ...(lb !== undefined ? [lb] : [])]) filterExt.push(`-A KUBE-EXTERNAL-SERVICES -d ${ip}/32 ${match} -m comment --comment ${c(`${spn} has no local endpoints`)} -m ${proto} --dport ${sp.port} -j DROP`);
         continue;
       }
       natChains.add(svl);
       add(ext, `-j ${svl}`);
-      ladder(svl, spn, proto, local);
+      ladder(svl, spn, proto, local, affinity);
     }
   }
   const decl = (names: Iterable<string>): string[] => [...names].map((n) => `:${n} - [0:0]`);

@@ -77,6 +77,25 @@ describe('iptables-save -t nat after a sync matches a real cluster', () => {
     expect(r.filter).toContain('-A KUBE-EXTERNAL-SERVICES -p tcp -m comment --comment "default/nginx:80-80 has no local endpoints" -m addrtype --dst-type LOCAL -m tcp --dport 32754 -j DROP');
   });
 
+  it('sessionAffinity ClientIP: recent --rcheck in KUBE-SVC before the ladder, recent --set before DNAT; round-trips through iptables-save', () => {
+    const sticky = { ...nginx, sessionAffinity: 'ClientIP' as const, affinityTimeout: 600 };
+    const r = proxyRules({ node: 'n1', services: [sticky], slices: new Map([['default/nginx', [slice]]]), clusterCIDR: '10.42.0.0/24' });
+    const out = saved(sticky, [slice]);
+    // The recent rules restored are what iptables-save prints back, line for line (xt_recent's option order).
+    for (const l of r.nat.filter((x) => x.includes(' -m recent '))) expect(out.split('\n')).toContain(l);
+    expect(out).toContain('-A KUBE-SVC-OVTWZ4GROBJZO4C5 -m comment --comment "default/nginx:80-80 -> 10.42.0.199:80" -m recent --rcheck --seconds 600 --reap --name KUBE-SEP-ZGUCVTBPJNCW75NN --mask 255.255.255.255 --rsource -j KUBE-SEP-ZGUCVTBPJNCW75NN');
+    expect(out).toContain('-A KUBE-SEP-ZGUCVTBPJNCW75NN -p tcp -m comment --comment "default/nginx:80-80" -m recent --set --name KUBE-SEP-ZGUCVTBPJNCW75NN --mask 255.255.255.255 --rsource -m tcp -j DNAT --to-destination 10.42.0.199:80');
+    const svc = out.split('\n').filter((l) => l.startsWith('-A KUBE-SVC-OVTWZ4GROBJZO4C5 '));
+    expect(svc.findIndex((l) => l.includes('--rcheck'))).toBeLessThan(svc.findIndex((l) => l.includes('statistic')));
+  });
+
+  it('external IPs and a LoadBalancer IP enter through KUBE-EXT', () => {
+    const lb = { ...nginx, type: 'LoadBalancer' as const, externalIPs: ['192.0.2.10'], loadBalancerIP: '192.0.2.20' };
+    const out = saved(lb, [slice]);
+    expect(out).toContain('-A KUBE-SERVICES -d 192.0.2.10/32 -p tcp -m comment --comment "default/nginx:80-80 external IP" -m tcp --dport 80 -j KUBE-EXT-OVTWZ4GROBJZO4C5');
+    expect(out).toContain('-A KUBE-SERVICES -d 192.0.2.20/32 -p tcp -m comment --comment "default/nginx:80-80 loadbalancer IP" -m tcp --dport 80 -j KUBE-EXT-OVTWZ4GROBJZO4C5');
+  });
+
   it('no endpoints: REJECT in filter KUBE-SERVICES, no KUBE-SVC chain; a later sync deletes stale chains', () => {
     const r = proxyRules({ node: 'n1', services: [nginx], slices: new Map() });
     expect(r.filter).toContain('-A KUBE-SERVICES -d 10.110.199.45/32 -p tcp -m comment --comment "default/nginx:80-80 has no endpoints" -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable');

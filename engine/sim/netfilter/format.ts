@@ -60,6 +60,9 @@ function saveMatch(m: Match): string {
       return `-m comment --comment ${saveString(m.comment)}`;
     case 'statistic':
       return `-m statistic --mode random${m.neg ? ' !' : ''} --probability ${probability(m.probability)}`;
+    case 'recent':
+      // libxt_recent's save order: the operation, --seconds, --reap, --name, --mask, --rsource.
+      return `-m recent${m.neg ? ' !' : ''} --${m.op}${m.seconds !== undefined ? ` --seconds ${m.seconds}` : ''}${m.reap ? ' --reap' : ''} --name ${m.name} --mask ${m.mask} --rsource`;
     case 'addrtype': {
       let s = '-m addrtype';
       if (m.src) s += `${m.src.neg ? ' !' : ''} --src-type ${bits(m.src.types, ADDR_TYPES)}`;
@@ -138,6 +141,8 @@ function listMatch(m: Match): string {
       return ` /* ${m.comment} */`;
     case 'statistic':
       return ` statistic mode random${m.neg ? ' !' : ''} probability ${probability(m.probability)}`;
+    case 'recent':
+      return ` recent: ${m.neg ? '!' : ''}${m.op.toUpperCase()}${m.seconds !== undefined ? ` seconds: ${m.seconds}` : ''}${m.reap ? ' reap' : ''} name: ${m.name} side: source mask: ${m.mask}`;
     case 'addrtype': {
       let s = ' ADDRTYPE match';
       if (m.src) s += ` src-type ${m.src.neg ? '!' : ''}${bits(m.src.types, ADDR_TYPES)}`;

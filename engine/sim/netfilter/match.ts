@@ -21,6 +21,8 @@ export interface MatchEnv {
   isLocal?: (ip: IPv4) => boolean;
   /** A random u32 for `-m statistic --mode random` (the namespace's seeded RNG: runs replay identically). */
   random?: () => number;
+  /** xt_recent's lists (name → source address → last seen ms) and the time now. */
+  recent?: { lists: Map<string, Map<number, number>>; nowMs: number };
 }
 
 /** iptables interface match: exact name, or prefix when the rule's name ends in '+'. */
@@ -89,6 +91,19 @@ function matchOne(m: Match, p: Ipv4Packet, env: MatchEnv): boolean {
     case 'statistic': {
       // xt_statistic: (get_random_u32() & 0x7FFFFFFF) < probability; without an RNG never.
       const hit = env.random !== undefined && ((env.random() & 0x7fffffff) >>> 0) < m.probability;
+      return hit !== m.neg;
+    }
+    case 'recent': {
+      if (!env.recent) return m.neg;
+      let list = env.recent.lists.get(m.name);
+      if (!list) env.recent.lists.set(m.name, (list = new Map()));
+      const now = env.recent.nowMs;
+      if (m.op === 'set') { list.set(p.src, now); return !m.neg; }
+      const seen = list.get(p.src);
+      let hit = seen !== undefined && (m.seconds === undefined || now - seen <= m.seconds * 1000);
+      if (m.reap && m.seconds !== undefined) for (const [ip, t] of list) if (now - t > m.seconds * 1000) list.delete(ip);
+      if (hit && m.op === 'update') list.set(p.src, now);
+      if (hit && m.op === 'remove') { list.delete(p.src); hit = true; }
       return hit !== m.neg;
     }
     case 'addrtype': {

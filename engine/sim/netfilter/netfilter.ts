@@ -52,6 +52,8 @@ export class Netfilter implements PacketFilter {
   /** skb->_nfct: the conntrack a packet object was attached to at an earlier hook. */
   private readonly attached = new WeakMap<Ipv4Packet, CtView>();
   private lastNowMs = 0;
+  /** xt_recent's address lists of this namespace (`-m recent --name`). */
+  readonly recentLists = new Map<string, Map<number, number>>();
 
   constructor(private readonly opts: NetfilterOptions = {}) {}
 
@@ -155,7 +157,7 @@ export class Netfilter implements PacketFilter {
     }
     const isLocal = ctx.isLocalAddress ? (ip: IPv4): boolean => ctx.isLocalAddress!(ip) : undefined;
     const random = ctx.random ? (): number => ctx.random!() : undefined;
-    return { inDev: ctx.inDev ?? '', outDev: ctx.outDev ?? '', mark: w.mark, ctBits: bits, sets: this.ipsets, isLocal, random };
+    return { inDev: ctx.inDev ?? '', outDev: ctx.outDev ?? '', mark: w.mark, ctBits: bits, sets: this.ipsets, isLocal, random, recent: { lists: this.recentLists, nowMs: ctx.nowMs } };
   }
 
   /** Walks one table's built-in chain for a hook: jumps, gotos, RETURN, policy. */

@@ -59,6 +59,7 @@ export function parseIptables(argv: readonly string[], setExists: (name: string)
   const order: MatchSlot[] = [];
   let addrtypeKey = 'addrtype:0';
   let statisticKey = 'statistic:0';
+  let recentKey = 'recent:0';
   let neg = false;
   let i = 0;
   const next = (opt: string): string => {
@@ -188,6 +189,10 @@ export function parseIptables(argv: readonly string[], setExists: (name: string)
             statisticKey = `statistic:${order.length}`;
             loaded.set('statistic?', { match: { m: 'comment', comment: '' } });
             break;
+          case 'recent':
+            recentKey = `recent:${order.length}`;
+            loaded.set('recent?', { match: { m: 'comment', comment: '' } });
+            break;
           case 'multiport': case 'conntrack': case 'set': case 'mark': case 'comment':
             loaded.set(`${name}?`, { match: { m: 'comment', comment: '' } });
             break;
@@ -299,6 +304,22 @@ export function parseIptables(argv: readonly string[], setExists: (name: string)
         m.probability = Math.round(0x80000000 * p);
         m.neg = n;
       } else throw usage('statistic: podlab models --mode random only (--every/--packet belong to --mode nth)');
+      continue;
+    }
+    if (['--set', '--rcheck', '--update', '--remove', '--seconds', '--reap', '--name', '--mask', '--rsource', '--rdest', '--hitcount', '--rttl'].includes(a) && loaded.has('recent?')) {
+      const m = load(recentKey, (): Match & { m: 'recent' } => ({ m: 'recent', op: 'set', name: 'DEFAULT', reap: false, mask: '255.255.255.255', neg: false }));
+      if (a === '--set' || a === '--rcheck' || a === '--update' || a === '--remove') { m.op = a.slice(2) as typeof m.op; m.neg = n; }
+      else if (a === '--seconds') {
+        const v = next(a);
+        if (!/^\d+$/.test(v)) throw usage(`recent: bad value for option "--seconds", or out of range (${v})`);
+        m.seconds = Number(v);
+      } else if (a === '--reap') m.reap = true;
+      else if (a === '--name') m.name = next(a);
+      else if (a === '--mask') {
+        m.mask = next(a);
+        if (m.mask !== '255.255.255.255') throw usage('recent: podlab models --mask 255.255.255.255 only');
+      } else if (a === '--rsource') { /* the default side */ }
+      else throw usage(`recent: podlab models --rsource lists without ${a}`);
       continue;
     }
     if ((a === '--src-type' || a === '--dst-type' || a === '--limit-iface-in' || a === '--limit-iface-out') && loaded.has('addrtype?')) {

@@ -57,7 +57,13 @@ export type Match =
    * `-m statistic --mode random --probability P`: P kept as the kernel keeps it, a u32 out of
    * 2^31 (libxt_statistic: lround(0x80000000 * P)), so save prints what iptables prints.
    */
-  | { m: 'statistic'; mode: 'random'; probability: number; neg: boolean };
+  | { m: 'statistic'; mode: 'random'; probability: number; neg: boolean }
+  /**
+   * `-m recent` (xt_recent) as kube-proxy writes it for sessionAffinity: ClientIP — `--set`
+   * records the source address in list `name`; `--rcheck --seconds S --reap` matches when it
+   * was recorded less than S seconds ago. Only `--rsource` with a /32 mask is modelled.
+   */
+  | { m: 'recent'; op: 'set' | 'rcheck' | 'update' | 'remove'; name: string; seconds?: number; reap: boolean; mask: string; neg: boolean };
 
 /** REJECT --reject-with types we model, with the ICMP code each sends (tcp-reset: -1, a RST). */
 export const REJECT_WITH: Readonly<Record<string, number>> = {
