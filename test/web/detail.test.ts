@@ -26,7 +26,7 @@ describe('level of detail', () => {
     expect(detailLevel(INTERFACES_SCALE, 5004)).toBe('interfaces');
   });
 
-  it('the detail window covers the screen, at most twice it each way, and holds still for small moves', () => {
+  it('the detail window covers the screen, at most 1.5 times it each way, and holds still for small moves', () => {
     fc.assert(fc.property(fc.double({ min: 0.3, max: 4, noNaN: true }), fc.double({ min: -30000, max: 0, noNaN: true }), fc.double({ min: -15000, max: 0, noNaN: true }), (k, x, y) => {
       const v = visibleRect({ k, x, y }, 1600, 1000);
       const w = detailWindow(v);
@@ -34,11 +34,11 @@ describe('level of detail', () => {
       expect(w.y0).toBeLessThanOrEqual(v.y0);
       expect(w.x1).toBeGreaterThanOrEqual(v.x1);
       expect(w.y1).toBeGreaterThanOrEqual(v.y1);
-      expect(w.x1 - w.x0).toBeLessThanOrEqual(2 * (v.x1 - v.x0) + 1e-6);
-      expect(w.y1 - w.y0).toBeLessThanOrEqual(2 * (v.y1 - v.y0) + 1e-6);
+      expect(w.x1 - w.x0).toBeLessThanOrEqual(1.5 * (v.x1 - v.x0) + 1e-6);
+      expect(w.y1 - w.y0).toBeLessThanOrEqual(1.5 * (v.y1 - v.y0) + 1e-6);
     }));
     // A one-pixel pan stays in the same window almost everywhere: a pan of one screen width
-    // moves each edge of the window over at most ceil(1600 / 512) grid steps.
+    // moves each edge of the window over at most ceil(1600 / 256) grid steps.
     let changes = 0;
     let prev = detailWindow(visibleRect({ k: 1, x: 0, y: 0 }, 1600, 1000));
     for (let px = 1; px <= 1600; px++) {
@@ -47,7 +47,7 @@ describe('level of detail', () => {
       prev = w;
     }
     expect(changes).toBeGreaterThan(0);
-    expect(changes).toBeLessThanOrEqual(8);
+    expect(changes).toBeLessThanOrEqual(14);
   });
 
   it('the grid finds the same nodes as a scan over all of them', () => {

@@ -7,13 +7,14 @@
  * - `overview`: every node box of a kind in one path, every cable of a style in one path,
  *   no text but the rack/floor titles. Zooming and panning only change the layer's
  *   transform: nothing is re-rendered.
- * - `names`: nodes that are in (or near) the viewport as their own elements with name and
- *   address, their cables as their own paths; everything else is culled.
+ * - `names`: nodes that are in (or near) the viewport as their own elements with their
+ *   names, their cables as their own paths; everything else is culled.
  * - `interfaces`: the same plus interface names and link states at the cable ends.
- * Pods appear from `names` on (their boxes are too small to tell apart before).
+ * Pods appear from `names` on (their boxes are too small to tell apart before); node
+ * addresses and roles with `interfaces`.
  * What is in view is asked of a uniform grid over node centres, and the window drawn is
- * snapped to half-viewport steps with a margin, so a pan re-renders once per half screen,
- * not once per pixel.
+ * snapped to steps of an eighth to a quarter of the viewport, so a pan re-renders a few
+ * times per screen, not once per pixel.
  */
 import type { LayoutOptions, Point } from './types.ts';
 
@@ -57,13 +58,14 @@ export function visibleRect(t: ViewTransform, width: number, height: number): Re
 
 /**
  * The window to draw in detail for a visible rectangle: snapped outwards to a grid of a
- * power of two between a quarter and half its size, so small pans and zoom steps map to
- * the same window (and the same rendered elements) until the view has moved enough, and
- * the window is at most twice the view each way.
+ * power of two between an eighth and a quarter of its size, so small pans and zoom steps
+ * map to the same window (and the same rendered elements) until the view has moved
+ * enough, and the window is at most 1.5 times the view each way (what is drawn off screen
+ * still costs style and layout).
  */
 export function detailWindow(v: Rect): Rect {
-  const stepX = 2 ** Math.ceil(Math.log2(Math.max(1, (v.x1 - v.x0) / 4)));
-  const stepY = 2 ** Math.ceil(Math.log2(Math.max(1, (v.y1 - v.y0) / 4)));
+  const stepX = 2 ** Math.ceil(Math.log2(Math.max(1, (v.x1 - v.x0) / 8)));
+  const stepY = 2 ** Math.ceil(Math.log2(Math.max(1, (v.y1 - v.y0) / 8)));
   return {
     x0: Math.floor(v.x0 / stepX) * stepX,
     y0: Math.floor(v.y0 / stepY) * stepY,

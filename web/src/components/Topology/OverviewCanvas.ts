@@ -15,6 +15,8 @@ const NODE_FILL: Record<string, string> = { spine: '#2a2017', superspine: '#2a20
 const NODE_STROKE: Record<string, string> = { router: '#e8a33d', switch: '#7a8ca3', 'k8s-node': '#3f8fd8', host: '#7fb069', spine: '#c2782a', superspine: '#c2782a' };
 const SEGMENT: readonly string[] = ['#4a5866', '#5b7f9e', '#7f6c9e', '#5e9e7a', '#9e8a5b', '#9e5b7a', '#5b9e9b', '#8a9e5b'];
 const AREA: readonly string[] = ['#6b7c8c', ...SEGMENT.slice(1)];
+/** Zoom scale from which the overview draws outlines, dashes and curves (a box is then ≥ 6 px high). */
+const FINE_SCALE = 0.14;
 
 /** Paints the scene for transform `t` on a canvas of `w` × `h` CSS pixels. */
 export function paintOverview(ctx: CanvasRenderingContext2D, scene: OverviewScene, t: ViewTransform, w: number, hgt: number, opts: { areas: boolean }): void {
@@ -26,8 +28,11 @@ export function paintOverview(ctx: CanvasRenderingContext2D, scene: OverviewScen
   const px = 1 / t.k; // one screen pixel in layout units: lines stay visible however far out
   const inView = (x0: number, y0: number, x1: number, y1: number): boolean => x1 >= v.x0 && x0 <= v.x1 && y1 >= v.y0 && y0 <= v.y1;
 
+  // Far out, dashes, curves and box outlines cost raster time and show nothing: below
+  // FINE_SCALE racks are solid outlines, cables straight and boxes solid blocks.
+  const fine = t.k >= FINE_SCALE;
   ctx.lineWidth = px;
-  ctx.setLineDash([4 * px, 3 * px]);
+  ctx.setLineDash(fine ? [4 * px, 3 * px] : []);
   for (const floor of [true, false]) {
     ctx.beginPath();
     for (const g of scene.groups) if (g.floor === floor && inView(g.x0, g.y0, g.x1, g.y1)) ctx.rect(g.x0, g.y0, g.x1 - g.x0, g.y1 - g.y0);
@@ -37,7 +42,7 @@ export function paintOverview(ctx: CanvasRenderingContext2D, scene: OverviewScen
     ctx.stroke();
   }
   if (opts.areas) {
-    ctx.setLineDash([7 * px, 4 * px]);
+    ctx.setLineDash(fine ? [7 * px, 4 * px] : []);
     ctx.globalAlpha = 0.75;
     for (let s = 0; s < 8; s++) {
       ctx.beginPath();
@@ -49,7 +54,9 @@ export function paintOverview(ctx: CanvasRenderingContext2D, scene: OverviewScen
   }
   ctx.setLineDash([]);
 
-  ctx.lineWidth = Math.max(1.6, px);
+  // Just under a device pixel: Skia draws such strokes as hairlines, several times cheaper
+  // than a 1.6-unit stroke once a long spine–leaf fan spans the screen.
+  ctx.lineWidth = fine ? Math.max(1.6, 0.9 * px) : 0.9 * px;
   for (const [colour, pts] of scene.cables) {
     ctx.beginPath();
     for (let i = 0; i < pts.length; i += 8) {
@@ -59,7 +66,8 @@ export function paintOverview(ctx: CanvasRenderingContext2D, scene: OverviewScen
       const y1 = Math.max(pts[i + 1]!, pts[i + 7]!);
       if (!inView(x0, y0, x1, y1)) continue;
       ctx.moveTo(pts[i]!, pts[i + 1]!);
-      ctx.bezierCurveTo(pts[i + 2]!, pts[i + 3]!, pts[i + 4]!, pts[i + 5]!, pts[i + 6]!, pts[i + 7]!);
+      if (fine) ctx.bezierCurveTo(pts[i + 2]!, pts[i + 3]!, pts[i + 4]!, pts[i + 5]!, pts[i + 6]!, pts[i + 7]!);
+      else ctx.lineTo(pts[i + 6]!, pts[i + 7]!);
     }
     ctx.strokeStyle = SEGMENT[Math.max(0, colour)]!;
     ctx.stroke();
@@ -72,10 +80,13 @@ export function paintOverview(ctx: CanvasRenderingContext2D, scene: OverviewScen
     const [kind, role] = style.split(' ') as [string, string];
     ctx.beginPath();
     for (const c of centres) if (inView(c.x - bw / 2, c.y - bh / 2, c.x + bw / 2, c.y + bh / 2)) ctx.rect(c.x - bw / 2, c.y - bh / 2, bw, bh);
-    ctx.fillStyle = NODE_FILL[role] ?? NODE_FILL[kind] ?? '#1d252e';
-    ctx.strokeStyle = NODE_STROKE[role] ?? NODE_STROKE[kind] ?? '#4a5866';
+    const stroke = NODE_STROKE[role] ?? NODE_STROKE[kind] ?? '#4a5866';
+    ctx.fillStyle = fine ? NODE_FILL[role] ?? NODE_FILL[kind] ?? '#1d252e' : stroke;
     ctx.fill();
-    ctx.stroke();
+    if (fine) {
+      ctx.strokeStyle = stroke;
+      ctx.stroke();
+    }
   }
 }
 

@@ -171,7 +171,7 @@ export function Topology(p: TopologyProps) {
   const handlers = useRef({ onDown, onMove, onUp });
   handlers.current = { onDown, onMove, onUp };
   const linkEls = useMemo(() => new Map<string, ReactElement | null>(), [view, layout, p.links, onPathLinks, showLabels, degree]);
-  const nodeEls = useMemo(() => new Map<string, ReactElement>(), [view, layout, p.selected, marks, p.path, p.routes]);
+  const nodeEls = useMemo(() => new Map<string, ReactElement>(), [view, layout, p.selected, marks, p.path, p.routes, detail.level]);
 
   const linkElement = (l: ViewLink): ReactElement | null => {
     const a = layout.positions.get(l.a);
@@ -221,7 +221,8 @@ export function Topology(p: TopologyProps) {
     h('rect', { x: -O.nodeW / 2, y: -O.nodeH / 2, width: O.nodeW, height: O.nodeH, rx: n.kind === 'switch' ? 3 : 9 }),
     h('title', null, n.id),
     h('text', { className: 'name', y: -3 }, n.id.length > 18 ? `${n.id.slice(0, 17)}…` : n.id),
-    h('text', { className: 'sub', y: 12 }, sub),
+    // Addresses and roles come with interface names (names alone at the first level: fewer glyphs to paint).
+    (!big || detail.level === 'interfaces') && h('text', { className: 'sub', y: 12 }, sub),
     // The tooltip is the group's title, not the text's, so the marks' text stays just the marks.
     m && h('g', { className: 'mark-tip' },
       h('text', { className: 'marks', y: -O.nodeH / 2 - 6 }, m.join(' · ')),
