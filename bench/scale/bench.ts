@@ -10,7 +10,9 @@
  * (read from the datastore's affinities) — a size that converges to the wrong routes fails.
  *
  * Reference in the same run: the first size (100 nodes by default). `ratio` = this size's
- * wall / the reference's wall; `nodeRatio` = the node-count ratio (linear cost would match it).
+ * wall / the reference's wall, `cpuRatio` the same for CPU time (user + system of the child:
+ * on a shared machine wall time also counts the time other processes held the cores);
+ * `nodeRatio` = the node-count ratio (linear cost would match it).
  * `rssPerNodeMB` = (peak RSS − RSS before the fabric was generated) / nodes.
  *
  * Run: npx tsx bench/scale/bench.ts [--fabric rr|leaf-spine] [--pods P] [--limit S] [N ...]
@@ -53,6 +55,7 @@ async function missingRoutes(lab: SimLab, c: Awaited<ReturnType<typeof startCali
 /** One size, in this process. */
 async function one(kind: FabricKind, n: number, perNode: number): Promise<void> {
   const rss0 = process.memoryUsage().rss;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const lab = SimLab.deploy(generateFabric(kind, n), { captureAll: false });
   const tDeploy = performance.now();
@@ -62,12 +65,13 @@ async function one(kind: FabricKind, n: number, perNode: number): Promise<void> 
   const tPods = performance.now();
   const conv = c.converge(600_000);
   const t1 = performance.now();
+  const cpu = process.cpuUsage(cpu0);
   const peakRssMB = process.resourceUsage().maxRSS / 1024;
   const names = Array.from({ length: n }, (_, i) => fabricNodeName(kind, i));
   const miss = await missingRoutes(lab, c, names);
   emit({
     bench: 'scale', fabric: kind, nodes: n, pods: n * perNode, converged: conv.converged, virtualMs: +conv.virtualMs.toFixed(1),
-    wallMs: Math.round(t1 - t0), deployMs: Math.round(tDeploy - t0), startMs: Math.round(tStart - tDeploy), podsMs: Math.round(tPods - tStart), convergeMs: Math.round(t1 - tPods),
+    wallMs: Math.round(t1 - t0), cpuMs: Math.round((cpu.user + cpu.system) / 1000), deployMs: Math.round(tDeploy - t0), startMs: Math.round(tStart - tDeploy), podsMs: Math.round(tPods - tStart), convergeMs: Math.round(t1 - tPods),
     peakRssMB: Math.round(peakRssMB), rssPerNodeMB: +((peakRssMB - rss0 / 2 ** 20) / n).toFixed(2),
     blocks: miss.blocks, nodesMissingRoutes: miss.nodes, missingRoutes: miss.routes,
   });
@@ -79,7 +83,7 @@ async function all(kind: FabricKind, sizes: readonly number[], perNode: number, 
   const self = fileURLToPath(import.meta.url);
   const rev = (() => { try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(); } catch { return '?'; } })();
   emit({ bench: 'scale', commit: rev, fabric: kind, podsPerNode: perNode, limitS, sizes, reference: `${sizes[0]} nodes, this run` });
-  let ref: { nodes: number; wallMs: number } | undefined;
+  let ref: { nodes: number; wallMs: number; cpuMs: number } | undefined;
   let failed = false;
   for (const n of sizes) {
     const line = await new Promise<string>((resolve) => {
@@ -93,9 +97,11 @@ async function all(kind: FabricKind, sizes: readonly number[], perNode: number, 
         resolve(out.trim() || JSON.stringify({ bench: 'scale', fabric: kind, nodes: n, pods: n * perNode, error: sig === 'SIGKILL' ? `> ${limitS} s (killed)` : `exit ${code ?? sig}` }));
       });
     });
-    const r = JSON.parse(line) as { wallMs?: number };
-    if (r.wallMs !== undefined && !ref) ref = { nodes: n, wallMs: r.wallMs };
-    const ratios = r.wallMs !== undefined && ref ? { ratio: +(r.wallMs / ref.wallMs).toFixed(2), nodeRatio: +(n / ref.nodes).toFixed(2) } : {};
+    const r = JSON.parse(line) as { wallMs?: number; cpuMs?: number };
+    if (r.wallMs !== undefined && r.cpuMs !== undefined && !ref) ref = { nodes: n, wallMs: r.wallMs, cpuMs: r.cpuMs };
+    const ratios = r.wallMs !== undefined && r.cpuMs !== undefined && ref
+      ? { ratio: +(r.wallMs / ref.wallMs).toFixed(2), cpuRatio: +(r.cpuMs / ref.cpuMs).toFixed(2), nodeRatio: +(n / ref.nodes).toFixed(2) }
+      : {};
     process.stdout.write(`${JSON.stringify({ ...r, ...ratios })}\n`);
   }
   if (failed) process.exitCode = 1;

@@ -68,6 +68,12 @@ export class MemoryDatastore implements Datastore {
   private draining = false;
   private nextLease = 1;
   private readonly leases = new Map<string, Set<string>>();
+  /**
+   * Listings by prefix, kept until a write under the prefix: Felix and confd list the same
+   * few prefixes (Nodes, pools, blocks) on every pass while most writes touch other keys.
+   * The arrays are frozen, like the values in them.
+   */
+  private readonly listings = new Map<string, readonly KeyValue[]>();
 
   /** The value and revisions of a key, or undefined. */
   async get(key: string): Promise<KeyValue | undefined> {
@@ -127,10 +133,16 @@ export class MemoryDatastore implements Datastore {
 
   /** Synchronous `list`. */
   listSync(prefix: string): ListResult {
-    const kvs: KeyValue[] = [];
-    const keys = this.sorted;
-    for (let i = lowerBound(keys, prefix); i < keys.length && keys[i]!.startsWith(prefix); i++) kvs.push(this.data.get(keys[i]!)!);
-    return { kvs, revision: this.rev };
+    let kvs = this.listings.get(prefix);
+    if (!kvs) {
+      const out: KeyValue[] = [];
+      const keys = this.sorted;
+      for (let i = lowerBound(keys, prefix); i < keys.length && keys[i]!.startsWith(prefix); i++) out.push(this.data.get(keys[i]!)!);
+      kvs = Object.freeze(out);
+      // Bounded: every write checks the cached prefixes; the hot ones are listed first.
+      if (this.listings.size < 128) this.listings.set(prefix, kvs);
+    }
+    return { kvs: kvs as KeyValue[], revision: this.rev };
   }
 
   /** Replays history from `fromRevision`, then follows live changes under the prefix. */
@@ -209,6 +221,7 @@ export class MemoryDatastore implements Datastore {
   private emit(e: WatchEvent): void {
     this.history.push(e);
     const key = keyOf(e);
+    for (const p of this.listings.keys()) if (key.startsWith(p)) this.listings.delete(p);
     for (const w of this.watches) if (key.startsWith(w.prefix)) this.queue.push({ w, e });
     this.drain();
   }

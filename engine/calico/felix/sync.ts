@@ -77,7 +77,7 @@ function projectList<T>(ds: Datastore, prefix: string, kvs: readonly KeyValue[],
   let per = LISTINGS.get(ds);
   if (!per) LISTINGS.set(ds, (per = new Map()));
   const last = per.get(prefix);
-  if (last && last.kvs.length === kvs.length && last.kvs.every((kv, i) => kv === kvs[i])) return last.out as readonly T[];
+  if (last && (last.kvs === kvs || (last.kvs.length === kvs.length && last.kvs.every((kv, i) => kv === kvs[i])))) return last.out as readonly T[];
   const out = kvs.map((kv) => {
     const v = kv.value;
     if (v === null || typeof v !== 'object') return f(v);
