@@ -38,7 +38,7 @@ export function run(args: string[]): Promise<number> {
       rec = await readRecording(file);
     } catch (e) {
       if (!(e instanceof RecordingError)) throw e;
-      throw new InputError(e.message);
+      throw new InputError(e.message.includes(file) ? e.message : `${file}: ${e.message}`);
     }
     if (!values.print) {
       try {

@@ -25,6 +25,7 @@ import type { Topology } from '../model/types.ts';
 import { SCHEMA_VERSION, checkEvent } from '../events.ts';
 import type { FrameRef, PodlabEvent } from '../events.ts';
 import type { RunResult } from './run.ts';
+import { recordedTopologyProblem } from './recorded-topology.ts';
 
 /** The first line of every recording, without its version and newline. */
 export const RECORDING_MAGIC = 'PODLAB-RECORDING';
@@ -97,6 +98,8 @@ export function checkRecording(doc: unknown): Recording {
   const sc = r.scenario as Record<string, unknown> | undefined;
   if (!sc || typeof sc.name !== 'string' || typeof sc.text !== 'string' || typeof sc.file !== 'string') fail(`'scenario' must have name, file and text`);
   if (typeof r.topology !== 'object' || r.topology === null || !Array.isArray((r.topology as Topology).nodes)) fail(`'topology' is missing or has no nodes`);
+  const badTopology = recordedTopologyProblem(r.topology);
+  if (badTopology) fail(`the recorded topology is malformed: ${badTopology}`);
   if (!Array.isArray(r.events)) fail(`'events' must be a list`);
   (r.events as unknown[]).forEach((e, i) => {
     const bad = checkEvent(e);
