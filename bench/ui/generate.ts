@@ -45,3 +45,13 @@ export function generateFabric(s: FabricSize): Topology {
   if (!r.topology) throw new Error(`generated topology is invalid:\n${r.problems.slice(0, 5).map((p) => `${p.loc.line}:${p.loc.col} ${p.message}`).join('\n')}`);
   return r.topology;
 }
+
+// `npx tsx bench/ui/generate.ts SPINES RACKS PER_RACK > fabric.yaml` writes one for `podlab up`.
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  const [spines, racks, perRack] = process.argv.slice(2).map(Number);
+  if (!spines || !racks || !perRack || racks > 127 || perRack > 240) {
+    process.stderr.write('usage: generate.ts SPINES RACKS PER_RACK (racks 1-127, nodes per rack 1-240)\n');
+    process.exit(2);
+  }
+  process.stdout.write(fabricYaml({ spines, racks, perRack }));
+}
