@@ -147,7 +147,7 @@ describe.skipIf(!ok)('web UI in Chromium (two-nodes on the simulator)', () => {
     const fdb = page.locator('[data-testid=inspect-fdb]');
     await fdb.locator('tr.hit').first().waitFor();
     // master-01's eth0 (learned on eth1 from the ping) and worker-01's (on eth2).
-    const macs = await fdb.locator('tr.hit').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+    const macs = await fdb.locator('tr.hit').evaluateAll((rows) => rows.map((r) => Array.from(r.querySelectorAll('td'), (td) => td.textContent)));
     expect(macs.map((r) => `${r[1]} ${r[2]} ${r[3]}`)).toEqual(expect.arrayContaining(['eth1 1 learned', 'eth2 1 learned']));
     await expect(page.locator('[data-testid=inspect-vlans] tr', { hasText: 'eth1' }).textContent()).resolves.toBe('eth1access1 PVID untagged');
     await page.screenshot({ path: `${SHOTS}/6-switch.png` });
