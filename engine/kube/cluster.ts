@@ -9,6 +9,7 @@
  */
 import { DEFAULT_SERVICE_CIDR, allocateClusterIP, allocateNodePort, firstServiceIP } from './allocate.ts';
 import { endpointSlices } from './endpoints.ts';
+import { advertisementSignature } from './advertise.ts';
 import { KubeManifestError, WORKLOAD_KINDS, parseDeployment, parsePod, parseService } from './manifests.ts';
 import { NameSuffixes, fnv32a, podTemplateHash } from './names.ts';
 import { proxyRules, restoreText } from './proxier.ts';
@@ -56,6 +57,8 @@ export interface KubeHost {
   deleteOther?(kind: string, name: string, namespace: string): Promise<string>;
   /** Kubernetes NetworkPolicies as applied (kubectl get networkpolicies). */
   networkPolicies?(): readonly Record<string, unknown>[];
+  /** Services with externalTrafficPolicy Local or their endpoints' nodes changed: Calico re-advertises their /32s. */
+  serviceRoutesChanged?(): Promise<void>;
 }
 
 /** Settings of the Kubernetes layer. */
@@ -99,6 +102,8 @@ export class KubeCluster {
    * node has the `kubernetes` Service's chains from the start).
    */
   private proxying = false;
+  /** What Calico's service advertisement last saw (advertise.ts). */
+  private advertised = '';
   readonly serviceCIDR: string;
   /** Where the last scheduling failure of each workload (`Kind/ns/name`) is kept (kubectl describe's FailedScheduling). */
   readonly pending = new Map<string, string>();
@@ -334,6 +339,11 @@ export class KubeCluster {
       slices.set(key, endpointSlices(svc, pods));
     }
     this.slices = slices;
+    const adv = advertisementSignature([...this.services.values()], slices);
+    if (adv !== this.advertised) {
+      this.advertised = adv;
+      await this.host.serviceRoutesChanged?.();
+    }
     if (!this.proxying) return;
     const services = [...this.services.values()];
     for (const n of nodes) {

@@ -140,6 +140,17 @@ export class CalicoCluster {
   serviceAccounts: ServiceAccount[] = [];
   /** Services with their endpoints, for `services:` rule matches; replace the array to change it. */
   services: ServiceEndpoints[] = [];
+  /**
+   * The Kubernetes layer's answer to confd's route generator (node, advertised ranges → the
+   * /32s of its externalTrafficPolicy Local Services); undefined while no Services run.
+   */
+  serviceRoutes: ((node: string, ranges: { readonly clusterIPs: readonly string[]; readonly externalIPs: readonly string[]; readonly loadBalancerIPs: readonly string[] }) => readonly string[]) | undefined;
+
+  /** Services or their endpoints changed: every confd re-renders its service routes, then settle. */
+  async resyncServiceRoutes(): Promise<void> {
+    for (const a of this.agents.values()) a.resyncConfd();
+    await this.settle();
+  }
   /** Views for synchronous commands, refreshed by every settle(); the texts are formatted when first read. */
   view: ClusterView | undefined;
   private seq = 0;
@@ -181,6 +192,7 @@ export class CalicoCluster {
         node: n.name, ds: c.ds, host: host.nodeHost(n.name),
         felixExtras: () => ({ policies: c.policies, tiers: c.tiers, namespaces: c.namespaces, serviceAccounts: c.serviceAccounts, services: c.services, ...(c.felixConfig.has(n.name) ? { config: c.felixConfig.get(n.name)! } : {}) }),
         onEvent: (e) => c.emit(e),
+        serviceRoutes: (ranges) => c.serviceRoutes?.(n.name, ranges) ?? [],
         onConfd: (a) => c.convergence.setNode(a.node, a.speaker, a.intent?.blackholes ?? []),
       });
       c.agents.set(n.name, agent);

@@ -72,7 +72,7 @@ export function computeBgpIntent(input: ConfdInput, name: string, peerings: Peer
 
   const blocks = [...(input.blocks[name] ?? [])].sort((a, b) => keyOrder(cidrKey(a.cidr), cidrKey(b.cidr)));
   const g = input.global;
-  const staticRoutes = [...new Set([...g.serviceClusterIPs, ...g.serviceExternalIPs, ...g.serviceLoadBalancerIPs])]
+  const staticRoutes = [...new Set([...g.serviceClusterIPs, ...g.serviceExternalIPs, ...g.serviceLoadBalancerIPs, ...(input.serviceRoutes?.[name] ?? [])])]
     .sort((a, b) => keyOrder(cidrKey(a), cidrKey(b)));
   const pools = [...input.pools].filter((p) => p.spec.family === 4)
     .sort((a, b) => keyOrder(cidrKey(a.spec.cidr), cidrKey(b.spec.cidr)));

@@ -62,6 +62,11 @@ export interface ConfdInput {
   readonly blocks: Readonly<Record<string, readonly AffineBlock[]>>;
   /** Node name → addresses it borrowed from other nodes' blocks (exported as /32). */
   readonly borrowed?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Node name → the /32s confd's route generator adds for Services with
+   * externalTrafficPolicy Local that have an endpoint on the node (advertised beside the CIDRs).
+   */
+  readonly serviceRoutes?: Readonly<Record<string, readonly string[]>>;
   readonly match: SelectorMatcher;
 }
 

@@ -78,6 +78,11 @@ export interface NodeAgentOptions {
   /** Felix's extra inputs, read on every sync (policies may change during a scenario). */
   readonly felixExtras?: () => FelixExtras;
   readonly onEvent?: (e: NodeAgentEvent) => void;
+  /**
+   * confd's route generator: the /32s of Services with externalTrafficPolicy Local that have an
+   * endpoint on this node, kept to the ranges BGPConfiguration advertises.
+   */
+  readonly serviceRoutes?: (ranges: { readonly clusterIPs: readonly string[]; readonly externalIPs: readonly string[]; readonly loadBalancerIPs: readonly string[] }) => readonly string[];
   /** Called after each confd pass (speaker, peers or blocks may have changed): the cluster's convergence counters. */
   readonly onConfd?: (agent: CalicoNodeAgent) => void;
 }
@@ -135,6 +140,11 @@ export class CalicoNodeAgent {
   /** `true` asks for a full pass (inputs the datastore does not hold changed: policies, namespaces). */
   set dirty(v: boolean) {
     this.need.alloc = this.need.felix = this.need.confd = v;
+  }
+
+  /** Asks confd to re-render on the next sync (the Services its route generator reads changed). */
+  resyncConfd(): void {
+    this.need.confd = true;
   }
 
   /** Asks Felix to recompute on the next sync (its non-datastore inputs changed: namespaces, policies). */
@@ -260,7 +270,9 @@ export class CalicoNodeAgent {
     // are shared by every node while the resources are unchanged.
     const blocks = await readAffinities(this.o.ds, [this.node]);
     const { input, peerings } = confdClusterInput(set);
-    const intent = computeBgpIntent({ ...input, blocks }, this.node, peerings);
+    const g = input.global;
+    const serviceRoutes = this.o.serviceRoutes?.({ clusterIPs: g.serviceClusterIPs, externalIPs: g.serviceExternalIPs, loadBalancerIPs: g.serviceLoadBalancerIPs }) ?? [];
+    const intent = computeBgpIntent({ ...input, blocks, ...(serviceRoutes.length ? { serviceRoutes: { [this.node]: serviceRoutes } } : {}) }, this.node, peerings);
     this.intent = intent;
     if (!intent.ipv4Enabled) {
       this.speaker?.stop();

@@ -20,6 +20,7 @@ import type { SimLab } from './sim-lab.ts';
 import { isPolicyManifest } from '../../calico/policy/index.ts';
 import { appliedPolicies, applyPolicy, deletePolicy, resync } from '../../calico/cluster/policy-store.ts';
 import { KubeError } from '../../kube/cluster.ts';
+import { localServiceRoutes } from '../../kube/advertise.ts';
 
 /** A UDP server answering each datagram with the pod's name. */
 function startUdpNameServer(k: Kernel, port: number, name: string): () => void {
@@ -115,8 +116,11 @@ export function clusterCIDROf(lab: SimLab): string | undefined {
   return undefined;
 }
 
-/** A KubeCluster over a SimLab's Calico cluster. */
+/** A KubeCluster over a SimLab's Calico cluster; Calico's confd asks it which Service /32s each node advertises. */
 export function startKube(lab: SimLab, c: CalicoCluster, seed = 1): KubeCluster {
   const cidr = clusterCIDROf(lab);
-  return new KubeCluster(simKubeHost(lab, c), { seed, ...(cidr ? { clusterCIDR: cidr } : {}) });
+  const host = simKubeHost(lab, c);
+  const k = new KubeCluster({ ...host, serviceRoutesChanged: () => c.resyncServiceRoutes() }, { seed, ...(cidr ? { clusterCIDR: cidr } : {}) });
+  c.serviceRoutes = (node, ranges) => localServiceRoutes(node, [...k.services.values()], k.slices, ranges);
+  return k;
 }
