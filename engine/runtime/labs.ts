@@ -393,12 +393,14 @@ async function removeById(id: string, state: LabState | undefined, exec: Exec): 
  * machine without Docker never touches dockerd.
  */
 async function removeContainersOf(id: string, state: LabState | undefined): Promise<void> {
-  const { removeLabContainers } = await import('./docker/cleanup.ts');
+  const { removeLabContainers, removeLabNetworks } = await import('./docker/cleanup.ts');
   await removeLabContainers((c) => {
     const cid = c.labels['podlab.lab-id'];
     if (cid === id) return true;
     return state !== undefined && c.labels['podlab.lab'] === state.lab && c.name.startsWith(`clab-${state.lab}-`) && !(cid !== undefined && labIdIsLive(cid));
   });
+  // Then its management network (containerlab's mgmt), which Docker removes only once empty.
+  await removeLabNetworks(id);
 }
 
 /** Lab ids of podlab's Docker containers (their lab may have no record left). */

@@ -20,6 +20,22 @@ export interface NodePrograms {
   readonly routerBird: BirdInstall;
 }
 
+/**
+ * What a lab brings itself to run Calico — a containerlab lab has its own etcd node, seeds
+ * it (`podlab seed`) and says how each node's daemons start — so the engine uses those
+ * instead of starting its own etcd and composing the daemons' command lines.
+ */
+export interface LabServices {
+  /** etcd as the engine reaches it (from the host), and as the nodes do. */
+  readonly etcd: { readonly engine: string; readonly nodes: string };
+  /** The lab seeds etcd itself: the engine waits for the seed instead of writing it. */
+  readonly seeds: boolean;
+  /** argv starting a node's daemon — the agent on a k8s node, BIRD on a router — or undefined when it runs none. */
+  daemonArgv(node: string): readonly string[] | undefined;
+  /** A node's BIRD control socket, as a path inside the node. */
+  birdSocket(node: string): string | undefined;
+}
+
 /** A cable change, as the scenario's `link:` step asks for it. */
 export interface RealLinkChange {
   readonly state?: 'up' | 'down';
@@ -63,6 +79,8 @@ export interface RealLab {
    * nodes share the engine's filesystem (Mininet) and run the engine's programs.
    */
   nodePrograms?(): Promise<NodePrograms>;
+  /** The lab's own etcd, seed and daemon commands, when it has them (see LabServices). */
+  services?(): LabServices | undefined;
   /** Removes everything the lab created. Idempotent. */
   destroy(): Promise<void>;
 }

@@ -26,7 +26,7 @@ import { buildResourceSet, formatResourceProblems } from '../calico/resources/in
 import { computeAllIntents, confdInputFromResources } from '../calico/confd/index.ts';
 import type { BgpIntent } from '../calico/confd/index.ts';
 import { ClusterConfigError, mergePatch } from '../calico/cluster/cluster.ts';
-import { checkClusterResources, seedCluster, storePolicyManifest } from '../calico/cluster/seed.ts';
+import { checkClusterResources, seedCluster, storePolicyManifest, waitSeeded } from '../calico/cluster/seed.ts';
 import { routerSpeakerConfig } from '../calico/cluster/router.ts';
 import { renderRouterBird } from '../calico/cluster/router-bird.ts';
 import { calicoCompileSelector } from '../calico/node/allocateip.ts';
@@ -35,6 +35,7 @@ import { k8sNamespaceKey, k8sPodKey, namespaceOf, policyKey, putObject, readPoli
 import { podNodeName, workloadEndpointName } from '../calico/cni/names.ts';
 import { isKubeManifest } from '../kube/manifests.ts';
 import type { AgentEvent } from '../runtime/linux/agent.ts';
+import type { LabServices } from '../runtime/real-lab.ts';
 import { birdPaths, readHostInterfaces } from '../runtime/linux/agent.ts';
 import { birdArgv, birdProtocols } from '../runtime/linux/bird.ts';
 import type { BirdInstall } from '../runtime/linux/bird.ts';
@@ -75,6 +76,8 @@ export interface RealClusterOptions {
   readonly routerBird?: BirdInstall;
   /** argv prefix running podlab on the nodes when they bring their own (a container image's); default: the engine's bundle. */
   readonly podlab?: readonly string[];
+  /** The lab's own etcd, seed and daemon commands (a containerlab lab); default: the engine starts and writes its own. */
+  readonly services?: LabServices;
   readonly onEvent?: (e: AgentEvent) => void;
   readonly onProgress?: (msg: string) => void;
 }
@@ -121,12 +124,20 @@ export class RealCluster implements ClusterControl {
     const k8sNames = new Set(k8s.map((n) => n.name));
     const say = o.onProgress ?? (() => undefined);
     const podlab = o.podlab ?? await nodePodlabArgv(say);
-    const etcd = await startLabEtcd(hosts.dir, { lab: hosts.lab, onProgress: say });
+    const own = o.services;
+    const etcd: LabEtcd = own
+      ? { endpoint: own.etcd.engine, pid: 0, logFile: '', stop: async () => undefined }
+      : await startLabEtcd(hosts.dir, { lab: hosts.lab, onProgress: say });
     const ds = new EtcdDatastore({ endpoints: [etcd.endpoint] });
     const c = new RealCluster(hosts, topology, ds, etcd, o, podlab);
     try {
-      say('writing the Calico resources and Nodes to etcd');
-      await seedCluster(ds, topology);
+      if (own?.seeds) {
+        say(`waiting for the lab to seed its etcd (${own.etcd.engine})`);
+        await waitSeeded(ds, 120_000);
+      } else {
+        say('writing the Calico resources and Nodes to etcd');
+        await seedCluster(ds, topology);
+      }
       c.model = await readPolicyModel(ds);
       for (const n of topology.nodes) if (n.kind === 'router') c.startRouter(n);
       for (const n of k8s) c.startAgent(n.name);
@@ -151,7 +162,18 @@ export class RealCluster implements ClusterControl {
     return d;
   }
 
+  /** etcd as the nodes' agents and CNI plugin reach it. */
+  private get nodeEtcd(): string {
+    return this.o.services?.etcd.nodes ?? this.etcd.endpoint;
+  }
+
   private startRouter(n: TopoNode): void {
+    const own = this.o.services;
+    if (own) {
+      const argv = own.daemonArgv(n.name);
+      if (argv) this.routers.set(n.name, { proc: this.hosts.spawn(n.name, argv, { logFile: join(this.nodeDir(n.name), 'bird.out') }), node: n });
+      return;
+    }
     const bird = this.routerBird();
     const cfg = renderRouterBird(n, bird.dialect);
     if (!cfg) return;
@@ -175,7 +197,8 @@ export class RealCluster implements ClusterControl {
   startAgent(node: string): void {
     const dir = this.nodeDir(node);
     const log = join(dir, 'agent.log');
-    const proc = this.hosts.spawn(node, [...this.podlab, 'agent', '--node', node, '--dir', dir, '--etcd', this.etcd.endpoint, '--bird', this.o.bird.dialect], { logFile: log });
+    const argv = this.o.services?.daemonArgv(node) ?? [...this.podlab, 'agent', '--node', node, '--dir', dir, '--etcd', this.nodeEtcd, '--bird', this.o.bird.dialect];
+    const proc = this.hosts.spawn(node, argv, { logFile: log });
     const state = { proc, inSync: -1, stopped: false, log };
     this.agents.set(node, state);
     if (proc.stdout) {
@@ -363,7 +386,7 @@ export class RealCluster implements ClusterControl {
 
   /** Runs the CNI plugin in the node the way kubelet does: CNI_* environment, netconf on stdin. */
   private cni(command: 'ADD' | 'DEL', node: string, namespace: string, pod: string, containerId: string, netns: string, mtu: number): Promise<ExecResult> {
-    const netconf = { cniVersion: '1.0.0', name: 'k8s-pod-network', type: 'calico', etcd_endpoints: this.etcd.endpoint, nodename: node, mtu, ipam: { type: 'calico-ipam' } };
+    const netconf = { cniVersion: '1.0.0', name: 'k8s-pod-network', type: 'calico', etcd_endpoints: this.nodeEtcd, nodename: node, mtu, ipam: { type: 'calico-ipam' } };
     return this.hosts.exec(node)([
       'env', `CNI_COMMAND=${command}`, `CNI_CONTAINERID=${containerId}`, `CNI_NETNS=/run/netns/${netns}`, 'CNI_IFNAME=eth0',
       `CNI_ARGS=K8S_POD_NAMESPACE=${namespace};K8S_POD_NAME=${pod};K8S_POD_INFRA_CONTAINER_ID=${containerId}`, 'CNI_PATH=/opt/cni/bin',
@@ -440,7 +463,7 @@ export class RealCluster implements ClusterControl {
   /** A node's BIRD socket, or undefined when the node runs no BIRD. */
   birdSocket(node: string): string | undefined {
     if (!this.routers.has(node) && !this.agents.has(node)) return undefined;
-    return birdPaths(join(this.hosts.dir, 'nodes', node)).socket;
+    return this.o.services?.birdSocket(node) ?? birdPaths(join(this.hosts.dir, 'nodes', node)).socket;
   }
 
   async bgpSessions(node: string): Promise<readonly BgpSessionInfo[] | undefined> {

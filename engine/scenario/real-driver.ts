@@ -160,10 +160,12 @@ class RealDriver implements LabDriver {
     if (!wants) return;
     // Containers bring their own podlab and BIRD (their image's); Mininet hosts run the engine's.
     const programs = this.lab.nodePrograms ? await this.lab.nodePrograms() : undefined;
+    // …and, as containerlab labs, their own etcd, seed and daemon command lines.
+    const services = this.lab.services?.();
     const bird = programs?.bird ?? findBird('bird1');
     if (!bird) throw new Error('no BIRD found: install Debian\'s bird2 (or unpack BIRD 1.6 and set PODLAB_BIRD16)');
     const routerBird = programs?.routerBird ?? findBird('bird2') ?? bird;
-    say(`Calico on real nodes: BIRD ${bird.version} on k8s nodes, BIRD ${routerBird.version} on routers, etcd in ${this.dir}`);
+    say(`Calico on real nodes: BIRD ${bird.version} on k8s nodes, BIRD ${routerBird.version} on routers, etcd ${services ? `of the lab at ${services.etcd.engine}` : `in ${this.dir}`}`);
     this.cluster = await RealCluster.start({
       lab: this.lab.lab, id: this.lab.id, dir: this.dir,
       exec: (node) => this.lab.exec(node),
@@ -175,7 +177,7 @@ class RealDriver implements LabDriver {
       },
       recordNetns: (name) => { recordResources(this.lab.lab, { netns: [name] }); },
       podNetns: (ns, pod) => podNetnsName(this.lab.id, `${ns}.${pod}`),
-    }, this.topology, { bird, routerBird, ...(programs ? { podlab: programs.podlab } : {}), onProgress: say, onEvent: (e) => this.agentEvent(e) });
+    }, this.topology, { bird, routerBird, ...(programs ? { podlab: programs.podlab } : {}), ...(services ? { services } : {}), onProgress: say, onEvent: (e) => this.agentEvent(e) });
   }
 
   private agentEvent(e: AgentEvent): void {

@@ -28,6 +28,8 @@ const PLAN: ObservationPlan = {
   pods: [['pod-1a', 'node-1a'], ['pod-1b', 'node-1b'], ['pod-2a', 'node-2a']],
   // spine1:eth2 faces leaf2: the ping crosses the spine there, routed by BGP-learnt blocks.
   ping: { from: 'pod-1a', to: 'pod-2a', at: ['spine1', 'eth2'] },
+  // The k8s nodes' cable to podlab-etcd, the lab's own etcd node (the simulator needs none).
+  managementDevs: ['mgmt0'],
 };
 
 describe.runIf(ok)('Calico on Docker containers against the simulator (small leaf-spine)', () => {
@@ -55,11 +57,15 @@ describe.runIf(ok)('Calico on Docker containers against the simulator (small lea
     expectSameObservations(b, a);
   }, 180_000);
 
-  it("runs the image's own podlab and BIRD: nothing of the engine's checkout is mounted in", async () => {
+  it("runs the image's own podlab and BIRD, and its own etcd node: nothing of the engine's checkout is mounted in", async () => {
     const docker = new Docker();
-    for (const c of await docker.listContainers({ all: true, filters: { label: [`podlab.lab=${lab}`] } })) {
+    const containers = await docker.listContainers({ all: true, filters: { label: [`podlab.lab=${lab}`] } });
+    // The lab's etcd is a container of the lab, as in the generated .clab.yml.
+    expect(containers.map((c) => c.Names[0])).toContain(`/clab-${lab}-podlab-etcd`);
+    for (const c of containers) {
       const sources = (await docker.getContainer(c.Id).inspect()).Mounts.map((m) => m.Source);
-      for (const s of sources) expect([labDir(lab), '/run/netns']).toContain(s);
+      // The lab's own directory (its files, BIRD sockets) and the pods' namespaces: nothing else.
+      for (const s of sources) expect(s === '/run/netns' || s.startsWith(`${labDir(lab)}/`) || s === labDir(lab), s).toBe(true);
     }
   });
 

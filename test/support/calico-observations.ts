@@ -4,7 +4,7 @@
  * session and its state, the pod-to-pod reachability matrix, and the header sequence of one
  * pod-to-pod ping at a chosen capture point.
  * Normalisations, and nothing else: interface indexes and MAC addresses are not read (the
- * kernel chooses them); routes are compared field by field, not as text (`src` hints aside);
+ * kernel chooses them); routes on a runtime's own management devices (`managementDevs`) are left out; routes are compared field by field, not as text (`src` hints aside);
  * BGP timers and `since` columns are dropped; IP ids and checksums are not compared.
  */
 import { expect } from 'vitest';
@@ -26,6 +26,8 @@ export interface ObservationPlan {
   readonly pods: readonly (readonly [string, string])[];
   /** The ping whose headers are compared: from pod, to pod, seen at node:iface. */
   readonly ping: { readonly from: string; readonly to: string; readonly at: readonly [string, string] };
+  /** Devices of the runtime's own management network (a containerlab lab's etcd fabric), which the simulator's in-process datastore does not need: their routes are not compared. */
+  readonly managementDevs?: readonly string[];
 }
 
 /** A route as compared: its fields, not its text. */
@@ -48,7 +50,8 @@ export async function observe(d: LabDriver, plan: ObservationPlan): Promise<Obse
   const pod = (name: string) => pods.get(`default/${name}`)!;
   const routes: Record<string, string[]> = {};
   const names = [...d.topology.nodes.filter((n) => n.kind !== 'switch').map((n) => n.name), ...[...pods.values()].map((p) => p.podNode)];
-  for (const n of names) routes[n] = (await d.routes(n)).map(routeKey).sort();
+  const mgmt = new Set(plan.managementDevs ?? []);
+  for (const n of names) routes[n] = (await d.routes(n)).filter((r) => !mgmt.has(r.dev ?? '')).map(routeKey).sort();
   const sessions: Record<string, string[]> = {};
   for (const n of d.topology.nodes) {
     const s = await c.bgpSessions(n.name);

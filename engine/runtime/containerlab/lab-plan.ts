@@ -131,7 +131,15 @@ export interface ClabLab {
   /** Features of the topology the generated lab does not carry; each is one line for a comment and a warning. */
   readonly notes: readonly string[];
   /** etcd as agents (in the lab) and the host (over the management network) reach it; absent without k8s nodes. */
-  readonly etcd?: { readonly labUrl: string; readonly hostUrl: string; readonly nodeIface: string };
+  readonly etcd?: {
+    readonly labUrl: string;
+    readonly hostUrl: string;
+    readonly nodeIface: string;
+    /** podlab-etcd's address on the management network. */
+    readonly hostAddress: string;
+    /** etcd's argv, the container's main process. */
+    readonly argv: readonly string[];
+  };
   /** What each node (podlab-etcd included) runs after boot, in order; `definition`'s exec lists render it. */
   readonly boot: Readonly<Record<string, readonly BootCommand[]>>;
   /** The BIRD control socket inside each node that runs BIRD. */
@@ -177,7 +185,8 @@ export function planContainerlab(topology: Topology, o: ClabOptions = {}): ClabL
   const boot: Record<string, BootCommand[]> = {};
   const birdSockets: Record<string, string> = {};
   let agentOf: ((n: TopoNode, i: number) => { boot: BootCommand[]; file: BoundFile }) | undefined;
-  if (k8s.length > 0) {
+  // Calico (etcd, seed, agents) only where the topology asks for it, as the engine's drivers decide.
+  if (k8s.length > 0 && topology.calico.length > 0) {
     const fabric = FABRIC_CANDIDATES.find((c) => !used.some((u) => prefixesOverlap(u, c)));
     if (!fabric) throw new ClabGenerateError(`the topology's addresses overlap every management range podlab can use (${FABRIC_CANDIDATES.map(formatPrefix4).join(', ')})`);
     if (k8s.length > 60_000) throw new ClabGenerateError(`${k8s.length} k8s nodes do not fit the /16 management fabric`);
@@ -186,7 +195,8 @@ export function planContainerlab(topology: Topology, o: ClabOptions = {}): ClabL
     const at = (i: number) => formatIPv4((fabric.addr + i) >>> 0);
     const etcdLab = at(1);
     const etcdHost = formatIPv4((mgmtSubnet.addr + 2) >>> 0);
-    etcd = { labUrl: `http://${etcdLab}:${ETCD_PORT}`, hostUrl: `http://${etcdHost}:${ETCD_PORT}`, nodeIface: mgmtIface };
+    const etcdUrl = `http://${etcdLab}:${ETCD_PORT}`;
+    etcd = { labUrl: etcdUrl, hostUrl: `http://${etcdHost}:${ETCD_PORT}`, nodeIface: mgmtIface, hostAddress: etcdHost, argv: etcdArgv(etcdUrl) };
     const bird = o.nodeBird ?? 'bird1';
     const labUrl = etcd.labUrl;
     const seedFile: BoundFile = { node: ETCD_NODE, path: `${FILES_DIR}/${ETCD_NODE}/topology.json`, target: SEED_TOPOLOGY, content: `${JSON.stringify(topology)}\n` };
@@ -276,6 +286,11 @@ export function planContainerlab(topology: Topology, o: ClabOptions = {}): ClabL
 /** Where podlab-etcd sees the normalised topology it seeds from. */
 export const SEED_TOPOLOGY = '/etc/podlab/topology.json';
 
+/** etcd as podlab-etcd's main process, listening on every address: the agents come over the bridge, the engine over eth0. */
+function etcdArgv(labUrl: string): string[] {
+  return ['etcd', '--name', ETCD_NODE, '--data-dir', '/var/lib/etcd/podlab', '--listen-client-urls', `http://0.0.0.0:${ETCD_PORT}`, '--advertise-client-urls', labUrl];
+}
+
 /** The etcd node's boot: a bridge joining the agents' cables, then the seed. */
 function etcdBoot(cables: number, fabricAddr: string, seed: BoundFile): BootCommand[] {
   const out: BootCommand[] = [{ argv: ['ip', 'link', 'add', BRIDGE, 'type', 'bridge'] }];
@@ -293,8 +308,7 @@ function etcdNode(lab: string, hostAddr: string, labUrl: string, seed: BoundFile
     kind: 'linux',
     image: NODE_IMAGE,
     'mgmt-ipv4': hostAddr,
-    // Listening on every address: the agents come over the bridge, the engine over eth0.
-    cmd: execString(['etcd', '--name', ETCD_NODE, '--data-dir', '/var/lib/etcd/podlab', '--listen-client-urls', `http://0.0.0.0:${ETCD_PORT}`, '--advertise-client-urls', labUrl]),
+    cmd: execString(etcdArgv(labUrl)),
     labels: { 'podlab.lab': lab, 'podlab.node': ETCD_NODE, 'podlab.role': 'etcd' },
     binds: [`${seed.path}:${seed.target}:ro`],
     exec,

@@ -62,3 +62,20 @@ export async function removeLabContainers(match: (c: LabContainer) => boolean, d
 export async function containerLabIds(docker = new Docker()): Promise<string[]> {
   return [...new Set((await listLabContainers(docker)).map((c) => c.labels[LABEL.podlabId]!).filter(Boolean))];
 }
+
+/** Removes the lab's Docker networks (its management network), found by the lab id label; returns their names. */
+export async function removeLabNetworks(id: string, docker = new Docker()): Promise<string[]> {
+  if (!dockerReachable()) return [];
+  let nets: Docker.NetworkInspectInfo[];
+  try {
+    nets = await docker.listNetworks({ filters: { label: [`${LABEL.podlabId}=${id}`] } });
+  } catch {
+    return [];
+  }
+  for (const n of nets) {
+    await docker.getNetwork(n.Id).remove().catch((e: { statusCode?: number; message?: string }) => {
+      if (e.statusCode !== 404) throw new Error(`removing network ${n.Name}: ${e.message ?? String(e)}`);
+    });
+  }
+  return nets.map((n) => n.Name);
+}

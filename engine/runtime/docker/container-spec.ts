@@ -18,7 +18,6 @@
  * which must not bring a container back.
  */
 import type { ContainerCreateOptions } from 'dockerode';
-import type { TopoNode } from '../../model/types.ts';
 
 /** containerlab's default name prefix. */
 export const CLAB_PREFIX = 'clab';
@@ -59,7 +58,8 @@ export function labelEnvKey(key: string): string {
 export interface NodeContainerInput {
   readonly lab: string;
   readonly id: string;
-  readonly node: TopoNode;
+  /** The node: a topology node, or one the lab adds (podlab-etcd, kind `etcd`). */
+  readonly node: { readonly name: string; readonly kind: string };
   readonly image: string;
   /** The node's own directory (containerlab's clab-node-lab-dir). */
   readonly nodeDir: string;
@@ -74,6 +74,12 @@ export interface NodeContainerInput {
   readonly missingCaps: readonly string[];
   /** Host paths bind-mounted at the same path: [path, 'ro' | 'rw', propagation?]. */
   readonly binds: readonly (readonly [string, 'ro' | 'rw', ('rslave' | 'rshared')?])[];
+  /** Files bound read-only at another path: [host path, path in the container]. */
+  readonly files?: readonly (readonly [string, string])[];
+  /** The main process (default `sleep infinity`). */
+  readonly cmd?: readonly string[];
+  /** A Docker network and the address the container gets on it, instead of network-mode none. */
+  readonly network?: { readonly name: string; readonly ipv4: string };
 }
 
 /** The labels of a node container. */
@@ -101,11 +107,11 @@ export function nodeContainerSpec(i: NodeContainerInput): ContainerCreateOptions
   const labels = nodeLabels(i);
   const env: Record<string, string> = { ...i.env, CLAB_INTFS: String(i.interfaces) };
   for (const [k, v] of Object.entries(labels)) env[labelEnvKey(k)] = v;
-  for (const [p] of i.binds) if (!p.startsWith('/') || p.includes(':') || p.includes(',')) throw new Error(`cannot bind-mount '${p}': absolute paths without ':' or ','`);
+  for (const p of [...i.binds.map(([b]) => b), ...(i.files ?? []).flat()]) if (!p.startsWith('/') || p.includes(':') || p.includes(',')) throw new Error(`cannot bind-mount '${p}': absolute paths without ':' or ','`);
   return {
     name: containerName(i.lab, i.node.name),
     Image: i.image,
-    Cmd: ['sleep', 'infinity'],
+    Cmd: [...(i.cmd ?? ['sleep', 'infinity'])],
     Hostname: i.node.name.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 63),
     Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
     Labels: labels,
@@ -114,13 +120,14 @@ export function nodeContainerSpec(i: NodeContainerInput): ContainerCreateOptions
     OpenStdin: true,
     StopSignal: 'SIGKILL',
     HostConfig: {
-      NetworkMode: 'none',
+      NetworkMode: i.network?.name ?? 'none',
       ...privilege(i.missingCaps),
       RestartPolicy: { Name: 'no' },
-      Binds: i.binds.map(([p, mode, prop]) => `${p}:${p}:${mode}${prop ? `,${prop}` : ''}`),
+      Binds: [...i.binds.map(([p, mode, prop]) => `${p}:${p}:${mode}${prop ? `,${prop}` : ''}`), ...(i.files ?? []).map(([src, dst]) => `${src}:${dst}:ro`)],
       // containerlab's linux kind keeps IPv6 on (Docker disables it in `none` namespaces).
       Sysctls: { 'net.ipv6.conf.all.disable_ipv6': '0' },
     },
+    ...(i.network ? { NetworkingConfig: { EndpointsConfig: { [i.network.name]: { IPAMConfig: { IPv4Address: i.network.ipv4 } } } } } : {}),
   };
 }
 

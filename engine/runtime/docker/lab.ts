@@ -40,23 +40,24 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Docker from 'dockerode';
 import type { Topology } from '../../model/types.ts';
 import { cabledIfaces } from '../setup-commands.ts';
 import { localExec, mustRun, pidExec, type Exec } from '../linux/exec.ts';
 import { detectKernel, type KernelCapabilities } from '../linux/capabilities.ts';
-import { createLab, destroyLab, labEnv, recordResources, validLabName, type LabState } from '../labs.ts';
+import { checkIfName, createLab, destroyLab, labEnv, recordResources, validLabName, type LabState } from '../labs.ts';
 import { isRootEnd, planMininet, switchPortDevice, type LinkRealisation, type MininetPlan, type VethEnd } from '../mininet/plan.ts';
-import type { NodePrograms, RealLab, RealLinkChange, RealLinkStatus } from '../real-lab.ts';
+import type { LabServices, NodePrograms, RealLab, RealLinkChange, RealLinkStatus } from '../real-lab.ts';
 import { imagePrograms } from './node-programs.ts';
 import { MarkedProcesses } from '../real/marked-processes.ts';
 import { Cabling } from '../real/cabling.ts';
 import { childTcpdump, streamTcpdump, tcpdumpArgv } from '../real/tcpdump-stream.ts';
 import { forwardAcceptRules, insertForwardAccepts } from '../real/forward-accept.ts';
 import { runSetupCommands, type SetupRecord } from '../real/node-setup.ts';
-import { generateContainerlab } from '../containerlab/clab-file.ts';
-import { capabilityGaps, containerName, nodeContainerSpec } from './container-spec.ts';
+import { renderClabFile } from '../containerlab/clab-file.ts';
+import { daemonShell, ETCD_NODE, planContainerlab, type ClabLab } from '../containerlab/lab-plan.ts';
+import { capabilityGaps, containerName, LABEL, nodeContainerSpec } from './container-spec.ts';
 import { containerExec, streamExec } from './docker-exec.ts';
 import { dockerReachable, removeLabContainers } from './cleanup.ts';
 import { impairCommands, planWiring, type WiringStep } from './wiring.ts';
@@ -112,6 +113,8 @@ export class DockerLab implements RealLab {
   private constructor(
     readonly topology: Topology,
     private readonly plan: MininetPlan,
+    /** The containerlab lab this deployment realises: its etcd node, files and boot commands. */
+    private readonly clab: ClabLab | undefined,
     private readonly state: LabState,
     private readonly docker: Docker,
     private readonly caps: KernelCapabilities,
@@ -137,7 +140,9 @@ export class DockerLab implements RealLab {
       throw new DockerDeployError(`the Docker daemon does not answer: ${(e as Error).message}`);
     }
     const hosts = topology.nodes.filter((n) => n.kind !== 'switch');
-    const names = hosts.map((n) => containerName(opts.lab, n.name));
+    // The lab as containerlab would run it, named as this lab: its boot commands, files, etcd node.
+    const clab = planLab(topology, opts.lab);
+    const names = [...hosts.map((n) => containerName(opts.lab, n.name)), ...(clab?.etcd ? [containerName(opts.lab, ETCD_NODE)] : [])];
     const clash = (await docker.listContainers({ all: true, filters: { name: names.map((n) => `^/${n}$`) } })).map((c) => c.Names[0]?.replace(/^\//, ''));
     if (clash.length) throw new DockerDeployError(`container(s) ${clash.join(', ')} already exist: remove them (podlab destroy ${opts.lab}, or docker rm -f) first`);
     const images = opts.images ?? (await defaultImages(progress, docker));
@@ -157,15 +162,16 @@ export class DockerLab implements RealLab {
       const notes = [...plan.notes];
       const rules = await forwardAcceptRules(plan.bridges.map((b) => b.name), state);
       const nsLinks = names.filter((n) => /^[A-Za-z0-9_.-]{1,200}$/.test(n));
+      const mgmtCables = clab?.etcd ? mgmtWiring(clab, state.id) : { steps: [], tempNames: [] };
       recordResources(opts.lab, {
         bridges: plan.bridges.map((b) => b.name),
-        links: [...plan.rootLinks, ...wiring.tempNames],
+        links: [...plan.rootLinks, ...wiring.tempNames, ...mgmtCables.tempNames],
         iptables: rules,
         netns: nsLinks,
         extra: { notes, containers: names },
       });
-      const topoFile = writeClabFile(topology, opts.dir, notes);
-      const lab = new DockerLab(topology, plan, state, docker, caps, opts.dir, notes);
+      const topoFile = writeClabFiles(clab, opts.dir, notes);
+      const lab = new DockerLab(topology, plan, clab, state, docker, caps, opts.dir, notes);
       const missingCaps = capabilityGaps(/^CapBnd:\s*(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '');
       if (missingCaps.length) notes.push(`containers are not --privileged (this engine lacks CAP_${missingCaps.join(', CAP_')}, which runc would refuse to grant): they get every other capability, no seccomp/AppArmor filter and a writable /proc/sys`);
       if (hosts.some((n) => n.kind === 'k8s-node')) await sharedNetnsDir(state);
@@ -180,10 +186,24 @@ export class DockerLab implements RealLab {
           env: labEnv(state),
           missingCaps,
           binds: [[opts.dir, 'rw'], ...(k8s ? [['/run/netns', 'rw', 'rslave'] as const] : [])],
+          files: boundFiles(clab, n.name, opts.dir),
         });
         await docker.createContainer(spec);
       }
-      for (const n of hosts) {
+      const members = [...hosts];
+      if (clab?.etcd) {
+        progress(`creating ${ETCD_NODE} (etcd on the management network ${clab.definition.mgmt.network}, ${clab.definition.mgmt['ipv4-subnet']})`);
+        await createMgmtNetwork(docker, clab, state);
+        await docker.createContainer(nodeContainerSpec({
+          lab: opts.lab, id: state.id, node: { name: ETCD_NODE, kind: 'etcd' }, image: images.node,
+          nodeDir: join(opts.dir, 'nodes', ETCD_NODE), topoFile, owner: process.env.SUDO_USER ?? process.env.USER ?? 'root',
+          interfaces: clab.boot[ETCD_NODE]!.length, env: labEnv(state), missingCaps, binds: [],
+          files: boundFiles(clab, ETCD_NODE, opts.dir), cmd: clab.etcd.argv,
+          network: { name: clab.definition.mgmt.network, ipv4: clab.etcd.hostAddress },
+        }));
+        members.push({ ...hosts[0]!, name: ETCD_NODE });
+      }
+      for (const n of members) {
         const ctr = docker.getContainer(containerName(opts.lab, n.name));
         await ctr.start();
         const info = await ctr.inspect();
@@ -196,9 +216,13 @@ export class DockerLab implements RealLab {
       recordResources(opts.lab, { pids: [...lab.pids.values()] });
       progress(`cabling: ${plan.bridges.length} bridges, ${plan.links.length} cables`);
       await insertForwardAccepts(rules, state, notes);
-      for (const s of wiring.steps) await lab.runStep(s);
+      for (const s of [...wiring.steps, ...mgmtCables.steps]) await lab.runStep(s);
       await lab.cabling.applyInitialImpairments(notes);
-      await runSetupCommands(topology, hosts, (n) => lab.exec(n), lab.setup, progress, (msg) => new DockerDeployError(msg));
+      // What runs after boot is the plan's: every step of each node's containerlab `exec`
+      // (setup commands, management addresses; podlab-etcd's bridge, then the seed). Its
+      // daemons (agents, BIRD) are started by RealCluster with the same shell lines (services()).
+      const steps = (n: { name: string }) => (clab?.boot[n.name] ?? []).filter((c) => !c.daemon).map((c) => c.argv);
+      await runSetupCommands(topology, members, (n) => lab.exec(n), lab.setup, progress, (msg) => new DockerDeployError(msg), clab ? steps : undefined);
       progress(`lab ${opts.lab} is up: ${hosts.length} containers, ${plan.bridges.length} bridges, ${plan.rootLinks.length} root-namespace veth ends`);
       return lab;
     } catch (e) {
@@ -259,6 +283,22 @@ export class DockerLab implements RealLab {
     if (argv.length === 0) throw new Error('spawn: empty argv');
     const env = { ...Object.fromEntries((this.envs.get(node) ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])), ...opts.env };
     return this.procs.spawn(node, ['nsenter', `--target=${pid}`, '--net', '--mount', '--uts', '--ipc', '--', ...argv], { ...opts, env });
+  }
+
+  /** The lab's own etcd (podlab-etcd), its seed and the plan's daemon lines (undefined without k8s nodes). */
+  services(): LabServices | undefined {
+    const clab = this.clab;
+    if (!clab?.etcd) return undefined;
+    return {
+      etcd: { engine: clab.etcd.hostUrl, nodes: clab.etcd.labUrl },
+      seeds: true,
+      daemonArgv: (node) => {
+        const d = clab.boot[node]?.find((c) => c.daemon);
+        // The very shell line the .clab.yml's exec runs, in the foreground: the engine holds its output and pid.
+        return d?.daemon ? ['sh', '-c', daemonShell(d, false)] : undefined;
+      },
+      birdSocket: (node) => clab.birdSockets[node],
+    };
   }
 
   /** The image's own podlab and BIRD, probed in a k8s node's container and a router's. */
@@ -363,22 +403,74 @@ export class DockerLab implements RealLab {
   }
 }
 
-/**
- * Writes `<dir>/<lab>.clab.yml` (what `podlab generate containerlab` writes) for the
- * `clab-topo-file` label; returns its path, or '' with a note when the topology cannot be
- * expressed as one.
- */
-function writeClabFile(topology: Topology, dir: string, notes: string[]): string {
+/** The containerlab lab of `topology` named `lab` (containers clab-<lab>-<node>), or undefined when containerlab cannot express it. */
+function planLab(topology: Topology, lab: string): ClabLab | undefined {
   try {
-    const out = generateContainerlab(topology);
-    const path = join(dir, out.lab.fileName);
-    writeFileSync(path, out.clabText);
-    notes.push(`${path} describes this lab for containerlab; podlab's own deployment realises switches as host bridges and serves etcd from the lab directory instead of a podlab-etcd node`);
-    return path;
-  } catch (e) {
-    notes.push(`no .clab.yml for this lab: ${(e as Error).message}`);
+    return planContainerlab({ ...topology, name: lab });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes `<dir>/<lab>.clab.yml` and every file it binds (what `podlab generate containerlab`
+ * writes), for the `clab-topo-file` label and the nodes' binds; returns the file's path, or ''
+ * with a note when the topology cannot be expressed as one.
+ */
+function writeClabFiles(clab: ClabLab | undefined, dir: string, notes: string[]): string {
+  if (!clab) {
+    notes.push('no .clab.yml for this lab: containerlab cannot express this topology (podlab generate containerlab says why)');
     return '';
   }
+  const path = join(dir, clab.fileName);
+  writeFileSync(path, renderClabFile(clab));
+  for (const f of clab.files) {
+    mkdirSync(dirname(join(dir, f.path)), { recursive: true });
+    writeFileSync(join(dir, f.path), f.content);
+  }
+  notes.push(`${path} describes this lab for containerlab; podlab's own deployment realises switches as host bridges (capture and carrier control from the host) instead of bridge containers`);
+  return path;
+}
+
+/** A node's files from the plan, as [host path under the lab dir, path in the container]. */
+function boundFiles(clab: ClabLab | undefined, node: string, dir: string): [string, string][] {
+  return (clab?.files ?? []).filter((f) => f.node === node).map((f) => [join(dir, f.path), f.target]);
+}
+
+/** The lab's management network, as containerlab makes it: a Docker bridge network on the plan's subnet, labelled with the lab id for cleanup. */
+async function createMgmtNetwork(docker: Docker, clab: ClabLab, state: LabState): Promise<void> {
+  const { network, 'ipv4-subnet': subnet } = clab.definition.mgmt;
+  try {
+    await docker.createNetwork({
+      Name: network, Driver: 'bridge', CheckDuplicate: true,
+      IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] },
+      Labels: { containerlab: state.lab, [LABEL.podlabLab]: state.lab, [LABEL.podlabId]: state.id },
+    });
+  } catch (e) {
+    throw new DockerDeployError(`cannot create the management network ${network} (${subnet}): ${(e as Error).message} — remove a leftover with podlab destroy ${state.lab}, or docker network rm ${network}`);
+  }
+}
+
+/**
+ * The management fabric's cables (the plan's `podlab-etcd:ethN` ↔ `<node>:mgmt0` links) as
+ * containerlab makes a container-to-container veth: made in the root namespace under
+ * temporary names carrying the lab id, each end moved into its container and renamed there.
+ */
+function mgmtWiring(clab: ClabLab, id: string): { steps: WiringStep[]; tempNames: string[] } {
+  const steps: WiringStep[] = [];
+  const tempNames: string[] = [];
+  const cables = (clab.definition.topology.links ?? []).filter((l) => l.endpoints[0].startsWith(`${ETCD_NODE}:`));
+  cables.forEach((l, i) => {
+    const ends = l.endpoints.map((e) => ({ node: e.slice(0, e.indexOf(':')), iface: e.slice(e.indexOf(':') + 1) }));
+    const tmp = [checkIfName(`${id}m${i}a`), checkIfName(`${id}m${i}b`)];
+    tempNames.push(...tmp);
+    steps.push({ op: 'root', argv: ['ip', 'link', 'add', 'name', tmp[0]!, 'type', 'veth', 'peer', 'name', tmp[1]!] });
+    ends.forEach((e, k) => {
+      steps.push({ op: 'move', ifname: tmp[k]!, node: e.node });
+      steps.push({ op: 'node', node: e.node, argv: ['ip', 'link', 'set', 'dev', tmp[k]!, 'name', checkIfName(e.iface)] });
+    });
+  });
+  return { steps, tempNames };
 }
 
 /**

@@ -14,7 +14,11 @@ export interface SetupRecord {
   readonly result: ExecResult;
 }
 
-/** Runs each node's setup commands through `exec(node)`, appending to `records`; throws `fail(message)` at the first failure. */
+/**
+ * Runs each node's setup commands through `exec(node)`, appending to `records`; throws
+ * `fail(message)` at the first failure. `commandsOf` gives a node's commands (default: the
+ * topology's setup commands; the Docker runtime passes the containerlab plan's boot steps).
+ */
 export async function runSetupCommands(
   topology: Topology,
   nodes: readonly TopoNode[],
@@ -22,14 +26,15 @@ export async function runSetupCommands(
   records: SetupRecord[],
   progress: (msg: string) => void,
   fail: (msg: string) => Error,
+  commandsOf: (n: TopoNode) => readonly (readonly string[])[] = (n) => setupCommands(topology, n).map((c) => c.argv),
 ): Promise<void> {
   for (const n of nodes) {
     progress(`setting up ${n.name}`);
     const run = exec(n.name);
-    for (const c of setupCommands(topology, n)) {
-      const result = await run(c.argv);
-      records.push({ node: n.name, argv: c.argv, result });
-      if (result.code !== 0) throw fail(`${n.name}: setup command '${c.argv.join(' ')}' failed (exit ${result.code}): ${(result.stderr || result.stdout).trim()}`);
+    for (const argv of commandsOf(n)) {
+      const result = await run(argv);
+      records.push({ node: n.name, argv, result });
+      if (result.code !== 0) throw fail(`${n.name}: setup command '${argv.join(' ')}' failed (exit ${result.code}): ${(result.stderr || result.stdout).trim()}`);
     }
   }
 }
