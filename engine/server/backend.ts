@@ -69,7 +69,8 @@ export function liveBackend(lab: SimLab, opts: LiveOptions = {}): UiBackend {
   const events = opts.events ?? labEvents(lab).events;
   return {
     mode: 'live', runtime: 'sim', topology: lab.topology, feed,
-    exec: (node, command) => lab.exec(node, command),
+    // The shell's exec: verbs that change the cluster (kubectl apply…) and pods by name too.
+    exec: (node, command) => lab.execAsync(node, command),
     now: () => lab.world.clock.nowMs(),
     namespaces: () => {
       const list = attachedNamespaces(lab);
@@ -77,7 +78,7 @@ export function liveBackend(lab: SimLab, opts: LiveOptions = {}): UiBackend {
       for (const ns of list) if (ns.iface) lab.startCapture(ns.name, ns.iface);
       return list;
     },
-    hasNode: (name) => lab.world.kernel(name) !== undefined,
+    hasNode: (name) => lab.resolveNode(name) !== undefined,
     links: () => lab.world.links.map((l) => ({
       a: l.a.kernel.node, aIf: l.a.dev.name, b: l.b.kernel.node, bIf: l.b.dev.name,
       up: l.up && l.a.dev.adminUp && l.b.dev.adminUp && !l.a.kernel.stopped && !l.b.kernel.stopped,
