@@ -87,6 +87,7 @@ describe.skipIf(!ok)('the default scenario (podlab up) in Chromium', () => {
     await expect.poll(() => page.locator('[data-testid=inspect-addrs]').textContent()).toContain('cali');
     await goToStep('A pod on worker-01');
     await expect.poll(() => pods.count()).toBe(2);
+    await expect(page.locator('[data-testid=topology] [data-node^="pod-b"] text.name').textContent()).resolves.toBe('pod-b');
   });
 
   it("shows master-01's tunl0 route after the IPIP step, marked as added in the step that brought it", async () => {

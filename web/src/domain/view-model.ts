@@ -21,6 +21,8 @@ export interface ViewIface {
 
 export interface ViewNode {
   readonly id: string;
+  /** What the box says when the id is long: a pod's kubectl name (`pod-a`, `ns/pod`), not its namespace's `pod-a.default.master-01`. */
+  readonly label?: string;
   readonly kind: string;
   readonly role: Role;
   readonly tier: number;
@@ -134,8 +136,9 @@ export function viewModel(t: Topology, namespaces: readonly AttachedNamespace[] 
   for (const ns of namespaces) {
     if (byName.has(ns.name)) continue;
     const host = ns.host !== undefined ? byName.get(ns.host) : undefined;
+    const label = podLabel(ns.name, ns.host);
     nodes.push({
-      id: ns.name, kind: 'pod', role: 'pod', tier: ROLE_TIER.pod, labels: {},
+      id: ns.name, ...(label ? { label } : {}), kind: 'pod', role: 'pod', tier: ROLE_TIER.pod, labels: {},
       ...(host?.rack ? { rack: host.rack } : {}), ...(host?.floor ? { floor: host.floor } : {}), ...(host?.group ? { group: host.group } : {}),
       ifaces: ns.iface ? [{ name: ns.iface, mtu: 1500, ...(ns.addresses[0] ? { address: ns.addresses[0] } : {}) }] : [],
     });
@@ -144,6 +147,16 @@ export function viewModel(t: Topology, namespaces: readonly AttachedNamespace[] 
     }
   }
   return { name: t.name, nodes, links, segments };
+}
+
+/** `pod-a.default.master-01` on master-01 → `pod-a`; `web.shop.worker-01` → `shop/web` (kubectl's words); other names → undefined. */
+export function podLabel(name: string, host: string | undefined): string | undefined {
+  if (!host || !name.endsWith(`.${host}`)) return undefined;
+  const rest = name.slice(0, -host.length - 1);
+  const dot = rest.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  const ns = rest.slice(dot + 1);
+  return ns === 'default' ? rest.slice(0, dot) : `${ns}/${rest.slice(0, dot)}`;
 }
 
 const COLLATOR = new Intl.Collator("en", { numeric: true });

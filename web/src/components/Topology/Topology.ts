@@ -220,7 +220,7 @@ export function Topology(p: TopologyProps) {
     },
     h('rect', { x: -O.nodeW / 2, y: -O.nodeH / 2, width: O.nodeW, height: O.nodeH, rx: n.kind === 'switch' ? 3 : 9 }),
     h('title', null, n.id),
-    h('text', { className: 'name', y: -3 }, n.id.length > 18 ? `${n.id.slice(0, 17)}…` : n.id),
+    h('text', { className: 'name', y: -3 }, shortName(n.label ?? n.id)),
     // Addresses and roles come with interface names (names alone at the first level: fewer glyphs to paint).
     (!big || detail.level === 'interfaces') && h('text', { className: 'sub', y: 12 }, sub),
     // The tooltip is the group's title, not the text's, so the marks' text stays just the marks.
@@ -247,7 +247,7 @@ export function Topology(p: TopologyProps) {
 
   return h('div', { className: 'topology-wrap' },
     big && h(OverviewCanvasElement, { canvas: overviewCanvas.canvas }),
-    h('svg', { ref: svg, className: 'topology', 'data-testid': 'topology', onClick: onOverviewClick, style: { position: 'relative' } },
+    h('svg', { ref: svg, className: 'topology', 'data-testid': 'topology', onClick: onOverviewClick, style: { position: 'relative', ...(big ? { textRendering: 'geometricPrecision' } : {}) } },
       h(OverlayDefs),
       h('g', { ref: layer },
         !overview && groupEls,
@@ -265,3 +265,7 @@ export function Topology(p: TopologyProps) {
     h(OverlayControls, { on: toggles, onChange: setOverlays, counts: { bgp: p.sessions?.length ?? 0, tunnels: p.tunnels?.length ?? 0, pods: podCount, vlans: areas.length } }));
 }
 
+/** A box fits 18 characters; longer names end in … (the full id is the box's tooltip). */
+function shortName(s: string): string {
+  return s.length > 18 ? `${s.slice(0, 17)}…` : s;
+}
