@@ -10,32 +10,40 @@
  * kubelet spawns the CNI plugin for every pod and calico-node runs for hours: with tsx each
  * start transpiles ~300 files (1–2 s, several under load), bundled it is a module load.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
+import { sourceHash as hashSources } from '../../../bin/source-hash.mjs';
 import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const TSX_ENTRY = join(REPO, 'bin', 'podlab.js');
 
-/** Every .ts file under engine/ except tests, sorted (the bundle's inputs). */
-function sources(dir = join(REPO, 'engine')): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...sources(p));
-    else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) out.push(p);
-  }
-  return out.sort();
+/** A content hash of the engine's sources and the lockfile (12 hex); bin/podlab.js computes the same. */
+export function sourceHash(): string {
+  return hashSources(REPO);
 }
 
-/** A content hash of the engine's sources and the lockfile (12 hex). */
-export function sourceHash(): string {
-  const h = createHash('sha256');
-  for (const f of sources()) h.update(relative(REPO, f)).update('\0').update(readFileSync(f)).update('\0');
-  const lock = join(REPO, 'package-lock.json');
-  if (existsSync(lock)) h.update(readFileSync(lock));
-  return h.digest('hex').slice(0, 12);
+/** Where the bundle for the current sources lives (it may not be built yet). */
+export function bundleEntry(): string {
+  return join(REPO, 'node_modules', '.cache', 'podlab', `node-${sourceHash()}`, 'podlab.mjs');
+}
+
+// Sources find files next to themselves through import.meta.url (the UI's dist, package.json,
+// the Mininet helper); in a bundle that URL is the chunk's. Each file's import.meta.url is
+// rewritten to its own source path, relative to the bundle directory so a repository mounted
+// elsewhere (a container) still resolves.
+function sourceUrlPlugin(outdir: string): import('esbuild').Plugin {
+  return {
+    name: 'podlab-source-url',
+    setup(build) {
+      build.onLoad({ filter: /\.ts$/ }, (args) => {
+        const text = readFileSync(args.path, 'utf8');
+        if (!text.includes('import.meta.url')) return undefined;
+        const rel = relative(outdir, args.path).split(sep).join('/');
+        return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'ts' };
+      });
+    },
+  };
 }
 
 /**
@@ -43,8 +51,8 @@ export function sourceHash(): string {
  * bundle when it is missing; `[node, bin/podlab.js]` (tsx) when it cannot be built.
  */
 export async function nodePodlabArgv(onProgress: (msg: string) => void = () => undefined): Promise<string[]> {
-  const dir = join(REPO, 'node_modules', '.cache', 'podlab', `node-${sourceHash()}`);
-  const entry = join(dir, 'podlab.mjs');
+  const entry = bundleEntry();
+  const dir = join(entry, '..');
   if (existsSync(entry)) return [process.execPath, entry];
   try {
     const t0 = Date.now();
@@ -54,7 +62,7 @@ export async function nodePodlabArgv(onProgress: (msg: string) => void = () => u
     mkdirSync(tmp, { recursive: true });
     await esbuild.build({
       entryPoints: { main: join(REPO, 'engine', 'cli', 'main.ts') }, bundle: true, splitting: true, format: 'esm', platform: 'node',
-      target: 'node20', packages: 'external', outdir: tmp, logLevel: 'silent',
+      target: 'node20', packages: 'external', outdir: tmp, logLevel: 'silent', plugins: [sourceUrlPlugin(dir)],
     });
     writeFileSync(join(tmp, 'podlab.mjs'), "import { main } from './main.js';\nprocess.exitCode = await main(process.argv.slice(2));\n");
     // Another engine may have built it meanwhile: either copy is the same.
