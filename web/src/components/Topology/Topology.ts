@@ -247,7 +247,7 @@ export function Topology(p: TopologyProps) {
 
   return h('div', { className: 'topology-wrap' },
     big && h(OverviewCanvasElement, { canvas: overviewCanvas.canvas }),
-    h('svg', { ref: svg, className: 'topology', 'data-testid': 'topology', onClick: onOverviewClick, style: { position: 'relative', ...(big ? { textRendering: 'geometricPrecision' } : {}) } },
+    h('svg', { ref: svg, className: 'topology', 'data-testid': 'topology', onClick: onOverviewClick, style: { position: 'relative' } },
       h(OverlayDefs),
       h('g', { ref: layer },
         !overview && groupEls,
