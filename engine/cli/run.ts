@@ -118,7 +118,8 @@ async function runParsed(parsed: Args): Promise<number> {
     : undefined;
   let result;
   try {
-    result = await runScenario(scenario, loaded.topology, { ...(parsed.json ? {} : { onEvent: progressPrinter((s) => process.stdout.write(s)) }), ...(deploy ? { deploy } : {}) });
+    // A recording gets per-step snapshots: the UI shows every panel at any step from them.
+    result = await runScenario(scenario, loaded.topology, { ...(parsed.json ? {} : { onEvent: progressPrinter((s) => process.stdout.write(s)) }), ...(deploy ? { deploy } : {}), snapshots: parsed.record !== undefined });
   } catch (e) {
     if (interrupted) return 130;
     if (e instanceof UnsupportedError) {

@@ -51,6 +51,7 @@ export async function runScenarioLive(scenario: Scenario, topology: Topology): P
   let lab: SimLab | undefined;
   let feed: LiveFeed | undefined;
   const result = await runScenario(scenario, topology, {
+    snapshots: true, // the UI shows every panel at any step
     deploy: async (t, seed) => {
       const driver = await simDeploy(t, { seed });
       const inner = simLabOf(driver)!;

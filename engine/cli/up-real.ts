@@ -49,7 +49,7 @@ export async function upReal(target: { scenario?: Scenario; topology: Topology }
   try {
     if (target.scenario) {
       say(`podlab: running scenario '${target.scenario.name}' on '${target.topology.name}' (${opts.runtime}: real namespaces, BIRD, etcd, agents)…`);
-      const r = await runScenario(target.scenario, target.topology, { deploy, onEvent: (e) => events.push(e) });
+      const r = await runScenario(target.scenario, target.topology, { deploy, onEvent: (e) => events.push(e), snapshots: true });
       const failed = r.steps.reduce((n, st) => n + st.expectations.filter((x) => !x.pass).length, 0);
       say(`podlab: ${r.steps.length} steps, ${failed ? `${failed} expectation(s) FAILED (podlab run shows which)` : 'every expectation met'}`);
     } else {

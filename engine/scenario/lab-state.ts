@@ -56,7 +56,8 @@ export class LabStateRecorder {
   private readonly pods = new Map<string, EventBody & { type: 'kube.pod' }>();
   private readonly texts = new Map<string, string>();
 
-  constructor(private readonly driver: LabDriver, private readonly emit: (b: EventBody) => void) {}
+  /** `snapshots`: emit lab.snapshot events (pods are always tracked: they cost nothing). */
+  constructor(private readonly driver: LabDriver, private readonly emit: (b: EventBody) => void, private readonly snapshots = true) {}
 
   /** Emits pods added or deleted since the last call. */
   recordPods(): void {
@@ -78,7 +79,7 @@ export class LabStateRecorder {
   /** Emits each topology node's inspector texts that changed since its last snapshot. */
   async snapshot(): Promise<void> {
     const t = this.driver.topology;
-    if (t.nodes.length > SNAPSHOT_MAX_NODES) return;
+    if (!this.snapshots || t.nodes.length > SNAPSHOT_MAX_NODES) return;
     const calico = this.driver.calico() !== undefined;
     for (const n of t.nodes) {
       const cmds = n.kind === 'switch' ? SNAPSHOT_COMMANDS.switch

@@ -23,6 +23,11 @@ export interface RunOptions {
   deploy?: (topology: Topology, seed: number) => LabDriver | Promise<LabDriver>;
   /** Called with every event as it is emitted (terminal progress, a WebSocket). */
   onEvent?: (e: PodlabEvent) => void;
+  /**
+   * Snapshot each node's tools at every step (`lab.snapshot`), for a UI or a recording to show
+   * the lab at any step. Off for a run nobody will look at: it runs ~14 commands per node per step.
+   */
+  snapshots?: boolean;
 }
 
 /** One expectation's outcome in a report. */
@@ -83,7 +88,7 @@ export async function runScenario(scenario: Scenario, topology: Topology, opts: 
   }
   const tables = new Map<string, readonly RouteEntry[]>();
   // Pods and per-step inspector snapshots: what the UI needs to show the lab at any step.
-  const state = new LabStateRecorder(driver, emit);
+  const state = new LabStateRecorder(driver, emit, opts.snapshots ?? false);
   const emitRouteChanges = async (): Promise<void> => {
     state.recordPods();
     for (const node of driver.nodes()) {

@@ -17,7 +17,7 @@ import { podLabel, viewModel } from '../../web/src/domain/view-model.ts';
 describe('the lab at the cursor', () => {
   it('has no pod at step 1, pod-a from step 2, both from step 3, and the inspector texts of each step', async () => {
     const l = await loadScenario('scenarios/ipip-vs-bgp.yaml');
-    const r = await runScenario(l.scenario!, l.topology!);
+    const r = await runScenario(l.scenario!, l.topology!, { snapshots: true });
     expect(recordsLabState(r.events)).toBe(true);
     const steps = buildTimeline(r.events).steps;
     expect(podsAt(r.events, steps[0]!.lastSeq)).toEqual([]);
