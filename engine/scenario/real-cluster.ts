@@ -12,7 +12,8 @@
  * BIRD is Established, and every node's kernel has a route to every other node's blocks.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { spawn as spawnChild } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Topology, TopoNode } from '../model/types.ts';
@@ -31,9 +32,12 @@ import { routerSpeakerConfig } from '../calico/cluster/router.ts';
 import { renderRouterBird } from '../calico/cluster/router-bird.ts';
 import { calicoCompileSelector } from '../calico/node/allocateip.ts';
 import { readAffinities, readResourceSet } from '../calico/node/datastore-view.ts';
-import { k8sNamespaceKey, k8sPodKey, namespaceOf, policyKey, putObject, readPolicyModel } from '../calico/node/k8s-objects.ts';
+import { K8S_ROOT, k8sNamespaceKey, k8sPodKey, k8sServiceAccountKey, k8sServiceEndpointsKey, namespaceOf, policyKey, putObject, readPolicyModel } from '../calico/node/k8s-objects.ts';
 import { podNodeName, workloadEndpointName } from '../calico/cni/names.ts';
 import { isKubeManifest } from '../kube/manifests.ts';
+import { KubeCluster, KubeError } from '../kube/cluster.ts';
+import { realKubeHost } from './real-kube.ts';
+import { labEnv, recordResources } from '../runtime/labs.ts';
 import type { AgentEvent } from '../runtime/linux/agent.ts';
 import type { LabServices } from '../runtime/real-lab.ts';
 import { birdPaths, readHostInterfaces } from '../runtime/linux/agent.ts';
@@ -46,7 +50,7 @@ import { localExec } from '../runtime/linux/exec.ts';
 import { nodePodlabArgv } from '../runtime/linux/podlab-bundle.ts';
 import type { Exec, ExecResult } from '../runtime/linux/exec.ts';
 import type { BgpSessionInfo, ClusterControl, ConvergeResult, Manifest, PodInfo } from './cluster-control.ts';
-import { podLabelsAfterPatch } from './policy-services.ts';
+import { podLabelsAfterPatch, policyServices } from './policy-services.ts';
 import { realNodeCommand } from './real-commands.ts';
 import { StepError } from './registry.ts';
 import type { ServerPort } from './sim-nc.ts';
@@ -99,10 +103,12 @@ export class RealCluster implements ClusterControl {
   private readonly agents = new Map<string, { proc: ChildProcess; inSync: number; stopped: boolean; log: string }>();
   private readonly routers = new Map<string, { proc: ChildProcess; node: TopoNode }>();
   private readonly podMap = new Map<string, RealPod>();
-  private model: { namespaces: Namespace[]; policies: Policy[]; tiers: Tier[] } = { namespaces: [], policies: [], tiers: [] };
+  private model: Awaited<ReturnType<typeof readPolicyModel>> = { namespaces: [], policies: [], tiers: [], serviceAccounts: [], services: [] };
   private readonly ipam: IpamClient;
   private seq = 0;
   private intentCache: { rev: number; byNode: ReadonlyMap<string, BgpIntent> } | undefined;
+  private kubeCluster: KubeCluster | undefined;
+  private stopPodServers: () => void = () => undefined;
 
   private constructor(
     private readonly hosts: RealHosts,
@@ -257,8 +263,23 @@ export class RealCluster implements ClusterControl {
 
   async apply(m: Manifest): Promise<void> {
     const meta = m.metadata as { name: string; namespace?: string; labels?: Record<string, string> };
-    // Deployments and Services (engine/kube) run on the simulator only so far: say so, once, loudly.
-    if (isKubeManifest(m)) throw new StepError(`${String(m.kind)} ${meta.name}: Deployments and Services are not yet on real runtimes (kube-proxy's rules and the workload controller run on the simulator: --runtime sim)`);
+    // Deployments and Services: the Kubernetes layer's controllers, with kube-proxy's rules written on the nodes.
+    if (isKubeManifest(m)) {
+      try {
+        await this.kube().apply(m);
+      } catch (e) {
+        if (e instanceof KubeError) throw new StepError(e.message);
+        throw e;
+      }
+      await this.storeServiceEndpoints();
+      return;
+    }
+    if (m.apiVersion === 'v1' && m.kind === 'ServiceAccount') {
+      await putObject(this.ds, k8sServiceAccountKey(meta.namespace ?? 'default', meta.name), { ...m, metadata: { ...meta, namespace: meta.namespace ?? 'default' } });
+      this.model = await readPolicyModel(this.ds);
+      await this.waitInSync();
+      return;
+    }
     if (isPolicyManifest(m)) await this.storePolicy(m);
     else if (m.apiVersion === 'v1' && m.kind === 'Namespace') await putObject(this.ds, k8sNamespaceKey(meta.name), { ...m, metadata: { ...meta, labels: namespaceOf(meta.name, meta.labels).labels } });
     else if (m.apiVersion === 'v1' && m.kind === 'Pod') {
@@ -279,6 +300,15 @@ export class RealCluster implements ClusterControl {
 
   async remove(kind: string, name: string, namespace?: string): Promise<void> {
     if (kind === 'Pod') return this.removePod(namespace ?? 'default', name);
+    if (this.kubeCluster && ['Deployment', 'ReplicaSet', 'DaemonSet', 'Service'].includes(kind)) {
+      try {
+        await this.kubeCluster.remove(kind, name, namespace ?? 'default');
+      } catch (e) {
+        throw e instanceof KubeError ? new StepError(e.message) : e;
+      }
+      await this.storeServiceEndpoints();
+      return;
+    }
     if (kind === 'NetworkPolicy' || kind === 'GlobalNetworkPolicy') {
       const ns = kind === 'NetworkPolicy' ? (namespace ?? 'default') : undefined;
       const keys = [policyKey(kind, name, ns), policyKey('KubernetesNetworkPolicy', name, ns)];
@@ -327,6 +357,50 @@ export class RealCluster implements ClusterControl {
     this.podMap.set(`${namespace}/${pod}`, { ...p, labels });
     await this.waitInSync();
     return { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod, namespace, labels } };
+  }
+
+  /** The Kubernetes layer over this cluster (controllers, EndpointSlices, kube-proxy), made on first use. */
+  kube(): KubeCluster {
+    if (!this.kubeCluster) {
+      const pool = this.topology.calico.find((x) => x.kind === 'IPPool' && typeof (x.manifest.spec as { cidr?: unknown } | undefined)?.cidr === 'string');
+      const cidr = (pool?.manifest.spec as { cidr?: string } | undefined)?.cidr;
+      const { host, stopServers } = realKubeHost({
+        topology: this.topology, dir: this.hosts.dir, exec: (n) => this.hosts.exec(n),
+        spawnLocal: (argv, logFile) => this.spawnLocal(argv, logFile),
+        pods: () => this.podMap, addPod: (n, ns, name, o) => this.addPod(n, ns, name, o), removePod: (ns, name) => this.removePod(ns, name),
+      });
+      this.stopPodServers = stopServers;
+      this.kubeCluster = new KubeCluster(host, { ...(cidr && !cidr.includes(':') ? { clusterCIDR: cidr } : {}) });
+    }
+    return this.kubeCluster;
+  }
+
+  /**
+   * The Services' endpoints as `services:` policy rules read them, written where every agent
+   * reads its policy model (only the Services whose endpoints changed are rewritten).
+   */
+  private async storeServiceEndpoints(): Promise<void> {
+    if (!this.kubeCluster) return;
+    const next = policyServices(this.kubeCluster.slices);
+    const keep = new Set<string>();
+    for (const svc of next) {
+      const key = k8sServiceEndpointsKey(svc.namespace, svc.name);
+      keep.add(key);
+      const old = await this.ds.get(key);
+      if (!old || JSON.stringify(old.value) !== JSON.stringify(svc)) await putObject(this.ds, key, svc);
+    }
+    for (const kv of (await this.ds.list(`${K8S_ROOT}service-endpoints/`)).kvs) if (!keep.has(kv.key)) await this.ds.delete(kv.key);
+    this.model = await readPolicyModel(this.ds);
+    await this.waitInSync();
+  }
+
+  /** A process in the engine's namespaces, marked and recorded as the lab's so `podlab destroy` finds it after a crash. */
+  private spawnLocal(argv: readonly string[], logFile: string): ChildProcess {
+    const fd = openSync(logFile, 'a');
+    const child = spawnChild(argv[0]!, argv.slice(1), { env: { ...process.env, ...labEnv({ lab: this.hosts.lab, id: this.hosts.id }) }, stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    if (child.pid !== undefined) recordResources(this.hosts.lab, { pids: [child.pid] });
+    return child;
   }
 
   /** kubelet's part: the pod's object, its network namespace, CNI ADD run in the node. */
@@ -496,6 +570,7 @@ export class RealCluster implements ClusterControl {
 
   /** Stops every agent (and with it its BIRD), the routers' BIRD, and etcd. */
   async destroy(): Promise<void> {
+    this.stopPodServers();
     await Promise.all([...this.agents.values()].map((a) => stopProcess(a.proc)));
     await Promise.all([...this.routers.values()].map((r) => stopProcess(r.proc)));
     await this.ds.close().catch(() => undefined);

@@ -75,7 +75,7 @@ export async function missingFeatures(topology: Topology, scenario?: Scenario): 
   return { features, messages: features.map((f) => `${needs.why[f]}: ${missingMessage(f)}`) };
 }
 
-/** Kinds a scenario may apply that real runtimes do not run yet (kube-proxy's Services live in the simulator). */
+/** Kinds a scenario may apply that the containerlab runtime does not run yet (kube-proxy's Services: simulator and Mininet). */
 const SIM_ONLY_KINDS = new Set(['Deployment', 'Service']);
 
 /** The simulator-only kinds a scenario applies, as `Kind/name` words. */
@@ -88,10 +88,10 @@ function simOnlyManifests(s: Scenario | undefined): string[] {
  * says why the runtime needs it), the kernel features the scenario needs, the lab's name and
  * directory. Fails with UnsupportedError, before anything exists.
  */
-async function realPreamble(topology: Topology, opts: MininetDriverOptions, needsRoot: string): Promise<{ lab: string; dir: string; say: (msg: string) => void }> {
+async function realPreamble(topology: Topology, opts: MininetDriverOptions, needsRoot: string, services: boolean): Promise<{ lab: string; dir: string; say: (msg: string) => void }> {
   if (process.getuid?.() !== 0) throw new UnsupportedError([], `${needsRoot}: run as root, or use --runtime sim`);
-  const simOnly = simOnlyManifests(opts.scenario);
-  if (simOnly.length) throw new UnsupportedError([], `${simOnly.join(', ')}: Deployments and Services (kube-proxy) run on the simulator only for now — use --runtime sim`);
+  const simOnly = services ? [] : simOnlyManifests(opts.scenario);
+  if (simOnly.length) throw new UnsupportedError([], `${simOnly.join(', ')}: Deployments and Services (kube-proxy) run on the simulator and Mininet only for now — use --runtime sim or mininet`);
   const missing = await missingFeatures(topology, opts.scenario);
   if (missing.features.length) throw new UnsupportedError(missing.features, missing.messages.join('; '));
   const lab = opts.lab ?? topology.name;
@@ -102,7 +102,7 @@ async function realPreamble(topology: Topology, opts: MininetDriverOptions, need
 
 /** Deploys `topology` on Mininet with Calico on it (when it asks for Calico) and returns its driver. */
 export async function mininetDeploy(topology: Topology, opts: MininetDriverOptions = {}): Promise<LabDriver> {
-  const { lab, dir, say } = await realPreamble(topology, opts, 'the mininet runtime needs root (network namespaces, veths, bridges)');
+  const { lab, dir, say } = await realPreamble(topology, opts, 'the mininet runtime needs root (network namespaces, veths, bridges)', true);
   const mn = await MininetLab.deploy(topology, { lab, dir, onProgress: say });
   return realDriver(mn, dir, say);
 }
@@ -112,7 +112,7 @@ export async function mininetDeploy(topology: Topology, opts: MininetDriverOptio
  * Docker API (runtime/docker/lab.ts) — with Calico on it when it asks for Calico; returns its driver.
  */
 export async function containerlabDeploy(topology: Topology, opts: MininetDriverOptions & { readonly images?: DockerImages } = {}): Promise<LabDriver> {
-  const { lab, dir, say } = await realPreamble(topology, opts, 'the containerlab runtime needs root (veths moved into containers, bridges)');
+  const { lab, dir, say } = await realPreamble(topology, opts, 'the containerlab runtime needs root (veths moved into containers, bridges)', false);
   // Loaded on demand: the Docker client is not needed by a simulator or Mininet run.
   const { DockerLab } = await import('../runtime/docker/lab.ts');
   const d = await DockerLab.deploy(topology, { lab, dir, onProgress: say, ...(opts.images ? { images: opts.images } : {}) });

@@ -7,7 +7,7 @@
  */
 import type { Datastore, JsonValue } from '../datastore/index.ts';
 import { parsePolicyManifests } from '../policy/index.ts';
-import type { Namespace, Policy, Tier } from '../policy/index.ts';
+import type { Namespace, Policy, ServiceAccount, ServiceEndpoints, Tier } from '../policy/index.ts';
 
 /** Root of every podlab-held Kubernetes object. */
 export const K8S_ROOT = '/podlab/k8s/';
@@ -20,6 +20,16 @@ export function k8sPodKey(namespace: string, name: string): string {
 /** Where a v1 Namespace is kept. */
 export function k8sNamespaceKey(name: string): string {
   return `${K8S_ROOT}namespaces/${name}`;
+}
+
+/** Where a v1 ServiceAccount is kept (its labels are the `pcsa.*` labels of the pods running as it). */
+export function k8sServiceAccountKey(namespace: string, name: string): string {
+  return `${K8S_ROOT}serviceaccounts/${namespace}/${name}`;
+}
+
+/** Where a Service's endpoints (from its EndpointSlices) are kept for `services:` policy rules. */
+export function k8sServiceEndpointsKey(namespace: string, name: string): string {
+  return `${K8S_ROOT}service-endpoints/${namespace}/${name}`;
 }
 
 /** Where a policy manifest (Kubernetes or Calico NetworkPolicy, GlobalNetworkPolicy, Tier) is kept, verbatim. */
@@ -38,14 +48,21 @@ export function namespaceOf(name: string, labels: Readonly<Record<string, string
 }
 
 /** Everything Felix's policy model needs, read from the datastore in one pass. */
-export async function readPolicyModel(ds: Datastore): Promise<{ policies: Policy[]; tiers: Tier[]; namespaces: Namespace[] }> {
-  const [pol, ns] = await Promise.all([ds.list(`${K8S_ROOT}policies/`), ds.list(`${K8S_ROOT}namespaces/`)]);
+export async function readPolicyModel(ds: Datastore): Promise<{ policies: Policy[]; tiers: Tier[]; namespaces: Namespace[]; serviceAccounts: ServiceAccount[]; services: ServiceEndpoints[] }> {
+  const [pol, ns, sas, svcs] = await Promise.all([
+    ds.list(`${K8S_ROOT}policies/`), ds.list(`${K8S_ROOT}namespaces/`), ds.list(`${K8S_ROOT}serviceaccounts/`), ds.list(`${K8S_ROOT}service-endpoints/`),
+  ]);
   const parsed = parsePolicyManifests(pol.kvs.map((kv) => kv.value));
   const namespaces = ns.kvs.map((kv) => {
     const m = kv.value as { metadata?: { name?: string; labels?: Record<string, string> } };
     return namespaceOf(String(m.metadata?.name ?? kv.key.slice(kv.key.lastIndexOf('/') + 1)), m.metadata?.labels ?? {});
   });
-  return { policies: parsed.policies, tiers: parsed.tiers, namespaces };
+  const serviceAccounts = sas.kvs.map((kv) => {
+    const m = kv.value as { metadata?: { name?: string; namespace?: string; labels?: Record<string, string> } };
+    return { namespace: String(m.metadata?.namespace ?? 'default'), name: String(m.metadata?.name ?? ''), labels: m.metadata?.labels ?? {} };
+  });
+  const services = svcs.kvs.map((kv) => kv.value as unknown as ServiceEndpoints);
+  return { policies: parsed.policies, tiers: parsed.tiers, namespaces, serviceAccounts, services };
 }
 
 /** Stores a manifest under `key` (a JSON round trip drops what YAML parsing may leave that JSON cannot hold). */

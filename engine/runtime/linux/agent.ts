@@ -216,7 +216,8 @@ export class LinuxNodeAgent {
       ]);
       const cfg = felixConfigFrom(felixCfg.kvs.map((kv) => ({ kind: 'FelixConfiguration', name: String((kv.value as { metadata?: { name?: string } }).metadata?.name ?? ''), manifest: kv.value as Record<string, unknown> })), this.node);
       const snap = await readSnapshot(this.o.ds, {
-        nodeName: this.node, hostInterfaces, policies: model.policies, tiers: model.tiers, namespaces: model.namespaces, ...(cfg ? { config: cfg } : {}),
+        nodeName: this.node, hostInterfaces, policies: model.policies, tiers: model.tiers, namespaces: model.namespaces,
+        serviceAccounts: model.serviceAccounts, services: model.services, ...(cfg ? { config: cfg } : {}),
       });
       const desired = computeDesired(snap);
       // Like Felix, work follows changes: a write that leaves this node's dataplane as it was
