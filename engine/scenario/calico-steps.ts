@@ -22,6 +22,7 @@ import type { ServerPort } from './sim-nc.ts';
 import { manifestName as nameOf } from './sim-cluster.ts';
 import { needString, optString, readDuration, strictMap } from './values.ts';
 import { parseYamlDocuments } from '../model/yaml-limits.ts';
+import { CommandLineError, splitCommandLine } from '../sim/tools/argv.ts';
 
 // ---------------------------------------------------------------------------------------
 // the cluster and its pods
@@ -351,5 +352,35 @@ registerAction<Located<string>>({
     const c = clusterOf(ctx.driver);
     if (!c.agentNodes().includes(p.value)) throw new StepError(`${p.value} runs no calico-node (k8s nodes: ${c.agentNodes().join(', ')})`);
     await c.stopAgent(p.value);
+  },
+});
+
+/** `kubectl: ARGS`: kubectl as a learner types it, on the cluster's first node (its output feeds `output:`/`exitCode:` expectations). */
+export interface KubectlParams { argv: string[]; loc: Location }
+
+registerAction<KubectlParams>({
+  key: 'kubectl',
+  runsCommand: true,
+  parse(src, e) {
+    const s = src.string(e.value, e.keyLoc, 'kubectl');
+    if (!s) return undefined;
+    let argv: string[];
+    try {
+      argv = splitCommandLine(s.value);
+    } catch (err) {
+      if (!(err instanceof CommandLineError)) throw err;
+      src.problems.error(s.loc, `kubectl: ${err.message}`);
+      return undefined;
+    }
+    if (argv[0] === 'kubectl') argv.shift();
+    if (argv.length === 0) {
+      src.problems.error(s.loc, 'kubectl: no verb', 'write e.g. `kubectl: scale deployment web --replicas=2` or `kubectl: get pods -o wide`');
+      return undefined;
+    }
+    return { argv, loc: s.loc };
+  },
+  describe: (p) => `kubectl ${p.argv.join(' ')}`,
+  async run(p, ctx) {
+    await ctx.exec(adminNode(clusterOf(ctx.driver)), ['kubectl', ...p.argv], 'step');
   },
 });
