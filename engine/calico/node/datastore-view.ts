@@ -15,7 +15,16 @@ import type { AffineBlock, ConfdInput, Peerings } from '../confd/index.ts';
 /** Resource kinds confd and calicoctl read. */
 export const VIEW_KINDS = ['IPPool', 'BGPConfiguration', 'BGPPeer', 'Node', 'FelixConfiguration', 'ClusterInformation'] as const;
 
+/** One manifest object per stored key/value (they are immutable), so the resource parser's per-manifest cache hits. */
+const MANIFESTS = new WeakMap<KeyValue, CalicoManifest>();
+
 function manifestOf(kv: KeyValue): CalicoManifest {
+  let cm = MANIFESTS.get(kv);
+  if (!cm) MANIFESTS.set(kv, (cm = buildManifest(kv)));
+  return cm;
+}
+
+function buildManifest(kv: KeyValue): CalicoManifest {
   const m = kv.value as Record<string, unknown>;
   const meta = (m.metadata ?? {}) as { name?: string };
   return {

@@ -49,7 +49,7 @@ export function buildResourceSet(manifests: readonly CalicoManifest[]): { set: R
   const all: Resource[] = [];
   const other: CalicoManifest[] = [];
   for (const cm of manifests) {
-    const p = parseManifest(cm);
+    const p = parsedOnce(cm);
     problems.push(...p.problems);
     if (p.other) other.push(cm);
     if (!p.resource) continue;
@@ -78,6 +78,19 @@ export function buildResourceSet(manifests: readonly CalicoManifest[]): { set: R
   };
   problems.push(...crossCheck(set));
   return { set, problems };
+}
+
+/**
+ * Parses per manifest object: the datastore view hands the same (frozen) manifest for an
+ * unchanged key, so rebuilding a cluster's set after one Node write re-parses one Node, not
+ * all of them. Parsing reads only the manifest itself; results are shared read-only.
+ */
+const PARSED = new WeakMap<CalicoManifest, ReturnType<typeof parseManifest>>();
+
+function parsedOnce(cm: CalicoManifest): ReturnType<typeof parseManifest> {
+  let p = PARSED.get(cm);
+  if (!p) PARSED.set(cm, (p = parseManifest(cm)));
+  return p;
 }
 
 function crossCheck(set: ResourceSet): ResourceProblem[] {
