@@ -12,7 +12,7 @@ import type { TraceEvent } from '../sim/trace.ts';
 import type { LabDriver } from '../scenario/driver.ts';
 import { probeReason } from './reason.ts';
 import type { ArpFailure, DropRecord } from './reason.ts';
-import type { ProbeEndpoint } from './types.ts';
+import type { ProbeEndpoint, TraceHop } from './types.ts';
 
 const ICMP = 1;
 const TCP = 6;
@@ -42,7 +42,12 @@ export interface ProbeOutcome {
   readonly reason?: string;
   /** The first MTU drop of the request: where, the device's MTU, and the encapsulation that made the packet bigger. */
   readonly mtuDrop?: MtuDrop;
+  /** The probe's packets hop by hop, when it failed. */
+  readonly trace?: readonly TraceHop[];
 }
+
+/** Hops kept per failed probe: a loop would otherwise record until the TTL runs out. */
+const MAX_TRACE = 80;
 
 /** A packet too big for a device, with DF: what the MTU search names as the black hole. */
 export interface MtuDrop {
@@ -68,8 +73,22 @@ export class Prober {
     let lastSeen: string | undefined;
     let mtuDrop: MtuDrop | undefined;
     const proto = opts.port === undefined ? ICMP : TCP;
+    const trace: TraceHop[] = [];
+    const ours = (p: Ipv4Packet | undefined): p is Ipv4Packet => {
+      const inner = probePacketIn(p, proto);
+      return !!inner && (formatIPv4(inner.dst) === target || formatIPv4(inner.src) === target);
+    };
+    const hop = (e: TraceEvent, h: Omit<TraceHop, 'seq' | 't' | 'node'>): void => {
+      if (trace.length < MAX_TRACE) trace.push({ seq: trace.length + 1, t: e.t, node: e.node, ...h });
+    };
     const listen = (e: TraceEvent): void => {
       if (e.type === 'arp' && e.event === 'failed') arp.push({ node: e.node, dev: e.dev, ip: formatIPv4(e.ip) });
+      if ((e.type === 'tx' || e.type === 'rx') && ours(ipOf(e.frame))) hop(e, { hop: e.type, dev: e.dev, text: `${e.type === 'tx' ? 'sent on' : 'received on'} ${e.dev}` });
+      else if (e.type === 'forward' && ours(e.pkt)) hop(e, { hop: 'forward', dev: e.inDev, outDev: e.outDev, dst: formatIPv4(e.pkt.dst), text: `forward ${e.inDev} → ${e.outDev}` });
+      else if (e.type === 'deliver' && ours(e.pkt)) hop(e, { hop: 'deliver', dev: e.dev, dst: formatIPv4(e.pkt.dst), text: `deliver to local socket on ${e.dev}` });
+      else if ((e.type === 'encap' || e.type === 'decap') && ours(e.inner)) {
+        hop(e, { hop: e.type, dev: e.dev, tunnel: e.tunnel, dst: formatIPv4(e.inner.dst), text: `${e.type} ${e.tunnel} ${formatIPv4(e.outer.src)} > ${formatIPv4(e.outer.dst)}` });
+      }
       if (e.type === 'tx') {
         const p = probePacketIn(ipOf(e.frame), proto);
         if (p && formatIPv4(p.dst) === target) lastSeen = `${e.node}:${e.dev}`;
@@ -93,6 +112,7 @@ export class Prober {
         const encap = overhead === 0 ? undefined : outer.protocol === 4 ? 'IPIP' as const : 'VXLAN' as const;
         mtuDrop = { node: e.node, dev, mtu, len: ipv4TotalLength(outer), overhead, ...(encap ? { encap } : {}) };
       }
+      hop(e, { hop: 'drop', ...(dev ? { dev } : {}), reason: e.reason, ...(e.rule !== undefined ? { rule: e.rule } : {}), dst, text: `drop: ${e.reason}${e.rule !== undefined ? ` (${e.rule})` : ''}` });
       drops.push({
         node: e.node, reason: e.reason, dir, src, dst, len: ipv4TotalLength(outer), df: outer.df,
         ...(dev !== undefined ? { dev } : {}), ...(e.rule !== undefined ? { rule: e.rule } : {}), ...(mtu !== undefined ? { mtu } : {}),
@@ -114,8 +134,8 @@ export class Prober {
     if (code === 0) return { ok: true };
     // The source refused to send: a path MTU its kernel learned (PMTUD worked) is smaller than the packet.
     const local = drops.length === 0 ? /local error: message too long, mtu=(\d+)/.exec(output) : null;
-    if (local) return { ok: false, reason: `MTU: ${from.id} cannot send it with DF: its kernel learned a path MTU of ${local[1]} towards ${target} (ping: local error: message too long)` };
-    return { ok: false, reason: probeReason(drops, arp, lastSeen), ...(mtuDrop ? { mtuDrop } : {}) };
+    if (local) return { ok: false, ...(trace.length ? { trace } : {}), reason: `MTU: ${from.id} cannot send it with DF: its kernel learned a path MTU of ${local[1]} towards ${target} (ping: local error: message too long)` };
+    return { ok: false, reason: probeReason(drops, arp, lastSeen), ...(mtuDrop ? { mtuDrop } : {}), ...(trace.length ? { trace } : {}) };
   }
 
   /** A device's MTU, or undefined when the node or device is gone. */

@@ -155,7 +155,7 @@ async function observe(lab: Lab, t: Topology, eps: readonly ProbeEndpoint[], ext
       const note = bgpNote(a.node, b.ip, routeData.get(a.node) ?? [], sessions.filter((s) => s.node === a.node));
       if (note) reason = `${reason}; ${note}`;
     }
-    pairs.push({ matrix, from: a.id, to: b.id, ok: r.ok, ...(reason ? { reason } : {}) });
+    pairs.push({ matrix, from: a.id, to: b.id, ok: r.ok, ...(reason ? { reason } : {}), ...(r.trace ? { trace: r.trace } : {}) });
   };
   const of = (k: ProbeEndpoint['kind']): ProbeEndpoint[] => eps.filter((e) => e.kind === k);
   for (const a of of('node')) for (const b of of('node')) if (a !== b) await probe('node', a, b);

@@ -31,6 +31,25 @@ export interface ProbeEndpoint {
 /** 'node', 'pod', 'outside', 'intent' (pairs only an intent asks for), 'tcp/80' (a port probe). */
 export type MatrixName = string;
 
+/**
+ * One hop of a failed probe's packet (request or reply), in the shape of the UI's HopEvent so
+ * the topology can animate it: sent, received, forwarded, wrapped, unwrapped, delivered, dropped.
+ */
+export interface TraceHop {
+  readonly seq: number;
+  /** Virtual time, ms. */
+  readonly t: number;
+  readonly hop: 'tx' | 'rx' | 'forward' | 'deliver' | 'drop' | 'encap' | 'decap';
+  readonly node: string;
+  readonly dev?: string;
+  readonly outDev?: string;
+  readonly reason?: string;
+  readonly rule?: string;
+  readonly dst?: string;
+  readonly tunnel?: 'ipip' | 'vxlan';
+  readonly text: string;
+}
+
 /** One probed pair. */
 export interface PairResult {
   readonly matrix: MatrixName;
@@ -39,6 +58,8 @@ export interface PairResult {
   readonly ok: boolean;
   /** Why it failed, from the packet's own trace (absent when ok). */
   readonly reason?: string;
+  /** The failed probe's packet hop by hop (absent when ok). */
+  readonly trace?: readonly TraceHop[];
 }
 
 /** One BGP session as a speaker sees it. */

@@ -19,6 +19,10 @@ import { OpenRecording } from './OpenRecording.ts';
 import { bgpSessionsAt, tunnelsAt } from '../domain/overlays.ts';
 import { podsAt, recordsLabState, snapshotsAt } from '../domain/at-cursor.ts';
 import { viewModel } from '../domain/view-model.ts';
+import { CheckPanel } from './CheckPanel.ts';
+import { failedNode, linksUnder, type CheckRow } from '../domain/check-report.ts';
+import type { CheckReport, PairResult } from '../../../engine/check/types.ts';
+import type { HopEvent } from '../../../engine/server/api-types.ts';
 
 export interface AppProps {
   readonly store: LabStore;
@@ -33,7 +37,11 @@ export function App(p: AppProps) {
   const s = useSyncExternalStore(p.store.subscribe, p.store.snapshot);
   const [node, setNode] = useState<string | undefined>(undefined);
   const [tab, setTab] = useState<'inspect' | 'terminal'>('inspect');
-  const [bottom, setBottom] = useState<'timeline' | 'packets' | 'log' | undefined>(undefined);
+  const [bottom, setBottom] = useState<'timeline' | 'packets' | 'log' | 'check' | undefined>(undefined);
+  // The Check tab: a podlab check report, the state picked in it, the broken pair whose trace is drawn.
+  const [check, setCheck] = useState<CheckReport | undefined>(undefined);
+  const [checkRow, setCheckRow] = useState<CheckRow | undefined>(undefined);
+  const [checkPair, setCheckPair] = useState<PairResult | undefined>(undefined);
   const [packet, setPacket] = useState<number | undefined>(undefined);
   const [cursor, setCursor] = useState<number | undefined>(undefined);
   const steps = s.timeline?.steps ?? [];
@@ -83,6 +91,10 @@ export function App(p: AppProps) {
   }, [replay, atStep, steps, node, s.events, cursorSeq]);
   const commands = s.log.filter((l) => l.kind === 'command').length;
   const nodeNames = useMemo(() => view?.nodes.map((n) => n.id) ?? [], [view]);
+  // With the Check tab open, the topology shows the selected failure and the broken pair's path.
+  const checking = tab2 === 'check' && checkRow !== undefined;
+  const shownLinks = useMemo(() => (checking ? linksUnder(links, checkRow?.failure) : links), [checking, links, checkRow]);
+  const shownPath = checking && checkPair ? ((checkPair.trace ?? []) as readonly HopEvent[]) : path;
 
   if (s.error) return h('div', { className: 'fatal' }, `cannot load the lab: ${s.error}`);
   if (!view || !s.topology) return h('div', { className: 'loading' }, 'loading the lab…');
@@ -95,7 +107,7 @@ export function App(p: AppProps) {
         p.store.source.local ? `replay of ${p.store.source.label} (opened in the browser)` : replay ? 'replay of a recording' : s.connected ? 'live' : 'reconnecting…')),
     h('main', { className: 'main' },
       h('div', { className: 'left' },
-        h(Topology, { view, links, selected: node, onSelect: (n: string) => setNode(n), path, routes: routeNow, sessions, tunnels })),
+        h(Topology, { view, links: shownLinks, selected: (checking ? failedNode(checkRow?.failure) : undefined) ?? node, onSelect: (n: string) => setNode(n), path: shownPath, routes: routeNow, sessions, tunnels })),
       h('aside', { className: 'right' },
         h('nav', { className: 'tabs' },
           h('button', { className: tab === 'inspect' ? 'on' : '', onClick: () => setTab('inspect'), 'data-testid': 'tab-inspect' }, 'Inspector'),
@@ -110,10 +122,12 @@ export function App(p: AppProps) {
         steps.length > 0 && h('button', { className: tab2 === 'timeline' ? 'on' : '', onClick: () => setBottom('timeline'), 'data-testid': 'tab-timeline' }, 'Timeline'),
         h('button', { className: tab2 === 'packets' ? 'on' : '', onClick: () => setBottom('packets'), 'data-testid': 'tab-packets' }, `Packets (${packets.length})`),
         h('button', { className: tab2 === 'log' ? 'on' : '', onClick: () => setBottom('log') }, 'Events'),
+        h('button', { className: tab2 === 'check' ? 'on' : '', onClick: () => setBottom('check'), 'data-testid': 'tab-check' }, 'Check'),
         atStep && h('span', { className: 'muted' }, ` at step ${atStep.index} (t ≤ ${(atStep.tEnd / 1000).toFixed(3)}s)`),
         path.length > 0 && h('span', { className: 'path-summary', 'data-testid': 'path-summary' },
           `path: ${path.map((x) => `${x.node} ${x.hop}`).filter((x, i, a) => a.indexOf(x) === i).join(' → ')}`)),
-      tab2 === 'timeline' && s.timeline ? h(Timeline, { timeline: s.timeline, cursor, onCursor: setCursor })
+      tab2 === 'check' ? h(CheckPanel, { report: check, onReport: (r: CheckReport) => { setCheck(r); setCheckRow(undefined); setCheckPair(undefined); }, selected: checkRow?.id, onSelect: setCheckRow, pair: checkPair, onPair: setCheckPair })
+      : tab2 === 'timeline' && s.timeline ? h(Timeline, { timeline: s.timeline, cursor, onCursor: setCursor })
       : tab2 === 'packets'
         ? h(Packets, { rows: packets, selected: packet, onSelect: setPacket, onDownload: (n: string, i: string) => p.store.source.downloadPcap(n, i), path, routes: routeNow, live: !replay })
         : h(EventLog, { log: s.log, onHop: (l) => { if (l.hop?.packet) { setPacket(l.hop.packet); setBottom('packets'); } } })));
