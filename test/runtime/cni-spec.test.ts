@@ -65,11 +65,13 @@ describe('CNI request parsing', () => {
 });
 
 describe('Pod manifest (the API server the plugin asks)', () => {
-  it('labels, service account and the ipAddrs annotation; absent manifest → none', () => {
+  it('labels, service account, named container ports and the ipAddrs annotation; absent manifest → none', () => {
     expect(podManifestKey('default', 'web-0')).toBe('/podlab/k8s/pods/default/web-0');
-    expect(podInfo(undefined)).toEqual({ labels: {}, serviceAccount: 'default', ipAddrs: [] });
-    expect(podInfo({ metadata: { labels: { app: 'web' }, annotations: { 'cni.projectcalico.org/ipAddrs': '["10.5.0.9"]' } }, spec: { serviceAccountName: 'sa1' } }))
-      .toEqual({ labels: { app: 'web' }, serviceAccount: 'sa1', ipAddrs: ['10.5.0.9'] });
+    expect(podInfo(undefined)).toEqual({ labels: {}, serviceAccount: 'default', ports: [], ipAddrs: [] });
+    expect(podInfo({
+      metadata: { labels: { app: 'web' }, annotations: { 'cni.projectcalico.org/ipAddrs': '["10.5.0.9"]' } },
+      spec: { serviceAccountName: 'sa1', containers: [{ name: 'web', ports: [{ name: 'http', containerPort: 8080 }, { containerPort: 9000 }] }] },
+    })).toEqual({ labels: { app: 'web' }, serviceAccount: 'sa1', ports: [{ name: 'http', port: 8080, protocol: 'TCP' }], ipAddrs: ['10.5.0.9'] });
     expect(failure(() => podInfo({ metadata: { annotations: { 'cni.projectcalico.org/ipAddrs': '10.5.0.9' } } })).message).toMatch(/^failed to parse '10.5.0.9' as JSON/);
     expect(failure(() => podInfo({ metadata: { annotations: { 'cni.projectcalico.org/ipAddrs': '["10.5.0.9","10.5.0.10"]' } } })).message).toContain('more than one IPv4 address');
   });
