@@ -29,7 +29,10 @@ export function renderCheck(r: CheckReport): string {
   for (const l of h.bgpIsolated ?? []) out.push(`    ${l}`);
   const mtu = h.mtu ?? [];
   if (mtu.length) out.push(`  ${'MTU'.padEnd(14)} ${mtu.filter((m) => m.ok).length}/${mtu.length} pod pairs pass ${mtu[0]!.podMtu}-byte packets with DF (the pod MTU)`);
-  for (const m of mtu) if (!m.ok) out.push(`    ${m.from} → ${m.to}: largest with DF ${m.largest !== undefined ? `${m.largest} bytes` : 'none'}${m.blackHole ? ` — ${m.blackHole}` : m.reason ? ` — ${m.reason}` : ''}`);
+  // Pairs where not even a small packet passes are the reachability lines' business, not MTU's.
+  for (const m of mtu) if (!m.ok && m.largest !== undefined) out.push(`    ${m.from} → ${m.to}: largest with DF ${m.largest} bytes${m.blackHole ? ` — ${m.blackHole}` : m.reason ? ` — ${m.reason}` : ''}`);
+  const dead = mtu.filter((m) => !m.ok && m.largest === undefined).length;
+  if (dead) out.push(`    (${dead} pair${dead === 1 ? '' : 's'} pass no packet at all: see pod ↔ pod)`);
   if (r.ipam) out.push(`  ${'IPAM'.padEnd(14)} ${r.ipam.podsPerNode} pods per node with ${r.ipam.nodes} nodes full (${r.ipam.limitedBy})`);
   if (r.policy) {
     out.push(`  ${'policy'.padEnd(14)} ${r.policy.policies.length} polic${r.policy.policies.length === 1 ? 'y' : 'ies'} over ${r.policy.flows} pod flows, ${r.policy.warnings.length} dead or shadowed rule${r.policy.warnings.length === 1 ? '' : 's'}`);
