@@ -3,6 +3,7 @@
  * interface names must name things of the deployed lab (never a path or an argv to spawn),
  * bodies are size-limited JSON with the fields of the right type.
  */
+import { heredocTerminator } from '../sim/tools/heredoc.ts';
 import type { IncomingMessage } from 'node:http';
 
 /** An HTTP error with the status and a message the UI can show. */
@@ -48,7 +49,9 @@ export function checkCommand(command: unknown): string {
   const c = command.trim();
   if (!c) throw new ApiError(400, "'command' is empty");
   if (c.length > 4096) throw new ApiError(400, "'command' is longer than 4096 characters");
-  if (/[\n\r\0]/.test(c)) throw new ApiError(400, "'command' must be one line");
+  // One line, or a command that opens a here-document followed by its lines (kubectl apply -f - <<EOF).
+  const first = c.split('\n', 1)[0]!;
+  if (/[\r\0]/.test(c) || (c.includes('\n') && heredocTerminator(first) === undefined)) throw new ApiError(400, "'command' must be one line (or open a here-document: … <<EOF, its lines, EOF)");
   return c;
 }
 

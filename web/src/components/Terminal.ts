@@ -13,6 +13,7 @@ import { execOnNode } from '../data/client.ts';
 import type { CommandEvent } from '../../../engine/events.ts';
 import type { Topology } from '../../../engine/model/types.ts';
 import { SHELL_HELP, completeLine, interpretLine, listLinks, listNodes } from '../../../engine/cli/shell-line.ts';
+import { heredocTerminator } from '../../../engine/sim/tools/heredoc.ts';
 import { LineEditor } from '../domain/line-editor.ts';
 
 /** The hint printed when the terminal opens: what the nodes answer. */
@@ -58,6 +59,8 @@ class BrowserShell {
   private generation = 0;
   private busy = false;
   private typedAhead: string[] = [];
+  /** A here-document being typed (`kubectl apply -f - <<EOF`): lines go to it until its terminator. */
+  private doc: { node: string; lines: string[]; word: string } | undefined;
 
   constructor(node: string) {
     this.node = node;
@@ -112,7 +115,13 @@ class BrowserShell {
     this.term.write('\r\n');
     const gen = this.generation;
     const isNode = (n: string): boolean => this.nodes.includes(n);
-    const a = interpretLine(line, this.node, isNode);
+    if (this.doc) {
+      this.doc.lines.push(line);
+      if (line !== this.doc.word) { this.term.write('> '); return; }
+    }
+    const doc = this.doc;
+    this.doc = undefined;
+    const a = doc ? { kind: 'exec' as const, node: doc.node, command: doc.lines.join('\n') } : interpretLine(line, this.node, isNode);
     const out = (s: string): void => this.term.write(crlf(s));
     switch (a.kind) {
       case 'none': break;
@@ -126,6 +135,13 @@ class BrowserShell {
       case 'setup': out('setup: the setup commands are in the `podlab up` terminal (`setup NODE`) and, for a scenario, in the timeline\'s Deploy step\n'); break;
       case 'exec': {
         if (a.command === 'clear') { this.term.clear(); break; }
+        const word = doc ? undefined : heredocTerminator(a.command);
+        if (word !== undefined) {
+          // The document's lines follow; the command runs when a line reads `word`.
+          this.doc = { node: a.node, lines: [a.command], word };
+          this.term.write('> ');
+          return;
+        }
         this.busy = true;
         const r = await execOnNode(a.node, a.command);
         if (gen !== this.generation) return; // Ctrl-C'd: the prompt is already there
