@@ -10,10 +10,14 @@ import type { Topology } from '../model/types.ts';
 /** The shell's help text (`help`, and `podlab up --help`). */
 export const SHELL_HELP = `commands:
   NODE COMMAND...     run COMMAND on NODE (ip, bridge, sysctl, iptables, ipset, conntrack,
-                      ping, traceroute, tcpdump, ss; with Calico: calicoctl node status|
-                      get nodes|get ippools|ipam show, birdc/birdcl show protocols|route,
-                      kubectl get pods|nodes),
+                      ping, traceroute, tcpdump, ss, curl; with Calico: calicoctl (node
+                      status, get/apply/delete/patch/label, ipam show|check|release),
+                      birdc/birdcl show protocols|route, kubectl (get, describe, apply,
+                      delete, run, create deployment, expose, scale, label, exec)),
                       e.g.  master-01 ip route   master-01 calicoctl node status
+  POD COMMAND...      pods are nodes too: client curl -s http://10.96.0.1/ (or ns/pod)
+  ... <<EOF           a here-document feeds stdin: kubectl apply -f - <<EOF, the
+                      manifest, then a line EOF
   use NODE            run the following commands on NODE (prompt shows it)
   nodes               list nodes with their kind and addresses
   links               list links
