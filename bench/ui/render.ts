@@ -10,12 +10,17 @@
  * 3. Zoom steps: one mouse-wheel notch (deltaY ±100, d3-zoom's ×1.15) dispatched on the
  *    drawing, timed until the second animation frame after it — the frame that shows it has
  *    been produced. 36 steps in from fit-to-screen (through every level of detail), then 36
- *    out, at points spread over the drawing. Frames are unthrottled (--disable-frame-rate-limit,
- *    --disable-gpu-vsync) so a step costs what the page does, not a 60 Hz tick; the two-node
- *    lab shows what is left of a frame with nothing in it. Wall time suffers when other
- *    processes compete for the CPUs, so each step's renderer CPU time (DevTools
- *    Performance.getMetrics ProcessTime: main thread, raster and compositor threads) is
- *    reported too, overall and per level of detail the step ended in.
+ *    out, at points spread over the drawing, in gestures of 6 notches back to back. Frames
+ *    are unthrottled (--disable-frame-rate-limit, --disable-gpu-vsync) so a step costs what
+ *    the page does, not a 60 Hz tick; the two-node lab shows what is left of a frame with
+ *    nothing in it. Wall time suffers when other processes compete for the CPUs, so renderer
+ *    CPU time (DevTools Performance.getMetrics ProcessTime: main thread, raster and
+ *    compositor threads) is reported too: per notch, the gesture's CPU over its notches.
+ * 4. Settle: a large drawing only moves its last picture during a gesture and is redrawn
+ *    sharp once the gesture pauses (mark `podlab:zoom-settled`, 120 ms after the last
+ *    notch). After each gesture: wall from that mark to the second frame after it, renderer
+ *    CPU from the gesture's end to then, per level of detail it settled in; and how many
+ *    times a gesture settled before its end (should be 0).
  * Prints one JSON document. Run: npx tsx bench/ui/render.ts [RUNS]
  */
 import { performance } from 'node:perf_hooks';
@@ -49,6 +54,8 @@ interface PageRun {
   readonly firstFrameMs: number;
   readonly svgElements: number;
   readonly steps: readonly Step[];
+  readonly settles: readonly Settle[];
+  readonly earlySettles: number;
 }
 
 /**
@@ -57,22 +64,42 @@ interface PageRun {
  * wall time and the level of detail shown after it. (No named inner functions: tsx would
  * wrap them in a helper the page does not have.)
  */
-async function zoomStep(a: { i: number; steps: number }): Promise<{ ms: number; level: string; elements: number }> {
+async function zoomGesture(a: { from: number; n: number; steps: number }): Promise<{ ms: number[]; settles: number }> {
   const svg = document.querySelector('svg.topology')!;
-  const r = svg.getBoundingClientRect();
-  const x = r.left + r.width * (0.35 + 0.3 * (((a.i * 7) % 11) / 10));
-  const y = r.top + r.height * (0.35 + 0.3 * (((a.i * 5) % 7) / 6));
+  const settled0 = performance.getEntriesByName('podlab:zoom-settled').length;
+  const ms: number[] = [];
+  for (let i = a.from; i < a.from + a.n; i++) {
+    const r = svg.getBoundingClientRect();
+    const x = r.left + r.width * (0.35 + 0.3 * (((i * 7) % 11) / 10));
+    const y = r.top + r.height * (0.35 + 0.3 * (((i * 5) % 7) / 6));
+    const t0 = performance.now();
+    svg.dispatchEvent(new WheelEvent('wheel', { deltaY: i < a.steps ? -100 : 100, clientX: x, clientY: y, bubbles: true, cancelable: true }));
+    await new Promise<void>((res) => requestAnimationFrame(() => requestAnimationFrame(() => res())));
+    ms.push(performance.now() - t0);
+  }
+  return { ms, settles: performance.getEntriesByName('podlab:zoom-settled').length - settled0 };
+}
+
+/** After a gesture: waits (up to 1 s) for the drawing to settle; wall from the settle mark to the second frame after it (null: small drawings do not defer). */
+async function zoomSettle(): Promise<{ ms: number | null; level: string; elements: number }> {
+  const before = performance.getEntriesByName('podlab:zoom-settled').length;
   const t0 = performance.now();
-  svg.dispatchEvent(new WheelEvent('wheel', { deltaY: a.i < a.steps ? -100 : 100, clientX: x, clientY: y, bubbles: true, cancelable: true }));
+  while (performance.getEntriesByName('podlab:zoom-settled').length === before && performance.now() - t0 < 1000) {
+    await new Promise<void>((res) => requestAnimationFrame(() => res()));
+  }
+  const marks = performance.getEntriesByName('podlab:zoom-settled');
   await new Promise<void>((res) => requestAnimationFrame(() => requestAnimationFrame(() => res())));
   return {
-    ms: performance.now() - t0,
+    ms: marks.length > before ? performance.now() - marks[marks.length - 1]!.startTime : null,
     level: document.querySelector('[data-testid=detail-level]')?.getAttribute('data-level') ?? 'full',
     elements: document.querySelectorAll('svg.topology *').length,
   };
 }
 
-interface Step { readonly ms: number; readonly cpuMs: number; readonly level: string; readonly elements: number }
+const GESTURE = 6;
+
+interface Step { readonly ms: number; readonly cpuMs: number }
+interface Settle { readonly ms: number; readonly cpuMs: number; readonly level: string; readonly elements: number }
 
 async function measure(t: Topology): Promise<{ deployMs: number; runs: PageRun[] }> {
   const t0 = performance.now();
@@ -94,12 +121,19 @@ async function measure(t: Topology): Promise<{ deployMs: number; runs: PageRun[]
       await cdp.send('Performance.enable');
       const cpu = async (): Promise<number> => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'ProcessTime')!.value;
       const steps: Step[] = [];
-      for (let i = 0; i < 2 * STEPS; i++) {
+      const settles: Settle[] = [];
+      let earlySettles = 0;
+      for (let i = 0; i < 2 * STEPS; i += GESTURE) {
         const c0 = await cpu();
-        const z = await page.evaluate(zoomStep, { i, steps: STEPS });
-        steps.push({ ms: round(z.ms), cpuMs: round(((await cpu()) - c0) * 1000), level: z.level, elements: z.elements });
+        const g = await page.evaluate(zoomGesture, { from: i, n: GESTURE, steps: STEPS });
+        const c1 = await cpu();
+        const z = await page.evaluate(zoomSettle);
+        const c2 = await cpu();
+        earlySettles += g.settles;
+        for (const ms of g.ms) steps.push({ ms: round(ms), cpuMs: round(((c1 - c0) * 1000) / GESTURE) });
+        if (z.ms !== null) settles.push({ ms: round(z.ms), cpuMs: round((c2 - c1) * 1000), level: z.level, elements: z.elements });
       }
-      runs.push({ firstFrameMs: round(first.firstFrameMs), svgElements: first.svgElements, steps });
+      runs.push({ firstFrameMs: round(first.firstFrameMs), svgElements: first.svgElements, steps, settles, earlySettles });
       await page.close();
     }
   } finally {
@@ -109,21 +143,25 @@ async function measure(t: Topology): Promise<{ deployMs: number; runs: PageRun[]
   return { deployMs, runs };
 }
 
-/** Wall (median, p90) and renderer CPU (mean) of a set of steps. */
+/** Wall (median, p90) and renderer CPU (mean) of a set of steps or settles. */
 function stepStats(steps: readonly Step[]) {
   const ms = steps.map((x) => x.ms);
-  return { steps: steps.length, wallMedianMs: round(median(ms)), wallP90Ms: round(quantile(ms, 0.9)), cpuMeanMs: round(steps.reduce((s, x) => s + x.cpuMs, 0) / steps.length), maxElements: Math.max(...steps.map((x) => x.elements)) };
+  return { count: steps.length, wallMedianMs: round(median(ms)), wallP90Ms: round(quantile(ms, 0.9)), cpuMeanMs: round(steps.reduce((s, x) => s + x.cpuMs, 0) / steps.length) };
 }
 
 function report(name: string, t: Topology, m: { deployMs: number; runs: PageRun[] }, ref?: { firstFrameMs: number; wallMedianMs: number; cpuMeanMs: number }) {
   const steps = m.runs.flatMap((r) => r.steps);
   const firstFrameMs = median(m.runs.map((r) => r.firstFrameMs));
   const all = stepStats(steps);
-  const byLevel = Object.fromEntries([...new Set(steps.map((x) => x.level))].map((l) => [l, stepStats(steps.filter((x) => x.level === l))]));
+  const settles = m.runs.flatMap((r) => r.settles);
+  const settleByLevel = Object.fromEntries([...new Set(settles.map((x) => x.level))].map((l) => {
+    const at = settles.filter((x) => x.level === l);
+    return [l, { ...stepStats(at), maxElements: Math.max(...at.map((x) => x.elements)) }];
+  }));
   return {
     name, nodes: t.nodes.length, links: t.links.length, deployMs: m.deployMs, layoutMs: layoutMs(t),
     firstFrameMs, firstFrameRuns: m.runs.map((r) => r.firstFrameMs), svgElementsAtFit: m.runs[0]!.svgElements,
-    zoomStep: all, zoomStepByLevel: byLevel,
+    zoomStep: all, ...(settles.length ? { settle: stepStats(settles), settleByLevel, earlySettles: m.runs.reduce((s, r) => s + r.earlySettles, 0) } : {}),
     ...(ref ? { ratioToTwoNodes: { firstFrame: round(firstFrameMs / ref.firstFrameMs), zoomStepWall: round(all.wallMedianMs / ref.wallMedianMs), zoomStepCpu: round(all.cpuMeanMs / ref.cpuMeanMs) } } : {}),
   };
 }

@@ -2,7 +2,8 @@
  * Level of detail and culling for large topologies (web/src/layout/detail.ts, overview.ts):
  * which level a zoom scale shows, that the detail window always covers the screen and stays
  * put for small moves, that the grid finds exactly the nodes a brute-force scan finds, and
- * that the overview leaves pods for later — on a generated 5,004-node fabric.
+ * that the overview leaves pods for later — on a generated 5,004-node fabric; that culling
+ * never drops a BGP/tunnel arc that crosses the detail window.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -11,6 +12,7 @@ import { layoutTiered } from '../../web/src/layout/tiered.ts';
 import { segmentAreas } from '../../web/src/layout/segments.ts';
 import { detailLevel, detailWindow, nodeGrid, nodesIn, sameRect, visibleRect, DETAIL_NODE_LIMIT, INTERFACES_SCALE, NAMES_SCALE } from '../../web/src/layout/detail.ts';
 import { overviewScene } from '../../web/src/layout/overview.ts';
+import { arcMeets } from '../../web/src/layout/overlays.ts';
 import { DEFAULT_LAYOUT as O } from '../../web/src/layout/types.ts';
 import { generateFabric } from '../../bench/ui/generate.ts';
 
@@ -70,5 +72,29 @@ describe('level of detail', () => {
     expect(cables).toBe(vm.links.length);
     expect(scene.groups.length).toBe(l.groups.length);
     expect([...scene.boxes.keys()].some((k) => k.includes('pod'))).toBe(false);
+  });
+});
+
+describe('overlay culling', () => {
+  const pt = fc.record({ x: fc.integer({ min: -3000, max: 3000 }), y: fc.integer({ min: -3000, max: 3000 }) });
+  it('keeps every arc some point of which lies in the window', () => {
+    fc.assert(fc.property(pt, pt, fc.double({ min: -0.6, max: 0.6, noNaN: true }), pt, fc.integer({ min: 1, max: 800 }), fc.integer({ min: 1, max: 800 }), (a, b, bend, o, w, hgt) => {
+      const r = { x0: o.x, y0: o.y, x1: o.x + w, y1: o.y + hgt };
+      const c = { x: (a.x + b.x) / 2 - (b.y - a.y) * bend, y: (a.y + b.y) / 2 + (b.x - a.x) * bend };
+      let crosses = false;
+      for (let i = 0; i <= 64 && !crosses; i++) {
+        const t = i / 64;
+        const x = (1 - t) ** 2 * a.x + 2 * t * (1 - t) * c.x + t * t * b.x;
+        const y = (1 - t) ** 2 * a.y + 2 * t * (1 - t) * c.y + t * t * b.y;
+        crosses = x >= r.x0 && x <= r.x1 && y >= r.y0 && y <= r.y1;
+      }
+      if (crosses) expect(arcMeets(a, b, bend, r, O.nodeW / 2, O.nodeH / 2)).toBe(true);
+    }), { numRuns: 2000 });
+  });
+  it('drops an arc far from the window', () => {
+    const r = { x0: 0, y0: 0, x1: 500, y1: 400 };
+    expect(arcMeets({ x: 2000, y: 100 }, { x: 2600, y: 100 }, 0.32, r, O.nodeW / 2, O.nodeH / 2)).toBe(false);
+    // Both ends left of the window, the bow reaching into it.
+    expect(arcMeets({ x: -300, y: -200 }, { x: -300, y: 600 }, -0.6, r, O.nodeW / 2, O.nodeH / 2)).toBe(true);
   });
 });

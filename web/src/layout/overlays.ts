@@ -38,3 +38,19 @@ export function arcGeometry(a: Point, b: Point, bend: number, halfW: number, hal
   const mid = { x: 0.25 * start.x + 0.5 * c.x + 0.25 * end.x, y: 0.25 * start.y + 0.5 * c.y + 0.25 * end.y };
   return { d: `M${r(start.x)},${r(start.y)}Q${r(c.x)},${r(c.y)} ${r(end.x)},${r(end.y)}`, start, end, mid };
 }
+
+/** The bow of session arcs and of IPIP / VXLAN tunnel arcs (tunnels bow the other way). */
+export const SESSION_BEND = 0.32;
+export const TUNNEL_BEND = { ipip: -0.32, vxlan: -0.45 } as const;
+
+/**
+ * Whether the arc from `a` to `b` bowed by `bend` may cross rectangle `r`: a quadratic
+ * curve lies inside the triangle of its ends and control point, so their bounding box
+ * (grown by the node boxes' half sizes) is a safe test for culling.
+ */
+export function arcMeets(a: Point, b: Point, bend: number, r: { x0: number; y0: number; x1: number; y1: number }, halfW: number, halfH: number): boolean {
+  const cx = (a.x + b.x) / 2 - (b.y - a.y) * bend;
+  const cy = (a.y + b.y) / 2 + (b.x - a.x) * bend;
+  return Math.max(a.x, b.x, cx) + halfW >= r.x0 && Math.min(a.x, b.x, cx) - halfW <= r.x1
+    && Math.max(a.y, b.y, cy) + halfH >= r.y0 && Math.min(a.y, b.y, cy) - halfH <= r.y1;
+}

@@ -5,7 +5,7 @@
  */
 import { h, Fragment } from '../h.ts';
 import type { SessionView, TunnelView } from '../../domain/overlays.ts';
-import { arcGeometry } from '../../layout/overlays.ts';
+import { arcGeometry, arcMeets, SESSION_BEND, TUNNEL_BEND } from '../../layout/overlays.ts';
 import { DEFAULT_LAYOUT, type Point } from '../../layout/types.ts';
 
 const HW = DEFAULT_LAYOUT.nodeW / 2;
@@ -18,15 +18,29 @@ export function OverlayDefs() {
   }, h('path', { d: 'M0,0L10,5L0,10z' }))));
 }
 
+/**
+ * What a large drawing shows of the overlays (Topology.ts): arcs that may cross `window`
+ * (the detail window), or, zoomed out to the overview, only the ones that need attention
+ * (sessions not Established, tunnels carrying the traffic) — thousands of arcs over a
+ * fabric drawn a few pixels a node would be one grey smear that costs a repaint per step.
+ */
+export type OverlayCull = { readonly window: Rect } | { readonly attentionOnly: true };
+type Rect = { x0: number; y0: number; x1: number; y1: number };
+
+function kept(cull: OverlayCull | undefined, a: Point, b: Point, bend: number, attention: boolean): boolean {
+  if (!cull) return true;
+  return 'window' in cull ? arcMeets(a, b, bend, cull.window, HW, HH) : attention;
+}
+
 /** BGP session arcs. */
-export function SessionLayer(p: { readonly sessions: readonly SessionView[]; readonly positions: ReadonlyMap<string, Point> }) {
+export function SessionLayer(p: { readonly sessions: readonly SessionView[]; readonly positions: ReadonlyMap<string, Point>; readonly cull?: OverlayCull }) {
   return h('g', { className: 'overlay bgp', 'data-testid': 'overlay-bgp' }, p.sessions.map((s) => {
     // From the reflector when there is one, so the arrow points at the client.
     const [from, to] = s.reflector === s.b ? [s.b, s.a] : [s.a, s.b];
     const a = p.positions.get(from);
     const b = p.positions.get(to);
-    if (!a || !b) return null;
-    const g = arcGeometry(a, b, 0.32, HW, HH);
+    if (!a || !b || !kept(p.cull, a, b, SESSION_BEND, s.health !== 'up')) return null;
+    const g = arcGeometry(a, b, SESSION_BEND, HW, HH);
     const kind = s.ebgp === undefined ? '' : s.ebgp ? ' ebgp' : ' ibgp';
     const states = Object.entries(s.states).map(([n, st]) => `${n}: ${st}`).join(', ');
     return h('g', { key: s.id, className: `session ${s.health}${kind}${s.reflector ? ' rr' : ''}`, 'data-session': s.id, 'data-health': s.health },
@@ -37,12 +51,13 @@ export function SessionLayer(p: { readonly sessions: readonly SessionView[]; rea
 }
 
 /** Tunnel arcs (bowed the other way from sessions). */
-export function TunnelLayer(p: { readonly tunnels: readonly TunnelView[]; readonly positions: ReadonlyMap<string, Point> }) {
+export function TunnelLayer(p: { readonly tunnels: readonly TunnelView[]; readonly positions: ReadonlyMap<string, Point>; readonly cull?: OverlayCull }) {
   return h('g', { className: 'overlay tunnels', 'data-testid': 'overlay-tunnels' }, p.tunnels.map((t) => {
     const a = p.positions.get(t.a);
     const b = p.positions.get(t.b);
-    if (!a || !b) return null;
-    const g = arcGeometry(a, b, t.kind === 'ipip' ? -0.32 : -0.45, HW, HH);
+    const bend = TUNNEL_BEND[t.kind];
+    if (!a || !b || !kept(p.cull, a, b, bend, t.traffic)) return null;
+    const g = arcGeometry(a, b, bend, HW, HH);
     const why = [t.route ? 'routes' : '', t.traffic ? 'traffic' : ''].filter(Boolean).join(' + ');
     return h('g', { key: t.id, className: `tunnel ${t.kind}${t.traffic ? ' traffic' : ''}`, 'data-tunnel': t.id },
       h('path', { d: g.d }),

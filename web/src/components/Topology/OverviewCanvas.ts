@@ -97,6 +97,8 @@ export function paintOverview(ctx: CanvasRenderingContext2D, scene: OverviewScen
 export function useOverviewCanvas(scene: OverviewScene | undefined, opts: { areas: boolean }): {
   readonly canvas: RefObject<HTMLCanvasElement | null>;
   readonly paint: (t: ViewTransform) => void;
+  /** Repaints at once: when a zoom gesture settles, in the same task that drops the stage's CSS transform (no frame shows one without the other). */
+  readonly paintNow: (t: ViewTransform) => void;
 } {
   const canvas = useRef<HTMLCanvasElement>(null);
   const last = useRef<ViewTransform | undefined>(undefined);
@@ -129,12 +131,17 @@ export function useOverviewCanvas(scene: OverviewScene | undefined, opts: { area
     last.current = t;
     if (!frame.current) frame.current = requestAnimationFrame(draw);
   };
+  const paintNow = (t: ViewTransform): void => {
+    last.current = t;
+    cancelAnimationFrame(frame.current);
+    draw();
+  };
   // A new scene (layout, toggles) or leaving the overview repaints at the current transform.
   useEffect(() => {
     if (last.current && !frame.current) frame.current = requestAnimationFrame(draw);
   }, [scene, opts.areas]);
   useEffect(() => () => cancelAnimationFrame(frame.current), []);
-  return { canvas, paint };
+  return { canvas, paint, paintNow };
 }
 
 /** The canvas element itself: under the SVG, not hit by the pointer (the SVG handles zoom and clicks). */

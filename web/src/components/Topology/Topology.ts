@@ -24,7 +24,7 @@ import { nodeCauses } from '../../domain/hop-cause.ts';
 import { loadPositions, savePositions } from './positions.ts';
 import { useZoom } from './useZoom.ts';
 import { PathOverlay } from './PathOverlay.ts';
-import { OverlayControls, OverlayDefs, SessionLayer, TunnelLayer, type OverlayToggles } from './Overlays.ts';
+import { OverlayControls, OverlayDefs, SessionLayer, TunnelLayer, type OverlayCull, type OverlayToggles } from './Overlays.ts';
 import type { SessionView, TunnelView } from '../../domain/overlays.ts';
 
 export interface TopologyProps {
@@ -54,10 +54,15 @@ function loadToggles(): OverlayToggles {
 const O = DEFAULT_LAYOUT;
 const NO_ROUTES: ReadonlyMap<string, string> = new Map();
 const SHAPE = { tierPitch: O.nodeH + O.gapY, bow: O.nodeW };
+/** How long a zoom or pan gesture on a large drawing pauses before it is redrawn sharp. */
+const SETTLE_MS = 120;
+const FILL: Record<string, string | number> = { position: 'absolute', inset: 0 };
 
 /** The topology view. */
 export function Topology(p: TopologyProps) {
   const svg = useRef<SVGSVGElement>(null);
+  const viewport = useRef<HTMLDivElement>(null);
+  const stage = useRef<HTMLDivElement>(null);
   const layer = useRef<SVGGElement>(null);
   const scale = useRef(1);
   const [overrides, setOverrides] = useState(() => loadPositions(p.view.name));
@@ -82,7 +87,7 @@ export function Topology(p: TopologyProps) {
   const detailRef = useRef(detail);
   const onZoom = (t: { k: number; x: number; y: number }): void => {
     const level = detailLevel(t.k, view.nodes.length);
-    if (big) overviewCanvas.paint(t);
+    if (big) overviewCanvas.paintNow(t);
     const s = svg.current;
     const window = level === 'overview' || !big || !s ? undefined : detailWindow(visibleRect(t, s.clientWidth || 800, s.clientHeight || 600));
     const cur = detailRef.current;
@@ -90,7 +95,9 @@ export function Topology(p: TopologyProps) {
     detailRef.current = window ? { level, window } : { level };
     setDetail(detailRef.current);
   };
-  const fit = useZoom(svg, layer, scale, onZoom);
+  // Above DETAIL_NODE_LIMIT nodes a gesture only moves the last picture; the drawing follows
+  // once the wheel or the pointer pauses (useZoom.ts).
+  const fit = useZoom(viewport, layer, scale, onZoom, { stage, enabled: () => big, settleMs: SETTLE_MS });
   const grid = useMemo(() => (big ? nodeGrid(layout.positions, 4 * (O.nodeW + O.gapX)) : undefined), [big, layout]);
   const fitted = useRef(false);
   useEffect(() => {
@@ -141,6 +148,7 @@ export function Topology(p: TopologyProps) {
     for (const n of marks.keys()) s.add(n);
     return s;
   }, [big, grid, overview, detail.window, p.selected, marks]);
+  const overlayCull = useMemo((): OverlayCull | undefined => (!big ? undefined : overview || !detail.window ? { attentionOnly: true } : { window: detail.window }), [big, overview, detail.window]);
   const isPod = useMemo(() => new Set(view.nodes.filter((n) => n.role === 'pod').map((n) => n.id)), [view]);
   // The overview: boxes, cables, racks and VLAN areas painted on a canvas under the SVG.
   const scene = useMemo(() => (overview ? overviewScene(view, layout, areas, SHAPE) : undefined), [overview, view, layout, areas]);
@@ -245,7 +253,11 @@ export function Topology(p: TopologyProps) {
     return e;
   });
 
+  // The viewport catches wheel and pointer and never moves; the stage (canvas + SVG) is what
+  // a gesture on a large drawing transforms, on its own compositor layer.
   return h('div', { className: 'topology-wrap' },
+    h('div', { ref: viewport, className: 'topology-viewport', style: { ...FILL, overflow: 'hidden' } },
+    h('div', { ref: stage, className: 'topology-stage', style: { ...FILL, transformOrigin: '0 0', ...(big ? { willChange: 'transform' } : {}) } },
     big && h(OverviewCanvasElement, { canvas: overviewCanvas.canvas }),
     h('svg', { ref: svg, className: 'topology', 'data-testid': 'topology', onClick: onOverviewClick, style: { position: 'relative' } },
       h(OverlayDefs),
@@ -253,10 +265,10 @@ export function Topology(p: TopologyProps) {
         !overview && groupEls,
         toggles.vlans && !overview && areaEls,
         h('g', { className: 'links' }, links),
-        toggles.tunnels && p.tunnels && h(TunnelLayer, { tunnels: p.tunnels, positions: layout.positions }),
-        toggles.bgp && p.sessions && h(SessionLayer, { sessions: p.sessions, positions: layout.positions }),
+        toggles.tunnels && p.tunnels && h(TunnelLayer, { tunnels: p.tunnels, positions: layout.positions, cull: overlayCull }),
+        toggles.bgp && p.sessions && h(SessionLayer, { sessions: p.sessions, positions: layout.positions, cull: overlayCull }),
         h('g', { className: 'nodes' }, nodes),
-        h(PathOverlay, { stops, positions: layout.positions, routes: p.routes ?? NO_ROUTES }))),
+        h(PathOverlay, { stops, positions: layout.positions, routes: p.routes ?? NO_ROUTES }))))),
     h('div', { className: 'topology-tools' },
       big && h('span', { className: 'detail-level', 'data-testid': 'detail-level', 'data-level': detail.level },
         detail.level === 'overview' ? 'zoom in for names, interfaces and pods' : detail.level === 'names' ? 'zoom in for interface names' : ''),
