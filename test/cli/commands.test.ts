@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { COMMANDS, main } from '../../engine/cli/main.ts';
 import { helpText, InputError, parseCommand, runCommand, UsageError } from '../../engine/cli/args.ts';
 
-/** Commands whose owners have not moved them onto args.ts yet: only their --help is checked. */
+/** Commands whose owners were still moving them onto args.ts: until they export SPEC, only their --help is checked. */
 const PENDING = new Set(['generate', 'images', 'destroy']);
 
 let out = '';
@@ -32,8 +32,8 @@ describe('every podlab command', () => {
   for (const [name, entry] of Object.entries(COMMANDS)) {
     it(`${name}: --help exits 0 with its options and an example; an unknown option is one line, exit 2`, async () => {
       const mod = await entry.load();
-      if (PENDING.has(name)) {
-        expect(mod.SPEC, `${name} is on args.ts now: remove it from PENDING`).toBeUndefined();
+      // A pending command that has moved onto args.ts since is checked in full below.
+      if (PENDING.has(name) && !mod.SPEC) {
         expect(await podlab(name, '--help')).toBe(0);
         expect(out).toMatch(/usage: podlab/);
         return;
