@@ -114,7 +114,7 @@ describe.runIf(ok)('Docker runtime', () => {
           'podlab.lab': name, 'podlab.node': node, 'podlab.lab-id': id,
         });
         expect(c.Labels['podlab.role']).toBe(node === 'gw' ? 'router' : node === 'outside' ? 'host' : 'k8s-node');
-        expect(c.Labels['clab-topo-file']).toBe(join(labDir(name), 'two-nodes.clab.yml'));
+        expect(c.Labels['clab-topo-file']).toBe(join(labDir(name), `${name}.clab.yml`));
         expect(c.HostConfig.NetworkMode).toBe('none');
       }
       // The topology's interfaces only: lo and the cabled eth0 (no Docker eth0).
