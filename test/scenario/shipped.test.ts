@@ -95,7 +95,7 @@ describe('ipip-vs-bgp: recording, replay, determinism', () => {
 
     const rec = await readRecording(file);
     const l = await loadScenario('scenarios/ipip-vs-bgp.yaml');
-    const fresh = await runScenario(l.scenario!, l.topology!);
+    const fresh = await runScenario(l.scenario!, l.topology!, { snapshots: true }); // --record takes per-step snapshots
     // The file keeps the CLI's path for the scenario; everything else is the same stream.
     const norm = (es: readonly unknown[]) => JSON.parse(JSON.stringify(es).replaceAll(JSON.stringify(resolve('scenarios/ipip-vs-bgp.yaml')).slice(1, -1), 'scenarios/ipip-vs-bgp.yaml'));
     expect(norm(rec.events)).toEqual(norm(fresh.events));
