@@ -1,0 +1,90 @@
+/**
+ * A large drawing in Chromium (a generated 1,004-node fabric on the simulator): a wheel
+ * gesture only moves the last picture — the stage's CSS transform, zoomed about the pointer,
+ * the layer and the DOM left alone — and once the gesture pauses the drawing is redrawn at
+ * the new transform and level of detail (Topology/useZoom.ts).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { haveCommands } from '../support/system.ts';
+import { SimLab } from '../../engine/runtime/sim/sim-lab.ts';
+import { serveUi, type UiServer } from '../../engine/server/index.ts';
+import { generateFabric } from '../../bench/ui/generate.ts';
+import { launchChromium } from './browser.ts';
+
+const ok = haveCommands('chromium');
+/** d3-zoom's wheel: deltaY 100 (pixel mode) scales by 2^(100 × 0.002). */
+const NOTCH = 2 ** 0.2;
+
+describe.skipIf(!ok)('large fabric in Chromium (1,004 nodes on the simulator)', () => {
+  let ui: UiServer;
+  let close: () => Promise<void>;
+  let page: Page;
+
+  beforeAll(async () => {
+    const lab = SimLab.deploy(generateFabric({ spines: 4, racks: 40, perRack: 23 }), { captureAll: false });
+    ui = await serveUi(lab, { port: 0 });
+    const c = await launchChromium();
+    close = c.close;
+    page = await c.context.newPage();
+    await page.goto(ui.url);
+    await page.waitForFunction(() => performance.getEntriesByName('podlab:topology-painted').length > 0, undefined, { timeout: 60_000 });
+  }, 90_000);
+  afterAll(async () => {
+    await close?.();
+    await ui?.close();
+  });
+
+  const layerTransform = () => page.evaluate(() => document.querySelector('[data-testid=topology] > g')!.getAttribute('transform') ?? '');
+  const scaleOf = (t: string): number => Number(/scale\(([^)]+)\)/.exec(t)![1]);
+  const settled = () => page.evaluate(() => performance.getEntriesByName('podlab:zoom-settled').length);
+  /** `n` notches back to back at (x, y) of the viewport, each followed by one frame. */
+  const wheel = (n: number, x: number, y: number) => page.evaluate(async (a) => {
+    const svg = document.querySelector('svg.topology')!;
+    for (let i = 0; i < a.n; i++) {
+      svg.dispatchEvent(new WheelEvent('wheel', { deltaY: -100, clientX: a.x, clientY: a.y, bubbles: true, cancelable: true }));
+      await new Promise<void>((res) => requestAnimationFrame(() => res()));
+    }
+    return (document.querySelector('.topology-stage') as HTMLElement).style.transform;
+  }, { n, x, y });
+
+  it('moves only the picture during a gesture, zoomed about the pointer, and redraws once it pauses', async () => {
+    await expect(page.locator('[data-testid=detail-level]').getAttribute('data-level')).resolves.toBe('overview');
+    const before = await layerTransform();
+    const settles = await settled();
+    const box = (await page.locator('.topology-viewport').boundingBox())!;
+    const cx = 500;
+    const cy = 400;
+    const stage = await wheel(3, box.x + cx, box.y + cy);
+    // Nothing redrawn yet: the layer keeps its transform, the stage carries the zoom.
+    expect(await layerTransform()).toBe(before);
+    const m = /^matrix\(([^,]+),0,0,([^,]+),([^,]+),([^)]+)\)$/.exec(stage.replace(/\s/g, ''));
+    expect(m, stage).not.toBeNull();
+    const [s, , tx, ty] = m!.slice(1).map(Number) as [number, number, number, number];
+    expect(s).toBeCloseTo(NOTCH ** 3, 3);
+    // The point under the pointer stays under it.
+    expect(s * cx + tx).toBeCloseTo(cx, 0);
+    expect(s * cy + ty).toBeCloseTo(cy, 0);
+    // The pause: the layer takes the new transform, the stage none.
+    await page.waitForFunction((n) => performance.getEntriesByName('podlab:zoom-settled').length > n, settles, { timeout: 5_000 });
+    const after = await layerTransform();
+    expect(scaleOf(after) / scaleOf(before)).toBeCloseTo(NOTCH ** 3, 3);
+    await expect(page.evaluate(() => (document.querySelector('.topology-stage') as HTMLElement).style.transform)).resolves.toBe('');
+  });
+
+  it('shows names once a gesture settles at their scale, drawing only nodes near the view', async () => {
+    const box = (await page.locator('.topology-viewport').boundingBox())!;
+    const k = scaleOf(await layerTransform());
+    const notches = Math.ceil(Math.log(0.6 / k) / Math.log(NOTCH));
+    const settles = await settled();
+    const overviewNodes = await page.locator('[data-testid=topology] [data-node]').count();
+    await wheel(notches, box.x + box.width / 2, box.y + box.height / 2);
+    // No DOM change during the gesture.
+    await expect(page.locator('[data-testid=topology] [data-node]').count()).resolves.toBe(overviewNodes);
+    await page.waitForFunction((n) => performance.getEntriesByName('podlab:zoom-settled').length > n, settles, { timeout: 5_000 });
+    await page.locator('[data-testid=detail-level][data-level=names]').waitFor({ timeout: 5_000 });
+    const drawn = await page.locator('[data-testid=topology] [data-node]').count();
+    expect(drawn).toBeGreaterThan(0);
+    expect(drawn).toBeLessThan(1004 / 2);
+  });
+});
