@@ -172,6 +172,22 @@ describe.skipIf(!ok)('the default scenario (podlab up) in Chromium', () => {
     expect(text).toContain('10.30.200.0/24 dev eth0 proto kernel scope link src 10.30.200.1');
   });
 
+  it("answers to a pod's kubectl name in the terminal: use pod-a (Tab-completed), then a command in it", async () => {
+    await page.locator('[data-testid=tab-terminal]').click();
+    const shown = async (): Promise<string> => (await page.locator('[data-testid=terminal] .xterm-rows > div').allInnerTexts()).map((r) => r.trimEnd()).join('\n');
+    await page.locator('[data-testid=terminal] .xterm-helper-textarea').focus();
+    await page.keyboard.type('use pod-');
+    await page.keyboard.press('Tab'); // two pods: Tab lists them by their kubectl names
+    await expect.poll(shown, { timeout: 10_000 }).toMatch(/\npod-a {2}pod-b\n[\s\S]*use pod-\s*$/);
+    await page.keyboard.type('a');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('ip -4 addr show eth0');
+    await page.keyboard.press('Enter');
+    await expect.poll(shown, { timeout: 10_000 }).toMatch(/root@pod-a:~# ip -4 addr show eth0[\s\S]*inet 10\.\d+\.\d+\.\d+\/32/);
+    await expect(shown()).resolves.not.toMatch(/not a node/);
+    await page.locator('[data-testid=tab-inspect]').click();
+  });
+
   it('shows an IPIP packet with two IPv4 layers and animates its path master-01 → worker-01', async () => {
     await goToStep('Pod to pod, wrapped in IPIP');
     await page.locator('[data-testid=tab-packets]').click();

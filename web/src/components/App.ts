@@ -90,7 +90,8 @@ export function App(p: AppProps) {
     return { routes: routesAt(s.events, node, cursorSeq), ...changes, label };
   }, [replay, atStep, steps, node, s.events, cursorSeq]);
   const commands = s.log.filter((l) => l.kind === 'command').length;
-  const nodeNames = useMemo(() => view?.nodes.map((n) => n.id) ?? [], [view]);
+  // The terminal names pods as the graph does, by their kubectl name (pod-a, ns/pod; the server takes both forms).
+  const nodeNames = useMemo(() => view?.nodes.map((n) => n.label ?? n.id) ?? [], [view]);
   // With the Check tab open, the topology shows the selected failure and the broken pair's path.
   const checking = tab2 === 'check' && checkRow !== undefined;
   const shownLinks = useMemo(() => (checking ? linksUnder(links, checkRow?.failure) : links), [checking, links, checkRow]);
