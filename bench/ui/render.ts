@@ -20,7 +20,8 @@
  *    sharp once the gesture pauses (mark `podlab:zoom-settled`, 120 ms after the last
  *    notch). After each gesture: wall from that mark to the second frame after it, renderer
  *    CPU from the gesture's end to then, per level of detail it settled in; and how many
- *    times a gesture settled before its end (should be 0).
+ *    times a gesture settled before its end (should be 0), and how many times a gesture was
+ *    redrawn mid-way because the moved picture left over half the view blank (zooming out).
  * Prints one JSON document. Run: npx tsx bench/ui/render.ts [RUNS]
  */
 import { performance } from 'node:perf_hooks';
@@ -56,6 +57,7 @@ interface PageRun {
   readonly steps: readonly Step[];
   readonly settles: readonly Settle[];
   readonly earlySettles: number;
+  readonly redrawsInGesture: number;
 }
 
 /**
@@ -64,9 +66,10 @@ interface PageRun {
  * wall time and the level of detail shown after it. (No named inner functions: tsx would
  * wrap them in a helper the page does not have.)
  */
-async function zoomGesture(a: { from: number; n: number; steps: number }): Promise<{ ms: number[]; settles: number }> {
+async function zoomGesture(a: { from: number; n: number; steps: number }): Promise<{ ms: number[]; settles: number; redraws: number }> {
   const svg = document.querySelector('svg.topology')!;
   const settled0 = performance.getEntriesByName('podlab:zoom-settled').length;
+  const redrawn0 = performance.getEntriesByName('podlab:zoom-uncovered').length;
   const ms: number[] = [];
   for (let i = a.from; i < a.from + a.n; i++) {
     const r = svg.getBoundingClientRect();
@@ -77,7 +80,7 @@ async function zoomGesture(a: { from: number; n: number; steps: number }): Promi
     await new Promise<void>((res) => requestAnimationFrame(() => requestAnimationFrame(() => res())));
     ms.push(performance.now() - t0);
   }
-  return { ms, settles: performance.getEntriesByName('podlab:zoom-settled').length - settled0 };
+  return { ms, settles: performance.getEntriesByName('podlab:zoom-settled').length - settled0, redraws: performance.getEntriesByName('podlab:zoom-uncovered').length - redrawn0 };
 }
 
 /** After a gesture: waits (up to 1 s) for the drawing to settle; wall from the settle mark to the second frame after it (null: small drawings do not defer). */
@@ -123,6 +126,7 @@ async function measure(t: Topology): Promise<{ deployMs: number; runs: PageRun[]
       const steps: Step[] = [];
       const settles: Settle[] = [];
       let earlySettles = 0;
+      let redrawsInGesture = 0;
       for (let i = 0; i < 2 * STEPS; i += GESTURE) {
         const c0 = await cpu();
         const g = await page.evaluate(zoomGesture, { from: i, n: GESTURE, steps: STEPS });
@@ -130,10 +134,11 @@ async function measure(t: Topology): Promise<{ deployMs: number; runs: PageRun[]
         const z = await page.evaluate(zoomSettle);
         const c2 = await cpu();
         earlySettles += g.settles;
+        redrawsInGesture += g.redraws;
         for (const ms of g.ms) steps.push({ ms: round(ms), cpuMs: round(((c1 - c0) * 1000) / GESTURE) });
         if (z.ms !== null) settles.push({ ms: round(z.ms), cpuMs: round((c2 - c1) * 1000), level: z.level, elements: z.elements });
       }
-      runs.push({ firstFrameMs: round(first.firstFrameMs), svgElements: first.svgElements, steps, settles, earlySettles });
+      runs.push({ firstFrameMs: round(first.firstFrameMs), svgElements: first.svgElements, steps, settles, earlySettles, redrawsInGesture });
       await page.close();
     }
   } finally {
@@ -161,7 +166,7 @@ function report(name: string, t: Topology, m: { deployMs: number; runs: PageRun[
   return {
     name, nodes: t.nodes.length, links: t.links.length, deployMs: m.deployMs, layoutMs: layoutMs(t),
     firstFrameMs, firstFrameRuns: m.runs.map((r) => r.firstFrameMs), svgElementsAtFit: m.runs[0]!.svgElements,
-    zoomStep: all, ...(settles.length ? { settle: stepStats(settles), settleByLevel, earlySettles: m.runs.reduce((s, r) => s + r.earlySettles, 0) } : {}),
+    zoomStep: all, ...(settles.length ? { settle: stepStats(settles), settleByLevel, earlySettles: m.runs.reduce((s, r) => s + r.earlySettles, 0), redrawsInGesture: m.runs.reduce((s, r) => s + r.redrawsInGesture, 0) } : {}),
     ...(ref ? { ratioToTwoNodes: { firstFrame: round(firstFrameMs / ref.firstFrameMs), zoomStepWall: round(all.wallMedianMs / ref.wallMedianMs), zoomStepCpu: round(all.cpuMeanMs / ref.cpuMeanMs) } } : {}),
   };
 }

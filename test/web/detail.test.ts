@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { viewModel } from '../../web/src/domain/view-model.ts';
 import { layoutTiered } from '../../web/src/layout/tiered.ts';
 import { segmentAreas } from '../../web/src/layout/segments.ts';
-import { detailLevel, detailWindow, nodeGrid, nodesIn, sameRect, visibleRect, DETAIL_NODE_LIMIT, INTERFACES_SCALE, NAMES_SCALE } from '../../web/src/layout/detail.ts';
+import { detailLevel, detailWindow, nodeGrid, nodesIn, sameRect, uncoveredFraction, visibleRect, DETAIL_NODE_LIMIT, INTERFACES_SCALE, NAMES_SCALE } from '../../web/src/layout/detail.ts';
 import { overviewScene } from '../../web/src/layout/overview.ts';
 import { arcMeets } from '../../web/src/layout/overlays.ts';
 import { DEFAULT_LAYOUT as O } from '../../web/src/layout/types.ts';
@@ -96,5 +96,19 @@ describe('overlay culling', () => {
     expect(arcMeets({ x: 2000, y: 100 }, { x: 2600, y: 100 }, 0.32, r, O.nodeW / 2, O.nodeH / 2)).toBe(false);
     // Both ends left of the window, the bow reaching into it.
     expect(arcMeets({ x: -300, y: -200 }, { x: -300, y: 600 }, -0.6, r, O.nodeW / 2, O.nodeH / 2)).toBe(true);
+  });
+});
+
+describe('a gesture\'s picture', () => {
+  it('covers the view until it moves or shrinks, by the part it leaves blank', () => {
+    const at = { k: 0.5, x: 10, y: -20 };
+    expect(uncoveredFraction(at, at, 1600, 1000)).toBe(0);
+    // Zoomed in about any point: still covers the view.
+    expect(uncoveredFraction(at, { k: 1, x: 10 * 2 - 300, y: -20 * 2 - 200 }, 1600, 1000)).toBe(0);
+    // Panned half a view to the right: half of it blank.
+    expect(uncoveredFraction(at, { k: 0.5, x: 810, y: -20 }, 1600, 1000)).toBeCloseTo(0.5, 9);
+    // Zoomed out to half about the centre: three quarters blank.
+    expect(uncoveredFraction({ k: 1, x: 0, y: 0 }, { k: 0.5, x: 400, y: 250 }, 1600, 1000)).toBeCloseTo(0.75, 9);
+    expect(uncoveredFraction(at, { k: 0.5, x: 5000, y: 0 }, 1600, 1000)).toBe(1);
   });
 });

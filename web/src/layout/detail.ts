@@ -143,3 +143,17 @@ export interface OverviewScene {
   readonly groups: readonly (Rect & { readonly floor: boolean })[];
   readonly areas: readonly (Rect & { readonly segment: number })[];
 }
+
+/**
+ * How much of a W × H view a picture painted at transform `from` leaves uncovered once
+ * moved to `to` (0: covered, 1: off screen) — during a zoom gesture only that picture is
+ * shown, so past some fraction the drawing has to be redrawn even mid-gesture.
+ */
+export function uncoveredFraction(from: ViewTransform, to: ViewTransform, w: number, h: number): number {
+  const s = to.k / from.k;
+  const x0 = to.x - s * from.x;
+  const y0 = to.y - s * from.y;
+  const cw = Math.max(0, Math.min(w, x0 + s * w) - Math.max(0, x0));
+  const ch = Math.max(0, Math.min(h, y0 + s * h) - Math.max(0, y0));
+  return 1 - (cw * ch) / (w * h);
+}

@@ -8,13 +8,18 @@
  * stage — the canvas and the SVG as last painted — moves, by a CSS transform the compositor
  * applies to the picture it already has: no DOM change, no layout, no repaint of thousands
  * of elements. Once the gesture pauses (`settleMs` after its last event) the layer takes the
- * new transform and the drawing is redrawn sharp at the new level of detail. A programmatic
- * transform (fit) is applied at once.
+ * new transform and the drawing is redrawn sharp at the new level of detail. It is redrawn
+ * mid-gesture too when the moved picture leaves more than MAX_UNCOVERED of the view blank
+ * (a long pan, zooming far out). A programmatic transform (fit) is applied at once.
  */
 import { useEffect, useRef, type RefObject } from 'react';
 import { select, zoom, zoomIdentity, type ZoomBehavior } from 'd3';
+import { uncoveredFraction } from '../../layout/detail.ts';
 
 type Transform = { k: number; x: number; y: number };
+
+/** The largest part of the view a gesture may leave blank before the drawing is redrawn. */
+const MAX_UNCOVERED = 0.5;
 
 /** The CSS transform that takes the picture painted at `from` to where `to` puts it (origin top-left). */
 export function stageTransform(from: Transform, to: Transform): string {
@@ -49,10 +54,11 @@ export function useZoom(area: RefObject<HTMLElement | null>, layer: RefObject<SV
     if (!s) return;
     let drawn: Transform = { k: 1, x: 0, y: 0 };
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const commit = (t: Transform & { toString(): string }, settled: boolean): void => {
+    /** Draws at `t`; `why` marks a deferred redraw for bench/ui (the pause, or a view left blank). */
+    const commit = (t: Transform & { toString(): string }, why?: 'settled' | 'uncovered'): void => {
       clearTimeout(timer);
       timer = undefined;
-      if (settled) performance.mark('podlab:zoom-settled');
+      if (why) performance.mark(`podlab:zoom-${why}`);
       drawn = { k: t.k, x: t.x, y: t.y };
       layer.current?.setAttribute('transform', t.toString());
       const stage = defer.current?.stage.current;
@@ -67,10 +73,11 @@ export function useZoom(area: RefObject<HTMLElement | null>, layer: RefObject<SV
         scaleRef.current = t.k;
         const d = defer.current;
         const stage = d?.stage.current;
-        if (!d || !stage || !ev.sourceEvent || !d.enabled()) return commit(t, false);
+        if (!d || !stage || !ev.sourceEvent || !d.enabled()) return commit(t);
+        if (uncoveredFraction(drawn, t, s.clientWidth || 800, s.clientHeight || 600) > MAX_UNCOVERED) return commit(t, 'uncovered');
         stage.style.transform = stageTransform(drawn, t);
         clearTimeout(timer);
-        timer = setTimeout(() => commit(t, true), d.settleMs);
+        timer = setTimeout(() => commit(t, 'settled'), d.settleMs);
       });
     behaviour.current = z;
     select(s).call(z).on('dblclick.zoom', null);
