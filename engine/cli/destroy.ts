@@ -1,44 +1,46 @@
 /**
  * `podlab destroy LAB | --all`: removes everything a real runtime created for a lab — its
  * processes (agents, BIRD, etcd, tcpdump, Mininet's shells), network namespaces (nodes',
- * pods'), veths, bridges, iptables rules and its directory — from the lab's record and by
- * the names and process markers every lab object carries, so it works after the engine was
- * killed with SIGKILL. `--all` also sweeps podlab leftovers no live lab owns.
+ * pods'), veths, bridges, iptables rules, containers, networks and its directory — from the
+ * lab's record and by the names and process markers every lab object carries, so it works
+ * after the engine was killed with SIGKILL. `--all` also sweeps podlab leftovers no live lab owns.
  */
 import { destroyAll, destroyLab, labDir, listLabs, readLabState, validLabName } from '../runtime/labs.ts';
+import { InputError, runCommand, UsageError, type CommandSpec } from './args.ts';
 
-const USAGE = 'usage: podlab destroy LAB | --all\n';
+/** The command line this command accepts (help, parsing, errors: ./args.ts). */
+export const SPEC = {
+  name: 'destroy',
+  summary: 'Removes every namespace, veth, bridge, container, iptables rule and process a real lab created.',
+  details: 'Works after the engine was killed (SIGKILL): every object carries the lab\'s name or marker.\n' +
+    'Needs root. Container images stay (podlab images build makes them once).',
+  positionals: [{ name: 'LAB', optional: true }],
+  options: {
+    all: { type: 'boolean', description: 'every recorded lab, and leftovers of labs no record names' },
+  },
+  examples: ['sudo npx podlab destroy leaf-spine', 'sudo npx podlab destroy --all'],
+} as const satisfies CommandSpec;
+
+const known = (): string => listLabs().join(', ') || 'none';
 
 /** Runs `podlab destroy`. */
-export async function run(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(`${USAGE}Removes every namespace, veth, bridge, iptables rule and process a real lab created.\n` +
-      `labs now: ${listLabs().join(', ') || 'none'}\nexample: sudo npx podlab destroy leaf-spine\n`);
+export function run(args: string[]): Promise<number> {
+  return runCommand(SPEC, args, async ({ values, positionals }) => {
+    const [lab] = positionals;
+    if (values.all === (lab !== undefined)) throw new UsageError('give one lab name or --all');
+    if (process.getuid?.() !== 0) throw new InputError('needs root (it removes namespaces, links and iptables rules)');
+    if (values.all) {
+      const r = await destroyAll();
+      process.stdout.write(`destroyed ${r.labs.length} lab(s)${r.labs.length ? `: ${r.labs.join(', ')}` : ''}` +
+        `${r.orphans.length ? `; removed leftovers of ${r.orphans.length} unrecorded lab id(s): ${r.orphans.join(', ')}` : ''}\n`);
+      return 0;
+    }
+    if (!validLabName(lab!)) throw new InputError(`'${lab}' is not a lab name (labs: ${known()})`);
+    const recorded = readLabState(lab!) !== undefined;
+    await destroyLab(lab!);
+    process.stdout.write(recorded
+      ? `destroyed lab ${lab} (its processes, namespaces, links, rules and ${labDir(lab!)})\n`
+      : `no lab named ${lab} was recorded; swept anything carrying its name (labs: ${known()})\n`);
     return 0;
-  }
-  if (process.getuid?.() !== 0) {
-    process.stderr.write('podlab destroy: needs root (it removes namespaces, links and iptables rules)\n');
-    return 2;
-  }
-  if (args.length !== 1) {
-    process.stderr.write(`podlab destroy: one lab name or --all\n${USAGE}`);
-    return 2;
-  }
-  const [what] = args as [string];
-  if (what === '--all') {
-    const r = await destroyAll();
-    process.stdout.write(`destroyed ${r.labs.length} lab(s)${r.labs.length ? `: ${r.labs.join(', ')}` : ''}` +
-      `${r.orphans.length ? `; removed leftovers of ${r.orphans.length} unrecorded lab id(s): ${r.orphans.join(', ')}` : ''}\n`);
-    return 0;
-  }
-  if (!validLabName(what)) {
-    process.stderr.write(`podlab destroy: '${what}' is not a lab name (labs: ${listLabs().join(', ') || 'none'})\n`);
-    return 2;
-  }
-  const known = readLabState(what) !== undefined;
-  await destroyLab(what);
-  process.stdout.write(known
-    ? `destroyed lab ${what} (its processes, namespaces, links, rules and ${labDir(what)})\n`
-    : `no lab named ${what} was recorded; swept anything carrying its name (labs: ${listLabs().join(', ') || 'none'})\n`);
-  return 0;
+  });
 }

@@ -272,6 +272,6 @@ describe('podlab generate (CLI run)', () => {
     expect(help).toBe(0);
     expect(c.err.join('')).toMatch(/bad\.yaml:5:\d+: error/);
     expect(existsSync(dir)).toBe(false);
-    expect(c.out.join('')).toContain('Example:');
+    expect(c.out.join('')).toContain('examples:');
   });
 });
