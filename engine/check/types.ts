@@ -3,6 +3,9 @@
  * report. Plain JSON-able data, so `--json` prints it as is and `podlab diff` compares two.
  */
 
+import type { HopEvent, HopKind } from '../server/api-types.ts';
+import type { PolicyAnalysis } from './policy.ts';
+
 /** The failure classes `--failures` accepts. */
 export const FAILURE_CLASSES = ['none', 'link', 'node', 'router', 'rr', 'all'] as const;
 export type FailureClass = (typeof FAILURE_CLASSES)[number];
@@ -35,20 +38,9 @@ export type MatrixName = string;
  * One hop of a failed probe's packet (request or reply), in the shape of the UI's HopEvent so
  * the topology can animate it: sent, received, forwarded, wrapped, unwrapped, delivered, dropped.
  */
-export interface TraceHop {
-  readonly seq: number;
-  /** Virtual time, ms. */
-  readonly t: number;
-  readonly hop: 'tx' | 'rx' | 'forward' | 'deliver' | 'drop' | 'encap' | 'decap';
-  readonly node: string;
-  readonly dev?: string;
-  readonly outDev?: string;
-  readonly reason?: string;
-  readonly rule?: string;
-  readonly dst?: string;
-  readonly tunnel?: 'ipip' | 'vxlan';
-  readonly text: string;
-}
+export type TraceHop = Pick<HopEvent, 'seq' | 't' | 'node' | 'dev' | 'outDev' | 'reason' | 'rule' | 'dst' | 'tunnel' | 'text'> & {
+  readonly hop: Exclude<HopKind, 'arp'>;
+};
 
 /** One probed pair. */
 export interface PairResult {
@@ -140,7 +132,6 @@ export interface IpamCapacity {
   readonly limitedBy: string;
 }
 
-import type { PolicyAnalysis } from './policy.ts';
 
 /** Everything `podlab check` found. */
 export interface CheckReport {
