@@ -73,7 +73,7 @@ steps:
       "15:5: error: link changes nothing — add `state: down|up`, `delay: 5ms` or `loss: 10%`",
       "16:17: error: 'exitCode' checks the step's own command, but step 3 runs none — give the step an exec, ping or traceroute action, or name node and command",
       "17:5: error: step 4 has no 'title' — add `title: what this step shows`",
-      "17:5: error: step 4 does nothing — give it an action (exec, ping, traceroute, link, node, wait, capture, apply, delete, patch, pod, converge, stopAgent) or an `expect:` list",
+      "17:5: error: step 4 does nothing — give it an action (exec, ping, traceroute, link, node, wait, capture, apply, delete, patch, pod, converge, stopAgent, kubectl) or an `expect:` list",
       "18:5: error: unknown field 'reachable' in step 4 — expectations go in the step's `expect:` list",
     ]);
   });
