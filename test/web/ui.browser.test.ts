@@ -105,6 +105,8 @@ describe.skipIf(!ok)('web UI in Chromium (two-nodes on the simulator)', () => {
     await page.keyboard.press('Tab');
     await until(/use worker-01\s*$/);
     await page.keyboard.press('Enter');
+    // `use` moves the app's selection too: the inspector and the node selector follow the terminal.
+    await expect.poll(() => page.locator('[data-testid=node-select]').inputValue()).toBe('worker-01');
     await page.keyboard.type('help');
     await page.keyboard.press('Enter');
     await until(/root@worker-01:~# help[\s\S]*use NODE[\s\S]*root@worker-01:~#\s*$/);

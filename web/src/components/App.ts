@@ -3,7 +3,7 @@
  * packets and the live log below. Selecting a packet (in the list or the log) animates its
  * path on the topology.
  */
-import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { h } from './h.ts';
 import type { LabStore } from '../data/store.ts';
 import { packetPath } from '../domain/packet-path.ts';
@@ -92,6 +92,8 @@ export function App(p: AppProps) {
   const commands = s.log.filter((l) => l.kind === 'command').length;
   // The terminal names pods as the graph does, by their kubectl name (pod-a, ns/pod; the server takes both forms).
   const nodeNames = useMemo(() => view?.nodes.map((n) => n.label ?? n.id) ?? [], [view]);
+  // `use NODE` in the terminal selects the node in the app as well (a pod by its kubectl name).
+  const selectByName = useCallback((name: string) => setNode(view?.nodes.find((n) => n.id === name || n.label === name)?.id ?? name), [view]);
   // With the Check tab open, the topology shows the selected failure and the broken pair's path.
   const checking = tab2 === 'check' && checkRow !== undefined;
   const shownLinks = useMemo(() => (checking ? linksUnder(links, checkRow?.failure) : links), [checking, links, checkRow]);
@@ -117,7 +119,7 @@ export function App(p: AppProps) {
             view.nodes.map((n) => h('option', { key: n.id, value: n.id }, n.id)))),
         viewNode && (tab === 'inspect'
           ? h(NodeInspector, { node: viewNode, version: commands, live: !replay, ...(routesAtCursor ? { at: routesAtCursor } : {}), ...(snapshot ? { snapshot } : {}) })
-          : h(Terminal, { node: viewNode.id, nodes: nodeNames, topology: s.topology.topology, ...(replay ? { recorded: commandsOn(s.events, viewNode.id, cursorSeq) } : {}) })))),
+          : h(Terminal, { node: viewNode.label ?? viewNode.id, nodes: nodeNames, topology: s.topology.topology, onUse: selectByName, ...(replay ? { recorded: commandsOn(s.events, viewNode.id, cursorSeq) } : {}) })))),
     h('section', { className: 'bottom' },
       h('nav', { className: 'tabs' },
         steps.length > 0 && h('button', { className: tab2 === 'timeline' ? 'on' : '', onClick: () => setBottom('timeline'), 'data-testid': 'tab-timeline' }, 'Timeline'),

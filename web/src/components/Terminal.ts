@@ -27,6 +27,8 @@ export interface TerminalProps {
   readonly topology: Topology;
   /** A replay: what ran on the node, up to the cursor; no input. */
   readonly recorded?: readonly CommandEvent[];
+  /** `use NODE` typed here: the app selects that node too (inspector, graph). */
+  readonly onUse?: (node: string) => void;
 }
 
 /** The terminal of the lab; with `recorded` (a replay) it shows what ran on `node` and takes no input. */
@@ -55,6 +57,7 @@ class BrowserShell {
   node: string;
   nodes: readonly string[] = [];
   topology?: Topology;
+  onUse?: (node: string) => void;
   /** Bumped by Ctrl-C: the output of a command started before is not printed. */
   private generation = 0;
   private busy = false;
@@ -129,7 +132,7 @@ class BrowserShell {
       case 'nodes': if (this.topology) out(listNodes(this.topology)); break;
       case 'links': if (this.topology) out(listLinks(this.topology)); break;
       case 'say': out(a.text); break;
-      case 'use': this.node = a.node; break;
+      case 'use': this.node = a.node; this.onUse?.(a.node); break;
       case 'exit': out('exit: the lab keeps running in `podlab up`; close the tab to leave\n'); break;
       case 'run': out('run: virtual time is advanced from the `podlab up` terminal, not the browser\n'); break;
       case 'setup': out('setup: the setup commands are in the `podlab up` terminal (`setup NODE`) and, for a scenario, in the timeline\'s Deploy step\n'); break;
@@ -180,8 +183,9 @@ function LiveTerminal(p: TerminalProps) {
     if (!shared) return;
     shared.nodes = p.nodes;
     shared.topology = p.topology;
+    shared.onUse = p.onUse;
     shared.select(p.node);
-  }, [p.node, p.nodes, p.topology]);
+  }, [p.node, p.nodes, p.topology, p.onUse]);
   return h('div', { className: 'terminal xterm-box', ref: box, 'data-testid': 'terminal', onClick: () => shared?.term.focus() });
 }
 
