@@ -13,6 +13,7 @@ import type { LabDriver } from '../scenario/driver.ts';
 import { containerlabDeploy, mininetDeploy, realTraceSource, realLabOf } from '../scenario/real-driver.ts';
 import { serveBackend, LiveFeed, type UiServer } from '../server/index.ts';
 import { driverBackend } from '../server/driver-backend.ts';
+import { followDriver } from '../server/lab-events.ts';
 import { shell, type ShellHost } from './shell.ts';
 
 const say = (l: string): void => void process.stderr.write(`${l}\n`);
@@ -54,6 +55,7 @@ export async function upReal(target: { scenario?: Scenario; topology: Topology }
       say(`podlab: ${r.steps.length} steps, ${failed ? `${failed} expectation(s) FAILED (podlab run shows which)` : 'every expectation met'}`);
     } else {
       const d = await deploy(target.topology);
+      followDriver(d, events); // the UI draws BGP sessions and tunnels from these, as for a scenario
       const c = d.calico();
       if (c) {
         const r = await c.converge(120_000);

@@ -27,6 +27,8 @@ import { formatIPv4 } from '../../engine/net/ip.ts';
 import type { LabDriver } from '../../engine/scenario/driver.ts';
 import { simDeploy } from '../../engine/scenario/sim-driver.ts';
 import { mininetDeploy, realClusterOf } from '../../engine/scenario/real-driver.ts';
+import { followDriver } from '../../engine/server/lab-events.ts';
+import type { PodlabEvent } from '../../engine/events.ts';
 import type { RouteEntry } from '../../engine/events.ts';
 import { haveCommands, haveRoot, haveMininet, haveBird } from '../support/system.ts';
 
@@ -92,6 +94,7 @@ describe.runIf(ok)('Calico on Mininet against the simulator (leaf-spine)', () =>
   let topology: Topology;
   let real: LabDriver;
   let sim: LabDriver;
+  const realEvents: PodlabEvent[] = [];
 
   beforeAll(async () => {
     const t = await loadTopology(join(import.meta.dirname, '..', '..', 'topologies', 'leaf-spine.yaml'));
@@ -99,6 +102,7 @@ describe.runIf(ok)('Calico on Mininet against the simulator (leaf-spine)', () =>
     sim = await simDeploy(topology, { seed: 1 });
     await bringUp(sim);
     real = await mininetDeploy(topology, { lab: `diff-${process.pid}` });
+    followDriver(real, realEvents); // as `podlab up --runtime mininet TOPOLOGY` does, for the UI
     await bringUp(real);
   }, 240_000);
 
@@ -106,6 +110,12 @@ describe.runIf(ok)('Calico on Mininet against the simulator (leaf-spine)', () =>
     await real?.destroy();
     await sim?.destroy();
   }, 60_000);
+
+  it('relays every node\'s BGP sessions as events with no scenario running (what the UI draws)', () => {
+    const up = new Set(realEvents.filter((e) => e.type === 'calico.bgp-session' && (e as unknown as { to: string }).to === 'Established').map((e) => (e as unknown as { node: string }).node));
+    const k8s = topology.nodes.filter((n) => n.kind === 'k8s-node').map((n) => n.name);
+    expect(k8s.filter((n) => !up.has(n))).toEqual([]);
+  });
 
   it('gives the simulator\'s observations: routes, sessions, reachability, ping headers', async () => {
     const [a, b] = [await observe(sim), await observe(real)];
