@@ -47,11 +47,10 @@ import { cabledIfaces } from '../setup-commands.ts';
 import { localExec, mustRun, pidExec, type Exec } from '../linux/exec.ts';
 import { detectKernel, type KernelCapabilities } from '../linux/capabilities.ts';
 import { checkIfName, createLab, destroyLab, labEnv, recordResources, validLabName, type LabState } from '../labs.ts';
-import { isRootEnd, planMininet, switchPortDevice, type LinkRealisation, type MininetPlan, type VethEnd } from '../mininet/plan.ts';
+import { isRootEnd, planMininet, type LinkRealisation, type MininetPlan, type VethEnd } from '../mininet/plan.ts';
 import type { LabServices, NodePrograms, RealLab, RealLinkChange, RealLinkStatus } from '../real-lab.ts';
 import { imagePrograms } from './node-programs.ts';
-import { MarkedProcesses } from '../real/marked-processes.ts';
-import { Cabling } from '../real/cabling.ts';
+import { RealLabBase } from '../real/lab-base.ts';
 import { childTcpdump, streamTcpdump, tcpdumpArgv } from '../real/tcpdump-stream.ts';
 import { forwardAcceptRules, insertForwardAccepts } from '../real/forward-accept.ts';
 import { runSetupCommands, type SetupRecord } from '../real/node-setup.ts';
@@ -99,32 +98,23 @@ async function defaultImages(onProgress: (msg: string) => void, docker: Docker):
 }
 
 /** A topology running in Docker containers. */
-export class DockerLab implements RealLab {
+export class DockerLab extends RealLabBase implements RealLab {
   readonly runtime = 'containerlab';
-  readonly notes: readonly string[];
-  private readonly pids = new Map<string, number>();
   /** Each container's environment (its image's ENV and ours): processes spawned into it get it too. */
   private readonly envs = new Map<string, readonly string[]>();
-  private readonly setup: DockerSetupRecord[] = [];
-  private readonly procs: MarkedProcesses;
-  private readonly cabling: Cabling;
-  private destroyed = false;
 
   private constructor(
-    readonly topology: Topology,
-    private readonly plan: MininetPlan,
+    topology: Topology,
+    plan: MininetPlan,
     /** The containerlab lab this deployment realises: its etcd node, files and boot commands. */
     private readonly clab: ClabLab | undefined,
-    private readonly state: LabState,
+    state: LabState,
     private readonly docker: Docker,
-    private readonly caps: KernelCapabilities,
+    caps: KernelCapabilities,
     readonly dir: string,
     notes: string[],
   ) {
-    this.notes = notes;
-    this.procs = new MarkedProcesses(state);
-    const ops = { carrier: (l: LinkRealisation, down: boolean) => this.applyCarrier(l, down), impair: (l: LinkRealisation, ms: number, pct: number) => this.impair(l, ms, pct) };
-    this.cabling = new Cabling(topology, plan, caps.netem, ops, (n) => this.procs.isStopped(n));
+    super(topology, plan, state, caps, notes, 'container');
   }
 
   /** Deploys a validated topology; throws DockerDeployError and leaves nothing behind on failure. */
@@ -233,35 +223,10 @@ export class DockerLab implements RealLab {
     }
   }
 
-  /** The lab's name. */
-  get lab(): string {
-    return this.state.lab;
-  }
-
-  /** The lab's short id (prefix of its bridges and veths). */
-  get id(): string {
-    return this.state.id;
-  }
-
-  /** Non-switch nodes (the ones with containers). */
-  nodes(): readonly string[] {
-    return this.plan.hosts;
-  }
-
   /** The container name of a node. */
   container(node: string): string {
     this.pid(node);
     return containerName(this.lab, node);
-  }
-
-  /** Host pid of the node container's main process (its namespaces). */
-  pid(node: string): number {
-    const pid = this.pids.get(node);
-    if (pid === undefined) {
-      const sw = this.topology.nodes.find((n) => n.name === node && n.kind === 'switch');
-      throw new Error(sw ? `'${node}' is a switch: it is realised as root-namespace bridges and has no container` : `no node '${node}' in lab '${this.lab}' (nodes: ${this.plan.hosts.join(', ')})`);
-    }
-    return pid;
   }
 
   /** Runs argv in the node's container through Docker's exec API (its own programs and filesystem). */
@@ -316,25 +281,14 @@ export class DockerLab implements RealLab {
     }
   }
 
-  /** Every setup command as it ran. */
-  setupRecords(): readonly DockerSetupRecord[] {
-    return this.setup;
-  }
-
-  /** Changes the cable at `node:iface` (either end, switches included): carrier and/or impairment. */
-  setLink(node: string, iface: string, change: RealLinkChange): Promise<RealLinkStatus> {
-    return this.cabling.setLink(node, iface, change);
-  }
-
   /** Powers a node off (docker pause, spawned processes SIGSTOP, cables lose carrier) or back on. */
   async setNode(node: string, state: 'stopped' | 'started'): Promise<void> {
     const ctr = this.docker.getContainer(this.container(node));
     const paused = (await ctr.inspect()).State.Paused;
-    this.procs.setStopped(node, state === 'stopped');
-    if (state === 'stopped' && !paused) await ctr.pause();
-    if (state === 'started' && paused) await ctr.unpause();
-    await this.procs.signal(node, state === 'stopped');
-    await this.cabling.nodeChanged(node);
+    await this.power(node, state, async () => {
+      if (state === 'stopped' && !paused) await ctr.pause();
+      if (state === 'started' && paused) await ctr.unpause();
+    });
   }
 
   /**
@@ -346,17 +300,13 @@ export class DockerLab implements RealLab {
     const argv = tcpdumpArgv(iface);
     const tcpdump = this.pids.has(node)
       ? await streamExec(this.docker, this.container(node), argv)
-      : childTcpdump(this.procs.spawn(`switch:${node}`, tcpdumpArgv(switchPortDevice(this.plan, node, iface))));
+      : childTcpdump(this.switchTcpdump(node, iface));
     return streamTcpdump(tcpdump, `${node}:${iface}`, onPacket);
   }
 
-  /** Removes every container, veth, bridge, iptables rule and process of the lab; images stay. Idempotent. */
-  async destroy(): Promise<void> {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    await this.procs.killAll();
+  /** Teardown (RealLabBase.destroy): the lab's containers go after its processes; images stay. */
+  protected async release(): Promise<void> {
     await removeLabContainers((c) => c.labels['podlab.lab-id'] === this.id, this.docker);
-    await destroyLab(this.lab);
   }
 
   // ---- wiring and links -----------------------------------------------------------------
@@ -383,7 +333,7 @@ export class DockerLab implements RealLab {
   }
 
   /** Cabling's carrier operation: the host's iproute2 sets the admin state of the cable's root ends. */
-  private async applyCarrier(l: LinkRealisation, down: boolean): Promise<void> {
+  protected async applyCarrier(l: LinkRealisation, down: boolean): Promise<void> {
     for (const ifname of l.carrier) await mustRun(localExec, ['ip', 'link', 'set', 'dev', ifname, down ? 'down' : 'up']);
   }
 
@@ -393,7 +343,7 @@ export class DockerLab implements RealLab {
   }
 
   /** Cabling's impairment operation: the host's tc/nft in each shaping end's namespace. */
-  private async impair(l: LinkRealisation, latencyMs: number, lossPct: number): Promise<void> {
+  protected async impair(l: LinkRealisation, latencyMs: number, lossPct: number): Promise<void> {
     for (const e of l.shaping) {
       for (const c of impairCommands(e, this.id, latencyMs, lossPct, this.caps.netem ? 'netem' : 'nft')) {
         const r = await this.endExec(e)(c.argv, c.stdin !== undefined ? { stdin: c.stdin } : undefined);

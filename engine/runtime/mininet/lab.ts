@@ -26,10 +26,9 @@ import { localExec, mustRun, pidExec, type Exec } from '../linux/exec.ts';
 import { detectKernel, type KernelCapabilities } from '../linux/capabilities.ts';
 import { createLab, destroyLab, labEnv, recordResources, validLabName, type LabState } from '../labs.ts';
 import { HelperClient } from './helper-client.ts';
-import { isRootEnd, planMininet, switchPortDevice, type LinkRealisation, type MininetPlan, type VethEnd } from './plan.ts';
+import { isRootEnd, planMininet, type LinkRealisation, type MininetPlan, type VethEnd } from './plan.ts';
 import type { RealLab, RealLinkChange, RealLinkStatus } from '../real-lab.ts';
-import { MarkedProcesses } from '../real/marked-processes.ts';
-import { Cabling } from '../real/cabling.ts';
+import { RealLabBase } from '../real/lab-base.ts';
 import { childTcpdump, streamTcpdump, tcpdumpArgv } from '../real/tcpdump-stream.ts';
 import { forwardAcceptRules, insertForwardAccepts } from '../real/forward-accept.ts';
 import { runSetupCommands, type SetupRecord } from '../real/node-setup.ts';
@@ -52,28 +51,19 @@ export class MininetDeployError extends Error {
 }
 
 /** A topology running on Mininet. */
-export class MininetLab implements RealLab {
+export class MininetLab extends RealLabBase implements RealLab {
   readonly runtime = 'mininet';
-  readonly notes: readonly string[];
-  private readonly hostPids = new Map<string, number>();
-  private readonly setup: MininetSetupRecord[] = [];
-  private readonly procs: MarkedProcesses;
-  private readonly cabling: Cabling;
-  private destroyed = false;
 
   private constructor(
-    readonly topology: Topology,
-    private readonly plan: MininetPlan,
-    private readonly state: LabState,
+    topology: Topology,
+    plan: MininetPlan,
+    state: LabState,
     private readonly helper: HelperClient,
-    private readonly caps: KernelCapabilities,
+    caps: KernelCapabilities,
     private readonly dir: string,
     notes: string[],
   ) {
-    this.notes = notes;
-    this.procs = new MarkedProcesses(state);
-    const ops = { carrier: (l: LinkRealisation, down: boolean) => this.applyCarrier(l, down), impair: (l: LinkRealisation, ms: number, pct: number) => this.impair(l, ms, pct) };
-    this.cabling = new Cabling(topology, plan, caps.netem, ops, (n) => this.procs.isStopped(n));
+    super(topology, plan, state, caps, notes, 'namespace');
   }
 
   /** Deploys a validated topology; throws MininetDeployError and leaves nothing behind on failure. */
@@ -106,7 +96,7 @@ export class MininetLab implements RealLab {
       });
       recordResources(opts.lab, { pids: [...Object.values(built.hosts), ...Object.values(built.bridges)], extra: { hosts: built.hosts } });
       const lab = new MininetLab(topology, plan, state, helper, caps, opts.dir, notes);
-      for (const [n, pid] of Object.entries(built.hosts)) lab.hostPids.set(n, pid);
+      for (const [n, pid] of Object.entries(built.hosts)) lab.pids.set(n, pid);
       await isolateFromHost(plan);
       await lab.cabling.applyInitialImpairments(notes);
       const hosts = topology.nodes.filter((n) => n.kind !== 'switch');
@@ -122,31 +112,6 @@ export class MininetLab implements RealLab {
     }
   }
 
-  /** The lab's name. */
-  get lab(): string {
-    return this.state.lab;
-  }
-
-  /** The lab's short id (prefix of its bridges and veths, `plab-<id>-` for netns). */
-  get id(): string {
-    return this.state.id;
-  }
-
-  /** Non-switch nodes (the ones with namespaces). */
-  nodes(): readonly string[] {
-    return this.plan.hosts;
-  }
-
-  /** Pid of the node's namespace-holding shell. */
-  pid(node: string): number {
-    const pid = this.hostPids.get(node);
-    if (pid === undefined) {
-      const sw = this.topology.nodes.find((n) => n.name === node && n.kind === 'switch');
-      throw new Error(sw ? `'${node}' is a switch: it is realised as root-namespace bridges and has no namespace` : `no node '${node}' in lab '${this.lab}' (nodes: ${this.plan.hosts.join(', ')})`);
-    }
-    return pid;
-  }
-
   /** Runs argv inside the node's network and mount namespaces. */
   exec(node: string): Exec {
     return pidExec(this.pid(node));
@@ -159,22 +124,10 @@ export class MininetLab implements RealLab {
     return this.procs.spawn(node, ['nsenter', `--target=${pid}`, '--net', '--mount', '--', ...argv], opts);
   }
 
-  /** Every setup command as it ran. */
-  setupRecords(): readonly MininetSetupRecord[] {
-    return this.setup;
-  }
-
-  /** Changes the cable at `node:iface` (either end, switches included): carrier and/or impairment. */
-  setLink(node: string, iface: string, change: RealLinkChange): Promise<RealLinkStatus> {
-    return this.cabling.setLink(node, iface, change);
-  }
-
   /** Powers a node off (cables lose carrier, its spawned processes get SIGSTOP) or back on (SIGCONT). */
   async setNode(node: string, state: 'stopped' | 'started'): Promise<void> {
     this.pid(node);
-    this.procs.setStopped(node, state === 'stopped');
-    await this.procs.signal(node, state === 'stopped');
-    await this.cabling.nodeChanged(node);
+    await this.power(node, state);
   }
 
   /**
@@ -183,23 +136,19 @@ export class MininetLab implements RealLab {
    */
   async capture(node: string, iface: string, onPacket: (p: { tsMs: number; data: Uint8Array }) => void): Promise<() => Promise<void>> {
     const argv = tcpdumpArgv(iface);
-    const child = this.hostPids.has(node) ? this.spawn(node, argv) : this.procs.spawn(`switch:${node}`, tcpdumpArgv(switchPortDevice(this.plan, node, iface)));
+    const child = this.pids.has(node) ? this.spawn(node, argv) : this.switchTcpdump(node, iface);
     return streamTcpdump(childTcpdump(child), `${node}:${iface}`, onPacket);
   }
 
-  /** Removes every namespace, veth, bridge, iptables rule and process of the lab. Idempotent. */
-  async destroy(): Promise<void> {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    await this.procs.killAll();
+  /** Teardown (RealLabBase.destroy): Mininet's helper goes after the processes, before the namespaces and links. */
+  protected async release(): Promise<void> {
     await this.helper.stop();
-    await destroyLab(this.lab);
   }
 
   // ---- links ------------------------------------------------------------------------
 
   /** Cabling's carrier operation: the helper sets the admin state of the cable's root ends. */
-  private async applyCarrier(l: LinkRealisation, down: boolean): Promise<void> {
+  protected async applyCarrier(l: LinkRealisation, down: boolean): Promise<void> {
     const ends = l.carrier.map((ifname) => this.rootEnd(l, ifname));
     if (ends.length) await this.helper.request('link', { ends, state: down ? 'down' : 'up' });
   }
@@ -210,7 +159,7 @@ export class MininetLab implements RealLab {
   }
 
   /** Cabling's impairment operation: the helper puts netem (or the nftables loss rule) on the shaping ends. */
-  private async impair(l: LinkRealisation, latencyMs: number, lossPct: number): Promise<void> {
+  protected async impair(l: LinkRealisation, latencyMs: number, lossPct: number): Promise<void> {
     if (l.shaping.length === 0) return;
     await this.helper.request('link', { ends: l.shaping, impair: { delayMs: latencyMs, lossPct, via: this.caps.netem ? 'netem' : 'nft' } });
   }
