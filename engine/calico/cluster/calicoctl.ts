@@ -10,6 +10,9 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { RESOURCE_PLURALS, parseResourceKey, resourceKey, resourcePrefix } from '../datastore/index.ts';
 import { calicoctlGetIPPools, calicoctlGetNodes } from '../resources/index.ts';
 import { tabwriterTable } from '../resources/views.ts';
+import type { Datastore } from '../datastore/index.ts';
+import type { IpamClient } from '../ipam/index.ts';
+import type { ResourceSet } from '../resources/index.ts';
 import type { CalicoCluster } from './cluster.ts';
 import type { CommandResult } from './commands.ts';
 import { appliedPolicies, applyPolicy, deletePolicy, isPolicyManifest } from './policy-store.ts';
@@ -23,6 +26,37 @@ const fail = (stderr: string): CommandResult => ({ stdout: '', stderr: stderr.en
 export interface CalicoctlIO {
   readonly stdin?: string;
   readFile(path: string): string;
+}
+
+/**
+ * What calicoctl writes to: the datastore and IPAM, the cluster's writes (which wait for every
+ * calico-node to catch up), and the policy store. The simulator's CalicoCluster and the real
+ * runtimes' cluster (etcd + agents) both provide it, so both shells run this one calicoctl.
+ */
+export interface CalicoctlTarget {
+  readonly ds: Datastore;
+  readonly ipam: Pick<IpamClient, 'store' | 'releaseIPs'>;
+  /** The resource set as calico-node reads it (the `get nodes|ippools` tables), when at hand. */
+  readonly view?: { readonly set: ResourceSet } | undefined;
+  apply(m: Obj): Promise<void>;
+  delete(kind: string, name: string): Promise<void>;
+  patch(kind: string, name: string, patch: Obj): Promise<unknown>;
+  /** Waits until every calico-node processed the last write. */
+  settle(): Promise<void>;
+  /** Policies and tiers as applied (calico and k8s APIs), in key order. */
+  appliedPolicies(): Obj[];
+  applyPolicy(m: Obj): Promise<{ existed: boolean }>;
+  /** Deletes a policy or tier (`KubernetesNetworkPolicy` for k8s ones); false when there was none. */
+  deletePolicy(kind: string, name: string, namespace?: string): Promise<boolean>;
+}
+
+/** The CalicoctlTarget of a simulated cluster (its policy lists are the policy store's). */
+export function calicoctlTargetOf(c: CalicoCluster): CalicoctlTarget {
+  return {
+    ds: c.ds, ipam: c.ipam, get view() { return c.view; },
+    apply: (m) => c.apply(m), delete: (k, n) => c.delete(k, n), patch: (k, n, p) => c.patch(k, n, p), settle: () => c.settle(),
+    appliedPolicies: () => appliedPolicies(c), applyPolicy: (m) => applyPolicy(c, m), deletePolicy: (k, n, ns) => deletePolicy(c, k, n, ns),
+  };
 }
 
 /** calicoctl's resource words (singular, plural, short; case-insensitive) → kind. */
@@ -72,6 +106,11 @@ function parseFlags(args: readonly string[]): Flags | CommandResult {
 
 /** `calicoctl ARGS` for the verbs handled here; undefined for the others (node status, ipam show, get nodes/ippools as tables). */
 export async function calicoctlAsync(c: CalicoCluster, args: readonly string[], io: CalicoctlIO): Promise<CommandResult | undefined> {
+  return calicoctlOn(calicoctlTargetOf(c), args, io);
+}
+
+/** `calicoctl ARGS` on any CalicoctlTarget (the real runtimes' cluster too); undefined for the verbs handled elsewhere. */
+export async function calicoctlOn(c: CalicoctlTarget, args: readonly string[], io: CalicoctlIO): Promise<CommandResult | undefined> {
   const [verb, ...rest] = args;
   if (verb === 'ipam' && rest[0] === 'check') return ipamCheck(c);
   if (verb === 'ipam' && rest[0] === 'release') {
@@ -117,8 +156,8 @@ function documents(f: Flags, io: CalicoctlIO): Obj[] | CommandResult {
   return out;
 }
 
-async function exists(c: CalicoCluster, kind: string, name: string, ns: string): Promise<boolean> {
-  if (POLICY_KINDS.has(kind)) return appliedPolicies(c).some((m) => m.kind === kind && !String(m.apiVersion).startsWith('networking.k8s.io/') && meta(m).name === name && (!NAMESPACED.has(kind) || (meta(m).namespace ?? 'default') === ns));
+async function exists(c: CalicoctlTarget, kind: string, name: string, ns: string): Promise<boolean> {
+  if (POLICY_KINDS.has(kind)) return c.appliedPolicies().some((m) => m.kind === kind && !String(m.apiVersion).startsWith('networking.k8s.io/') && meta(m).name === name && (!NAMESPACED.has(kind) || (meta(m).namespace ?? 'default') === ns));
   return (await c.ds.get(resourceKey(kind, name, NAMESPACED.has(kind) ? ns : undefined))) !== undefined;
 }
 
@@ -126,7 +165,7 @@ const meta = (m: Obj): { name?: string; namespace?: string; labels?: Record<stri
 const ident = (kind: string, name: string, ns?: string): string => `${kind}(${ns && NAMESPACED.has(kind) ? `${ns}/` : ''}${name})`;
 
 /** apply/create/replace/delete of every document; stops at the first failure as calicoctl does. */
-async function write(c: CalicoCluster, verb: 'apply' | 'create' | 'replace' | 'delete', f: Flags, io: CalicoctlIO): Promise<CommandResult> {
+async function write(c: CalicoctlTarget, verb: 'apply' | 'create' | 'replace' | 'delete', f: Flags, io: CalicoctlIO): Promise<CommandResult> {
   const docs = documents(f, io);
   if ('code' in docs) return docs;
   const kinds = new Set(docs.map((d) => String(d.kind)));
@@ -148,9 +187,9 @@ async function write(c: CalicoCluster, verb: 'apply' | 'create' | 'replace' | 'd
     if (!err) {
       try {
         if (verb === 'delete') {
-          if (POLICY_KINDS.has(kind)) await deletePolicy(c, kind, name, ns);
+          if (POLICY_KINDS.has(kind)) await c.deletePolicy(kind, name, ns);
           else await c.delete(kind, name);
-        } else if (POLICY_KINDS.has(kind) || isPolicyManifest(m)) await applyPolicy(c, NAMESPACED.has(kind) ? { ...m, metadata: { ...meta(m), namespace: ns } } : m);
+        } else if (POLICY_KINDS.has(kind) || isPolicyManifest(m)) await c.applyPolicy(NAMESPACED.has(kind) ? { ...m, metadata: { ...meta(m), namespace: ns } } : m);
         else await c.apply(m);
       } catch (e) {
         err = (e as Error).message.replace(/\n/g, '; ');
@@ -165,28 +204,28 @@ async function write(c: CalicoCluster, verb: 'apply' | 'create' | 'replace' | 'd
   return ok(`Successfully ${PAST[verb]} ${done}${what} resource(s)\n`);
 }
 
-async function deleteNamed(c: CalicoCluster, f: Flags): Promise<CommandResult> {
+async function deleteNamed(c: CalicoctlTarget, f: Flags): Promise<CommandResult> {
   const [word, name] = f.words;
   const kind = KIND_WORDS[(word ?? '').toLowerCase()];
   if (!kind) return fail(`Failed to delete any resources: resource type '${word ?? ''}' is not supported`);
   if (!name) return fail(`Failed to delete any '${kind}' resources: a resource name is required`);
   const ns = f.namespace ?? 'default';
   if (!(await exists(c, kind, name, ns))) return fail(`Failed to delete '${kind}' resource: resource does not exist: ${ident(kind, name, ns)} with error: <nil>`);
-  if (POLICY_KINDS.has(kind)) await deletePolicy(c, kind, name, ns);
+  if (POLICY_KINDS.has(kind)) await c.deletePolicy(kind, name, ns);
   else await c.delete(kind, name);
   return ok(`Successfully deleted 1 '${kind}' resource(s)\n`);
 }
 
 /** Every stored resource of a kind (policies from the policy lists), in name order. */
-async function listKind(c: CalicoCluster, kind: string, ns: string | undefined): Promise<Obj[]> {
+async function listKind(c: CalicoctlTarget, kind: string, ns: string | undefined): Promise<Obj[]> {
   if (POLICY_KINDS.has(kind)) {
-    return appliedPolicies(c).filter((m) => m.kind === kind && String(m.apiVersion).startsWith('projectcalico.org/') && (ns === undefined || !NAMESPACED.has(kind) || meta(m).namespace === ns));
+    return c.appliedPolicies().filter((m) => m.kind === kind && String(m.apiVersion).startsWith('projectcalico.org/') && (ns === undefined || !NAMESPACED.has(kind) || meta(m).namespace === ns));
   }
   const r = await c.ds.list(resourcePrefix(kind, NAMESPACED.has(kind) ? ns : undefined));
   return r.kvs.filter((kv) => parseResourceKey(kv.key)).map((kv) => kv.value as Obj);
 }
 
-async function get(c: CalicoCluster, f: Flags): Promise<CommandResult> {
+async function get(c: CalicoctlTarget, f: Flags): Promise<CommandResult> {
   const [word, name] = f.words;
   const kind = KIND_WORDS[(word ?? '').toLowerCase()];
   if (!kind) return fail(`Failed to get resources: resource type '${word ?? ''}' is not supported`);
@@ -253,7 +292,7 @@ async function get(c: CalicoCluster, f: Flags): Promise<CommandResult> {
   return ok(`${tabwriterTable(rows)}\n`);
 }
 
-async function patch(c: CalicoCluster, f: Flags): Promise<CommandResult> {
+async function patch(c: CalicoctlTarget, f: Flags): Promise<CommandResult> {
   const [word, name] = f.words;
   const kind = KIND_WORDS[(word ?? '').toLowerCase()];
   if (!kind) return fail(`Failed to patch resource: resource type '${word ?? ''}' is not supported`);
@@ -267,7 +306,7 @@ async function patch(c: CalicoCluster, f: Flags): Promise<CommandResult> {
   return ok(`Successfully patched 1 '${kind}' resource\n`);
 }
 
-async function label(c: CalicoCluster, f: Flags): Promise<CommandResult> {
+async function label(c: CalicoctlTarget, f: Flags): Promise<CommandResult> {
   const [word, name, spec] = f.words;
   const kind = KIND_WORDS[(word ?? '').toLowerCase()];
   if (!kind || POLICY_KINDS.has(kind) || NAMESPACED.has(kind)) return fail(`failed to update label of resource: resource type '${word ?? ''}' is not supported by podlab's calicoctl label`);
@@ -295,7 +334,7 @@ async function label(c: CalicoCluster, f: Flags): Promise<CommandResult> {
 const ipNum = (ip: string): number => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
 
 /** `calicoctl ipam check`: blocks, pools, nodes' tunnel addresses and workloads cross-checked. */
-async function ipamCheck(c: CalicoCluster): Promise<CommandResult> {
+async function ipamCheck(c: CalicoctlTarget): Promise<CommandResult> {
   const blocks = (await c.ipam.store.listBlocks()).map((b) => b.value);
   const out: string[] = ['Checking IPAM for inconsistencies...', '', 'Loading all IPAM blocks...', `Found ${blocks.length} IPAM blocks.`];
   const allocated = new Map<string, string>();
@@ -343,7 +382,7 @@ async function ipamCheck(c: CalicoCluster): Promise<CommandResult> {
 }
 
 /** `calicoctl ipam release --ip=IP`. */
-async function ipamRelease(c: CalicoCluster, ip: string | undefined): Promise<CommandResult> {
+async function ipamRelease(c: CalicoctlTarget, ip: string | undefined): Promise<CommandResult> {
   if (!ip) return fail('Usage:\n  calicoctl ipam release [--ip=<IP>] [--from-report=<REPORT>]');
   if (!/^\d+\.\d+\.\d+\.\d+$/.test(ip)) return fail(`Invalid IP address specified: ${ip}`);
   const unallocated = await c.ipam.releaseIPs([ip]);
