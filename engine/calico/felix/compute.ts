@@ -74,7 +74,10 @@ export function computeDesired(s: FelixSnapshot): DesiredDataplane {
   const enc = encapsEnabled(s);
   const mtus = tunnelMtus(hostMtu(s.hostInterfaces, c.mtuIfacePattern ?? DEFAULT_MTU_IFACE_PATTERN), enc, c);
   const vxlanPort = c.vxlanPort ?? VXLAN_DEFAULTS.port;
-  const local = s.workloads.filter((w) => w.node === s.nodeName).sort((a, b) => (a.iface < b.iface ? -1 : a.iface > b.iface ? 1 : 0));
+  // The node's own endpoints: indexed by the reader when it can (a pass about local endpoints
+  // then never walks the cluster's), else filtered from every endpoint.
+  const own = s.localWorkloads ? [...s.localWorkloads] : s.workloads.filter((w) => w.node === s.nodeName);
+  const local = own.sort((a, b) => (a.iface < b.iface ? -1 : a.iface > b.iface ? 1 : 0));
   const self = s.nodes.find((n) => n.name === s.nodeName);
   const notes: string[] = [];
 

@@ -18,3 +18,4 @@ export { dispatchChains, endpointChains, groupChain, groupPolicies } from './end
 export type { SnapshotExtras } from './sync.ts';
 export { felixNodeFromResource, felixPoolFromResource, felixWorkloadFromResource, readSnapshot } from './sync.ts';
 export { FelixAgent } from './agent.ts';
+export { FELIX_PREFIXES, FelixSyncerCache } from './syncer-cache.ts';

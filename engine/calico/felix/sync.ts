@@ -59,7 +59,8 @@ export interface SnapshotExtras {
   readonly config?: FelixConfig;
 }
 
-function felixBlockFromResource(v: JsonValue): FelixBlock {
+/** A stored IPAM block as Felix reads it (CIDR and affine node). */
+export function felixBlockFromResource(v: JsonValue): FelixBlock {
   const b = v as { cidr: string; affinity: string | null; deleted?: boolean };
   return { cidr: b.cidr, ...(b.affinity?.startsWith('host:') ? { affinity: b.affinity.slice(5) } : {}) };
 }
@@ -101,18 +102,28 @@ function snapshotNamespaces(workloads: readonly FelixWorkload[], extras: readonl
   return out;
 }
 
-/** Reads everything Felix needs from the datastore into a snapshot (treat it as read-only: its arrays may be shared). */
-export async function readSnapshot(ds: Datastore, x: SnapshotExtras): Promise<FelixSnapshot> {
-  const prefixes = [resourcePrefix('IPPool'), resourcePrefix('Node'), blockPrefix(4), resourcePrefix('WorkloadEndpoint')] as const;
-  const [pools, nodes, blocks, weps] = await Promise.all(prefixes.map((p) => ds.list(p)));
-  const workloads = projectList(ds, prefixes[3], weps!.kvs, felixWorkloadFromResource);
+/** The datastore part of a snapshot; `workloads` is called only when the computation reads it. */
+export interface SnapshotLists {
+  readonly pools: readonly FelixPool[];
+  readonly nodes: readonly FelixNode[];
+  readonly blocks: readonly FelixBlock[];
+  readonly workloads: () => readonly FelixWorkload[];
+  readonly localWorkloads?: readonly FelixWorkload[];
+  readonly namespaces: readonly Namespace[];
+}
+
+/** A snapshot from lists and extras, with the cluster-wide endpoint list read lazily. */
+export function snapshotFrom(x: SnapshotExtras, l: SnapshotLists): FelixSnapshot {
+  let workloads: readonly FelixWorkload[] | undefined;
   return {
     nodeName: x.nodeName,
-    pools: projectList(ds, prefixes[0], pools!.kvs, felixPoolFromResource),
-    nodes: projectList(ds, prefixes[1], nodes!.kvs, felixNodeFromResource),
-    blocks: projectList(ds, prefixes[2], blocks!.kvs, felixBlockFromResource),
-    workloads,
-    namespaces: snapshotNamespaces(workloads, x.namespaces),
+    pools: l.pools,
+    nodes: l.nodes,
+    blocks: l.blocks,
+    // A getter: a pass about local endpoints never builds the cluster's list.
+    get workloads() { return (workloads ??= l.workloads()); },
+    ...(l.localWorkloads ? { localWorkloads: l.localWorkloads } : {}),
+    namespaces: l.namespaces,
     policies: x.policies ?? [],
     ...(x.tiers ? { tiers: x.tiers } : {}),
     ...(x.serviceAccounts ? { serviceAccounts: x.serviceAccounts } : {}),
@@ -120,4 +131,22 @@ export async function readSnapshot(ds: Datastore, x: SnapshotExtras): Promise<Fe
     ...(x.config ? { config: x.config } : {}),
     hostInterfaces: x.hostInterfaces,
   };
+}
+
+/**
+ * Reads everything Felix needs from the datastore into a snapshot, in one shot (the real
+ * runtimes' agent and tests; calico-node in the simulator reads its FelixSyncerCache instead).
+ * Treat it as read-only: its arrays may be shared.
+ */
+export async function readSnapshot(ds: Datastore, x: SnapshotExtras): Promise<FelixSnapshot> {
+  const prefixes = [resourcePrefix('IPPool'), resourcePrefix('Node'), blockPrefix(4), resourcePrefix('WorkloadEndpoint')] as const;
+  const [pools, nodes, blocks, weps] = await Promise.all(prefixes.map((p) => ds.list(p)));
+  const workloads = projectList(ds, prefixes[3], weps!.kvs, felixWorkloadFromResource);
+  return snapshotFrom(x, {
+    pools: projectList(ds, prefixes[0], pools!.kvs, felixPoolFromResource),
+    nodes: projectList(ds, prefixes[1], nodes!.kvs, felixNodeFromResource),
+    blocks: projectList(ds, prefixes[2], blocks!.kvs, felixBlockFromResource),
+    workloads: () => workloads,
+    namespaces: snapshotNamespaces(workloads, x.namespaces),
+  });
 }

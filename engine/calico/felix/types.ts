@@ -71,6 +71,11 @@ export interface FelixSnapshot {
   readonly blocks: readonly FelixBlock[];
   /** All workload endpoints of the cluster (selector IP sets need the remote ones too). */
   readonly workloads: readonly FelixWorkload[];
+  /**
+   * This node's endpoints, when the reader keeps them indexed by node (FelixSyncerCache);
+   * otherwise Felix filters `workloads`.
+   */
+  readonly localWorkloads?: readonly FelixWorkload[];
   readonly namespaces: readonly Namespace[];
   readonly policies: readonly Policy[];
   readonly tiers?: readonly Tier[];

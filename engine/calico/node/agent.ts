@@ -28,7 +28,7 @@ import type { Datastore } from '../datastore/index.ts';
 import { resourceKey, resourcePrefix } from '../datastore/index.ts';
 import { IpamClient } from '../ipam/index.ts';
 import { computeDesired, encapsEnabled, felixOwnIpsets, readSnapshot } from '../felix/index.ts';
-import type { FelixConfig, HostInterface } from '../felix/index.ts';
+import type { FelixConfig, FelixSyncerCache, HostInterface } from '../felix/index.ts';
 import type { Namespace, Policy, ServiceAccount, ServiceEndpoints, Tier } from '../policy/index.ts';
 import { calicoExportPolicy, computeBgpIntent, confdInputFromResources, speakerConfigFromIntent } from '../confd/index.ts';
 import type { BgpIntent } from '../confd/index.ts';
@@ -106,6 +106,8 @@ export class CalicoNodeAgent {
   private readonly need = { alloc: true, felix: true, confd: true };
   /** What Felix and allocateip read beyond the cluster-wide resources (set by the fanout). */
   private interest: NodeInterest | undefined;
+  /** Felix's inputs as the shared watch delivered them (set by start()). */
+  private felixCache: FelixSyncerCache | undefined;
   private allocFailed = false;
   private felixFailed = false;
   /** proto-bird routes this node's BIRD installed, by prefix. */
@@ -155,7 +157,9 @@ export class CalicoNodeAgent {
   /** Starts watching the datastore and runs the first sync. */
   async start(): Promise<void> {
     this.startedAt = this.o.host.clock.now();
-    const sub = await nodeWatchFanout(this.o.ds).subscribe(this.node, (c) => this.changed(c));
+    const fanout = nodeWatchFanout(this.o.ds);
+    const sub = await fanout.subscribe(this.node, (c) => this.changed(c));
+    this.felixCache = fanout.felixCache;
     this.interest = sub.interest;
     this.cancelWatch = sub.unsubscribe;
     await this.sync();
@@ -232,12 +236,14 @@ export class CalicoNodeAgent {
   /** One Felix pass; true when it changed the dataplane. */
   private async felix(): Promise<boolean> {
     const x = this.o.felixExtras?.() ?? {};
-    const snap = await readSnapshot(this.o.ds, {
+    const extras = {
       nodeName: this.node, hostInterfaces: this.o.host.hostInterfaces(),
       ...(x.policies ? { policies: x.policies } : {}), ...(x.namespaces ? { namespaces: x.namespaces } : {}),
       ...(x.tiers ? { tiers: x.tiers } : {}), ...(x.config ? { config: x.config } : {}),
       ...(x.serviceAccounts ? { serviceAccounts: x.serviceAccounts } : {}), ...(x.services ? { services: x.services } : {}),
-    });
+    };
+    // The syncer cache the shared watch keeps (started agents); a one-shot read otherwise.
+    const snap = this.felixCache ? this.felixCache.snapshot(extras) : await readSnapshot(this.o.ds, extras);
     let changes: DataplaneChange[];
     const desired = computeDesired(snap);
     if (this.interest) {

@@ -11,9 +11,14 @@
  *   (Felix with VXLAN routes, or with selector IP sets whose members are cluster-wide);
  * - everything to agents that asked for it (retrying after a failure, as any write did).
  * Delivery order is registration order, so a run stays deterministic.
+ *
+ * The fanout also keeps Felix's syncer cache (FelixSyncerCache): every event updates it before
+ * any agent hears of the change, so a Felix pass reads the state the watch has delivered
+ * without listing the cluster.
  */
 import type { Datastore, KeyValue, WatchEvent } from '../datastore/index.ts';
 import { CALICO_ROOT, blockPrefix, parseAffinityKey, parseResourceKey } from '../datastore/index.ts';
+import { FelixSyncerCache } from '../felix/index.ts';
 
 /** What one datastore change is, for calico-node. */
 export type NodeChange =
@@ -79,12 +84,26 @@ export class NodeWatchFanout {
   private readonly subs = new Map<symbol, Subscriber>();
   private cancel: (() => Promise<void>) | undefined;
   private starting: Promise<void> | undefined;
+  private cache: FelixSyncerCache | undefined;
 
   constructor(private readonly ds: Datastore) {}
 
+  /** Felix's inputs as the watch has delivered them (set once the first subscriber is in). */
+  get felixCache(): FelixSyncerCache {
+    if (!this.cache) throw new Error('nodeWatchFanout: felixCache read before any agent subscribed');
+    return this.cache;
+  }
+
+  /** Lists Felix's prefixes once, then follows every change from that revision on. */
+  private async start(): Promise<void> {
+    const { cache, revision } = await FelixSyncerCache.load(this.ds);
+    this.cache = cache;
+    this.cancel = await this.ds.watch(CALICO_ROOT, revision + 1, (e) => this.dispatch(e));
+  }
+
   /** Subscribes an agent (watching from now on); returns its interest (mutable) and the unsubscribe function. */
   async subscribe(node: string, onChange: (c: NodeChange) => void): Promise<{ interest: NodeInterest; unsubscribe: () => void }> {
-    await (this.starting ??= this.ds.watch(CALICO_ROOT, undefined, (e) => this.dispatch(e)).then((c) => { this.cancel = c; }));
+    await (this.starting ??= this.start());
     const id = Symbol(node);
     const interest: NodeInterest = { blocks: false, remoteEndpoints: false, all: false };
     this.subs.set(id, { node, onChange, interest });
@@ -96,6 +115,7 @@ export class NodeWatchFanout {
           void this.cancel();
           this.cancel = undefined;
           this.starting = undefined;
+          this.cache = undefined;
           FANOUTS.delete(this.ds);
         }
       },
@@ -103,6 +123,7 @@ export class NodeWatchFanout {
   }
 
   private dispatch(e: WatchEvent): void {
+    this.cache?.apply(e);
     const c = classifyChange(e);
     for (const s of this.subs.values()) if (concerns(c, s)) s.onChange(c);
   }
