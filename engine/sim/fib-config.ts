@@ -18,7 +18,7 @@ import type { IPv4, Prefix4 } from '../net/ip.ts';
 import { broadcastOf, isNetworkPrefix, maskOf, networkOf, prefixContains } from '../net/ip.ts';
 import type { IfAddress, NetDevice, Route } from './types.ts';
 import { KernelError, RT_TABLE_LOCAL, RT_TABLE_MAIN, RTPROT_KERNEL } from './types.ts';
-import { insertRoute, RT_TABLE_DEFAULT } from './fib.ts';
+import { indexOfRoute, insertRoute, RT_TABLE_DEFAULT } from './fib.ts';
 import type { Kernel } from './kernel.ts';
 
 /** The primary address an address hangs off (itself when primary). */
@@ -157,15 +157,17 @@ export function addRoute(k: Kernel, spec: Omit<Route, 'ifindex'> & { dev?: strin
     if (!dev) throw new KernelError('Error: Device for nexthop is not up.');
     route.ifindex = dev.ifindex;
   }
-  const same = (r: Route): boolean => r.table === route.table && r.dst.addr === route.dst.addr && r.dst.len === route.dst.len && r.metric === route.metric;
-  const existing = k.routes.findIndex(same);
-  if (existing >= 0) {
+  // The index finds a route with the same key (table, prefix, metric) without scanning the table.
+  k.fib.ensure(k.routes, k.routesVersion);
+  const old = k.fib.routesOf(route.table, route.dst.addr, route.dst.len).find((r) => r.dst.addr === route.dst.addr && r.metric === route.metric);
+  if (old) {
     if (mode === 'add') throw new KernelError('RTNETLINK answers: File exists');
-    k.routes[existing] = route;
+    k.routes[indexOfRoute(k.routes, old)] = route;
+    k.routeReplaced(old, route);
   } else {
     insertRoute(k.routes, route);
+    k.routeInserted(route);
   }
-  k.routesChanged();
 }
 
 /** `ip route del`: fib_table_delete() — first route of that prefix matching the given keys. */
@@ -173,11 +175,13 @@ export function delRoute(k: Kernel, match: { dst: Prefix4; table?: number; dev?:
   const table = match.table ?? RT_TABLE_MAIN;
   const dev = match.dev !== undefined ? k.deviceByName(match.dev) : undefined;
   const net = match.dst.addr >>> 0;
-  const i = k.routes.findIndex((r) => r.table === table && r.dst.addr === net && r.dst.len === match.dst.len &&
-    (dev === undefined || r.ifindex === dev.ifindex) && (match.gateway === undefined || r.gateway === match.gateway));
-  if (i < 0) throw new KernelError('RTNETLINK answers: No such process');
-  k.routes.splice(i, 1);
-  k.routesChanged();
+  // The index holds the prefix's routes in dump order: the first that matches is the one to go.
+  k.fib.ensure(k.routes, k.routesVersion);
+  const r = k.fib.routesOf(table, net, match.dst.len).find((x) => x.dst.addr === net &&
+    (dev === undefined || x.ifindex === dev.ifindex) && (match.gateway === undefined || x.gateway === match.gateway));
+  if (!r) throw new KernelError('RTNETLINK answers: No such process');
+  k.routes.splice(indexOfRoute(k.routes, r), 1);
+  k.routeRemoved(r);
 }
 
 /** The route tables the default policy rules consult, in order. */

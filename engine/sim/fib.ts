@@ -36,11 +36,36 @@ export function compareRoutes(a: Route, b: Route): number {
     b.dst.len - a.dst.len || a.metric - b.metric;
 }
 
+/** The first index whose route sorts after `r` (upper bound, by bisection: the list is in dump order). */
+function upperBound(routes: readonly Route[], r: Route): number {
+  let lo = 0;
+  let hi = routes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (compareRoutes(routes[mid]!, r) > 0) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 /** Inserts `r` keeping dump order; a new route goes after existing equal keys (list_add_tail). */
-export function insertRoute(routes: Route[], r: Route): void {
-  let i = routes.length;
-  while (i > 0 && compareRoutes(routes[i - 1]!, r) > 0) i--;
+export function insertRoute(routes: Route[], r: Route): number {
+  const i = upperBound(routes, r);
   routes.splice(i, 0, r);
+  return i;
+}
+
+/** The position of `r` (by identity) in a list in dump order, or -1: a bisection to its key, then a scan of equal keys. */
+export function indexOfRoute(routes: readonly Route[], r: Route): number {
+  let lo = 0;
+  let hi = routes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (compareRoutes(routes[mid]!, r) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < routes.length && compareRoutes(routes[i]!, r) === 0; i++) if (routes[i] === r) return i;
+  return routes.indexOf(r);
 }
 
 /** Filters a lookup may apply, like the fields of struct flowi4 that fib_table_lookup checks. */
@@ -129,31 +154,120 @@ function bisect(c: CompiledRules, dst: IPv4): Route | undefined {
   return c.routes[lo];
 }
 
-/** A lazily rebuilt lookup index over a kernel's route list. */
+/**
+ * A lookup index over a kernel's route list, kept current by single-route changes
+ * (`noteInsert`/`noteRemove`/`noteReplace`: O(1) map updates) and rebuilt from the list after
+ * any other change. The compiled form is rebuilt lazily, and only once enough plain lookups
+ * have run since the last change to pay for it (while routes stream in — BIRD installing a
+ * thousand routes one by one — lookups walk the per-length maps instead): compiling costs
+ * O(routes · log routes), so it waits for about routes/4 lookups.
+ */
 export class FibIndex {
   private tables = new Map<number, TableIndex>();
   private builtFor: readonly Route[] | null = null;
   private builtVersion = -1;
   private compiled: CompiledRules | undefined;
   private compiledLocal: CompiledRules | undefined;
+  /** Plain lookups answered by walking since the compiled forms were dropped. */
+  private walked = 0;
+  private size = 0;
 
   /** Longest-prefix match for `dst` in the local, main and default tables (default rules). */
   lookup(routes: readonly Route[], version: number, dst: IPv4, opts?: LookupOpts): Route | undefined {
     this.ensure(routes, version);
-    if (!opts) return bisect(this.compiled ?? (this.compiled = compileRules(this.tables, RULE_TABLES)), dst);
+    if (!opts) {
+      if (this.compiled) return bisect(this.compiled, dst);
+      if (!this.worthCompiling()) return this.walkTable(RT_TABLE_LOCAL, dst) ?? this.walkTable(RT_TABLE_MAIN, dst) ?? this.walkTable(RT_TABLE_DEFAULT, dst);
+      return bisect(this.compiled = compileRules(this.tables, RULE_TABLES), dst);
+    }
     return this.walkTable(RT_TABLE_LOCAL, dst, opts) ?? this.walkTable(RT_TABLE_MAIN, dst, opts) ??
       this.walkTable(RT_TABLE_DEFAULT, dst, opts);
   }
 
-  /** Rebuilds the index when the route list changed since the last build. */
+  /** Rebuilds the index when the route list changed since the last build (or note). */
   ensure(routes: readonly Route[], version: number): void {
     if (this.builtFor !== routes || this.builtVersion !== version) this.build(routes, version);
   }
 
   /** Longest-prefix match in one table (call `ensure` first). */
   lookupTable(table: number, dst: IPv4, opts?: LookupOpts): Route | undefined {
-    if (!opts && table === RT_TABLE_LOCAL) return bisect(this.compiledLocal ?? (this.compiledLocal = compileRules(this.tables, LOCAL_ONLY)), dst);
+    if (!opts && table === RT_TABLE_LOCAL) {
+      if (this.compiledLocal) return bisect(this.compiledLocal, dst);
+      if (this.worthCompiling()) return bisect(this.compiledLocal = compileRules(this.tables, LOCAL_ONLY), dst);
+    }
     return this.walkTable(table, dst, opts);
+  }
+
+  /** The routes of one prefix in one table, in dump order (call `ensure` first). */
+  routesOf(table: number, addr: number, len: number): readonly Route[] {
+    return this.tables.get(table)?.byLen.get(len)?.get((addr & maskOf(len)) >>> 0) ?? [];
+  }
+
+  /**
+   * `r` was inserted into `routes` (in dump order) and the version moved from `from` to `to`:
+   * an index built for `from` follows in O(1); any other index is left to rebuild.
+   */
+  noteInsert(routes: readonly Route[], from: number, to: number, r: Route): void {
+    if (!this.follows(routes, from, to)) return;
+    this.add(r);
+  }
+
+  /** `r` was removed from `routes` (see noteInsert). */
+  noteRemove(routes: readonly Route[], from: number, to: number, r: Route): void {
+    if (!this.follows(routes, from, to)) return;
+    const t = this.tables.get(r.table);
+    const m = t?.byLen.get(r.dst.len);
+    const net = (r.dst.addr & maskOf(r.dst.len)) >>> 0;
+    const list = m?.get(net);
+    const i = list ? list.indexOf(r) : -1;
+    if (i < 0) { this.builtFor = null; return; }
+    list!.splice(i, 1);
+    if (list!.length === 0) m!.delete(net);
+    this.size--;
+  }
+
+  /** `old` was replaced in place by `r` with the same key (see noteInsert). */
+  noteReplace(routes: readonly Route[], from: number, to: number, old: Route, r: Route): void {
+    if (!this.follows(routes, from, to)) return;
+    const list = this.tables.get(old.table)?.byLen.get(old.dst.len)?.get((old.dst.addr & maskOf(old.dst.len)) >>> 0);
+    const i = list ? list.indexOf(old) : -1;
+    if (i < 0) { this.builtFor = null; return; }
+    list![i] = r;
+  }
+
+  /** True (and the version advanced) when the index was built for `routes` at `from`; the compiled forms are dropped. */
+  private follows(routes: readonly Route[], from: number, to: number): boolean {
+    if (this.builtFor !== routes || this.builtVersion !== from) return false;
+    this.builtVersion = to;
+    this.compiled = undefined;
+    this.compiledLocal = undefined;
+    this.walked = 0;
+    return true;
+  }
+
+  private worthCompiling(): boolean {
+    return ++this.walked > (this.size >> 2) + 8;
+  }
+
+  /** Adds a route to the per-length maps, after the routes of its prefix that sort before or equal it (dump order). */
+  private add(r: Route): void {
+    let t = this.tables.get(r.table);
+    if (!t) this.tables.set(r.table, (t = { lens: [], byLen: new Map() }));
+    let m = t.byLen.get(r.dst.len);
+    if (!m) {
+      t.byLen.set(r.dst.len, (m = new Map()));
+      t.lens.push(r.dst.len);
+      t.lens.sort((a, b) => b - a);
+    }
+    const net = (r.dst.addr & maskOf(r.dst.len)) >>> 0;
+    const list = m.get(net);
+    if (!list) m.set(net, [r]);
+    else {
+      let i = list.length;
+      while (i > 0 && compareRoutes(list[i - 1]!, r) > 0) i--;
+      list.splice(i, 0, r);
+    }
+    this.size++;
   }
 
   private walkTable(table: number, dst: IPv4, opts?: LookupOpts): Route | undefined {
@@ -178,6 +292,8 @@ export class FibIndex {
     this.tables.clear();
     this.compiled = undefined;
     this.compiledLocal = undefined;
+    this.walked = 0;
+    this.size = routes.length;
     for (const r of routes) {
       let t = this.tables.get(r.table);
       if (!t) this.tables.set(r.table, (t = { lens: [], byLen: new Map() }));

@@ -22,7 +22,7 @@ import { TraceBus } from './trace.ts';
 import type {
   BridgeVlan, FdbEntry, IfAddress, KernelOps, KernelState, NeighState, Neighbour, NetDevice, NewLink, PacketFilter, Route,
 } from './types.ts';
-import { KernelError, RT_TABLE_LOCAL } from './types.ts';
+import { KernelError, RT_TABLE_LOCAL, RTPROT_BIRD } from './types.ts';
 
 /** What a Kernel needs from the fabric it lives in (World implements it). */
 export interface KernelHost {
@@ -97,6 +97,14 @@ export class Kernel implements KernelOps {
   routes: Route[] = [];
   /** Bumped on every route change; the FIB index and route caches key on it. */
   routesVersion = 0;
+  /**
+   * Bumped when a change touches a `proto bird` route, or many routes at once: BIRD's kernel
+   * protocol compares it with what its own changes left to learn that someone else changed
+   * its routes.
+   */
+  birdRoutesVersion = 0;
+  /** Bumped when a change touches a route of any other protocol, or many at once (what BIRD's next-hop resolution and `learn` read). */
+  foreignRoutesVersion = 0;
   /** Neighbours by ifindex, then IP (the arp_tbl hash). */
   readonly neigh = new Map<number, Map<IPv4, Neighbour>>();
   proxyNeighbours: { ifindex: number; ip: IPv4 }[] = [];
@@ -200,6 +208,32 @@ export class Kernel implements KernelOps {
   /** Marks the FIB changed (invalidates lookup indexes and route caches). */
   routesChanged(): void {
     this.routesVersion++;
+    this.birdRoutesVersion++;
+    this.foreignRoutesVersion++;
+  }
+
+  /** One route was inserted into `routes` (in dump order): the FIB index follows without a rebuild. */
+  routeInserted(r: Route): void {
+    this.fib.noteInsert(this.routes, this.routesVersion, ++this.routesVersion, r);
+    this.touched(r);
+  }
+
+  /** One route was removed from `routes`. */
+  routeRemoved(r: Route): void {
+    this.fib.noteRemove(this.routes, this.routesVersion, ++this.routesVersion, r);
+    this.touched(r);
+  }
+
+  /** `old` was replaced in place by `r` (same table, prefix and metric). */
+  routeReplaced(old: Route, r: Route): void {
+    this.fib.noteReplace(this.routes, this.routesVersion, ++this.routesVersion, old, r);
+    this.touched(old);
+    this.touched(r);
+  }
+
+  private touched(r: Route): void {
+    if (r.protocol === RTPROT_BIRD) this.birdRoutesVersion++;
+    else this.foreignRoutesVersion++;
   }
 
   /** Creates a device with the next ifindex (dev_new_index) and default per-device sysctls. */

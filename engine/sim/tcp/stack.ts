@@ -46,8 +46,17 @@ export class TcpListener {
   closed = false;
   /** Half-open children (SYN-RECV), bounded by the backlog. */
   readonly children = new Set<TcpSocket>();
-  /** SYNs dropped because the backlog was full (ListenOverflows). */
+  /**
+   * Connections answered with a SYN cookie because the SYN queue was full. Linux keeps no
+   * state for them until the client's ACK returns the cookie; here the child exists at once
+   * (a simplification: it behaves as the socket the cookie's ACK would create) but is not
+   * counted against the backlog, so a burst beyond the backlog connects in one round trip.
+   */
+  readonly cookieChildren = new Set<TcpSocket>();
+  /** SYNs dropped because the backlog was full and syncookies are off (ListenOverflows). */
   overflows = 0;
+  /** SYN cookies sent (SyncookiesSent). */
+  syncookiesSent = 0;
 
   constructor(
     private readonly stack: TcpStack, readonly localAddress: IPv4, readonly localPort: number, readonly backlog: number,
@@ -58,7 +67,7 @@ export class TcpListener {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const c of [...this.children]) c.destroy();
+    for (const c of [...this.children, ...this.cookieChildren]) c.destroy();
     this.stack.unlisten(this);
   }
 }
@@ -150,13 +159,14 @@ export class TcpStack implements SocketHost {
     this.conns.delete(kk);
     this.unusePort(s.localPort);
     const l = this.parent.get(s);
-    if (l) { l.children.delete(s); this.parent.delete(s); }
+    if (l) { l.children.delete(s); l.cookieChildren.delete(s); this.parent.delete(s); }
   }
 
   accepted(s: TcpSocket): void {
     const l = this.parent.get(s);
     if (!l) return;
     l.children.delete(s);
+    l.cookieChildren.delete(s);
     this.parent.delete(s);
     if (l.closed) { s.destroy(); return; }
     this.notify(() => l.onAccept(s));
@@ -291,7 +301,11 @@ export class TcpStack implements SocketHost {
       if (!(l && t.flags & TCP_RST)) this.reset(pkt, t, dev);
       return;
     }
-    if (l.children.size >= l.backlog) { l.overflows++; return; } // SYN dropped, the client retries
+    // A full SYN queue: with tcp_syncookies (Linux's default) the SYN is answered with a cookie
+    // ("Possible SYN flooding on port N. Sending cookies."); without, it is dropped and the
+    // client retries after its initial RTO (1 s).
+    const cookie = l.children.size >= l.backlog;
+    if (cookie && !this.tunables.syncookies) { l.overflows++; return; }
     const rt = routeOutput(this.k, pkt.src, undefined, pkt.dst);
     if (typeof rt === 'string') return;
     const mss = Math.min(MAX_MSS, pathMtu(this.k, rt.dev, pkt.src) - 40);
@@ -299,7 +313,7 @@ export class TcpStack implements SocketHost {
     this.conns.set(key(pkt.dst, t.dstPort, pkt.src, t.srcPort), child);
     this.usePort(t.dstPort);
     this.parent.set(child, l);
-    l.children.add(child);
+    if (cookie) { l.syncookiesSent++; l.cookieChildren.add(child); } else l.children.add(child);
     child.openPassive(t);
   }
 

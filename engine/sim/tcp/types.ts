@@ -57,6 +57,11 @@ export interface TcpTunables {
   synRetries: number;
   /** tcp_synack_retries: SYN-ACK retransmissions before a half-open child is dropped. */
   synackRetries: number;
+  /**
+   * tcp_syncookies (default 1): when a listener's SYN queue is full, answer with a SYN cookie
+   * instead of dropping the SYN (0: drop, and the client retries after its 1 s initial RTO).
+   */
+  syncookies: number;
   /** tcp_retries2: data retransmissions before ETIMEDOUT (counted, not Linux's time bound). */
   retries2: number;
   /** TCP_TIMEOUT_INIT: RTO before any RTT sample, ms. */
@@ -78,6 +83,7 @@ export interface TcpTunables {
 export const DEFAULT_TUNABLES: Readonly<TcpTunables> = {
   synRetries: 6,
   synackRetries: 5,
+  syncookies: 1,
   retries2: 15,
   initialRtoMs: 1000,
   minRtoMs: 200,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ByteQueue, RtoEstimator, DEFAULT_TUNABLES, connect, listen, mssOption, parseMss, seqAdd, seqLt } from '../../../engine/sim/tcp/index.ts';
+import { ByteQueue, RtoEstimator, DEFAULT_TUNABLES, connect, listen, mssOption, parseMss, seqAdd, seqLt, tcpStack } from '../../../engine/sim/tcp/index.ts';
 import { lan, pattern } from './net.ts';
 
 describe('TCP pure helpers', () => {
@@ -62,5 +62,35 @@ describe('determinism', () => {
     const one = run();
     expect(one.length).toBeGreaterThan(30);
     expect(run()).toEqual(one);
+  });
+});
+
+describe('a burst of SYNs beyond the listen backlog', () => {
+  // 1,000 calico-nodes dialling one route reflector at once overflow a 511-entry SYN queue.
+  const burst = (syncookies: number): { connectedAt: number[]; cookies: number; overflows: number } => {
+    const w = lan({ seed: 3 });
+    tcpStack(w.node('b'), { syncookies });
+    const l = listen(w.node('b'), { port: 179, backlog: 2 }, () => {});
+    const connectedAt: number[] = [];
+    const t0 = w.clock.nowMs();
+    for (let i = 0; i < 6; i++) connect(w.node('a'), { dst: '10.0.0.2', port: 179 }, { onConnect: () => connectedAt.push(w.clock.nowMs() - t0) });
+    w.run(5_000);
+    return { connectedAt, cookies: l.syncookiesSent, overflows: l.overflows };
+  };
+
+  it('is answered with SYN cookies (tcp_syncookies=1, Linux\'s default): every connection in one round trip', () => {
+    const r = burst(DEFAULT_TUNABLES.syncookies);
+    expect(r.connectedAt).toHaveLength(6);
+    expect(Math.max(...r.connectedAt)).toBeLessThan(100);
+    expect(r.cookies).toBe(4);
+    expect(r.overflows).toBe(0);
+  });
+
+  it('without syncookies the SYNs beyond the backlog are dropped and retried after the 1 s initial RTO', () => {
+    const r = burst(0);
+    expect(r.connectedAt).toHaveLength(6);
+    expect(r.overflows).toBeGreaterThan(0);
+    expect(r.cookies).toBe(0);
+    expect(Math.max(...r.connectedAt)).toBeGreaterThanOrEqual(1000);
   });
 });
