@@ -10,12 +10,14 @@
  */
 import type { Topology } from '../../model/types.ts';
 import type { Datastore, JsonValue } from '../datastore/index.ts';
-import { MemoryDatastore, resourceKey } from '../datastore/index.ts';
+import { MemoryDatastore, blockPrefix, resourceKey, resourcePrefix } from '../datastore/index.ts';
 import { IpamClient, blockUtilizationText, utilizationOf } from '../ipam/index.ts';
-import { listPools } from '../ipam/pools.ts';
+import type { AllocationBlock } from '../ipam/index.ts';
+import { listPools, poolsFromKvs } from '../ipam/pools.ts';
 import { cniAdd, cniDel } from '../cni/index.ts';
 import type { CniResult, CniWorld } from '../cni/index.ts';
 import { felixWorkloadFromResource, podMtu, readSnapshot } from '../felix/index.ts';
+import { nodeWatchFanout } from '../node/watch-fanout.ts';
 import type { FelixConfig } from '../felix/index.ts';
 import { namedContainerPorts, parsePolicyManifests } from '../policy/index.ts';
 import type { NamedPort, Namespace, Policy, ServiceAccount, ServiceEndpoints, Tier } from '../policy/index.ts';
@@ -23,7 +25,7 @@ import { buildResourceSet, formatResourceProblems } from '../resources/index.ts'
 import type { ResourceSet } from '../resources/index.ts';
 import { CalicoNodeAgent } from '../node/agent.ts';
 import type { NodeAgentEvent, NodeAgentHost } from '../node/agent.ts';
-import { readResourceSet } from '../node/datastore-view.ts';
+import { readResourceSet, readResourceSetSync } from '../node/datastore-view.ts';
 import { calicoCompileSelector } from '../node/allocateip.ts';
 import { FabricRouter, routerSpeakerConfig } from './router.ts';
 import type { RouterHost } from './router.ts';
@@ -123,6 +125,23 @@ function clusterView(set: ResourceSet, pools: Parameters<typeof utilizationOf>[0
   return { set, get ipamShow() { return text(false); }, get ipamShowBlocks() { return text(true); } };
 }
 
+/** The view of a store that answers synchronously, read when a command asks for it. */
+function clusterViewSync(ds: MemoryDatastore): ClusterView {
+  const { set } = readResourceSetSync(ds);
+  const blocks = ds.listSync(blockPrefix(4)).kvs.map((kv) => kv.value as unknown as AllocationBlock);
+  return clusterView(set, poolsFromKvs(ds.listSync(resourcePrefix('IPPool')).kvs), blocks);
+}
+
+/** One pod of `CalicoCluster.addPods`. */
+export interface PodRequest {
+  readonly node: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels?: Record<string, string>;
+  readonly ip?: string;
+  readonly extra?: PodExtras;
+}
+
 /** A running Calico cluster. */
 export class CalicoCluster {
   readonly ds: Datastore;
@@ -151,8 +170,23 @@ export class CalicoCluster {
     for (const a of this.agents.values()) a.resyncConfd();
     await this.settle();
   }
-  /** Views for synchronous commands, refreshed by every settle(); the texts are formatted when first read. */
-  view: ClusterView | undefined;
+  /**
+   * Views for synchronous commands as of the last settle(). Over the embedded store they are
+   * read when a command asks (settle only marks them stale: rebuilding them after every pod
+   * would cost a cluster-wide read per pod); the texts are formatted when first read.
+   */
+  get view(): ClusterView | undefined {
+    if (this.viewStale && this.ds instanceof MemoryDatastore) {
+      this.lastView = clusterViewSync(this.ds);
+      this.viewStale = false;
+    }
+    return this.lastView;
+  }
+  private lastView: ClusterView | undefined;
+  private viewStale = false;
+  /** calico-nodes with work to do (they report it), and their start order: settle() syncs only these, in that order. */
+  private readonly dirtyAgents = new Set<CalicoNodeAgent>();
+  private readonly agentOrder = new Map<CalicoNodeAgent, number>();
   private seq = 0;
   private readonly listeners = new Set<(e: NodeAgentEvent) => void>();
   /** Pending sessions and missing routes, fed by the speakers' events (not an all-pairs scan). */
@@ -194,8 +228,10 @@ export class CalicoCluster {
         onEvent: (e) => c.emit(e),
         serviceRoutes: (ranges) => c.serviceRoutes?.(n.name, ranges) ?? [],
         onConfd: (a) => c.convergence.setNode(a.node, a.speaker, a.intent?.blackholes ?? []),
+        onDirty: (a) => c.dirtyAgents.add(a),
       });
       c.agents.set(n.name, agent);
+      c.agentOrder.set(agent, c.agentOrder.size);
       await agent.start();
     }
     for (const n of t.nodes) {
@@ -229,30 +265,67 @@ export class CalicoCluster {
     for (const fn of this.listeners) fn(e);
   }
 
-  /** Lets every calico-node process pending datastore changes (until none is dirty), then refreshes the views. */
+  /**
+   * Lets every calico-node with pending datastore changes process them (until none is dirty),
+   * in start order, round by round (an agent's writes are the next round's news); then the
+   * views are stale. Cost follows the agents that have work, not the cluster.
+   */
   async settle(): Promise<void> {
-    for (let round = 0; round < 20; round++) {
-      const dirty = [...this.agents.values()].filter((a) => a.dirty);
-      if (dirty.length === 0) break;
-      for (const a of dirty) await a.sync();
+    for (let round = 0; round < 20 && this.dirtyAgents.size > 0; round++) {
+      const order = this.agentOrder;
+      const dirty = [...this.dirtyAgents].sort((a, b) => order.get(a)! - order.get(b)!);
+      this.dirtyAgents.clear();
+      for (const a of dirty) if (a.dirty) await a.sync();
     }
-    const { set } = await readResourceSet(this.ds);
-    // Listing is cheap (an ordered index, immutable values); formatting every block after every
-    // pod is not, so `calicoctl ipam show` formats on demand.
-    this.view = clusterView(set, await listPools(this.ds), (await this.ipam.store.listBlocks()).map((b) => b.value));
+    this.viewStale = true;
+    if (!(this.ds instanceof MemoryDatastore)) {
+      // A store that answers asynchronously: the views are read now, for commands that answer at once.
+      const { set } = await readResourceSet(this.ds);
+      this.lastView = clusterView(set, await listPools(this.ds), (await this.ipam.store.listBlocks()).map((b) => b.value));
+      this.viewStale = false;
+    }
   }
 
   /** CNI ADD of a pod on a node (the MTU Felix computed), then every calico-node reacts. */
   async addPod(node: string, namespace: string, name: string, labels: Record<string, string> = {}, ip?: string, extra: PodExtras = {}): Promise<ClusterPod> {
+    const pod = await this.cniAddPod({ node, namespace, name, labels, ...(ip ? { ip } : {}), extra });
+    await this.settle();
+    return pod;
+  }
+
+  /**
+   * Pods created together (a workload's reconcile, `kubectl apply` of several pods): CNI ADD of
+   * each in order, as kubelet starts them, then one settle — every Felix programs its new
+   * endpoints in one pass, as Felix batches the updates that arrive while it works. A failed
+   * ADD stops the batch; the pods before it are kept and settled, and the error is thrown.
+   */
+  async addPods(reqs: readonly PodRequest[]): Promise<ClusterPod[]> {
+    const out: ClusterPod[] = [];
+    try {
+      for (const r of reqs) out.push(await this.cniAddPod(r));
+    } finally {
+      await this.settle();
+    }
+    return out;
+  }
+
+  /** The pod MTU Felix on `node` writes for the CNI plugin: from the pools Felix's syncer holds and the node's interfaces. */
+  private async podMtuOf(node: string): Promise<number> {
+    const hostInterfaces = this.host.nodeHost(node).hostInterfaces();
+    const cache = nodeWatchFanout(this.ds).felixCache;
+    // No agent follows the watch (all stopped): a one-shot read.
+    return podMtu(cache ? { pools: cache.poolList(), hostInterfaces } : await readSnapshot(this.ds, { nodeName: node, hostInterfaces }));
+  }
+
+  private async cniAddPod(q: PodRequest): Promise<ClusterPod> {
+    const { node, namespace, name, labels = {}, ip, extra = {} } = q;
     const key = `${namespace}/${name}`;
     if (this.pods.has(key)) throw new Error(`pod ${key} already exists (on ${this.pods.get(key)!.node})`);
     const agent = this.agents.get(node);
     if (!agent) throw new Error(`no calico-node on '${node}' (k8s nodes: ${[...this.agents.keys()].join(', ')})`);
-    const host = this.host.nodeHost(node);
-    const snap = await readSnapshot(this.ds, { nodeName: node, hostInterfaces: host.hostInterfaces() });
     const containerId = `ctr${(++this.seq).toString(16).padStart(6, '0')}`;
     const r = await cniAdd({
-      world: this.host.world, ds: this.ds, ipam: this.ipam, node, namespace, pod: name, containerId, mtu: podMtu(snap), labels,
+      world: this.host.world, ds: this.ds, ipam: this.ipam, node, namespace, pod: name, containerId, mtu: await this.podMtuOf(node), labels,
       ...(extra.serviceAccount ? { serviceAccount: extra.serviceAccount } : {}), ...(extra.ports?.length ? { ports: extra.ports } : {}),
       now: new Date(Date.UTC(2026, 0, 1) + Math.floor(this.host.now())), ...(ip ? { ip } : {}),
     });
@@ -263,7 +336,6 @@ export class CalicoCluster {
       this.namespaces = [...this.namespaces, { name: namespace, labels: { 'kubernetes.io/metadata.name': namespace } }];
       for (const a of this.agents.values()) a.resyncFelix();
     }
-    await this.settle();
     return pod;
   }
 

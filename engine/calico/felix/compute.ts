@@ -25,7 +25,7 @@ export function workloadProfiles(w: FelixWorkload): string[] {
 }
 
 /** Encapsulations Felix turns on: explicit FelixConfiguration, else "some enabled pool uses it". */
-export function encapsEnabled(s: FelixSnapshot): { ipip: boolean; vxlan: boolean } {
+export function encapsEnabled(s: Pick<FelixSnapshot, 'pools' | 'config'>): { ipip: boolean; vxlan: boolean } {
   const pools = s.pools.filter((p) => !p.disabled);
   return {
     ipip: s.config?.ipipEnabled ?? pools.some((p) => p.ipipMode !== 'Never'),
@@ -34,7 +34,7 @@ export function encapsEnabled(s: FelixSnapshot): { ipip: boolean; vxlan: boolean
 }
 
 /** The pod MTU this node's Felix would write to /var/lib/calico/mtu (what the CNI plugin uses). */
-export function podMtu(s: FelixSnapshot): number {
+export function podMtu(s: Pick<FelixSnapshot, 'pools' | 'config' | 'hostInterfaces'>): number {
   const c = s.config ?? {};
   return tunnelMtus(hostMtu(s.hostInterfaces, c.mtuIfacePattern ?? DEFAULT_MTU_IFACE_PATTERN), encapsEnabled(s), c).pod;
 }

@@ -5,7 +5,7 @@
  * Selector evaluation is injected (`compileSelector`), so IPAM does not depend on the
  * selector module; without one only `all()`, `!all()` and the empty selector are understood.
  */
-import { resourceKey, resourcePrefix, type Datastore, type JsonValue } from '../datastore/index.ts';
+import { resourceKey, resourcePrefix, type Datastore, type JsonValue, type KeyValue } from '../datastore/index.ts';
 import { parsePrefix4, prefixCovers } from '../../net/ip.ts';
 import { IpamError, type AllowedUse, type IPPool, type IPPoolSpec } from './types.ts';
 
@@ -40,8 +40,12 @@ export async function putPool(ds: Datastore, pool: IPPool): Promise<void> {
 
 /** Every pool, in name order (the datastore's key order). */
 export async function listPools(ds: Datastore): Promise<IPPool[]> {
-  const res = await ds.list(resourcePrefix('IPPool'));
-  return res.kvs.map((kv) => {
+  return poolsFromKvs((await ds.list(resourcePrefix('IPPool'))).kvs);
+}
+
+/** Stored IPPool key/values as IPAM reads them (for callers that listed them already). */
+export function poolsFromKvs(kvs: readonly KeyValue[]): IPPool[] {
+  return kvs.map((kv) => {
     const v = kv.value as unknown as { metadata: { name: string }; spec: IPPoolSpec };
     return { name: v.metadata.name, spec: v.spec };
   });

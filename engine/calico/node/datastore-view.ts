@@ -5,7 +5,7 @@
  * for confd's `/calico/ipam/v2/host/<node>/ipv4/block/…` view.
  */
 import type { CalicoManifest } from '../../model/types.ts';
-import type { Datastore, KeyValue } from '../datastore/index.ts';
+import type { Datastore, KeyValue, MemoryDatastore } from '../datastore/index.ts';
 import { affinityPrefix, parseAffinityKey, resourcePrefix } from '../datastore/index.ts';
 import { buildResourceSet } from '../resources/index.ts';
 import type { ResourceProblem, ResourceSet } from '../resources/index.ts';
@@ -58,7 +58,15 @@ function sameKvs(a: readonly KeyValue[], b: readonly KeyValue[]): boolean {
  */
 export async function readResourceSet(ds: Datastore): Promise<{ set: ResourceSet; problems: ResourceProblem[] }> {
   const lists = await Promise.all(VIEW_KINDS.map((k) => ds.list(resourcePrefix(k))));
-  const kvs = lists.flatMap((l) => l.kvs);
+  return resourceSetOfLists(ds, lists.flatMap((l) => l.kvs));
+}
+
+/** readResourceSet for a store that answers synchronously (a synchronous command's view). */
+export function readResourceSetSync(ds: MemoryDatastore): { set: ResourceSet; problems: ResourceProblem[] } {
+  return resourceSetOfLists(ds, VIEW_KINDS.flatMap((k) => ds.listSync(resourcePrefix(k)).kvs));
+}
+
+function resourceSetOfLists(ds: Datastore, kvs: readonly KeyValue[]): { set: ResourceSet; problems: ResourceProblem[] } {
   const last = LAST_SET.get(ds);
   if (last && sameKvs(last.kvs, kvs)) return last.result;
   const result = resourceSetFromKvs(kvs);

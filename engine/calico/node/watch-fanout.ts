@@ -88,9 +88,8 @@ export class NodeWatchFanout {
 
   constructor(private readonly ds: Datastore) {}
 
-  /** Felix's inputs as the watch has delivered them (set once the first subscriber is in). */
-  get felixCache(): FelixSyncerCache {
-    if (!this.cache) throw new Error('nodeWatchFanout: felixCache read before any agent subscribed');
+  /** Felix's inputs as the watch has delivered them; undefined while no agent is subscribed (nothing follows the watch). */
+  get felixCache(): FelixSyncerCache | undefined {
     return this.cache;
   }
 
