@@ -11,7 +11,8 @@ import { listChains, listRules } from './list.ts';
 import type { Netfilter } from './netfilter.ts';
 import { parseIptables } from './parse.ts';
 import { NfError, SAVE_ORDER, isTableName } from './rules.ts';
-import type { Table, TableName } from './rules.ts';
+import type { Chain, Table, TableName } from './rules.ts';
+import { internValue } from './intern.ts';
 import type { Tuple } from './tuple.ts';
 
 /** What a command printed and its exit status. */
@@ -80,8 +81,12 @@ function renameChain(nf: Netfilter, t: TableName, from: string, to: string): voi
   table.chains.delete(from);
   c.name = to;
   table.chains.set(to, c);
+  // Targets are shared between namespaces (intern.ts): the rule gets a new one, and is itself
+  // replaced so a restore that aborts still holds the old rule (its snapshot shares rules).
   for (const ch of table.chains.values()) {
-    for (const r of ch.rules) if (r.target && (r.target.t === 'jump' || r.target.t === 'goto') && r.target.chain === from) r.target.chain = to;
+    ch.rules.forEach((r, i) => {
+      if (r.target && (r.target.t === 'jump' || r.target.t === 'goto') && r.target.chain === from) ch.rules[i] = { ...r, target: internValue({ ...r.target, chain: to }) };
+    });
   }
 }
 
@@ -131,28 +136,35 @@ export function iptablesSave(nf: Netfilter, argv: readonly string[], opts: { dat
 /** Splits a restore line into argv like iptables-restore (double quotes group, backslash escapes). */
 export function splitLine(line: string): string[] {
   const out: string[] = [];
+  // Runs of plain characters are cut out whole (one slice each, not a string per character).
   let cur = '';
+  let from = 0;
   let inQ = false;
   let any = false;
   for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (c === '\\' && i + 1 < line.length) { cur += line[++i]; any = true; continue; }
-    if (c === '"') { inQ = !inQ; any = true; continue; }
-    if (!inQ && (c === ' ' || c === '\t')) {
-      if (any) out.push(cur);
+    const c = line.charCodeAt(i);
+    if (c === 0x5c /* \\ */ && i + 1 < line.length) { cur += line.slice(from, i) + line[i + 1]; from = i + 2; i++; any = true; continue; }
+    if (c === 0x22 /* " */) { cur += line.slice(from, i); from = i + 1; inQ = !inQ; any = true; continue; }
+    if (!inQ && (c === 0x20 || c === 0x09)) {
+      if (any || i > from) out.push(cur + line.slice(from, i));
       cur = '';
+      from = i + 1;
       any = false;
       continue;
     }
-    cur += c;
-    any = true;
   }
-  if (any) out.push(cur);
+  if (any || line.length > from) out.push(cur + line.slice(from));
   return out;
 }
 
+/**
+ * What an aborted restore puts back: the chains and their rule lists as they were. Rules are
+ * copied shallowly (their counters are theirs); their matches and targets are frozen and shared.
+ */
 function cloneTable(t: Table): Table {
-  return structuredClone(t);
+  const chains = new Map<string, Chain>();
+  for (const [name, c] of t.chains) chains.set(name, { ...c, rules: c.rules.map((r) => ({ ...r })) });
+  return { ...t, chains };
 }
 
 /**

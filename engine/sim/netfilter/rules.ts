@@ -9,6 +9,7 @@
  */
 import type { IPv4, Prefix4 } from '../../net/ip.ts';
 import type { NfHook } from '../types.ts';
+import { internString, internValue } from './intern.ts';
 
 export type TableName = 'raw' | 'mangle' | 'nat' | 'filter';
 
@@ -222,7 +223,8 @@ export class Ruleset {
     if (t.chains.has(name)) throw new NfError('iptables: Chain already exists.');
     if (name.length > 28) throw new NfError(`iptables v1.8.9 (nf_tables): chain name \`${name}' too long (must be under 29 chars)`, 2);
     if (name.startsWith('-') || name.startsWith('!')) throw new NfError(`iptables v1.8.9 (nf_tables): chain name not allowed to start with \`${name[0]}'`, 2);
-    t.chains.set(name, { name, builtin: false, packets: 0, bytes: 0, rules: [] });
+    const own = internString(name); // a chain name cut from a restore input would keep the input
+    t.chains.set(own, { name: own, builtin: false, packets: 0, bytes: 0, rules: [] });
     this.touch(table);
   }
 
@@ -315,6 +317,13 @@ export class Ruleset {
   }
 }
 
+/** A rule of its own (counters) over shared, frozen parts (intern.ts): every node holds the same rules. */
 function fresh(spec: RuleSpec): Rule {
-  return { ...spec, matches: spec.matches.map((m) => ({ ...m })), packets: 0, bytes: 0 };
+  const r: Rule = { ...spec, matches: internValue(spec.matches), packets: 0, bytes: 0 };
+  if (spec.src) r.src = internValue(spec.src);
+  if (spec.dst) r.dst = internValue(spec.dst);
+  if (spec.inIface !== undefined) r.inIface = internString(spec.inIface);
+  if (spec.outIface !== undefined) r.outIface = internString(spec.outIface);
+  if (spec.target) r.target = internValue(spec.target);
+  return r;
 }
