@@ -153,7 +153,22 @@ export type CaptureStartEvent = EventBase & {
 };
 
 /** What happened to a packet at one point of its path. */
-export type PacketHop = 'tx' | 'rx' | 'forward' | 'deliver' | 'drop' | 'encap' | 'decap' | 'arp';
+export type PacketHop = 'tx' | 'rx' | 'forward' | 'deliver' | 'drop' | 'encap' | 'decap' | 'arp' | 'nat';
+
+/** How NAT rewrote a packet at a hook (a `nat` hop): kube-proxy's DNAT to a backend, a MASQUERADE, or conntrack undoing them on replies. */
+export interface NatNote {
+  /** The netfilter hook: PREROUTING/OUTPUT rewrite destinations, INPUT/POSTROUTING sources. */
+  readonly hook: string;
+  /** The target that chose the binding (DNAT, SNAT, MASQUERADE), or `conntrack` for a flow's later packets and its replies. */
+  readonly by: string;
+  /** The address that changed: `dst` or `src`. */
+  readonly field: 'src' | 'dst';
+  /** `ip:port` (ICMP: `ip`) before and after. */
+  readonly from: string;
+  readonly to: string;
+  /** The nat-table rules that led to the binding, jumps first and the NAT target last, as `iptables-save -t nat` prints them (the flow's first packet only). */
+  readonly rules?: readonly string[];
+}
 
 export type PacketEvent = EventBase & {
   readonly type: 'packet';
@@ -178,6 +193,8 @@ export type PacketEvent = EventBase & {
   readonly frame?: FrameRef;
   /** A one-line text for frames that are not IPv4 (ARP, raw). */
   readonly text?: string;
+  /** nat: what was rewritten and which rules chose it (`ip` is the packet after the rewrite). */
+  readonly nat?: NatNote;
 };
 
 export type RoutesEvent = EventBase & {
@@ -253,6 +270,13 @@ function summary(v: unknown, k: string): string | undefined {
   return first(str(v, 'src'), str(v, 'dst'), num(v, 'proto'), num(v, 'ttl'), num(v, 'len'), bool(v, 'df'), str(v, 'text'));
 }
 
+function natNote(v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  if (!isObj(v)) return `'nat' must be an object`;
+  return first(str(v, 'hook'), str(v, 'by'), oneOf(v, 'field', ['src', 'dst']), str(v, 'from'), str(v, 'to'),
+    v.rules === undefined || (Array.isArray(v.rules) && v.rules.every((r) => typeof r === 'string')) ? undefined : `'nat.rules' must be a list of strings`);
+}
+
 function routeEntries(v: unknown, k: string): string | undefined {
   if (!Array.isArray(v)) return `'${k}' must be a list`;
   for (const r of v) {
@@ -276,9 +300,9 @@ const CHECKS: Record<(typeof CORE_EVENT_TYPES)[number], Check> = {
     oneOf(e, 'state', ['up', 'down']), num(e, 'latencyMs'), num(e, 'lossPct')),
   'node-state': (e) => first(str(e, 'node'), oneOf(e, 'state', ['stopped', 'started'])),
   'capture-start': (e) => first(str(e, 'capture'), str(e, 'node'), str(e, 'dev')),
-  packet: (e) => first(oneOf(e, 'hop', ['tx', 'rx', 'forward', 'deliver', 'drop', 'encap', 'decap', 'arp']), str(e, 'node'), str(e, 'dev', true),
+  packet: (e) => first(oneOf(e, 'hop', ['tx', 'rx', 'forward', 'deliver', 'drop', 'encap', 'decap', 'arp', 'nat']), str(e, 'node'), str(e, 'dev', true),
     str(e, 'outDev', true), str(e, 'reason', true), oneOf(e, 'tunnel', ['ipip', 'vxlan'], true), summary(e.ip, 'ip'), summary(e.inner, 'inner'),
-    e.frame === undefined ? undefined : isObj(e.frame) ? first(str(e.frame, 'capture'), num(e.frame, 'index')) : `'frame' must be an object`),
+    e.frame === undefined ? undefined : isObj(e.frame) ? first(str(e.frame, 'capture'), num(e.frame, 'index')) : `'frame' must be an object`, natNote(e.nat)),
   routes: (e) => first(str(e, 'node'), routeEntries(e.added, 'added'), routeEntries(e.removed, 'removed')),
 };
 

@@ -11,7 +11,7 @@ import { ipv4TotalLength } from '../net/codec/index.ts';
 import { PcapWriter } from '../net/pcap.ts';
 import { TcpdumpPrinter } from '../net/tcpdump/index.ts';
 import type { TraceEvent } from '../sim/trace.ts';
-import type { EventBody, FrameRef, PacketSummary } from '../events.ts';
+import type { EventBody, FrameRef, NatNote, PacketSummary } from '../events.ts';
 import type { CaptureFile, SeenFrame } from './driver.ts';
 
 const NO_MAC = '00:00:00:00:00:00';
@@ -76,6 +76,27 @@ export function summarize(ip: Ipv4Packet): PacketSummary {
   return { ...base, ...l4, text };
 }
 
+function endpoint(ip: Ipv4Packet, field: 'src' | 'dst'): string {
+  const p = ip.payload;
+  const addr = formatIPv4(field === 'src' ? ip.src : ip.dst);
+  if (p instanceof Uint8Array || (p.kind !== 'tcp' && p.kind !== 'udp')) return addr;
+  return `${addr}:${field === 'src' ? p.srcPort : p.dstPort}`;
+}
+
+/** What a `nat` trace event changed, in the words a hop shows: target, field, before → after, and the rules that chose it. */
+export function natNote(e: Extract<TraceEvent, { type: 'nat' }>): NatNote {
+  const dstChanged = endpoint(e.before, 'dst') !== endpoint(e.pkt, 'dst');
+  const field = dstChanged ? 'dst' : 'src';
+  const last = e.rules[e.rules.length - 1];
+  const by = last ? (/ -j (\S+)/.exec(last)?.[1] ?? 'nat') : 'conntrack';
+  return { hook: e.hook, by, field, from: endpoint(e.before, field), to: endpoint(e.pkt, field), ...(e.rules.length ? { rules: e.rules } : {}) };
+}
+
+/** One line for a NAT hop: `DNAT dst 10.96.0.10:80 → 10.244.1.5:80`. */
+export function natText(n: NatNote): string {
+  return `${n.by} ${n.field} ${n.from} → ${n.to}`;
+}
+
 function frameFields(frame: EthernetFrame): Pick<Extract<EventBody, { type: 'packet' }>, 'eth' | 'ip' | 'text'> {
   const eth = frame.vlan === undefined
     ? { src: frame.src, dst: frame.dst, etherType: frame.etherType }
@@ -107,6 +128,8 @@ export function packetEvent(e: TraceEvent, store: FrameStore): EventBody {
     case 'encap':
     case 'decap':
       return { type: 'packet', hop: e.type, node: e.node, dev: e.dev, tunnel: e.tunnel, ip: summarize(e.outer), inner: summarize(e.inner) };
+    case 'nat':
+      return { type: 'packet', hop: 'nat', node: e.node, ...(e.dev !== undefined ? { dev: e.dev } : {}), ip: summarize(e.pkt), nat: natNote(e) };
     case 'arp':
       return { type: 'packet', hop: 'arp', node: e.node, dev: e.dev, arp: { event: e.event, ip: formatIPv4(e.ip) } };
   }

@@ -33,8 +33,13 @@ export function progressPrinter(write: (s: string) => void): (e: PodlabEvent) =>
   let title = '';
   const failures: string[] = [];
   const stepFailures: string[] = [];
+  let nats: string[] = [];
   return (e) => {
     switch (e.type) {
+      case 'packet':
+        // A flow's first packet through kube-proxy's (or any) NAT: where, what changed, and the rules that chose it.
+        if (e.hop === 'nat' && e.nat?.rules) nats.push(natLines(e));
+        break;
       case 'run-start':
         total = e.steps;
         write(`${e.scenario.name}: ${e.steps} steps on '${e.topology}' (${e.runtime}, seed ${e.seed})\n`);
@@ -42,6 +47,7 @@ export function progressPrinter(write: (s: string) => void): (e: PodlabEvent) =>
       case 'step-start':
         title = e.title;
         stepFailures.length = 0;
+        nats = [];
         write(`[${e.step}/${total}] ${e.title} … `);
         break;
       case 'expectation':
@@ -55,6 +61,7 @@ export function progressPrinter(write: (s: string) => void): (e: PodlabEvent) =>
           write(`ERROR\n      ${e.error}\n`);
           failures.push(`step ${e.step} '${title}': ${e.error}`);
         } else write(e.ok ? 'ok\n' : `FAILED\n${stepFailures.join('')}`);
+        if (nats.length) write(nats.join(''));
         break;
       case 'run-end': {
         const passed = e.expectations - e.failed;
@@ -67,11 +74,18 @@ export function progressPrinter(write: (s: string) => void): (e: PodlabEvent) =>
   };
 }
 
+/** A NAT hop as the run's progress shows it: the rewrite on one line, then each rule that chose it. */
+export function natLines(e: PacketEvent, pad = '      '): string {
+  const n = e.nat!;
+  const head = `${pad}nat ${e.node}${e.dev ? ` ${e.dev}` : ''} ${n.hook}: ${n.by} ${n.field} ${n.from} → ${n.to}\n`;
+  return head + (n.rules ?? []).map((r) => `${pad}    ${r}\n`).join('');
+}
+
 /** The `tcpdump`-like text of a hop, for the packet listing. */
 export function hopLine(e: PacketEvent): string {
   const where = e.hop === 'forward' ? `${e.node} ${e.dev} → ${e.outDev}` : `${e.node}${e.dev ? ` ${e.dev}` : ''}`;
   const what = e.hop === 'arp' ? `${e.arp?.event} ${e.arp?.ip}` : e.inner ? `${e.ip?.text ?? ''}` : (e.ip?.text ?? e.text ?? '');
-  const extra = e.hop === 'drop' ? ` (${e.reason})` : e.tunnel ? ` [${e.tunnel}]` : '';
+  const extra = e.hop === 'drop' ? ` (${e.reason})` : e.tunnel ? ` [${e.tunnel}]` : e.nat ? ` [${e.nat.by} ${e.nat.field} ${e.nat.from} → ${e.nat.to}]` : '';
   return `${e.t.toFixed(3).padStart(10)}ms ${e.hop.padEnd(7)} ${where}${extra}: ${what.split('\n').join(' / ')}`;
 }
 

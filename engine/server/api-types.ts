@@ -3,9 +3,10 @@
  * no Node APIs), so the browser bundle imports them too and both sides agree by construction.
  */
 import type { Topology } from '../model/types.ts';
+import type { NatNote } from '../events.ts';
 
 /** What happened to a packet at one point of its path (the simulator trace, one line each). */
-export type HopKind = 'tx' | 'rx' | 'forward' | 'deliver' | 'drop' | 'encap' | 'decap' | 'arp';
+export type HopKind = 'tx' | 'rx' | 'forward' | 'deliver' | 'drop' | 'encap' | 'decap' | 'arp' | 'nat';
 
 /** One hop of the live trace. */
 export interface HopEvent {
@@ -25,8 +26,12 @@ export interface HopEvent {
   /** forward/deliver/drop: the packet's destination; encap: the inner destination (the lookup that chose the tunnel). */
   readonly dst?: string;
   readonly tunnel?: 'ipip' | 'vxlan';
-  /** Packet identity (innermost IPv4 + L4 id), shared by every hop of one packet. */
+  /** Packet identity (innermost IPv4 + L4 id), shared by every hop of one packet; a nat hop carries the rewritten packet's. */
   readonly key?: string;
+  /** nat: the packet's identity before the rewrite, so a path follows it across the NAT. */
+  readonly natFrom?: string;
+  /** nat: what changed (DNAT dst 10.96.0.10:80 → 10.244.1.5:80) and the rules that chose it. */
+  readonly nat?: NatNote;
   /** One line in tcpdump's words. */
   readonly text: string;
   /** tx/rx on a captured device: the packet's number in the packet list. */

@@ -11,6 +11,7 @@ import { encodeFrame } from '../net/codec/index.ts';
 import { formatIPv4 } from '../net/ip.ts';
 import { TcpdumpPrinter } from '../net/tcpdump/index.ts';
 import { frameKey, ipv4Key } from './packet-key.ts';
+import { natNote, natText } from '../scenario/packet-events.ts';
 import type { HopEvent, PacketRecord } from './api-types.ts';
 
 interface RawPacket {
@@ -194,6 +195,10 @@ export class LiveFeed {
           ...base, dev: e.dev, tunnel: e.tunnel, key: ipv4Key(e.inner), dst: formatIPv4(e.inner.dst),
           text: `${e.type} ${e.tunnel} ${formatIPv4(e.outer.src)} > ${formatIPv4(e.outer.dst)} around ${formatIPv4(e.inner.src)} > ${formatIPv4(e.inner.dst)}`,
         };
+      case 'nat': {
+        const nat = natNote(e);
+        return { ...base, ...(e.dev ? { dev: e.dev } : {}), key: ipv4Key(e.pkt), natFrom: ipv4Key(e.before), dst: formatIPv4(e.pkt.dst), nat, text: natText(nat) };
+      }
       case 'arp':
         return { ...base, dev: e.dev, text: `arp ${e.event} ${formatIPv4(e.ip)}` };
     }

@@ -5,7 +5,8 @@
  * identity here is the innermost packet's tcpdump line (ICMP id/seq, TCP seq, ports) — the
  * same for every hop of one packet, and computed the same way for frames and summaries.
  */
-import type { PacketEvent, PodlabEvent } from '../events.ts';
+import type { NatNote, PacketEvent, PodlabEvent } from '../events.ts';
+import { natText } from '../scenario/packet-events.ts';
 import type { Recording } from '../scenario/recording.ts';
 import { fromBase64 } from '../scenario/recording.ts';
 import { readPcap } from '../net/pcap.ts';
@@ -30,6 +31,17 @@ function hopKey(e: PacketEvent): string | undefined {
   return e.text !== undefined ? innermostLine(e.text) : undefined;
 }
 
+/** tcpdump writes `ip.port` where a NatNote writes `ip:port`. */
+const dotted = (endpoint: string): string => endpoint.replace(':', '.');
+
+/** A nat hop's key before the rewrite: its (rewritten) line with the old address put back, so a path follows the packet across the NAT. */
+function natFromKey(key: string, n: NatNote): string {
+  const gt = key.indexOf(' > ');
+  if (gt < 0) return key;
+  const [head, tail] = [key.slice(0, gt), key.slice(gt)];
+  return n.field === 'dst' ? head + tail.replace(dotted(n.to), dotted(n.from)) : head.replace(dotted(n.to), dotted(n.from)) + tail;
+}
+
 function hopText(e: PacketEvent): string {
   switch (e.hop) {
     case 'forward': return `forward ${e.dev ?? '?'} → ${e.outDev ?? '?'}`;
@@ -37,6 +49,7 @@ function hopText(e: PacketEvent): string {
     case 'drop': return `drop: ${e.reason ?? '?'}`;
     case 'encap': case 'decap': return `${e.hop} ${e.tunnel ?? ''} ${e.ip?.src ?? ''} > ${e.ip?.dst ?? ''} around ${e.inner?.src ?? ''} > ${e.inner?.dst ?? ''}`;
     case 'arp': return `arp ${e.arp?.event ?? ''} ${e.arp?.ip ?? ''}`;
+    case 'nat': return e.nat ? natText(e.nat) : (e.ip?.text ?? '');
     default: return e.ip?.text ?? e.text ?? '';
   }
 }
@@ -86,6 +99,7 @@ class RecordingFeed implements Feed {
         seq: e.seq, t: e.t, hop: e.hop, node: e.node, text: hopText(e),
         ...(e.dev ? { dev: e.dev } : {}), ...(e.outDev ? { outDev: e.outDev } : {}), ...(e.reason ? { reason: e.reason } : {}),
         ...(e.tunnel ? { tunnel: e.tunnel } : {}), ...(key ? { key } : {}), ...(packet ? { packet } : {}),
+        ...(e.nat ? { nat: e.nat, ...(key ? { natFrom: natFromKey(key, e.nat) } : {}) } : {}),
       });
     }
   }

@@ -37,6 +37,17 @@ function primaryAddress(k: Kernel, name: string): IPv4 | undefined {
   return undefined;
 }
 
+/** True when NAT changed an address, a port or an ICMP query id. */
+function rewritten(a: Ipv4Packet, b: Ipv4Packet): boolean {
+  if (a.src !== b.src || a.dst !== b.dst) return true;
+  const x = a.payload;
+  const y = b.payload;
+  if (x instanceof Uint8Array || y instanceof Uint8Array) return false;
+  if ((x.kind === 'tcp' || x.kind === 'udp') && x.kind === y.kind) return x.srcPort !== y.srcPort || x.dstPort !== y.dstPort;
+  if (x.kind === 'icmp' && y.kind === 'icmp') return x.rest !== y.rest;
+  return false;
+}
+
 /** NF_HOOK(): returns the (possibly NATed) packet to continue with, or null when it was dropped or rejected. */
 export function nfHook(k: Kernel, hook: NfHook, pkt: Ipv4Packet, inDev: NetDevice | undefined, outDev: NetDevice | undefined): Ipv4Packet | null {
   const pf = k.packetFilter;
@@ -54,6 +65,11 @@ export function nfHook(k: Kernel, hook: NfHook, pkt: Ipv4Packet, inDev: NetDevic
   const res = pf.hook(hook, pkt, ctx);
   if (res.verdict === 'accept') {
     if (res.mark !== 0 || marks.has(pkt)) marks.set(res.packet, res.mark);
+    // A new object may still carry the same addresses (conntrack re-applying an identity binding): trace real rewrites only.
+    if (res.packet !== pkt && k.trace.active && hook !== 'FORWARD' && rewritten(pkt, res.packet)) {
+      const dev = inDev ?? outDev;
+      k.trace.emit({ type: 'nat', t: k.clock.nowMs(), node: k.node, ...(dev ? { dev: dev.name } : {}), hook, before: pkt, pkt: res.packet, rules: res.natRules?.() ?? [] });
+    }
     return res.packet;
   }
   drop(k, 'netfilter', inDev ?? outDev, pkt, undefined, () => res.decidedBy);

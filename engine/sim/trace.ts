@@ -45,6 +45,12 @@ export type TraceEvent =
   | { type: 'drop'; t: number; node: string; dev?: string; reason: DropReason; pkt?: Ipv4Packet; frame?: EthernetFrame; /** netfilter: the rule that decided, as iptables-save prints it */ rule?: string }
   | { type: 'encap'; t: number; node: string; dev: string; tunnel: 'ipip' | 'vxlan'; inner: Ipv4Packet; outer: Ipv4Packet }
   | { type: 'decap'; t: number; node: string; dev: string; tunnel: 'ipip' | 'vxlan'; inner: Ipv4Packet; outer: Ipv4Packet }
+  /**
+   * NAT rewrote the packet at a hook (nf_nat_packet): `before` → `pkt`. `rules` names the nat-table
+   * rules that chose the binding, on the flow's first packet; later packets and replies follow
+   * the conntrack entry and carry none.
+   */
+  | { type: 'nat'; t: number; node: string; dev?: string; hook: 'PREROUTING' | 'OUTPUT' | 'INPUT' | 'POSTROUTING'; before: Ipv4Packet; pkt: Ipv4Packet; rules: readonly string[] }
   | { type: 'arp'; t: number; node: string; dev: string; event: 'request' | 'reply' | 'resolved' | 'failed' | 'proxy-reply'; ip: IPv4 };
 
 /** A fan-out of trace events to subscribers. */

@@ -249,6 +249,8 @@ export interface NfResult {
   mark: number;
   /** Conntrack state of the packet as seen at this hook. */
   ctState?: 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED';
+  /** A NAT binding made at this hook: the nat-table rules that led to it, jumps first, target last (formatted on call). */
+  natRules?: () => string[];
   /** The rule that decided, as iptables-save prints it ("-A cali-tw-x ... -j DROP"), or "policy DROP". */
   decidedBy?: string;
   /** LOG target lines emitted on the way (prefix + packet summary). */

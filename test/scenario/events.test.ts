@@ -20,7 +20,7 @@ describe('event schema', () => {
   });
 
   it('names the wrong field', () => {
-    expect(checkEvent({ ...base, type: 'packet', hop: 'teleport', node: 'a' })).toBe("'hop' must be one of tx, rx, forward, deliver, drop, encap, decap, arp");
+    expect(checkEvent({ ...base, type: 'packet', hop: 'teleport', node: 'a' })).toBe("'hop' must be one of tx, rx, forward, deliver, drop, encap, decap, arp, nat");
     expect(checkEvent({ ...base, type: 'command', node: 'a', argv: 'ip r', stdout: '', stderr: '', code: 0, start: 0, phase: 'step' })).toBe("'argv' must be a list of strings");
     expect(checkEvent({ seq: 0, t: 'now', step: 0, type: 'run-end' })).toBe("'t' must be a number");
     expect(checkEvent({ ...base, type: 'frobnicate' })).toBe("unknown event type 'frobnicate'");

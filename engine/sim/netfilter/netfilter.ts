@@ -32,6 +32,8 @@ interface Walk {
   notrack: boolean;
   /** Where the last terminal decision came from (formatted only when read). */
   decided?: { table: TableName; chain: string; rule?: Rule; policy?: string };
+  /** A NAT target bound this flow: the jumps that led to it and the target rule (formatted only when read). */
+  natTrail?: { chain: string; rule: Rule }[];
 }
 
 type Verdict = { v: 'accept' | 'drop' | 'reject' | 'continue'; code?: number };
@@ -134,6 +136,9 @@ export class Netfilter implements PacketFilter {
     if (v.v === 'reject') res.rejectCode = v.code;
     if (ct) res.ctState = ct.state;
     if (w.logs) res.logs = w.logs;
+    const trail = w.natTrail;
+    // Which rules chose the binding (KUBE-SVC's statistic draw, KUBE-SEP's DNAT): for traces.
+    if (trail) res.natRules = () => trail.map((x) => formatRule(x.chain, x.rule));
     const d = w.decided;
     if (d) {
       let text: string | undefined;
@@ -167,12 +172,18 @@ export class Netfilter implements PacketFilter {
     if (!base) return { v: 'continue' };
     const env = this.env(w, ctx, ct);
     const stack: { chain: Chain; i: number }[] = [];
+    // nat walks only (first packet of a flow): the jumps/gotos taken, so a binding can say how it was chosen.
+    const trail: { chain: string; rule: Rule; goto: boolean }[] | undefined = onNat ? [] : undefined;
+    const back = (): void => {
+      if (!trail) return;
+      while (trail.length > 0 && trail.pop()!.goto) { /* a goto's chain returns to the jump before it */ }
+    };
     let chain = base;
     let i = 0;
     for (;;) {
       if (i >= chain.rules.length) {
         const up = stack.pop();
-        if (up) { chain = up.chain; i = up.i; continue; }
+        if (up) { back(); chain = up.chain; i = up.i; continue; }
         return this.policy(table, base, w, len);
       }
       const r = chain.rules[i]!;
@@ -195,6 +206,7 @@ export class Netfilter implements PacketFilter {
         case 'RETURN': {
           const up = stack.pop();
           if (!up) return this.policy(table, base, w, len);
+          back();
           chain = up.chain;
           i = up.i;
           continue;
@@ -204,6 +216,7 @@ export class Netfilter implements PacketFilter {
           const to = this.rules.table(table).chains.get(t.chain);
           if (!to || stack.length >= MAX_DEPTH) { i++; continue; }
           if (t.t === 'jump') stack.push({ chain, i: i + 1 });
+          trail?.push({ chain: chain.name, rule: r, goto: t.t === 'goto' });
           chain = to;
           i = 0;
           continue;
@@ -225,6 +238,7 @@ export class Netfilter implements PacketFilter {
           // MASQUERADE / SNAT / DNAT: only reached inside the nat table.
           if (!onNat) { i++; continue; }
           w.decided = { table, chain: chain.name, rule: r };
+          if (trail) w.natTrail = [...trail, { chain: chain.name, rule: r }];
           return onNat(r, chain.name);
         }
       }

@@ -12,7 +12,8 @@ const BURST_GAP_MS = 1000;
 /** The hops of the packet `p` (empty when it has no key or its hops were evicted). */
 export function packetPath(p: Pick<PacketRecord, 'key' | 'hop' | 't'>, hops: readonly HopEvent[]): HopEvent[] {
   if (!p.key) return [];
-  const same = hops.filter((h) => h.key === p.key);
+  const keys = acrossNat(p.key, hops);
+  const same = hops.filter((h) => h.key !== undefined && keys.has(h.key));
   if (!same.length) return [];
   let at = p.hop >= 0 ? same.findIndex((h) => h.seq === p.hop) : -1;
   if (at < 0) {
@@ -28,6 +29,22 @@ export function packetPath(p: Pick<PacketRecord, 'key' | 'hop' | 't'>, hops: rea
   while (lo > 0 && same[lo]!.t - same[lo - 1]!.t <= BURST_GAP_MS) lo--;
   while (hi < same.length - 1 && same[hi + 1]!.t - same[hi]!.t <= BURST_GAP_MS) hi++;
   return same.slice(lo, hi + 1);
+}
+
+/** The packet's identities on both sides of every NAT hop it went through (a DNAT changes the key mid-path). */
+function acrossNat(key: string, hops: readonly HopEvent[]): Set<string> {
+  const keys = new Set([key]);
+  const nats = hops.filter((h) => h.natFrom !== undefined && h.key !== undefined);
+  // A packet crosses at most a few NATs (DNAT, then SNAT): grow the set until it stops changing.
+  for (let grew = nats.length > 0; grew;) {
+    grew = false;
+    for (const h of nats) {
+      const a = keys.has(h.natFrom!);
+      const b = keys.has(h.key!);
+      if (a !== b) { keys.add(h.natFrom!); keys.add(h.key!); grew = true; }
+    }
+  }
+  return keys;
 }
 
 /** One move of the animation: at a node (a hop there) or along a link between two devices. */

@@ -1,7 +1,8 @@
 /**
  * The selected packet's path as a list: each hop with what happened and what is responsible —
  * the route the node would use now (live labs) for forward/encap hops, the reason (and
- * netfilter rule) for drops.
+ * netfilter rule) for drops, the rewrite and the rules that chose it for NAT hops (kube-proxy's
+ * KUBE-SVC draw and KUBE-SEP DNAT).
  */
 import { h } from '../h.ts';
 import type { HopEvent } from '../../../../engine/server/api-types.ts';
@@ -24,6 +25,16 @@ export function PacketPath(p: PacketPathProps) {
       const pending = !cause && needsRoute(x) ? (p.live ? 'route now: looking up…' : 'route: not known for a recording (the FIB of the past is not kept)') : undefined;
       return h('li', { key: x.seq, className: `hop hop-${x.hop}`, 'data-hop': x.hop, 'data-hop-node': x.node },
         h('span', { className: 'hop-where' }, `${x.node} ${x.hop}${x.dev ? ` ${x.dev}` : ''}${x.outDev ? ` → ${x.outDev}` : ''}`),
-        (cause ?? pending) && h('span', { className: `hop-cause${x.hop === 'drop' ? ' bad' : ''}`, 'data-testid': 'hop-cause' }, cause ?? pending));
+        (cause ?? pending) && h('span', { className: `hop-cause${x.hop === 'drop' ? ' bad' : ''}`, 'data-testid': 'hop-cause' }, cause ?? pending),
+        x.nat && NatDetail({ nat: x.nat }));
     })));
+}
+
+/** A NAT hop: what was rewritten, then the nat-table rules in the order the packet took them (none on a flow's later packets: conntrack applies the binding). */
+function NatDetail({ nat }: { readonly nat: NonNullable<HopEvent['nat']> }) {
+  return h('div', { className: 'hop-nat', 'data-testid': 'hop-nat' },
+    h('span', { className: 'hop-nat-change' }, `${nat.by} ${nat.field} ${nat.from} → ${nat.to} (${nat.hook})`),
+    nat.rules?.length
+      ? h('ol', { className: 'hop-nat-rules' }, nat.rules.map((r, i) => h('li', { key: i, 'data-testid': 'hop-nat-rule' }, h('code', null, r))))
+      : h('span', { className: 'hop-nat-ct' }, 'by the flow\'s conntrack entry'));
 }
