@@ -71,10 +71,12 @@ export async function upReal(target: { scenario?: Scenario; topology: Topology }
   const d = driver!;
   for (const n of realLabOf(d)?.notes ?? []) say(`podlab: note: ${n}`);
   say(`podlab: '${target.topology.name}' is up on real nodes${ui ? `: open ${ui.url}` : ''}. This terminal is the lab's node shell; type 'help'.`);
+  // The terminal answers as the web terminal does: pods by their kubectl names, here-documents as stdin.
+  const backend = driverBackend(d, feed!, () => events);
   const host: ShellHost = {
     topology: d.topology,
-    isNode: (n) => d.nodes().includes(n),
-    exec: async (node, line) => (await driverBackend(d, feed!, () => events).exec!(node, line)),
+    isNode: (n) => backend.hasNode(n),
+    exec: async (node, line) => backend.exec!(node, line),
     setup: (node) => d.setupCommands().some((s) => s.node === node) ? d.setupCommands().filter((s) => s.node === node).map((s) => ({ argv: s.argv })) : undefined,
   };
   try {

@@ -47,8 +47,8 @@ export interface LabDriver {
   now(): number;
   /** Names of the nodes that can run commands. */
   nodes(): readonly string[];
-  /** Runs argv on a node (no shell). */
-  exec(node: string, argv: readonly string[]): Promise<CommandResult>;
+  /** Runs argv on a node (no shell); `opts.stdin` feeds the program (a here-document in a lab shell). */
+  exec(node: string, argv: readonly string[], opts?: { readonly stdin?: string }): Promise<CommandResult>;
   /** Changes the link cabled to `node:iface`; throws with a user-facing message when there is none. */
   setLink(node: string, iface: string, change: LinkChange): Promise<LinkStatus>;
   /** Stops or starts a node. */

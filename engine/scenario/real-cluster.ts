@@ -36,7 +36,10 @@ import { K8S_ROOT, k8sNamespaceKey, k8sPodKey, k8sServiceAccountKey, k8sServiceE
 import { podNodeName, workloadEndpointName } from '../calico/cni/names.ts';
 import { isKubeManifest } from '../kube/manifests.ts';
 import { KubeCluster, KubeError } from '../kube/cluster.ts';
-import { realKubeHost } from './real-kube.ts';
+import { podServers, realKubeHost } from './real-kube.ts';
+import type { PodServers } from './real-kube.ts';
+import { realCalicoctl, realKubeObjects, realKubectl, storedPolicies } from './real-tools.ts';
+import type { RealToolsCluster } from './real-tools.ts';
 import { labEnv, recordResources } from '../runtime/labs.ts';
 import type { AgentEvent } from '../runtime/linux/agent.ts';
 import type { LabServices } from '../runtime/real-lab.ts';
@@ -46,11 +49,11 @@ import type { BirdInstall } from '../runtime/linux/bird.ts';
 import { birdSessions } from '../runtime/linux/bird-sessions.ts';
 import { startLabEtcd } from '../runtime/linux/etcd.ts';
 import type { LabEtcd } from '../runtime/linux/etcd.ts';
-import { localExec } from '../runtime/linux/exec.ts';
+import { localExec, netnsExec } from '../runtime/linux/exec.ts';
 import { nodePodlabArgv } from '../runtime/linux/podlab-bundle.ts';
 import type { Exec, ExecResult } from '../runtime/linux/exec.ts';
 import type { BgpSessionInfo, ClusterControl, ConvergeResult, Manifest, PodInfo } from './cluster-control.ts';
-import { podLabelsAfterPatch, policyServices } from './policy-services.ts';
+import { containerServerPorts, podLabelsAfterPatch, policyServices } from './policy-services.ts';
 import { realNodeCommand } from './real-commands.ts';
 import { StepError } from './registry.ts';
 import type { ServerPort } from './sim-nc.ts';
@@ -108,7 +111,10 @@ export class RealCluster implements ClusterControl {
   private seq = 0;
   private intentCache: { rev: number; byNode: ReadonlyMap<string, BgpIntent> } | undefined;
   private kubeCluster: KubeCluster | undefined;
-  private stopPodServers: () => void = () => undefined;
+  /** Kubernetes NetworkPolicies as stored, read with the policy model (kubectl get networkpolicies). */
+  private k8sPolicies: Record<string, unknown>[] = [];
+  /** The built-in servers of pods (their declared containerPorts, a scenario pod's `listen:`). */
+  private readonly servers: PodServers;
 
   private constructor(
     private readonly hosts: RealHosts,
@@ -120,6 +126,14 @@ export class RealCluster implements ClusterControl {
     private readonly podlab: readonly string[],
   ) {
     this.ipam = new IpamClient(ds, { compileSelector: calicoCompileSelector() });
+    this.servers = podServers({ dir: hosts.dir, spawnLocal: (argv, logFile) => this.spawnLocal(argv, logFile) });
+  }
+
+  /** Re-reads what the agents read: the policy model (and the k8s NetworkPolicies kubectl lists). */
+  private async readModel(): Promise<void> {
+    const [model, policies] = await Promise.all([readPolicyModel(this.ds), storedPolicies(this.ds)]);
+    this.model = model;
+    this.k8sPolicies = policies.filter((m) => String(m.apiVersion).startsWith('networking.k8s.io/'));
   }
 
   /** Starts etcd, writes the topology's resources and Nodes, starts every router's BIRD and every node's agent, adds the topology's pods. */
@@ -144,7 +158,7 @@ export class RealCluster implements ClusterControl {
         say('writing the Calico resources and Nodes to etcd');
         await seedCluster(ds, topology);
       }
-      c.model = await readPolicyModel(ds);
+      await c.readModel();
       for (const n of topology.nodes) if (n.kind === 'router') c.startRouter(n);
       for (const n of k8s) c.startAgent(n.name);
       say(`waiting for ${k8s.length} calico-node agents to sync`);
@@ -276,7 +290,7 @@ export class RealCluster implements ClusterControl {
     }
     if (m.apiVersion === 'v1' && m.kind === 'ServiceAccount') {
       await putObject(this.ds, k8sServiceAccountKey(meta.namespace ?? 'default', meta.name), { ...m, metadata: { ...meta, namespace: meta.namespace ?? 'default' } });
-      this.model = await readPolicyModel(this.ds);
+      await this.readModel();
       await this.waitInSync();
       return;
     }
@@ -285,7 +299,9 @@ export class RealCluster implements ClusterControl {
     else if (m.apiVersion === 'v1' && m.kind === 'Pod') {
       const spec = (m.spec ?? {}) as { nodeName?: string };
       if (!spec.nodeName) throw new StepError(`Pod ${meta.name}: spec.nodeName is required (podlab has no scheduler)`);
-      await this.addPod(spec.nodeName, meta.namespace ?? 'default', meta.name, { labels: { ...(meta.labels ?? {}) }, spec: m.spec });
+      const pod = await this.addPod(spec.nodeName, meta.namespace ?? 'default', meta.name, { labels: { ...(meta.labels ?? {}) }, spec: m.spec });
+      // The pod serves every containerPort it declares, as the simulator's pods do.
+      await this.serve(pod, containerServerPorts(m.spec));
       return;
     } else {
       const kind = String(m.kind ?? '');
@@ -294,7 +310,7 @@ export class RealCluster implements ClusterControl {
       if (errors.length > 0) throw new ClusterConfigError(formatResourceProblems(errors).join('\n'));
       await this.ds.put(resourceKey(kind, meta.name), m as JsonValue);
     }
-    this.model = await readPolicyModel(this.ds);
+    await this.readModel();
     await this.waitInSync();
   }
 
@@ -320,7 +336,7 @@ export class RealCluster implements ClusterControl {
       if (!(await this.ds.get(key))) throw new StepError(`resource does not exist: ${kind}(${name})`);
       await this.ds.delete(key);
     }
-    this.model = await readPolicyModel(this.ds);
+    await this.readModel();
     await this.waitInSync();
   }
 
@@ -364,13 +380,13 @@ export class RealCluster implements ClusterControl {
     if (!this.kubeCluster) {
       const pool = this.topology.calico.find((x) => x.kind === 'IPPool' && typeof (x.manifest.spec as { cidr?: unknown } | undefined)?.cidr === 'string');
       const cidr = (pool?.manifest.spec as { cidr?: string } | undefined)?.cidr;
-      const { host, stopServers } = realKubeHost({
+      const host = realKubeHost({
         topology: this.topology, dir: this.hosts.dir, exec: (n) => this.hosts.exec(n),
         spawnLocal: (argv, logFile) => this.spawnLocal(argv, logFile),
         pods: () => this.podMap, addPod: (n, ns, name, o) => this.addPod(n, ns, name, o), removePod: (ns, name) => this.removePod(ns, name),
-      });
-      this.stopPodServers = stopServers;
-      this.kubeCluster = new KubeCluster(host, { ...(cidr && !cidr.includes(':') ? { clusterCIDR: cidr } : {}) });
+      }, this.servers);
+      const objects = realKubeObjects(this.tools(), { namespaces: () => this.model.namespaces, networkPolicies: () => this.k8sPolicies });
+      this.kubeCluster = new KubeCluster({ ...host, ...objects }, { ...(cidr && !cidr.includes(':') ? { clusterCIDR: cidr } : {}) });
     }
     return this.kubeCluster;
   }
@@ -390,7 +406,7 @@ export class RealCluster implements ClusterControl {
       if (!old || JSON.stringify(old.value) !== JSON.stringify(svc)) await putObject(this.ds, key, svc);
     }
     for (const kv of (await this.ds.list(`${K8S_ROOT}service-endpoints/`)).kvs) if (!keep.has(kv.key)) await this.ds.delete(kv.key);
-    this.model = await readPolicyModel(this.ds);
+    await this.readModel();
     await this.waitInSync();
   }
 
@@ -408,7 +424,6 @@ export class RealCluster implements ClusterControl {
     const key = `${namespace}/${name}`;
     if (this.podMap.has(key)) throw new Error(`pod ${key} already exists (on ${this.podMap.get(key)!.node})`);
     if (!this.agents.has(node)) throw new Error(`no calico-node on '${node}' (k8s nodes: ${this.agentNodes().join(', ')})`);
-    if (opts.listen?.length) throw new StepError(`pod ${key}: test servers (listen:) run on the simulator only; real runtimes do not start them yet`);
     const exec = this.hosts.exec(node);
     const snap = await readSnapshot(this.ds, { nodeName: node, hostInterfaces: await readHostInterfaces(exec) });
     const containerId = `ctr${(++this.seq).toString(16).padStart(6, '0')}`;
@@ -441,15 +456,24 @@ export class RealCluster implements ClusterControl {
       serviceAccount: podServiceAccount(opts.spec), ...(ports.length ? { ports } : {}),
     };
     this.podMap.set(key, pod);
-    this.model = await readPolicyModel(this.ds);
+    await this.readModel();
     await this.waitInSync();
+    if (opts.listen?.length) await this.serve(pod, opts.listen);
     return pod;
+  }
+
+  /** Starts a pod's built-in servers (socat answering with the pod's name) on TCP/UDP ports. */
+  private async serve(pod: PodInfo, ports: readonly ServerPort[]): Promise<void> {
+    const netns = this.podMap.get(`${pod.namespace}/${pod.name}`)?.netns;
+    if (!netns || ports.length === 0) return;
+    await this.servers.serve(pod.namespace, pod.name, netns, ports.map((p) => ({ containerPort: p.port, protocol: p.protocol === 'udp' ? 'UDP' : 'TCP' })));
   }
 
   async removePod(namespace: string, name: string): Promise<void> {
     const key = `${namespace}/${name}`;
     const p = this.podMap.get(key);
     if (!p) throw new Error(`no pod ${key}`);
+    this.servers.stop(namespace, name);
     const r = await this.cni('DEL', p.node, namespace, name, p.containerId, p.netns, 1500);
     if (r.code !== 0) throw new Error(`pod ${key}: ${cniErrorText(r, 'del')}`);
     await localExec(['ip', 'netns', 'del', p.netns]);
@@ -553,14 +577,39 @@ export class RealCluster implements ClusterControl {
     return this.model;
   }
 
-  /** `birdc`/`birdcl` and `calicoctl` in a node's shell; undefined for every other program. */
-  async command(node: string, argv: readonly string[]): Promise<ExecResult | undefined> {
+  /**
+   * `birdc`/`birdcl`, `calicoctl` and `kubectl` in a node's shell (`stdin`: a here-document's
+   * text); undefined for every other program.
+   */
+  async command(node: string, argv: readonly string[], stdin?: string): Promise<ExecResult | undefined> {
     // Pods and every other program go to the node's own tools (a pod has no node namespace to exec in here).
-    if (!['birdc', 'birdcl', 'calicoctl'].includes(argv[0] ?? '') || !this.isNodeOfLab(node)) return undefined;
+    if (!['birdc', 'birdcl', 'calicoctl', 'kubectl'].includes(argv[0] ?? '') || !this.isNodeOfLab(node)) return undefined;
+    if (argv[0] === 'kubectl') return realKubectl(this.tools(), argv.slice(1), stdin);
+    if (argv[0] === 'calicoctl') {
+      const r = await realCalicoctl(this.tools(), argv.slice(1), stdin);
+      if (r) return r;
+    }
     return realNodeCommand({
       exec: this.hosts.exec(node), ds: this.ds, ipam: this.ipam, bird: this.birdOf(node),
       socket: this.birdSocket(node), calicoRunning: this.agents.has(node) && !this.agents.get(node)!.stopped,
     }, argv);
+  }
+
+  /** The cluster as kubectl and calicoctl reach it (real-tools.ts). */
+  private tools(): RealToolsCluster {
+    return {
+      ds: this.ds, ipam: this.ipam,
+      apply: (m) => this.apply(m),
+      remove: (kind, name, ns) => this.remove(kind, name, ns),
+      patch: (kind, name, p) => this.patch(kind, name, p),
+      resync: async () => { await this.readModel(); await this.waitInSync(); },
+      kube: () => this.kube(),
+      kubeChanged: () => this.storeServiceEndpoints(),
+      execInPod: (ns, name, argv) => {
+        const p = this.podMap.get(`${ns}/${name}`);
+        return p ? netnsExec(p.netns, localExec)(argv, { timeoutMs: 120_000 }) : undefined;
+      },
+    };
   }
 
   /** True for the topology's nodes (not pods). */
@@ -570,7 +619,7 @@ export class RealCluster implements ClusterControl {
 
   /** Stops every agent (and with it its BIRD), the routers' BIRD, and etcd. */
   async destroy(): Promise<void> {
-    this.stopPodServers();
+    this.servers.stopAll();
     await Promise.all([...this.agents.values()].map((a) => stopProcess(a.proc)));
     await Promise.all([...this.routers.values()].map((r) => stopProcess(r.proc)));
     await this.ds.close().catch(() => undefined);

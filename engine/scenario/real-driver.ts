@@ -75,23 +75,13 @@ export async function missingFeatures(topology: Topology, scenario?: Scenario): 
   return { features, messages: features.map((f) => `${needs.why[f]}: ${missingMessage(f)}`) };
 }
 
-/** Kinds a scenario may apply that the containerlab runtime does not run yet (kube-proxy's Services: simulator and Mininet). */
-const SIM_ONLY_KINDS = new Set(['Deployment', 'Service']);
-
-/** The simulator-only kinds a scenario applies, as `Kind/name` words. */
-function simOnlyManifests(s: Scenario | undefined): string[] {
-  return appliedManifests(s).filter((m) => SIM_ONLY_KINDS.has(String(m.kind))).map((m) => `${String(m.kind)}/${nameOf(m)}`);
-}
-
 /**
  * What every real deployment checks and prepares before touching the kernel: root (`needsRoot`
  * says why the runtime needs it), the kernel features the scenario needs, the lab's name and
  * directory. Fails with UnsupportedError, before anything exists.
  */
-async function realPreamble(topology: Topology, opts: MininetDriverOptions, needsRoot: string, services: boolean): Promise<{ lab: string; dir: string; say: (msg: string) => void }> {
+async function realPreamble(topology: Topology, opts: MininetDriverOptions, needsRoot: string): Promise<{ lab: string; dir: string; say: (msg: string) => void }> {
   if (process.getuid?.() !== 0) throw new UnsupportedError([], `${needsRoot}: run as root, or use --runtime sim`);
-  const simOnly = services ? [] : simOnlyManifests(opts.scenario);
-  if (simOnly.length) throw new UnsupportedError([], `${simOnly.join(', ')}: Deployments and Services (kube-proxy) run on the simulator and Mininet only for now — use --runtime sim or mininet`);
   const missing = await missingFeatures(topology, opts.scenario);
   if (missing.features.length) throw new UnsupportedError(missing.features, missing.messages.join('; '));
   const lab = opts.lab ?? topology.name;
@@ -102,7 +92,7 @@ async function realPreamble(topology: Topology, opts: MininetDriverOptions, need
 
 /** Deploys `topology` on Mininet with Calico on it (when it asks for Calico) and returns its driver. */
 export async function mininetDeploy(topology: Topology, opts: MininetDriverOptions = {}): Promise<LabDriver> {
-  const { lab, dir, say } = await realPreamble(topology, opts, 'the mininet runtime needs root (network namespaces, veths, bridges)', true);
+  const { lab, dir, say } = await realPreamble(topology, opts, 'the mininet runtime needs root (network namespaces, veths, bridges)');
   const mn = await MininetLab.deploy(topology, { lab, dir, onProgress: say });
   return realDriver(mn, dir, say);
 }
@@ -112,7 +102,7 @@ export async function mininetDeploy(topology: Topology, opts: MininetDriverOptio
  * Docker API (runtime/docker/lab.ts) — with Calico on it when it asks for Calico; returns its driver.
  */
 export async function containerlabDeploy(topology: Topology, opts: MininetDriverOptions & { readonly images?: DockerImages } = {}): Promise<LabDriver> {
-  const { lab, dir, say } = await realPreamble(topology, opts, 'the containerlab runtime needs root (veths moved into containers, bridges)', false);
+  const { lab, dir, say } = await realPreamble(topology, opts, 'the containerlab runtime needs root (veths moved into containers, bridges)');
   // Loaded on demand: the Docker client is not needed by a simulator or Mininet run.
   const { DockerLab } = await import('../runtime/docker/lab.ts');
   const d = await DockerLab.deploy(topology, { lab, dir, onProgress: say, ...(opts.images ? { images: opts.images } : {}) });
@@ -217,9 +207,9 @@ class RealDriver implements LabDriver {
     return ns ? netnsExec(ns, localExec) : this.lab.exec(node);
   }
 
-  async exec(node: string, argv: readonly string[]): Promise<CommandResult> {
-    const special = await this.cluster?.command(node, argv);
-    const r = special ?? (await this.execOn(node)(argv, { timeoutMs: 120_000 }));
+  async exec(node: string, argv: readonly string[], opts: { readonly stdin?: string } = {}): Promise<CommandResult> {
+    const special = await this.cluster?.command(node, argv, opts.stdin);
+    const r = special ?? (await this.execOn(node)(argv, { timeoutMs: 120_000, ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}) }));
     // tcpdump writes each frame at once (-U), but the pipe is read on a later tick: let it drain.
     if (['ping', 'traceroute', 'nc', 'curl'].includes(argv[0] ?? '')) await new Promise((res) => setTimeout(res, 150));
     return r;

@@ -56,23 +56,28 @@ function result(r: { stdout: string; stderr: string; code: number }): HostResult
   return { stdout: r.stdout, stderr: r.stderr, code: r.code };
 }
 
-/** The KubeHost of a real cluster, and how to stop every pod server it started. */
-export function realKubeHost(c: RealKubeCluster): { host: KubeHost; stopServers: () => void } {
+/** The pod servers of a real cluster: started per pod, stopped with it or all at once. */
+export interface PodServers {
+  /** Starts a server on each TCP/UDP port in the pod's namespace (SCTP: none; socat has no SCTP listener here) and waits until TCP ones listen. */
+  serve(namespace: string, name: string, netns: string, ports: readonly ContainerPort[]): Promise<void>;
+  /** Stops one pod's servers. */
+  stop(namespace: string, name: string): void;
+  /** Stops every server (the lab's teardown). */
+  stopAll(): void;
+}
+
+/** socat servers answering with the pod's name, one per declared port, marked as the lab's. */
+export function podServers(c: Pick<RealKubeCluster, 'dir' | 'spawnLocal'>): PodServers {
   const servers = new Map<string, ChildProcess[]>();
-  const nodes: KubeNode[] = c.topology.nodes.filter((n) => n.kind === 'k8s-node').map((n) => {
-    const a = n.interfaces.find((i) => i.address)?.address;
-    return { name: n.name, labels: { 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux', ...n.labels }, internalIP: a ? formatIPv4(a.addr) : '', created: 0 };
-  });
-  const hostPod = (p: PodInfo): HostPod => ({ namespace: p.namespace, name: p.name, node: p.node, ip: p.ip, labels: p.labels });
   const dir = join(c.dir, 'pod-servers');
-  const host: KubeHost = {
-    nodes: () => nodes,
-    pods: () => [...c.pods().values()].map(hostPod),
-    now: () => Date.now(),
-    async createPod(node, namespace, name, labels, ports) {
-      const spec = { containers: [{ name: 'app', ports: ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol })) }] };
-      const pod = await c.addPod(node, namespace, name, { labels, spec });
-      const netns = c.pods().get(`${namespace}/${name}`)!.netns;
+  const stop = (key: string): void => {
+    for (const p of servers.get(key) ?? []) p.kill('SIGTERM');
+    servers.delete(key);
+  };
+  return {
+    async serve(namespace, name, netns, ports) {
+      const key = `${namespace}/${name}`;
+      stop(key);
       mkdirSync(dir, { recursive: true });
       const procs: ChildProcess[] = [];
       for (const p of ports) {
@@ -81,24 +86,41 @@ export function realKubeHost(c: RealKubeCluster): { host: KubeHost; stopServers:
         writeFileSync(file, p.protocol === 'UDP' ? `${name}\n` : nameResponse(name));
         procs.push(c.spawnLocal(serverArgv(netns, p, file), `${file}.log`));
       }
-      servers.set(`${namespace}/${name}`, procs);
+      servers.set(key, procs);
       await waitListening(localExec, netns, ports.filter((p) => p.protocol === 'TCP').map((p) => p.containerPort));
+    },
+    stop: (namespace, name) => stop(`${namespace}/${name}`),
+    stopAll() {
+      for (const key of [...servers.keys()]) stop(key);
+    },
+  };
+}
+
+/** The KubeHost of a real cluster: pods through the cluster's CNI, each serving its declared ports with `servers`. */
+export function realKubeHost(c: RealKubeCluster, servers: PodServers): KubeHost {
+  const nodes: KubeNode[] = c.topology.nodes.filter((n) => n.kind === 'k8s-node').map((n) => {
+    const a = n.interfaces.find((i) => i.address)?.address;
+    return { name: n.name, labels: { 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux', ...n.labels }, internalIP: a ? formatIPv4(a.addr) : '', created: 0 };
+  });
+  const hostPod = (p: PodInfo): HostPod => ({ namespace: p.namespace, name: p.name, node: p.node, ip: p.ip, labels: p.labels });
+  return {
+    nodes: () => nodes,
+    pods: () => [...c.pods().values()].map(hostPod),
+    now: () => Date.now(),
+    async createPod(node, namespace, name, labels, ports) {
+      const spec = { containers: [{ name: 'app', ports: ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol })) }] };
+      const pod = await c.addPod(node, namespace, name, { labels, spec });
+      await servers.serve(namespace, name, c.pods().get(`${namespace}/${name}`)!.netns, ports);
       return hostPod(pod);
     },
     async deletePod(namespace, name) {
-      for (const p of servers.get(`${namespace}/${name}`) ?? []) p.kill('SIGTERM');
-      servers.delete(`${namespace}/${name}`);
+      servers.stop(namespace, name);
       await c.removePod(namespace, name);
     },
     iptablesSave: async (node, table) => (await c.exec(node)(['iptables-save', '-t', table])).stdout,
     iptablesRestore: async (node, text) => result(await c.exec(node)(['iptables-restore', '-w', '5', '--noflush'], { stdin: text })),
     iptables: async (node, argv) => result(await c.exec(node)(['iptables', '-w', ...argv])),
   };
-  const stopServers = (): void => {
-    for (const list of servers.values()) for (const p of list) p.kill('SIGTERM');
-    servers.clear();
-  };
-  return { host, stopServers };
 }
 
 /** Waits (at most 5 s) until the pod's TCP servers listen, as a readiness probe would. */

@@ -7,9 +7,20 @@
 import type { PodlabEvent } from '../events.ts';
 import type { LabDriver } from '../scenario/driver.ts';
 import { splitCommandLine, CommandLineError } from '../sim/tools/argv.ts';
+import { splitHeredoc } from '../sim/tools/heredoc.ts';
 import type { LiveFeed } from './live-feed.ts';
 import type { UiBackend } from './backend.ts';
 import type { AttachedNamespace, LinkState } from './api-types.ts';
+
+/** The shell's node for a name: itself, or a pod by its kubectl name (`ns/pod`; bare `pod`: the default namespace's, else the only one so named). */
+function shellNode(driver: LabDriver, name: string): string | undefined {
+  if (driver.nodes().includes(name)) return name;
+  const pods = driver.calico()?.pods();
+  if (!pods) return undefined;
+  if (name.includes('/')) return pods.get(name)?.podNode;
+  const same = [...pods.values()].filter((p) => p.name === name);
+  return (pods.get(`default/${name}`) ?? (same.length === 1 ? same[0] : undefined))?.podNode;
+}
 
 /** A live backend over a driver; `events` returns the run's events so far (a growing list). */
 export function driverBackend(driver: LabDriver, feed: LiveFeed, events: () => readonly PodlabEvent[]): UiBackend {
@@ -17,20 +28,22 @@ export function driverBackend(driver: LabDriver, feed: LiveFeed, events: () => r
   return {
     mode: 'live', runtime: driver.runtime, topology: t, feed,
     exec: async (node, command) => {
+      // A here-document (`kubectl apply -f - <<EOF` + lines + `EOF`) feeds the program's stdin.
+      const { line, stdin } = splitHeredoc(command);
       let argv: string[];
       try {
-        argv = splitCommandLine(command);
+        argv = splitCommandLine(line);
       } catch (e) {
         if (e instanceof CommandLineError) return { stdout: '', stderr: `bash: ${e.message}\n`, code: 2 };
         throw e;
       }
-      return driver.exec(node, argv);
+      return driver.exec(shellNode(driver, node) ?? node, argv, stdin !== undefined ? { stdin } : {});
     },
     now: () => driver.now(),
     namespaces: () => [...(driver.calico()?.pods().values() ?? [])].map((p): AttachedNamespace => ({
       name: p.podNode, host: p.node, hostIface: p.hostIface, iface: 'eth0', addresses: [`${p.ip}/32`],
     })),
-    hasNode: (name) => driver.nodes().includes(name),
+    hasNode: (name) => shellNode(driver, name) !== undefined,
     links: () => {
       // Cables start up; the run's link-state events say what changed since.
       const down = new Map<string, boolean>();

@@ -4,8 +4,10 @@
  * through the real CNI plugin and serve port 80 with a real socat answering their name;
  * kube-proxy's chains go into each node's real iptables next to Felix's. `curl` (real) from a
  * client pod reaches the ClusterIP, `curl` from `outside` reaches the NodePort, and
- * `iptables-save -t nat` on a node shows kube-proxy's chains. A private PODLAB_HOME; the lab
- * is destroyed by name.
+ * `iptables-save -t nat` on a node shows kube-proxy's chains. Then, in the same lab, the lab
+ * shell as the web terminal and `podlab up` run it (driverBackend: a command line, here-documents
+ * as stdin, pods by name): kubectl's and calicoctl's write verbs change the real cluster, with
+ * the simulator's output texts. A private PODLAB_HOME; the lab is destroyed by name.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +18,10 @@ import { loadTopology } from '../../engine/model/load.ts';
 import { formatProblem } from '../../engine/model/problems.ts';
 import { parseScenario } from '../../engine/scenario/format.ts';
 import { runScenario } from '../../engine/scenario/run.ts';
-import { mininetDeploy } from '../../engine/scenario/real-driver.ts';
+import { mininetDeploy, realTraceSource } from '../../engine/scenario/real-driver.ts';
+import type { LabDriver } from '../../engine/scenario/driver.ts';
+import { driverBackend } from '../../engine/server/driver-backend.ts';
+import { LiveFeed } from '../../engine/server/live-feed.ts';
 import { localExec } from '../../engine/runtime/linux/exec.ts';
 import { haveBird, haveCommands, haveMininet, haveRoot } from '../support/system.ts';
 
@@ -59,23 +64,80 @@ function scenarioText(): string {
   }, { lineWidth: 0 });
 }
 
+/** The lab shell's answers, line by line, as the web terminal gets them. */
+type Shell = (node: string, line: string) => Promise<{ stdout: string; stderr: string; code: number }>;
+
+/** kubectl and calicoctl write verbs in the real lab's shell, each answer checked. */
+async function shellVerbs(sh: Shell): Promise<string[]> {
+  const bad: string[] = [];
+  const check = async (node: string, line: string, want: { code?: number; out?: RegExp; err?: RegExp }): Promise<string> => {
+    const r = await sh(node, line);
+    if ((want.code ?? 0) !== r.code || (want.out && !want.out.test(r.stdout)) || (want.err && !want.err.test(r.stderr))) {
+      bad.push(`${node}> ${line.split('\n')[0]} → ${r.code} ${JSON.stringify(r.stdout.slice(0, 300))} ${JSON.stringify(r.stderr.slice(0, 300))}`);
+    }
+    return r.stdout;
+  };
+  // A bare pod with a declared port serves it (a built-in server answering its name); expose makes a NodePort Service.
+  await check('master-01', 'kubectl run web --image=nginx --labels=app=web --port=8080', { out: /^pod\/web created\n$/ });
+  await check('master-01', 'kubectl expose pod web --port=80 --target-port=8080 --type=NodePort', { out: /^service\/web exposed\n$/ });
+  const svc = await check('master-01', 'kubectl get svc web -o json', { out: /"clusterIP"/ });
+  const ip = (JSON.parse(svc || '{}') as { spec?: { clusterIP?: string } }).spec?.clusterIP ?? 'none';
+  await check('client', `curl -s -m 5 http://${ip}/`, { out: /^web\n$/ });
+  await check('master-01', 'iptables-save -t nat', { out: new RegExp(`-A KUBE-SERVICES -d ${ip.replace(/\./g, '\\.')}/32 -p tcp -m comment --comment "default/web cluster IP" -m tcp --dport 80 -j KUBE-SVC-`) });
+  // A NetworkPolicy pasted as a here-document: Felix on the real node drops the client's connection.
+  const deny = 'kubectl apply -f - <<EOF\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny-web\nspec:\n  podSelector:\n    matchLabels:\n      app: web\n  policyTypes: [Ingress]\nEOF';
+  await check('master-01', deny, { out: /^networkpolicy\.networking\.k8s\.io\/deny-web created\n$/ });
+  await check('master-01', 'kubectl get networkpolicies', { out: /^NAME +POD-SELECTOR +AGE\ndeny-web +app=web +/ });
+  await check('client', `curl -s -m 2 http://${ip}/`, { code: 28 });
+  await check('master-01', 'kubectl delete networkpolicy deny-web', { out: /^networkpolicy\.networking\.k8s\.io "deny-web" deleted\n$/ });
+  await check('default/client', `curl -s -m 5 http://${ip}/`, { out: /^web\n$/ });
+  // Relabelled out of the Service's selector: its endpoints empty, kube-proxy rejects.
+  await check('master-01', 'kubectl label pod web app=other --overwrite', { out: /^pod\/web labeled\n$/ });
+  await check('master-01', 'kubectl get endpoints web', { out: /^NAME +ENDPOINTS +AGE\nweb +<none> +/ });
+  await check('master-01', 'kubectl scale deployment nginx-deployment --replicas=1', { out: /^deployment\.apps\/nginx-deployment scaled\n$/ });
+  await check('master-01', 'kubectl get endpoints my-service', { out: /\nmy-service +10\.5\.\d+\.\d+:80 +/ });
+  await check('master-01', 'kubectl delete svc web', { out: /^service "web" deleted\n$/ });
+  await check('master-01', 'kubectl delete pod web', { out: /^pod "web" deleted\n$/ });
+  await check('master-01', 'kubectl delete pod web', { code: 1, err: /^Error from server \(NotFound\): pods "web" not found\n$/ });
+  // calicoctl writes to the lab's etcd, in calicoctl's words.
+  const gnp = 'calicoctl apply -f - <<EOF\napiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata:\n  name: allow-none\nspec:\n  selector: app == "none"\n  types: [Ingress]\nEOF';
+  await check('master-01', gnp, { out: /^Successfully applied 1 'GlobalNetworkPolicy' resource\(s\)\n$/ });
+  await check('master-01', gnp.replace('apply', 'create'), { code: 1, err: /^Failed to create 'GlobalNetworkPolicy' resource: resource already exists: GlobalNetworkPolicy\(allow-none\)\n$/ });
+  await check('master-01', 'calicoctl get gnp -o wide', { out: /allow-none +app == "none"/ });
+  await check('master-01', 'calicoctl delete gnp allow-none', { out: /^Successfully deleted 1 'GlobalNetworkPolicy' resource\(s\)\n$/ });
+  await check('master-01', 'calicoctl label nodes worker-01 rack=r2', { out: /^Successfully set label rack on nodes worker-01\n$/ });
+  await check('master-01', 'calicoctl get node worker-01 -o yaml', { out: /\n    rack: r2\n/ });
+  await check('master-01', 'calicoctl node status', { out: /IPv4 BGP status/ });
+  return bad;
+}
+
 describe.runIf(ok)('Services on Mininet (kube-proxy on real nodes)', () => {
-  it('curl reaches a backend through the ClusterIP and the NodePort; kube-proxy chains in the real nat table', async () => {
+  it('curl reaches a backend through the ClusterIP and the NodePort; kube-proxy chains in the real nat table; kubectl and calicoctl write verbs in the lab shell', async () => {
     const parsed = parseScenario(scenarioText(), '/virtual/mininet-services.yaml');
     expect(parsed.problems.map(formatProblem)).toEqual([]);
     const topo = await loadTopology(TOPOLOGY);
     const lab = `svc-${process.pid}`;
+    let driver: LabDriver | undefined;
     let leftover = '';
     try {
-      const run = await runScenario(parsed.scenario!, topo.topology!, { deploy: (t) => mininetDeploy(t, { lab }) });
+      // The lab outlives the run (as `podlab up SCENARIO` keeps it): the shell comes after.
+      const run = await runScenario(parsed.scenario!, topo.topology!, {
+        deploy: async (t) => {
+          driver = await mininetDeploy(t, { lab });
+          return Object.assign(Object.create(Object.getPrototypeOf(driver) as object) as LabDriver, driver, { destroy: async () => {} });
+        },
+      });
       const failed = run.steps.flatMap((s) => [
         ...(s.ok ? [] : [`step ${s.index} ${s.title}: ${s.error ?? ''} ${s.commands.map((c) => `${c.argv.join(' ')} → ${c.code} ${c.stdout.slice(0, 300)} ${c.stderr.slice(0, 300)}`).join('; ')}`]),
         ...s.expectations.filter((e) => !e.pass).map((e) => `${s.title}: ${e.text} — observed ${JSON.stringify(e.observed).slice(0, 400)}`),
       ]);
       expect(failed).toEqual([]);
+      const backend = driverBackend(driver!, new LiveFeed(realTraceSource(driver!)!), () => []);
+      expect(await shellVerbs(async (node, line) => backend.exec!(node, line))).toEqual([]);
     } finally {
-      // runScenario destroys the lab; nothing of it may be left (socat servers, pod namespaces).
-      leftover = (await localExec(['pgrep', '-af', `socat -U TCP-LISTEN:80`])).stdout.split('\n').filter((l) => l.includes(lab)).join('\n');
+      await driver?.destroy();
+      // Nothing of the lab may be left (socat servers, pod namespaces).
+      leftover = (await localExec(['pgrep', '-af', 'socat -U'])).stdout.split('\n').filter((l) => l.includes(lab)).join('\n');
     }
     expect(leftover).toBe('');
   }, 400_000);

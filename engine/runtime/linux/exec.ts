@@ -33,7 +33,9 @@ export const localExec: Exec = (argv, opts = {}) =>
       const e = err as NodeJS.ErrnoException & { code?: number | string; killed?: boolean };
       if (e.code === 'ENOENT') return resolve({ stdout: '', stderr: `${prog}: command not found\n`, code: 127 });
       const code = typeof e.code === 'number' ? e.code : e.killed ? 124 : 1;
-      resolve({ stdout: stdout ?? '', stderr: stderr || `${e.message}\n`, code });
+      // A program that exited with a status said what it had to say (`curl -s` says nothing);
+      // only a kill or a spawn failure needs Node's own words.
+      resolve({ stdout: stdout ?? '', stderr: typeof e.code === 'number' ? stderr : stderr || `${e.message}\n`, code });
     });
     if (opts.stdin !== undefined) child.stdin?.end(opts.stdin);
     else child.stdin?.end();
