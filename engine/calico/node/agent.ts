@@ -36,8 +36,9 @@ import { confdClusterInput, readAffinities, readResourceSet } from './datastore-
 import { calicoCompileSelector, reconcileTunnelAddresses } from './allocateip.ts';
 import { nodeWatchFanout } from './watch-fanout.ts';
 import type { NodeChange, NodeInterest } from './watch-fanout.ts';
-import { birdRouteText, desiredKernelRoutes, learnedExports, syncKernelRoutes } from './kernel-routes.ts';
+import { birdRouteText } from './kernel-routes.ts';
 import type { BirdKernelRoute, KernelRouteChange, RouteKernel } from './kernel-routes.ts';
+import { BirdKernelProtocol } from './bird-kernel.ts';
 
 /** What a calico-node needs from where it runs. */
 export interface NodeAgentHost {
@@ -112,8 +113,8 @@ export class CalicoNodeAgent {
   private felixCache: FelixSyncerCache | undefined;
   private allocFailed = false;
   private felixFailed = false;
-  /** proto-bird routes this node's BIRD installed, by prefix. */
-  readonly birdRoutes = new Map<string, BirdKernelRoute>();
+  /** BIRD's kernel protocol (bird-kernel.ts), created on first use: it needs the host's kernel. */
+  private birdKernelState: BirdKernelProtocol | undefined;
   caveats: readonly string[] = [];
   /** The last failure of Felix's dataplane apply, if any (shown instead of crashing the cluster). */
   lastError: string | undefined;
@@ -122,6 +123,9 @@ export class CalicoNodeAgent {
   private announced = new Set<string>();
   /** What confd rendered for BIRD to originate: bird_aggr's block blackholes, service routes. */
   private staticAnnounce = new Map<string, AnnounceConfig>();
+  /** The speaker `announced` was reconciled on, and whether confd's static routes changed since. */
+  private announcedOn: Speaker | undefined;
+  private announceStale = true;
   /** Alien kernel routes kernel1 learned that the export filter lets out (borrowed /32s): prefix → device. */
   learned: ReadonlyMap<string, string> = new Map();
   private cancelWatch: (() => void) | undefined;
@@ -313,6 +317,7 @@ export class CalicoNodeAgent {
     }
     const want = new Map((config.announce ?? []).map((a) => [a.prefix, a]));
     this.staticAnnounce = want;
+    this.announceStale = true;
     this.reconcileAnnouncements();
     const peers = config.peers.map((p) => p.name ?? p.address);
     const confdSig = JSON.stringify([sig, peers, [...want.keys()]]);
@@ -348,8 +353,18 @@ export class CalicoNodeAgent {
       this.emit({ type: 'bgp-session', node: this.node, t: e.time, peer: e.peer, name: e.name, from: e.from, to: e.to, reason: Speaker.describeReason(e.reason) });
       this.scheduleKernelSync();
     } else if (e.type === 'route') {
+      this.birdKernel.routeChanged(e.prefix);
       this.scheduleKernelSync();
     }
+  }
+
+  private get birdKernel(): BirdKernelProtocol {
+    return (this.birdKernelState ??= new BirdKernelProtocol(this.o.host.kernel));
+  }
+
+  /** proto-bird routes this node's BIRD installed, by prefix. */
+  get birdRoutes(): ReadonlyMap<string, BirdKernelRoute> {
+    return this.birdKernel.installed;
   }
 
   /**
@@ -359,7 +374,11 @@ export class CalicoNodeAgent {
   private reconcileAnnouncements(): void {
     const sp = this.speaker;
     if (!sp) return;
-    const learned = learnedExports(this.o.host.kernel.state, this.intent, (p) => sp.rib.get(p)?.paths.some((x) => !x.from.local) ?? false);
+    const { learned, changed } = this.birdKernel.learnedExports(this.intent, (p) => sp.rib.get(p)?.paths.some((x) => !x.from.local) ?? false);
+    // Nothing to redo unless kernel1 learned something else or confd's routes or speaker changed.
+    if (!changed && !this.announceStale && this.announcedOn === sp) return;
+    this.announceStale = false;
+    this.announcedOn = sp;
     const want = new Map(this.staticAnnounce);
     for (const p of learned.keys()) if (!want.has(p)) want.set(p, { prefix: p });
     for (const p of this.announced) if (!want.has(p)) sp.withdrawLocal(p);
@@ -381,9 +400,8 @@ export class CalicoNodeAgent {
   /** Runs BIRD's kernel protocol now: Loc-RIB best routes → proto bird routes. */
   syncKernel(): KernelRouteChange[] {
     this.reconcileAnnouncements();
-    const best = [...(this.speaker?.rib.destinations() ?? [])].flatMap((d) => (d.best ? [d.best] : []));
-    const desired = desiredKernelRoutes(this.o.host.kernel.state, this.intent, best);
-    const changes = syncKernelRoutes(this.o.host.kernel, this.birdRoutes, desired);
+    // Only the prefixes whose best path changed since the last pass (plus what kernel changes affect).
+    const changes = this.birdKernel.sync(this.intent, this.speaker?.rib);
     const t = this.o.host.clock.now();
     for (const c of changes) {
       this.emit({ type: 'route', node: this.node, t, action: c.action, route: birdRouteText(c.route), reason: c.error ?? c.route.reason });

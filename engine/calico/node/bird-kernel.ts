@@ -1,0 +1,244 @@
+/**
+ * BIRD's kernel protocol of one calico-node, run incrementally: each pass touches the prefixes
+ * whose best path changed since the last one (the speaker's route events), not the whole
+ * Loc-RIB, so a node learning N routes one UPDATE at a time does O(N) work in all, not O(N²).
+ *
+ * What the routes depend on besides their best path, and how a pass notices it changed:
+ * - the intent (calico_kernel_programming, the blocks' blackholes, the export filter): a key
+ *   over those fields; a change recomputes everything (rare: a pool or block changed);
+ * - the speaker itself (confd replaced it): everything;
+ * - `proto bird` routes changed by someone else (`ip route del`, a device going down): the
+ *   kernel's `birdRoutesVersion` moved beyond what our own changes account for: a full pass
+ *   (kernel-routes.ts's syncKernelRoutes, which owns routes by their protocol field);
+ * - other routes (Felix's, the addresses'), read by `gateway recursive` and by kernel1's
+ *   `learn`: the kernel's `foreignRoutesVersion` moved: every next hop in use is resolved
+ *   again and only the prefixes behind a next hop whose resolution changed are redone;
+ *   learned exports are rescanned.
+ * Routes the kernel refused (device missing, another protocol's route in the way) are
+ * retried on every pass, as before. A kernel without these counters gets full passes.
+ */
+import type { Route as BgpRoute } from '../../bgp/index.ts';
+import { parseIPv4, parsePrefix4 } from '../../net/ip.ts';
+import type { BgpIntent } from '../confd/index.ts';
+import { kernelDecision } from '../confd/index.ts';
+import { learnedExports, resolveNextHop, syncKernelRoutes } from './kernel-routes.ts';
+import type { BirdKernelRoute, KernelRouteChange, RouteKernel } from './kernel-routes.ts';
+import { RTPROT_BIRD } from '../../sim/types.ts';
+
+/** The Loc-RIB as the kernel protocol reads it. */
+export interface BestPaths {
+  get(prefix: string): { readonly best: BgpRoute | undefined } | undefined;
+  destinations(): Iterable<{ readonly prefix: string; readonly best: BgpRoute | undefined }>;
+}
+
+/** The route-change counters of the simulated kernel (absent elsewhere: every pass is a full one). */
+interface VersionedKernel {
+  readonly birdRoutesVersion?: number;
+  readonly foreignRoutesVersion?: number;
+}
+
+const MAIN = 254;
+
+/** The intent's fields the kernel protocol and the export filter read. */
+function intentKey(i: BgpIntent | undefined): string {
+  if (!i) return '';
+  return JSON.stringify([i.blackholes, i.kernelRules, i.pools, i.communities, i.blocks, i.staticRoutes, i.rrLoadBalancerIPs]);
+}
+
+/** One node's BIRD kernel protocol: Loc-RIB best paths → `proto bird` routes, and kernel1's learned exports. */
+export class BirdKernelProtocol {
+  /** proto-bird routes this BIRD holds in the kernel, by prefix. */
+  readonly installed = new Map<string, BirdKernelRoute>();
+  private readonly dirty = new Set<string>();
+  private readonly errored = new Set<string>();
+  private full = true;
+  private seenBird = -1;
+  private seenForeign = -1;
+  private key = '';
+  private blackholes = new Set<string>();
+  private rib: BestPaths | undefined;
+  /** BGP next hop → how it resolved ('' unresolved) and the prefixes installed (or not) through it. */
+  private readonly nextHops = new Map<string, { via: string; prefixes: Set<string> }>();
+  /** Prefix → the next hop it was resolved through. */
+  private readonly nextHopOf = new Map<string, string>();
+  private learnedFor = -1;
+  private learnedKey = '\u0000';
+  private candidates: [prefix: string, dev: string][] = [];
+  private learned: ReadonlyMap<string, string> = new Map();
+  private keyedIntent: BgpIntent | undefined;
+  private lastKey = '';
+
+  constructor(private readonly k: RouteKernel & VersionedKernel) {}
+
+  /** intentKey, computed once per intent object (confd makes a new one per pass; most passes change nothing we read). */
+  private keyOf(intent: BgpIntent | undefined): string {
+    if (intent !== this.keyedIntent) {
+      this.keyedIntent = intent;
+      this.lastKey = intentKey(intent);
+    }
+    return this.lastKey;
+  }
+
+  /** The best path of `prefix` changed (a speaker route event). */
+  routeChanged(prefix: string): void {
+    this.dirty.add(prefix);
+  }
+
+  /**
+   * Alien routes kernel1 learns and the export filter lets out (learnedExports), rescanned
+   * only when the kernel's other routes or the intent changed; `changed` says whether the
+   * result differs from the last call's.
+   */
+  learnedExports(intent: BgpIntent | undefined, hasBgpPath: (prefix: string) => boolean): { learned: ReadonlyMap<string, string>; changed: boolean } {
+    const foreign = this.k.foreignRoutesVersion;
+    const key = this.keyOf(intent);
+    if (foreign === undefined || foreign !== this.learnedFor || key !== this.learnedKey) {
+      // Candidates: everything learnedExports keeps when no prefix has a BGP path.
+      this.candidates = [...learnedExports(this.k.state, intent)];
+      this.learnedFor = foreign ?? -1;
+      this.learnedKey = key;
+    }
+    const next = new Map<string, string>();
+    for (const [p, dev] of this.candidates) if (!hasBgpPath(p)) next.set(p, dev);
+    let changed = next.size !== this.learned.size;
+    if (!changed) for (const [p, dev] of next) if (this.learned.get(p) !== dev) { changed = true; break; }
+    if (changed) this.learned = next;
+    return { learned: this.learned, changed };
+  }
+
+  /** Runs one pass: installs, replaces and deletes what changed; returns the changes (errors included). */
+  sync(intent: BgpIntent | undefined, rib: BestPaths | undefined): KernelRouteChange[] {
+    const k = this.k;
+    const key = this.keyOf(intent);
+    if (key !== this.key || rib !== this.rib || k.birdRoutesVersion === undefined || k.foreignRoutesVersion === undefined || k.birdRoutesVersion !== this.seenBird) {
+      this.full = true;
+    }
+    if (key !== this.key) {
+      this.key = key;
+      this.blackholes = new Set(intent?.blackholes ?? []);
+    }
+    this.rib = rib;
+    const changes = this.full ? this.fullPass(intent, rib) : this.incrementalPass(intent, rib);
+    this.full = false;
+    this.seenBird = k.birdRoutesVersion ?? -1;
+    this.seenForeign = k.foreignRoutesVersion ?? -1;
+    return changes;
+  }
+
+  private fullPass(intent: BgpIntent | undefined, rib: BestPaths | undefined): KernelRouteChange[] {
+    this.dirty.clear();
+    this.errored.clear();
+    this.nextHops.clear();
+    this.nextHopOf.clear();
+    const desired = new Map<string, BirdKernelRoute>();
+    if (rib) {
+      for (const d of rib.destinations()) {
+        if (!d.best) continue;
+        const r = this.desired(intent, d.best);
+        if (r) desired.set(d.prefix, r);
+      }
+    }
+    const changes = syncKernelRoutes(this.k, this.installed, desired);
+    for (const c of changes) if (c.action === 'error') this.errored.add(c.route.dst);
+    return changes;
+  }
+
+  private incrementalPass(intent: BgpIntent | undefined, rib: BestPaths | undefined): KernelRouteChange[] {
+    if (this.k.foreignRoutesVersion !== this.seenForeign) {
+      // Other routes changed: redo the prefixes behind next hops that now resolve differently.
+      for (const [nh, e] of this.nextHops) {
+        const via = this.resolve(nh);
+        if (via === e.via) continue;
+        e.via = via;
+        for (const p of e.prefixes) this.dirty.add(p);
+      }
+    }
+    for (const p of this.errored) this.dirty.add(p);
+    this.errored.clear();
+    const changes: KernelRouteChange[] = [];
+    // Deterministic order: the order the changes arrived in (a Set keeps insertion order).
+    for (const prefix of this.dirty) {
+      const best = rib?.get(prefix)?.best;
+      if (!best) this.untrack(prefix);
+      this.apply(prefix, best ? this.desired(intent, best) : undefined, changes);
+    }
+    this.dirty.clear();
+    return changes;
+  }
+
+  /** What BIRD wants in the kernel for one best path (desiredKernelRoutes for one route), tracking the next hop it resolved through. */
+  private desired(intent: BgpIntent | undefined, r: BgpRoute): BirdKernelRoute | undefined {
+    const prefix = r.prefix;
+    this.untrack(prefix);
+    if (prefix.includes(':')) return undefined;
+    if (r.from.local) {
+      // Only bird_aggr.cfg's static blackholes; borrowed /32s are Felix's device routes.
+      if (!intent || !this.blackholes.has(prefix)) return undefined;
+      return kernelDecision(intent, prefix).install ? { dst: prefix, type: 'blackhole', onlink: false, reason: `static blackhole for block ${prefix}` } : undefined;
+    }
+    const nh = r.attrs.nextHop;
+    if (!nh || nh.includes(':')) return undefined;
+    const d = intent ? kernelDecision(intent, prefix, nh) : { install: true as const, tunnel: '' as const, reason: 'learned route' };
+    if (!d.install) return undefined;
+    if (d.tunnel === 'tunl0') return { dst: prefix, type: 'unicast', gateway: nh, dev: 'tunl0', onlink: true, reason: d.reason };
+    const via = this.track(prefix, nh);
+    if (!via) return undefined; // unresolvable next hop: BIRD keeps the route unreachable, not in the kernel
+    const sep = via.indexOf(' ');
+    return { dst: prefix, type: 'unicast', gateway: via.slice(0, sep), dev: via.slice(sep + 1), onlink: false, reason: d.reason };
+  }
+
+  /** `gateway recursive` of a next hop as one comparable string ("gateway dev", '' when unresolvable). */
+  private resolve(nh: string): string {
+    const via = resolveNextHop(this.k.state, nh);
+    return via ? `${via.gateway} ${via.dev}` : '';
+  }
+
+  private track(prefix: string, nh: string): string {
+    let e = this.nextHops.get(nh);
+    if (!e) this.nextHops.set(nh, (e = { via: this.resolve(nh), prefixes: new Set() }));
+    e.prefixes.add(prefix);
+    this.nextHopOf.set(prefix, nh);
+    return e.via;
+  }
+
+  private untrack(prefix: string): void {
+    const nh = this.nextHopOf.get(prefix);
+    if (nh === undefined) return;
+    this.nextHopOf.delete(prefix);
+    const e = this.nextHops.get(nh);
+    if (!e) return;
+    e.prefixes.delete(prefix);
+    if (e.prefixes.size === 0) this.nextHops.delete(nh);
+  }
+
+  /** Brings one prefix's proto-bird route to `want` (syncKernelRoutes for one prefix; `installed` mirrors the kernel between full passes). */
+  private apply(prefix: string, want: BirdKernelRoute | undefined, changes: KernelRouteChange[]): void {
+    const have = this.installed.get(prefix);
+    if (!want) {
+      if (!have) return;
+      this.untrack(prefix);
+      try {
+        this.k.delRoute({
+          dst: parsePrefix4(prefix), table: MAIN, ...(have.type === 'unicast' && have.dev !== undefined ? { dev: have.dev } : {}),
+          ...(have.gateway !== undefined ? { gateway: parseIPv4(have.gateway) } : {}),
+        });
+      } catch { /* already gone */ }
+      this.installed.delete(prefix);
+      changes.push({ action: 'delete', route: have });
+      return;
+    }
+    if (have && have.type === want.type && have.gateway === want.gateway && have.dev === want.dev && have.onlink === want.onlink) return;
+    try {
+      // Replace only our own route; over anyone else's the add fails (EEXIST), as BIRD's does.
+      this.k.addRoute({
+        table: MAIN, type: want.type, dst: parsePrefix4(prefix), protocol: RTPROT_BIRD, scope: 'global', metric: 0, onlink: want.onlink,
+        ...(want.gateway ? { gateway: parseIPv4(want.gateway) } : {}), ...(want.dev ? { dev: want.dev } : {}),
+      }, have ? 'replace' : 'add');
+      this.installed.set(prefix, want);
+      changes.push({ action: have ? 'replace' : 'add', route: want });
+    } catch (e) {
+      this.errored.add(prefix);
+      changes.push({ action: 'error', route: want, error: (e as Error).message });
+    }
+  }
+}
