@@ -116,26 +116,35 @@ export function renderRule(chain: string, r: IptRule, hash: string | undefined, 
 const HASHES = new Map<string, readonly string[]>();
 const HASHES_MAX = 8192;
 
-/** The 16-character rule hashes of a chain (generictables.RuleHashes). */
-export function ruleHashes(chain: string, rules: readonly IptRule[]): string[] {
+/**
+ * The 16-character rule hashes of a chain, shared and frozen: what a driver keeps to tell
+ * whether a chain changed, as Felix keeps its chains' hashes rather than their text.
+ */
+export function chainHashes(chain: string, rules: readonly IptRule[]): readonly string[] {
   const rendered = rules.map((r) => renderRule(chain, r, 'HASH'));
   const key = `${chain}\n${rendered.join('\n')}`;
   let hashes = HASHES.get(key);
   if (!hashes) {
     let prev = createHash('sha224').update(chain).digest();
-    hashes = rendered.map((line) => {
+    // Sliced to 16 characters then copied flat, so the 38-character digest text is not kept.
+    hashes = Object.freeze(rendered.map((line) => {
       prev = createHash('sha224').update(prev).update(line).digest();
-      return prev.toString('base64url').slice(0, 16);
-    });
+      return prev.toString('base64url').slice(0, 16).split('').join('');
+    }));
     if (HASHES.size >= HASHES_MAX) HASHES.clear();
     HASHES.set(key, hashes);
   }
-  return [...hashes];
+  return hashes;
+}
+
+/** The 16-character rule hashes of a chain (generictables.RuleHashes), as a list of the caller's own. */
+export function ruleHashes(chain: string, rules: readonly IptRule[]): string[] {
+  return [...chainHashes(chain, rules)];
 }
 
 /** The iptables-restore lines of a chain's rules, each with its `cali:` hash comment. */
 export function chainLines(chain: string, rules: readonly IptRule[], hashChain = chain): string[] {
-  const hashes = ruleHashes(hashChain, rules);
+  const hashes = chainHashes(hashChain, rules);
   return rules.map((r, i) => renderRule(chain, r, hashes[i]));
 }
 

@@ -21,7 +21,7 @@ import { KernelError } from '../../sim/types.ts';
 import type { Netfilter } from '../../sim/netfilter/index.ts';
 import { ipset, iptablesRestore } from '../../sim/netfilter/index.ts';
 import { appendLines, insertLines } from '../../dataplane/commands.ts';
-import { chainLines } from '../../dataplane/iptables.ts';
+import { chainHashes, chainLines } from '../../dataplane/iptables.ts';
 import { addressText, deviceText, fdbText, neighbourText, routeKey, routeText } from '../../dataplane/render.ts';
 import type { DataplaneChange, Dataplane, DesiredDataplane, DesiredDevice, DesiredRoute, IptTable } from '../../dataplane/types.ts';
 import { emptyDataplane } from '../../dataplane/types.ts';
@@ -56,11 +56,34 @@ export function hostInterfaces(k: { readonly state: KernelState }): { name: stri
   }));
 }
 
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+}
+
+/**
+ * What the next apply needs of this one: devices, addresses, routes… in full, chains and sets
+ * by name only — their rules live on as hashes and their members in the kernel's sets, so a
+ * node does not keep a second copy of every rule and of every host address (N per node).
+ */
+function applied(d: DesiredDataplane): DesiredDataplane {
+  const table = (t: IptTable): IptTable => ({ ...t, chains: t.chains.map((c) => ({ name: c.name, rules: [] })) });
+  return {
+    ...d,
+    ipsets: d.ipsets.map((s) => ({ name: s.name, type: s.type, members: [] })),
+    iptables: { filter: table(d.iptables.filter), nat: table(d.iptables.nat) },
+  };
+}
+
 /** The simulator's Felix dataplane driver for one node. */
 export class SimDataplane implements Dataplane {
+  /** What the last apply asked for, without the chains' rules and the sets' members (see `applied`). */
   private last: DesiredDataplane;
-  /** Rendered rule lines per chain as last written (to rewrite only what changed). */
-  private lastLines = new Map<string, string[]>();
+  /**
+   * Per Felix chain, its rule hashes as last written (to rewrite only what changed): what Felix
+   * itself keeps, and shared between nodes whose chains are the same. Per built-in chain, the
+   * jump lines written into it (to delete them by their text).
+   */
+  private lastLines = new Map<string, readonly string[]>();
   /** Sysctl keys the simulated kernel does not model (e.g. neigh.*.proxy_delay): reported once. */
   readonly unmodelledSysctls = new Set<string>();
 
@@ -84,7 +107,7 @@ export class SimDataplane implements Dataplane {
       if (e instanceof KernelError) throw new DataplaneError(`${this.kernel.state.node}: ${e.message}`);
       throw e;
     }
-    this.last = desired;
+    this.last = applied(desired);
     return out;
   }
 
@@ -294,12 +317,12 @@ export class SimDataplane implements Dataplane {
     const present = this.nf.rules.table(table as 'filter').chains;
     for (const c of want.chains) {
       const key = `${table}/${c.name}`;
-      const lines = chainLines(c.name, c.rules);
+      const hashes = chainHashes(c.name, c.rules);
       const prev = this.lastLines.get(key);
-      if (prev && present.has(c.name) && prev.join('\n') === lines.join('\n')) continue;
+      if (prev && present.has(c.name) && sameList(prev, hashes)) continue;
       decl.push(`:${c.name} - [0:0]`);
-      body.push(...lines);
-      this.lastLines.set(key, lines);
+      body.push(...chainLines(c.name, c.rules));
+      this.lastLines.set(key, hashes);
       out.push(ch('chain', prev ? 'changed' : 'added', `${table} ${c.name} (${c.rules.length} rules)`));
     }
     const keep = new Set(want.chains.map((c) => c.name));
