@@ -14,7 +14,7 @@ const octet = fc.integer({ min: 0, max: 255 });
 const prefix = fc.tuple(fc.constantFrom(10, 172, 192), fc.constantFrom(0, 16, 244), octet, octet, fc.constantFrom(8, 12, 16, 24, 26, 32))
   .map(([a, b, c, d, len]) => {
     const v = ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
-    const m = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+    const m = (0xffffffff << (32 - len)) >>> 0;
     const n = (v & m) >>> 0;
     return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}/${len}`;
   });
