@@ -5,7 +5,7 @@
  *
  * Each size runs in its own child process (peak RSS per size, a time limit per size):
  * SimLab.deploy of the generated fabric (fabric.ts: route-reflector or leaf-spine), Calico
- * started, P pods per node through CNI, the clock run until converged. Then, outside the
+ * started, P pods per node through CNI (one batch: CalicoCluster.addPods), the clock run until converged. Then, outside the
  * timing, a check that every k8s node's kernel holds a BIRD route to every other node's block
  * (read from the datastore's affinities) — a size that converges to the wrong routes fails.
  *
@@ -61,7 +61,8 @@ async function one(kind: FabricKind, n: number, perNode: number): Promise<void> 
   const tDeploy = performance.now();
   const c = await startCalico(lab);
   const tStart = performance.now();
-  for (const [node, pod] of podPlacement(n, n * perNode, kind)) await c.addPod(node, 'default', pod, { app: pod });
+  // Created together, as a controller's pods are: CNI ADD of each, then one settle.
+  await c.addPods(podPlacement(n, n * perNode, kind).map(([node, pod]) => ({ node, namespace: 'default', name: pod, labels: { app: pod } })));
   const tPods = performance.now();
   const conv = c.converge(600_000);
   const t1 = performance.now();

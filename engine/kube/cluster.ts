@@ -41,6 +41,11 @@ export interface KubeHost {
   createPod(node: string, namespace: string, name: string, labels: Record<string, string>, ports: readonly ContainerPort[]): Promise<HostPod>;
   /** Deletes a pod (CNI DEL). */
   deletePod(namespace: string, name: string): Promise<void>;
+  /**
+   * Runs `fn` (pods created and deleted together) so the network reacts once at its end, as
+   * kubelet starts a controller's pods concurrently and Felix batches the updates; absent: at once.
+   */
+  batch?<T>(fn: () => Promise<T>): Promise<T>;
   /** `iptables-save -t TABLE` on a node. */
   iptablesSave(node: string, table: 'nat' | 'filter'): Promise<string>;
   /** `iptables-restore --noflush` of `text` on a node. */
@@ -239,8 +244,17 @@ export class KubeCluster {
     return `${d.name}-${podTemplateHash(d.rawTemplate)}`;
   }
 
-  /** The workload controllers + scheduler: create missing pods, delete extra ones, then sync. */
+  /** Runs `fn` as one batch of pod changes for the network (KubeHost.batch), or directly. */
+  async batch<T>(fn: () => Promise<T>): Promise<T> {
+    return this.host.batch ? this.host.batch(fn) : fn();
+  }
+
+  /** The workload controllers + scheduler: create missing pods, delete extra ones, then sync — one batch for the network. */
   async reconcile(): Promise<void> {
+    await this.batch(() => this.reconcileWorkloads());
+  }
+
+  private async reconcileWorkloads(): Promise<void> {
     const pods = this.host.pods();
     for (const [key, m] of this.meta) {
       if (m.owner && !this.workloads.has(m.owner) && pods.some((p) => `${p.namespace}/${p.name}` === key)) {

@@ -145,24 +145,27 @@ async function applyFiles(k: KubeCluster, a: KubectlArgs, io: KubectlIO, remove:
   if ('code' in files) return files;
   const lines: string[] = [];
   const errors: string[] = [];
-  for (const { file, docs } of files) {
-    for (const m of docs) {
-      const md = (m.metadata ?? {}) as { name?: string; namespace?: string };
-      if (a.flags.has('namespace') && md.namespace === undefined) m.metadata = { ...md, namespace: nsOf(a) };
-      const kind = String(m.kind);
-      const own = WORKLOAD_KINDS.includes(kind) && m.apiVersion === 'apps/v1' || (m.apiVersion === 'v1' && (kind === 'Service' || kind === 'Pod'));
-      try {
-        if (remove) lines.push(own ? await k.remove(kind, String(md.name), ((m.metadata as { namespace?: string }).namespace) ?? 'default') : await other(k, m, true));
-        else lines.push(own ? await k.apply(m) : await other(k, m, false));
-      } catch (e) {
-        if (!(e instanceof KubeError)) throw e;
-        const msg = e.message;
-        if (msg.startsWith('Error from server (NotFound): ')) errors.push(`Error from server (NotFound): error when deleting "${file}": ${msg.slice(30)}`);
-        else if (msg.startsWith('The ')) errors.push(`Error from server (Invalid): error when creating "${file}": ${msg.slice(4)}`);
-        else errors.push(msg);
+  // Every object of the files is one batch of changes for the network (one Felix pass per node).
+  await k.batch(async () => {
+    for (const { file, docs } of files) {
+      for (const m of docs) {
+        const md = (m.metadata ?? {}) as { name?: string; namespace?: string };
+        if (a.flags.has('namespace') && md.namespace === undefined) m.metadata = { ...md, namespace: nsOf(a) };
+        const kind = String(m.kind);
+        const own = WORKLOAD_KINDS.includes(kind) && m.apiVersion === 'apps/v1' || (m.apiVersion === 'v1' && (kind === 'Service' || kind === 'Pod'));
+        try {
+          if (remove) lines.push(own ? await k.remove(kind, String(md.name), ((m.metadata as { namespace?: string }).namespace) ?? 'default') : await other(k, m, true));
+          else lines.push(own ? await k.apply(m) : await other(k, m, false));
+        } catch (e) {
+          if (!(e instanceof KubeError)) throw e;
+          const msg = e.message;
+          if (msg.startsWith('Error from server (NotFound): ')) errors.push(`Error from server (NotFound): error when deleting "${file}": ${msg.slice(30)}`);
+          else if (msg.startsWith('The ')) errors.push(`Error from server (Invalid): error when creating "${file}": ${msg.slice(4)}`);
+          else errors.push(msg);
+        }
       }
     }
-  }
+  });
   return { stdout: lines.map((l) => `${l}\n`).join(''), stderr: errors.map((l) => `${l}\n`).join(''), code: errors.length ? 1 : 0 };
 }
 

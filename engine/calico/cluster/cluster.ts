@@ -187,6 +187,8 @@ export class CalicoCluster {
   /** calico-nodes with work to do (they report it), and their start order: settle() syncs only these, in that order. */
   private readonly dirtyAgents = new Set<CalicoNodeAgent>();
   private readonly agentOrder = new Map<CalicoNodeAgent, number>();
+  /** Open batch() scopes: settle() waits for the outermost to end. */
+  private batchDepth = 0;
   private seq = 0;
   private readonly listeners = new Set<(e: NodeAgentEvent) => void>();
   /** Pending sessions and missing routes, fed by the speakers' events (not an all-pairs scan). */
@@ -271,6 +273,7 @@ export class CalicoCluster {
    * views are stale. Cost follows the agents that have work, not the cluster.
    */
   async settle(): Promise<void> {
+    if (this.batchDepth > 0) return;
     for (let round = 0; round < 20 && this.dirtyAgents.size > 0; round++) {
       const order = this.agentOrder;
       const dirty = [...this.dirtyAgents].sort((a, b) => order.get(a)! - order.get(b)!);
@@ -294,19 +297,32 @@ export class CalicoCluster {
   }
 
   /**
-   * Pods created together (a workload's reconcile, `kubectl apply` of several pods): CNI ADD of
-   * each in order, as kubelet starts them, then one settle — every Felix programs its new
-   * endpoints in one pass, as Felix batches the updates that arrive while it works. A failed
-   * ADD stops the batch; the pods before it are kept and settled, and the error is thrown.
+   * Pods created together (the bench, a controller): CNI ADD of each in order, as kubelet
+   * starts them, then one settle — every Felix programs its new endpoints in one pass, as
+   * Felix batches the updates that arrive while it works. A failed ADD stops the batch; the
+   * pods before it are kept and settled, and the error is thrown.
    */
   async addPods(reqs: readonly PodRequest[]): Promise<ClusterPod[]> {
-    const out: ClusterPod[] = [];
+    return this.batch(async () => {
+      const out: ClusterPod[] = [];
+      for (const r of reqs) out.push(await this.addPod(r.node, r.namespace, r.name, r.labels, r.ip, r.extra));
+      return out;
+    });
+  }
+
+  /**
+   * Runs `fn` with every settle() inside it deferred to one settle at its end (also when it
+   * throws): the changes a controller makes together (pods created and deleted by a workload's
+   * reconcile, the objects of one `kubectl apply -f`) reach the calico-nodes as one batch.
+   * Nested batches settle once, at the outermost end.
+   */
+  async batch<T>(fn: () => Promise<T>): Promise<T> {
+    this.batchDepth++;
     try {
-      for (const r of reqs) out.push(await this.cniAddPod(r));
+      return await fn();
     } finally {
-      await this.settle();
+      if (--this.batchDepth === 0) await this.settle();
     }
-    return out;
   }
 
   /** The pod MTU Felix on `node` writes for the CNI plugin: from the pools Felix's syncer holds and the node's interfaces. */

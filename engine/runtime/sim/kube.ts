@@ -56,6 +56,7 @@ export function simKubeHost(lab: SimLab, c: CalicoCluster): KubeHost {
       servers.delete(`${namespace}/${name}`);
       await c.removePod(namespace, name);
     },
+    batch: (fn) => c.batch(fn),
     iptablesSave: async (node, table) => iptablesSave(lab.netfilter(node), ['-t', table]).stdout,
     iptablesRestore: async (node, text) => iptablesRestore(lab.netfilter(node), ['--noflush'], text),
     iptables: async (node, argv) => iptables(lab.netfilter(node), argv),
