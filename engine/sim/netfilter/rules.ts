@@ -317,9 +317,17 @@ export class Ruleset {
   }
 }
 
+/**
+ * A match shared with equal ones. A comment is mostly Felix's `cali:<hash>`, unique to its
+ * rule: only its text is shared (keying the whole match would cost more than it saves).
+ */
+function sharedMatch(m: Match): Match {
+  return m.m === 'comment' ? Object.freeze({ m: 'comment', comment: internString(m.comment) }) : internValue(m);
+}
+
 /** A rule of its own (counters) over shared, frozen parts (intern.ts): every node holds the same rules. */
 function fresh(spec: RuleSpec): Rule {
-  const r: Rule = { ...spec, matches: internValue(spec.matches), packets: 0, bytes: 0 };
+  const r: Rule = { ...spec, matches: spec.matches.map(sharedMatch), packets: 0, bytes: 0 };
   if (spec.src) r.src = internValue(spec.src);
   if (spec.dst) r.dst = internValue(spec.dst);
   if (spec.inIface !== undefined) r.inIface = internString(spec.inIface);

@@ -17,9 +17,11 @@ describe('rules shared between namespaces', () => {
     const ra = a.rules.chain('filter', 'cali-fw-x').rules;
     const rb = b.rules.chain('filter', 'cali-fw-x').rules;
     expect(ra[0]).not.toBe(rb[0]);
-    expect(ra[0]!.matches).toBe(rb[0]!.matches);
+    expect(ra[0]!.matches[1]).toBe(rb[0]!.matches[1]);
+    expect(ra[0]!.matches[0]!.m === 'comment' && rb[0]!.matches[0]!.m === 'comment' && ra[0]!.matches[0]!.comment).toBe('cali:abc');
     expect(ra[0]!.target).toBe(rb[0]!.target);
     expect(ra[1]!.src).toBe(rb[1]!.src);
+    expect(Object.isFrozen(ra[0]!.matches[1])).toBe(true);
     expect(Object.isFrozen(ra[0]!.matches[0])).toBe(true);
     ra[0]!.packets += 3;
     ra[0]!.bytes += 252;
