@@ -1,57 +1,50 @@
 /**
- * A generated leaf-spine fabric of any size, as topology YAML: `spines` spines, `racks`
- * racks of one ToR (leaf) + one L2 switch + `perRack` Kubernetes nodes. 4 × 40 × 23 gives
- * 1,004 nodes — the UI's size target. Deterministic: same arguments, same text.
+ * The fabrics the UI bench and the UI's scale tests draw: bench/scale/fabric.ts's generated
+ * leaf-spine (or route-reflector) fabric of N Kubernetes nodes, with its racks gathered into
+ * floors of ten, as a data-centre hall groups them — the drawing's third level of boxes,
+ * which the generator (written for the control plane, where floors mean nothing) leaves out.
+ * Deterministic: same arguments, same fabric.
  */
-import { parseTopology } from '../../engine/model/validate.ts';
+import { generateFabric, leafSpineYaml, rrFabricYaml, type FabricKind } from '../scale/fabric.ts';
 import type { Topology } from '../../engine/model/types.ts';
 
-/** Sizes of a generated fabric. */
-export interface FabricSize {
-  readonly spines: number;
-  readonly racks: number;
-  readonly perRack: number;
+/** Racks per floor. */
+export const RACKS_PER_FLOOR = 10;
+
+/** The floor of a node in rack `rackN` (racks 1–10 on floor 1, …); undefined outside racks. */
+export function floorOf(rack: string | undefined): string | undefined {
+  const m = rack !== undefined ? /(\d+)$/.exec(rack) : null;
+  return m ? String(Math.ceil(Number(m[1]) / RACKS_PER_FLOOR)) : undefined;
 }
 
-/** The YAML text of a generated fabric. */
-export function fabricYaml(s: FabricSize): string {
-  const out: string[] = [`name: gen-${s.spines}x${s.racks}x${s.perRack}`, 'description: generated leaf-spine fabric for the UI bench', 'nodes:'];
-  const links: string[] = [];
-  for (let p = 1; p <= s.spines; p++) {
-    out.push(`  spine${p}:`, '    kind: router', '    interfaces:');
-    for (let r = 1; r <= s.racks; r++) out.push(`      eth${r}: { address: 10.0.${p}.${2 * r}/31 }`);
-  }
-  for (let r = 1; r <= s.racks; r++) {
-    out.push(`  leaf${r}:`, '    kind: router', `    rack: rack${r}`, `    floor: "${Math.ceil(r / 10)}"`, '    interfaces:');
-    for (let p = 1; p <= s.spines; p++) {
-      out.push(`      eth${p}: { address: 10.0.${p}.${2 * r + 1}/31 }`);
-      links.push(`  - endpoints: ["spine${p}:eth${r}", "leaf${r}:eth${p}"]`);
-    }
-    out.push(`      eth0: { address: 10.1.${r}.1/24 }`);
-    out.push(`  rack${r}-sw: { kind: switch, rack: rack${r}, floor: "${Math.ceil(r / 10)}" }`);
-    links.push(`  - endpoints: ["leaf${r}:eth0", "rack${r}-sw:eth0"]`);
-    for (let i = 1; i <= s.perRack; i++) {
-      const n = `node-${r}-${i}`;
-      out.push(`  ${n}:`, '    kind: k8s-node', `    rack: rack${r}`, `    floor: "${Math.ceil(r / 10)}"`, `    gateway: 10.1.${r}.1`, '    interfaces:', `      eth0: { address: 10.1.${r}.${10 + i}/24 }`);
-      links.push(`  - endpoints: ["${n}:eth0", "rack${r}-sw:eth${i}"]`);
-    }
-  }
-  return [...out, 'links:', ...links, ''].join('\n');
+/** A generated fabric of `n` Kubernetes nodes (`kind` as bench/scale/fabric.ts makes them), racks on floors. */
+export function uiFabric(n: number, kind: FabricKind = 'leaf-spine'): Topology {
+  const t = generateFabric(kind, n);
+  return { ...t, nodes: t.nodes.map((node) => {
+    const floor = floorOf(node.rack);
+    return floor === undefined ? node : { ...node, floor };
+  }) };
 }
 
-/** The generated fabric as a validated Topology; throws with the problems if it is not valid. */
-export function generateFabric(s: FabricSize): Topology {
-  const r = parseTopology(fabricYaml(s), `generated-${s.spines}x${s.racks}x${s.perRack}.yaml`);
-  if (!r.topology) throw new Error(`generated topology is invalid:\n${r.problems.slice(0, 5).map((p) => `${p.loc.line}:${p.loc.col} ${p.message}`).join('\n')}`);
-  return r.topology;
+/** The same fabric as topology YAML for `podlab up` (each rack's `rack:` line followed by its floor). */
+export function uiFabricYaml(n: number, kind: FabricKind = 'leaf-spine'): string {
+  const yaml = kind === 'rr' ? rrFabricYaml(n) : leafSpineYaml(n);
+  return yaml.replace(/^(\s+)rack: (rack\d+)$/gm, (_, indent: string, rack: string) => `${indent}rack: ${rack}\n${indent}floor: "${floorOf(rack)}"`)
+    .replace(/^( {2}rack\d+-sw: \{ kind: switch, rack: (rack\d+))( \})$/gm, (_, head: string, rack: string, tail: string) => `${head}, floor: "${floorOf(rack)}"${tail}`);
 }
 
-// `npx tsx bench/ui/generate.ts SPINES RACKS PER_RACK > fabric.yaml` writes one for `podlab up`.
+// `npx tsx bench/ui/generate.ts N [leaf-spine|rr] > fabric.yaml` writes one for `podlab up`.
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  const [spines, racks, perRack] = process.argv.slice(2).map(Number);
-  if (!spines || !racks || !perRack || racks > 127 || perRack > 240) {
-    process.stderr.write('usage: generate.ts SPINES RACKS PER_RACK (racks 1-127, nodes per rack 1-240)\n');
+  const [count, kind = 'leaf-spine'] = process.argv.slice(2);
+  const n = Number(count);
+  if (!Number.isInteger(n) || n < 1 || (kind !== 'leaf-spine' && kind !== 'rr')) {
+    process.stderr.write('usage: generate.ts N [leaf-spine|rr]   (N Kubernetes nodes; leaf-spine holds up to 6,350)\n');
     process.exit(2);
   }
-  process.stdout.write(fabricYaml({ spines, racks, perRack }));
+  try {
+    process.stdout.write(uiFabricYaml(n, kind));
+  } catch (e) {
+    process.stderr.write(`generate.ts: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
 }

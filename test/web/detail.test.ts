@@ -2,7 +2,7 @@
  * Level of detail and culling for large topologies (web/src/layout/detail.ts, overview.ts):
  * which level a zoom scale shows, that the detail window always covers the screen and stays
  * put for small moves, that the grid finds exactly the nodes a brute-force scan finds, and
- * that the overview leaves pods for later — on a generated 5,004-node fabric; that culling
+ * that the overview leaves pods for later — on a generated 5,202-node fabric (5,000 Kubernetes nodes); that culling
  * never drops a BGP/tunnel arc that crosses the detail window.
  */
 import { describe, expect, it } from 'vitest';
@@ -14,9 +14,9 @@ import { detailLevel, detailWindow, nodeGrid, nodesIn, sameRect, uncoveredFracti
 import { overviewScene } from '../../web/src/layout/overview.ts';
 import { arcMeets } from '../../web/src/layout/overlays.ts';
 import { DEFAULT_LAYOUT as O } from '../../web/src/layout/types.ts';
-import { generateFabric } from '../../bench/ui/generate.ts';
+import { uiFabric } from '../../bench/ui/generate.ts';
 
-const big = generateFabric({ spines: 4, racks: 100, perRack: 48 });
+const big = uiFabric(5000);
 const vm = viewModel(big);
 const layout = layoutTiered(vm);
 

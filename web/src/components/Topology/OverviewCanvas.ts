@@ -2,7 +2,9 @@
  * The overview of a large topology on a canvas under the SVG (layout/overview.ts builds
  * what it draws). A zoom step repaints it with one fill or stroke per style — a few
  * thousand rectangles and curves in a handful of draw calls, culled to the viewport —
- * instead of making the browser repaint as many SVG elements. Colours are the drawing's
+ * instead of making the browser repaint as many SVG elements. It is painted at every
+ * level: zoomed out it is the drawing; zoomed in it lies under the SVG's detail window, and
+ * during a gesture it is what fills the view around the moved picture of that window. Colours are the drawing's
  * CSS ones (styles.css, `.node rect`, `.link path`, `.group rect`, `.segment-area`): a
  * canvas cannot take CSS classes, so they are repeated here.
  */
@@ -10,17 +12,25 @@ import { useEffect, useRef, type RefObject } from 'react';
 import { h } from '../h.ts';
 import type { OverviewScene, ViewTransform } from '../../layout/detail.ts';
 import { DEFAULT_LAYOUT } from '../../layout/types.ts';
+import { bitmapScale, blitBitmap, sceneBounds, bitmapServes, type OverviewBitmap } from './OverviewBitmap.ts';
 
 const NODE_FILL: Record<string, string> = { spine: '#2a2017', superspine: '#2a2017', 'k8s-node': '#172331' };
 const NODE_STROKE: Record<string, string> = { router: '#e8a33d', switch: '#7a8ca3', 'k8s-node': '#3f8fd8', host: '#7fb069', spine: '#c2782a', superspine: '#c2782a' };
 const SEGMENT: readonly string[] = ['#4a5866', '#5b7f9e', '#7f6c9e', '#5e9e7a', '#9e8a5b', '#9e5b7a', '#5b9e9b', '#8a9e5b'];
 const AREA: readonly string[] = ['#6b7c8c', ...SEGMENT.slice(1)];
+/** What the canvas paints besides boxes and cables. */
+export interface CanvasOptions {
+  /** Rack and floor boxes. */
+  readonly groups: boolean;
+  /** VLAN / L2 segment outlines. */
+  readonly areas: boolean;
+}
+
 /** Zoom scale from which the overview draws outlines, dashes and curves (a box is then ≥ 6 px high). */
 const FINE_SCALE = 0.14;
 
-/** Paints the scene for transform `t` on a canvas of `w` × `h` CSS pixels. */
-export function paintOverview(ctx: CanvasRenderingContext2D, scene: OverviewScene, t: ViewTransform, w: number, hgt: number, opts: { areas: boolean }): void {
-  const dpr = globalThis.devicePixelRatio || 1;
+/** Paints the scene for transform `t` on a canvas of `w` × `h` CSS pixels (`dpr` device pixels each). */
+export function paintOverview(ctx: CanvasRenderingContext2D, scene: OverviewScene, t: ViewTransform, w: number, hgt: number, opts: CanvasOptions, dpr = globalThis.devicePixelRatio || 1): void {
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, w * dpr, hgt * dpr);
   ctx.setTransform(t.k * dpr, 0, 0, t.k * dpr, t.x * dpr, t.y * dpr);
@@ -33,7 +43,8 @@ export function paintOverview(ctx: CanvasRenderingContext2D, scene: OverviewScen
   const fine = t.k >= FINE_SCALE;
   ctx.lineWidth = px;
   ctx.setLineDash(fine ? [4 * px, 3 * px] : []);
-  for (const floor of [true, false]) {
+  // Zoomed in, the SVG draws racks and VLAN areas in its window: twice would darken them.
+  for (const floor of opts.groups ? [true, false] : []) {
     ctx.beginPath();
     for (const g of scene.groups) if (g.floor === floor && inView(g.x0, g.y0, g.x1, g.y1)) ctx.rect(g.x0, g.y0, g.x1 - g.x0, g.y1 - g.y0);
     ctx.fillStyle = floor ? 'rgba(79,179,255,0.03)' : 'rgba(255,255,255,0.024)';
@@ -90,11 +101,25 @@ export function paintOverview(ctx: CanvasRenderingContext2D, scene: OverviewScen
   }
 }
 
+/** The scene painted whole into an off-screen canvas (OverviewBitmap.ts), for gestures. */
+function paintBitmap(scene: OverviewScene, opts: CanvasOptions): OverviewBitmap | undefined {
+  const b = sceneBounds(scene);
+  const scale = bitmapScale(b);
+  const image = document.createElement('canvas');
+  image.width = Math.max(1, Math.ceil((b.x1 - b.x0) * scale));
+  image.height = Math.max(1, Math.ceil((b.y1 - b.y0) * scale));
+  const ctx = image.getContext('2d');
+  if (!ctx) return undefined;
+  paintOverview(ctx, scene, { k: scale, x: -b.x0 * scale, y: -b.y0 * scale }, image.width, image.height, opts, 1);
+  return { image, x0: b.x0, y0: b.y0, scale };
+}
+
 /**
  * The canvas element, sized to its box (device pixels), repainted by the returned
- * function at most once per animation frame (wheel events can come faster than frames).
+ * function at most once per animation frame (wheel events can come faster than frames):
+ * `paint` during gestures (from the bitmap while zoomed out), `paintNow` sharp.
  */
-export function useOverviewCanvas(scene: OverviewScene | undefined, opts: { areas: boolean }): {
+export function useOverviewCanvas(scene: OverviewScene | undefined, opts: CanvasOptions): {
   readonly canvas: RefObject<HTMLCanvasElement | null>;
   readonly paint: (t: ViewTransform) => void;
   /** Repaints at once: when a zoom gesture settles, in the same task that drops the stage's CSS transform (no frame shows one without the other). */
@@ -105,6 +130,17 @@ export function useOverviewCanvas(scene: OverviewScene | undefined, opts: { area
   const frame = useRef(0);
   const state = useRef({ scene, opts });
   state.current = { scene, opts };
+  // The gesture bitmap, made at the first gesture after the scene or the options change.
+  const bitmap = useRef<{ scene: OverviewScene; opts: CanvasOptions; b: OverviewBitmap | undefined } | undefined>(undefined);
+  const gestureBitmap = (): OverviewBitmap | undefined => {
+    const { scene: s, opts: o } = state.current;
+    if (!s) return undefined;
+    const cur = bitmap.current;
+    if (cur && cur.scene === s && cur.opts.areas === o.areas && cur.opts.groups === o.groups) return cur.b;
+    bitmap.current = { scene: s, opts: o, b: paintBitmap(s, o) };
+    return bitmap.current.b;
+  };
+  const gesture = useRef(false);
   const draw = (): void => {
     frame.current = 0;
     const c = canvas.current;
@@ -125,26 +161,36 @@ export function useOverviewCanvas(scene: OverviewScene | undefined, opts: { area
       ctx.clearRect(0, 0, c.width, c.height);
       return;
     }
-    paintOverview(ctx, s, t, w, hgt, state.current.opts);
+    const b = gesture.current ? gestureBitmap() : undefined;
+    if (b && bitmapServes(t, b)) blitBitmap(ctx, b, t, w, hgt, dpr);
+    else paintOverview(ctx, s, t, w, hgt, state.current.opts);
   };
   const paint = (t: ViewTransform): void => {
     last.current = t;
+    gesture.current = true;
     if (!frame.current) frame.current = requestAnimationFrame(draw);
   };
   const paintNow = (t: ViewTransform): void => {
     last.current = t;
+    gesture.current = false;
     cancelAnimationFrame(frame.current);
     draw();
   };
   // A new scene (layout, toggles) or leaving the overview repaints at the current transform.
   useEffect(() => {
     if (last.current && !frame.current) frame.current = requestAnimationFrame(draw);
-  }, [scene, opts.areas]);
+  }, [scene, opts.areas, opts.groups]);
+  // The bitmap is made while the page is idle, not in the first frame of the next gesture.
+  useEffect(() => {
+    if (!scene || typeof requestIdleCallback !== 'function') return;
+    const id = requestIdleCallback(() => gestureBitmap(), { timeout: 2000 });
+    return () => cancelIdleCallback(id);
+  }, [scene, opts.areas, opts.groups]);
   useEffect(() => () => cancelAnimationFrame(frame.current), []);
   return { canvas, paint, paintNow };
 }
 
-/** The canvas element itself: under the SVG, not hit by the pointer (the SVG handles zoom and clicks). */
+/** The canvas element itself: under the stage (never moved by a gesture's CSS transform), not hit by the pointer (the SVG handles zoom and clicks). */
 export function OverviewCanvasElement(p: { readonly canvas: RefObject<HTMLCanvasElement | null> }) {
   return h('canvas', { ref: p.canvas, className: 'topology-overview', 'data-testid': 'topology-overview', style: { position: 'absolute', inset: 0, width: '100%', height: '100%', pointerEvents: 'none' } });
 }

@@ -97,7 +97,9 @@ export function Topology(p: TopologyProps) {
   };
   // Above DETAIL_NODE_LIMIT nodes a gesture only moves the last picture; the drawing follows
   // once the wheel or the pointer pauses (useZoom.ts).
-  const fit = useZoom(viewport, layer, scale, onZoom, { stage, enabled: () => big, settleMs: SETTLE_MS });
+  // The canvas follows the gesture itself (cheap: a few draw calls), so zooming out or a long
+  // pan shows the fabric around the moved picture instead of a blank.
+  const fit = useZoom(viewport, layer, scale, onZoom, { stage, enabled: () => big, settleMs: SETTLE_MS, onMove: (t) => overviewCanvas.paint(t) });
   const grid = useMemo(() => (big ? nodeGrid(layout.positions, 4 * (O.nodeW + O.gapX)) : undefined), [big, layout]);
   const fitted = useRef(false);
   useEffect(() => {
@@ -150,9 +152,10 @@ export function Topology(p: TopologyProps) {
   }, [big, grid, overview, detail.window, p.selected, marks]);
   const overlayCull = useMemo((): OverlayCull | undefined => (!big ? undefined : overview || !detail.window ? { attentionOnly: true } : { window: detail.window }), [big, overview, detail.window]);
   const isPod = useMemo(() => new Set(view.nodes.filter((n) => n.role === 'pod').map((n) => n.id)), [view]);
-  // The overview: boxes, cables, racks and VLAN areas painted on a canvas under the SVG.
-  const scene = useMemo(() => (overview ? overviewScene(view, layout, areas, SHAPE) : undefined), [overview, view, layout, areas]);
-  const overviewCanvas = useOverviewCanvas(scene, { areas: toggles.vlans });
+  // The overview: boxes, cables, racks and VLAN areas painted on a canvas under the SVG (at
+  // every level: zoomed in, the SVG's window covers it and gestures show it around that).
+  const scene = useMemo(() => (big ? overviewScene(view, layout, areas, SHAPE) : undefined), [big, view, layout, areas]);
+  const overviewCanvas = useOverviewCanvas(scene, { areas: toggles.vlans && overview, groups: overview });
   // A click on the overview selects the node under the pointer (there is no element per node to click).
   const onOverviewClick = (ev: { clientX: number; clientY: number; target: EventTarget }): void => {
     if (!overview || (ev.target as Element).closest?.('.node')) return;
@@ -253,12 +256,12 @@ export function Topology(p: TopologyProps) {
     return e;
   });
 
-  // The viewport catches wheel and pointer and never moves; the stage (canvas + SVG) is what
+  // The viewport catches wheel and pointer and never moves; the stage (the SVG; the canvas lies under it) is what
   // a gesture on a large drawing transforms, on its own compositor layer.
   return h('div', { className: 'topology-wrap' },
     h('div', { ref: viewport, className: 'topology-viewport', style: { ...FILL, overflow: 'hidden' } },
-    h('div', { ref: stage, className: 'topology-stage', style: { ...FILL, transformOrigin: '0 0', ...(big ? { willChange: 'transform' } : {}) } },
     big && h(OverviewCanvasElement, { canvas: overviewCanvas.canvas }),
+    h('div', { ref: stage, className: 'topology-stage', style: { ...FILL, transformOrigin: '0 0', ...(big ? { willChange: 'transform' } : {}) } },
     h('svg', { ref: svg, className: 'topology', 'data-testid': 'topology', onClick: onOverviewClick, style: { position: 'relative' } },
       h(OverlayDefs),
       h('g', { ref: layer },

@@ -8,18 +8,16 @@
  * stage — the canvas and the SVG as last painted — moves, by a CSS transform the compositor
  * applies to the picture it already has: no DOM change, no layout, no repaint of thousands
  * of elements. Once the gesture pauses (`settleMs` after its last event) the layer takes the
- * new transform and the drawing is redrawn sharp at the new level of detail. It is redrawn
- * mid-gesture too when the moved picture leaves more than MAX_UNCOVERED of the view blank
- * (a long pan, zooming far out). A programmatic transform (fit) is applied at once.
+ * new transform and the drawing is redrawn sharp at the new level of detail. What the moved
+ * picture leaves uncovered (zooming out, a long pan) is not redrawn in the SVG mid-gesture:
+ * `onMove` hears every transform of the gesture, and the caller repaints the canvas under
+ * the stage — one paint of a few draw calls per frame instead of thousands of elements.
+ * A programmatic transform (fit) is applied at once.
  */
 import { useEffect, useRef, type RefObject } from 'react';
 import { select, zoom, zoomIdentity, type ZoomBehavior } from 'd3';
-import { uncoveredFraction } from '../../layout/detail.ts';
 
 type Transform = { k: number; x: number; y: number };
-
-/** The largest part of the view a gesture may leave blank before the drawing is redrawn. */
-const MAX_UNCOVERED = 0.5;
 
 /** The CSS transform that takes the picture painted at `from` to where `to` puts it (origin top-left). */
 export function stageTransform(from: Transform, to: Transform): string {
@@ -33,6 +31,8 @@ export interface DeferredZoom {
   /** Read at every event: small drawings redraw at once. */
   readonly enabled: () => boolean;
   readonly settleMs: number;
+  /** Every transform of a gesture, as it happens (the stage shows the last picture moved there). */
+  readonly onMove?: (t: Transform) => void;
 }
 
 /**
@@ -54,8 +54,8 @@ export function useZoom(area: RefObject<HTMLElement | null>, layer: RefObject<SV
     if (!s) return;
     let drawn: Transform = { k: 1, x: 0, y: 0 };
     let timer: ReturnType<typeof setTimeout> | undefined;
-    /** Draws at `t`; `why` marks a deferred redraw for bench/ui (the pause, or a view left blank). */
-    const commit = (t: Transform & { toString(): string }, why?: 'settled' | 'uncovered'): void => {
+    /** Draws at `t`; `why` marks a deferred redraw for bench/ui (the pause). */
+    const commit = (t: Transform & { toString(): string }, why?: 'settled'): void => {
       clearTimeout(timer);
       timer = undefined;
       if (why) performance.mark(`podlab:zoom-${why}`);
@@ -74,8 +74,8 @@ export function useZoom(area: RefObject<HTMLElement | null>, layer: RefObject<SV
         const d = defer.current;
         const stage = d?.stage.current;
         if (!d || !stage || !ev.sourceEvent || !d.enabled()) return commit(t);
-        if (uncoveredFraction(drawn, t, s.clientWidth || 800, s.clientHeight || 600) > MAX_UNCOVERED) return commit(t, 'uncovered');
         stage.style.transform = stageTransform(drawn, t);
+        d.onMove?.({ k: t.k, x: t.x, y: t.y });
         clearTimeout(timer);
         timer = setTimeout(() => commit(t, 'settled'), d.settleMs);
       });
