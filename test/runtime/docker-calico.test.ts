@@ -5,7 +5,10 @@
  * deployed on containers with real BIRD, etcd and `podlab agent`s, and on the simulator, with
  * the same pods. Routes of every node and pod, BGP sessions, the reachability matrix and the
  * headers of a ping crossing the spine must be identical (test/support/calico-observations.ts
- * says what is normalised). The lab is then destroyed and must leave no container behind.
+ * says what is normalised). Then Services on the same containers, through the lab shell as the
+ * web terminal runs it: a Deployment pasted as a here-document and a NodePort Service, kube-proxy's
+ * chains in the node containers' iptables, `curl` to the ClusterIP from a pod and to the NodePort
+ * from another node's container. The lab is then destroyed and must leave no container behind.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,13 +18,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTopology } from '../../engine/model/load.ts';
 import { ensureImages } from '../../engine/runtime/docker/images.ts';
 import type { LabDriver } from '../../engine/scenario/driver.ts';
-import { containerlabDeploy } from '../../engine/scenario/real-driver.ts';
+import { containerlabDeploy, realTraceSource } from '../../engine/scenario/real-driver.ts';
+import { driverBackend } from '../../engine/server/driver-backend.ts';
+import { LiveFeed } from '../../engine/server/live-feed.ts';
 import { labDir } from '../../engine/runtime/labs.ts';
 import { simDeploy } from '../../engine/scenario/sim-driver.ts';
 import { bringUp, expectSameObservations, observe, type ObservationPlan } from '../support/calico-observations.ts';
 import { haveCommands, haveDocker, haveRoot } from '../support/system.ts';
 
-const ok = haveRoot() && haveCommands('dockerd', 'ip', 'nsenter', 'iptables', 'tcpdump') && haveDocker();
+const ok = haveRoot() && haveCommands('dockerd', 'ip', 'nsenter', 'iptables', 'tcpdump', 'socat', 'curl', 'ss') && haveDocker();
 process.env.PODLAB_HOME = mkdtempSync(join(tmpdir(), 'pl-dkcalico-'));
 
 const PLAN: ObservationPlan = {
@@ -68,6 +73,33 @@ describe.runIf(ok)('Calico on Docker containers against the simulator (small lea
       for (const s of sources) expect(s === '/run/netns' || s.startsWith(`${labDir(lab)}/`) || s === labDir(lab), s).toBe(true);
     }
   });
+
+  it('runs Services: kubectl in the lab shell, kube-proxy in the node containers, curl to the ClusterIP and the NodePort', async () => {
+    const backend = driverBackend(real!, new LiveFeed(realTraceSource(real!)!), () => []);
+    const sh = async (node: string, line: string) => backend.exec!(node, line);
+    const deployment = [
+      'kubectl apply -f - <<EOF', 'apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: echo', 'spec:', '  replicas: 2',
+      '  selector:', '    matchLabels: { app: echo }', '  template:', '    metadata:', '      labels: { app: echo }', '    spec:',
+      '      nodeSelector: { rack: rack2 }', '      containers:', '      - name: echo', '        image: nginx:1.25', '        ports:', '        - containerPort: 8080', 'EOF',
+    ].join('\n');
+    expect(await sh('node-1a', deployment)).toMatchObject({ code: 0, stdout: 'deployment.apps/echo created\n' });
+    expect(await sh('node-1a', 'kubectl expose deployment echo --port=80 --target-port=8080 --type=NodePort')).toMatchObject({ code: 0, stdout: 'service/echo exposed\n' });
+    const svc = JSON.parse((await sh('node-1a', 'kubectl get svc echo -o json')).stdout) as { spec: { clusterIP: string; ports: { nodePort: number }[] } };
+    const pods = (await sh('node-1a', 'kubectl get pods -l app=echo -o wide')).stdout;
+    expect(pods).toMatch(/\necho-[a-z0-9]+-[a-z0-9]{5} +1\/1 +Running +0 +\S+ +10\.\d+\.\d+\.\d+ +node-2a +/);
+    // From pod-1a (rack1) across the spine to a backend on node-2a, DNATed by node-1a's kube-proxy chains.
+    expect(await sh('pod-1a', `curl -s -m 5 http://${svc.spec.clusterIP}/`)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^echo-[a-z0-9]+-[a-z0-9]{5}\n$/) });
+    // The NodePort on node-2a's own address, from its container (the image's curl): OUTPUT → KUBE-NODEPORTS → a
+    // backend. (This fabric routes pod blocks, not the racks' node subnets: another rack's node address is unreachable.)
+    expect(await sh('node-2a', `curl -s -m 5 http://10.1.2.11:${svc.spec.ports[0]!.nodePort}/`)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^echo-[a-z0-9]+-[a-z0-9]{5}\n$/) });
+    const nat = (await sh('node-1a', 'iptables-save -t nat')).stdout;
+    expect(nat).toContain('-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
+    expect(nat).toContain(`-A KUBE-SERVICES -d ${svc.spec.clusterIP}/32 -p tcp -m comment --comment "default/echo cluster IP" -m tcp --dport 80 -j KUBE-SVC-`);
+    expect(nat).toMatch(/-A PREROUTING -m comment --comment "cali:[^"]+" -j cali-PREROUTING/);
+    expect((await sh('node-1a', 'kubectl delete deployment echo')).stdout).toBe('deployment.apps "echo" deleted\n');
+    expect((await sh('node-1a', 'kubectl delete svc echo')).stdout).toBe('service "echo" deleted\n');
+    expect((await sh('node-1a', 'kubectl get pods -l app=echo')).stderr).toBe('No resources found in default namespace.\n');
+  }, 240_000);
 
   it('destroy leaves no container of the lab', async () => {
     await real!.destroy();
