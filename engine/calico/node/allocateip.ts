@@ -22,7 +22,7 @@ import type { CompileSelector, IpamClient, TunnelKind } from '../ipam/index.ts';
 import { calicoSelectorMatcher } from '../confd/index.ts';
 import { vxlanMac } from '../felix/names.ts';
 import { parseIPv4, parsePrefix4, prefixContains } from '../../net/ip.ts';
-import { readResourceSet } from './datastore-view.ts';
+import { readPools } from './datastore-view.ts';
 
 type NodeDoc = {
   metadata: { name: string; labels?: Record<string, string> };
@@ -98,14 +98,14 @@ export async function reconcileTunnelAddresses(ds: Datastore, ipam: IpamClient, 
   if (!kv) return [];
   const doc = structuredClone(kv.value) as unknown as NodeDoc;
   const labels = doc.metadata.labels ?? {};
-  const { set } = await readResourceSet(ds);
+  const pools = await readPools(ds);
   const spec = (doc.spec ??= {});
   const before = JSON.stringify(doc);
   const changes: TunnelAddressChange[] = [];
   const assigned: TunnelKind[] = [];
   try {
     for (const kind of ['ipip', 'vxlan'] as const) {
-      const cidrs = tunnelPoolCidrs(set.ipPools, kind, labels);
+      const cidrs = tunnelPoolCidrs(pools, kind, labels);
       const current = kind === 'ipip' ? (spec.bgp?.ipv4IPIPTunnelAddr as string | undefined) : spec.ipv4VXLANTunnelAddr;
       if (cidrs.length === 0) {
         if (current) changes.push({ kind, action: 'released', address: current });

@@ -74,6 +74,22 @@ function resourceSetOfLists(ds: Datastore, kvs: readonly KeyValue[]): { set: Res
   return result;
 }
 
+/** The last IPPool listing per datastore and the pools parsed from it. */
+const LAST_POOLS = new WeakMap<Datastore, { kvs: readonly KeyValue[]; pools: ResourceSet['ipPools'] }>();
+
+/**
+ * The IP pools alone, parsed as readResourceSet parses them (allocateip reads nothing else):
+ * a Node written at start-up is then not a reason to re-parse every Node of the cluster.
+ */
+export async function readPools(ds: Datastore): Promise<ResourceSet['ipPools']> {
+  const { kvs } = await ds.list(resourcePrefix('IPPool'));
+  const last = LAST_POOLS.get(ds);
+  if (last && sameKvs(last.kvs, kvs)) return last.pools;
+  const pools = resourceSetFromKvs(kvs).set.ipPools;
+  LAST_POOLS.set(ds, { kvs, pools });
+  return pools;
+}
+
 /** confd's cluster-wide input (no blocks) and peerings for a resource set, computed once per set. */
 const CLUSTER_INPUT = new WeakMap<ResourceSet, { input: ConfdInput; peerings: Peerings }>();
 
