@@ -36,6 +36,7 @@ import './actions.ts';
 import './expectations.ts';
 import './calico-steps.ts';
 import './calico-expect.ts';
+import './kube-expect.ts';
 
 const TOP_KEYS = ['name', 'description', 'topology', 'seed', 'steps'];
 const FRAME_KEYS = ['title', 'narration', 'expect'];
