@@ -40,7 +40,22 @@ export class Clock {
 
   /** Cancels a scheduled callback; unknown or already-run ids are ignored. */
   cancel(id: TimerId): void {
-    if (id > 0 && id <= this.seq) this.cancelled.add(id);
+    if (id > 0 && id <= this.seq) {
+      this.cancelled.add(id);
+      // Timers re-armed on every packet (hold, retransmit) are cancelled far more often than
+      // they fire: drop the dead ones once they are half the queue, or they pile up with
+      // their closures until their time comes.
+      if (this.cancelled.size > 1024 && this.cancelled.size * 2 > this.heap.length) this.compact();
+    }
+  }
+
+  /** Rebuilds the queue without cancelled callbacks (a sorted array is a valid heap; order stays (time, seq)). */
+  private compact(): void {
+    const live = this.heap.filter((p) => !this.cancelled.has(p.seq));
+    live.sort((a, b) => a.at - b.at || a.seq - b.seq);
+    this.heap = live;
+    // Ids not in the queue any more (run before they were cancelled) go too: they cannot run again.
+    this.cancelled.clear();
   }
 
   /** Number of callbacks still queued (cancelled ones included until they surface). */

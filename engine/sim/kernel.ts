@@ -82,6 +82,31 @@ function newDevice(ifindex: number, name: string, kind: NetDevice['kind'], mac: 
   };
 }
 
+/**
+ * A kernel's state as its tools read it. A class, so its accessors live once on the prototype
+ * instead of as closures on every namespace (a cluster has one namespace per pod).
+ */
+class KernelStateView implements KernelState {
+  constructor(private readonly k: Kernel) {}
+  get node(): string { return this.k.node; }
+  get devices(): ReadonlyMap<number, NetDevice> { return this.k.devices; }
+  get addresses(): readonly IfAddress[] { return this.k.addresses; }
+  get routes(): readonly Route[] { return this.k.routes; }
+  get neighbours(): readonly Neighbour[] {
+    const out: Neighbour[] = [];
+    for (const m of this.k.neigh.values()) for (const n of m.values()) out.push(n);
+    return out;
+  }
+  get proxyNeighbours(): readonly { ifindex: number; ip: IPv4 }[] { return this.k.proxyNeighbours; }
+  get fdb(): readonly FdbEntry[] { return this.k.fdb; }
+  get sysctls(): KernelState['sysctls'] { return this.k.sysctls; }
+  nowMs(): number { return this.k.clock.nowMs(); }
+  linkNetns(node: string): { name?: string; nsid: number } {
+    const nsid = this.k.peernetId(node);
+    return this.k.world?.isNamedNetns?.(node) ? { name: node, nsid } : { nsid };
+  }
+}
+
 /** The simulated network stack of one node (a network namespace). */
 export class Kernel implements KernelOps {
   readonly node: string;
@@ -136,26 +161,7 @@ export class Kernel implements KernelOps {
     this.clock = opts.world?.clock ?? new Clock();
     this.trace = opts.world?.trace ?? new TraceBus();
     this.rng = opts.world ? opts.world.rng.fork(opts.node) : new Rng(hash32(opts.node));
-    const self = this;
-    this.state = {
-      node: opts.node,
-      get devices() { return self.devices; },
-      get addresses() { return self.addresses; },
-      get routes() { return self.routes; },
-      get neighbours() {
-        const out: Neighbour[] = [];
-        for (const m of self.neigh.values()) for (const n of m.values()) out.push(n);
-        return out;
-      },
-      get proxyNeighbours() { return self.proxyNeighbours; },
-      get fdb() { return self.fdb; },
-      get sysctls() { return self.sysctls; },
-      nowMs: () => self.clock.nowMs(),
-      linkNetns: (node: string) => {
-        const nsid = self.peernetId(node);
-        return self.world?.isNamedNetns?.(node) ? { name: node, nsid } : { nsid };
-      },
-    };
+    this.state = new KernelStateView(this);
     // A fresh namespace has lo DOWN and without 127.0.0.1 until someone runs `ip link set lo up`
     // (the runtime does, for nodes and pods); the address comes with the first up (link-config.ts).
     this.createDevice('lo', 'loopback', ZERO_MAC, 65536);
