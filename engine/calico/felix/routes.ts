@@ -10,7 +10,7 @@ import type { DesiredAddress, DesiredDevice, DesiredFdb, DesiredNeighbour, Desir
 import { networkOf, parseIPv4, parsePrefix4, prefixContains, prefixCovers } from '../../net/ip.ts';
 import { matchSelector, parseSelector } from '../selector/index.ts';
 import { vxlanMac } from './names.ts';
-import type { FelixNode, FelixPool, FelixSnapshot, FelixWorkload } from './types.ts';
+import type { FelixBlock, FelixNode, FelixPool, FelixSnapshot, FelixWorkload } from './types.ts';
 
 /** rtm_protocol Felix uses for blackholes and same-subnet (no-encap) routes when DeviceRouteProtocol is boot. */
 export const RTPROT_FELIX = 80;
@@ -48,6 +48,44 @@ export function sameSubnet(self: FelixNode, other: FelixNode): boolean {
 export function interfaceWith(s: FelixSnapshot, ip: string): string | undefined {
   const a = parseIPv4(ip);
   return s.hostInterfaces.find((i) => i.addresses.some((c) => parsePrefix4(c).addr === a))?.name;
+}
+
+/** The first block (in list order) containing an address, by a lookup per block length; cached per blocks list. */
+const BLOCK_INDEX = new WeakMap<readonly FelixBlock[], (a: number) => FelixBlock | undefined>();
+
+function blockIndex(blocks: readonly FelixBlock[]): (a: number) => FelixBlock | undefined {
+  let f = BLOCK_INDEX.get(blocks);
+  if (f) return f;
+  const lens: number[] = [];
+  const at = new Map<number, number>();
+  blocks.forEach((b, i) => {
+    const p = networkOf(parsePrefix4(b.cidr));
+    if (!lens.includes(p.len)) lens.push(p.len);
+    const k = p.addr * 33 + p.len;
+    if (!at.has(k)) at.set(k, i);
+  });
+  f = (a) => {
+    let best: number | undefined;
+    for (const len of lens) {
+      const i = at.get(networkOf({ addr: a, len }).addr * 33 + len);
+      if (i !== undefined && (best === undefined || i < best)) best = i;
+    }
+    return best === undefined ? undefined : blocks[best];
+  };
+  BLOCK_INDEX.set(blocks, f);
+  return f;
+}
+
+/** Endpoints with an address not in a block affine to their own node (or not IPv4): the only ones that can need a borrowed route. */
+const BORROWED = new WeakMap<readonly FelixWorkload[], { blocks: readonly FelixBlock[]; out: readonly FelixWorkload[] }>();
+
+function borrowedCandidates(workloads: readonly FelixWorkload[], blocks: readonly FelixBlock[]): readonly FelixWorkload[] {
+  const c = BORROWED.get(workloads);
+  if (c && c.blocks === blocks) return c.out;
+  const blockOf = blockIndex(blocks);
+  const out = workloads.filter((w) => w.ips.some((ip) => ip.includes(':') || blockOf(parseIPv4(ip))?.affinity !== w.node));
+  BORROWED.set(workloads, { blocks, out });
+  return out;
 }
 
 /** Kernel-side desired state computed by routes(). */
@@ -119,14 +157,15 @@ export function kernelDesired(s: FelixSnapshot, o: RouteOptions): KernelDesired 
       const r = remoteRoute(b.cidr, nodes.get(b.affinity), pool);
       if (r) out.routes.push(r);
     }
-    // Borrowed addresses: a remote pod whose IP lies in a block affine to another node.
-    for (const w of s.workloads) {
+    // Borrowed addresses: a remote pod whose IP lies in a block affine to another node. Only
+    // endpoints with such an address are walked (found once per endpoint and block lists).
+    const blockOf = blockIndex(s.blocks);
+    for (const w of borrowedCandidates(s.workloads, s.blocks)) {
       if (w.node === s.nodeName) continue;
       for (const ip of w.ips) {
         const pool = poolOf(s.pools, ip);
         if (!pool || pool.vxlanMode === 'Never') continue;
-        const a = parseIPv4(ip);
-        const block = s.blocks.find((b) => prefixContains(parsePrefix4(b.cidr), a));
+        const block = blockOf(parseIPv4(ip));
         if (block?.affinity === w.node) continue;
         const r = remoteRoute(`${ip}/32`, nodes.get(w.node), pool);
         if (r) out.routes.push(r);
