@@ -52,6 +52,11 @@ async function missingRoutes(lab: SimLab, c: Awaited<ReturnType<typeof startCali
   return { nodes, routes, blocks: blocks.length };
 }
 
+/** User + system CPU of a process.cpuUsage() difference, in ms. */
+function ms(u: NodeJS.CpuUsage): number {
+  return Math.round((u.user + u.system) / 1000);
+}
+
 /** One size, in this process. */
 async function one(kind: FabricKind, n: number, perNode: number): Promise<void> {
   const rss0 = process.memoryUsage().rss;
@@ -59,11 +64,14 @@ async function one(kind: FabricKind, n: number, perNode: number): Promise<void> 
   const t0 = performance.now();
   const lab = SimLab.deploy(generateFabric(kind, n), { captureAll: false });
   const tDeploy = performance.now();
+  const cpuDeploy = process.cpuUsage(cpu0);
   const c = await startCalico(lab);
   const tStart = performance.now();
+  const cpuStart = process.cpuUsage(cpu0);
   // Created together, as a controller's pods are: CNI ADD of each, then one settle.
   await c.addPods(podPlacement(n, n * perNode, kind).map(([node, pod]) => ({ node, namespace: 'default', name: pod, labels: { app: pod } })));
   const tPods = performance.now();
+  const cpuPods = process.cpuUsage(cpu0);
   const conv = c.converge(600_000);
   const t1 = performance.now();
   const cpu = process.cpuUsage(cpu0);
@@ -73,6 +81,8 @@ async function one(kind: FabricKind, n: number, perNode: number): Promise<void> 
   emit({
     bench: 'scale', fabric: kind, nodes: n, pods: n * perNode, converged: conv.converged, virtualMs: +conv.virtualMs.toFixed(1),
     wallMs: Math.round(t1 - t0), cpuMs: Math.round((cpu.user + cpu.system) / 1000), deployMs: Math.round(tDeploy - t0), startMs: Math.round(tStart - tDeploy), podsMs: Math.round(tPods - tStart), convergeMs: Math.round(t1 - tPods),
+    // CPU per phase: on a shared machine the wall split also counts other processes' turns.
+    startCpuMs: ms(cpuStart) - ms(cpuDeploy), podsCpuMs: ms(cpuPods) - ms(cpuStart), convergeCpuMs: ms(cpu) - ms(cpuPods),
     peakRssMB: Math.round(peakRssMB), rssPerNodeMB: +((peakRssMB - rss0 / 2 ** 20) / n).toFixed(2),
     blocks: miss.blocks, nodesMissingRoutes: miss.nodes, missingRoutes: miss.routes,
   });
