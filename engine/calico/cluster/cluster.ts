@@ -149,6 +149,7 @@ export class CalicoCluster {
   readonly agents = new Map<string, CalicoNodeAgent>();
   readonly routers = new Map<string, FabricRouter>();
   readonly pods = new Map<string, ClusterPod>();
+  /** Every event so far except Felix's dataplane changes (those only reach `on` listeners). */
   readonly events: NodeAgentEvent[] = [];
   policies: Policy[] = [];
   /** Felix settings per node from FelixConfiguration manifests (`default`, then `node.<name>`). */
@@ -263,7 +264,9 @@ export class CalicoCluster {
   }
 
   private emit(e: NodeAgentEvent): void {
-    this.events.push(e);
+    // Felix's change lists go to listeners but are not kept: they grow as nodes × hosts (each
+    // node's all-hosts set learns every host, one change per member) and nothing reads them back.
+    if (e.type !== 'felix') this.events.push(e);
     for (const fn of this.listeners) fn(e);
   }
 
