@@ -214,6 +214,7 @@ export class Speaker {
     p.endOfRibReceived = false;
     // Initial table transfer, then End-of-RIB per family (RFC 4724).
     for (const d of this.rib.destinations()) if (d.best) this.exportTo(p, d.prefix, d.best);
+    this.policyMemo.policy = undefined;
     this.flushPeer(p);
     for (const f of n.families) {
       p.session.send(endOfRib(f));
@@ -243,6 +244,7 @@ export class Speaker {
     // Re-advertise everything: forget what was sent so flush resends the full table.
     p.out.clear();
     for (const d of this.rib.destinations()) if (d.best) this.exportTo(p, d.prefix, d.best);
+    this.policyMemo.policy = undefined;
     this.flushPeer(p);
   }
 
@@ -299,26 +301,44 @@ export class Speaker {
     if (this.deps.prefixEvents ?? true) {
       this.emit({ type: 'route', time: this.deps.clock.now(), prefix, action: !best ? 'withdrawn' : prev ? 'changed' : 'added', ...(best ? { best, reason } : {}) });
     }
+    const v6 = prefix.includes(':');
     for (const p of this.peers.values()) {
       if (!p.target) continue;
-      if (best) this.exportTo(p, prefix, best);
+      if (best) this.exportTo(p, prefix, best, v6);
       else p.out.set(prefix, null);
     }
+    this.policyMemo.policy = undefined;
   }
 
-  private exportTo(p: PeerState, prefix: string, best: Route): void {
+  /**
+   * The last export policy result of the prefix being exported: a reflector's clients share
+   * one policy (confd gives every peer the same filter) and one export class, so of the
+   * thousand peers a best path goes to, one runs the policy and interns the result.
+   */
+  private readonly policyMemo: { policy: PeerConfig['exportPolicy']; prefix: string; in: PathAttrs | null; out: PathAttrs | null } = { policy: undefined, prefix: '', in: null, out: null };
+
+  private exportTo(p: PeerState, prefix: string, best: Route, v6 = prefix.includes(':')): void {
     const t = p.target!;
     if (!mayAdvertise(best, t, this.sp)) {
       p.out.set(prefix, null);
       return;
     }
-    if (prefix.includes(':') && !p.session.negotiated?.families.includes('ipv6')) return;
-    if (!prefix.includes(':') && !p.session.negotiated?.families.includes('ipv4')) return;
+    const families = p.session.negotiated?.families;
+    if (!families?.includes(v6 ? 'ipv6' : 'ipv4')) return;
     let a: PathAttrs | null = p.exportCache.get(best, t, this.sp, (x) => this.interner.intern(x));
     const policy = p.config.exportPolicy;
     if (policy) {
-      a = policy(prefix, a);
-      if (a) a = this.interner.intern(a);
+      const m = this.policyMemo;
+      if (m.policy === policy && m.prefix === prefix && m.in === a) {
+        a = m.out;
+      } else {
+        m.policy = policy;
+        m.prefix = prefix;
+        m.in = a;
+        a = policy(prefix, a);
+        if (a) a = this.interner.intern(a);
+        m.out = a;
+      }
     }
     p.out.set(prefix, a);
   }

@@ -5,6 +5,7 @@ import { Framer } from '../../engine/bgp/codec/index.ts';
 import { showProtocols, showRoute } from '../../engine/bgp/views.ts';
 import { lab } from './helpers.ts';
 import type { BgpMessage } from '../../engine/bgp/codec/types.ts';
+import type { PathAttrs } from '../../engine/bgp/rib/attrs.ts';
 
 const A = '10.0.0.1';
 const B = '10.0.0.2';
@@ -167,5 +168,30 @@ describe('speaker events', () => {
     expect(a.events.find((e) => e.type === 'update-sent')).toMatchObject({ peer: B, messages: 1, announced: 2, withdrawn: 0 });
     expect(b.events.find((e) => e.type === 'update-received' && e.announced > 0)).toMatchObject({ peer: A, announced: 2, withdrawn: 0, treatAsWithdraw: false });
     expect(b.events.filter((e) => e.type === 'route' && e.action === 'added').length).toBe(2);
+  });
+});
+
+describe('export policies on a reflector', () => {
+  it('each client gets its own policy\'s result, and a policy reading outside state is asked again on the next change', () => {
+    const l = lab();
+    let tag = 1;
+    // Two clients share one policy object (as confd's peers do), the third has its own.
+    const shared = (_prefix: string, a: PathAttrs) => ({ ...a, med: tag });
+    const own = (_prefix: string, a: PathAttrs) => ({ ...a, med: 100 + tag });
+    const rr = l.speaker({ routerId: '10.0.1.1', localAS: 64512, localAddress: '10.0.1.1', peers: [
+      { address: '10.0.1.2', as: 64512, routeReflectorClient: true, passive: true, exportPolicy: shared },
+      { address: '10.0.1.3', as: 64512, routeReflectorClient: true, passive: true, exportPolicy: shared },
+      { address: '10.0.1.4', as: 64512, routeReflectorClient: true, passive: true, exportPolicy: own },
+    ] });
+    const cs = ['10.0.1.2', '10.0.1.3', '10.0.1.4'].map((ip) => l.speaker({ routerId: ip, localAS: 64512, localAddress: ip, peers: [{ address: '10.0.1.1', as: 64512 }] }));
+    for (const s of [rr, ...cs]) s.sp.start();
+    l.run(300);
+    rr.sp.announce({ prefix: '203.0.113.0/24', nextHop: '10.0.1.1' });
+    l.run(50);
+    expect(cs.map((c) => c.sp.rib.get('203.0.113.0/24')?.best?.attrs.med)).toEqual([1, 1, 101]);
+    tag = 2;
+    rr.sp.announce({ prefix: '203.0.113.0/24', nextHop: '10.0.1.1', localPref: 150 });
+    l.run(50);
+    expect(cs.map((c) => c.sp.rib.get('203.0.113.0/24')?.best?.attrs.med)).toEqual([2, 2, 102]);
   });
 });

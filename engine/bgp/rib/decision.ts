@@ -40,10 +40,19 @@ function localPref(r: Route): number {
   return r.from.ibgp || r.from.local ? (r.attrs.localPref ?? DEFAULT_LOCAL_PREF) : DEFAULT_LOCAL_PREF;
 }
 
+/** Parsed peer addresses: the tie-break runs on every full tie (two reflectors of one cluster), peers are few. */
+const ADDR_KEYS = new Map<string, bigint>();
+
 /** Peer address as a number for the last tie-break; a zone (`fe80::1%eth0`) does not count. */
 function addrKey(address: string): bigint {
-  const a = parseIp(address.split('%')[0]!);
-  return a.family === 4 ? BigInt(a.addr) : a.addr;
+  let k = ADDR_KEYS.get(address);
+  if (k === undefined) {
+    const a = parseIp(address.split('%')[0]!);
+    k = a.family === 4 ? BigInt(a.addr) : a.addr;
+    if (ADDR_KEYS.size > 65_536) ADDR_KEYS.clear();
+    ADDR_KEYS.set(address, k);
+  }
+  return k;
 }
 
 /** The comparators in RFC order. */
