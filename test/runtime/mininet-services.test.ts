@@ -4,8 +4,8 @@
  * through the real CNI plugin and serve port 80 with a real socat answering their name;
  * kube-proxy's chains go into each node's real iptables next to Felix's. `curl` (real) from a
  * client pod reaches the ClusterIP, `curl` from `outside` reaches the NodePort, and
- * `iptables-save -t nat` on a node shows kube-proxy's chains. Then, in the same lab, the lab
- * shell as the web terminal and `podlab up` run it (driverBackend: a command line, here-documents
+ * `iptables-save -t nat` on a node shows kube-proxy's chains. Then, in the same lab, the web
+ * terminal's API (POST /api/exec of the UI server `podlab up` serves: a command line, here-documents
  * as stdin, pods by name): kubectl's and calicoctl's write verbs change the real cluster, with
  * the simulator's output texts. A private PODLAB_HOME; the lab is destroyed by name.
  */
@@ -21,7 +21,7 @@ import { runScenario } from '../../engine/scenario/run.ts';
 import { mininetDeploy, realTraceSource } from '../../engine/scenario/real-driver.ts';
 import type { LabDriver } from '../../engine/scenario/driver.ts';
 import { driverBackend } from '../../engine/server/driver-backend.ts';
-import { LiveFeed } from '../../engine/server/live-feed.ts';
+import { LiveFeed, serveBackend, type UiServer } from '../../engine/server/index.ts';
 import { localExec } from '../../engine/runtime/linux/exec.ts';
 import { haveBird, haveCommands, haveMininet, haveRoot } from '../support/system.ts';
 
@@ -48,6 +48,11 @@ function scenarioText(): string {
         apply: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'my-service' }, spec: { type: 'NodePort', selector: { app: 'nginx' }, ports: [{ port: 80, targetPort: 80, nodePort: 30007 }] } },
       },
       { title: 'A client pod', pod: { name: 'client', node: 'master-01' } },
+      {
+        title: 'A v1 Pod declaring a containerPort serves it',
+        apply: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'db', labels: { app: 'db' } }, spec: { nodeName: 'worker-01', containers: [{ name: 'db', image: 'postgres:16', ports: [{ containerPort: 5432 }] }] } },
+      },
+      { title: "A scenario pod's test server", pod: { name: 'probe', node: 'worker-01', listen: [7000] } },
       { title: 'curl the ClusterIP', exec: { node: 'client', command: 'curl -s -m 5 http://10.108.155.68/' }, expect: [{ exitCode: 0 }, { output: { matches: POD_NAME } }] },
       { title: 'curl the NodePort from outside', exec: { node: 'outside', command: 'curl -s -m 5 http://10.30.200.2:30007/' }, expect: [{ exitCode: 0 }, { output: { matches: POD_NAME } }] },
       {
@@ -72,11 +77,20 @@ async function shellVerbs(sh: Shell): Promise<string[]> {
   const bad: string[] = [];
   const check = async (node: string, line: string, want: { code?: number; out?: RegExp; err?: RegExp }): Promise<string> => {
     const r = await sh(node, line);
+    if (typeof r.stdout !== 'string') {
+      bad.push(`${node}> ${line.split('\n')[0]} → ${JSON.stringify(r)}`);
+      return '';
+    }
     if ((want.code ?? 0) !== r.code || (want.out && !want.out.test(r.stdout)) || (want.err && !want.err.test(r.stderr))) {
       bad.push(`${node}> ${line.split('\n')[0]} → ${r.code} ${JSON.stringify(r.stdout.slice(0, 300))} ${JSON.stringify(r.stderr.slice(0, 300))}`);
     }
     return r.stdout;
   };
+  // The scenario's v1 Pod and `listen:` pod answer on their ports with their names.
+  for (const [pod, port] of [['db', 5432], ['probe', 7000]] as const) {
+    const podIP = (JSON.parse((await check('master-01', `kubectl get pod ${pod} -o json`, { out: /"podIP"/ })) || '{}') as { status?: { podIP?: string } }).status?.podIP;
+    await check('client', `curl -s -m 5 http://${podIP}:${port}/`, { out: new RegExp(`^${pod}\\n$`) });
+  }
   // A bare pod with a declared port serves it (a built-in server answering its name); expose makes a NodePort Service.
   await check('master-01', 'kubectl run web --image=nginx --labels=app=web --port=8080', { out: /^pod\/web created\n$/ });
   await check('master-01', 'kubectl expose pod web --port=80 --target-port=8080 --type=NodePort', { out: /^service\/web exposed\n$/ });
@@ -90,7 +104,8 @@ async function shellVerbs(sh: Shell): Promise<string[]> {
   await check('master-01', 'kubectl get networkpolicies', { out: /^NAME +POD-SELECTOR +AGE\ndeny-web +app=web +/ });
   await check('client', `curl -s -m 2 http://${ip}/`, { code: 28 });
   await check('master-01', 'kubectl delete networkpolicy deny-web', { out: /^networkpolicy\.networking\.k8s\.io "deny-web" deleted\n$/ });
-  await check('default/client', `curl -s -m 5 http://${ip}/`, { out: /^web\n$/ });
+  // The pod by its node name, as the UI's graph names it.
+  await check('client.default.master-01', `curl -s -m 5 http://${ip}/`, { out: /^web\n$/ });
   // Relabelled out of the Service's selector: its endpoints empty, kube-proxy rejects.
   await check('master-01', 'kubectl label pod web app=other --overwrite', { out: /^pod\/web labeled\n$/ });
   await check('master-01', 'kubectl get endpoints web', { out: /^NAME +ENDPOINTS +AGE\nweb +<none> +/ });
@@ -118,6 +133,7 @@ describe.runIf(ok)('Services on Mininet (kube-proxy on real nodes)', () => {
     const topo = await loadTopology(TOPOLOGY);
     const lab = `svc-${process.pid}`;
     let driver: LabDriver | undefined;
+    let ui: UiServer | undefined;
     let leftover = '';
     try {
       // The lab outlives the run (as `podlab up SCENARIO` keeps it): the shell comes after.
@@ -132,9 +148,14 @@ describe.runIf(ok)('Services on Mininet (kube-proxy on real nodes)', () => {
         ...s.expectations.filter((e) => !e.pass).map((e) => `${s.title}: ${e.text} — observed ${JSON.stringify(e.observed).slice(0, 400)}`),
       ]);
       expect(failed).toEqual([]);
-      const backend = driverBackend(driver!, new LiveFeed(realTraceSource(driver!)!), () => []);
-      expect(await shellVerbs(async (node, line) => backend.exec!(node, line))).toEqual([]);
+      ui = await serveBackend(driverBackend(driver!, new LiveFeed(realTraceSource(driver!)!), () => []), { port: 0 });
+      const url = ui.url;
+      expect(await shellVerbs(async (node, command) => {
+        const r = await fetch(`${url}api/exec`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ node, command }) });
+        return (await r.json()) as { stdout: string; stderr: string; code: number };
+      })).toEqual([]);
     } finally {
+      await ui?.close();
       await driver?.destroy();
       // Nothing of the lab may be left (socat servers, pod namespaces).
       leftover = (await localExec(['pgrep', '-af', 'socat -U'])).stdout.split('\n').filter((l) => l.includes(lab)).join('\n');
