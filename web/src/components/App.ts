@@ -15,7 +15,7 @@ import { Packets } from './Packets/Packets.ts';
 import { EventLog } from './EventLog.ts';
 import { Timeline } from './Timeline.ts';
 import { commandsOn, linksDownAt, routeChanges, routesAt } from '../domain/timeline.ts';
-import { OpenRecording } from './OpenRecording.ts';
+import { OldRecordingBanner, OpenRecording } from './OpenRecording.ts';
 import { bgpSessionsAt, tunnelsAt } from '../domain/overlays.ts';
 import { podsAt, recordsLabState, snapshotsAt } from '../domain/at-cursor.ts';
 import { viewModel } from '../domain/view-model.ts';
@@ -110,7 +110,8 @@ export function App(p: AppProps) {
         p.store.source.local ? `replay of ${p.store.source.label} (opened in the browser)` : replay ? 'replay of a recording' : s.connected ? 'live' : 'reconnecting…')),
     h('main', { className: 'main' },
       h('div', { className: 'left' },
-        h(Topology, { view, links: shownLinks, selected: (checking ? failedNode(checkRow?.failure) : undefined) ?? node, onSelect: (n: string) => setNode(n), path: shownPath, routes: routeNow, sessions, tunnels })),
+        h(Topology, { view, links: shownLinks, selected: (checking ? failedNode(checkRow?.failure) : undefined) ?? node, onSelect: (n: string) => setNode(n), path: shownPath, routes: routeNow, sessions, tunnels }),
+        replay && !recorded && h(OldRecordingBanner, s.timeline?.start ? { scenarioFile: s.timeline.start.scenario.file } : {})),
       h('aside', { className: 'right' },
         h('nav', { className: 'tabs' },
           h('button', { className: tab === 'inspect' ? 'on' : '', onClick: () => setTab('inspect'), 'data-testid': 'tab-inspect' }, 'Inspector'),

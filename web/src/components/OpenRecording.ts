@@ -31,3 +31,20 @@ export function OpenRecording(p: { readonly onOpen: (file: File) => Promise<void
     p.onClose && h('button', { onClick: p.onClose, title: "back to the server's lab", 'data-testid': 'close-recording' }, 'back to the lab'),
     error && h('span', { className: 'bad', 'data-testid': 'recording-error' }, ` ${error}`));
 }
+
+/**
+ * Over the topology of a replayed recording that has neither `kube.pod` nor `lab.snapshot`
+ * events (made by a podlab from before runs recorded them): without it the drawing simply
+ * has no pods and nothing says why. Names the cause and the command that re-records it.
+ */
+export function OldRecordingBanner(p: { readonly scenarioFile?: string }) {
+  const rerecord = `podlab run ${p.scenarioFile ?? 'SCENARIO'} --record FILE.podlab`;
+  return h('div', {
+    className: 'old-recording', role: 'status', 'data-testid': 'old-recording',
+    style: { position: 'absolute', left: 8, top: 8, right: 190, zIndex: 2, padding: '6px 10px', borderRadius: 4, fontSize: 12,
+      background: 'rgba(60,48,20,0.92)', border: '1px solid #c9b27a', color: '#f0e2b8', pointerEvents: 'auto' },
+  },
+  'Old recording format: this file was made before podlab recorded pods (kube.pod events) and per-step node state ',
+  '(lab.snapshot events), so no pods are drawn and the inspector shows no recorded output. Re-record it with ',
+  h('code', null, rerecord), ' to see them.');
+}
