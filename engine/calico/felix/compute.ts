@@ -8,7 +8,7 @@
  */
 import type { IptChain, DesiredDataplane, DesiredIpset } from '../../dataplane/types.ts';
 import { compileWorld, policyEndpointSelector } from '../policy/index.ts';
-import type { CompiledEndpoint, Policy, Rule, WorkloadEndpoint } from '../policy/index.ts';
+import type { CompiledEndpoint, CompiledWorld, Policy, Rule, WorkloadEndpoint } from '../policy/index.ts';
 import { matchSelector, selectorToString } from '../selector/index.ts';
 import { dispatchChains, endpointChains, groupChain } from './endpoints.ts';
 import type { EndpointPolicy, PolicyGroup, TierPolicies } from './endpoints.ts';
@@ -66,6 +66,24 @@ function hostNets(nodes: readonly FelixNode[], net: (xs: Iterable<string>) => st
   let m = HOST_NETS.get(nodes);
   if (!m) HOST_NETS.set(nodes, (m = net(nodes.map(nodeIp).filter((x): x is string => !!x))));
   return m;
+}
+
+/** The whole cluster compiled for IP set members, with the members found so far (by set name: a hash of its selector). */
+interface ClusterWorld {
+  readonly deps: readonly unknown[];
+  readonly world: CompiledWorld;
+  readonly members: Map<string, readonly string[]>;
+}
+
+const CLUSTER_WORLDS = new WeakMap<readonly FelixWorkload[], ClusterWorld>();
+
+function clusterWorld(s: FelixSnapshot, compile: (ws: readonly FelixWorkload[]) => CompiledWorld): ClusterWorld {
+  const deps = [s.namespaces, s.policies, s.tiers, s.serviceAccounts];
+  const c = CLUSTER_WORLDS.get(s.workloads);
+  if (c && c.deps.every((d, i) => d === deps[i])) return c;
+  const out: ClusterWorld = { deps, world: compile(s.workloads), members: new Map() };
+  CLUSTER_WORLDS.set(s.workloads, out);
+  return out;
 }
 
 /** Computes the node's desired dataplane from what Felix reads. */
@@ -144,22 +162,35 @@ export function computeDesired(s: FelixSnapshot): DesiredDataplane {
   // IP sets: selectors (members = matching endpoints' addresses cluster-wide) + Felix's own.
   const ipsets: DesiredIpset[] = [];
   const net = (xs: Iterable<string>): string[] => [...new Set([...xs].map((x) => (x.includes('/') ? x : `${x}/32`)))].sort();
-  const all = sets.sets.size > 0 || sets.namedPorts.size > 0 ? compile(s.workloads) : world;
+  // The cluster's endpoints compiled, and each set's members, once per endpoint list and policy
+  // inputs: every node's pass over the same lists (a batch) shares them, as Felix's member index
+  // is shared by its IP sets.
+  const cluster = sets.sets.size > 0 || sets.namedPorts.size > 0 ? clusterWorld(s, compile) : undefined;
+  const all = cluster?.world ?? world;
+  const memo = cluster?.members ?? new Map<string, readonly string[]>();
   for (const [name, { selector }] of sets.sets) {
-    const members = all.endpoints.filter((e) => matchSelector(selector, e.labels)).flatMap((e) => e.endpoint.ips.filter((ip) => !ip.includes(':')));
-    ipsets.push({ name, type: 'hash:net', members: net(members) });
+    let members = memo.get(name);
+    if (!members) {
+      members = net(all.endpoints.filter((e) => matchSelector(selector, e.labels)).flatMap((e) => e.endpoint.ips.filter((ip) => !ip.includes(':'))));
+      memo.set(name, members);
+    }
+    ipsets.push({ name, type: 'hash:net', members });
   }
   // Named ports: (IP, protocol:port) of every endpoint matching the selector that declares the port.
   for (const [name, np] of sets.namedPorts) {
-    const members = new Set<string>();
-    for (const e of all.endpoints) {
-      if (!matchSelector(np.selector, e.labels)) continue;
-      for (const port of e.endpoint.kind === 'workload' ? e.endpoint.ports ?? [] : []) {
-        if (port.name !== np.port || namedPortProto(port.protocol) !== np.protocol) continue;
-        for (const ip of e.endpoint.ips) if (!ip.includes(':')) members.add(`${ip},${np.protocol}:${port.port}`);
+    let sorted = memo.get(name);
+    if (!sorted) {
+      const members = new Set<string>();
+      for (const e of all.endpoints) {
+        if (!matchSelector(np.selector, e.labels)) continue;
+        for (const port of e.endpoint.kind === 'workload' ? e.endpoint.ports ?? [] : []) {
+          if (port.name !== np.port || namedPortProto(port.protocol) !== np.protocol) continue;
+          for (const ip of e.endpoint.ips) if (!ip.includes(':')) members.add(`${ip},${np.protocol}:${port.port}`);
+        }
       }
+      memo.set(name, (sorted = [...members].sort()));
     }
-    ipsets.push({ name, type: 'hash:ip,port', members: [...members].sort() });
+    ipsets.push({ name, type: 'hash:ip,port', members: sorted });
   }
   // Services named by rules: their endpoints from the EndpointSlices (felix/calc's service index).
   for (const [name, { service, withPorts }] of sets.services) {

@@ -9,6 +9,7 @@ import { MemoryDatastore, blockKey, resourceKey } from '../../../engine/calico/d
 import type { JsonValue } from '../../../engine/calico/datastore/index.ts';
 import { FelixSyncerCache, computeDesired, readSnapshot } from '../../../engine/calico/felix/index.ts';
 import type { FelixSnapshot } from '../../../engine/calico/felix/index.ts';
+import { parsePolicyManifests } from '../../../engine/calico/policy/index.ts';
 
 const hostInterfaces = [{ name: 'eth0', mtu: 1500, up: true, addresses: ['10.0.0.1/24'] }];
 
@@ -84,5 +85,26 @@ describe('FelixSyncerCache', () => {
     const d = computeDesired(spy);
     expect(d.routes.some((r) => r.dst === '10.5.1.2/32')).toBe(true);
     expect(read).toBe(0);
+  });
+
+  it('selector IP set members follow the endpoints: shared by the nodes of one state, recomputed after a relabel', async () => {
+    const { ds, cache } = await setup();
+    await ds.put(blockKey('10.5.1.0/26'), { cidr: '10.5.1.0/26', affinity: 'host:n1', allocations: [] });
+    await ds.put(blockKey('10.5.2.0/26'), { cidr: '10.5.2.0/26', affinity: 'host:n2', allocations: [] });
+    await ds.put(resourceKey('WorkloadEndpoint', 'a', 'default'), wep('n1', 'default', 'a', '10.5.1.2', { app: 'web' }));
+    await ds.put(resourceKey('WorkloadEndpoint', 'b', 'default'), wep('n2', 'default', 'b', '10.5.2.2', { app: 'db' }));
+    const { policies } = parsePolicyManifests([{ apiVersion: 'projectcalico.org/v3', kind: 'GlobalNetworkPolicy', metadata: { name: 'from-web' },
+      spec: { selector: 'all()', ingress: [{ action: 'Allow', source: { selector: "app == 'web'" } }] } }]);
+    const sets = async (node: string) => {
+      const x = { nodeName: node, hostInterfaces, policies };
+      const d = computeDesired(cache.snapshot(x));
+      expect(d).toEqual(computeDesired(await readSnapshot(ds, x)));
+      return d.ipsets.filter((i) => i.name.startsWith('cali40s:')).map((i) => i.members);
+    };
+    expect(await sets('n1')).toEqual([['10.5.1.2/32']]);
+    expect(await sets('n2')).toEqual([['10.5.1.2/32']]);
+    await ds.put(resourceKey('WorkloadEndpoint', 'b', 'default'), wep('n2', 'default', 'b', '10.5.2.2', { app: 'web' }));
+    expect(await sets('n1')).toEqual([['10.5.1.2/32', '10.5.2.2/32']]);
+    expect(await sets('n2')).toEqual([['10.5.1.2/32', '10.5.2.2/32']]);
   });
 });
