@@ -8,6 +8,7 @@
  * each calico-node process the datastore changes; virtual time then moves only when the
  * caller runs the clock (`converge`, `run`, or any command such as ping).
  */
+import { internString } from '../../net/intern.ts';
 import type { Topology } from '../../model/types.ts';
 import type { Datastore, JsonValue } from '../datastore/index.ts';
 import { MemoryDatastore, blockPrefix, resourceKey, resourcePrefix } from '../datastore/index.ts';
@@ -266,7 +267,9 @@ export class CalicoCluster {
   private emit(e: NodeAgentEvent): void {
     // Felix's change lists go to listeners but are not kept: they grow as nodes × hosts (each
     // node's all-hosts set learns every host, one change per member) and nothing reads them back.
-    if (e.type !== 'felix') this.events.push(e);
+    // A route event's texts repeat on every node (the same block via the same host): kept once.
+    if (e.type === 'route') this.events.push({ ...e, route: internString(e.route), reason: internString(e.reason) });
+    else if (e.type !== 'felix') this.events.push(e);
     for (const fn of this.listeners) fn(e);
   }
 

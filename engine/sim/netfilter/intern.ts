@@ -5,26 +5,18 @@
  * namespace's Rule only adds its own counters. Frozen, so a stray in-place edit throws
  * instead of changing another namespace's rules.
  *
- * Strings are copied flat on first sight: a token cut out of an `iptables-restore` input is
- * a slice of that whole input, and keeping the slice would keep the input.
+ * Strings are copied flat on first sight (net/intern.ts): a token cut out of an
+ * `iptables-restore` input is a slice of that whole input, and keeping the slice would keep the input.
  *
  * The tables are bounded by clearing: sharing is only a saving, never a meaning.
  */
 
-const MAX_ENTRIES = 200_000;
-const strings = new Map<string, string>();
-const values = new Map<string, unknown>();
+import { internString } from '../../net/intern.ts';
 
-/** A flat copy of `s`, the same object for every equal string while the table holds it. */
-export function internString(s: string): string {
-  let v = strings.get(s);
-  if (v === undefined) {
-    if (strings.size >= MAX_ENTRIES) strings.clear();
-    v = JSON.parse(JSON.stringify(s)) as string;
-    strings.set(v, v);
-  }
-  return v;
-}
+export { internString };
+
+const MAX_ENTRIES = 200_000;
+const values = new Map<string, unknown>();
 
 /** A canonical key that, unlike JSON, tells an absent property from one set to undefined. */
 function keyOf(x: unknown): string {
