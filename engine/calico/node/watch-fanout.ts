@@ -77,11 +77,20 @@ interface Subscriber {
   readonly node: string;
   readonly onChange: (c: NodeChange) => void;
   readonly interest: NodeInterest;
+  /** Registration order (delivery order). */
+  readonly seq: number;
 }
 
 /** The shared watch of one datastore and the agents subscribed to it. */
 export class NodeWatchFanout {
   private readonly subs = new Map<symbol, Subscriber>();
+  /**
+   * Indexes, so a change about one node costs its subscribers, not every agent's test:
+   * subscribers by node, and those reading beyond their own node (any interest flag set).
+   */
+  private readonly byNode = new Map<string, Set<Subscriber>>();
+  private readonly wide = new Set<Subscriber>();
+  private seq = 0;
   private cancel: (() => Promise<void>) | undefined;
   private starting: Promise<void> | undefined;
   private cache: FelixSyncerCache | undefined;
@@ -104,12 +113,29 @@ export class NodeWatchFanout {
   async subscribe(node: string, onChange: (c: NodeChange) => void): Promise<{ interest: NodeInterest; unsubscribe: () => void }> {
     await (this.starting ??= this.start());
     const id = Symbol(node);
-    const interest: NodeInterest = { blocks: false, remoteEndpoints: false, all: false };
-    this.subs.set(id, { node, onChange, interest });
+    const flags = { blocks: false, remoteEndpoints: false, all: false };
+    // The agent sets its interest as plain fields; the setters keep the `wide` index right.
+    const widen = (): void => {
+      if (flags.blocks || flags.remoteEndpoints || flags.all) this.wide.add(sub);
+      else this.wide.delete(sub);
+    };
+    const interest: NodeInterest = {
+      get blocks() { return flags.blocks; }, set blocks(v) { flags.blocks = v; widen(); },
+      get remoteEndpoints() { return flags.remoteEndpoints; }, set remoteEndpoints(v) { flags.remoteEndpoints = v; widen(); },
+      get all() { return flags.all; }, set all(v) { flags.all = v; widen(); },
+    };
+    const sub: Subscriber = { node, onChange, interest, seq: this.seq++ };
+    this.subs.set(id, sub);
+    let mine = this.byNode.get(node);
+    if (!mine) this.byNode.set(node, (mine = new Set()));
+    mine.add(sub);
     return {
       interest,
       unsubscribe: () => {
         this.subs.delete(id);
+        this.wide.delete(sub);
+        mine.delete(sub);
+        if (mine.size === 0 && this.byNode.get(node) === mine) this.byNode.delete(node);
         if (this.subs.size === 0 && this.cancel) {
           void this.cancel();
           this.cancel = undefined;
@@ -124,7 +150,17 @@ export class NodeWatchFanout {
   private dispatch(e: WatchEvent): void {
     this.cache?.apply(e);
     const c = classifyChange(e);
-    for (const s of this.subs.values()) if (concerns(c, s)) s.onChange(c);
+    if (c.kind === 'pool' || c.kind === 'node' || c.kind === 'bgp') {
+      for (const s of this.subs.values()) s.onChange(c);
+      return;
+    }
+    // Node-specific or opt-in changes: the named nodes' subscribers and the wide readers, in registration order.
+    const to = new Set<Subscriber>(this.wide);
+    const nodes = c.kind === 'affinity' ? [c.host] : c.kind === 'endpoint' ? c.nodes : [];
+    for (const n of nodes) for (const s of this.byNode.get(n) ?? []) to.add(s);
+    const list = [...to].filter((s) => concerns(c, s));
+    if (list.length > 1) list.sort((a, b) => a.seq - b.seq);
+    for (const s of list) s.onChange(c);
   }
 }
 
