@@ -123,6 +123,17 @@ export class Session {
     this.stream.write(buf);
   }
 
+  /** True when every message is reported to a trace hook (then bytes must be sent through send/sendMany). */
+  get tracesMessages(): boolean {
+    return this.hooks.message !== undefined;
+  }
+
+  /** Sends messages already encoded for this session's options (UPDATEs a speaker shares between peers). */
+  sendEncoded(bytes: Uint8Array): void {
+    if (!this.stream || bytes.length === 0) return;
+    this.stream.write(bytes);
+  }
+
   /** Hands over an incoming connection from this peer's address. */
   accept(s: ByteStream): void {
     if (!this.adminUp) {

@@ -11,6 +11,7 @@ import type { Reason, State } from './fsm.ts';
 import { describeNotification, notification } from './open.ts';
 import type { Negotiated } from './open.ts';
 import { AdjRibOut } from './rib/adj-rib-out.ts';
+import type { UpdateBatch } from './rib/adj-rib-out.ts';
 import { asPathContains, AttrsInterner, ORIGIN_IGP, parseCommunity } from './rib/attrs.ts';
 import type { PathAttrs } from './rib/attrs.ts';
 import type { BestPathReason, DecisionContext } from './rib/decision.ts';
@@ -62,6 +63,21 @@ function cleanAddress(a: string): string {
   return a.startsWith('::ffff:') ? a.slice(7) : a;
 }
 
+/** One batch's UPDATEs as wire bytes. */
+interface EncodedBatch {
+  readonly bytes: Uint8Array;
+  readonly messages: number;
+}
+
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
 /** Encoded size of an attribute list, per list and AS4 mode (lists are immutable). */
 const ATTR_SIZES = new WeakMap<PathAttribute[], [as2?: number, as4?: number]>();
 
@@ -78,6 +94,7 @@ export class Speaker {
   private listener: Listener | undefined;
   private flushScheduled = false;
   private readonly exportCaches = new Map<string, ExportCache>();
+  private encoded: { at: number; byAttrs: Map<PathAttrs | null, Map<string, EncodedBatch>> } = { at: Number.NaN, byAttrs: new Map() };
   private running = false;
   /** Clock time of start() (the "since" of originated routes in views). */
   startedAt = 0;
@@ -357,22 +374,64 @@ export class Speaker {
     const batches = p.out.flush();
     if (batches.length === 0) return;
     const codec = this.deps.codec;
-    const attrSize = (attrs: PathAttribute[]): number => {
-      // IPv4 attribute lists are shared per attribute set (wireAttributes4): measured once.
-      let memo = ATTR_SIZES.get(attrs);
-      if (!memo) ATTR_SIZES.set(attrs, (memo = []));
-      return (memo[as4 ? 1 : 0] ??= codec.encode({ type: 'update', withdrawn: [], attributes: attrs, nlri: [] }, { as4 }).length - 23);
-    };
-    const msgs: UpdateMessage[] = [];
     let announced = 0;
     let withdrawn = 0;
     for (const b of batches) {
       announced += b.nlri.length;
       withdrawn += b.withdrawn.length;
-      msgs.push(...toWireUpdates(b, as4, attrSize));
     }
+    if (codec.encodeMany && !p.session.tracesMessages) {
+      // The same bytes as sendMany's, from batches encoded once for every peer that gets them.
+      const parts: Uint8Array[] = [];
+      let messages = 0;
+      for (const b of batches) {
+        const e = this.encodedBatch(b, as4);
+        parts.push(e.bytes);
+        messages += e.messages;
+      }
+      p.session.sendEncoded(parts.length === 1 ? parts[0]! : concatBytes(parts));
+      this.emit({ type: 'update-sent', time: this.deps.clock.now(), peer: p.ref?.key ?? p.config.address, messages, announced, withdrawn });
+      return;
+    }
+    const msgs: UpdateMessage[] = [];
+    for (const b of batches) msgs.push(...toWireUpdates(b, as4, this.attrSize(as4)));
     p.session.sendMany(msgs);
     this.emit({ type: 'update-sent', time: this.deps.clock.now(), peer: p.ref?.key ?? p.config.address, messages: msgs.length, announced, withdrawn });
+  }
+
+  /** Encoded size of an attribute section without NLRI (IPv4 lists are shared per attribute set: measured once). */
+  private attrSize(as4: boolean): (attrs: PathAttribute[]) => number {
+    const codec = this.deps.codec;
+    return (attrs) => {
+      let memo = ATTR_SIZES.get(attrs);
+      if (!memo) ATTR_SIZES.set(attrs, (memo = []));
+      return (memo[as4 ? 1 : 0] ??= codec.encode({ type: 'update', withdrawn: [], attributes: attrs, nlri: [] }, { as4 }).length - 23);
+    };
+  }
+
+  /**
+   * The wire bytes of one batch (its UPDATEs, split as toWireUpdates does), encoded once per
+   * clock instant for every peer that is sent the same batch: a reflector sends each client
+   * the same UPDATE for a best-path change (interned attributes, same prefixes), and the same
+   * table to clients coming up together. Bytes depend only on the batch and the AS4 mode; the
+   * instant only bounds what is kept.
+   */
+  private encodedBatch(b: UpdateBatch, as4: boolean): EncodedBatch {
+    const c = this.encoded;
+    const now = this.deps.clock.now();
+    if (c.at !== now) {
+      c.at = now;
+      c.byAttrs = new Map();
+    }
+    let m = c.byAttrs.get(b.attrs ?? null);
+    if (!m) c.byAttrs.set(b.attrs ?? null, (m = new Map()));
+    const key = `${as4 ? 4 : 2}${b.afi}|${b.withdrawn.join(' ')}|${b.nlri.join(' ')}`;
+    let e = m.get(key);
+    if (!e) {
+      const msgs = toWireUpdates(b, as4, this.attrSize(as4));
+      m.set(key, (e = { bytes: this.deps.codec.encodeMany!(msgs, { as4 }), messages: msgs.length }));
+    }
+    return e;
   }
 
   /** Peer runtime state by address. */

@@ -6,6 +6,10 @@ import { showProtocols, showRoute } from '../../engine/bgp/views.ts';
 import { lab } from './helpers.ts';
 import type { BgpMessage } from '../../engine/bgp/codec/types.ts';
 import type { PathAttrs } from '../../engine/bgp/rib/attrs.ts';
+import { FakeClock } from '../../engine/bgp/clock-fake.ts';
+import { Speaker } from '../../engine/bgp/speaker.ts';
+import type { WireCodec } from '../../engine/bgp/session.ts';
+import { MemoryNetwork } from '../../engine/bgp/transport-memory.ts';
 
 const A = '10.0.0.1';
 const B = '10.0.0.2';
@@ -193,5 +197,39 @@ describe('export policies on a reflector', () => {
     rr.sp.announce({ prefix: '203.0.113.0/24', nextHop: '10.0.1.1', localPref: 150 });
     l.run(50);
     expect(cs.map((c) => c.sp.rib.get('203.0.113.0/24')?.best?.attrs.med)).toEqual([2, 2, 102]);
+  });
+});
+
+describe('UPDATEs a reflector shares between clients', () => {
+  it('put the same bytes on each client\'s wire as encoding every message per peer does', () => {
+    const run = (shared: boolean): string[][] => {
+      const clock = new FakeClock();
+      const net = new MemoryNetwork({ defer: (fn) => { clock.setTimer(0, fn); } });
+      const seen = new Map<string, string[]>();
+      const codecFor = (who: string): WireCodec => ({
+        encode: wireCodec.encode,
+        ...(shared ? { encodeMany: wireCodec.encodeMany! } : {}),
+        decode: (frame, opts) => {
+          const list = seen.get(who) ?? [];
+          list.push(Buffer.from(frame).toString('hex'));
+          seen.set(who, list);
+          return wireCodec.decode(frame, opts);
+        },
+      });
+      const clients = ['10.0.1.2', '10.0.1.3', '10.0.1.4', '10.0.1.5'];
+      const rr = new Speaker({ routerId: '10.0.1.1', localAS: 64512, localAddress: '10.0.1.1', peers: clients.map((address) => ({ address, as: 64512, routeReflectorClient: true, passive: true })) }, { clock, transport: net, codec: codecFor('rr') });
+      const cs = clients.map((ip, i) => new Speaker({ routerId: ip, localAS: 64512, localAddress: ip, peers: [{ address: '10.0.1.1', as: 64512 }], announce: [{ prefix: `10.244.${i}.0/26`, nextHop: ip }, { prefix: `10.245.${i}.0/26`, nextHop: ip }] }, { clock, transport: net, codec: codecFor(ip) }));
+      rr.start();
+      for (const c of cs) c.start();
+      for (let t = 0; t < 300; t += 10) clock.advance(10);
+      cs[0]!.withdrawLocal('10.245.0.0/26');
+      for (let t = 0; t < 50; t += 10) clock.advance(10);
+      expect(cs[3]!.rib.get('10.244.0.0/26')?.best?.attrs.nextHop).toBe('10.0.1.2');
+      expect(cs[3]!.rib.get('10.245.0.0/26')).toBeUndefined();
+      return clients.map((ip) => seen.get(ip) ?? []);
+    };
+    const shared = run(true);
+    expect(shared.every((frames) => frames.length > 5)).toBe(true);
+    expect(shared).toEqual(run(false));
   });
 });
