@@ -3,6 +3,7 @@
  * which is exactly the Adj-RIB-In content after import policy) and its best path; a change of
  * best path is reported to the caller, which batches it into Adj-RIB-Out updates.
  */
+import { internString } from '../../net/intern.ts';
 import type { PathAttrs } from './attrs.ts';
 import { selectBest } from './decision.ts';
 import type { BestPathReason, DecisionContext } from './decision.ts';
@@ -35,16 +36,18 @@ export class LocRib {
     }
     const old = table.get(prefix);
     if (old && old.attrs === attrs && old.from === from) return;
-    const route: Route = { prefix, attrs, from };
-    table.set(prefix, route);
     let d = this.dests.get(prefix);
+    // Every speaker of a fabric holds every prefix: its text is kept once for the process.
+    const route: Route = { prefix: d?.prefix ?? internString(prefix), attrs, from };
+    table.set(route.prefix, route);
     if (!d) {
-      d = { prefix, paths: [route], best: undefined, reason: undefined };
-      this.dests.set(prefix, d);
+      d = { prefix: route.prefix, paths: [route], best: undefined, reason: undefined };
+      this.dests.set(route.prefix, d);
     } else if (old) {
       d.paths[d.paths.indexOf(old)] = route;
     } else {
-      d.paths.push(route);
+      // An exact-size copy: a push would grow the list to 17 slots, most prefixes have 1–2 paths.
+      d.paths = [...d.paths, route];
     }
     this.decide(d);
   }
