@@ -41,6 +41,12 @@ export interface SpeakerDeps {
   readonly codec: WireCodec;
   /** Emit per-prefix events (prefix-received, route); off for bulk benchmarks. */
   readonly prefixEvents?: boolean;
+  /**
+   * Emit what crossed the wire (update-received, prefix-received, update-sent); off where
+   * nobody reads them (calico-node's speaker: its agent and the cluster read sessions and
+   * best paths), which saves an event object per UPDATE and per prefix.
+   */
+  readonly wireEvents?: boolean;
   readonly decision?: DecisionContext;
 }
 
@@ -275,10 +281,13 @@ export class Speaker {
       this.emit({ type: 'end-of-rib', time: now, peer: ref.key, afi: u.endOfRib, direction: 'in' });
       return;
     }
-    const events = this.deps.prefixEvents ?? true;
-    let nAnn = 0;
-    for (const g of u.announced) nAnn += g.prefixes.length;
-    this.emit({ type: 'update-received', time: now, peer: ref.key, announced: nAnn, withdrawn: u.withdrawn.length, treatAsWithdraw });
+    const wire = this.deps.wireEvents ?? true;
+    const events = wire && (this.deps.prefixEvents ?? true);
+    if (wire) {
+      let nAnn = 0;
+      for (const g of u.announced) nAnn += g.prefixes.length;
+      this.emit({ type: 'update-received', time: now, peer: ref.key, announced: nAnn, withdrawn: u.withdrawn.length, treatAsWithdraw });
+    }
     for (const prefix of u.withdrawn) {
       if (this.rib.adjRibIn(ref.key).has(prefix)) p.received--;
       this.rib.withdraw(ref, prefix);
@@ -390,13 +399,13 @@ export class Speaker {
         messages += e.messages;
       }
       p.session.sendEncoded(parts.length === 1 ? parts[0]! : concatBytes(parts));
-      this.emit({ type: 'update-sent', time: this.deps.clock.now(), peer: p.ref?.key ?? p.config.address, messages, announced, withdrawn });
+      if (this.deps.wireEvents ?? true) this.emit({ type: 'update-sent', time: this.deps.clock.now(), peer: p.ref?.key ?? p.config.address, messages, announced, withdrawn });
       return;
     }
     const msgs: UpdateMessage[] = [];
     for (const b of batches) msgs.push(...toWireUpdates(b, as4, this.attrSize(as4)));
     p.session.sendMany(msgs);
-    this.emit({ type: 'update-sent', time: this.deps.clock.now(), peer: p.ref?.key ?? p.config.address, messages: msgs.length, announced, withdrawn });
+    if (this.deps.wireEvents ?? true) this.emit({ type: 'update-sent', time: this.deps.clock.now(), peer: p.ref?.key ?? p.config.address, messages: msgs.length, announced, withdrawn });
   }
 
   /** Encoded size of an attribute section without NLRI (IPv4 lists are shared per attribute set: measured once). */

@@ -79,9 +79,9 @@ const DECODED_MAX = 1 << 16;
 const DECODED_MAX_BYTES = 512;
 
 function sectionKey(buf: Uint8Array, start: number, end: number, opts: CodecOptions): string {
-  let k = `${opts.as4 ? 1 : 0}${opts.addPath?.ipv4 ? 1 : 0}${opts.addPath?.ipv6 ? 1 : 0}`;
-  for (let i = start; i < end; i++) k += String.fromCharCode(buf[i]!);
-  return k;
+  const k = `${opts.as4 ? 1 : 0}${opts.addPath?.ipv4 ? 1 : 0}${opts.addPath?.ipv6 ? 1 : 0}`;
+  // One call for the whole section (at most DECODED_MAX_BYTES arguments) instead of a concatenation per byte.
+  return k + String.fromCharCode.apply(null, buf.subarray(start, end) as unknown as number[]);
 }
 
 /** Reads an UPDATE body from [r.pos, r.end). */

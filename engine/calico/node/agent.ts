@@ -331,7 +331,8 @@ export class CalicoNodeAgent {
   }
 
   private newSpeaker(config: SpeakerConfig): Speaker {
-    const sp = new Speaker(config, { clock: this.o.host.clock, transport: this.o.host.transport, codec: wireCodec });
+    // The agent reads sessions and best paths only: no per-UPDATE / per-prefix wire events.
+    const sp = new Speaker(config, { clock: this.o.host.clock, transport: this.o.host.transport, codec: wireCodec, wireEvents: false });
     sp.on((e) => this.speakerEvent(e));
     return sp;
   }
