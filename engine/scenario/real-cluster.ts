@@ -372,6 +372,11 @@ export class RealCluster implements ClusterControl {
     }
     this.podMap.set(`${namespace}/${pod}`, { ...p, labels });
     await this.waitInSync();
+    // Services re-select (and a controller releases a pod relabelled out of its selector).
+    if (this.kubeCluster) {
+      await this.kubeCluster.reconcile();
+      await this.storeServiceEndpoints();
+    }
     return { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod, namespace, labels } };
   }
 
@@ -383,7 +388,7 @@ export class RealCluster implements ClusterControl {
       const host = realKubeHost({
         topology: this.topology, dir: this.hosts.dir, exec: (n) => this.hosts.exec(n),
         spawnLocal: (argv, logFile) => this.spawnLocal(argv, logFile),
-        pods: () => this.podMap, addPod: (n, ns, name, o) => this.addPod(n, ns, name, o), removePod: (ns, name) => this.removePod(ns, name),
+        pods: () => this.podMap, addPod: (n, ns, name, o) => this.cniAddPod(n, ns, name, o), removePod: (ns, name) => this.cniRemovePod(ns, name),
       }, this.servers);
       const objects = realKubeObjects(this.tools(), { namespaces: () => this.model.namespaces, networkPolicies: () => this.k8sPolicies });
       this.kubeCluster = new KubeCluster({ ...host, ...objects }, { ...(cidr && !cidr.includes(':') ? { clusterCIDR: cidr } : {}) });
@@ -419,8 +424,27 @@ export class RealCluster implements ClusterControl {
     return child;
   }
 
-  /** kubelet's part: the pod's object, its network namespace, CNI ADD run in the node. */
+  /** A pod made outside the Kubernetes layer (topology, scenario step): its Services' EndpointSlices follow it. */
   async addPod(node: string, namespace: string, name: string, opts: { labels: Record<string, string>; ip?: string; listen?: readonly ServerPort[]; spec?: unknown }): Promise<PodInfo> {
+    const pod = await this.cniAddPod(node, namespace, name, opts);
+    if (this.kubeCluster) {
+      await this.kubeCluster.sync();
+      await this.storeServiceEndpoints();
+    }
+    return pod;
+  }
+
+  /** A pod deleted outside the Kubernetes layer: its controller (if any) replaces it, and every Service's endpoints follow. */
+  async removePod(namespace: string, name: string): Promise<void> {
+    await this.cniRemovePod(namespace, name);
+    if (this.kubeCluster) {
+      await this.kubeCluster.reconcile();
+      await this.storeServiceEndpoints();
+    }
+  }
+
+  /** kubelet's part: the pod's object, its network namespace, CNI ADD run in the node. */
+  private async cniAddPod(node: string, namespace: string, name: string, opts: { labels: Record<string, string>; ip?: string; listen?: readonly ServerPort[]; spec?: unknown }): Promise<PodInfo> {
     const key = `${namespace}/${name}`;
     if (this.podMap.has(key)) throw new Error(`pod ${key} already exists (on ${this.podMap.get(key)!.node})`);
     if (!this.agents.has(node)) throw new Error(`no calico-node on '${node}' (k8s nodes: ${this.agentNodes().join(', ')})`);
@@ -469,7 +493,8 @@ export class RealCluster implements ClusterControl {
     await this.servers.serve(pod.namespace, pod.name, netns, ports.map((p) => ({ containerPort: p.port, protocol: p.protocol === 'udp' ? 'UDP' : 'TCP' })));
   }
 
-  async removePod(namespace: string, name: string): Promise<void> {
+  /** kubelet's part of a deletion: the pod's servers stop, CNI DEL in the node, its namespace and object go. */
+  private async cniRemovePod(namespace: string, name: string): Promise<void> {
     const key = `${namespace}/${name}`;
     const p = this.podMap.get(key);
     if (!p) throw new Error(`no pod ${key}`);

@@ -53,6 +53,16 @@ function scenarioText(): string {
         apply: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'db', labels: { app: 'db' } }, spec: { nodeName: 'worker-01', containers: [{ name: 'db', image: 'postgres:16', ports: [{ containerPort: 5432 }] }] } },
       },
       { title: "A scenario pod's test server", pod: { name: 'probe', node: 'worker-01', listen: [7000] } },
+      {
+        title: "A scenario pod with the Deployment's labels joins the Service's endpoints",
+        pod: { name: 'extra', node: 'worker-01', labels: { app: 'nginx' }, listen: [80] },
+        expect: [{ output: { node: 'master-01', command: 'kubectl get endpoints my-service', matches: 'my-service +(10\\.5\\.\\d+\\.\\d+:80,){2}10\\.5\\.\\d+\\.\\d+:80 ' } }],
+      },
+      {
+        title: '…and leaves them when a delete step removes it',
+        delete: { kind: 'Pod', name: 'extra' },
+        expect: [{ output: { node: 'master-01', command: 'kubectl get endpoints my-service', matches: 'my-service +10\\.5\\.\\d+\\.\\d+:80,10\\.5\\.\\d+\\.\\d+:80 ' } }],
+      },
       { title: 'curl the ClusterIP', exec: { node: 'client', command: 'curl -s -m 5 http://10.108.155.68/' }, expect: [{ exitCode: 0 }, { output: { matches: POD_NAME } }] },
       { title: 'curl the NodePort from outside', exec: { node: 'outside', command: 'curl -s -m 5 http://10.30.200.2:30007/' }, expect: [{ exitCode: 0 }, { output: { matches: POD_NAME } }] },
       {
