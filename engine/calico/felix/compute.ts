@@ -15,7 +15,7 @@ import type { EndpointPolicy, PolicyGroup, TierPolicies } from './endpoints.ts';
 import { hostMtu, tunnelMtus, DEFAULT_MTU_IFACE_PATTERN } from './mtu.ts';
 import { felixPolicyName, ipsetName, PFX, policyChainName, profileChainName } from './names.ts';
 import { rulesToChain, SetRegistry } from './policy-rules.ts';
-import { kernelDesired, nodeIp, RTPROT_BOOT, VXLAN_DEFAULTS } from './routes.ts';
+import { kernelDesired, nodeIp, nodeNamed, RTPROT_BOOT, VXLAN_DEFAULTS } from './routes.ts';
 import { SET_IDS, staticFilter, staticNat } from './static.ts';
 import type { FelixNode, FelixSnapshot, FelixWorkload } from './types.ts';
 
@@ -86,6 +86,15 @@ function clusterWorld(s: FelixSnapshot, compile: (ws: readonly FelixWorkload[]) 
   return out;
 }
 
+/** all-vxlan-net members (nodes with a VTEP) per Nodes list. */
+const VXLAN_NETS = new WeakMap<readonly FelixNode[], string[]>();
+
+function vxlanHostNets(nodes: readonly FelixNode[], net: (xs: Iterable<string>) => string[]): string[] {
+  let m = VXLAN_NETS.get(nodes);
+  if (!m) VXLAN_NETS.set(nodes, (m = net(nodes.filter((n) => n.ipv4VXLANTunnelAddr).map(nodeIp).filter((x): x is string => !!x))));
+  return m;
+}
+
 /** Computes the node's desired dataplane from what Felix reads. */
 export function computeDesired(s: FelixSnapshot): DesiredDataplane {
   const c = s.config ?? {};
@@ -96,7 +105,7 @@ export function computeDesired(s: FelixSnapshot): DesiredDataplane {
   // then never walks the cluster's), else filtered from every endpoint.
   const own = s.localWorkloads ? [...s.localWorkloads] : s.workloads.filter((w) => w.node === s.nodeName);
   const local = own.sort((a, b) => (a.iface < b.iface ? -1 : a.iface > b.iface ? 1 : 0));
-  const self = s.nodes.find((n) => n.name === s.nodeName);
+  const self = nodeNamed(s.nodes, s.nodeName);
   const notes: string[] = [];
 
   const kernel = kernelDesired(s, {
@@ -203,7 +212,7 @@ export function computeDesired(s: FelixSnapshot): DesiredDataplane {
   ipsets.push({ name: ipsetName(SET_IDS.allPools), type: 'hash:net', members: net(v4pools.map((p) => p.cidr)) });
   ipsets.push({ name: ipsetName(SET_IDS.masqPools), type: 'hash:net', members: net(v4pools.filter((p) => p.natOutgoing && !p.disabled).map((p) => p.cidr)) });
   if (enc.ipip) ipsets.push({ name: ipsetName(SET_IDS.allHosts), type: 'hash:net', members: hostNets(s.nodes, net) });
-  if (enc.vxlan) ipsets.push({ name: ipsetName(SET_IDS.allVxlan), type: 'hash:net', members: net(s.nodes.filter((n) => n.ipv4VXLANTunnelAddr).map(nodeIp).filter((x): x is string => !!x)) });
+  if (enc.vxlan) ipsets.push({ name: ipsetName(SET_IDS.allVxlan), type: 'hash:net', members: vxlanHostNets(s.nodes, net) });
   ipsets.sort((a, b) => (a.name < b.name ? -1 : 1));
 
   return {

@@ -88,6 +88,21 @@ function borrowedCandidates(workloads: readonly FelixWorkload[], blocks: readonl
   return out;
 }
 
+/** Nodes by name, per Nodes list (the syncer's list is the same array while no Node changed). */
+const NODE_INDEX = new WeakMap<readonly FelixNode[], ReadonlyMap<string, FelixNode>>();
+
+/** A node of a Nodes list by name, through an index built once per list (not a scan per Felix pass). */
+export function nodeNamed(nodes: readonly FelixNode[], name: string): FelixNode | undefined {
+  let m = NODE_INDEX.get(nodes);
+  if (!m) {
+    const idx = new Map<string, FelixNode>();
+    // The first of a name wins, as Array.find did.
+    for (const n of nodes) if (!idx.has(n.name)) idx.set(n.name, n);
+    NODE_INDEX.set(nodes, (m = idx));
+  }
+  return m.get(name);
+}
+
 /** Kernel-side desired state computed by routes(). */
 export interface KernelDesired {
   devices: DesiredDevice[];
@@ -113,7 +128,7 @@ export interface RouteOptions {
 /** Devices, addresses, VTEPs, routes and sysctls for this node. */
 export function kernelDesired(s: FelixSnapshot, o: RouteOptions): KernelDesired {
   const out: KernelDesired = { devices: [], addresses: [], routes: [], neighbours: [], fdb: [], sysctls: [] };
-  const self = s.nodes.find((n) => n.name === s.nodeName);
+  const self = nodeNamed(s.nodes, s.nodeName);
   const myIp = nodeIp(self);
   const dev = VXLAN_DEFAULTS.device;
 
@@ -137,7 +152,6 @@ export function kernelDesired(s: FelixSnapshot, o: RouteOptions): KernelDesired 
   }
 
   // VXLAN pools: Felix owns both ends of the block routing.
-  const nodes = new Map(s.nodes.map((n) => [n.name, n]));
   const remoteRoute = (dst: string, owner: FelixNode | undefined, pool: FelixPool): DesiredRoute | undefined => {
     if (!owner || !self) return undefined;
     if (pool.vxlanMode === 'CrossSubnet' && sameSubnet(self, owner) && parent && nodeIp(owner)) {
@@ -154,7 +168,7 @@ export function kernelDesired(s: FelixSnapshot, o: RouteOptions): KernelDesired 
         out.routes.push({ dst: b.cidr, type: 'blackhole', protocol: RTPROT_FELIX, scope: 'global', onlink: false });
         continue;
       }
-      const r = remoteRoute(b.cidr, nodes.get(b.affinity), pool);
+      const r = remoteRoute(b.cidr, nodeNamed(s.nodes, b.affinity), pool);
       if (r) out.routes.push(r);
     }
     // Borrowed addresses: a remote pod whose IP lies in a block affine to another node. Only
@@ -167,7 +181,7 @@ export function kernelDesired(s: FelixSnapshot, o: RouteOptions): KernelDesired 
         if (!pool || pool.vxlanMode === 'Never') continue;
         const block = blockOf(parseIPv4(ip));
         if (block?.affinity === w.node) continue;
-        const r = remoteRoute(`${ip}/32`, nodes.get(w.node), pool);
+        const r = remoteRoute(`${ip}/32`, nodeNamed(s.nodes, w.node), pool);
         if (r) out.routes.push(r);
       }
     }

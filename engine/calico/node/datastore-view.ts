@@ -58,16 +58,24 @@ function sameKvs(a: readonly KeyValue[], b: readonly KeyValue[]): boolean {
  */
 export async function readResourceSet(ds: Datastore): Promise<{ set: ResourceSet; problems: ResourceProblem[] }> {
   const lists = await Promise.all(VIEW_KINDS.map((k) => ds.list(resourcePrefix(k))));
-  return resourceSetOfLists(ds, lists.flatMap((l) => l.kvs));
+  return resourceSetOfLists(ds, lists.map((l) => l.kvs));
 }
 
 /** readResourceSet for a store that answers synchronously (a synchronous command's view). */
 export function readResourceSetSync(ds: MemoryDatastore): { set: ResourceSet; problems: ResourceProblem[] } {
-  return resourceSetOfLists(ds, VIEW_KINDS.flatMap((k) => ds.listSync(resourcePrefix(k)).kvs));
+  return resourceSetOfLists(ds, VIEW_KINDS.map((k) => ds.listSync(resourcePrefix(k)).kvs));
 }
 
-function resourceSetOfLists(ds: Datastore, kvs: readonly KeyValue[]): { set: ResourceSet; problems: ResourceProblem[] } {
+/** The listings the last set was built from, per kind (a store that caches its listings gives the same arrays). */
+const LAST_LISTS = new WeakMap<Datastore, readonly (readonly KeyValue[])[]>();
+
+function resourceSetOfLists(ds: Datastore, lists: readonly (readonly KeyValue[])[]): { set: ResourceSet; problems: ResourceProblem[] } {
   const last = LAST_SET.get(ds);
+  const lastLists = LAST_LISTS.get(ds);
+  // Same listing arrays (MemoryDatastore keeps them until a write under the prefix): no compare of every key.
+  if (last && lastLists && lists.every((l, i) => l === lastLists[i])) return last.result;
+  const kvs = lists.flat();
+  LAST_LISTS.set(ds, lists);
   if (last && sameKvs(last.kvs, kvs)) return last.result;
   const result = resourceSetFromKvs(kvs);
   LAST_SET.set(ds, { kvs, result });
