@@ -10,7 +10,7 @@
  * kubelet spawns the CNI plugin for every pod and calico-node runs for hours: with tsx each
  * start transpiles ~300 files (1–2 s, several under load), bundled it is a module load.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { sourceHash as hashSources } from '../../../bin/source-hash.mjs';
 import { fileURLToPath } from 'node:url';
@@ -53,7 +53,10 @@ function sourceUrlPlugin(outdir: string): import('esbuild').Plugin {
 export async function nodePodlabArgv(onProgress: (msg: string) => void = () => undefined): Promise<string[]> {
   const entry = bundleEntry();
   const dir = join(entry, '..');
-  if (existsSync(entry)) return [process.execPath, entry];
+  if (existsSync(entry)) {
+    touch(dir);
+    return [process.execPath, entry];
+  }
   try {
     const t0 = Date.now();
     const esbuild = await import('esbuild');
@@ -77,10 +80,27 @@ export async function nodePodlabArgv(onProgress: (msg: string) => void = () => u
   }
 }
 
-/** Keeps the newest three bundles: older sources' bundles are never run again. */
+/** Marks a bundle as in use now (prune keeps what was used recently). */
+function touch(dir: string): void {
+  const now = new Date();
+  try {
+    utimesSync(dir, now, now);
+  } catch { /* removed meanwhile: the next start rebuilds it */ }
+}
+
+/** A bundle used within this long may still run: a lab's agents and CNI plugin load its chunks on demand. */
+const IN_USE_MS = 12 * 3600_000;
+
+/**
+ * Removes bundles of older sources, keeping the newest three and every one used in the last
+ * 12 hours: in a checkout whose sources change often, three newer bundles can appear while a
+ * lab deployed from an older one still runs (its CLI, agents and CNI plugin import chunks
+ * lazily, and a deleted chunk fails them mid-run).
+ */
 function prune(keep: string): void {
   const root = join(keep, '..');
   const all = readdirSync(root).filter((n) => n.startsWith('node-') && !n.includes('.tmp-')).map((n) => join(root, n));
-  const old = all.filter((d) => d !== keep).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs).slice(2);
-  for (const d of old) rmSync(d, { recursive: true, force: true });
+  const cutoff = Date.now() - IN_USE_MS;
+  const withTime = all.filter((d) => d !== keep).map((d) => ({ d, t: statSync(d).mtimeMs })).sort((a, b) => b.t - a.t);
+  for (const { d, t } of withTime.slice(2)) if (t < cutoff) rmSync(d, { recursive: true, force: true });
 }
