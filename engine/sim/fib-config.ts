@@ -124,13 +124,30 @@ export function delAddress(k: Kernel, dev: NetDevice, prefix: Prefix4): void {
   }
 }
 
+/**
+ * Route destinations are frozen and shared by every namespace: on a fabric of N nodes each
+ * node holds a route to every other node's block, the same N prefixes N times over.
+ * Bounded by clearing (sharing saves memory, it means nothing).
+ */
+const prefixes = new Map<number, Prefix4>();
+function sharedPrefix(addr: number, len: number): Prefix4 {
+  const key = addr * 64 + len;
+  let p = prefixes.get(key);
+  if (!p) {
+    if (prefixes.size >= 500_000) prefixes.clear();
+    p = Object.freeze({ addr, len });
+    prefixes.set(key, p);
+  }
+  return p;
+}
+
 /** `ip route add|replace`: fib_create_info() validation then fib_table_insert(). */
 export function addRoute(k: Kernel, spec: Omit<Route, 'ifindex'> & { dev?: string }, mode: 'add' | 'replace'): void {
   if (!isNetworkPrefix(spec.dst)) throw new KernelError('Error: Invalid prefix for given prefix length.');
   let dev: NetDevice | undefined;
   if (spec.dev !== undefined) dev = k.deviceByName(spec.dev);
   const route: Route = {
-    table: spec.table, type: spec.type, dst: { addr: spec.dst.addr >>> 0, len: spec.dst.len }, protocol: spec.protocol,
+    table: spec.table, type: spec.type, dst: sharedPrefix(spec.dst.addr >>> 0, spec.dst.len), protocol: spec.protocol,
     scope: spec.scope, metric: spec.metric, onlink: spec.onlink,
   };
   if (spec.prefsrc !== undefined) route.prefsrc = spec.prefsrc;
