@@ -23,9 +23,12 @@
  *    gestures.
  * 4. Settle: a large drawing only moves its last picture during a gesture and is redrawn
  *    sharp once the gesture pauses (mark `podlab:zoom-settled`, 120 ms after the last
- *    notch). After each gesture: wall from that mark to the second frame after it, renderer
- *    CPU from the gesture's end to then, per level of detail it settled in; and how many
- *    times a gesture settled before its end (should be 0).
+ *    notch); zoomed in, the detail window is then refilled a chunk of nodes per frame
+ *    (mark `podlab:detail-complete`). After each gesture: wall from the settle mark to the
+ *    second frame after the refill, the frames it took and the longest of them (wall, so
+ *    inflated when other processes hold the cores), renderer CPU from the gesture's end to
+ *    then, per level of detail it settled in; and how many times a gesture settled before
+ *    its end (should be 0).
  * Prints one JSON document. Run: npx tsx bench/ui/render.ts [RUNS]
  */
 import { performance } from 'node:perf_hooks';
@@ -86,26 +89,47 @@ async function zoomGesture(a: { from: number; n: number; steps: number }): Promi
   return { ms, settles: performance.getEntriesByName('podlab:zoom-settled').length - settled0 };
 }
 
-/** After a gesture: waits (up to 1 s) for the drawing to settle; wall from the settle mark to the second frame after it (null: small drawings do not defer). */
-async function zoomSettle(): Promise<{ ms: number | null; level: string; elements: number }> {
+/**
+ * After a gesture: waits (up to 1 s) for the drawing to settle, then, zoomed in, for its
+ * detail window to be refilled (mark `podlab:detail-complete`, up to 3 s); wall from the
+ * settle mark to the second frame after that, how many frames it took and the longest
+ * (null: small drawings do not defer). No helpers: tsx would wrap them in one the page lacks.
+ */
+async function zoomSettle(): Promise<{ ms: number | null; level: string; elements: number; frames: number; longestFrameMs: number }> {
   const before = performance.getEntriesByName('podlab:zoom-settled').length;
   const t0 = performance.now();
   while (performance.getEntriesByName('podlab:zoom-settled').length === before && performance.now() - t0 < 1000) {
     await new Promise<void>((res) => requestAnimationFrame(() => res()));
   }
   const marks = performance.getEntriesByName('podlab:zoom-settled');
-  await new Promise<void>((res) => requestAnimationFrame(() => requestAnimationFrame(() => res())));
+  const level = document.querySelector('[data-testid=detail-level]')?.getAttribute('data-level') ?? 'full';
+  const at = marks.length > before ? marks[marks.length - 1]!.startTime : performance.now();
+  const intervals: number[] = [];
+  let last = at;
+  const t1 = performance.now();
+  while (level !== 'overview' && !performance.getEntriesByName('podlab:detail-complete').some((m) => m.startTime >= at) && performance.now() - t1 < 3000) {
+    await new Promise<void>((res) => requestAnimationFrame(() => res()));
+    intervals.push(performance.now() - last);
+    last = performance.now();
+  }
+  for (let i = 0; i < 2; i++) {
+    await new Promise<void>((res) => requestAnimationFrame(() => res()));
+    intervals.push(performance.now() - last);
+    last = performance.now();
+  }
   return {
-    ms: marks.length > before ? performance.now() - marks[marks.length - 1]!.startTime : null,
-    level: document.querySelector('[data-testid=detail-level]')?.getAttribute('data-level') ?? 'full',
+    ms: marks.length > before ? performance.now() - at : null,
+    level,
     elements: document.querySelectorAll('svg.topology *').length,
+    frames: intervals.length,
+    longestFrameMs: Math.max(...intervals),
   };
 }
 
 const GESTURE = 6;
 
 interface Step { readonly ms: number; readonly cpuMs: number }
-interface Settle { readonly ms: number; readonly cpuMs: number; readonly level: string; readonly elements: number }
+interface Settle { readonly ms: number; readonly cpuMs: number; readonly level: string; readonly elements: number; readonly frames: number; readonly longestFrameMs: number }
 
 async function measure(t: Topology): Promise<{ deployMs: number; runs: PageRun[] }> {
   const t0 = performance.now();
@@ -147,7 +171,7 @@ async function measure(t: Topology): Promise<{ deployMs: number; runs: PageRun[]
         const c2 = await cpu();
         earlySettles += g.settles;
         for (const ms of g.ms) steps.push({ ms: round(ms), cpuMs: round(((c1 - c0) * 1000) / GESTURE) });
-        if (z.ms !== null) settles.push({ ms: round(z.ms), cpuMs: round((c2 - c1) * 1000), level: z.level, elements: z.elements });
+        if (z.ms !== null) settles.push({ ms: round(z.ms), cpuMs: round((c2 - c1) * 1000), level: z.level, elements: z.elements, frames: z.frames, longestFrameMs: round(z.longestFrameMs) });
       }
       runs.push({ firstFrameMs: round(first.firstFrameMs), quietMs: round(quietMs), svgElements: first.svgElements, steps, settles, earlySettles });
       await page.close();
@@ -177,7 +201,8 @@ function report(name: string, t: Topology, m: { deployMs: number; runs: PageRun[
   const settles = m.runs.flatMap((r) => r.settles);
   const settleByLevel = Object.fromEntries([...new Set(settles.map((x) => x.level))].map((l) => {
     const at = settles.filter((x) => x.level === l);
-    return [l, { ...stepStats(at), maxElements: Math.max(...at.map((x) => x.elements)) }];
+    const longest = at.map((x) => x.longestFrameMs);
+    return [l, { ...stepStats(at), maxElements: Math.max(...at.map((x) => x.elements)), framesMedian: median(at.map((x) => x.frames)), longestFrameMedianMs: round(median(longest)), longestFrameMaxMs: round(Math.max(...longest)) }];
   }));
   return {
     name, nodes: t.nodes.length, links: t.links.length, deployMs: m.deployMs, layoutMs: layoutMs(t),

@@ -24,6 +24,8 @@ export interface CanvasOptions {
   readonly groups: boolean;
   /** VLAN / L2 segment outlines. */
   readonly areas: boolean;
+  /** VLAN outlines in the gesture bitmap (the toggle itself: the bitmap serves every level). */
+  readonly bitmapAreas?: boolean;
 }
 
 /** Zoom scale from which the overview draws outlines, dashes and curves (a box is then ≥ 6 px high). */
@@ -130,14 +132,18 @@ export function useOverviewCanvas(scene: OverviewScene | undefined, opts: Canvas
   const frame = useRef(0);
   const state = useRef({ scene, opts });
   state.current = { scene, opts };
-  // The gesture bitmap, made at the first gesture after the scene or the options change.
-  const bitmap = useRef<{ scene: OverviewScene; opts: CanvasOptions; b: OverviewBitmap | undefined } | undefined>(undefined);
-  const gestureBitmap = (): OverviewBitmap | undefined => {
+  // The gesture bitmap, made once per scene and VLAN toggle (with racks whatever the level:
+  // a full paint costs tens of milliseconds, and a gesture shows it only while it lasts).
+  const bitmap = useRef<{ scene: OverviewScene; areas: boolean; b: OverviewBitmap | undefined } | undefined>(undefined);
+  /** The bitmap for the current scene: made when `make` (while idle), else only if already made. */
+  const gestureBitmap = (make: boolean): OverviewBitmap | undefined => {
     const { scene: s, opts: o } = state.current;
     if (!s) return undefined;
     const cur = bitmap.current;
-    if (cur && cur.scene === s && cur.opts.areas === o.areas && cur.opts.groups === o.groups) return cur.b;
-    bitmap.current = { scene: s, opts: o, b: paintBitmap(s, o) };
+    const areas = o.bitmapAreas ?? o.areas;
+    if (cur && cur.scene === s && cur.areas === areas) return cur.b;
+    if (!make) return undefined;
+    bitmap.current = { scene: s, areas, b: paintBitmap(s, { groups: true, areas }) };
     return bitmap.current.b;
   };
   const gesture = useRef(false);
@@ -161,7 +167,9 @@ export function useOverviewCanvas(scene: OverviewScene | undefined, opts: Canvas
       ctx.clearRect(0, 0, c.width, c.height);
       return;
     }
-    const b = gesture.current ? gestureBitmap() : undefined;
+    // Not yet made (the page was never idle since the scene changed): paint directly rather
+    // than stall this frame with the whole fabric.
+    const b = gesture.current ? gestureBitmap(false) : undefined;
     if (b && bitmapServes(t, b)) blitBitmap(ctx, b, t, w, hgt, dpr);
     else paintOverview(ctx, s, t, w, hgt, state.current.opts);
   };
@@ -183,9 +191,9 @@ export function useOverviewCanvas(scene: OverviewScene | undefined, opts: Canvas
   // The bitmap is made while the page is idle, not in the first frame of the next gesture.
   useEffect(() => {
     if (!scene || typeof requestIdleCallback !== 'function') return;
-    const id = requestIdleCallback(() => gestureBitmap(), { timeout: 2000 });
+    const id = requestIdleCallback(() => gestureBitmap(true), { timeout: 2000 });
     return () => cancelIdleCallback(id);
-  }, [scene, opts.areas, opts.groups]);
+  }, [scene, opts.bitmapAreas ?? opts.areas]);
   useEffect(() => () => cancelAnimationFrame(frame.current), []);
   return { canvas, paint, paintNow };
 }

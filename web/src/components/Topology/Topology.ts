@@ -7,6 +7,7 @@
  * paths when zoomed out, names, then interface names and pods as you zoom in.
  */
 import { useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
+import { flushSync } from 'react-dom';
 import { h } from '../h.ts';
 import type { ViewLink, ViewModel, ViewNode } from '../../domain/view-model.ts';
 import type { HopEvent, LinkState } from '../../../../engine/server/api-types.ts';
@@ -23,6 +24,7 @@ import { pathMarks, pathStops } from '../../domain/packet-path.ts';
 import { nodeCauses } from '../../domain/hop-cause.ts';
 import { loadPositions, savePositions } from './positions.ts';
 import { useZoom } from './useZoom.ts';
+import { revealOrder, useReveal } from './useReveal.ts';
 import { PathOverlay } from './PathOverlay.ts';
 import { OverlayControls, OverlayDefs, SessionLayer, TunnelLayer, type OverlayCull, type OverlayToggles } from './Overlays.ts';
 import type { SessionView, TunnelView } from '../../domain/overlays.ts';
@@ -56,6 +58,8 @@ const NO_ROUTES: ReadonlyMap<string, string> = new Map();
 const SHAPE = { tierPitch: O.nodeH + O.gapY, bow: O.nodeW };
 /** How long a zoom or pan gesture on a large drawing pauses before it is redrawn sharp. */
 const SETTLE_MS = 120;
+/** Nodes mounted per frame while a large drawing's detail window refills (useReveal.ts): with interface labels, names only. */
+const REVEAL_PER_FRAME = { interfaces: 16, names: 32 } as const;
 const FILL: Record<string, string | number> = { position: 'absolute', inset: 0 };
 
 /** The topology view. */
@@ -85,15 +89,23 @@ export function Topology(p: TopologyProps) {
   const big = view.nodes.length > DETAIL_NODE_LIMIT;
   const [detail, setDetail] = useState<{ level: DetailLevel; window?: Rect }>(() => ({ level: big ? 'overview' : 'interfaces' }));
   const detailRef = useRef(detail);
+  // Bumped at each settle in detail: the window is emptied and refilled a chunk per frame.
+  const [refill, setRefill] = useState(0);
   const onZoom = (t: { k: number; x: number; y: number }): void => {
     const level = detailLevel(t.k, view.nodes.length);
     if (big) overviewCanvas.paintNow(t);
     const s = svg.current;
     const window = level === 'overview' || !big || !s ? undefined : detailWindow(visibleRect(t, s.clientWidth || 800, s.clientHeight || 600));
     const cur = detailRef.current;
-    if (cur.level === level && sameRect(cur.window, window)) return;
-    detailRef.current = window ? { level, window } : { level };
-    setDetail(detailRef.current);
+    const same = cur.level === level && sameRect(cur.window, window);
+    if (same && !window) return;
+    if (!same) detailRef.current = window ? { level, window } : { level };
+    // Synchronously, in the task that set the layer's new transform: no frame may paint the
+    // old window's elements at it (that is the costly repaint the refill spreads out).
+    flushSync(() => {
+      if (!same) setDetail(detailRef.current);
+      if (window) setRefill((g) => g + 1);
+    });
   };
   // Above DETAIL_NODE_LIMIT nodes a gesture only moves the last picture; the drawing follows
   // once the wheel or the pointer pauses (useZoom.ts).
@@ -150,12 +162,15 @@ export function Topology(p: TopologyProps) {
     for (const n of marks.keys()) s.add(n);
     return s;
   }, [big, grid, overview, detail.window, p.selected, marks]);
+  const order = useMemo(() => (shown && !overview ? revealOrder(shown, layout.positions, detail.window, [...(p.selected !== undefined ? [p.selected] : []), ...marks.keys()]) : []),
+    [shown, overview, layout, detail.window, p.selected, marks]);
+  const { revealed, complete } = useReveal(order, refill, detail.level === 'interfaces' ? REVEAL_PER_FRAME.interfaces : REVEAL_PER_FRAME.names);
   const overlayCull = useMemo((): OverlayCull | undefined => (!big ? undefined : overview || !detail.window ? { attentionOnly: true } : { window: detail.window }), [big, overview, detail.window]);
   const isPod = useMemo(() => new Set(view.nodes.filter((n) => n.role === 'pod').map((n) => n.id)), [view]);
   // The overview: boxes, cables, racks and VLAN areas painted on a canvas under the SVG (at
   // every level: zoomed in, the SVG's window covers it and gestures show it around that).
   const scene = useMemo(() => (big ? overviewScene(view, layout, areas, SHAPE) : undefined), [big, view, layout, areas]);
-  const overviewCanvas = useOverviewCanvas(scene, { areas: toggles.vlans && overview, groups: overview });
+  const overviewCanvas = useOverviewCanvas(scene, { areas: toggles.vlans && overview, groups: overview, bitmapAreas: toggles.vlans });
   // A click on the overview selects the node under the pointer (there is no element per node to click).
   const onOverviewClick = (ev: { clientX: number; clientY: number; target: EventTarget }): void => {
     if (!overview || (ev.target as Element).closest?.('.node')) return;
@@ -210,7 +225,9 @@ export function Topology(p: TopologyProps) {
       const st = p.links.get(l.id);
       const special = (st !== undefined && !st.up) || (onPathLinks.has(`${l.a}:${l.aIf}`) && onPathLinks.has(`${l.b}:${l.bIf}`));
       // Overview: only what the canvas does not show. Detail: cables crossing the window.
-      if (overview ? !special : !special && !(detail.window && linkMeets(a, b, detail.window, O.nodeW))) return null;
+      // Zoomed in, a cable comes with the first of its ends mounted (or, crossing the window from outside it, at the end of the refill).
+      const mounted = revealed.has(l.a) || revealed.has(l.b) || (complete && !shown?.has(l.a) && !shown?.has(l.b));
+      if (overview ? !special : !special && !(mounted && detail.window && linkMeets(a, b, detail.window, O.nodeW))) return null;
     }
     let e = linkEls.get(l.id);
     if (e === undefined) linkEls.set(l.id, (e = linkElement(l)));
@@ -239,18 +256,21 @@ export function Topology(p: TopologyProps) {
       h('text', { className: 'marks', y: -O.nodeH / 2 - 6 }, m.join(' · ')),
       h('title', null, [n.id, ...nodeCauses(p.path, n.id, p.routes ?? NO_ROUTES)].join('\n'))));
   };
-  const groupEls = useMemo(() => h('g', { className: 'groups' }, layout.groups.map((g) => h('g', { key: g.id, className: `group ${g.kind}` },
+  // Racks and floors in the window only: their titles are text too, laid out again at each new scale.
+  const inWindow = (r: { x: number; y: number; w: number; h: number }): boolean => !big || !detail.window
+    || (r.x + r.w >= detail.window.x0 && r.x <= detail.window.x1 && r.y + r.h >= detail.window.y0 && r.y <= detail.window.y1);
+  const groupEls = useMemo(() => h('g', { className: 'groups' }, layout.groups.filter(inWindow).map((g) => h('g', { key: g.id, className: `group ${g.kind}` },
     h('rect', { x: g.x, y: g.y, width: g.w, height: g.h, rx: 10 }),
-    h('text', { x: g.x + 8, y: g.y + 14 }, g.label)))), [layout]);
+    h('text', { x: g.x + 8, y: g.y + 14 }, g.label)))), [layout, big, detail.window]);
   // Outlines only, label top-right: they overlap floors and racks, whose titles are top-left.
-  const areaEls = useMemo(() => h('g', { className: 'segments', 'data-testid': 'overlay-vlans' }, areas.map((a) => h('g', {
+  const areaEls = useMemo(() => h('g', { className: 'segments', 'data-testid': 'overlay-vlans' }, areas.filter(inWindow).map((a) => h('g', {
     key: a.segment, className: `segment-area seg-${a.segment % 8}`, 'data-segment': a.segment, ...(a.vlan !== undefined ? { 'data-vlan': a.vlan } : {}),
   },
     h('rect', { x: a.x, y: a.y, width: a.w, height: a.h, rx: 14 }),
     h('title', null, `${a.label}: ${a.nodes.join(', ')}`),
-    h('text', { x: a.x + a.w - 10, y: a.y + 13, textAnchor: 'end' }, a.label)))), [areas]);
+    h('text', { x: a.x + a.w - 10, y: a.y + 13, textAnchor: 'end' }, a.label)))), [areas, big, detail.window]);
   const nodes = view.nodes.map((n) => {
-    if (shown && !shown.has(n.id)) return null;
+    if (shown && !(overview ? shown.has(n.id) : revealed.has(n.id))) return null;
     let e = nodeEls.get(n.id);
     if (!e) nodeEls.set(n.id, (e = nodeElement(n)));
     return e;
@@ -268,8 +288,8 @@ export function Topology(p: TopologyProps) {
         !overview && groupEls,
         toggles.vlans && !overview && areaEls,
         h('g', { className: 'links' }, links),
-        toggles.tunnels && p.tunnels && h(TunnelLayer, { tunnels: p.tunnels, positions: layout.positions, cull: overlayCull }),
-        toggles.bgp && p.sessions && h(SessionLayer, { sessions: p.sessions, positions: layout.positions, cull: overlayCull }),
+        toggles.tunnels && p.tunnels && complete && h(TunnelLayer, { tunnels: p.tunnels, positions: layout.positions, cull: overlayCull }),
+        toggles.bgp && p.sessions && complete && h(SessionLayer, { sessions: p.sessions, positions: layout.positions, cull: overlayCull }),
         h('g', { className: 'nodes' }, nodes),
         h(PathOverlay, { stops, positions: layout.positions, routes: p.routes ?? NO_ROUTES }))))),
     h('div', { className: 'topology-tools' },
