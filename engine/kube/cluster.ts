@@ -24,6 +24,8 @@ export interface HostPod {
   readonly node: string;
   readonly ip: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** The named ports of a pod no workload made (a v1 Pod or a scenario `pod`): what a named targetPort resolves against. */
+  readonly containerPorts?: readonly ContainerPort[];
 }
 
 /** A command's outcome on a node. */
@@ -326,7 +328,8 @@ export class KubeCluster {
       let m = this.meta.get(key);
       if (!m) this.meta.set(key, (m = { created: this.host.now(), ports: [] }));
       const owner = m.owner ? this.ownerRef(m.owner, p.labels) : undefined;
-      return { ...p, containerPorts: m.ports, created: m.created, ...(m.image !== undefined ? { image: m.image } : {}), ...(owner ? { owner } : {}) };
+      // A workload's pods carry their template's ports; any other pod, what its own spec declares.
+      return { ...p, containerPorts: m.ports.length ? m.ports : (p.containerPorts ?? []), created: m.created, ...(m.image !== undefined ? { image: m.image } : {}), ...(owner ? { owner } : {}) };
     });
   }
 

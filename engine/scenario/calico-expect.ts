@@ -64,7 +64,7 @@ registerExpectation<BgpParams>({
 export interface PolicyParams {
   from: Located<string>;
   to: Located<string>;
-  protocol: 'TCP' | 'UDP' | 'ICMP';
+  protocol: 'TCP' | 'UDP' | 'SCTP' | 'ICMP';
   port?: number;
   verdict: 'allow' | 'deny';
   decidedBy?: string;
@@ -80,7 +80,7 @@ registerExpectation<PolicyParams>({
     const port = optInt(src, m, 'port', 'policy', 1, 65535);
     const pr = optString(src, m, 'protocol', 'policy');
     const protocol = (pr?.value.toUpperCase() ?? (port !== undefined ? 'TCP' : 'ICMP')) as PolicyParams['protocol'];
-    if (!['TCP', 'UDP', 'ICMP'].includes(protocol)) src.problems.error(pr!.loc, `policy: protocol must be TCP, UDP or ICMP, not '${pr!.value}'`);
+    if (!['TCP', 'UDP', 'SCTP', 'ICMP'].includes(protocol)) src.problems.error(pr!.loc, `policy: protocol must be TCP, UDP, SCTP or ICMP, not '${pr!.value}'`);
     if (protocol !== 'ICMP' && port === undefined) src.problems.error(e.keyLoc, `policy: ${protocol} needs a 'port'`);
     if (protocol === 'ICMP' && port !== undefined) src.problems.error(pr?.loc ?? e.keyLoc, 'policy: ICMP has no port');
     const v = needString(src, m, 'verdict', e.keyLoc, 'policy');
@@ -117,7 +117,7 @@ registerExpectation<PolicyParams>({
     // Who decided: the direction that denied, else ingress at the destination (egress when it is not policed).
     const deciding: DirectionVerdict = !verdict.egress.allowed ? verdict.egress : verdict.ingress.policed || !verdict.egress.policed ? verdict.ingress : verdict.egress;
     const decider = deciderNames(deciding.decision);
-    const probe = await ctx.exec(p.from.value, p.protocol === 'ICMP' ? reachProbe(dst) : reachProbe(dst, { protocol: p.protocol === 'UDP' ? 'udp' : 'tcp', port: p.port! }), 'probe');
+    const probe = await ctx.exec(p.from.value, p.protocol === 'ICMP' ? reachProbe(dst) : reachProbe(dst, { protocol: p.protocol === 'UDP' ? 'udp' : p.protocol === 'SCTP' ? 'sctp' : 'tcp', port: p.port! }), 'probe');
     const wire = probeWords(p.protocol, probe.code, probe.stderr + probe.stdout);
     const want = p.verdict === 'allow';
     const byOk = p.decidedBy === undefined || decider.some((n) => n === p.decidedBy || n.endsWith(`.${p.decidedBy}`));
@@ -146,6 +146,7 @@ function deciderNames(d: Decision): string[] {
 function probeWords(protocol: string, code: number, out: string): string {
   if (protocol === 'ICMP') return code === 0 ? 'echo reply' : 'no echo reply';
   if (protocol === 'TCP') return code === 0 ? 'SYN → SYN-ACK' : /refused/.test(out) ? 'SYN → RST' : 'SYN → nothing';
+  if (protocol === 'SCTP') return code === 0 ? 'INIT → INIT ACK … COOKIE ACK' : /refused/.test(out) ? 'INIT → ABORT' : 'INIT → nothing';
   return code === 0 ? 'datagram echoed' : /refused/.test(out) ? 'ICMP port unreachable' : 'no answer';
 }
 

@@ -250,13 +250,13 @@ function readPorts(src: Source, e: Entry): ServerPort[] | undefined {
   for (const it of items) {
     const n = src.deref(it);
     const text = isScalar(n) ? String(n.value) : '';
-    const m = /^(\d+)(?:\/(tcp|udp))?$/i.exec(text.trim());
+    const m = /^(\d+)(?:\/(tcp|udp|sctp))?$/i.exec(text.trim());
     const port = m ? Number(m[1]) : NaN;
     if (!m || port < 1 || port > 65535) {
-      src.problems.error(n ? src.loc(n) : e.valueLoc, `pod: listen entries are ports like 80 or "53/udp", not ${describeNode(n)}`);
+      src.problems.error(n ? src.loc(n) : e.valueLoc, `pod: listen entries are ports like 80, "53/udp" or "7777/sctp", not ${describeNode(n)}`);
       return undefined;
     }
-    out.push({ port, protocol: (m[2]?.toLowerCase() ?? 'tcp') as 'tcp' | 'udp' });
+    out.push({ port, protocol: (m[2]?.toLowerCase() ?? 'tcp') as ServerPort['protocol'] });
   }
   return out;
 }

@@ -24,13 +24,13 @@ import { needString, optBool, optInt, optString, readEndpoint, strictMap } from 
 // reachable
 
 /** `reachable`: rows = from, columns = to, cells = expected reachability; ICMP echo, or a TCP/UDP port. */
-export interface ReachableParams { from: Located<string>[]; to: Located<string>[]; want: boolean[][]; matrix: boolean; port?: { protocol: 'tcp' | 'udp'; port: number } }
+export interface ReachableParams { from: Located<string>[]; to: Located<string>[]; want: boolean[][]; matrix: boolean; port?: { protocol: 'tcp' | 'udp' | 'sctp'; port: number } }
 
-/** The probe of one reachability cell: ping, or `nc -z` on a TCP/UDP port (a pod's test server answers). */
-export function reachProbe(address: string, port?: { protocol: 'tcp' | 'udp'; port: number }): string[] {
+/** The probe of one reachability cell: ping, or `nc -z` on a TCP/UDP/SCTP port (a pod's test server answers). */
+export function reachProbe(address: string, port?: { protocol: 'tcp' | 'udp' | 'sctp'; port: number }): string[] {
   // Two pings 200 ms apart, 1 s to answer: one lost packet does not fail a cell.
   if (!port) return ['ping', '-c', '2', '-i', '0.2', '-W', '1', address];
-  return ['nc', ...(port.protocol === 'udp' ? ['-u'] : []), '-z', '-v', '-w', '1', address, String(port.port)];
+  return ['nc', ...(port.protocol === 'udp' ? ['-u'] : port.protocol === 'sctp' ? ['--sctp'] : []), '-z', '-v', '-w', '1', address, String(port.port)];
 }
 
 function readNames(src: Source, e: Entry, what: string): Located<string>[] | undefined {
@@ -82,10 +82,10 @@ registerExpectation<ReachableParams>({
     const portNum = optInt(src, m, 'port', 'reachable', 1, 65535);
     const protoText = optString(src, m, 'protocol', 'reachable');
     const proto = protoText?.value.toLowerCase();
-    if (protoText && proto !== 'tcp' && proto !== 'udp' && proto !== 'icmp') src.problems.error(protoText.loc, `reachable: protocol must be TCP, UDP or ICMP, not '${protoText.value}'`);
+    if (protoText && proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp' && proto !== 'icmp') src.problems.error(protoText.loc, `reachable: protocol must be TCP, UDP, SCTP or ICMP, not '${protoText.value}'`);
     if (portNum !== undefined && proto === 'icmp') src.problems.error(protoText!.loc, 'reachable: ICMP has no port', 'drop `port:` or say `protocol: TCP`');
-    if ((proto === 'tcp' || proto === 'udp') && portNum === undefined) src.problems.error(protoText!.loc, `reachable: protocol ${protoText!.value} needs a 'port'`);
-    const port = portNum !== undefined && proto !== 'icmp' ? { protocol: (proto === 'udp' ? 'udp' : 'tcp') as 'tcp' | 'udp', port: portNum } : undefined;
+    if ((proto === 'tcp' || proto === 'udp' || proto === 'sctp') && portNum === undefined) src.problems.error(protoText!.loc, `reachable: protocol ${protoText!.value} needs a 'port'`);
+    const port = portNum !== undefined && proto !== 'icmp' ? { protocol: (proto === 'udp' || proto === 'sctp' ? proto : 'tcp') as 'tcp' | 'udp' | 'sctp', port: portNum } : undefined;
     const fe = m.get('from');
     const te = m.get('to');
     if (!fe) src.problems.error(e.keyLoc, `reachable has no 'from'`, 'add `from: NODE` (or a list)');

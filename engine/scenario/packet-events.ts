@@ -9,6 +9,7 @@ import { ETHERTYPE_IPV4 } from '../net/packet.ts';
 import { formatIPv4 } from '../net/ip.ts';
 import { ipv4TotalLength } from '../net/codec/index.ts';
 import { PcapWriter } from '../net/pcap.ts';
+import { IPPROTO_SCTP, sctpPorts } from '../net/sctp.ts';
 import { TcpdumpPrinter } from '../net/tcpdump/index.ts';
 import type { TraceEvent } from '../sim/trace.ts';
 import type { EventBody, FrameRef, NatNote, PacketSummary } from '../events.ts';
@@ -79,7 +80,11 @@ export function summarize(ip: Ipv4Packet): PacketSummary {
 function endpoint(ip: Ipv4Packet, field: 'src' | 'dst'): string {
   const p = ip.payload;
   const addr = formatIPv4(field === 'src' ? ip.src : ip.dst);
-  if (p instanceof Uint8Array || (p.kind !== 'tcp' && p.kind !== 'udp')) return addr;
+  if (p instanceof Uint8Array) {
+    const sp = ip.protocol === IPPROTO_SCTP && ip.fragOffset === 0 ? sctpPorts(p) : undefined;
+    return sp ? `${addr}:${field === 'src' ? sp.srcPort : sp.dstPort}` : addr;
+  }
+  if (p.kind !== 'tcp' && p.kind !== 'udp') return addr;
   return `${addr}:${field === 'src' ? p.srcPort : p.dstPort}`;
 }
 

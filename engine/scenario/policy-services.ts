@@ -37,8 +37,8 @@ export function podLabelsAfterPatch(labels: Readonly<Record<string, string>>, pa
   return next;
 }
 
-/** Every TCP/UDP `containerPort` of a pod spec's containers, as test-server ports (duplicates once). */
-export function containerServerPorts(podSpec: unknown): ServerPort[] {
+/** Every TCP/UDP `containerPort` of a pod spec's containers (SCTP too with `sctp`: the simulator serves it), as test-server ports (duplicates once). */
+export function containerServerPorts(podSpec: unknown, opts: { sctp?: boolean } = {}): ServerPort[] {
   const out = new Map<string, ServerPort>();
   const cs = (podSpec as { containers?: unknown } | undefined)?.containers;
   for (const c of Array.isArray(cs) ? cs : []) {
@@ -46,7 +46,7 @@ export function containerServerPorts(podSpec: unknown): ServerPort[] {
     for (const p of Array.isArray(ports) ? ports : []) {
       const { containerPort, protocol } = (p ?? {}) as { containerPort?: unknown; protocol?: unknown };
       if (typeof containerPort !== 'number') continue;
-      const proto = protocol === 'UDP' ? 'udp' : protocol === undefined || protocol === 'TCP' ? 'tcp' : undefined;
+      const proto = protocol === 'UDP' ? 'udp' : protocol === undefined || protocol === 'TCP' ? 'tcp' : protocol === 'SCTP' && opts.sctp ? 'sctp' : undefined;
       if (proto) out.set(`${proto}/${containerPort}`, { protocol: proto, port: containerPort });
     }
   }

@@ -87,7 +87,7 @@ export class SimClusterControl implements ClusterControl {
       const ns = meta.namespace ?? 'default';
       const pod = await c.addPod(spec.nodeName, ns, meta.name, { ...(meta.labels ?? {}) }, undefined, { serviceAccount: podServiceAccount(spec), ports: namedContainerPorts(spec) });
       // The pod serves every containerPort it declares (agnhost-style test servers).
-      const listen = containerServerPorts(spec);
+      const listen = containerServerPorts(spec, { sctp: true });
       if (listen.length) this.servers.set(`${ns}/${meta.name}`, startServers(this.lab.kernel(pod.podNode), listen));
       await this.syncKube();
       return;

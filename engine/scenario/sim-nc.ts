@@ -19,22 +19,25 @@ import { nextId } from '../sim/icmp.ts';
 import { connect, listen } from '../sim/tcp/index.ts';
 import type { TcpListener, TcpSocket } from '../sim/tcp/index.ts';
 import type { ToolResult } from '../sim/tools/argv.ts';
+import { sctpListen, sctpProbe } from '../sim/sctp.ts';
 
 /** A port a pod's test server listens on. */
 export interface ServerPort {
-  readonly protocol: 'tcp' | 'udp';
+  readonly protocol: 'tcp' | 'udp' | 'sctp';
   readonly port: number;
 }
 
 const SERVICES: Record<string, string> = { 'tcp/80': 'http', 'tcp/443': 'https', 'tcp/22': 'ssh', 'tcp/179': 'bgp', 'udp/53': 'domain', 'tcp/53': 'domain' };
 
-/** Starts test servers on a kernel: TCP accepts and closes, UDP echoes each datagram back. */
+/** Starts test servers on a kernel: TCP accepts and closes, UDP and SCTP echo each message back. */
 export function startServers(k: Kernel, ports: readonly ServerPort[]): (() => void) {
   const closers: (() => void)[] = [];
   for (const p of ports) {
     if (p.protocol === 'tcp') {
       const l: TcpListener = listen(k, { port: p.port, owner: 'agnhost' }, (s: TcpSocket) => s.end());
       closers.push(() => l.close());
+    } else if (p.protocol === 'sctp') {
+      closers.push(sctpListen(k, p.port, (m) => m));
     } else {
       if (k.udpSockets.has(p.port)) throw new Error(`UDP port ${p.port} is already in use`);
       k.udpSockets.set(p.port, (pkt) => {
@@ -47,10 +50,11 @@ export function startServers(k: Kernel, ports: readonly ServerPort[]): (() => vo
   return () => closers.forEach((c) => c());
 }
 
-interface NcArgs { udp: boolean; verbose: boolean; waitMs: number; host: string; port: number }
+interface NcArgs { udp: boolean; sctp: boolean; verbose: boolean; waitMs: number; host: string; port: number }
 
 function parseNc(args: readonly string[]): NcArgs | string {
   let udp = false;
+  let sctp = false;
   let verbose = false;
   let zero = false;
   let waitMs = 5000;
@@ -65,26 +69,28 @@ function parseNc(args: readonly string[]): NcArgs | string {
       udp ||= a.includes('u');
       verbose ||= a.includes('v');
       zero ||= a.includes('z');
-    } else if (a.startsWith('-')) return `nc: invalid option -- '${a.slice(1)}' (podlab's nc supports -z -u -v -n -w)`;
+    } else if (a === '--sctp') sctp = true; // ncat's SCTP mode (OpenBSD nc has none)
+    else if (a.startsWith('-')) return `nc: invalid option -- '${a.slice(1)}' (podlab's nc supports -z -u -v -n -w --sctp)`;
     else rest.push(a);
   }
   if (!zero) return 'nc: podlab runs nc in scan mode only: use -z (e.g. nc -z -w 1 10.5.0.2 80)';
-  if (rest.length !== 2) return 'usage: nc [-uvz] [-w timeout] destination port';
+  if (udp && sctp) return 'nc: -u and --sctp are exclusive: one transport';
+  if (rest.length !== 2) return 'usage: nc [-uvz] [--sctp] [-w timeout] destination port';
   const port = Number(rest[1]);
   if (!Number.isInteger(port) || port < 1 || port > 65535) return `nc: port number invalid: ${rest[1]}`;
   if (!isIPv4(rest[0]!)) return `nc: getaddrinfo for host "${rest[0]}" port ${rest[1]}: Name or service not known`;
-  return { udp, verbose, waitMs, host: rest[0]!, port };
+  return { udp, sctp, verbose, waitMs, host: rest[0]!, port };
 }
 
-/** `nc -z [-u] [-v] [-w S] HOST PORT` on a simulated node, in virtual time. */
+/** `nc -z [-u|--sctp] [-v] [-w S] HOST PORT` on a simulated node, in virtual time. */
 export function ncOnKernel(k: Kernel, args: readonly string[]): ToolResult {
   const a = parseNc(args);
   if (typeof a === 'string') return { stdout: '', stderr: `${a}\n`, code: 1 };
-  const proto = a.udp ? 'udp' : 'tcp';
+  const proto = a.udp ? 'udp' : a.sctp ? 'sctp' : 'tcp';
   const svc = SERVICES[`${proto}/${a.port}`] ?? '*';
   const ok = (): ToolResult => ({ stdout: '', stderr: a.verbose ? `Connection to ${a.host} ${a.port} port [${proto}/${svc}] succeeded!\n` : '', code: 0 });
   const failed = (why: string): ToolResult => ({ stdout: '', stderr: `nc: connect to ${a.host} port ${a.port} (${proto}) ${why}\n`, code: 1 });
-  const outcome = a.udp ? udpProbe(k, parseIPv4(a.host), a.port, a.waitMs) : tcpProbe(k, a.host, a.port, a.waitMs);
+  const outcome = a.udp ? udpProbe(k, parseIPv4(a.host), a.port, a.waitMs) : a.sctp ? sctpScan(k, parseIPv4(a.host), a.port, a.waitMs) : tcpProbe(k, a.host, a.port, a.waitMs);
   if (outcome === 'open') return ok();
   if (outcome === 'refused') return failed('failed: Connection refused');
   if (outcome === 'timeout') return failed('timed out: Operation now in progress');
@@ -106,6 +112,13 @@ function tcpProbe(k: Kernel, host: string, port: number, waitMs: number): Outcom
     return 'timeout';
   }
   return result;
+}
+
+/** An SCTP association set up and shut down (INIT … COOKIE ACK, SHUTDOWN …); ABORT is "refused". */
+function sctpScan(k: Kernel, dst: IPv4, port: number, waitMs: number): Outcome {
+  const r = sctpProbe(k, dst, port, undefined, waitMs);
+  return r.result === 'open' || r.result === 'refused' || r.result === 'timeout' ? r.result
+    : r.result === 'no-route' ? 'Network is unreachable' : 'No route to host';
 }
 
 function udpProbe(k: Kernel, dst: IPv4, port: number, waitMs: number): Outcome {

@@ -21,6 +21,8 @@ import { ipLocalOut, ipOutput } from './ipv4-output.ts';
 import { ipipRcv } from './tunnel-ipip.ts';
 import { vxlanRcv } from './tunnel-vxlan.ts';
 import { maybeSendRedirect } from './redirect.ts';
+import { sctpRcv } from './sctp.ts';
+import { IPPROTO_SCTP } from '../net/sctp.ts';
 
 /** ip_rcv(): an IPv4 packet arrives on a device (after L2). */
 export function ipRcv(k: Kernel, dev: NetDevice, pkt: Ipv4Packet): void {
@@ -184,7 +186,7 @@ function fragBytes(f: Ipv4Packet): Uint8Array {
   return encodeIpv4({ ...f, mf: false, fragOffset: 0 }).subarray(20 + (f.options?.length ?? 0));
 }
 
-/** ip_local_deliver(): reassembly, INPUT, then the protocol handler (icmp/udp/tcp/ipip). */
+/** ip_local_deliver(): reassembly, INPUT, then the protocol handler (icmp/udp/tcp/ipip/sctp). */
 export function ipLocalDeliver(k: Kernel, dev: NetDevice, pkt: Ipv4Packet): void {
   let p: Ipv4Packet | null = pkt;
   if (pkt.mf || pkt.fragOffset > 0) {
@@ -198,6 +200,10 @@ export function ipLocalDeliver(k: Kernel, dev: NetDevice, pkt: Ipv4Packet): void
   if (k.trace.active) k.trace.emit({ type: 'deliver', t: k.clock.nowMs(), node: k.node, dev: dev.name, pkt: p });
   const payload = p.payload;
   if (payload instanceof Uint8Array) {
+    if (p.protocol === IPPROTO_SCTP) {
+      sctpRcv(k, dev, p);
+      return;
+    }
     if (p.protocol !== IPPROTO_ICMP && p.protocol !== IPPROTO_UDP && p.protocol !== IPPROTO_TCP) icmpSend(k, p, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH, 0);
     return;
   }

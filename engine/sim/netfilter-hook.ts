@@ -42,7 +42,8 @@ function rewritten(a: Ipv4Packet, b: Ipv4Packet): boolean {
   if (a.src !== b.src || a.dst !== b.dst) return true;
   const x = a.payload;
   const y = b.payload;
-  if (x instanceof Uint8Array || y instanceof Uint8Array) return false;
+  // SCTP rides as raw bytes: its ports are the first four.
+  if (x instanceof Uint8Array || y instanceof Uint8Array) return x instanceof Uint8Array && y instanceof Uint8Array && a.protocol === 132 && x.length >= 4 && y.length >= 4 && (x[0] !== y[0] || x[1] !== y[1] || x[2] !== y[2] || x[3] !== y[3]);
   if ((x.kind === 'tcp' || x.kind === 'udp') && x.kind === y.kind) return x.srcPort !== y.srcPort || x.dstPort !== y.dstPort;
   if (x.kind === 'icmp' && y.kind === 'icmp') return x.rest !== y.rest;
   return false;

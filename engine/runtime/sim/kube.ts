@@ -7,11 +7,12 @@
 import type { CalicoCluster } from '../../calico/cluster/cluster.ts';
 import { KubeCluster } from '../../kube/cluster.ts';
 import type { HostPod, KubeHost } from '../../kube/cluster.ts';
-import type { ContainerPort, KubeNode } from '../../kube/types.ts';
+import type { ContainerPort, KubeNode, Protocol } from '../../kube/types.ts';
 import { formatIPv4 } from '../../net/ip.ts';
 import { makeIpv4, makeUdp } from '../../net/codec/index.ts';
 import type { UdpDatagram } from '../../net/packet.ts';
 import { startHttpServer } from '../../sim/apps/http.ts';
+import { sctpListen } from '../../sim/sctp.ts';
 import { nextId } from '../../sim/icmp.ts';
 import { ipLocalOut } from '../../sim/ipv4-output.ts';
 import type { Kernel } from '../../sim/kernel.ts';
@@ -39,8 +40,13 @@ export function simKubeHost(lab: SimLab, c: CalicoCluster): KubeHost {
     const a = n.interfaces.find((i) => i.address)?.address;
     return { name: n.name, labels: { 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux', ...n.labels }, internalIP: a ? formatIPv4(a.addr) : '', created: 0 };
   });
-  const pod = (p: { namespace: string; name: string; node: string; ip: string; workload: { labels: Record<string, string> } }): HostPod =>
-    ({ namespace: p.namespace, name: p.name, node: p.node, ip: p.ip, labels: p.workload.labels });
+  const pod = (p: { namespace: string; name: string; node: string; ip: string; workload: { labels: Record<string, string>; ports?: readonly { name: string; port: number; protocol?: string | number }[] } }): HostPod => {
+    const named = p.workload.ports ?? [];
+    return {
+      namespace: p.namespace, name: p.name, node: p.node, ip: p.ip, labels: p.workload.labels,
+      ...(named.length ? { containerPorts: named.map((x) => ({ name: x.name, containerPort: x.port, protocol: (x.protocol === 'UDP' || x.protocol === 'SCTP' ? x.protocol : 'TCP') as Protocol })) } : {}),
+    };
+  };
   return {
     nodes: () => nodes,
     pods: () => [...c.pods.values()].map(pod),
@@ -48,7 +54,10 @@ export function simKubeHost(lab: SimLab, c: CalicoCluster): KubeHost {
     async createPod(node, namespace, name, labels, ports: readonly ContainerPort[]) {
       const p = await c.addPod(node, namespace, name, labels);
       const k = lab.kernel(p.podNode);
-      servers.set(`${namespace}/${name}`, ports.map((cp) => (cp.protocol === 'UDP' ? startUdpNameServer(k, cp.containerPort, name) : startHttpServer(k, cp.containerPort, name))));
+      // Every server answers with the pod's name: HTTP on TCP, a datagram on UDP, a DATA message on SCTP.
+      const named = new TextEncoder().encode(`${name}\n`);
+      servers.set(`${namespace}/${name}`, ports.map((cp) => (cp.protocol === 'UDP' ? startUdpNameServer(k, cp.containerPort, name)
+        : cp.protocol === 'SCTP' ? sctpListen(k, cp.containerPort, () => named) : startHttpServer(k, cp.containerPort, name))));
       return pod(p);
     },
     async deletePod(namespace, name) {

@@ -338,11 +338,11 @@ export function ipset(nf: Netfilter, argv: readonly string[], input = ''): CmdRe
 
 // ---- conntrack ------------------------------------------------------------------------
 
-const CT_PROTO: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp' };
+const CT_PROTO: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 132: 'sctp' };
 
 function tupleText(t: Tuple): string {
   const base = `src=${formatIPv4(t.src)} dst=${formatIPv4(t.dst)}`;
-  if (t.proto === 6 || t.proto === 17) return `${base} sport=${t.sport} dport=${t.dport}`;
+  if (t.proto === 6 || t.proto === 17 || t.proto === 132) return `${base} sport=${t.sport} dport=${t.dport}`;
   if (t.proto === 1) return `${base} type=${t.dport} code=0 id=${t.sport}`;
   return base;
 }

@@ -165,7 +165,7 @@ export class Conntrack {
    */
   bindNat(e: CtEntry, manip: 'src' | 'dst', ip: IPv4, port: number | undefined, portRange?: { lo: number; hi: number }): void {
     const reply = { ...e.reply };
-    const hasPorts = e.orig.proto === 6 || e.orig.proto === 17 || e.orig.proto === 1;
+    const hasPorts = e.orig.proto === 6 || e.orig.proto === 17 || e.orig.proto === 132 || e.orig.proto === 1; // SCTP NATs ports like TCP and UDP
     if (manip === 'src') {
       reply.dst = ip;
       if (hasPorts && port !== undefined) {

@@ -39,7 +39,8 @@ function natRange(r: NatRange): string {
 function saveMatch(m: Match): string {
   switch (m.m) {
     case 'tcp':
-    case 'udp': {
+    case 'udp':
+    case 'sctp': {
       let s = `-m ${m.m}`;
       if (m.sport) s += `${m.sportNeg ? ' !' : ''} --sport ${ports(m.sport)}`;
       if (m.dport) s += `${m.dportNeg ? ' !' : ''} --dport ${ports(m.dport)}`;
@@ -119,7 +120,8 @@ const hex2 = (n: number): string => `0x${n.toString(16).toUpperCase().padStart(2
 function listMatch(m: Match): string {
   switch (m.m) {
     case 'tcp':
-    case 'udp': {
+    case 'udp':
+    case 'sctp': {
       let s = ` ${m.m}`;
       if (m.sport) s += listPorts('spt', m.sport, m.sportNeg);
       if (m.dport) s += listPorts('dpt', m.dport, m.dportNeg);

@@ -8,6 +8,7 @@ import type { Ipv4Packet } from '../../net/packet.ts';
 import type { Match, PortRange, RuleSpec } from './rules.ts';
 import type { IpsetStore } from './ipset.ts';
 import { ipsetDimension } from './ipset.ts';
+import { l4Ports } from './tuple.ts';
 
 /** Everything besides the packet that matches look at. */
 export interface MatchEnv {
@@ -51,8 +52,8 @@ function setHit(name: string, flags: readonly ('src' | 'dst')[], p: Ipv4Packet, 
   if (!s || flags.length < ipsetDimension(s.type)) return false;
   const addr = flags[0] === 'src' ? p.src : p.dst;
   if (s.type !== 'hash:ip,port') return s.has(addr);
-  const l4 = p.payload;
-  if (p.fragOffset !== 0 || l4 instanceof Uint8Array || (l4.kind !== 'tcp' && l4.kind !== 'udp')) return false;
+  const l4 = l4Ports(p);
+  if (!l4) return false;
   const port = flags[1] === 'src' ? l4.srcPort : l4.dstPort;
   return s.hasIpPort({ addr, proto: p.protocol, port });
 }
@@ -69,15 +70,22 @@ function matchOne(m: Match, p: Ipv4Packet, env: MatchEnv): boolean {
       if (m.m === 'tcp' && m.flags && l4.kind === 'tcp' && ((l4.flags & m.flags.mask) === m.flags.comp) === m.flags.neg) return false;
       return true;
     }
+    case 'sctp': {
+      const sp = l4Ports(p);
+      if (!sp || sp.kind !== 'sctp') return false;
+      if (m.sport && inRange(sp.srcPort, m.sport) === !!m.sportNeg) return false;
+      return !(m.dport && inRange(sp.dstPort, m.dport) === !!m.dportNeg);
+    }
     case 'icmp': {
       if (!first || l4 instanceof Uint8Array || l4.kind !== 'icmp') return false;
       const hit = m.type === 255 || (l4.type === m.type && (m.code === undefined || l4.code === m.code));
       return hit !== m.neg;
     }
     case 'multiport': {
-      if (!first || l4 instanceof Uint8Array || (l4.kind !== 'tcp' && l4.kind !== 'udp')) return false;
+      const pp = l4Ports(p);
+      if (!pp) return false;
       const hit = m.ports.some((r) =>
-        (m.dir !== 'dports' && inRange(l4.srcPort, r)) || (m.dir !== 'sports' && inRange(l4.dstPort, r)));
+        (m.dir !== 'dports' && inRange(pp.srcPort, r)) || (m.dir !== 'sports' && inRange(pp.dstPort, r)));
       return hit !== m.neg;
     }
     case 'conntrack':

@@ -7,6 +7,7 @@ import { formatIPv4 } from '../../net/ip.ts';
 import type { IPv4 } from '../../net/ip.ts';
 import type { EthernetFrame, Ipv4Packet } from '../../net/packet.ts';
 import { ICMP_ERRORS, rewriteQuoted } from './tuple.ts';
+import { IPPROTO_SCTP, sctpPorts, withSctpPort } from '../../net/sctp.ts';
 
 function frameLength(f: EthernetFrame): number {
   const p = f.payload;
@@ -56,13 +57,17 @@ export function logLine(prefix: string, p: Ipv4Packet, inDev: string, outDev: st
 
 /**
  * A copy of the packet with its source or destination endpoint replaced (address, and the
- * TCP/UDP port or ICMP query id). For an ICMP error, `inner` also rewrites the opposite
+ * TCP/UDP/SCTP port or ICMP query id). For an ICMP error, `inner` also rewrites the opposite
  * endpoint of the quoted packet, as nf_nat_icmp_reply_translation does.
  */
 export function rewrite(p: Ipv4Packet, which: 'src' | 'dst', ip: IPv4, port: number, inner: boolean): Ipv4Packet {
   const l4 = p.payload;
   let payload = l4;
-  if (!(l4 instanceof Uint8Array)) {
+  if (l4 instanceof Uint8Array) {
+    // SCTP (raw bytes): the port is rewritten in place and the CRC32c recomputed; addresses are not in its checksum.
+    const sp = p.protocol === IPPROTO_SCTP && p.fragOffset === 0 ? sctpPorts(l4) : undefined;
+    if (sp && (which === 'src' ? sp.srcPort : sp.dstPort) !== port) payload = withSctpPort(l4, which, port);
+  } else {
     if (l4.kind === 'tcp' || l4.kind === 'udp') {
       payload = which === 'src' ? { ...l4, srcPort: port } : { ...l4, dstPort: port };
     } else if (l4.kind === 'icmp') {

@@ -88,7 +88,7 @@ export function parseIptables(argv: readonly string[], setExists: (name: string)
   };
   const protoName = (): string | undefined =>
     spec.proto === 6 && !spec.protoNeg ? 'tcp' : spec.proto === 17 && !spec.protoNeg ? 'udp'
-      : spec.proto === 1 && !spec.protoNeg ? 'icmp' : undefined;
+      : spec.proto === 1 && !spec.protoNeg ? 'icmp' : spec.proto === 132 && !spec.protoNeg ? 'sctp' : undefined;
   const mod = (name: string): boolean => loaded.has(name) || protoName() === name;
 
   for (; i < argv.length; i++) {
@@ -176,7 +176,7 @@ export function parseIptables(argv: readonly string[], setExists: (name: string)
         const name = next(a);
         inv.hasSpec = true;
         switch (name) {
-          case 'tcp': case 'udp': load(name, () => ({ m: name })); break;
+          case 'tcp': case 'udp': case 'sctp': load(name, () => ({ m: name })); break;
           case 'icmp': load('icmp', () => ({ m: 'icmp', type: 255, neg: false })); break;
           case 'addrtype':
             // Each `-m addrtype` is its own instance; the options after it configure that one
@@ -218,9 +218,9 @@ export function parseIptables(argv: readonly string[], setExists: (name: string)
     if (t && targetOption(t, a, next, () => {
       if (spec.proto !== 6 && spec.proto !== 17 && spec.proto !== 132) throw usage('Need TCP, UDP, SCTP or DCCP with port specification');
     })) continue;
-    if ((a === '--sport' || a === '--source-port' || a === '--dport' || a === '--destination-port') && (mod('tcp') || mod('udp'))) {
-      const name = mod('tcp') ? 'tcp' : 'udp';
-      const m = load(name, () => ({ m: name as 'tcp' | 'udp' })) as PortMatch;
+    if ((a === '--sport' || a === '--source-port' || a === '--dport' || a === '--destination-port') && (mod('tcp') || mod('udp') || mod('sctp'))) {
+      const name = mod('tcp') ? 'tcp' : mod('udp') ? 'udp' : 'sctp';
+      const m = load(name, () => ({ m: name as PortMatch['m'] })) as PortMatch;
       const r = parsePortRange(next(a));
       if (a === '--sport' || a === '--source-port') { m.sport = r; m.sportNeg = n; } else { m.dport = r; m.dportNeg = n; }
       continue;

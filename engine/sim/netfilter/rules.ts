@@ -38,7 +38,7 @@ export type AddrType = (typeof ADDR_TYPES)[number];
 
 /** A match module instance (`-m NAME ...`), including the implicit tcp/udp/icmp ones. */
 export interface PortMatch {
-  m: 'tcp' | 'udp';
+  m: 'tcp' | 'udp' | 'sctp';
   sport?: PortRange; sportNeg?: boolean; dport?: PortRange; dportNeg?: boolean;
   /** --tcp-flags MASK COMP (tcp only). */
   flags?: { mask: number; comp: number; neg: boolean };

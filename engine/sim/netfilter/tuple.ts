@@ -6,6 +6,7 @@
  */
 import type { IPv4 } from '../../net/ip.ts';
 import type { Ipv4Packet } from '../../net/packet.ts';
+import { IPPROTO_SCTP, sctpPorts } from '../../net/sctp.ts';
 
 export interface Tuple {
   proto: number;
@@ -27,7 +28,13 @@ export const ICMP_ERRORS = new Set([3, 4, 5, 11, 12]);
 export function tupleOf(p: Ipv4Packet): Tuple {
   const t: Tuple = { proto: p.protocol, src: p.src, dst: p.dst, sport: 0, dport: 0 };
   const l4 = p.payload;
-  if (l4 instanceof Uint8Array || l4.kind === 'ipv4') return t;
+  if (l4 instanceof Uint8Array) {
+    // SCTP travels as raw bytes: its ports are the first four (the conntrack tuple of sctp flows).
+    const sp = p.protocol === IPPROTO_SCTP && p.fragOffset === 0 ? sctpPorts(l4) : undefined;
+    if (sp) { t.sport = sp.srcPort; t.dport = sp.dstPort; }
+    return t;
+  }
+  if (l4.kind === 'ipv4') return t;
   if (l4.kind === 'tcp' || l4.kind === 'udp') {
     t.sport = l4.srcPort;
     t.dport = l4.dstPort;
@@ -36,6 +43,17 @@ export function tupleOf(p: Ipv4Packet): Tuple {
     t.dport = l4.type;
   }
   return t;
+}
+
+/** The ports of a first fragment's TCP, UDP or SCTP header; undefined for other protocols. */
+export function l4Ports(p: Ipv4Packet): { readonly kind: 'tcp' | 'udp' | 'sctp'; readonly srcPort: number; readonly dstPort: number } | undefined {
+  if (p.fragOffset !== 0) return undefined;
+  const l4 = p.payload;
+  if (l4 instanceof Uint8Array) {
+    const sp = p.protocol === IPPROTO_SCTP ? sctpPorts(l4) : undefined;
+    return sp ? { kind: 'sctp', ...sp } : undefined;
+  }
+  return l4.kind === 'tcp' || l4.kind === 'udp' ? l4 : undefined;
 }
 
 /** True for ICMP types that start a conntrack entry. */
@@ -67,7 +85,7 @@ export function quotedTuple(data: Uint8Array): Tuple | undefined {
   if (data.length < 20 || data[0]! >> 4 !== 4) return undefined;
   const ihl = (data[0]! & 15) * 4;
   const t: Tuple = { proto: data[9]!, src: u32(data, 12), dst: u32(data, 16), sport: 0, dport: 0 };
-  if (t.proto === 6 || t.proto === 17) {
+  if (t.proto === 6 || t.proto === 17 || t.proto === 132) {
     if (data.length < ihl + 4) return undefined;
     t.sport = u16(data, ihl);
     t.dport = u16(data, ihl + 2);
