@@ -80,6 +80,10 @@ export interface LookupOpts {
 
 interface TableIndex {
   lens: number[];
+  /**
+   * Prefix length → network (as a signed 32-bit number: a small integer V8 stores in place,
+   * where the unsigned form of 128.0.0.0 and up is a boxed number per entry) → routes.
+   */
   byLen: Map<number, Map<number, Route[]>>;
 }
 
@@ -107,7 +111,10 @@ function compileRules(tables: ReadonlyMap<number, TableIndex>, ids: readonly num
     const t = tables.get(id);
     if (!t) return;
     for (const [len, m] of t.byLen) {
-      for (const [net, list] of m) blocks.push({ start: net, end: net + 2 ** (32 - len) - 1, rank: order * 64 + (32 - len), route: list[0]! });
+      for (const [key, list] of m) {
+        const net = key >>> 0;
+        blocks.push({ start: net, end: net + 2 ** (32 - len) - 1, rank: order * 64 + (32 - len), route: list[0]! });
+      }
     }
   });
   blocks.sort((a, b) => a.start - b.start || b.end - a.end || a.rank - b.rank);
@@ -200,7 +207,7 @@ export class FibIndex {
 
   /** The routes of one prefix in one table, in dump order (call `ensure` first). */
   routesOf(table: number, addr: number, len: number): readonly Route[] {
-    return this.tables.get(table)?.byLen.get(len)?.get((addr & maskOf(len)) >>> 0) ?? [];
+    return this.tables.get(table)?.byLen.get(len)?.get((addr & maskOf(len)) | 0) ?? [];
   }
 
   /**
@@ -217,7 +224,7 @@ export class FibIndex {
     if (!this.follows(routes, from, to)) return;
     const t = this.tables.get(r.table);
     const m = t?.byLen.get(r.dst.len);
-    const net = (r.dst.addr & maskOf(r.dst.len)) >>> 0;
+    const net = (r.dst.addr & maskOf(r.dst.len)) | 0;
     const list = m?.get(net);
     const i = list ? list.indexOf(r) : -1;
     if (i < 0) { this.builtFor = null; return; }
@@ -229,7 +236,7 @@ export class FibIndex {
   /** `old` was replaced in place by `r` with the same key (see noteInsert). */
   noteReplace(routes: readonly Route[], from: number, to: number, old: Route, r: Route): void {
     if (!this.follows(routes, from, to)) return;
-    const list = this.tables.get(old.table)?.byLen.get(old.dst.len)?.get((old.dst.addr & maskOf(old.dst.len)) >>> 0);
+    const list = this.tables.get(old.table)?.byLen.get(old.dst.len)?.get((old.dst.addr & maskOf(old.dst.len)) | 0);
     const i = list ? list.indexOf(old) : -1;
     if (i < 0) { this.builtFor = null; return; }
     list![i] = r;
@@ -259,7 +266,7 @@ export class FibIndex {
       t.lens.push(r.dst.len);
       t.lens.sort((a, b) => b - a);
     }
-    const net = (r.dst.addr & maskOf(r.dst.len)) >>> 0;
+    const net = (r.dst.addr & maskOf(r.dst.len)) | 0;
     const list = m.get(net);
     if (!list) m.set(net, [r]);
     else {
@@ -274,7 +281,7 @@ export class FibIndex {
     const t = this.tables.get(table);
     if (!t) return undefined;
     for (const len of t.lens) {
-      const list = t.byLen.get(len)!.get((dst & maskOf(len)) >>> 0);
+      const list = t.byLen.get(len)!.get((dst & maskOf(len)) | 0);
       if (!list) continue;
       for (const r of list) {
         if (opts) {
@@ -302,7 +309,7 @@ export class FibIndex {
         t.byLen.set(r.dst.len, (m = new Map()));
         t.lens.push(r.dst.len);
       }
-      const net = (r.dst.addr & maskOf(r.dst.len)) >>> 0;
+      const net = (r.dst.addr & maskOf(r.dst.len)) | 0;
       const list = m.get(net);
       if (list) list.push(r);
       else m.set(net, [r]);
