@@ -97,6 +97,9 @@ interface RealPod extends PodInfo {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A test server's protocol word as a containerPort's (SCTP too: this kernel may serve none). */
+const PROTOCOL = { tcp: 'TCP', udp: 'UDP', sctp: 'SCTP' } as const;
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -490,7 +493,7 @@ export class RealCluster implements ClusterControl {
   private async serve(pod: PodInfo, ports: readonly ServerPort[]): Promise<void> {
     const netns = this.podMap.get(`${pod.namespace}/${pod.name}`)?.netns;
     if (!netns || ports.length === 0) return;
-    await this.servers.serve(pod.namespace, pod.name, netns, ports.map((p) => ({ containerPort: p.port, protocol: p.protocol === 'udp' ? 'UDP' : 'TCP' })));
+    await this.servers.serve(pod.namespace, pod.name, netns, ports.map((p) => ({ containerPort: p.port, protocol: PROTOCOL[p.protocol] })));
   }
 
   /** kubelet's part of a deletion: the pod's servers stop, CNI DEL in the node, its namespace and object go. */

@@ -58,7 +58,7 @@ function result(r: { stdout: string; stderr: string; code: number }): HostResult
 
 /** The pod servers of a real cluster: started per pod, stopped with it or all at once. */
 export interface PodServers {
-  /** Starts a server on each TCP/UDP port in the pod's namespace (SCTP: none; socat has no SCTP listener here) and waits until TCP ones listen. */
+  /** Starts a server on each TCP/UDP port in the pod's namespace and waits until TCP ones listen (SCTP: none yet — this machine's kernel has no sctp module to try socat's SCTP-LISTEN on). */
   serve(namespace: string, name: string, netns: string, ports: readonly ContainerPort[]): Promise<void>;
   /** Stops one pod's servers. */
   stop(namespace: string, name: string): void;
