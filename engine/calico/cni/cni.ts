@@ -97,12 +97,18 @@ function rt(k: CniKernel, dst: string, dev: string, via?: string): void {
   }, 'replace');
 }
 
+/** Kernels that refused a neigh.* sysctl: asked again for each pod, they would only throw again. */
+const NO_NEIGH_SYSCTLS = new WeakSet<CniKernel>();
+
 function trySysctl(k: CniKernel, key: string, value: string): void {
+  const neigh = key.includes('.neigh.');
+  if (neigh && NO_NEIGH_SYSCTLS.has(k)) return;
   try {
     k.setSysctl(key, value);
   } catch (e) {
     // The simulator does not model neigh.*.proxy_delay; everything else must work.
-    if (!key.includes('.neigh.')) throw e;
+    if (!neigh) throw e;
+    NO_NEIGH_SYSCTLS.add(k);
   }
 }
 

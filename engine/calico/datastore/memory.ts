@@ -8,8 +8,9 @@
  * Leases here never expire by time (there is no wall clock in the simulator); they end
  * when revoked.
  *
- * Scale: keys are also kept sorted, so a prefix list is a binary search to the first key of
- * the range plus the range itself (not a scan of the store). Values are copied once on the
+ * Scale: keys are also kept sorted (in bounded chunks, sorted-keys.ts), so a prefix list is a
+ * binary search to the first key of the range plus the range itself (not a scan of the store),
+ * and a new key costs one chunk's move, not the store's. Values are copied once on the
  * way in (they cross the store boundary as etcd's bytes would) and deep-frozen; reads and
  * watch events hand out those frozen objects with no copy. A caller that wants to change
  * what it read copies it first (structuredClone, a spread) — mutating throws.
@@ -19,6 +20,7 @@ import {
   type CancelWatch, type Datastore, type DeleteOptions, type JsonValue, type KeyValue,
   type ListResult, type PutOptions, type WatchEvent,
 } from './types.ts';
+import { SortedKeys } from './sorted-keys.ts';
 
 interface Watch {
   readonly prefix: string;
@@ -39,18 +41,6 @@ function frozenCopy<T extends JsonValue>(v: T): T {
   return v === null || typeof v !== 'object' ? v : deepFreeze(JSON.parse(JSON.stringify(v)) as T);
 }
 
-/** Index of the first key >= `k` in a sorted array. */
-function lowerBound(keys: readonly string[], k: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (keys[mid]! < k) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** An etcd-like store held in memory. */
 export class MemoryDatastore implements Datastore {
   readonly kind = 'memory';
@@ -59,7 +49,7 @@ export class MemoryDatastore implements Datastore {
   private compactRev = 0;
   private readonly data = new Map<string, KeyValue>();
   /** Every key, in byte order (JS string order equals it for the ASCII keys Calico uses). */
-  private readonly sorted: string[] = [];
+  private readonly sorted = new SortedKeys();
   private readonly history: WatchEvent[] = [];
   private readonly watches = new Set<Watch>();
   /** Pending deliveries; `head` is the next one (no Array.shift: it is O(n) per call). */
@@ -106,7 +96,7 @@ export class MemoryDatastore implements Datastore {
       version: cur ? cur.version + 1 : 1,
       ...(opts.lease !== undefined ? { lease: opts.lease } : {}),
     });
-    if (!cur) this.sorted.splice(lowerBound(this.sorted, key), 0, key);
+    if (!cur) this.sorted.insert(key);
     this.data.set(key, kv);
     if (opts.lease !== undefined) this.leases.get(opts.lease)!.add(key);
     this.emit(Object.freeze({ type: 'put', revision, kv, ...(cur ? { prev: cur } : {}) }));
@@ -136,8 +126,7 @@ export class MemoryDatastore implements Datastore {
     let kvs = this.listings.get(prefix);
     if (!kvs) {
       const out: KeyValue[] = [];
-      const keys = this.sorted;
-      for (let i = lowerBound(keys, prefix); i < keys.length && keys[i]!.startsWith(prefix); i++) out.push(this.data.get(keys[i]!)!);
+      for (const k of this.sorted.withPrefix(prefix)) out.push(this.data.get(k)!);
       kvs = Object.freeze(out);
       // Bounded: every write checks the cached prefixes; the hot ones are listed first.
       if (this.listings.size < 128) this.listings.set(prefix, kvs);
@@ -212,7 +201,7 @@ export class MemoryDatastore implements Datastore {
 
   private remove(cur: KeyValue, revision = ++this.rev): number {
     this.data.delete(cur.key);
-    this.sorted.splice(lowerBound(this.sorted, cur.key), 1);
+    this.sorted.remove(cur.key);
     if (cur.lease !== undefined) this.leases.get(cur.lease)?.delete(cur.key);
     this.emit(Object.freeze({ type: 'delete', revision, key: cur.key, prev: cur }));
     return revision;
