@@ -84,6 +84,8 @@ export class SimDataplane implements Dataplane {
    * jump lines written into it (to delete them by their text).
    */
   private lastLines = new Map<string, readonly string[]>();
+  /** Per set, the members list last applied (Felix's own list, often shared by every node: a reference, not a copy). */
+  private readonly appliedMembers = new Map<string, readonly string[]>();
   /** Sysctl keys the simulated kernel does not model (e.g. neigh.*.proxy_delay): reported once. */
   readonly unmodelledSysctls = new Set<string>();
 
@@ -270,23 +272,33 @@ export class SimDataplane implements Dataplane {
   }
 
   private ipsetsCreate(want: DesiredDataplane, out: DataplaneChange[]): void {
+    const store = this.nf.ipsets;
     for (const s of want.ipsets) {
-      const cur = this.nf.ipsets.get(s.name);
+      const cur = store.get(s.name);
+      // The same members list as applied last time (Felix shares one list per cluster state)
+      // and a set that still holds that many entries: nothing to do, without reading N members.
+      const applied = this.appliedMembers.get(s.name);
+      if (cur && applied === s.members && cur.size === applied.length) continue;
       if (!cur) {
         this.runIpset(['create', s.name, s.type, 'family', 'inet', 'maxelem', '1048576']);
         out.push(ch('ipset', 'added', `${s.name} ${s.type} (${s.members.length} members)`));
       }
-      const have = new Set(this.nf.ipsets.get(s.name)!.members());
-      const wantM = new Set(s.members);
-      for (const m of s.members) if (!have.has(m)) {
+      for (const m of s.members) if (!store.hasEntry(s.name, m)) {
         this.runIpset(['add', s.name, m, '-exist']);
         if (cur) out.push(ch('ipset', 'changed', `${s.name} +${m}`));
       }
-      for (const m of have) if (!wantM.has(m)) {
-        this.runIpset(['del', s.name, m, '-exist']);
-        out.push(ch('ipset', 'changed', `${s.name} -${m}`));
+      // Every wanted member is in: the set holds more only if something else is there too.
+      const set = store.get(s.name)!;
+      if (set.size > new Set(s.members).size) {
+        const wantM = new Set(s.members);
+        for (const m of set.members()) if (!wantM.has(m)) {
+          this.runIpset(['del', s.name, m, '-exist']);
+          out.push(ch('ipset', 'changed', `${s.name} -${m}`));
+        }
       }
+      this.appliedMembers.set(s.name, s.members);
     }
+    for (const name of this.appliedMembers.keys()) if (!want.ipsets.some((s) => s.name === name)) this.appliedMembers.delete(name);
   }
 
   private ipsetsRemove(want: DesiredDataplane, out: DataplaneChange[]): void {

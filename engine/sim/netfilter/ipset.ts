@@ -36,8 +36,11 @@ const ipPortKey = (e: IpPortEntry): string => `${e.addr}/${e.proto}/${e.port}`;
 export class IpSet {
   hashsize = 1024;
   maxelem = 65536;
-  /** hash:ip members, or hash:net members keyed by prefix length. */
-  private readonly byLen = new Map<number, Set<IPv4>>();
+  /**
+   * hash:ip members, or hash:net members keyed by prefix length; addresses as signed 32-bit
+   * numbers (stored in place; the unsigned form of 128.0.0.0 and up is a boxed number each).
+   */
+  private readonly byLen = new Map<number, Set<number>>();
   /** hash:ip,port members by `addr/proto/port`. */
   private readonly ipPorts = new Map<string, IpPortEntry>();
 
@@ -51,9 +54,9 @@ export class IpSet {
   }
 
   /** Normalises an entry: hash:ip takes addresses only, hash:net masks the host bits. */
-  private norm(p: Prefix4): Prefix4 {
-    if (this.type === 'hash:ip') return { addr: p.addr, len: 32 };
-    return { addr: (p.addr & maskOf(p.len)) >>> 0, len: p.len };
+  private norm(p: Prefix4): { addr: number; len: number } {
+    if (this.type === 'hash:ip') return { addr: p.addr | 0, len: 32 };
+    return { addr: p.addr & maskOf(p.len), len: p.len };
   }
 
   /** Adds; false when already present. */
@@ -78,7 +81,7 @@ export class IpSet {
   /** True when the address is a member (hash:net: covered by a member prefix). */
   has(ip: IPv4): boolean {
     for (const [len, s] of this.byLen) {
-      if (s.has((ip & maskOf(len)) >>> 0)) return true;
+      if (s.has(ip & maskOf(len))) return true;
     }
     return false;
   }
@@ -117,7 +120,7 @@ export class IpSet {
     const out: string[] = [];
     for (const e of this.ipPorts.values()) out.push(`${formatIPv4(e.addr)},${PROTO_NAME[e.proto]}:${e.port}`);
     for (const [len, s] of this.byLen) {
-      for (const a of s) out.push(this.type === 'hash:ip' ? formatIPv4(a) : formatPrefix4({ addr: a, len }));
+      for (const a of s) out.push(this.type === 'hash:ip' ? formatIPv4(a >>> 0) : formatPrefix4({ addr: a >>> 0, len }));
     }
     return out.sort();
   }
@@ -177,6 +180,17 @@ export class IpsetStore {
       return;
     }
     if (!s.del(parseEntry(s, entry)) && !exist) throw new IpsetError("Element cannot be deleted from the set: it's not added");
+  }
+
+  /** True when the entry itself is in the set (no coverage test, no error for a bad entry): drivers diffing members. */
+  hasEntry(name: string, entry: string): boolean {
+    const s = this.sets.get(name);
+    if (!s) return false;
+    try {
+      return s.type === 'hash:ip,port' ? s.hasIpPort(parseIpPort(entry)) : s.hasEntry(parseEntry(s, entry));
+    } catch {
+      return false;
+    }
   }
 
   /** `ipset test NAME ENTRY`: an address is tested for membership, a CIDR as an entry. */
