@@ -35,6 +35,18 @@ export interface IpamOptions {
 
 type Found = { block: Stored<AllocationBlock>; newlyClaimed: boolean } | 'noFreeBlocks' | 'blockLimit';
 
+/**
+ * A copy of a stored (frozen) block that assignFromBlock may change: the arrays and the map it
+ * writes are copied, the attribute entries shared (it only appends new ones). Cheaper than a
+ * deep clone of the whole block for every pod.
+ */
+function writableBlock(b: AllocationBlock): AllocationBlock {
+  return {
+    ...b, allocations: [...b.allocations], unallocated: [...b.unallocated], attributes: [...b.attributes],
+    sequenceNumberForAllocation: { ...b.sequenceNumberForAllocation },
+  };
+}
+
 /** Calico's IPAM client over a datastore. */
 export class IpamClient {
   readonly store: IpamStore;
@@ -205,7 +217,7 @@ export class IpamClient {
     b: Stored<AllocationBlock>, num: number, handle: string | null, attrs: Record<string, string> | null,
     host: string, affinityCheck: boolean,
   ): Promise<string[]> {
-    const copy = structuredClone(b.value);
+    const copy = writableBlock(b.value);
     const ords = assignFromBlock(copy, num, handle, attrs, host, affinityCheck);
     if (ords.length === 0) return [];
     if (handle) await this.store.incrementHandle(handle, copy.cidr, ords.length);
