@@ -60,10 +60,12 @@ export function useZoom(area: RefObject<HTMLElement | null>, layer: RefObject<SV
       timer = undefined;
       if (why) performance.mark(`podlab:zoom-${why}`);
       drawn = { k: t.k, x: t.x, y: t.y };
+      // The listener first: it reads sizes and may empty the detail window (Topology.ts); a
+      // size read after the new transform would lay out every text of the old window at it.
+      listener.current?.(drawn);
       layer.current?.setAttribute('transform', t.toString());
       const stage = defer.current?.stage.current;
       if (stage) stage.style.transform = '';
-      listener.current?.(drawn);
     };
     const z = zoom<HTMLElement, unknown>()
       .scaleExtent([0.02, 4])
