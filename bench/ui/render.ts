@@ -29,6 +29,9 @@
  *    inflated when other processes hold the cores), renderer CPU from the gesture's end to
  *    then, per level of detail it settled in; and how many times a gesture settled before
  *    its end (should be 0).
+ * 5. The longest main-thread task, in renderer thread CPU (a Chromium trace: bench/ui/trace.ts),
+ *    of each gesture (`zoomStep.mainTaskCpu*`) and of each settle with its refill
+ *    (`settleByLevel.*.mainTaskCpu*`): a frame is at least that long, whatever the load.
  * Prints one JSON document. Run: npx tsx bench/ui/render.ts [RUNS]
  */
 import { performance } from 'node:perf_hooks';
@@ -40,6 +43,7 @@ import { loadTopology } from '../../engine/model/load.ts';
 import { SimLab } from '../../engine/runtime/sim/sim-lab.ts';
 import { serveUi } from '../../engine/server/index.ts';
 import { launchChromium } from '../../test/web/browser.ts';
+import { endTrace, longestTask, mainThreadTasks, startTrace } from './trace.ts';
 import type { Topology } from '../../engine/model/types.ts';
 
 const RUNS = Number(process.argv[2] ?? 3);
@@ -65,6 +69,9 @@ interface PageRun {
   readonly steps: readonly Step[];
   readonly settles: readonly Settle[];
   readonly earlySettles: number;
+  /** Per gesture, and per settle (as `settles`): the longest main-thread task's CPU (trace). */
+  readonly gestureTaskMaxMs: readonly number[];
+  readonly settleTaskMaxMs: readonly number[];
 }
 
 /**
@@ -77,6 +84,7 @@ async function zoomGesture(a: { from: number; n: number; steps: number }): Promi
   const svg = document.querySelector('svg.topology')!;
   const settled0 = performance.getEntriesByName('podlab:zoom-settled').length;
   const ms: number[] = [];
+  performance.mark('bench:gesture');
   for (let i = a.from; i < a.from + a.n; i++) {
     const r = svg.getBoundingClientRect();
     const x = r.left + r.width * (0.35 + 0.3 * (((i * 7) % 11) / 10));
@@ -86,6 +94,7 @@ async function zoomGesture(a: { from: number; n: number; steps: number }): Promi
     await new Promise<void>((res) => requestAnimationFrame(() => requestAnimationFrame(() => res())));
     ms.push(performance.now() - t0);
   }
+  performance.mark('bench:gesture-end');
   return { ms, settles: performance.getEntriesByName('podlab:zoom-settled').length - settled0 };
 }
 
@@ -128,8 +137,8 @@ async function zoomSettle(): Promise<{ ms: number | null; level: string; element
 
 const GESTURE = 6;
 
-interface Step { readonly ms: number; readonly cpuMs: number }
-interface Settle { readonly ms: number; readonly cpuMs: number; readonly level: string; readonly elements: number; readonly frames: number; readonly longestFrameMs: number }
+interface Step { readonly ms: number; readonly cpuMs: number; gesture: number }
+interface Settle { readonly ms: number; readonly cpuMs: number; readonly level: string; readonly elements: number; readonly frames: number; readonly longestFrameMs: number; gesture: number }
 
 async function measure(t: Topology): Promise<{ deployMs: number; runs: PageRun[] }> {
   const t0 = performance.now();
@@ -163,6 +172,7 @@ async function measure(t: Topology): Promise<{ deployMs: number; runs: PageRun[]
       const steps: Step[] = [];
       const settles: Settle[] = [];
       let earlySettles = 0;
+      await startTrace(cdp);
       for (let i = 0; i < 2 * STEPS; i += GESTURE) {
         const c0 = await cpu();
         const g = await page.evaluate(zoomGesture, { from: i, n: GESTURE, steps: STEPS });
@@ -170,10 +180,19 @@ async function measure(t: Topology): Promise<{ deployMs: number; runs: PageRun[]
         const z = await page.evaluate(zoomSettle);
         const c2 = await cpu();
         earlySettles += g.settles;
-        for (const ms of g.ms) steps.push({ ms: round(ms), cpuMs: round(((c1 - c0) * 1000) / GESTURE) });
-        if (z.ms !== null) settles.push({ ms: round(z.ms), cpuMs: round((c2 - c1) * 1000), level: z.level, elements: z.elements, frames: z.frames, longestFrameMs: round(z.longestFrameMs) });
+        for (const ms of g.ms) steps.push({ ms: round(ms), cpuMs: round(((c1 - c0) * 1000) / GESTURE), gesture: i / GESTURE });
+        if (z.ms !== null) settles.push({ ms: round(z.ms), cpuMs: round((c2 - c1) * 1000), level: z.level, elements: z.elements, frames: z.frames, longestFrameMs: round(z.longestFrameMs), gesture: i / GESTURE });
       }
-      runs.push({ firstFrameMs: round(first.firstFrameMs), quietMs: round(quietMs), svgElements: first.svgElements, steps, settles, earlySettles });
+      // The longest main-thread task (thread CPU) in each gesture and in each settle after it.
+      const { tasks, marks } = mainThreadTasks(await endTrace(cdp), 'bench:gesture');
+      const starts = marks.filter((m) => m.name === 'bench:gesture').map((m) => m.ts);
+      const ends = marks.filter((m) => m.name === 'bench:gesture-end').map((m) => m.ts);
+      const inGesture = starts.map((s, g) => longestTask(tasks, s, ends[g] ?? Infinity));
+      const afterGesture = ends.map((e, g) => longestTask(tasks, e, starts[g + 1] ?? Infinity));
+      runs.push({
+        firstFrameMs: round(first.firstFrameMs), quietMs: round(quietMs), svgElements: first.svgElements, earlySettles,
+        steps, settles, gestureTaskMaxMs: inGesture.map(round), settleTaskMaxMs: settles.map((x) => round(afterGesture[x.gesture] ?? NaN)),
+      });
       await page.close();
     }
   } finally {
@@ -198,16 +217,22 @@ function report(name: string, t: Topology, m: { deployMs: number; runs: PageRun[
   const steps = m.runs.flatMap((r) => r.steps);
   const firstFrameMs = median(m.runs.map((r) => r.firstFrameMs));
   const all = stepStats(steps);
-  const settles = m.runs.flatMap((r) => r.settles);
+  const settles = m.runs.flatMap((r) => r.settles.map((x, i) => ({ ...x, taskMaxMs: r.settleTaskMaxMs[i]! })));
+  const gestureTasks = m.runs.flatMap((r) => r.gestureTaskMaxMs);
   const settleByLevel = Object.fromEntries([...new Set(settles.map((x) => x.level))].map((l) => {
     const at = settles.filter((x) => x.level === l);
     const longest = at.map((x) => x.longestFrameMs);
-    return [l, { ...stepStats(at), maxElements: Math.max(...at.map((x) => x.elements)), framesMedian: median(at.map((x) => x.frames)), longestFrameMedianMs: round(median(longest)), longestFrameMaxMs: round(Math.max(...longest)) }];
+    const tasks = at.map((x) => x.taskMaxMs);
+    return [l, {
+      ...stepStats(at), maxElements: Math.max(...at.map((x) => x.elements)), framesMedian: median(at.map((x) => x.frames)),
+      longestFrameMedianMs: round(median(longest)), longestFrameMaxMs: round(Math.max(...longest)), mainTaskCpuMedianMs: round(median(tasks)), mainTaskCpuMaxMs: round(Math.max(...tasks)),
+    }];
   }));
   return {
     name, nodes: t.nodes.length, links: t.links.length, deployMs: m.deployMs, layoutMs: layoutMs(t),
     firstFrameMs, firstFrameRuns: m.runs.map((r) => r.firstFrameMs), quietMs: median(m.runs.map((r) => r.quietMs)), svgElementsAtFit: m.runs[0]!.svgElements,
-    zoomStep: all, ...(settles.length ? { settle: stepStats(settles), settleByLevel, earlySettles: m.runs.reduce((s, r) => s + r.earlySettles, 0) } : {}),
+    zoomStep: { ...all, mainTaskCpuMedianMs: round(median(gestureTasks)), mainTaskCpuMaxMs: round(Math.max(...gestureTasks)) },
+    ...(settles.length ? { settle: stepStats(settles), settleByLevel, earlySettles: m.runs.reduce((s, r) => s + r.earlySettles, 0) } : {}),
     ...(ref ? { ratioToTwoNodes: { firstFrame: round(firstFrameMs / ref.firstFrameMs), zoomStepWall: round(all.wallMedianMs / ref.wallMedianMs), zoomStepCpu: round(all.cpuMeanMs / ref.cpuMeanMs), zoomStepCpuMax: round(all.cpuMaxMs / ref.cpuMaxMs) } } : {}),
   };
 }
