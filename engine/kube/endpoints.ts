@@ -27,8 +27,11 @@ export function endpointSlices(svc: Service, pods: readonly KubePod[]): Endpoint
   const members = pods.filter((p) => p.namespace === svc.namespace && selects(svc.selector, p.labels))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const pod of members) {
-    const ports = svc.ports.map((sp) => ({ name: sp.name, port: resolveTargetPort(sp.targetPort, sp.protocol, pod), protocol: sp.protocol }));
-    if (ports.some((p) => p.port === undefined)) continue;
+    // A port the pod cannot resolve (a named targetPort it does not declare) is left out of its
+    // endpoint, as the controller's getEndpointPorts skips it; the pod still backs the others.
+    const ports = svc.ports.map((sp) => ({ name: sp.name, port: resolveTargetPort(sp.targetPort, sp.protocol, pod), protocol: sp.protocol }))
+      .filter((p) => p.port !== undefined);
+    if (ports.length === 0) continue;
     const key = ports.map((p) => `${p.name}/${p.port}/${p.protocol}`).join(',');
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { ports: ports as EndpointSlice['ports'], pods: [] }));

@@ -250,13 +250,14 @@ function readPorts(src: Source, e: Entry): ServerPort[] | undefined {
   for (const it of items) {
     const n = src.deref(it);
     const text = isScalar(n) ? String(n.value) : '';
-    const m = /^(\d+)(?:\/(tcp|udp|sctp))?$/i.exec(text.trim());
-    const port = m ? Number(m[1]) : NaN;
-    if (!m || port < 1 || port > 65535) {
-      src.problems.error(n ? src.loc(n) : e.valueLoc, `pod: listen entries are ports like 80, "53/udp" or "7777/sctp", not ${describeNode(n)}`);
+    // `NAME=` gives the port a containerPort name (IANA_SVC_NAME: lower case, digits, '-', at most 15).
+    const m = /^(?:([a-z0-9](?:[-a-z0-9]{0,13}[a-z0-9])?)=)?(\d+)(?:\/(tcp|udp|sctp))?$/i.exec(text.trim());
+    const port = m ? Number(m[2]) : NaN;
+    if (!m || port < 1 || port > 65535 || (m[1] !== undefined && (!/[a-z]/.test(m[1]) || m[1] !== m[1].toLowerCase()))) {
+      src.problems.error(n ? src.loc(n) : e.valueLoc, `pod: listen entries are ports like 80, "53/udp", "7777/sctp" or named "http=8080", not ${describeNode(n)}`);
       return undefined;
     }
-    out.push({ port, protocol: (m[2]?.toLowerCase() ?? 'tcp') as ServerPort['protocol'] });
+    out.push({ port, protocol: (m[3]?.toLowerCase() ?? 'tcp') as ServerPort['protocol'], ...(m[1] ? { name: m[1] } : {}) });
   }
   return out;
 }

@@ -158,7 +158,9 @@ export class SimClusterControl implements ClusterControl {
   }
 
   async addPod(node: string, namespace: string, name: string, opts: { labels: Record<string, string>; ip?: string; listen?: readonly ServerPort[] }): Promise<PodInfo> {
-    const pod = await this.c.addPod(node, namespace, name, opts.labels, opts.ip);
+    // Named listen ports are the pod's named containerPorts (policy named ports, a Service's named targetPort).
+    const named = (opts.listen ?? []).filter((p) => p.name !== undefined).map((p) => ({ name: p.name!, port: p.port, protocol: p.protocol.toUpperCase() }));
+    const pod = await this.c.addPod(node, namespace, name, opts.labels, opts.ip, named.length ? { ports: named } : {});
     if (opts.listen?.length) this.servers.set(`${namespace}/${name}`, startServers(this.lab.kernel(pod.podNode), opts.listen));
     // EndpointSlices follow pods whoever made them.
     await this.syncKube();

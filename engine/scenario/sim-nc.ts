@@ -25,6 +25,8 @@ import { sctpListen, sctpProbe } from '../sim/sctp.ts';
 export interface ServerPort {
   readonly protocol: 'tcp' | 'udp' | 'sctp';
   readonly port: number;
+  /** A containerPort name (`http=8080`): what a named targetPort or a policy's named port resolves against. */
+  readonly name?: string;
 }
 
 const SERVICES: Record<string, string> = { 'tcp/80': 'http', 'tcp/443': 'https', 'tcp/22': 'ssh', 'tcp/179': 'bgp', 'udp/53': 'domain', 'tcp/53': 'domain' };
