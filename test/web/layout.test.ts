@@ -1,7 +1,7 @@
 /**
  * The pure layout: tiers top to bottom, racks as boxes around their members, no overlaps,
  * determinism, wrapping of wide fabrics, dragged positions — on the shipped topologies, a
- * generated 1,004-node fabric and random ones (fast-check).
+ * generated 1,042-node fabric and random ones (fast-check).
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
