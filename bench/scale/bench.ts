@@ -62,16 +62,24 @@ async function one(kind: FabricKind, n: number, perNode: number): Promise<void> 
   const rss0 = process.memoryUsage().rss;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
+  // Each phase reported on stderr as it ends: a size killed at its time limit still says how far it got.
+  const progress = (phase: string): void => {
+    const m = process.memoryUsage();
+    process.stderr.write(`${JSON.stringify({ progress: phase, nodes: n, ms: Math.round(performance.now() - t0), cpuMs: ms(process.cpuUsage(cpu0)), rssMB: Math.round(m.rss / 2 ** 20), heapMB: Math.round(m.heapUsed / 2 ** 20) })}\n`);
+  };
   const lab = SimLab.deploy(generateFabric(kind, n), { captureAll: false });
   const tDeploy = performance.now();
   const cpuDeploy = process.cpuUsage(cpu0);
+  progress('deployed');
   const c = await startCalico(lab);
   const tStart = performance.now();
   const cpuStart = process.cpuUsage(cpu0);
+  progress('calico started');
   // Created together, as a controller's pods are: CNI ADD of each, then one settle.
   await c.addPods(podPlacement(n, n * perNode, kind).map(([node, pod]) => ({ node, namespace: 'default', name: pod, labels: { app: pod } })));
   const tPods = performance.now();
   const cpuPods = process.cpuUsage(cpu0);
+  progress('pods added');
   const conv = c.converge(600_000);
   const t1 = performance.now();
   const cpu = process.cpuUsage(cpu0);
