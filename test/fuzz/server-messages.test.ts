@@ -15,7 +15,7 @@ import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTopology } from '../../engine/model/load.ts';
 import { SimLab } from '../../engine/runtime/sim/sim-lab.ts';
-import { serveUi, type UiServer } from '../../engine/server/index.ts';
+import { ensureUiBuilt, serveUi, type UiServer } from '../../engine/server/index.ts';
 import { loadScenario } from '../../engine/scenario/format.ts';
 import { runScenario } from '../../engine/scenario/run.ts';
 import { recordingOf, RecordingError } from '../../engine/scenario/recording.ts';
@@ -31,6 +31,9 @@ let ui: UiServer;
 beforeAll(async () => {
   const t = await loadTopology('topologies/two-nodes.yaml');
   if (!t.topology) throw new Error('two-nodes.yaml does not load');
+  // Built first (once per run, behind the build lock): on a fresh clone another test file may be
+  // building web/dist right now, and the server answers 503 "not built" until it exists.
+  await ensureUiBuilt();
   ui = await serveUi(SimLab.deploy(t.topology), { port: 0, build: false });
 });
 afterAll(() => ui?.close());
