@@ -15,6 +15,7 @@ import { topology, up } from '../calico/e2e/helpers.ts';
 import { parseIPv4 } from '../../engine/net/ip.ts';
 import { decodeSctp, encodeSctp, initChunk, readInit, SCTP_INIT, sctpPorts, withSctpPort } from '../../engine/net/sctp.ts';
 import { sctpProbe } from '../../engine/sim/sctp.ts';
+import { TcpdumpPrinter } from '../../engine/net/tcpdump/index.ts';
 import { loadScenario, runScenario } from '../../engine/scenario/index.ts';
 
 const tshark = haveCommands('tshark');
@@ -153,6 +154,20 @@ describe('SCTP messages through a Service (DATA, SACK, DNAT)', async () => {
     expect([...names].every((n) => /^echo-[a-z0-9]+-[a-z0-9]{5}\n$/.test(n))).toBe(true);
     expect(names.size).toBe(2);
     expect(client.spec.nodeName).toMatch(/^(master|worker)-01$/);
+    if (haveCommands('tcpdump')) {
+      // Our tcpdump lines are real tcpdump's for the same frames (chunks numbered, SACK+DATA bundled).
+      const dir = mkdtempSync(join(tmpdir(), 'podlab-sctp-'));
+      try {
+        writeFileSync(join(dir, 'c.pcap'), cap.toPcap());
+        const real = execFileSync('tcpdump', ['-n', '-t', '-r', join(dir, 'c.pcap'), 'sctp'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter(Boolean);
+        const printer = new TcpdumpPrinter({ timestamps: 'none' });
+        const ours = cap.records.map((r) => printer.format({ tsMs: 0, frame: r.frame })).filter((l) => / sctp /.test(l));
+        expect(ours).toEqual(real);
+        expect(real.some((l) => /: sctp \(1\) \[SACK\] \[cum ack \d+\] .*, \(2\) \[DATA\] \(B\)\(E\) \[TSN: \d+\]/.test(l))).toBe(true);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
     if (!tshark) return;
     const lines = dissect(cap.toPcap());
     expect(lines.every((x) => x.endsWith(';1'))).toBe(true);

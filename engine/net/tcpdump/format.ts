@@ -14,6 +14,7 @@ import { formatIPv4 } from '../ip.ts';
 import { frameLength, ipv4TotalLength } from '../codec/index.ts';
 import { icmpText, tcpText, udpText, type L4Context } from './format-l4.ts';
 import { TimestampPrinter, type TimestampStyle } from './time.ts';
+import { sctpText } from './format-sctp.ts';
 
 export type { TimestampStyle };
 
@@ -128,7 +129,10 @@ export class TcpdumpPrinter {
     const payloadLen = ipv4TotalLength(ip) - 20 - (ip.options?.length ?? 0);
     if (ip.fragOffset !== 0) return `${s}${src} > ${dst}: ip-proto-${ip.protocol}`;
     const p = ip.payload;
-    if (p instanceof Uint8Array) return `${s}${src} > ${dst}: ip-proto-${ip.protocol} ${payloadLen}`;
+    if (p instanceof Uint8Array) {
+      const sctp = ip.protocol === 132 ? sctpText(ip, p, (a) => c.hostName(a)) : undefined;
+      return sctp ? s + sctp : `${s}${src} > ${dst}: ip-proto-${ip.protocol} ${payloadLen}`;
+    }
     switch (p.kind) {
       case 'tcp': return s + tcpText(ip, p, c);
       case 'udp': {
