@@ -46,8 +46,9 @@ export class LocRib {
     } else if (old) {
       d.paths[d.paths.indexOf(old)] = route;
     } else {
-      // An exact-size copy: a push would grow the list to 17 slots, most prefixes have 1–2 paths.
-      d.paths = [...d.paths, route];
+      // An exact-size copy (concat; a push or a spread grows the list to 17–19 slots): most
+      // prefixes have 1–2 paths, and every node holds every prefix.
+      d.paths = d.paths.concat(route);
     }
     this.decide(d);
   }
