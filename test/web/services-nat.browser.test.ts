@@ -56,6 +56,10 @@ describe.skipIf(!ok)('kube-proxy\'s DNAT on a packet\'s path in Chromium', () =>
     // One path from the client's tx through the DNAT on master-01 to the backend's delivery on worker-01.
     const summary = (await page.locator('[data-testid=path-summary]').textContent())!;
     expect(summary).toMatch(/^path: client\S* tx → master-01 rx → master-01 nat → master-01 forward → master-01 encap → .* worker-01 decap → .*nginx-deployment-5f77bd959c-[a-z0-9]{5}\S* deliver$/);
+    // The topology marks the node that rewrote it; its tooltip names the rewrite and the DNAT rule.
+    await expect(page.locator('[data-node="master-01"] .marks').textContent()).resolves.toContain('nat');
+    const tip = (await page.locator('[data-node="master-01"] .mark-tip > title').textContent())!;
+    expect(tip).toContain(`DNAT dst ${CLUSTER_IP}:80 → ${backend}:80 — ${rules[rules.length - 1]}`);
     await page.screenshot({ path: `${SHOTS}/services-dnat-hop.png` });
     expect(errors).toEqual([]);
   });

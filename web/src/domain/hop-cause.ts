@@ -49,6 +49,8 @@ export function routeGetLine(r: { readonly stdout: string; readonly stderr: stri
 /** Why this hop did what it did, in one line (the hop marker's tooltip); undefined when nothing is known. */
 export function hopCause(h: HopEvent, routes: ReadonlyMap<string, string>): string | undefined {
   if (h.hop === 'drop') return `drop: ${h.reason ?? 'unknown'}${h.rule ? ` — ${h.rule}` : ''}`;
+  // A NAT hop: the rewrite, and the rule that made it (kube-proxy's KUBE-SEP DNAT) on a flow's first packet.
+  if (h.hop === 'nat' && h.nat) return `${h.nat.by} ${h.nat.field} ${h.nat.from} → ${h.nat.to}${h.nat.rules?.length ? ` — ${h.nat.rules[h.nat.rules.length - 1]}` : ''}`;
   if (needsRoute(h)) {
     const r = routes.get(routeKey(h.node, h.dst!));
     if (r === undefined) return undefined;

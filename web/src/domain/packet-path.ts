@@ -66,15 +66,15 @@ export function pathStops(path: readonly HopEvent[]): PathStop[] {
   return stops;
 }
 
-/** Marks a node gets on the topology for this path: where the packet was wrapped, unwrapped or died. */
-export function pathMarks(path: readonly HopEvent[]): Map<string, ('encap' | 'decap' | 'drop' | 'deliver' | 'origin')[]> {
-  const m = new Map<string, ('encap' | 'decap' | 'drop' | 'deliver' | 'origin')[]>();
-  const add = (n: string, k: 'encap' | 'decap' | 'drop' | 'deliver' | 'origin'): void => {
+/** Marks a node gets on the topology for this path: where the packet was wrapped, unwrapped, NATed or died. */
+export function pathMarks(path: readonly HopEvent[]): Map<string, ('encap' | 'decap' | 'drop' | 'deliver' | 'origin' | 'nat')[]> {
+  const m = new Map<string, ('encap' | 'decap' | 'drop' | 'deliver' | 'origin' | 'nat')[]>();
+  const add = (n: string, k: 'encap' | 'decap' | 'drop' | 'deliver' | 'origin' | 'nat'): void => {
     const l = m.get(n) ?? [];
     if (!l.includes(k)) l.push(k);
     m.set(n, l);
   };
   if (path[0]) add(path[0].node, 'origin');
-  for (const h of path) if (h.hop === 'encap' || h.hop === 'decap' || h.hop === 'drop' || h.hop === 'deliver') add(h.node, h.hop);
+  for (const h of path) if (h.hop === 'encap' || h.hop === 'decap' || h.hop === 'drop' || h.hop === 'deliver' || h.hop === 'nat') add(h.node, h.hop);
   return m;
 }

@@ -21,7 +21,8 @@ export function PacketPath(p: PacketPathProps) {
   return h('div', { className: 'packet-path', 'data-testid': 'packet-path' },
     h('div', { className: 'packet-path-title' }, `path · ${p.path.length} hops`),
     h('ol', null, p.path.map((x) => {
-      const cause = hopCause(x, p.routes);
+      // A NAT hop says what changed and why below, in full.
+      const cause = x.nat ? undefined : hopCause(x, p.routes);
       const pending = !cause && needsRoute(x) ? (p.live ? 'route now: looking up…' : 'route: not known for a recording (the FIB of the past is not kept)') : undefined;
       return h('li', { key: x.seq, className: `hop hop-${x.hop}`, 'data-hop': x.hop, 'data-hop-node': x.node },
         h('span', { className: 'hop-where' }, `${x.node} ${x.hop}${x.dev ? ` ${x.dev}` : ''}${x.outDev ? ` → ${x.outDev}` : ''}`),
