@@ -64,6 +64,8 @@ export class MemoryDatastore implements Datastore {
    * The arrays are frozen, like the values in them.
    */
   private readonly listings = new Map<string, readonly KeyValue[]>();
+  /** The cached prefixes that do not end in '/' (a write checks these one by one; the others by its own '/' boundaries). */
+  private readonly oddListings = new Set<string>();
 
   /** The value and revisions of a key, or undefined. */
   async get(key: string): Promise<KeyValue | undefined> {
@@ -129,7 +131,10 @@ export class MemoryDatastore implements Datastore {
       for (const k of this.sorted.withPrefix(prefix)) out.push(this.data.get(k)!);
       kvs = Object.freeze(out);
       // Bounded: every write checks the cached prefixes; the hot ones are listed first.
-      if (this.listings.size < 128) this.listings.set(prefix, kvs);
+      if (this.listings.size < 128) {
+        this.listings.set(prefix, kvs);
+        if (!prefix.endsWith('/')) this.oddListings.add(prefix);
+      }
     }
     return { kvs: kvs as KeyValue[], revision: this.rev };
   }
@@ -210,9 +215,23 @@ export class MemoryDatastore implements Datastore {
   private emit(e: WatchEvent): void {
     this.history.push(e);
     const key = keyOf(e);
-    for (const p of this.listings.keys()) if (key.startsWith(p)) this.listings.delete(p);
+    this.dropListings(key);
     for (const w of this.watches) if (key.startsWith(w.prefix)) this.queue.push({ w, e });
     this.drain();
+  }
+
+  /**
+   * Forgets the cached listings a write to `key` changes: a prefix ending in '/' that covers the
+   * key ends at one of the key's own '/' (looked up, not scanned), the rare others are tested.
+   */
+  private dropListings(key: string): void {
+    if (this.listings.size === 0) return;
+    for (let i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) this.listings.delete(key.slice(0, i + 1));
+    for (const p of this.oddListings) {
+      if (!key.startsWith(p)) continue;
+      this.listings.delete(p);
+      this.oddListings.delete(p);
+    }
   }
 
   private drain(): void {

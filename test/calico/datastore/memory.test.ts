@@ -50,3 +50,24 @@ describe('memory datastore specifics', () => {
     expect(seen).toEqual([3]);
   });
 });
+
+describe('memory datastore cached listings', () => {
+  it('a write drops exactly the cached listings it changes, whatever their prefix ends with', () => {
+    const s = new MemoryDatastore();
+    s.putSync('/calico/a/x1', 1);
+    s.putSync('/calico/b/y1', 2);
+    const keys = (p: string) => s.listSync(p).kvs.map((kv) => kv.key);
+    const prefixes = ['', '/calico/', '/calico/a/', '/calico/a/x', '/calico/b/', '/calico/b/y1', '/calico/a/x1/'];
+    const before = new Map(prefixes.map((p) => [p, s.listSync(p).kvs]));
+    s.putSync('/calico/a/x2', 3);
+    for (const p of prefixes) {
+      const changed = '/calico/a/x2'.startsWith(p);
+      expect(s.listSync(p).kvs === before.get(p), p).toBe(!changed);
+      expect(keys(p), p).toEqual(['/calico/a/x1', '/calico/a/x2', '/calico/b/y1'].filter((k) => k.startsWith(p)));
+    }
+    s.deleteSync('/calico/b/y1');
+    expect(keys('/calico/b/y1')).toEqual([]);
+    expect(keys('/calico/b/')).toEqual([]);
+    expect(keys('')).toEqual(['/calico/a/x1', '/calico/a/x2']);
+  });
+});
