@@ -29,7 +29,9 @@
  *    inflated when other processes hold the cores), renderer CPU from the gesture's end to
  *    then, per level of detail it settled in; and how many times a gesture settled before
  *    its end (should be 0).
- * 5. The longest main-thread task, in renderer thread CPU (a Chromium trace: bench/ui/trace.ts),
+ * 5. Pan: after zooming all the way in, two drags of 12 moves of 40 px (`panMove`: per move,
+ *    as zoom steps; their settles count in `settleByLevel`).
+ * 6. The longest main-thread task, in renderer thread CPU (a Chromium trace: bench/ui/trace.ts),
  *    of each gesture (`zoomStep.mainTaskCpu*`) and of each settle with its refill
  *    (`settleByLevel.*.mainTaskCpu*`): a frame is at least that long, whatever the load.
  * Prints one JSON document. Run: npx tsx bench/ui/render.ts [RUNS]
@@ -67,6 +69,8 @@ interface PageRun {
   readonly quietMs: number;
   readonly svgElements: number;
   readonly steps: readonly Step[];
+  /** Drag moves, as steps. */
+  readonly pans: readonly Step[];
   readonly settles: readonly Settle[];
   readonly earlySettles: number;
   /** Per gesture, and per settle (as `settles`): the longest main-thread task's CPU (trace). */
@@ -135,7 +139,35 @@ async function zoomSettle(): Promise<{ ms: number | null; level: string; element
   };
 }
 
+/**
+ * In the page: a drag of `n` moves of `dx` px over the drawing (d3-zoom's pan: mousedown on
+ * it, mousemove and mouseup on the window), each timed to the second frame after it.
+ */
+async function panGesture(a: { n: number; dx: number }): Promise<{ ms: number[]; settles: number }> {
+  const svg = document.querySelector('svg.topology')!;
+  const settled0 = performance.getEntriesByName('podlab:zoom-settled').length;
+  const r = svg.getBoundingClientRect();
+  let x = r.left + r.width * 0.7;
+  const y = r.top + r.height * 0.5;
+  const ms: number[] = [];
+  performance.mark('bench:gesture');
+  svg.dispatchEvent(new MouseEvent('mousedown', { clientX: x, clientY: y, button: 0, bubbles: true, cancelable: true, view: window }));
+  for (let i = 0; i < a.n; i++) {
+    x -= a.dx;
+    const t0 = performance.now();
+    window.dispatchEvent(new MouseEvent('mousemove', { clientX: x, clientY: y, bubbles: true, cancelable: true, view: window }));
+    await new Promise<void>((res) => requestAnimationFrame(() => requestAnimationFrame(() => res())));
+    ms.push(performance.now() - t0);
+  }
+  window.dispatchEvent(new MouseEvent('mouseup', { clientX: x, clientY: y, button: 0, bubbles: true, cancelable: true, view: window }));
+  performance.mark('bench:gesture-end');
+  return { ms, settles: performance.getEntriesByName('podlab:zoom-settled').length - settled0 };
+}
+
 const GESTURE = 6;
+/** Drags after zooming all the way in (names and interfaces drawn), of PAN_MOVES moves of 40 px. */
+const PANS = 2;
+const PAN_MOVES = 12;
 
 interface Step { readonly ms: number; readonly cpuMs: number; gesture: number }
 interface Settle { readonly ms: number; readonly cpuMs: number; readonly level: string; readonly elements: number; readonly frames: number; readonly longestFrameMs: number; gesture: number }
@@ -170,18 +202,31 @@ async function measure(t: Topology): Promise<{ deployMs: number; runs: PageRun[]
       }
       const quietMs = performance.now() - q0;
       const steps: Step[] = [];
+      const pans: Step[] = [];
       const settles: Settle[] = [];
       let earlySettles = 0;
+      let gi = 0; // gestures (zooms and pans) in the order they ran: the trace's marks
       await startTrace(cdp);
       for (let i = 0; i < 2 * STEPS; i += GESTURE) {
+        for (let p = 0; i === STEPS && p < PANS; p++, gi++) {
+          const c0 = await cpu();
+          const g = await page.evaluate(panGesture, { n: PAN_MOVES, dx: 40 });
+          const c1 = await cpu();
+          const z = await page.evaluate(zoomSettle);
+          const c2 = await cpu();
+          earlySettles += g.settles;
+          for (const ms of g.ms) pans.push({ ms: round(ms), cpuMs: round(((c1 - c0) * 1000) / PAN_MOVES), gesture: gi });
+          if (z.ms !== null) settles.push({ ms: round(z.ms), cpuMs: round((c2 - c1) * 1000), level: z.level, elements: z.elements, frames: z.frames, longestFrameMs: round(z.longestFrameMs), gesture: gi });
+        }
         const c0 = await cpu();
         const g = await page.evaluate(zoomGesture, { from: i, n: GESTURE, steps: STEPS });
         const c1 = await cpu();
         const z = await page.evaluate(zoomSettle);
         const c2 = await cpu();
         earlySettles += g.settles;
-        for (const ms of g.ms) steps.push({ ms: round(ms), cpuMs: round(((c1 - c0) * 1000) / GESTURE), gesture: i / GESTURE });
-        if (z.ms !== null) settles.push({ ms: round(z.ms), cpuMs: round((c2 - c1) * 1000), level: z.level, elements: z.elements, frames: z.frames, longestFrameMs: round(z.longestFrameMs), gesture: i / GESTURE });
+        for (const ms of g.ms) steps.push({ ms: round(ms), cpuMs: round(((c1 - c0) * 1000) / GESTURE), gesture: gi });
+        if (z.ms !== null) settles.push({ ms: round(z.ms), cpuMs: round((c2 - c1) * 1000), level: z.level, elements: z.elements, frames: z.frames, longestFrameMs: round(z.longestFrameMs), gesture: gi });
+        gi++;
       }
       // The longest main-thread task (thread CPU) in each gesture and in each settle after it.
       const { tasks, marks } = mainThreadTasks(await endTrace(cdp), 'bench:gesture');
@@ -191,7 +236,7 @@ async function measure(t: Topology): Promise<{ deployMs: number; runs: PageRun[]
       const afterGesture = ends.map((e, g) => longestTask(tasks, e, starts[g + 1] ?? Infinity));
       runs.push({
         firstFrameMs: round(first.firstFrameMs), quietMs: round(quietMs), svgElements: first.svgElements, earlySettles,
-        steps, settles, gestureTaskMaxMs: inGesture.map(round), settleTaskMaxMs: settles.map((x) => round(afterGesture[x.gesture] ?? NaN)),
+        steps, pans, settles, gestureTaskMaxMs: inGesture.map(round), settleTaskMaxMs: settles.map((x) => round(afterGesture[x.gesture] ?? NaN)),
       });
       await page.close();
     }
@@ -218,7 +263,9 @@ function report(name: string, t: Topology, m: { deployMs: number; runs: PageRun[
   const firstFrameMs = median(m.runs.map((r) => r.firstFrameMs));
   const all = stepStats(steps);
   const settles = m.runs.flatMap((r) => r.settles.map((x, i) => ({ ...x, taskMaxMs: r.settleTaskMaxMs[i]! })));
-  const gestureTasks = m.runs.flatMap((r) => r.gestureTaskMaxMs);
+  const gestureTasks = m.runs.flatMap((r) => [...new Set(r.steps.map((x) => x.gesture))].map((g) => r.gestureTaskMaxMs[g]!));
+  const pans = m.runs.flatMap((r) => r.pans);
+  const panTasks = m.runs.flatMap((r) => [...new Set(r.pans.map((x) => x.gesture))].map((g) => r.gestureTaskMaxMs[g]!));
   const settleByLevel = Object.fromEntries([...new Set(settles.map((x) => x.level))].map((l) => {
     const at = settles.filter((x) => x.level === l);
     const longest = at.map((x) => x.longestFrameMs);
@@ -232,6 +279,7 @@ function report(name: string, t: Topology, m: { deployMs: number; runs: PageRun[
     name, nodes: t.nodes.length, links: t.links.length, deployMs: m.deployMs, layoutMs: layoutMs(t),
     firstFrameMs, firstFrameRuns: m.runs.map((r) => r.firstFrameMs), quietMs: median(m.runs.map((r) => r.quietMs)), svgElementsAtFit: m.runs[0]!.svgElements,
     zoomStep: { ...all, mainTaskCpuMedianMs: round(median(gestureTasks)), mainTaskCpuMaxMs: round(Math.max(...gestureTasks)) },
+    panMove: { ...stepStats(pans), mainTaskCpuMedianMs: round(median(panTasks)), mainTaskCpuMaxMs: round(Math.max(...panTasks)) },
     ...(settles.length ? { settle: stepStats(settles), settleByLevel, earlySettles: m.runs.reduce((s, r) => s + r.earlySettles, 0) } : {}),
     ...(ref ? { ratioToTwoNodes: { firstFrame: round(firstFrameMs / ref.firstFrameMs), zoomStepWall: round(all.wallMedianMs / ref.wallMedianMs), zoomStepCpu: round(all.cpuMeanMs / ref.cpuMeanMs), zoomStepCpuMax: round(all.cpuMaxMs / ref.cpuMaxMs) } } : {}),
   };
