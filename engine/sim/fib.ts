@@ -5,7 +5,7 @@
  * routes of that prefix, the lowest metric (fib_priority).
  *
  * Lookups use an index rebuilt lazily when the route list changes: per table, one Map per
- * prefix length from network address to routes (at most 33 Map probes per table, for
+ * prefix length from network address to its route (or routes) (at most 33 Map probes per table, for
  * lookups with filters), and for the plain lookup of the packet path a compiled form of the
  * whole default-rule walk (and of the local table alone, for broadcast checks): the address
  * space cut into intervals, each holding the route the walk would return, searched by
@@ -84,8 +84,17 @@ interface TableIndex {
    * Prefix length → network (as a signed 32-bit number: a small integer V8 stores in place,
    * where the unsigned form of 128.0.0.0 and up is a boxed number per entry) → routes.
    */
-  byLen: Map<number, Map<number, Route[]>>;
+  byLen: Map<number, Map<number, Slot>>;
 }
+
+/**
+ * A prefix's routes in dump order: the route itself when it is alone (nearly always: each
+ * node of a fabric holds one route per other node's block), a list when several share it.
+ */
+type Slot = Route | Route[];
+
+const firstOf = (x: Slot): Route => (Array.isArray(x) ? x[0]! : x);
+
 
 /** The default-rule walk as a step function over the address space: `routes[i]` answers every address in [starts[i], starts[i + 1]). */
 interface CompiledRules {
@@ -111,9 +120,9 @@ function compileRules(tables: ReadonlyMap<number, TableIndex>, ids: readonly num
     const t = tables.get(id);
     if (!t) return;
     for (const [len, m] of t.byLen) {
-      for (const [key, list] of m) {
+      for (const [key, slot] of m) {
         const net = key >>> 0;
-        blocks.push({ start: net, end: net + 2 ** (32 - len) - 1, rank: order * 64 + (32 - len), route: list[0]! });
+        blocks.push({ start: net, end: net + 2 ** (32 - len) - 1, rank: order * 64 + (32 - len), route: firstOf(slot) });
       }
     }
   });
@@ -145,6 +154,14 @@ function compileRules(tables: ReadonlyMap<number, TableIndex>, ids: readonly num
   }
   popUntil(Infinity);
   return { starts: Float64Array.from(starts), routes };
+}
+
+/** True when a lookup's filters let `r` answer (scope, output device, carrier). */
+function usable(r: Route, opts: LookupOpts): boolean {
+  if (opts.minScope !== undefined && SCOPE_RANK[r.scope] < opts.minScope) return false;
+  if (opts.oif !== undefined && r.ifindex !== undefined && r.ifindex !== opts.oif && r.type === 'unicast') return false;
+  if (opts.skip && opts.skip(r)) return false;
+  return true;
 }
 
 /** The route of the interval holding `dst`. */
@@ -207,7 +224,8 @@ export class FibIndex {
 
   /** The routes of one prefix in one table, in dump order (call `ensure` first). */
   routesOf(table: number, addr: number, len: number): readonly Route[] {
-    return this.tables.get(table)?.byLen.get(len)?.get((addr & maskOf(len)) | 0) ?? [];
+    const slot = this.tables.get(table)?.byLen.get(len)?.get((addr & maskOf(len)) | 0);
+    return slot === undefined ? [] : Array.isArray(slot) ? slot : [slot];
   }
 
   /**
@@ -225,21 +243,28 @@ export class FibIndex {
     const t = this.tables.get(r.table);
     const m = t?.byLen.get(r.dst.len);
     const net = (r.dst.addr & maskOf(r.dst.len)) | 0;
-    const list = m?.get(net);
-    const i = list ? list.indexOf(r) : -1;
-    if (i < 0) { this.builtFor = null; return; }
-    list!.splice(i, 1);
-    if (list!.length === 0) m!.delete(net);
+    const slot = m?.get(net);
+    if (slot === r) m!.delete(net);
+    else {
+      const i = Array.isArray(slot) ? slot.indexOf(r) : -1;
+      if (i < 0) { this.builtFor = null; return; }
+      const list = slot as Route[];
+      list.splice(i, 1);
+      if (list.length === 1) m!.set(net, list[0]!);
+    }
     this.size--;
   }
 
   /** `old` was replaced in place by `r` with the same key (see noteInsert). */
   noteReplace(routes: readonly Route[], from: number, to: number, old: Route, r: Route): void {
     if (!this.follows(routes, from, to)) return;
-    const list = this.tables.get(old.table)?.byLen.get(old.dst.len)?.get((old.dst.addr & maskOf(old.dst.len)) | 0);
-    const i = list ? list.indexOf(old) : -1;
+    const m = this.tables.get(old.table)?.byLen.get(old.dst.len);
+    const net = (old.dst.addr & maskOf(old.dst.len)) | 0;
+    const slot = m?.get(net);
+    if (slot === old) { m!.set(net, r); return; }
+    const i = Array.isArray(slot) ? slot.indexOf(old) : -1;
     if (i < 0) { this.builtFor = null; return; }
-    list![i] = r;
+    (slot as Route[])[i] = r;
   }
 
   /** True (and the version advanced) when the index was built for `routes` at `from`; the compiled forms are dropped. */
@@ -267,12 +292,14 @@ export class FibIndex {
       t.lens.sort((a, b) => b - a);
     }
     const net = (r.dst.addr & maskOf(r.dst.len)) | 0;
-    const list = m.get(net);
-    if (!list) m.set(net, [r]);
+    const slot = m.get(net);
+    if (slot === undefined) m.set(net, r);
     else {
+      const list = Array.isArray(slot) ? slot : [slot];
       let i = list.length;
       while (i > 0 && compareRoutes(list[i - 1]!, r) > 0) i--;
       list.splice(i, 0, r);
+      if (list !== slot) m.set(net, list);
     }
     this.size++;
   }
@@ -281,16 +308,13 @@ export class FibIndex {
     const t = this.tables.get(table);
     if (!t) return undefined;
     for (const len of t.lens) {
-      const list = t.byLen.get(len)!.get((dst & maskOf(len)) | 0);
-      if (!list) continue;
-      for (const r of list) {
-        if (opts) {
-          if (opts.minScope !== undefined && SCOPE_RANK[r.scope] < opts.minScope) continue;
-          if (opts.oif !== undefined && r.ifindex !== undefined && r.ifindex !== opts.oif && r.type === 'unicast') continue;
-          if (opts.skip && opts.skip(r)) continue;
-        }
-        return r;
+      const slot = t.byLen.get(len)!.get((dst & maskOf(len)) | 0);
+      if (slot === undefined) continue;
+      if (!Array.isArray(slot)) {
+        if (!opts || usable(slot, opts)) return slot;
+        continue;
       }
+      for (const r of slot) if (!opts || usable(r, opts)) return r;
     }
     return undefined;
   }
@@ -310,9 +334,10 @@ export class FibIndex {
         t.lens.push(r.dst.len);
       }
       const net = (r.dst.addr & maskOf(r.dst.len)) | 0;
-      const list = m.get(net);
-      if (list) list.push(r);
-      else m.set(net, [r]);
+      const slot = m.get(net);
+      if (slot === undefined) m.set(net, r);
+      else if (Array.isArray(slot)) slot.push(r);
+      else m.set(net, [slot, r]);
     }
     for (const t of this.tables.values()) t.lens.sort((a, b) => b - a);
     this.builtFor = routes;
