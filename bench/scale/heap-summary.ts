@@ -29,7 +29,42 @@ const per = Number(opt('--per') ?? '1');
 const top = Number(opt('--top') ?? '40');
 const fieldsOf = new Set((opt('--fields') ?? '').split(',').filter(Boolean));
 
-const s = JSON.parse(readFileSync(file, 'utf8')) as Snapshot;
+/**
+ * Reads a snapshot of any size: the number arrays are scanned from the bytes (a 500-node
+ * lab's snapshot is larger than the longest string V8 can make), the rest parsed as JSON.
+ */
+function load(path: string): Snapshot {
+  const buf = readFileSync(path);
+  const find = (key: string, from = 0): number => {
+    const at = buf.indexOf(key, from, 'latin1');
+    if (at < 0) throw new Error(`heap-summary: no ${key} in ${path}`);
+    return at + key.length;
+  };
+  const numbers = (start: number): { values: number[]; end: number } => {
+    const values: number[] = [];
+    let i = start;
+    let cur = -1;
+    for (; i < buf.length; i++) {
+      const c = buf[i]!;
+      if (c >= 48 && c <= 57) cur = (cur < 0 ? 0 : cur * 10) + (c - 48);
+      else {
+        if (cur >= 0) values.push(cur);
+        cur = -1;
+        if (c === 93) break; // ]
+      }
+    }
+    return { values, end: i };
+  };
+  const metaEnd = find('"nodes":[');
+  const meta = JSON.parse(`${buf.toString('utf8', 0, metaEnd - '"nodes":['.length).replace(/,\s*$/, '')}}`) as { snapshot: Snapshot['snapshot'] };
+  const nodes = numbers(metaEnd);
+  const edges = numbers(find('"edges":[', nodes.end));
+  const stringsAt = find('"strings":[', edges.end) - 1;
+  const strings = JSON.parse(buf.toString('utf8', stringsAt, buf.lastIndexOf(']') + 1)) as string[];
+  return { snapshot: meta.snapshot, nodes: nodes.values, edges: edges.values, strings };
+}
+
+const s = load(file);
 const nf = s.snapshot.meta.node_fields;
 const ef = s.snapshot.meta.edge_fields;
 const NF = nf.length;
