@@ -59,7 +59,7 @@ const SHAPE = { tierPitch: O.nodeH + O.gapY, bow: O.nodeW };
 /** How long a zoom or pan gesture on a large drawing pauses before it is redrawn sharp. */
 const SETTLE_MS = 120;
 /** Nodes mounted per frame while a large drawing's detail window refills (useReveal.ts): with interface labels, names only. */
-const REVEAL_PER_FRAME = { interfaces: 16, names: 32 } as const;
+const REVEAL_PER_FRAME = { interfaces: 10, names: 24 } as const;
 const FILL: Record<string, string | number> = { position: 'absolute', inset: 0 };
 
 /** The topology view. */
