@@ -146,14 +146,9 @@ export function addRoute(k: Kernel, spec: Omit<Route, 'ifindex'> & { dev?: strin
   if (!isNetworkPrefix(spec.dst)) throw new KernelError('Error: Invalid prefix for given prefix length.');
   let dev: NetDevice | undefined;
   if (spec.dev !== undefined) dev = k.deviceByName(spec.dev);
-  const route: Route = {
-    table: spec.table, type: spec.type, dst: sharedPrefix(spec.dst.addr >>> 0, spec.dst.len), protocol: spec.protocol,
-    scope: spec.scope, metric: spec.metric, onlink: spec.onlink,
-  };
-  if (spec.prefsrc !== undefined) route.prefsrc = spec.prefsrc;
+  let ifindex: number | undefined;
   if (spec.type === 'unicast') {
     if (spec.gateway !== undefined) {
-      route.gateway = spec.gateway;
       if (spec.onlink) {
         if (!dev) throw new KernelError('Error: Nexthop device required for onlink.');
         if (!dev.adminUp) throw new KernelError('Error: Nexthop device is not up.');
@@ -168,12 +163,24 @@ export function addRoute(k: Kernel, spec: Omit<Route, 'ifindex'> & { dev?: strin
       throw new KernelError('Error: Device for nexthop is not up.');
     }
     if (!dev!.adminUp) throw new KernelError('Error: Device for nexthop is not up.');
-    route.ifindex = dev!.ifindex;
-    if (!dev!.carrier) route.linkdown = true;
+    ifindex = dev!.ifindex;
   } else if (spec.type === 'local' || spec.type === 'broadcast') {
     if (!dev) throw new KernelError('Error: Device for nexthop is not up.');
-    route.ifindex = dev.ifindex;
+    ifindex = dev.ifindex;
   }
+  const dst = sharedPrefix(spec.dst.addr >>> 0, spec.dst.len);
+  // A route via a gateway (what BIRD installs, one per other node's block) is built whole: its
+  // fields then sit in the object itself instead of a second, out-of-object array added later.
+  // Same keys in the same order as the general form.
+  const route: Route = spec.type === 'unicast' && spec.gateway !== undefined && spec.prefsrc === undefined
+    ? { table: spec.table, type: spec.type, dst, protocol: spec.protocol, scope: spec.scope, metric: spec.metric, onlink: spec.onlink, gateway: spec.gateway, ifindex: ifindex! }
+    : { table: spec.table, type: spec.type, dst, protocol: spec.protocol, scope: spec.scope, metric: spec.metric, onlink: spec.onlink };
+  if (route.gateway === undefined) {
+    if (spec.prefsrc !== undefined) route.prefsrc = spec.prefsrc;
+    if (spec.type === 'unicast' && spec.gateway !== undefined) route.gateway = spec.gateway;
+    if (ifindex !== undefined) route.ifindex = ifindex;
+  }
+  if (spec.type === 'unicast' && !dev!.carrier) route.linkdown = true;
   // The index finds a route with the same key (table, prefix, metric) without scanning the table.
   k.fib.ensure(k.routes, k.routesVersion);
   const old = k.fib.routesOf(route.table, route.dst.addr, route.dst.len).find((r) => r.dst.addr === route.dst.addr && r.metric === route.metric);
