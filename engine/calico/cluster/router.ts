@@ -9,8 +9,9 @@ import { Speaker, wireCodec } from '../../bgp/index.ts';
 import type { Clock as BgpClock, SpeakerConfig, SpeakerEvent, Transport } from '../../bgp/index.ts';
 import { formatIPv4 } from '../../net/ip.ts';
 import type { TopoNode } from '../../model/types.ts';
-import { birdRouteText, desiredKernelRoutes, syncKernelRoutes } from '../node/kernel-routes.ts';
+import { birdRouteText } from '../node/kernel-routes.ts';
 import type { BirdKernelRoute, KernelRouteChange, RouteKernel } from '../node/kernel-routes.ts';
+import { BirdKernelProtocol } from '../node/bird-kernel.ts';
 import type { NodeAgentEvent } from '../node/agent.ts';
 
 /** What a router's BGP needs from where it runs. */
@@ -46,12 +47,14 @@ export function routerSpeakerConfig(n: TopoNode): SpeakerConfig | undefined {
 /** A topology router's BGP daemon with its kernel protocol. */
 export class FabricRouter {
   readonly speaker: Speaker;
-  readonly birdRoutes = new Map<string, BirdKernelRoute>();
   readonly startedAt: number;
   private pending = false;
+  /** BIRD's kernel protocol, incremental as calico-node's is: a pass redoes the prefixes whose best path changed. */
+  private readonly kernelProtocol: BirdKernelProtocol;
 
   constructor(readonly name: string, config: SpeakerConfig, private readonly host: RouterHost, private readonly onEvent?: (e: NodeAgentEvent) => void) {
     this.speaker = new Speaker(config, { clock: host.clock, transport: host.transport, codec: wireCodec });
+    this.kernelProtocol = new BirdKernelProtocol(host.kernel);
     this.speaker.on((e) => this.event(e));
     this.startedAt = host.clock.now();
   }
@@ -70,6 +73,7 @@ export class FabricRouter {
     if (e.type === 'session') {
       this.onEvent?.({ type: 'bgp-session', node: this.name, t: e.time, peer: e.peer, name: e.name, from: e.from, to: e.to, reason: Speaker.describeReason(e.reason) });
     }
+    if (e.type === 'route') this.kernelProtocol.routeChanged(e.prefix);
     if ((e.type === 'route' || e.type === 'session') && !this.pending) {
       this.pending = true;
       this.host.clock.setTimer(0, () => {
@@ -79,10 +83,14 @@ export class FabricRouter {
     }
   }
 
-  /** Installs the Loc-RIB's best routes into the router's kernel. */
+  /** proto-bird routes this router's BIRD installed, by prefix. */
+  get birdRoutes(): ReadonlyMap<string, BirdKernelRoute> {
+    return this.kernelProtocol.installed;
+  }
+
+  /** Installs the Loc-RIB's best routes into the router's kernel (no intent: its own routes stay out, every learned best path goes in). */
   syncKernel(): KernelRouteChange[] {
-    const best = [...this.speaker.rib.destinations()].flatMap((d) => (d.best && !d.best.from.local ? [d.best] : []));
-    const changes = syncKernelRoutes(this.host.kernel, this.birdRoutes, desiredKernelRoutes(this.host.kernel.state, undefined, best));
+    const changes = this.kernelProtocol.sync(undefined, this.speaker.rib);
     const t = this.host.clock.now();
     for (const c of changes) this.onEvent?.({ type: 'route', node: this.name, t, action: c.action, route: birdRouteText(c.route), reason: c.error ?? c.route.reason });
     return changes;
