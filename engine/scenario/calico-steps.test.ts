@@ -51,7 +51,7 @@ steps:
       "/virtual/s.yaml:5:5: error: pod has no 'node' — add `node: worker-01` (podlab has no scheduler)",
       "/virtual/s.yaml:8:57: error: bgp: state must be one of Idle, Connect, Active, OpenSent, OpenConfirm, Established, not 'Up'",
       '/virtual/s.yaml:9:47: error: policy: ICMP has no port',
-      "/virtual/s.yaml:11:62: error: pod: listen entries are ports like 80 or \"53/udp\", not 'http'",
+      "/virtual/s.yaml:11:62: error: pod: listen entries are ports like 80, \"53/udp\", \"7777/sctp\" or named \"http=8080\", not 'http'",
       '/virtual/s.yaml:13:12: error: apply: each manifest needs apiVersion and kind, not a map — paste the manifest as `calicoctl apply` / `kubectl apply` takes it',
     ]);
   });
