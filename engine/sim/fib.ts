@@ -281,8 +281,8 @@ export class FibIndex {
     return ++this.walked > (this.size >> 2) + 8;
   }
 
-  /** Adds a route to the per-length maps, after the routes of its prefix that sort before or equal it (dump order). */
-  private add(r: Route): void {
+  /** The map of r's table and prefix length, created (and its length listed, longest first) when missing. */
+  private slotsFor(r: Route): Map<number, Slot> {
     let t = this.tables.get(r.table);
     if (!t) this.tables.set(r.table, (t = { lens: [], byLen: new Map() }));
     let m = t.byLen.get(r.dst.len);
@@ -291,6 +291,12 @@ export class FibIndex {
       t.lens.push(r.dst.len);
       t.lens.sort((a, b) => b - a);
     }
+    return m;
+  }
+
+  /** Adds a route to the per-length maps, after the routes of its prefix that sort before or equal it (dump order). */
+  private add(r: Route): void {
+    const m = this.slotsFor(r);
     const net = (r.dst.addr & maskOf(r.dst.len)) | 0;
     const slot = m.get(net);
     if (slot === undefined) m.set(net, r);
@@ -326,20 +332,13 @@ export class FibIndex {
     this.walked = 0;
     this.size = routes.length;
     for (const r of routes) {
-      let t = this.tables.get(r.table);
-      if (!t) this.tables.set(r.table, (t = { lens: [], byLen: new Map() }));
-      let m = t.byLen.get(r.dst.len);
-      if (!m) {
-        t.byLen.set(r.dst.len, (m = new Map()));
-        t.lens.push(r.dst.len);
-      }
+      const m = this.slotsFor(r);
       const net = (r.dst.addr & maskOf(r.dst.len)) | 0;
       const slot = m.get(net);
       if (slot === undefined) m.set(net, r);
       else if (Array.isArray(slot)) slot.push(r);
       else m.set(net, [slot, r]);
     }
-    for (const t of this.tables.values()) t.lens.sort((a, b) => b - a);
     this.builtFor = routes;
     this.builtVersion = version;
   }
