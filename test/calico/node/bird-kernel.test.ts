@@ -5,7 +5,6 @@
  * removed), hand deletions of its routes and refusals — while touching only what changed.
  */
 import { describe, expect, it } from 'vitest';
-import { World } from '../../../engine/sim/world.ts';
 import { Rng } from '../../../engine/sim/clock.ts';
 import { runTool } from '../../../engine/sim/tools/index.ts';
 import type { Route as BgpRoute } from '../../../engine/bgp/index.ts';
@@ -15,23 +14,7 @@ import { desiredKernelRoutes, syncKernelRoutes } from '../../../engine/calico/no
 import type { BirdKernelRoute } from '../../../engine/calico/node/index.ts';
 import { RTPROT_BIRD } from '../../../engine/sim/types.ts';
 import type { Kernel } from '../../../engine/sim/kernel.ts';
-
-function node(): Kernel {
-  const w = new World({ seed: 1 });
-  const k = w.addNode('n1');
-  w.addNode('n2');
-  w.connect('n1', 'eth0', 'n2', 'eth0');
-  for (const c of ['ip link set eth0 up', 'ip addr add 10.1.1.11/24 dev eth0', 'ip route add default via 10.1.1.1 dev eth0']) {
-    const r = runTool(k, c);
-    if (r.code !== 0) throw new Error(r.stderr);
-  }
-  return k;
-}
-
-const learned = (prefix: string, nextHop: string): BgpRoute => ({
-  prefix, attrs: { origin: 0, asPath: [], nextHop },
-  from: { key: '10.1.1.1', address: '10.1.1.1', routerId: 1, asn: 65001, ibgp: true, rrClient: false, local: false },
-});
+import { routeNode, learnedRoute } from '../../support/route-node.ts';
 
 /** A Loc-RIB stand-in: prefix → best path. */
 class Rib implements BestPaths {
@@ -52,8 +35,8 @@ function birdRoutes(k: Kernel): string[] {
 describe('BIRD kernel protocol, incremental', () => {
   it('matches a full pass after every random step, and a quiet pass changes nothing', () => {
     const rng = new Rng(5);
-    const k = node();
-    const ref = node();
+    const k = routeNode();
+    const ref = routeNode();
     const rib = new Rib();
     const bk = new BirdKernelProtocol(k);
     const refInstalled = new Map<string, BirdKernelRoute>();
@@ -66,7 +49,7 @@ describe('BIRD kernel protocol, incremental', () => {
         // A best path changes (or goes).
         const prefix = `10.5.${Math.floor(rng.next() * 40)}.0/26`;
         if (rng.next() < 0.25) rib.best.delete(prefix);
-        else rib.best.set(prefix, learned(prefix, nextHops[Math.floor(rng.next() * nextHops.length)]!));
+        else rib.best.set(prefix, learnedRoute(prefix, nextHops[Math.floor(rng.next() * nextHops.length)]!));
         bk.routeChanged(prefix);
       } else if (roll < 0.85) {
         // Another protocol's route appears or goes: next hops behind it resolve differently.
@@ -97,13 +80,13 @@ describe('BIRD kernel protocol, incremental', () => {
   });
 
   it('a pass after one best-path change touches that prefix only', () => {
-    const k = node();
+    const k = routeNode();
     const rib = new Rib();
     const bk = new BirdKernelProtocol(k);
-    for (let i = 0; i < 50; i++) rib.best.set(`10.5.${i}.0/26`, learned(`10.5.${i}.0/26`, '10.1.1.12'));
+    for (let i = 0; i < 50; i++) rib.best.set(`10.5.${i}.0/26`, learnedRoute(`10.5.${i}.0/26`, '10.1.1.12'));
     expect(bk.sync(undefined, rib)).toHaveLength(50);
     const before = k.routesVersion;
-    rib.best.set('10.5.7.0/26', learned('10.5.7.0/26', '10.0.3.1'));
+    rib.best.set('10.5.7.0/26', learnedRoute('10.5.7.0/26', '10.0.3.1'));
     bk.routeChanged('10.5.7.0/26');
     const ch = bk.sync(undefined, rib);
     expect(ch.map((c) => [c.action, c.route.dst, c.route.gateway])).toEqual([['replace', '10.5.7.0/26', '10.1.1.1']]);
@@ -111,12 +94,12 @@ describe('BIRD kernel protocol, incremental', () => {
   });
 
   it('a route the kernel refuses is reported and retried by the next pass', () => {
-    const k = node();
+    const k = routeNode();
     const rib = new Rib();
     const bk = new BirdKernelProtocol(k);
     // Another protocol's route holds the prefix: BIRD's add fails with EEXIST.
     expect(runTool(k, 'ip route add 10.5.1.0/26 via 10.1.1.9 dev eth0 proto 80').code).toBe(0);
-    rib.best.set('10.5.1.0/26', learned('10.5.1.0/26', '10.1.1.12'));
+    rib.best.set('10.5.1.0/26', learnedRoute('10.5.1.0/26', '10.1.1.12'));
     bk.routeChanged('10.5.1.0/26');
     expect(bk.sync(undefined, rib).map((c) => [c.action, c.error])).toEqual([['error', 'RTNETLINK answers: File exists']]);
     expect(runTool(k, 'ip route del 10.5.1.0/26').code).toBe(0);

@@ -6,26 +6,14 @@
  * cali device) are what the node exports, its own pods' /32s are not.
  */
 import { describe, expect, it } from 'vitest';
-import { World } from '../../../engine/sim/world.ts';
 import { runTool } from '../../../engine/sim/tools/index.ts';
 import { learnedExports, syncKernelRoutes } from '../../../engine/calico/node/index.ts';
 import type { BirdKernelRoute } from '../../../engine/calico/node/index.ts';
 import { computeBgpIntent, confdInputFromResources } from '../../../engine/calico/confd/index.ts';
 import { buildResourceSet } from '../../../engine/calico/resources/index.ts';
+import { routeNode } from '../../support/route-node.ts';
 
-function node(): ReturnType<World['addNode']> {
-  const w = new World({ seed: 1 });
-  const k = w.addNode('n1');
-  w.addNode('n2');
-  w.connect('n1', 'eth0', 'n2', 'eth0');
-  for (const c of ['ip link set eth0 up', 'ip addr add 10.1.1.11/24 dev eth0', 'ip route add default via 10.1.1.1 dev eth0']) {
-    const r = runTool(k, c);
-    if (r.code !== 0) throw new Error(`${c}: ${r.stderr}`);
-  }
-  return k;
-}
-
-const sh = (k: ReturnType<typeof node>, c: string): string => {
+const sh = (k: ReturnType<typeof routeNode>, c: string): string => {
   const r = runTool(k, c);
   if (r.code !== 0) throw new Error(`${c}: ${r.stderr}`);
   return r.stdout;
@@ -35,7 +23,7 @@ const blackhole = (dst: string): BirdKernelRoute => ({ dst, type: 'blackhole', o
 
 describe('kernel protocol: owns proto bird, nothing else', () => {
   it('IPIP → VXLAN: BIRD withdrawing its blackhole leaves Felix\'s proto 80 one alone', () => {
-    const k = node();
+    const k = routeNode();
     const installed = new Map<string, BirdKernelRoute>();
     const want = new Map([['10.5.1.0/26', blackhole('10.5.1.0/26')]]);
     expect(syncKernelRoutes(k, installed, want).map((c) => c.action)).toEqual(['add']);
@@ -49,7 +37,7 @@ describe('kernel protocol: owns proto bird, nothing else', () => {
   });
 
   it('never overwrites another protocol\'s route: the add fails (File exists) and is retried', () => {
-    const k = node();
+    const k = routeNode();
     sh(k, 'ip route add 10.5.2.0/26 via 10.1.1.12 dev eth0 proto 80 onlink');
     const installed = new Map<string, BirdKernelRoute>();
     const r: BirdKernelRoute = { dst: '10.5.2.0/26', type: 'unicast', gateway: '10.1.1.13', dev: 'eth0', onlink: false, reason: 'learned' };
@@ -63,7 +51,7 @@ describe('kernel protocol: owns proto bird, nothing else', () => {
   });
 
   it('a proto bird route it did not install in this run (a previous BIRD\'s) is removed', () => {
-    const k = node();
+    const k = routeNode();
     sh(k, 'ip route add 10.5.3.0/26 via 10.1.1.12 dev eth0 proto bird');
     sh(k, 'ip route add 10.5.4.0/26 via 10.1.1.12 dev eth0 proto static');
     const ch = syncKernelRoutes(k, new Map(), new Map());
@@ -75,7 +63,7 @@ describe('kernel protocol: owns proto bird, nothing else', () => {
 
 describe('kernel protocol: learn', () => {
   it('a borrowed /32 on a cali device is exported; own pods, tunnel routes and BGP-carried prefixes are not', () => {
-    const k = node();
+    const k = routeNode();
     for (const dev of ['cali0000000001', 'cali0000000002']) {
       sh(k, `ip link add ${dev} type veth peer name p${dev.slice(-2)}`);
       sh(k, `ip link set ${dev} up`);

@@ -4,38 +4,20 @@
  * own routes, reports what the kernel refuses and retries it on the next sync.
  */
 import { describe, expect, it } from 'vitest';
-import { World } from '../../../engine/sim/world.ts';
 import { runTool } from '../../../engine/sim/tools/index.ts';
-import type { Route as BgpRoute } from '../../../engine/bgp/index.ts';
 import { desiredKernelRoutes, resolveNextHop, syncKernelRoutes } from '../../../engine/calico/node/index.ts';
 import type { BirdKernelRoute } from '../../../engine/calico/node/index.ts';
-
-function node(): ReturnType<World['addNode']> {
-  const w = new World({ seed: 1 });
-  const k = w.addNode('n1');
-  w.addNode('n2');
-  w.connect('n1', 'eth0', 'n2', 'eth0');
-  for (const c of ['ip link set eth0 up', 'ip addr add 10.1.1.11/24 dev eth0', 'ip route add default via 10.1.1.1 dev eth0']) {
-    const r = runTool(k, c);
-    if (r.code !== 0) throw new Error(r.stderr);
-  }
-  return k;
-}
-
-const learned = (prefix: string, nextHop: string): BgpRoute => ({
-  prefix, attrs: { origin: 0, asPath: [], nextHop },
-  from: { key: '10.1.1.1', address: '10.1.1.1', routerId: 1, asn: 65001, ibgp: true, rrClient: false, local: false },
-});
+import { routeNode, learnedRoute } from '../../support/route-node.ts';
 
 describe('resolveNextHop (gateway recursive)', () => {
   it('a connected next hop is used as is; one behind the default route resolves to its gateway', () => {
-    const k = node();
+    const k = routeNode();
     expect(resolveNextHop(k.state, '10.1.1.12')).toEqual({ gateway: '10.1.1.12', dev: 'eth0' });
     expect(resolveNextHop(k.state, '10.0.1.0')).toEqual({ gateway: '10.1.1.1', dev: 'eth0' });
   });
 
   it('never resolves through proto bird routes (BIRD does not recurse through its own table)', () => {
-    const k = node();
+    const k = routeNode();
     expect(runTool(k, 'ip route add 10.0.1.0/31 via 10.1.1.99 dev eth0 proto bird').code).toBe(0);
     expect(resolveNextHop(k.state, '10.0.1.0')).toEqual({ gateway: '10.1.1.1', dev: 'eth0' });
     expect(runTool(k, 'ip route del default').code).toBe(0);
@@ -45,9 +27,9 @@ describe('resolveNextHop (gateway recursive)', () => {
 
 describe('desiredKernelRoutes + syncKernelRoutes', () => {
   it('a router (no Calico intent) installs learned routes with resolved gateways, and withdraws them', () => {
-    const k = node();
+    const k = routeNode();
     const installed = new Map<string, BirdKernelRoute>();
-    const want = desiredKernelRoutes(k.state, undefined, [learned('10.5.1.0/26', '10.1.1.12'), learned('10.5.2.0/26', '10.0.2.0')]);
+    const want = desiredKernelRoutes(k.state, undefined, [learnedRoute('10.5.1.0/26', '10.1.1.12'), learnedRoute('10.5.2.0/26', '10.0.2.0')]);
     const ch = syncKernelRoutes(k, installed, want);
     expect(ch.map((c) => c.action)).toEqual(['add', 'add']);
     const text = runTool(k, 'ip route').stdout;
@@ -63,7 +45,7 @@ describe('desiredKernelRoutes + syncKernelRoutes', () => {
   });
 
   it('a route the kernel refuses (tunl0 not created yet) is reported and installed by a later sync', () => {
-    const k = node();
+    const k = routeNode();
     const installed = new Map<string, BirdKernelRoute>();
     const r: BirdKernelRoute = { dst: '10.5.3.0/26', type: 'unicast', gateway: '10.1.1.13', dev: 'tunl0', onlink: true, reason: 'IPIP pool' };
     const want = new Map([[r.dst, r]]);
