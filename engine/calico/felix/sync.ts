@@ -96,10 +96,15 @@ const NAMESPACES = new WeakMap<readonly FelixWorkload[], { extras: readonly Name
 function snapshotNamespaces(workloads: readonly FelixWorkload[], extras: readonly Namespace[] | undefined): readonly Namespace[] {
   const c = NAMESPACES.get(workloads);
   if (c && c.extras === extras) return c.out;
-  const nsNames = new Set([...(extras ?? []).map((n) => n.name), ...workloads.map((w) => w.namespace)]);
-  const out = [...nsNames].sort().map((n) => extras?.find((m) => m.name === n) ?? { name: n, labels: {} });
+  const out = mergeNamespaces(workloads.map((w) => w.namespace), extras);
   NAMESPACES.set(workloads, { extras, out });
   return out;
+}
+
+/** The endpoints' namespace names plus `extras`, sorted by name; extras' labels win, the others have none. */
+export function mergeNamespaces(names: Iterable<string>, extras: readonly Namespace[] | undefined): readonly Namespace[] {
+  const all = new Set([...(extras ?? []).map((n) => n.name), ...names]);
+  return [...all].sort().map((n) => extras?.find((m) => m.name === n) ?? { name: n, labels: {} });
 }
 
 /** The datastore part of a snapshot; `workloads` is called only when the computation reads it. */

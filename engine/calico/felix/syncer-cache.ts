@@ -15,7 +15,7 @@
 import type { Datastore, JsonValue, KeyValue, WatchEvent } from '../datastore/index.ts';
 import { blockPrefix, resourcePrefix } from '../datastore/index.ts';
 import type { Namespace } from '../policy/index.ts';
-import { felixBlockFromResource, felixNodeFromResource, felixPoolFromResource, felixWorkloadFromResource, snapshotFrom } from './sync.ts';
+import { felixBlockFromResource, felixNodeFromResource, felixPoolFromResource, felixWorkloadFromResource, mergeNamespaces, snapshotFrom } from './sync.ts';
 import type { SnapshotExtras } from './sync.ts';
 import type { FelixBlock, FelixNode, FelixPool, FelixSnapshot, FelixWorkload } from './types.ts';
 
@@ -181,8 +181,7 @@ export class FelixSyncerCache {
     const names = (this.nsNames ??= [...this.nsCount.keys()]);
     const c = this.nsLists.get(names);
     if (c && c.extras === extras) return c.out;
-    const all = new Set([...(extras ?? []).map((n) => n.name), ...names]);
-    const out = [...all].sort().map((n) => extras?.find((m) => m.name === n) ?? { name: n, labels: {} });
+    const out = mergeNamespaces(names, extras);
     this.nsLists.set(names, { extras, out });
     return out;
   }
