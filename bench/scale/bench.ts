@@ -15,12 +15,15 @@
  * `nodeRatio` = the node-count ratio (linear cost would match it).
  * `rssPerNodeMB` = (peak RSS − RSS before the fabric was generated) / nodes.
  *
- * Run: npx tsx bench/scale/bench.ts [--fabric rr|leaf-spine] [--pods P] [--limit S] [N ...]
+ * Run: npx tsx bench/scale/bench.ts [--fabric rr|leaf-spine] [--pods P] [--limit S] [--tsx] [N ...]
  * (defaults: rr, 10 pods per node, 600 s per size, sizes 100 250 500 1000 5000).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleScript } from '../../engine/runtime/linux/podlab-bundle.ts';
 import { SimLab } from '../../engine/runtime/sim/sim-lab.ts';
 import { startCalico } from '../../engine/runtime/sim/calico.ts';
 import { affinityPrefix, parseAffinityKey } from '../../engine/calico/datastore/index.ts';
@@ -97,16 +100,36 @@ async function one(kind: FabricKind, n: number, perNode: number): Promise<void> 
   process.exit(conv.converged && miss.routes === 0 ? 0 : 1);
 }
 
-/** Every size in its own child process, with ratios to the first size. */
-async function all(kind: FabricKind, sizes: readonly number[], perNode: number, limitS: number): Promise<void> {
+/**
+ * The argv that runs one size: this file bundled by esbuild as bin/podlab.js runs the CLI
+ * (users' `podlab up` runs that bundle; tsx's keepNames costs a third more CPU here), or
+ * through tsx with --tsx. The bundle lives under node_modules (its npm imports resolve
+ * from there) and is removed when the run ends.
+ */
+async function childArgv(useTsx: boolean): Promise<{ argv: string[]; runner: string; cleanup: () => void }> {
   const self = fileURLToPath(import.meta.url);
+  const tsx = { argv: [...process.execArgv, self], runner: 'tsx', cleanup: () => undefined };
+  if (useTsx) return tsx;
+  const dir = join(fileURLToPath(new URL('../../node_modules/.cache/podlab/', import.meta.url)), `bench-scale-${process.pid}`);
+  try {
+    const file = await bundleScript(self, dir);
+    return { argv: [file], runner: 'esbuild bundle', cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  } catch (e) {
+    process.stderr.write(`bench/scale: could not bundle (${(e as Error).message.split('\n')[0]}); sizes run through tsx\n`);
+    return tsx;
+  }
+}
+
+/** Every size in its own child process, with ratios to the first size. */
+async function all(kind: FabricKind, sizes: readonly number[], perNode: number, limitS: number, useTsx: boolean): Promise<void> {
+  const child0 = await childArgv(useTsx);
   const rev = (() => { try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(); } catch { return '?'; } })();
-  emit({ bench: 'scale', commit: rev, fabric: kind, podsPerNode: perNode, limitS, sizes, reference: `${sizes[0]} nodes, this run` });
+  emit({ bench: 'scale', commit: rev, fabric: kind, podsPerNode: perNode, limitS, sizes, runner: child0.runner, reference: `${sizes[0]} nodes, this run` });
   let ref: { nodes: number; wallMs: number; cpuMs: number } | undefined;
   let failed = false;
   for (const n of sizes) {
     const line = await new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, [...process.execArgv, self, '--one', kind, String(n), String(perNode)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [...child0.argv, '--one', kind, String(n), String(perNode)], { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
       const timer = setTimeout(() => child.kill('SIGKILL'), limitS * 1000);
@@ -123,6 +146,7 @@ async function all(kind: FabricKind, sizes: readonly number[], perNode: number, 
       : {};
     process.stdout.write(`${JSON.stringify({ ...r, ...ratios })}\n`);
   }
+  child0.cleanup();
   if (failed) process.exitCode = 1;
 }
 
@@ -140,5 +164,5 @@ else {
   }
   const valued = new Set(['--fabric', '--pods', '--limit']);
   const sizes = args.filter((a, i) => /^\d+$/.test(a) && !valued.has(args[i - 1] ?? '')).map(Number);
-  await all(kind, sizes.length ? sizes : DEFAULT_SIZES, Number(opt('--pods', '10')), Number(opt('--limit', '600')));
+  await all(kind, sizes.length ? sizes : DEFAULT_SIZES, Number(opt('--pods', '10')), Number(opt('--limit', '600')), args.includes('--tsx'));
 }

@@ -80,6 +80,22 @@ export async function nodePodlabArgv(onProgress: (msg: string) => void = () => u
   }
 }
 
+/**
+ * Bundles one script (a bench's child) as the CLI is bundled: one ESM file in `outdir`, npm
+ * packages external, each source's import.meta.url kept. A bench measures what users run —
+ * bin/podlab.js runs this bundle, not tsx, whose keepNames wraps every closure it creates.
+ */
+export async function bundleScript(entry: string, outdir: string): Promise<string> {
+  const esbuild = await import('esbuild');
+  mkdirSync(outdir, { recursive: true });
+  const out = join(outdir, 'main.mjs');
+  await esbuild.build({
+    entryPoints: [entry], bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external',
+    outfile: out, logLevel: 'silent', plugins: [sourceUrlPlugin(outdir)],
+  });
+  return out;
+}
+
 /** Marks a bundle as in use now (prune keeps what was used recently). */
 function touch(dir: string): void {
   const now = new Date();
