@@ -16,6 +16,7 @@
  * `rssPerNodeMB` = (peak RSS − RSS before the fabric was generated) / nodes.
  *
  * Run: npx tsx bench/scale/bench.ts [--fabric rr|leaf-spine] [--pods P] [--limit S] [--tsx] [N ...]
+ * Profile one size as users run it: node --cpu-prof $(npx tsx bench/scale/bench.ts --bundle-only) --one rr 500 10
  * (defaults: rr, 10 pods per node, 600 s per size, sizes 100 250 500 1000 5000).
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -152,7 +153,11 @@ async function all(kind: FabricKind, sizes: readonly number[], perNode: number, 
 
 const args = process.argv.slice(2);
 if (args[0] === '--one') await one(args[1] as FabricKind, Number(args[2]), Number(args[3]));
-else {
+else if (args[0] === '--bundle-only') {
+  // For a profiler: `node --cpu-prof $(npx tsx bench/scale/bench.ts --bundle-only) --one rr 500 10` (remove the directory after).
+  const { argv } = await childArgv(false);
+  process.stdout.write(`${argv.join(' ')}\n`);
+} else {
   const opt = (name: string, def: string): string => {
     const i = args.indexOf(name);
     return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : def;
