@@ -211,6 +211,12 @@ export class Kernel implements KernelOps {
     return this.fib.lookupTable(RT_TABLE_LOCAL, ip);
   }
 
+  /** The routes of one prefix in one table, in dump order (through the FIB index, no scan). */
+  routesOf(table: number, dst: Prefix4): readonly Route[] {
+    this.fib.ensure(this.routes, this.routesVersion);
+    return this.fib.routesOf(table, dst.addr >>> 0, dst.len);
+  }
+
   /** Marks the FIB changed (invalidates lookup indexes and route caches). */
   routesChanged(): void {
     this.routesVersion++;

@@ -16,12 +16,19 @@
  *   learned exports are rescanned.
  * Routes the kernel refused (device missing, another protocol's route in the way) are
  * retried on every pass, as before. A kernel without these counters gets full passes.
+ *
+ * What BIRD holds in the kernel is read back from the kernel (its `proto bird` routes of the
+ * prefix, through the FIB index), not mirrored in a map of our own: ownership is the
+ * protocol field anyway, and a mirror cost ~100 B per route per node — at 5,000 nodes,
+ * 25 M routes, 2.5 GB.
  */
 import type { Route as BgpRoute } from '../../bgp/index.ts';
 import { parseIPv4, parsePrefix4 } from '../../net/ip.ts';
+import type { Prefix4 } from '../../net/ip.ts';
+import type { Route as KernelRoute } from '../../sim/types.ts';
 import type { BgpIntent } from '../confd/index.ts';
 import { kernelDecision } from '../confd/index.ts';
-import { learnedExports, resolveNextHop, syncKernelRoutes } from './kernel-routes.ts';
+import { fromKernel, learnedExports, ownedKernelRoutes, resolveNextHop, same, syncKernelRoutes } from './kernel-routes.ts';
 import type { BirdKernelRoute, KernelRouteChange, RouteKernel } from './kernel-routes.ts';
 import { RTPROT_BIRD } from '../../sim/types.ts';
 
@@ -31,10 +38,12 @@ export interface BestPaths {
   destinations(): Iterable<{ readonly prefix: string; readonly best: BgpRoute | undefined }>;
 }
 
-/** The route-change counters of the simulated kernel (absent elsewhere: every pass is a full one). */
+/** The route-change counters of the simulated kernel (absent elsewhere: every pass is a full one), and its index by prefix. */
 interface VersionedKernel {
   readonly birdRoutesVersion?: number;
   readonly foreignRoutesVersion?: number;
+  /** The routes of one prefix in one table (without it, the whole route list is scanned). */
+  routesOf?(table: number, dst: Prefix4): readonly KernelRoute[];
 }
 
 const MAIN = 254;
@@ -47,8 +56,6 @@ function intentKey(i: BgpIntent | undefined): string {
 
 /** One node's BIRD kernel protocol: Loc-RIB best paths → `proto bird` routes, and kernel1's learned exports. */
 export class BirdKernelProtocol {
-  /** proto-bird routes this BIRD holds in the kernel, by prefix. */
-  readonly installed = new Map<string, BirdKernelRoute>();
   private readonly dirty = new Set<string>();
   private readonly errored = new Set<string>();
   private full = true;
@@ -69,6 +76,22 @@ export class BirdKernelProtocol {
   private lastKey = '';
 
   constructor(private readonly k: RouteKernel & VersionedKernel) {}
+
+  /** proto-bird routes this BIRD holds in the kernel, by prefix (read from the kernel, built per call). */
+  get installed(): Map<string, BirdKernelRoute> {
+    const out = new Map<string, BirdKernelRoute>();
+    for (const [dst, r] of ownedKernelRoutes(this.k.state)) out.set(dst, fromKernel(this.k.state, r));
+    return out;
+  }
+
+  /** The `proto bird` route of one prefix in the main table, if BIRD holds one. */
+  private owned(dst: Prefix4): KernelRoute | undefined {
+    const addr = dst.addr >>> 0;
+    for (const r of this.k.routesOf ? this.k.routesOf(MAIN, dst) : this.k.state.routes) {
+      if (r.table === MAIN && r.protocol === RTPROT_BIRD && r.dst.len === dst.len && r.dst.addr >>> 0 === addr) return r;
+    }
+    return undefined;
+  }
 
   /** intentKey, computed once per intent object (confd makes a new one per pass; most passes change nothing we read). */
   private keyOf(intent: BgpIntent | undefined): string {
@@ -211,30 +234,30 @@ export class BirdKernelProtocol {
     if (e.prefixes.size === 0) this.nextHops.delete(nh);
   }
 
-  /** Brings one prefix's proto-bird route to `want` (syncKernelRoutes for one prefix; `installed` mirrors the kernel between full passes). */
+  /** Brings one prefix's proto-bird route to `want` (syncKernelRoutes for one prefix, against the kernel's own routes). */
   private apply(prefix: string, want: BirdKernelRoute | undefined, changes: KernelRouteChange[]): void {
-    const have = this.installed.get(prefix);
+    const dst = parsePrefix4(prefix);
+    const have = this.owned(dst);
     if (!want) {
       if (!have) return;
       this.untrack(prefix);
+      const gone = fromKernel(this.k.state, have);
       try {
         this.k.delRoute({
-          dst: parsePrefix4(prefix), table: MAIN, ...(have.type === 'unicast' && have.dev !== undefined ? { dev: have.dev } : {}),
-          ...(have.gateway !== undefined ? { gateway: parseIPv4(have.gateway) } : {}),
+          dst: have.dst, table: MAIN, ...(gone.type === 'unicast' && gone.dev !== undefined ? { dev: gone.dev } : {}),
+          ...(have.gateway !== undefined ? { gateway: have.gateway } : {}),
         });
       } catch { /* already gone */ }
-      this.installed.delete(prefix);
-      changes.push({ action: 'delete', route: have });
+      changes.push({ action: 'delete', route: gone });
       return;
     }
-    if (have && have.type === want.type && have.gateway === want.gateway && have.dev === want.dev && have.onlink === want.onlink) return;
+    if (have && same(fromKernel(this.k.state, have), want)) return;
     try {
       // Replace only our own route; over anyone else's the add fails (EEXIST), as BIRD's does.
       this.k.addRoute({
-        table: MAIN, type: want.type, dst: parsePrefix4(prefix), protocol: RTPROT_BIRD, scope: 'global', metric: 0, onlink: want.onlink,
+        table: MAIN, type: want.type, dst, protocol: RTPROT_BIRD, scope: 'global', metric: 0, onlink: want.onlink,
         ...(want.gateway ? { gateway: parseIPv4(want.gateway) } : {}), ...(want.dev ? { dev: want.dev } : {}),
       }, have ? 'replace' : 'add');
-      this.installed.set(prefix, want);
       changes.push({ action: have ? 'replace' : 'add', route: want });
     } catch (e) {
       this.errored.add(prefix);

@@ -104,7 +104,8 @@ export function desiredKernelRoutes(k: KernelState, intent: BgpIntent | undefine
   return out;
 }
 
-function same(a: BirdKernelRoute, b: BirdKernelRoute): boolean {
+/** True when two BIRD routes put the same thing in the kernel (the reason aside). */
+export function same(a: BirdKernelRoute, b: BirdKernelRoute): boolean {
   return a.type === b.type && a.gateway === b.gateway && a.dev === b.dev && a.onlink === b.onlink;
 }
 
@@ -116,7 +117,7 @@ export interface KernelRouteChange {
 }
 
 /** A kernel route read back as the BirdKernelRoute it is (for comparison with what BIRD wants). */
-function fromKernel(k: KernelState, r: KernelRoute): BirdKernelRoute {
+export function fromKernel(k: KernelState, r: KernelRoute): BirdKernelRoute {
   const dev = devName(k, r.ifindex);
   return {
     dst: formatPrefix4(r.dst), type: r.type === 'blackhole' ? 'blackhole' : 'unicast', onlink: r.onlink, reason: 'found in the kernel',
