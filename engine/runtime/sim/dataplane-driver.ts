@@ -18,8 +18,11 @@
 import { formatIPv4, parseIPv4, parsePrefix4 } from '../../net/ip.ts';
 import type { KernelOps, KernelState, NetDevice } from '../../sim/types.ts';
 import { KernelError } from '../../sim/types.ts';
-import type { Netfilter } from '../../sim/netfilter/index.ts';
+import type { Prefix4 } from '../../net/ip.ts';
+import type { IpSet, Netfilter } from '../../sim/netfilter/index.ts';
 import { ipset, iptablesRestore } from '../../sim/netfilter/index.ts';
+import { parseIpPort } from '../../sim/netfilter/ipset.ts';
+import type { IpPortEntry } from '../../sim/netfilter/ipset.ts';
 import { appendLines, insertLines } from '../../dataplane/commands.ts';
 import { chainHashes, chainLines } from '../../dataplane/iptables.ts';
 import { addressText, deviceText, fdbText, neighbourText, routeKey, routeText } from '../../dataplane/render.ts';
@@ -72,6 +75,44 @@ function applied(d: DesiredDataplane): DesiredDataplane {
     ipsets: d.ipsets.map((s) => ({ name: s.name, type: s.type, members: [] })),
     iptables: { filter: table(d.iptables.filter), nat: table(d.iptables.nat) },
   };
+}
+
+/** A members list parsed once: each entry as the set stores it, undefined for one `ipset add` would refuse. */
+interface ParsedMembers {
+  readonly type: string;
+  readonly entries: readonly (Prefix4 | IpPortEntry | undefined)[];
+  /** Distinct members (a list may repeat one). */
+  readonly distinct: number;
+}
+
+/**
+ * Per members list, its entries parsed: Felix hands every node the same list object while the
+ * cluster is unchanged (all-hosts-net holds every node's address), so N nodes parse N
+ * addresses once, not N × N times.
+ */
+const PARSED_MEMBERS = new WeakMap<readonly string[], ParsedMembers>();
+
+function parsedMembers(type: string, members: readonly string[]): ParsedMembers {
+  const hit = PARSED_MEMBERS.get(members);
+  if (hit && hit.type === type) return hit;
+  const entries = members.map((m): Prefix4 | IpPortEntry | undefined => {
+    try {
+      if (type === 'hash:ip,port') return parseIpPort(m);
+      const p = parsePrefix4(m);
+      // ipset refuses a /0 in a hash:net: left to the command, which says so.
+      return type === 'hash:net' && p.len === 0 ? undefined : p;
+    } catch {
+      return undefined;
+    }
+  });
+  const out: ParsedMembers = { type, entries, distinct: new Set(members).size };
+  PARSED_MEMBERS.set(members, out);
+  return out;
+}
+
+/** Adds a parsed entry as `ipset add -exist` would; false when it was there already. */
+function addEntry(set: IpSet, e: Prefix4 | IpPortEntry): boolean {
+  return 'port' in e ? set.addIpPort(e) : set.add(e);
 }
 
 /** The simulator's Felix dataplane driver for one node. */
@@ -283,13 +324,20 @@ export class SimDataplane implements Dataplane {
         this.runIpset(['create', s.name, s.type, 'family', 'inet', 'maxelem', '1048576']);
         out.push(ch('ipset', 'added', `${s.name} ${s.type} (${s.members.length} members)`));
       }
-      for (const m of s.members) if (!store.hasEntry(s.name, m)) {
-        this.runIpset(['add', s.name, m, '-exist']);
-        if (cur) out.push(ch('ipset', 'changed', `${s.name} +${m}`));
-      }
-      // Every wanted member is in: the set holds more only if something else is there too.
+      // Members go in as parsed numbers (the list's parse is shared, see parsedMembers); one
+      // that does not parse goes through `ipset add`, which fails with ipset's own message.
       const set = store.get(s.name)!;
-      if (set.size > new Set(s.members).size) {
+      const parsed = parsedMembers(set.type, s.members);
+      s.members.forEach((m, i) => {
+        const e = parsed.entries[i];
+        if (e === undefined) {
+          if (store.hasEntry(s.name, m)) return;
+          this.runIpset(['add', s.name, m, '-exist']);
+        } else if (!addEntry(set, e)) return;
+        if (cur) out.push(ch('ipset', 'changed', `${s.name} +${m}`));
+      });
+      // Every wanted member is in: the set holds more only if something else is there too.
+      if (set.size > parsed.distinct) {
         const wantM = new Set(s.members);
         for (const m of set.members()) if (!wantM.has(m)) {
           this.runIpset(['del', s.name, m, '-exist']);
