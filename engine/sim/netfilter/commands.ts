@@ -10,9 +10,9 @@ import { IpsetError } from './ipset.ts';
 import { listChains, listRules } from './list.ts';
 import type { Netfilter } from './netfilter.ts';
 import { parseIptables } from './parse.ts';
-import { NfError, SAVE_ORDER, isTableName } from './rules.ts';
-import type { Chain, Table, TableName } from './rules.ts';
-import { internValue } from './intern.ts';
+import { NfError, SAVE_ORDER, isTableName, sharedRuleSpec } from './rules.ts';
+import type { Chain, Match, RuleSpec, Table, TableName } from './rules.ts';
+import { internString, internValue } from './intern.ts';
 import type { Tuple } from './tuple.ts';
 
 /** What a command printed and its exit status. */
@@ -157,6 +157,70 @@ export function splitLine(line: string): string[] {
   return out;
 }
 
+/** A rule body parsed once: its spec (shared, frozen parts) and the sets it names; null when it does not parse alone. */
+type ParsedBody = { readonly spec: RuleSpec; readonly sets: readonly string[]; readonly ifaces: boolean } | null;
+
+/**
+ * Rule bodies (what follows `-A CHAIN` and a leading comment) already parsed, by their text.
+ * Felix writes the same bodies into every endpoint chain of every node — only the chain name
+ * and the `cali:<hash>` comment differ — so a restore parses a body once per process.
+ * Bounded by clearing: the cache only saves work, it never decides anything.
+ */
+const BODIES = new Map<string, ParsedBody>();
+const BODIES_MAX = 20_000;
+
+/** The ` -m comment --comment "TEXT" ` that leads a rule, its text plain (nothing to unquote). */
+const LEADING_COMMENT = /^-m comment --comment "([^"\\ ]*)" /;
+
+function parsedBody(body: string): ParsedBody {
+  let hit = BODIES.get(body);
+  if (hit !== undefined) return hit;
+  try {
+    const inv = parseIptables(['-A', 'X', ...splitLine(body)], () => true);
+    const spec = sharedRuleSpec(inv.spec);
+    const sets = spec.matches.flatMap((m) => (m.m === 'set' ? [m.name] : []));
+    hit = { spec, sets, ifaces: spec.inIface !== undefined || spec.outIface !== undefined };
+  } catch {
+    hit = null;
+  }
+  if (BODIES.size >= BODIES_MAX) BODIES.clear();
+  BODIES.set(internString(body), hit); // flat: a slice would keep the whole restore input
+  return hit;
+}
+
+/**
+ * A restore line `-A CHAIN [-m comment --comment "C"] BODY` appended from its cached body, or
+ * false when the line needs the full `iptables` path (another command, counters, quoting, a
+ * set not there yet, an interface on a built-in chain): that path gives the same rule and
+ * every error text.
+ */
+function appendFromCache(nf: Netfilter, table: TableName, line: string): boolean {
+  if (!line.startsWith('-A ')) return false;
+  const sp = line.indexOf(' ', 3);
+  if (sp < 0) return false;
+  const chain = line.slice(3, sp);
+  if (chain.includes('"') || chain.includes('\\') || chain.includes('\t')) return false;
+  let rest = line.slice(sp + 1);
+  let comment: Match | undefined;
+  const c = LEADING_COMMENT.exec(rest);
+  if (c && c[1]!.length <= 255) {
+    comment = Object.freeze({ m: 'comment', comment: internString(c[1]!) });
+    rest = rest.slice(c[0].length);
+  }
+  const body = parsedBody(rest);
+  if (!body) return false;
+  if (body.ifaces && (chain === 'INPUT' || chain === 'OUTPUT' || chain === 'PREROUTING' || chain === 'POSTROUTING')) return false;
+  for (const name of body.sets) if (nf.ipsets.get(name) === undefined) return false;
+  const spec = comment ? { ...body.spec, matches: [comment, ...body.spec.matches] } : body.spec;
+  try {
+    nf.rules.append(table, chain, spec);
+  } catch (e) {
+    if (e instanceof NfError) return false;
+    throw e;
+  }
+  return true;
+}
+
 /**
  * What an aborted restore puts back: the chains and their rule lists as they were. Rules are
  * copied shallowly (their counters are theirs); their matches and targets are frozen and shared.
@@ -231,6 +295,7 @@ export function iptablesRestore(nf: Netfilter, argv: readonly string[], input: s
       }
       continue;
     }
+    if (appendFromCache(nf, table, line)) continue;
     let args = splitLine(line);
     let ctr: [number, number] | undefined;
     const m = /^\[(\d+):(\d+)\]$/.exec(args[0] ?? '');

@@ -320,18 +320,35 @@ export class Ruleset {
 /**
  * A match shared with equal ones. A comment is mostly Felix's `cali:<hash>`, unique to its
  * rule: only its text is shared (keying the whole match would cost more than it saves).
+ * A frozen match is one already shared (nothing else here freezes one): kept as it is.
  */
 function sharedMatch(m: Match): Match {
+  if (Object.isFrozen(m)) return m;
   return m.m === 'comment' ? Object.freeze({ m: 'comment', comment: internString(m.comment) }) : internValue(m);
+}
+
+/** The parts of a spec as shared, frozen values (intern.ts); frozen ones are already. */
+function shareParts<T extends RuleSpec>(r: T, spec: RuleSpec): T {
+  if (spec.src && !Object.isFrozen(spec.src)) r.src = internValue(spec.src);
+  if (spec.dst && !Object.isFrozen(spec.dst)) r.dst = internValue(spec.dst);
+  if (spec.inIface !== undefined) r.inIface = internString(spec.inIface);
+  if (spec.outIface !== undefined) r.outIface = internString(spec.outIface);
+  if (spec.target && !Object.isFrozen(spec.target)) r.target = internValue(spec.target);
+  return r;
+}
+
+/**
+ * A spec made of shared parts and frozen itself, matches list included: one parse of a rule
+ * that many chains repeat (iptables-restore's body cache) serves every rule made from it.
+ */
+export function sharedRuleSpec(spec: RuleSpec): RuleSpec {
+  const r = shareParts({ ...spec, matches: Object.freeze(spec.matches.map(sharedMatch)) as Match[] }, spec);
+  return Object.freeze(r);
 }
 
 /** A rule of its own (counters) over shared, frozen parts (intern.ts): every node holds the same rules. */
 function fresh(spec: RuleSpec): Rule {
-  const r: Rule = { ...spec, matches: spec.matches.map(sharedMatch), packets: 0, bytes: 0 };
-  if (spec.src) r.src = internValue(spec.src);
-  if (spec.dst) r.dst = internValue(spec.dst);
-  if (spec.inIface !== undefined) r.inIface = internString(spec.inIface);
-  if (spec.outIface !== undefined) r.outIface = internString(spec.outIface);
-  if (spec.target) r.target = internValue(spec.target);
-  return r;
+  // A frozen matches list is a shared one (sharedRuleSpec): nothing edits a rule's list in place.
+  const matches = Object.isFrozen(spec.matches) ? spec.matches : spec.matches.map(sharedMatch);
+  return shareParts({ ...spec, matches, packets: 0, bytes: 0 }, spec);
 }
