@@ -289,8 +289,7 @@ export class Speaker {
       this.emit({ type: 'update-received', time: now, peer: ref.key, announced: nAnn, withdrawn: u.withdrawn.length, treatAsWithdraw });
     }
     for (const prefix of u.withdrawn) {
-      if (this.rib.adjRibIn(ref.key).has(prefix)) p.received--;
-      this.rib.withdraw(ref, prefix);
+      if (this.rib.withdraw(ref, prefix)) p.received--;
       if (events) this.emit({ type: 'prefix-received', time: now, peer: ref.key, prefix, action: 'withdraw' });
     }
     for (const g of u.announced) {
@@ -301,7 +300,6 @@ export class Speaker {
         || (!ref.ibgp && asPathContains(attrs.asPath, this.localAs))
         || attrs.originatorId === this.routerId
         || (attrs.clusterList?.includes(this.sp.clusterId) ?? false);
-      const adj = this.rib.adjRibIn(ref.key);
       const policy = p.config.importPolicy;
       for (const prefix of g.prefixes) {
         let a: PathAttrs | null = loop ? null : attrs;
@@ -309,13 +307,10 @@ export class Speaker {
           a = policy(prefix, a);
           if (a) a = this.interner.intern(a);
         }
-        const had = adj.has(prefix);
         if (a) {
-          if (!had) p.received++;
-          this.rib.update(ref, prefix, a);
-        } else {
-          if (had) p.received--;
-          this.rib.withdraw(ref, prefix);
+          if (this.rib.update(ref, prefix, a)) p.received++;
+        } else if (this.rib.withdraw(ref, prefix)) {
+          p.received--;
         }
         if (events) this.emit({ type: 'prefix-received', time: now, peer: ref.key, prefix, action: a ? 'announce' : 'withdraw', ...(a ? { attrs: a } : {}) });
       }

@@ -4,6 +4,7 @@
  * batches into UPDATEs that fit the 4096-byte limit. Pure.
  */
 import { formatIPv4, formatPrefix4, parseIPv4, parsePrefix4 } from '../net/ip.ts';
+import { internString } from '../net/intern.ts';
 import { AS_TRANS, FLAG_OPTIONAL, FLAG_TRANSITIVE, MAX_MESSAGE_LENGTH } from './codec/types.ts';
 import type { AsPathSegment as WireSegment, AsPathSegmentType, Nlri4, Nlri6, PathAttribute, UpdateMessage } from './codec/types.ts';
 import { AS_CONFED_SEQUENCE, AS_CONFED_SET, AS_SEQUENCE, AS_SET } from './rib/attrs.ts';
@@ -63,8 +64,34 @@ function prefix6Key(p: Nlri6): string {
  */
 const FROM_WIRE = new WeakMap<readonly PathAttribute[], [as2?: PathAttrs, as4?: PathAttrs]>();
 
-/** Converts a decoded UPDATE; `as4` tells whether AS4_PATH must be merged (2-octet session). */
+/**
+ * RIB views of the UPDATE messages the codec shares (frozen: one object for every copy of the
+ * same bytes, see codec/update.ts), per AS4 mode: a reflected route reaches each client as the
+ * same message, so its prefix texts and attribute set are made once for all of them.
+ */
+const RECEIVED = new WeakMap<UpdateMessage, [as2?: ReceivedUpdate, as4?: ReceivedUpdate]>();
+
+function frozenReceived(u: ReceivedUpdate): ReceivedUpdate {
+  for (const g of u.announced) {
+    for (let i = 0; i < g.prefixes.length; i++) g.prefixes[i] = internString(g.prefixes[i]!);
+    Object.freeze(g.prefixes);
+    Object.freeze(g);
+  }
+  for (let i = 0; i < u.withdrawn.length; i++) u.withdrawn[i] = internString(u.withdrawn[i]!);
+  Object.freeze(u.withdrawn);
+  Object.freeze(u.announced);
+  return Object.freeze(u);
+}
+
+/** Converts a decoded UPDATE; `as4` tells whether AS4_PATH must be merged (2-octet session). Never mutate the result. */
 export function fromWireUpdate(msg: UpdateMessage, as4: boolean): ReceivedUpdate {
+  if (!Object.isFrozen(msg)) return convertUpdate(msg, as4);
+  let memo = RECEIVED.get(msg);
+  if (!memo) RECEIVED.set(msg, (memo = []));
+  return (memo[as4 ? 1 : 0] ??= frozenReceived(convertUpdate(msg, as4)));
+}
+
+function convertUpdate(msg: UpdateMessage, as4: boolean): ReceivedUpdate {
   const withdrawn: string[] = [];
   for (const p of msg.withdrawn) withdrawn.push(formatPrefix4(p));
   if (msg.attributes.length === 0 && msg.nlri.length === 0 && msg.withdrawn.length === 0) {

@@ -31,6 +31,45 @@ describe('Loc-RIB', () => {
   });
 });
 
+describe('Loc-RIB paths', () => {
+  it('keeps paths in arrival order through replacement and removal, past two paths, as the list selectBest sees', () => {
+    const rib = new LocRib(() => {});
+    const peers = ['a', 'b', 'c', 'd'].map((k, i) => mk(k, { routerId: 10 - i }));
+    const other: PathAttrs = { ...attrs, localPref: 50 };
+    for (const p of peers) expect(rib.update(p, '10.0.0.0/24', attrs)).toBe(true);
+    const order = (): string[] => rib.get('10.0.0.0/24')!.paths.map((r) => r.from.key);
+    expect(order()).toEqual(['a', 'b', 'c', 'd']);
+    expect(rib.get('10.0.0.0/24')!.best!.from.key).toBe('d');
+    expect(rib.update(peers[1]!, '10.0.0.0/24', other)).toBe(false);
+    expect(order()).toEqual(['a', 'b', 'c', 'd']);
+    expect(rib.get('10.0.0.0/24')!.paths[1]!.attrs).toBe(other);
+    expect(rib.withdraw(peers[0]!, '10.0.0.0/24')).toBe(true);
+    expect(rib.withdraw(peers[0]!, '10.0.0.0/24')).toBe(false);
+    expect(order()).toEqual(['b', 'c', 'd']);
+    expect(rib.withdraw(peers[2]!, '10.0.0.0/24')).toBe(true);
+    expect(order()).toEqual(['b', 'd']);
+    expect(rib.get('10.0.0.0/24')!.best!.from.key).toBe('d');
+    expect(rib.get('10.0.0.0/24')!.reason).toBe('local-pref');
+    expect(rib.adjRibIn('d').get('10.0.0.0/24')!.from.key).toBe('d');
+    expect(rib.dropPeer('d')).toBe(1);
+    expect(order()).toEqual(['b']);
+    expect(rib.get('10.0.0.0/24')!.reason).toBe('only-path');
+    expect(rib.adjRibIn('d').size).toBe(0);
+  });
+
+  it('picks the same best path and reason from two paths in either arrival order', () => {
+    const x = mk('x', { routerId: 5 });
+    const y = mk('y', { routerId: 3 });
+    for (const [first, second] of [[x, y], [y, x]] as const) {
+      const rib = new LocRib(() => {});
+      rib.update(first, '10.9.0.0/16', attrs);
+      rib.update(second, '10.9.0.0/16', attrs);
+      const d = rib.get('10.9.0.0/16')!;
+      expect([d.best!.from.key, d.reason]).toEqual(['y', 'router-id']);
+    }
+  });
+});
+
 describe('route reflection and export rules', () => {
   const fromClient: Route = { prefix: '198.51.100.0/24', attrs, from: mk('client1', { rrClient: true, routerId: 0x0a000102 }) };
   const fromNonClient: Route = { prefix: '198.51.100.0/24', attrs, from: mk('nc', { routerId: 0x0a000109 }) };

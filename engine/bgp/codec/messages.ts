@@ -54,7 +54,6 @@ export function checkHeader(
   }
   const length = getU16(b, at + 16);
   const type = b[at + 18]!;
-  const lengthData = b.slice(at + 16, at + 18);
   if (type < MSG_OPEN || type > MSG_ROUTE_REFRESH) {
     return { ok: false, notification: notification(ERR_HEADER, SUBCODE.HEADER_BAD_TYPE, new Uint8Array([type])), reason: `message type ${type}` };
   }
@@ -66,7 +65,7 @@ export function checkHeader(
     if (type === MSG_ROUTE_REFRESH && length >= HEADER_LENGTH && length <= max) {
       return { ok: false, notification: notification(ERR_ROUTE_REFRESH, SUBCODE.ROUTE_REFRESH_INVALID_LENGTH, b.slice(at, at + length)), reason: `ROUTE-REFRESH length ${length}` };
     }
-    return { ok: false, notification: notification(ERR_HEADER, SUBCODE.HEADER_BAD_LENGTH, lengthData), reason: `length ${length} for message type ${type}` };
+    return { ok: false, notification: notification(ERR_HEADER, SUBCODE.HEADER_BAD_LENGTH, b.slice(at + 16, at + 18)), reason: `length ${length} for message type ${type}` };
   }
   return { ok: true, length, type };
 }

@@ -11,6 +11,7 @@
 import { normalizeAs4, toTwoOctet } from './as4.ts';
 import { ATTRIBUTE_TABLE, canonicalFlags, writeAttribute } from './attributes.ts';
 import { ByteReader, ByteWriter } from './bytes.ts';
+import { BytesCache, hashBytes } from './bytes-cache.ts';
 import { readNlri4, writeNlri4 } from './nlri.ts';
 import { ERR_UPDATE, notification, SUBCODE } from './notification.ts';
 import {
@@ -69,23 +70,52 @@ interface DecodedSection {
 }
 
 /**
- * Decoded attribute sections by their bytes (and the options that shape decoding). Decoding
- * is a pure function of those, and a reflected route reaches every client with the same
- * bytes; values are never mutated. Bounded: cleared when full, and only clean sections (no
- * RFC 7606 problem) are kept, so error handling always runs on the real bytes.
+ * Decoding is a pure function of the bytes and of the options that shape it (4-octet AS,
+ * ADD-PATH per family), and a reflected route reaches every client with the same bytes:
+ * decoded results are kept by byte content and handed out again, never mutated. Only clean
+ * results (no RFC 7606 problem) are kept, so error handling always runs on the real bytes.
+ *
+ * Two levels: whole UPDATE bodies up to WHOLE_MAX_BYTES (a reflected best-path change: one
+ * attribute set, a prefix or a few; the message object itself is shared, frozen), and
+ * attribute sections up to SECTION_MAX_BYTES (a large UPDATE's NLRI are decoded each time,
+ * its attribute list is shared with every UPDATE carrying the same section).
  */
-const DECODED = new Map<string, DecodedSection>();
-const DECODED_MAX = 1 << 16;
-const DECODED_MAX_BYTES = 512;
+const DECODED_UPDATES = new BytesCache<DecodeOutcome>(1 << 15);
+const WHOLE_MAX_BYTES = 512;
+const DECODED_SECTIONS = new BytesCache<DecodedSection>(1 << 16);
+const SECTION_MAX_BYTES = 512;
 
-function sectionKey(buf: Uint8Array, start: number, end: number, opts: CodecOptions): string {
-  const k = `${opts.as4 ? 1 : 0}${opts.addPath?.ipv4 ? 1 : 0}${opts.addPath?.ipv6 ? 1 : 0}`;
-  // One call for the whole section (at most DECODED_MAX_BYTES arguments) instead of a concatenation per byte.
-  return k + String.fromCharCode.apply(null, buf.subarray(start, end) as unknown as number[]);
+function optionsSalt(opts: CodecOptions): number {
+  return (opts.as4 ? 1 : 0) | (opts.addPath?.ipv4 ? 2 : 0) | (opts.addPath?.ipv6 ? 4 : 0);
 }
 
 /** Reads an UPDATE body from [r.pos, r.end). */
 export function readUpdate(r: ByteReader, opts: CodecOptions): DecodeOutcome {
+  const start = r.pos;
+  const end = r.end;
+  if (end - start > WHOLE_MAX_BYTES) return readUpdateBody(r, opts);
+  const salt = optionsSalt(opts);
+  const hash = hashBytes(r.buf, start, end, salt);
+  const known = DECODED_UPDATES.get(hash, r.buf, start, end, salt);
+  if (known) {
+    r.pos = end;
+    return known;
+  }
+  const out = readUpdateBody(r, opts);
+  if (out.kind === 'ok' && out.message.type === 'update') {
+    const m = out.message;
+    for (const p of m.withdrawn) Object.freeze(p);
+    for (const p of m.nlri) Object.freeze(p);
+    Object.freeze(m.withdrawn);
+    Object.freeze(m.nlri);
+    const shared: DecodeOutcome = Object.freeze({ kind: 'ok', message: Object.freeze(m) });
+    DECODED_UPDATES.set(hash, r.buf, start, end, salt, shared);
+    return shared;
+  }
+  return out;
+}
+
+function readUpdateBody(r: ByteReader, opts: CodecOptions): DecodeOutcome {
   const problems: (DecodeProblem & { data?: Uint8Array })[] = [];
   const reset = (subcode: number, reason: string, data?: Uint8Array): DecodeOutcome => {
     const p = { action: 'session-reset' as const, code: ERR_UPDATE, subcode, reason };
@@ -103,8 +133,11 @@ export function readUpdate(r: ByteReader, opts: CodecOptions): DecodeOutcome {
   if (attrLen > r.remaining) return reset(SUBCODE.UPDATE_MALFORMED_ATTRIBUTE_LIST, `total path attribute length ${attrLen} overruns the message`);
   const attrEnd = r.pos + attrLen;
 
-  const key = attrLen > 0 && attrLen <= DECODED_MAX_BYTES ? sectionKey(r.buf, r.pos, attrEnd, opts) : undefined;
-  const known = key === undefined ? undefined : DECODED.get(key);
+  const cacheable = attrLen > 0 && attrLen <= SECTION_MAX_BYTES;
+  const salt = cacheable ? optionsSalt(opts) : 0;
+  const hash = cacheable ? hashBytes(r.buf, r.pos, attrEnd, salt) : 0;
+  const sectionStart = r.pos;
+  const known = cacheable ? DECODED_SECTIONS.get(hash, r.buf, sectionStart, attrEnd, salt) : undefined;
   const attributes: PathAttribute[] = known ? known.attributes : [];
   const seen = known ? known.seen : new Set<number>();
   if (known) r.pos = attrEnd;
@@ -166,10 +199,7 @@ export function readUpdate(r: ByteReader, opts: CodecOptions): DecodeOutcome {
     }
     attributes.push(withWireFlags(res.attr, flags, len));
   }
-  if (key !== undefined && !known && problems.length === 0) {
-    if (DECODED.size >= DECODED_MAX) DECODED.clear();
-    DECODED.set(key, { attributes, seen });
-  }
+  if (cacheable && !known && problems.length === 0) DECODED_SECTIONS.set(hash, r.buf, sectionStart, attrEnd, salt, { attributes, seen });
 
   const nl = readNlri4(r, addPath4);
   if (!nl.ok) return reset(SUBCODE.UPDATE_INVALID_NETWORK, `NLRI: ${nl.reason}`);

@@ -2,19 +2,111 @@
  * Adj-RIBs-In and the Loc-RIB. Each destination keeps every candidate path (one per peer,
  * which is exactly the Adj-RIB-In content after import policy) and its best path; a change of
  * best path is reported to the caller, which batches it into Adj-RIB-Out updates.
+ *
+ * Sized for fabrics where every speaker holds every other node's prefix: one record per
+ * prefix, its first two paths inline (a route-reflector client learns each prefix from its
+ * two reflectors), a list only from the third path on. The Adj-RIB-In of a peer is the paths
+ * of that peer across destinations, found by the peer's key in the (one or two) paths of a
+ * prefix rather than in a second map per peer.
  */
 import { internString } from '../../net/intern.ts';
 import type { PathAttrs } from './attrs.ts';
-import { selectBest } from './decision.ts';
+import { comparePaths, selectBest } from './decision.ts';
 import type { BestPathReason, DecisionContext } from './decision.ts';
 import type { PeerRef, Route } from './route.ts';
 
-/** One prefix in the Loc-RIB. */
-export interface Destination {
-  readonly prefix: string;
-  paths: Route[];
-  best: Route | undefined;
-  reason: BestPathReason | undefined;
+/** One prefix in the Loc-RIB: its candidate paths in arrival order and the best one. */
+export class Destination {
+  best: Route | undefined = undefined;
+  reason: BestPathReason | undefined = undefined;
+  private p0: Route | undefined;
+  private p1: Route | undefined = undefined;
+  /** Paths from the third on. */
+  private rest: Route[] | undefined = undefined;
+
+  constructor(readonly prefix: string, first: Route) {
+    this.p0 = first;
+  }
+
+  /** The candidate paths in arrival order (a new list: build it when reading, not per update). */
+  get paths(): Route[] {
+    const out: Route[] = [];
+    if (this.p0) out.push(this.p0);
+    if (this.p1) out.push(this.p1);
+    if (this.rest) for (const r of this.rest) out.push(r);
+    return out;
+  }
+
+  /** Number of candidate paths. */
+  get count(): number {
+    return this.p0 ? (this.p1 ? 2 + (this.rest?.length ?? 0) : 1) : 0;
+  }
+
+  /** The path learned from the peer with this key, if any. */
+  pathFrom(peerKey: string): Route | undefined {
+    if (this.p0?.from.key === peerKey) return this.p0;
+    if (this.p1?.from.key === peerKey) return this.p1;
+    if (this.rest) for (const r of this.rest) if (r.from.key === peerKey) return r;
+    return undefined;
+  }
+
+  /** Replaces `old` (a current path) by `route`, in place. */
+  replace(old: Route, route: Route): void {
+    if (this.p0 === old) this.p0 = route;
+    else if (this.p1 === old) this.p1 = route;
+    else this.rest![this.rest!.indexOf(old)] = route;
+  }
+
+  /** Appends a path. */
+  add(route: Route): void {
+    if (!this.p0) this.p0 = route;
+    else if (!this.p1) this.p1 = route;
+    // An exact-size copy (concat; a push grows the list to 17 slots): the list is rare and small.
+    else this.rest = this.rest ? this.rest.concat(route) : [route];
+  }
+
+  /** Removes `old` (a current path), keeping the others' order. */
+  remove(old: Route): void {
+    if (this.p0 === old) {
+      this.p0 = this.p1;
+      this.p1 = this.rest?.shift();
+    } else if (this.p1 === old) {
+      this.p1 = this.rest?.shift();
+    } else {
+      this.rest!.splice(this.rest!.indexOf(old), 1);
+    }
+    if (this.rest?.length === 0) this.rest = undefined;
+  }
+
+  /** Runs the decision process; true when the best path changed. */
+  decide(ctx: DecisionContext): boolean {
+    const prev = this.best;
+    const a = this.p0;
+    const b = this.p1;
+    if (!a) {
+      this.best = undefined;
+      this.reason = undefined;
+    } else if (!b) {
+      this.best = a;
+      this.reason = 'only-path';
+    } else if (!this.rest) {
+      // selectBest over [a, b] without the list: b wins only when strictly better; the reason
+      // is what separates the winner from the other.
+      const c = comparePaths(b, a, ctx);
+      if (c.cmp < 0) {
+        this.best = b;
+        this.reason = c.reason;
+      } else {
+        this.best = a;
+        this.reason = comparePaths(a, b, ctx).reason;
+      }
+    } else {
+      const sel = selectBest(this.paths, ctx)!;
+      this.best = sel.best;
+      this.reason = sel.reason;
+    }
+    return prev !== this.best;
+  }
 }
 
 /** Called when a prefix's best path changes (best undefined: the prefix is gone). */
@@ -23,58 +115,51 @@ export type BestChange = (prefix: string, best: Route | undefined, previous: Rou
 /** Adj-RIBs-In plus Loc-RIB with the decision process. */
 export class LocRib {
   private readonly dests = new Map<string, Destination>();
-  private readonly adjIn = new Map<string, Map<string, Route>>();
 
   constructor(private readonly onChange: BestChange, private readonly ctx: DecisionContext = {}) {}
 
-  /** Installs (or replaces) the path to `prefix` learned from `from`. */
-  update(from: PeerRef, prefix: string, attrs: PathAttrs): void {
-    let table = this.adjIn.get(from.key);
-    if (!table) {
-      table = new Map();
-      this.adjIn.set(from.key, table);
-    }
-    const old = table.get(prefix);
-    if (old && old.attrs === attrs && old.from === from) return;
-    let d = this.dests.get(prefix);
-    // Every speaker of a fabric holds every prefix: its text is kept once for the process.
-    const route: Route = { prefix: d?.prefix ?? internString(prefix), attrs, from };
-    table.set(route.prefix, route);
+  /** Installs (or replaces) the path to `prefix` learned from `from`; true when `from` had no path to it before. */
+  update(from: PeerRef, prefix: string, attrs: PathAttrs): boolean {
+    const d = this.dests.get(prefix);
     if (!d) {
-      d = { prefix: route.prefix, paths: [route], best: undefined, reason: undefined };
-      this.dests.set(route.prefix, d);
-    } else if (old) {
-      d.paths[d.paths.indexOf(old)] = route;
-    } else {
-      // An exact-size copy (concat; a push or a spread grows the list to 17–19 slots): most
-      // prefixes have 1–2 paths, and every node holds every prefix.
-      d.paths = d.paths.concat(route);
+      // Every speaker of a fabric holds every prefix: its text is kept once for the process.
+      const key = internString(prefix);
+      const created = new Destination(key, { prefix: key, attrs, from });
+      this.dests.set(key, created);
+      this.decide(created);
+      return true;
     }
+    const old = d.pathFrom(from.key);
+    if (old && old.attrs === attrs && old.from === from) return false;
+    const route: Route = { prefix: d.prefix, attrs, from };
+    if (old) d.replace(old, route);
+    else d.add(route);
     this.decide(d);
+    return !old;
   }
 
-  /** Removes the path to `prefix` learned from `from`, if any. */
-  withdraw(from: PeerRef, prefix: string): void {
-    const table = this.adjIn.get(from.key);
-    const old = table?.get(prefix);
-    if (!table || !old) return;
-    table.delete(prefix);
-    const d = this.dests.get(prefix)!;
-    d.paths.splice(d.paths.indexOf(old), 1);
+  /** Removes the path to `prefix` learned from `from`, if any; true when there was one. */
+  withdraw(from: PeerRef, prefix: string): boolean {
+    const d = this.dests.get(prefix);
+    const old = d?.pathFrom(from.key);
+    if (!d || !old) return false;
+    d.remove(old);
     this.decide(d);
+    return true;
   }
 
   /** Removes every path from `peerKey` (session down); returns how many were removed. */
   dropPeer(peerKey: string): number {
-    const table = this.adjIn.get(peerKey);
-    if (!table) return 0;
-    this.adjIn.delete(peerKey);
-    for (const [prefix, old] of table) {
-      const d = this.dests.get(prefix)!;
-      d.paths.splice(d.paths.indexOf(old), 1);
+    let n = 0;
+    // Deleting the entry being visited is allowed while iterating a Map.
+    for (const d of this.dests.values()) {
+      const old = d.pathFrom(peerKey);
+      if (!old) continue;
+      d.remove(old);
       this.decide(d);
+      n++;
     }
-    return table.size;
+    return n;
   }
 
   /** The destination of a prefix, if any path exists. */
@@ -87,9 +172,14 @@ export class LocRib {
     return this.dests.values();
   }
 
-  /** The Adj-RIB-In of one peer (prefix → route). */
+  /** The Adj-RIB-In of one peer (prefix → route), built by a walk of every destination. */
   adjRibIn(peerKey: string): ReadonlyMap<string, Route> {
-    return this.adjIn.get(peerKey) ?? new Map();
+    const out = new Map<string, Route>();
+    for (const d of this.dests.values()) {
+      const r = d.pathFrom(peerKey);
+      if (r) out.set(d.prefix, r);
+    }
+    return out;
   }
 
   /** Number of prefixes with at least one path. */
@@ -104,10 +194,8 @@ export class LocRib {
 
   private decide(d: Destination): void {
     const prev = d.best;
-    const sel = selectBest(d.paths, this.ctx);
-    d.best = sel?.best;
-    d.reason = sel?.reason;
-    if (!sel) this.dests.delete(d.prefix);
-    if (prev !== d.best) this.onChange(d.prefix, d.best, prev, d.reason);
+    const changed = d.decide(this.ctx);
+    if (!d.best) this.dests.delete(d.prefix);
+    if (changed) this.onChange(d.prefix, d.best, prev, d.reason);
   }
 }
