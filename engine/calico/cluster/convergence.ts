@@ -14,8 +14,14 @@
  * (its owners), S the nodes with a speaker and H(P) ⊆ S those whose Loc-RIB has a best path
  * for P. Owner b is missing P at |S \ {b}| − |H(P) \ {b}| = |S| − 1 − h(P) + [b ∈ H(P)]
  * nodes; the total is the sum over owners. A best-path change moves h(P) by one, so the total
- * moves by ∓(|O(P)| − [A ∈ O(P)]): O(owners of P), not O(cluster). A change of S (a speaker
- * created, replaced or gone: rare) recounts everything once.
+ * moves by ∓(|O(P)| − [A ∈ O(P)]): O(owners of P), not O(cluster). A node starting to speak
+ * adds one to every owner's term (Σ|O(P)| in all) and takes its own best paths off: O(its
+ * Loc-RIB), so a cluster's N speakers starting cost O(N), not O(N²). A speaker replaced or
+ * gone (rare) recounts everything once.
+ *
+ * Whether a node has a best path for P is read from its Loc-RIB, and the speaker's route
+ * events say whether one appeared ('added') or went ('withdrawn'): no per-node copy of the
+ * prefixes (that was nodes × nodes entries).
  */
 import type { Speaker, SpeakerEvent } from '../../bgp/index.ts';
 
@@ -41,8 +47,6 @@ export function scanConverged(
 interface NodeState {
   speaker: Speaker | undefined;
   unsubscribe: (() => void) | undefined;
-  /** Prefixes with a best path in this node's Loc-RIB. */
-  readonly best: Set<string>;
   /** The blocks this node announces (its intent's blackholes). */
   blocks: readonly string[];
 }
@@ -58,6 +62,8 @@ export class ConvergenceTracker {
   /** Prefix → number of speaking nodes with a best path for it. */
   private readonly have = new Map<string, number>();
   private speaking = 0;
+  /** Σ over prefixes of their owner count: the pairs a new speaking node adds one to. */
+  private ownerPairs = 0;
   private missing = 0;
 
   /** True when no session is pending and every node has every other node's blocks. */
@@ -86,36 +92,45 @@ export class ConvergenceTracker {
    */
   setNode(node: string, speaker: Speaker | undefined, blocks: readonly string[]): void {
     let st = this.nodes.get(node);
-    if (!st) this.nodes.set(node, (st = { speaker: undefined, unsubscribe: undefined, best: new Set(), blocks: [] }));
+    if (!st) this.nodes.set(node, (st = { speaker: undefined, unsubscribe: undefined, blocks: [] }));
     if (st.speaker !== speaker) {
+      const starts = st.speaker === undefined && st.blocks.length === 0;
       st.unsubscribe?.();
       if (st.speaker) this.dropSessions(st.speaker);
       st.speaker = speaker;
-      st.best.clear();
-      st.unsubscribe = undefined;
-      if (speaker) {
-        for (const d of speaker.rib.destinations()) if (d.best) st.best.add(d.prefix);
-        st.unsubscribe = this.watch(node, speaker);
+      st.unsubscribe = speaker ? this.watch(node, speaker) : undefined;
+      if (starts && speaker) {
+        this.startSpeaking(node, speaker);
+        this.setBlocks(node, st, blocks);
+      } else {
+        st.blocks = speaker ? [...blocks] : [];
+        this.recount();
       }
-      st.blocks = speaker ? [...blocks] : [];
-      this.recount();
     } else if (speaker) {
       this.setBlocks(node, st, blocks);
     }
     if (speaker) this.rescanSessions(speaker);
   }
 
+  /** A node without blocks starts speaking: every owner's term grows by one, its own best paths come off. */
+  private startSpeaking(node: string, sp: Speaker): void {
+    this.speaking++;
+    this.missing += this.ownerPairs;
+    for (const d of sp.rib.destinations()) {
+      if (!d.best) continue;
+      this.have.set(d.prefix, (this.have.get(d.prefix) ?? 0) + 1);
+      const o = this.owners.get(d.prefix);
+      if (o) this.missing -= o.size - (o.has(node) ? 1 : 0);
+    }
+  }
+
   private watch(node: string, sp: Speaker): () => void {
     const offSessions = this.watchSessions(sp);
     const offRoutes = sp.on((e: SpeakerEvent) => {
-      if (e.type !== 'route') return;
+      if (e.type !== 'route' || e.action === 'changed') return;
       const st = this.nodes.get(node);
       if (!st || st.speaker !== sp) return;
-      const had = st.best.has(e.prefix);
-      const has = e.action !== 'withdrawn';
-      if (had === has) return;
-      if (has) st.best.add(e.prefix);
-      else st.best.delete(e.prefix);
+      const has = e.action === 'added';
       this.have.set(e.prefix, (this.have.get(e.prefix) ?? 0) + (has ? 1 : -1));
       const o = this.owners.get(e.prefix);
       if (o) this.missing += (has ? -1 : 1) * (o.size - (o.has(node) ? 1 : 0));
@@ -154,7 +169,7 @@ export class ConvergenceTracker {
 
   /** Missing pairs contributed by owner `b` of prefix `p` (b speaks). */
   private missingFor(b: string, p: string): number {
-    const inH = this.nodes.get(b)!.best.has(p) ? 1 : 0;
+    const inH = this.nodes.get(b)!.speaker?.rib.get(p)?.best ? 1 : 0;
     return this.speaking - 1 - (this.have.get(p) ?? 0) + inH;
   }
 
@@ -166,6 +181,7 @@ export class ConvergenceTracker {
       this.missing -= this.missingFor(node, p);
       const o = this.owners.get(p)!;
       o.delete(node);
+      this.ownerPairs--;
       if (o.size === 0) this.owners.delete(p);
     }
     for (const p of next) {
@@ -173,6 +189,7 @@ export class ConvergenceTracker {
       let o = this.owners.get(p);
       if (!o) this.owners.set(p, (o = new Set()));
       o.add(node);
+      this.ownerPairs++;
       this.missing += this.missingFor(node, p);
     }
     st.blocks = [...blocks];
@@ -183,13 +200,15 @@ export class ConvergenceTracker {
     this.owners.clear();
     this.have.clear();
     this.speaking = 0;
+    this.ownerPairs = 0;
     for (const [name, st] of this.nodes) {
       if (!st.speaker) continue;
       this.speaking++;
-      for (const p of st.best) this.have.set(p, (this.have.get(p) ?? 0) + 1);
+      for (const d of st.speaker.rib.destinations()) if (d.best) this.have.set(d.prefix, (this.have.get(d.prefix) ?? 0) + 1);
       for (const p of st.blocks) {
         let o = this.owners.get(p);
         if (!o) this.owners.set(p, (o = new Set()));
+        if (!o.has(name)) this.ownerPairs++;
         o.add(name);
       }
     }
