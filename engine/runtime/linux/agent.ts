@@ -9,27 +9,30 @@
  * - BIRD itself: started by the agent on the first rendering, found again through its pid
  *   file when the agent restarts (an agent crash does not drop BGP sessions, as in Calico).
  *
- * It watches the datastore (Calico's `/calico/` and podlab's stand-in API objects under
- * `/podlab/k8s/`) and processes changes in coalesced passes; every pass reports the revision
- * it saw (`in-sync`), which is how the engine knows Felix and confd caught up. BGP session
- * changes (from `show protocols`) and BIRD's kernel routes (`proto bird`) are polled and
- * reported as events. Events go to `emit` — the CLI prints them as JSON lines on stdout.
+ * Incremental, as calico-node is: it lists the datastore once at start, then follows one watch
+ * (Calico's `/calico/` and podlab's stand-in API objects under `/podlab/k8s/`) into its caches
+ * (agent-inputs.ts: Felix's syncer cache, indexed by node, and a replica of what confd and
+ * allocateip read). A change marks only the components it concerns on this node, and a pass
+ * reads the caches: no datastore read per pass, a pod elsewhere costs no pass at all. Every
+ * pass reports the revision its caches had reached (`in-sync`), which is how the engine knows
+ * Felix and confd caught up. BGP session changes (from `show protocols`) and BIRD's kernel
+ * routes (`proto bird`) are polled and reported as events. Events go to `emit` — the CLI
+ * prints them as JSON lines on stdout.
  */
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processAlive as alive } from './process.ts';
-import type { Datastore } from '../../calico/datastore/index.ts';
-import { CALICO_ROOT, resourcePrefix } from '../../calico/datastore/index.ts';
+import type { Datastore, KeyValue } from '../../calico/datastore/index.ts';
+import { resourceKey, resourcePrefix } from '../../calico/datastore/index.ts';
 import { IpamClient } from '../../calico/ipam/index.ts';
-import { computeDesired, readSnapshot } from '../../calico/felix/index.ts';
-import type { HostInterface } from '../../calico/felix/index.ts';
-import { computeBgpIntent, confdInputFromResources, renderBirdFilesFor } from '../../calico/confd/index.ts';
+import { computeDesired, encapsEnabled, felixOwnIpsets } from '../../calico/felix/index.ts';
+import type { FelixConfig, HostInterface } from '../../calico/felix/index.ts';
+import { computeBgpIntent, renderBirdFilesFor } from '../../calico/confd/index.ts';
 import type { BgpIntent } from '../../calico/confd/index.ts';
-import { readAffinities, readResourceSet } from '../../calico/node/datastore-view.ts';
+import { confdClusterInput, readAffinities, readResourceSetSync } from '../../calico/node/datastore-view.ts';
 import { calicoCompileSelector, reconcileTunnelAddresses } from '../../calico/node/allocateip.ts';
-import { K8S_ROOT, readPolicyModel } from '../../calico/node/k8s-objects.ts';
-import { classifyChange } from '../../calico/node/watch-fanout.ts';
 import { felixConfigFrom } from '../../calico/cluster/cluster.ts';
 import type { NodeAgentEvent } from '../../calico/node/agent.ts';
 import { birdArgv, birdConfigure, birdProtocols } from './bird.ts';
@@ -40,6 +43,8 @@ import { LinuxDataplane } from './dataplane.ts';
 import { parseAddresses, parseLinks } from './kernel-read.ts';
 import { localExec } from './exec.ts';
 import type { Exec } from './exec.ts';
+import { AGENT_WATCH_ROOT, AgentInputs } from './agent-inputs.ts';
+import type { AgentNeeds } from './agent-inputs.ts';
 
 /** An agent event: calico-node's events plus the sync marks the engine converges on. */
 export type AgentEvent =
@@ -63,6 +68,15 @@ export interface LinuxAgentOptions {
   readonly coalesceMs?: number;
   /** How often Felix re-applies even when nothing changed, repairing drift (default 60 s; Felix's route refresh is 90 s). */
   readonly resyncMs?: number;
+  /** Starts BIRD, detached (default: here, like the agent itself; a test runs it in the namespace its `exec` targets). */
+  readonly startDaemon?: (argv: readonly string[]) => ChildProcess;
+}
+
+/** BIRD detached, so it outlives an agent crash or restart, as bird does beside Felix in calico-node. */
+function startDetached(argv: readonly string[]): ChildProcess {
+  const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: 'ignore' });
+  child.unref();
+  return child;
 }
 
 /** The paths of the node's BIRD. */
@@ -84,6 +98,12 @@ export class LinuxNodeAgent {
   private readonly exec: Exec;
   private readonly ipam: IpamClient;
   private readonly dataplane: LinuxDataplane;
+  /** The datastore as the watch has delivered it (set by start()). */
+  private inputs: AgentInputs | undefined;
+  /** Which components have changes to process (all of them for the first pass). */
+  private readonly need: AgentNeeds = { alloc: true, felix: true, confd: true };
+  private felixFailed = false;
+  private allocFailed = false;
   private intent: BgpIntent | undefined;
   private rendered = new Map<string, string>();
   private birdPid: number | undefined;
@@ -92,6 +112,8 @@ export class LinuxNodeAgent {
   private allocSig = '';
   /** The desired dataplane last applied without error, as text: an unchanged one is not re-applied. */
   private appliedSig = '';
+  /** FelixConfiguration as last parsed, per listing (the replica keeps a listing's array until it changes). */
+  private felixCfg: { kvs: readonly KeyValue[]; cfg: FelixConfig | undefined } | undefined;
   private resync: NodeJS.Timeout | undefined;
   private cancelWatch: (() => Promise<void>) | undefined;
   private poller: NodeJS.Timeout | undefined;
@@ -99,9 +121,8 @@ export class LinuxNodeAgent {
   private again = false;
   /** The newest revision the agent is known to be in sync with (what `in-sync` reports). */
   private syncedRev = -1;
-  /** The newest revision of a change a pass must read, and of one no pass needs. */
+  /** The newest revision of a change a pass must read. */
   private relevantRev = -1;
-  private skippedRev = -1;
   private stopped = false;
 
   constructor(private readonly o: LinuxAgentOptions) {
@@ -112,23 +133,30 @@ export class LinuxNodeAgent {
     mkdirSync(o.dir, { recursive: true });
   }
 
-  /** Watches the datastore, runs the first pass, starts polling BIRD. */
+  /** Lists the datastore once, follows its watch, runs the first pass, starts polling BIRD. */
   async start(): Promise<void> {
-    const cancels = await Promise.all([
-      // IPAM's bookkeeping (handles, allocations inside a block) is most of a pod's writes and
-      // news to neither Felix nor confd: only changes they read start a pass.
-      this.o.ds.watch(CALICO_ROOT, undefined, (e) => {
-        const c = classifyChange(e);
-        if (c.kind === 'other' || (c.kind === 'block' && !c.felixChanged)) this.skipped(e.revision);
-        else this.relevant(e.revision);
-      }),
-      this.o.ds.watch(K8S_ROOT, undefined, (e) => this.relevant(e.revision)),
-    ]);
-    this.cancelWatch = async () => { await Promise.all(cancels.map((c) => c())); };
+    const inputs = await AgentInputs.load(this.o.ds, this.node);
+    this.inputs = inputs;
+    // One watch over every key from the listing's revision on: events arrive in revision order,
+    // so the caches at revision r hold every change up to r (what `in-sync` may then report).
+    this.cancelWatch = await this.o.ds.watch(AGENT_WATCH_ROOT, inputs.seenRev + 1, (e) => {
+      let needs: AgentNeeds;
+      try {
+        needs = inputs.apply(e);
+      } catch (err) {
+        // A value Felix cannot read (a hand-written endpoint without spec): reported, and Felix retries on the next change.
+        this.felixFailed = true;
+        this.error('felix', new Error(`${e.type === 'put' ? e.kv.key : e.key}: ${(err as Error).message}`));
+        needs = { alloc: false, felix: true, confd: true };
+      }
+      this.changed(needs);
+    });
     await this.schedule();
     this.poller = setInterval(() => void this.poll().catch((e) => this.error('confd', e)), this.o.pollMs ?? 1000);
     this.resync = setInterval(() => {
+      // Felix's periodic resync: re-read the kernel and repair drift; the others re-check too.
       this.appliedSig = '';
+      this.need.alloc = this.need.felix = this.need.confd = true;
       void this.schedule();
     }, this.o.resyncMs ?? 60_000);
   }
@@ -143,15 +171,19 @@ export class LinuxNodeAgent {
     if (!opts.keepBird && this.birdPid !== undefined && alive(this.birdPid)) process.kill(this.birdPid, 'SIGTERM');
   }
 
-  private relevant(revision: number): void {
-    this.relevantRev = Math.max(this.relevantRev, revision);
-    void this.schedule();
-  }
-
-  /** A change nothing here reads: the agent is in sync with it as soon as it is with what came before. */
-  private skipped(revision: number): void {
-    this.skippedRev = Math.max(this.skippedRev, revision);
-    if (!this.running && this.relevantRev <= this.syncedRev) this.markInSync(Math.max(this.syncedRev, this.skippedRev));
+  /** A change the caches took in: a pass when it concerns a component here, else in sync at once. */
+  private changed(n: AgentNeeds): void {
+    const need = this.need;
+    // A failed component retries on the next change of any kind, as Felix retries on its next update.
+    need.felix ||= n.felix || this.felixFailed;
+    need.alloc ||= n.alloc || this.allocFailed;
+    need.confd ||= n.confd;
+    if (n.felix || n.alloc || n.confd || this.felixFailed || this.allocFailed) {
+      this.relevantRev = this.inputs!.seenRev;
+      void this.schedule();
+    } else if (!this.running && this.relevantRev <= this.syncedRev) {
+      this.markInSync(this.inputs!.seenRev);
+    }
   }
 
   private markInSync(revision: number): void {
@@ -186,59 +218,81 @@ export class LinuxNodeAgent {
     this.o.emit({ type: 'error', node: this.node, t: this.now(), component, message: (e as Error).message });
   }
 
-  /** One pass over the datastore as it is now: allocateip, Felix, confd. */
+  /** One pass over the caches as they are now: allocateip, Felix, confd — each only if a change concerned it. */
   private async pass(): Promise<void> {
-    const revision = await this.o.ds.revision();
-    await this.allocateip();
-    await this.felix();
-    await this.confd();
-    // Skipped changes newer than what the pass read count only when no change it must read came after them.
-    this.markInSync(this.relevantRev <= revision ? Math.max(revision, this.skippedRev) : revision);
+    const inputs = this.inputs!;
+    // The caches only move forward: what the pass reads holds every change up to here.
+    const revision = inputs.seenRev;
+    const n = this.need;
+    if (n.alloc) { n.alloc = false; await this.allocateip(inputs); }
+    if (n.felix) { n.felix = false; await this.felix(inputs); }
+    if (n.confd) { n.confd = false; await this.confd(inputs); }
+    // Changes after `revision` that concerned nothing here count too, unless one that does came after them.
+    this.markInSync(this.relevantRev <= revision ? inputs.seenRev : revision);
   }
 
-  private async allocateip(): Promise<void> {
-    const [pools, node] = await Promise.all([this.o.ds.list(resourcePrefix('IPPool')), this.o.ds.get(`${resourcePrefix('Node')}${this.node}`)]);
-    const sig = JSON.stringify([pools.kvs.map((kv) => [kv.key, kv.value]), node?.value ?? null]);
+  private async allocateip(inputs: AgentInputs): Promise<void> {
+    const sig = JSON.stringify([inputs.list(resourcePrefix('IPPool')).map((kv) => [kv.key, kv.value]), inputs.replica.getSync(resourceKey('Node', this.node))?.value ?? null]);
     if (sig === this.allocSig) return;
     try {
+      // Reconciling reads and writes the datastore itself (IPAM's compare-and-swap needs the store, not a cache).
       await reconcileTunnelAddresses(this.o.ds, this.ipam, this.node);
       this.allocSig = sig;
+      this.allocFailed = false;
     } catch (e) {
       this.allocSig = '';
+      this.allocFailed = true;
       this.error('allocateip', e);
     }
   }
 
-  private async felix(): Promise<void> {
+  private felixConfig(inputs: AgentInputs): FelixConfig | undefined {
+    const kvs = inputs.list(resourcePrefix('FelixConfiguration'));
+    if (this.felixCfg?.kvs !== kvs) {
+      const manifests = kvs.map((kv) => ({ kind: 'FelixConfiguration', name: String((kv.value as { metadata?: { name?: string } }).metadata?.name ?? ''), manifest: kv.value as Record<string, unknown> }));
+      this.felixCfg = { kvs, cfg: felixConfigFrom(manifests, this.node) };
+    }
+    return this.felixCfg.cfg;
+  }
+
+  private async felix(inputs: AgentInputs): Promise<void> {
     try {
-      const [model, felixCfg, hostInterfaces] = await Promise.all([
-        readPolicyModel(this.o.ds), this.o.ds.list(resourcePrefix('FelixConfiguration')), readHostInterfaces(this.exec),
-      ]);
-      const cfg = felixConfigFrom(felixCfg.kvs.map((kv) => ({ kind: 'FelixConfiguration', name: String((kv.value as { metadata?: { name?: string } }).metadata?.name ?? ''), manifest: kv.value as Record<string, unknown> })), this.node);
-      const snap = await readSnapshot(this.o.ds, {
+      const [model, hostInterfaces] = await Promise.all([inputs.policyModel(), readHostInterfaces(this.exec)]);
+      const cfg = this.felixConfig(inputs);
+      // This node's endpoints through the cache's index by node; the cluster's list is built only if read.
+      const snap = inputs.felix.snapshot({
         nodeName: this.node, hostInterfaces, policies: model.policies, tiers: model.tiers, namespaces: model.namespaces,
         serviceAccounts: model.serviceAccounts, services: model.services, ...(cfg ? { config: cfg } : {}),
       });
       const desired = computeDesired(snap);
-      // Like Felix, work follows changes: a write that leaves this node's dataplane as it was
-      // (most writes elsewhere in the cluster) costs no kernel read at all.
+      // Remote endpoints and blocks matter here only through VXLAN routes and selector IP sets
+      // (their members are cluster-wide); otherwise a pod elsewhere is not news to this Felix.
+      const vxlan = encapsEnabled(snap).vxlan;
+      inputs.interest.blocks = vxlan;
+      inputs.interest.remoteEndpoints = vxlan || desired.ipsets.some((s) => !felixOwnIpsets.has(s.name));
+      // Like Felix, work follows changes: a desired dataplane as it was costs no kernel read at all.
       const sig = JSON.stringify(desired);
-      if (sig === this.appliedSig) return;
+      if (sig === this.appliedSig) { this.felixFailed = false; return; }
       const changes = await this.dataplane.apply(desired);
       this.appliedSig = sig;
+      this.felixFailed = false;
       if (changes.length > 0) this.o.emit({ type: 'felix', node: this.node, t: this.now(), changes });
     } catch (e) {
       // Felix logs the failure and retries on its next pass; BGP keeps running.
+      this.felixFailed = true;
       this.error('felix', e);
     }
   }
 
-  private async confd(): Promise<void> {
+  private async confd(inputs: AgentInputs): Promise<void> {
     try {
-      const { set } = await readResourceSet(this.o.ds);
+      // The parsed set is the same object while confd's listings are (a Node or BGP resource changed: rebuilt).
+      const { set } = readResourceSetSync(inputs.replica);
       if (!set.nodes.some((n) => n.meta.name === this.node)) return;
-      const blocks = await readAffinities(this.o.ds, set.nodes.map((n) => n.meta.name));
-      const intent = computeBgpIntent(confdInputFromResources(set, { blocks }), this.node);
+      // This node's intent reads only its own affinities; the cluster-wide input and peerings are shared per set.
+      const blocks = await readAffinities(inputs.replica, [this.node]);
+      const { input, peerings } = confdClusterInput(set);
+      const intent = computeBgpIntent({ ...input, blocks }, this.node, peerings);
       this.intent = intent;
       const files = renderBirdFilesFor(intent, { dialect: this.o.bird.dialect, includeDir: this.o.dir });
       let changed = false;
@@ -275,9 +329,7 @@ export class LinuxNodeAgent {
       }
       return;
     }
-    // Detached, so BIRD outlives an agent crash or restart, as bird does beside Felix in calico-node.
-    const child = spawn(birdArgv(this.o.bird, p)[0]!, birdArgv(this.o.bird, p).slice(1), { detached: true, stdio: 'ignore' });
-    child.unref();
+    const child = (this.o.startDaemon ?? startDetached)(birdArgv(this.o.bird, p));
     this.birdPid = child.pid;
     this.o.emit({ type: 'bird', node: this.node, t: this.now(), action: 'started', ...(child.pid !== undefined ? { pid: child.pid } : {}) });
     this.emitConfd();
