@@ -48,6 +48,33 @@ interface VersionedKernel {
 
 const MAIN = 254;
 
+/**
+ * Prefix and next-hop texts parsed once for every node: each of N nodes installs the same N
+ * blocks via the same N next hops, so a pass would otherwise parse the same strings N times.
+ * Bounded by clearing (the cache saves work, it means nothing).
+ */
+const parsedPrefixes = new Map<string, Prefix4>();
+const parsedAddresses = new Map<string, number>();
+const PARSED_MAX = 1 << 20;
+
+function prefixOf(text: string): Prefix4 {
+  let p = parsedPrefixes.get(text);
+  if (!p) {
+    if (parsedPrefixes.size >= PARSED_MAX) parsedPrefixes.clear();
+    parsedPrefixes.set(text, (p = Object.freeze(parsePrefix4(text))));
+  }
+  return p;
+}
+
+function addressOf(text: string): number {
+  let a = parsedAddresses.get(text);
+  if (a === undefined) {
+    if (parsedAddresses.size >= PARSED_MAX) parsedAddresses.clear();
+    parsedAddresses.set(text, (a = parseIPv4(text)));
+  }
+  return a;
+}
+
 /** The intent's fields the kernel protocol and the export filter read. */
 function intentKey(i: BgpIntent | undefined): string {
   if (!i) return '';
@@ -236,7 +263,7 @@ export class BirdKernelProtocol {
 
   /** Brings one prefix's proto-bird route to `want` (syncKernelRoutes for one prefix, against the kernel's own routes). */
   private apply(prefix: string, want: BirdKernelRoute | undefined, changes: KernelRouteChange[]): void {
-    const dst = parsePrefix4(prefix);
+    const dst = prefixOf(prefix);
     const have = this.owned(dst);
     if (!want) {
       if (!have) return;
@@ -254,10 +281,10 @@ export class BirdKernelProtocol {
     if (have && same(fromKernel(this.k.state, have), want)) return;
     try {
       // Replace only our own route; over anyone else's the add fails (EEXIST), as BIRD's does.
-      this.k.addRoute({
-        table: MAIN, type: want.type, dst, protocol: RTPROT_BIRD, scope: 'global', metric: 0, onlink: want.onlink,
-        ...(want.gateway ? { gateway: parseIPv4(want.gateway) } : {}), ...(want.dev ? { dev: want.dev } : {}),
-      }, have ? 'replace' : 'add');
+      const spec: Parameters<RouteKernel['addRoute']>[0] = { table: MAIN, type: want.type, dst, protocol: RTPROT_BIRD, scope: 'global', metric: 0, onlink: want.onlink };
+      if (want.gateway) spec.gateway = addressOf(want.gateway);
+      if (want.dev) spec.dev = want.dev;
+      this.k.addRoute(spec, have ? 'replace' : 'add');
       changes.push({ action: have ? 'replace' : 'add', route: want });
     } catch (e) {
       this.errored.add(prefix);
