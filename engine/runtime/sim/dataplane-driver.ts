@@ -24,7 +24,7 @@ import { ipset, iptablesRestore } from '../../sim/netfilter/index.ts';
 import { parseIpPort } from '../../sim/netfilter/ipset.ts';
 import type { IpPortEntry } from '../../sim/netfilter/ipset.ts';
 import { appendLines, insertLines } from '../../dataplane/commands.ts';
-import { chainHashes, chainLines } from '../../dataplane/iptables.ts';
+import { chainHashes, renderRule } from '../../dataplane/iptables.ts';
 import { addressText, deviceText, fdbText, neighbourText, routeKey, routeText } from '../../dataplane/render.ts';
 import type { DataplaneChange, Dataplane, DesiredDataplane, DesiredDevice, DesiredRoute, IptTable } from '../../dataplane/types.ts';
 import { emptyDataplane } from '../../dataplane/types.ts';
@@ -110,6 +110,12 @@ function parsedMembers(type: string, members: readonly string[]): ParsedMembers 
   return out;
 }
 
+/** A per-device sysctl key with its device as `*` (`net.ipv4.neigh.*.proxy_delay`); undefined for other keys. */
+function deviceKeyShape(key: string): string | undefined {
+  const m = /^(net\.ipv4\.(?:conf|neigh)\.)([^.]+)(\..*)$/.exec(key);
+  return m && m[2] !== 'all' && m[2] !== 'default' ? `${m[1]}*${m[3]}` : undefined;
+}
+
 /** Adds a parsed entry as `ipset add -exist` would; false when it was there already. */
 function addEntry(set: IpSet, e: Prefix4 | IpPortEntry): boolean {
   return 'port' in e ? set.addIpPort(e) : set.add(e);
@@ -129,6 +135,12 @@ export class SimDataplane implements Dataplane {
   private readonly appliedMembers = new Map<string, readonly string[]>();
   /** Sysctl keys the simulated kernel does not model (e.g. neigh.*.proxy_delay): reported once. */
   readonly unmodelledSysctls = new Set<string>();
+  /**
+   * The same, per-device keys by shape (`net.ipv4.neigh.*.proxy_delay`): what the simulator
+   * models does not depend on the device's name, so a new pod's interface is not tried (and
+   * refused, an exception each) for a knob already known to be missing.
+   */
+  private readonly unmodelledShapes = new Set<string>();
 
   constructor(private readonly kernel: DriverKernel, private readonly nf: Netfilter) {
     this.last = emptyDataplane(kernel.state.node);
@@ -214,6 +226,11 @@ export class SimDataplane implements Dataplane {
     const before = new Map(this.last.sysctls.map((s) => [s.key, s.value]));
     for (const s of want.sysctls) {
       if (this.unmodelledSysctls.has(s.key)) continue;
+      const shape = deviceKeyShape(s.key);
+      if (shape !== undefined && this.unmodelledShapes.has(shape)) {
+        this.unmodelledSysctls.add(s.key);
+        continue;
+      }
       try {
         this.kernel.setSysctl(s.key, s.value);
       } catch (e) {
@@ -223,6 +240,7 @@ export class SimDataplane implements Dataplane {
         const dev = /^net\.ipv4\.(?:conf|neigh)\.([^.]+)\./.exec(s.key)?.[1];
         if (dev && dev !== 'all' && dev !== 'default' && !findDev(this.kernel, dev)) continue;
         this.unmodelledSysctls.add(s.key);
+        if (shape !== undefined) this.unmodelledShapes.add(shape);
         continue;
       }
       if (before.get(s.key) !== s.value) out.push(ch('sysctl', before.has(s.key) ? 'changed' : 'added', `${s.key} = ${s.value}`));
@@ -381,7 +399,8 @@ export class SimDataplane implements Dataplane {
       const prev = this.lastLines.get(key);
       if (prev && present.has(c.name) && sameList(prev, hashes)) continue;
       decl.push(`:${c.name} - [0:0]`);
-      body.push(...chainLines(c.name, c.rules));
+      // chainLines() would hash the chain again: the hashes are at hand.
+      c.rules.forEach((r, i) => body.push(renderRule(c.name, r, hashes[i])));
       this.lastLines.set(key, hashes);
       out.push(ch('chain', prev ? 'changed' : 'added', `${table} ${c.name} (${c.rules.length} rules)`));
     }
