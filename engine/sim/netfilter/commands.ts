@@ -189,18 +189,27 @@ function parsedBody(body: string): ParsedBody {
 }
 
 /**
- * A restore line `-A CHAIN [-m comment --comment "C"] BODY` appended from its cached body, or
- * false when the line needs the full `iptables` path (another command, counters, quoting, a
- * set not there yet, an interface on a built-in chain): that path gives the same rule and
- * every error text.
+ * A restore line `-A CHAIN` or `-I CHAIN [N]`, then `[-m comment --comment "C"] BODY`, applied
+ * from its cached body; false when the line needs the full `iptables` path (another command,
+ * counters, quoting, a set not there yet, an interface on a built-in chain, a failing append):
+ * that path gives the same rule and every error text.
  */
-function appendFromCache(nf: Netfilter, table: TableName, line: string): boolean {
-  if (!line.startsWith('-A ')) return false;
+function ruleFromCache(nf: Netfilter, table: TableName, line: string): boolean {
+  const insert = line.startsWith('-I ');
+  if (!insert && !line.startsWith('-A ')) return false;
   const sp = line.indexOf(' ', 3);
   if (sp < 0) return false;
   const chain = line.slice(3, sp);
   if (chain.includes('"') || chain.includes('\\') || chain.includes('\t')) return false;
   let rest = line.slice(sp + 1);
+  let at = 1;
+  if (insert) {
+    const n = /^(\d+) /.exec(rest);
+    if (n) {
+      at = Number(n[1]);
+      rest = rest.slice(n[0].length);
+    }
+  }
   let comment: Match | undefined;
   const c = LEADING_COMMENT.exec(rest);
   if (c && c[1]!.length <= 255) {
@@ -213,7 +222,8 @@ function appendFromCache(nf: Netfilter, table: TableName, line: string): boolean
   for (const name of body.sets) if (nf.ipsets.get(name) === undefined) return false;
   const spec = comment ? { ...body.spec, matches: [comment, ...body.spec.matches] } : body.spec;
   try {
-    nf.rules.append(table, chain, spec);
+    if (insert) nf.rules.insert(table, chain, spec, at);
+    else nf.rules.append(table, chain, spec);
   } catch (e) {
     if (e instanceof NfError) return false;
     throw e;
@@ -295,7 +305,7 @@ export function iptablesRestore(nf: Netfilter, argv: readonly string[], input: s
       }
       continue;
     }
-    if (appendFromCache(nf, table, line)) continue;
+    if (ruleFromCache(nf, table, line)) continue;
     let args = splitLine(line);
     let ctr: [number, number] | undefined;
     const m = /^\[(\d+):(\d+)\]$/.exec(args[0] ?? '');

@@ -45,7 +45,7 @@ describe('rules shared between namespaces', () => {
 
   it('bodies repeated across chains and namespaces (parsed once) give what iptables -A gives, errors included', () => {
     const body = '-m set --match-set cali40s:x src -p tcp -m multiport --destination-ports 80,443 -m comment --comment "policy p" -j MARK --set-xmark 0x10000/0x10000';
-    const lines = ['cali-tw-a', 'cali-tw-b'].flatMap((c, i) => [`-A ${c} -m comment --comment "cali:h${i}" ${body}`, `-A ${c} -m comment --comment "cali:k${i}" -j RETURN`]);
+    const lines = ['cali-tw-a', 'cali-tw-b'].flatMap((c, i) => [`-A ${c} -m comment --comment "cali:h${i}" ${body}`, `-A ${c} -m comment --comment "cali:k${i}" -j RETURN`, `-I ${c} 2 -m comment --comment "cali:i${i}" -j ACCEPT`]);
     const restore = `*filter\n:cali-tw-a - [0:0]\n:cali-tw-b - [0:0]\n${lines.join('\n')}\nCOMMIT\n`;
     const byRestore = [new Netfilter(), new Netfilter()];
     const byCommands = new Netfilter();
@@ -54,7 +54,7 @@ describe('rules shared between namespaces', () => {
     for (const c of ['cali-tw-a', 'cali-tw-b']) expect(iptables(byCommands, ['-N', c]).code).toBe(0);
     for (const l of lines) expect(iptables(byCommands, l.split(/ (?=(?:[^"]*"[^"]*")*[^"]*$)/).map((a) => a.replace(/^"|"$/g, ''))).code).toBe(0);
     const saved = iptablesSave(byCommands, [], { date: 'D' }).stdout;
-    expect(saved).toContain('-A cali-tw-b -p tcp -m comment --comment "cali:h1" -m set --match-set cali40s:x src -m multiport --dports 80,443 -m comment --comment "policy p" -j MARK --set-xmark 0x10000/0x10000');
+    expect(saved).toContain('-A cali-tw-a -m comment --comment "cali:k0" -j RETURN\n-A cali-tw-b -p tcp -m comment --comment "cali:h1" -m set --match-set cali40s:x src -m multiport --dports 80,443 -m comment --comment "policy p" -j MARK --set-xmark 0x10000/0x10000');
     for (const nf of byRestore) expect(iptablesSave(nf, [], { date: 'D' }).stdout).toBe(saved);
     // The same body where its set is missing, or on a chain its interface option is refused in: iptables' own errors.
     const noSet = new Netfilter();
@@ -62,6 +62,7 @@ describe('rules shared between namespaces', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("Set cali40s:x doesn't exist.");
     expect(r.stderr).toContain('line 4 failed');
+    expect(iptablesRestore(byRestore[0]!, ['--noflush'], '*filter\n-I cali-tw-a 9 -m comment --comment "cali:z" -j RETURN\nCOMMIT\n').stderr).toContain('Index of insertion too big');
     const out = iptablesRestore(new Netfilter(), ['--noflush'], '*filter\n-A FORWARD -m comment --comment "cali:z" -o eth0 -j ACCEPT\n-A INPUT -m comment --comment "cali:z" -o eth0 -j ACCEPT\nCOMMIT\n');
     expect(out.stderr).toContain("Can't use -o with INPUT");
     expect(out.stderr).toContain('line 3 failed');
