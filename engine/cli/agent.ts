@@ -9,6 +9,7 @@
 import { EtcdDatastore } from '../calico/datastore/index.ts';
 import { findBird } from '../runtime/linux/bird.ts';
 import { LinuxNodeAgent } from '../runtime/linux/agent.ts';
+import { AGENT_ETCD_CLIENT } from '../runtime/linux/agent-inputs.ts';
 import { InputError, runCommand, UsageError, type CommandSpec } from './args.ts';
 
 const NODE_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
@@ -40,7 +41,7 @@ async function agent(opt: { node: string; dir: string; etcd: string; bird: strin
   const pref = opt.bird === 'bird2' ? 'bird2' : 'bird1';
   const bird = findBird(pref);
   if (!bird) throw new InputError('no BIRD found — install Debian\'s bird2 (or unpack bird 1.6 and set PODLAB_BIRD16)');
-  const ds = new EtcdDatastore({ endpoints: [etcd] });
+  const ds = new EtcdDatastore({ endpoints: [etcd], client: AGENT_ETCD_CLIENT });
   const agent = new LinuxNodeAgent({ node, dir, ds, bird, emit: (e) => process.stdout.write(`${JSON.stringify(e)}\n`) });
   process.stderr.write(`podlab agent: ${node}: BIRD ${bird.version} (${bird.dialect}), datastore ${etcd}, files in ${dir}\n`);
   await agent.start();

@@ -21,6 +21,7 @@ import { workloadEndpointResource } from '../../engine/calico/cni/cni.ts';
 import type { CniAddArgs } from '../../engine/calico/cni/cni.ts';
 import { vethName, workloadEndpointName } from '../../engine/calico/cni/names.ts';
 import { LinuxNodeAgent } from '../../engine/runtime/linux/agent.ts';
+import { AGENT_ETCD_CLIENT } from '../../engine/runtime/linux/agent-inputs.ts';
 import type { AgentEvent } from '../../engine/runtime/linux/agent.ts';
 import { findBird } from '../../engine/runtime/linux/bird.ts';
 import { netnsExec } from '../../engine/runtime/linux/exec.ts';
@@ -154,7 +155,7 @@ export async function startAgentUnderTest(o: { etcdUrl: string; root: string; no
     throw e;
   }
   const dir = mkdtempSync(join(tmpdir(), `pl-agent-${o.tag}-`));
-  const etcd = new EtcdDatastore({ endpoints: [o.etcdUrl], root: o.root });
+  const etcd = new EtcdDatastore({ endpoints: [o.etcdUrl], root: o.root, client: AGENT_ETCD_CLIENT });
   const counting = new CountingDatastore(etcd);
   const events: AgentEvent[] = [];
   let synced = -1;

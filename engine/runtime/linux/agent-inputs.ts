@@ -36,6 +36,13 @@ export interface AgentInterest {
   remoteEndpoints: boolean;
 }
 
+/**
+ * The agent's etcd client options. Its one listing of the cluster's endpoints is one range
+ * response — 7.4 MB at 1,000 nodes × 10 pods, over gRPC's default 4 MB receive limit — so the
+ * limit is raised for the agent (etcd caps requests, not responses).
+ */
+export const AGENT_ETCD_CLIENT = { grpcOptions: { 'grpc.max_receive_message_length': 512 * 1024 * 1024 } } as const;
+
 /** The root every agent watch covers: every key podlab writes starts with it, so every revision is seen. */
 export const AGENT_WATCH_ROOT = '/';
 
