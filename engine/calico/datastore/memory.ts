@@ -28,22 +28,85 @@ interface Watch {
   active: boolean;
 }
 
-function deepFreeze<T>(v: T): T {
-  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
-    for (const x of Object.values(v)) deepFreeze(x);
-    Object.freeze(v);
-  }
-  return v;
+/** Values this store made (deep-frozen copies): a new value may hold them as they are. */
+const OWNED = new WeakSet<object>();
+
+/**
+ * The stored form of a value: what etcd's bytes would give back (JSON's rules: undefined and
+ * functions dropped from objects, null in arrays, non-finite numbers null), deep-frozen. Parts
+ * that are already stored values — a block rewritten from the one read, with one more
+ * allocation — are shared instead of copied again, so a write costs what it changes.
+ */
+function frozenCopy<T extends JsonValue>(v: T): T {
+  return stored(v) as T;
 }
 
-/** The stored form of a value: copied once (as through etcd's bytes), then immutable. */
-function frozenCopy<T extends JsonValue>(v: T): T {
-  return v === null || typeof v !== 'object' ? v : deepFreeze(JSON.parse(JSON.stringify(v)) as T);
+function stored(v: unknown): unknown {
+  if (typeof v === 'number') return Number.isFinite(v) ? v + 0 : null;
+  if (v === null || typeof v !== 'object') {
+    // Strings and booleans as they are; anything JSON cannot hold fails as JSON fails on it.
+    if (typeof v === 'string' || typeof v === 'boolean') return v;
+    return JSON.parse(JSON.stringify(v) ?? 'null') as unknown;
+  }
+  if (OWNED.has(v)) return v;
+  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return deepFreezeOwned(JSON.parse(JSON.stringify(v)) as unknown);
+  let out: unknown;
+  if (Array.isArray(v)) {
+    const a: unknown[] = new Array(v.length);
+    for (let i = 0; i < v.length; i++) a[i] = omitted(v[i]) ? null : stored(v[i]);
+    out = a;
+  } else {
+    const o: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) {
+      const x = (v as Record<string, unknown>)[k];
+      if (!omitted(x)) o[k] = stored(x);
+    }
+    out = o;
+  }
+  return own(out);
+}
+
+/** What JSON leaves out of an object (and writes as null in an array). */
+function omitted(x: unknown): boolean {
+  return x === undefined || typeof x === 'function' || typeof x === 'symbol';
+}
+
+function own(o: unknown): unknown {
+  Object.freeze(o);
+  OWNED.add(o as object);
+  return o;
+}
+
+function deepFreezeOwned(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  for (const x of Object.values(v)) deepFreezeOwned(x);
+  return own(v);
+}
+
+/** Options of the embedded store. */
+export interface MemoryDatastoreOptions {
+  /**
+   * How many revisions of history a watch can still start from, as etcd's
+   * `--auto-compaction-mode=revision --auto-compaction-retention=N` keeps (default 1,000).
+   * Older ones are compacted: a watch from there fails with Compacted.
+   */
+  readonly historyRevisions?: number;
 }
 
 /** An etcd-like store held in memory. */
 export class MemoryDatastore implements Datastore {
   readonly kind = 'memory';
+  /**
+   * The history kept for watches that start in the past. Watchers already open got every
+   * event as it happened (delivery is synchronous), so they need none of it; without this
+   * bound every version of every value (each block once per pod) stayed alive.
+   */
+  private readonly retain: number;
+
+  constructor(opts: MemoryDatastoreOptions = {}) {
+    this.retain = Math.max(1, opts.historyRevisions ?? 1000);
+  }
+
   // etcd starts a fresh cluster at revision 1; the first write gets revision 2.
   private rev = 1;
   private compactRev = 0;
@@ -214,6 +277,8 @@ export class MemoryDatastore implements Datastore {
 
   private emit(e: WatchEvent): void {
     this.history.push(e);
+    // Auto-compaction, amortised: when twice the retention is held, drop down to the retention.
+    if (this.history.length >= 2 * this.retain) this.compact(e.revision - this.retain);
     const key = keyOf(e);
     this.dropListings(key);
     for (const w of this.watches) if (key.startsWith(w.prefix)) this.queue.push({ w, e });

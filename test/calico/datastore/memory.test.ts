@@ -51,6 +51,23 @@ describe('memory datastore specifics', () => {
   });
 });
 
+describe('memory datastore history', () => {
+  it('keeps the last historyRevisions revisions for watches from the past, as etcd revision auto-compaction', async () => {
+    const s = new MemoryDatastore({ historyRevisions: 3 });
+    for (let i = 0; i < 10; i++) s.putSync('/a', i); // revisions 2..11
+    // Compacted when 6 were held (revision 7, down to 4), then holds 5..11 at most.
+    await expect(s.watch('/', 4, () => undefined)).rejects.toBeInstanceOf(Compacted);
+    const seen: number[] = [];
+    await s.watch('/', 9, (e) => seen.push(e.revision));
+    expect(seen).toEqual([9, 10, 11]);
+    const open: number[] = [];
+    await s.watch('/', undefined, (e) => open.push(e.revision));
+    for (let i = 0; i < 10; i++) s.putSync('/b', i);
+    expect(open).toEqual([12, 13, 14, 15, 16, 17, 18, 19, 20, 21]);
+    await expect(s.watch('/', 15, () => undefined)).rejects.toBeInstanceOf(Compacted);
+  });
+});
+
 describe('memory datastore cached listings', () => {
   it('a write drops exactly the cached listings it changes, whatever their prefix ends with', () => {
     const s = new MemoryDatastore();
@@ -69,5 +86,23 @@ describe('memory datastore cached listings', () => {
     expect(keys('/calico/b/y1')).toEqual([]);
     expect(keys('/calico/b/')).toEqual([]);
     expect(keys('')).toEqual(['/calico/a/x1', '/calico/a/x2']);
+  });
+
+  it("stores what etcd's JSON would give back, frozen; a value rebuilt from a stored one shares its unchanged parts", () => {
+    const s = new MemoryDatastore();
+    const value = { a: [1, undefined, NaN, -0, { b: undefined, c: 'x' }], d: undefined, e: new Date(0), f: { g: [true] } };
+    const kv = s.putSync('/k', value as never);
+    expect(kv.value).toEqual(JSON.parse(JSON.stringify(value)));
+    expect(Object.keys(kv.value as object)).toEqual(['a', 'e', 'f']);
+    expect(Object.is((kv.value as { a: number[] }).a[3], 0)).toBe(true);
+    (value.f.g as boolean[]).push(false);
+    expect((kv.value as unknown as typeof value).f.g).toEqual([true]);
+    const stored = kv.value as { a: unknown[]; f: { g: boolean[] } };
+    expect(Object.isFrozen(stored.f.g) && Object.isFrozen(stored.a[4])).toBe(true);
+    const next = s.putSync('/k', { ...stored, h: [2] } as never).value as typeof stored & { h: number[] };
+    expect(next.f).toBe(stored.f);
+    expect(next.a).toBe(stored.a);
+    expect(Object.isFrozen(next) && Object.isFrozen(next.h)).toBe(true);
+    expect(() => { (next.h as number[]).push(3); }).toThrow();
   });
 });
