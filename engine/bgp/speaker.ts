@@ -100,7 +100,8 @@ export class Speaker {
   private listener: Listener | undefined;
   private flushScheduled = false;
   private readonly exportCaches = new Map<string, ExportCache>();
-  private encoded: { at: number; byAttrs: Map<PathAttrs | null, Map<string, EncodedBatch>> } = { at: Number.NaN, byAttrs: new Map() };
+  private encoded: { at: number; byAttrs: Map<PathAttrs | null, Map<string, EncodedBatch>>; single: [as2: Map<PathAttrs, Map<string, EncodedBatch>>, as4: Map<PathAttrs, Map<string, EncodedBatch>>] } = { at: Number.NaN, byAttrs: new Map(), single: [new Map(), new Map()] };
+  private lastJoined: { parts: readonly Uint8Array[]; bytes: Uint8Array } | undefined;
   private running = false;
   /** Clock time of start() (the "since" of originated routes in views). */
   startedAt = 0;
@@ -393,7 +394,7 @@ export class Speaker {
         parts.push(e.bytes);
         messages += e.messages;
       }
-      p.session.sendEncoded(parts.length === 1 ? parts[0]! : concatBytes(parts));
+      p.session.sendEncoded(parts.length === 1 ? parts[0]! : this.joined(parts));
       if (this.deps.wireEvents ?? true) this.emit({ type: 'update-sent', time: this.deps.clock.now(), peer: p.ref?.key ?? p.config.address, messages, announced, withdrawn });
       return;
     }
@@ -426,16 +427,40 @@ export class Speaker {
     if (c.at !== now) {
       c.at = now;
       c.byAttrs = new Map();
+      c.single = [new Map(), new Map()];
     }
-    let m = c.byAttrs.get(b.attrs ?? null);
-    if (!m) c.byAttrs.set(b.attrs ?? null, (m = new Map()));
-    const key = `${as4 ? 4 : 2}${b.afi}|${b.withdrawn.join(' ')}|${b.nlri.join(' ')}`;
+    // The common batch, one prefix announced, is found by its prefix text (no key text built).
+    const single = b.attrs && b.withdrawn.length === 0 && b.nlri.length === 1 ? c.single[as4 ? 1 : 0] : undefined;
+    let m = single ? single.get(b.attrs!) : c.byAttrs.get(b.attrs ?? null);
+    if (!m) {
+      m = new Map();
+      if (single) single.set(b.attrs!, m);
+      else c.byAttrs.set(b.attrs ?? null, m);
+    }
+    const key = single ? b.nlri[0]! : `${as4 ? 4 : 2}${b.afi}|${b.withdrawn.join(' ')}|${b.nlri.join(' ')}`;
     let e = m.get(key);
     if (!e) {
       const msgs = toWireUpdates(b, as4, this.attrSize(as4));
       m.set(key, (e = { bytes: this.deps.codec.encodeMany!(msgs, { as4 }), messages: msgs.length }));
     }
     return e;
+  }
+
+  /**
+   * The parts as one buffer (one write per flush). Peers flushed one after the other are
+   * usually sent the same encoded batches (the same objects, from encodedBatch): the last
+   * joined buffer is reused when its parts are the very same.
+   */
+  private joined(parts: readonly Uint8Array[]): Uint8Array {
+    const last = this.lastJoined;
+    if (last && last.parts.length === parts.length) {
+      let same = true;
+      for (let i = 0; i < parts.length && same; i++) same = last.parts[i] === parts[i];
+      if (same) return last.bytes;
+    }
+    const bytes = concatBytes(parts);
+    this.lastJoined = { parts, bytes };
+    return bytes;
   }
 
   /** Peer runtime state by address. */

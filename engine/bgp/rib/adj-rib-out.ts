@@ -4,7 +4,6 @@
  * attribute set, so 100k prefixes with one attribute set become a handful of UPDATEs.
  */
 import type { PathAttrs } from './attrs.ts';
-import { afiOf } from './route.ts';
 import type { Afi } from './route.ts';
 
 /** One logical UPDATE: withdrawals and/or announcements of one family with one attribute set. */
@@ -54,39 +53,62 @@ export class AdjRibOut {
     this.pending.clear();
   }
 
-  /** Applies pending changes; returns the UPDATE batches needed (no-op changes dropped). */
+  /**
+   * Applies pending changes; returns the UPDATE batches needed (no-op changes dropped):
+   * withdrawals (IPv4, then IPv6), then one batch per attribute set and family in the order
+   * the sets first appear.
+   */
   flush(): UpdateBatch[] {
-    const withdrawn: Record<Afi, string[]> = { ipv4: [], ipv6: [] };
-    const groups = new Map<PathAttrs, { afi: Afi; nlri: string[] }[]>();
-    for (const [prefix, attrs] of this.pending) {
+    const pending = this.pending;
+    this.pending = new Map();
+    let w4: string[] | undefined;
+    let w6: string[] | undefined;
+    // Announcements grouped by attribute set; most flushes carry one set (a best-path change
+    // reflected to a client), so a map of groups is made only when a second set shows up.
+    let firstAttrs: PathAttrs | undefined;
+    let first: { v4?: string[]; v6?: string[] } | undefined;
+    let more: Map<PathAttrs, { v4?: string[]; v6?: string[] }> | undefined;
+    for (const [prefix, attrs] of pending) {
       const old = this.sent.get(prefix);
+      const v6 = prefix.includes(':');
       if (attrs === null) {
         if (old === undefined) continue;
         this.sent.delete(prefix);
-        withdrawn[afiOf(prefix)].push(prefix);
+        if (v6) (w6 ??= []).push(prefix);
+        else (w4 ??= []).push(prefix);
         continue;
       }
       if (old === attrs) continue;
       this.sent.set(prefix, attrs);
-      const afi = afiOf(prefix);
-      let list = groups.get(attrs);
-      if (!list) {
-        list = [];
-        groups.set(attrs, list);
+      let g: { v4?: string[]; v6?: string[] } | undefined;
+      if (firstAttrs === attrs) g = first;
+      else if (firstAttrs === undefined) {
+        firstAttrs = attrs;
+        g = first = {};
+      } else {
+        more ??= new Map();
+        g = more.get(attrs);
+        if (!g) more.set(attrs, (g = {}));
       }
-      let g = list.find((x) => x.afi === afi);
-      if (!g) {
-        g = { afi, nlri: [] };
-        list.push(g);
-      }
-      g.nlri.push(prefix);
+      if (v6) (g!.v6 ??= []).push(prefix);
+      else (g!.v4 ??= []).push(prefix);
     }
-    this.pending = new Map();
     const out: UpdateBatch[] = [];
-    for (const afi of ['ipv4', 'ipv6'] as const) {
-      if (withdrawn[afi].length) out.push({ afi, withdrawn: withdrawn[afi], nlri: [] });
+    if (w4) out.push({ afi: 'ipv4', withdrawn: w4, nlri: [] });
+    if (w6) out.push({ afi: 'ipv6', withdrawn: w6, nlri: [] });
+    if (firstAttrs) {
+      pushGroup(out, firstAttrs, first!);
+      if (more) for (const [attrs, g] of more) pushGroup(out, attrs, g);
     }
-    for (const [attrs, list] of groups) for (const g of list) out.push({ afi: g.afi, withdrawn: [], attrs, nlri: g.nlri });
     return out;
+  }
+}
+
+/** A group's batches, its families in the order they first appeared. */
+function pushGroup(out: UpdateBatch[], attrs: PathAttrs, g: { v4?: string[]; v6?: string[] }): void {
+  // Insertion order of the object's keys is the order the families first appeared.
+  for (const k in g) {
+    const nlri = k === 'v4' ? g.v4! : g.v6!;
+    out.push({ afi: k === 'v4' ? 'ipv4' : 'ipv6', withdrawn: [], attrs, nlri });
   }
 }

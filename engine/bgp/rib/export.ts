@@ -6,7 +6,7 @@
  */
 import { prependAs } from './attrs.ts';
 import type { PathAttrs } from './attrs.ts';
-import type { Route } from './route.ts';
+import type { PeerRef, Route } from './route.ts';
 
 /** What the export rules need to know about the receiving peer's session. */
 export interface ExportTarget {
@@ -88,26 +88,42 @@ export function exportAttrs(route: Route, to: ExportTarget, sp: ExportSpeaker): 
 /** Caches exportAttrs per (source attribute set, source class) for one target peer. */
 export class ExportCache {
   private cache = new Map<string, WeakMap<PathAttrs, PathAttrs>>();
+  /** The per-class map of each source peer (a PeerRef lives as long as its session), looked up once per peer instead of a class text built per route. */
+  private byFrom = new WeakMap<PeerRef, [v4?: WeakMap<PathAttrs, PathAttrs>, v6?: WeakMap<PathAttrs, PathAttrs>]>();
+  /** The last answer: a best-path change is exported to every peer sharing this cache in a row. */
+  private last: { from: PeerRef | undefined; attrs: PathAttrs | undefined; v6: boolean; out: PathAttrs | undefined } = { from: undefined, attrs: undefined, v6: false, out: undefined };
 
   /** Returns the cached or freshly computed exported attributes. */
   get(route: Route, to: ExportTarget, sp: ExportSpeaker, intern: (a: PathAttrs) => PathAttrs): PathAttrs {
     const f = route.from;
-    const cls = `${f.local ? 'l' : f.ibgp ? 'i' : 'e'}${f.routerId}${route.prefix.includes(':') ? '6' : '4'}`;
-    let m = this.cache.get(cls);
+    const v6 = route.prefix.includes(':');
+    const last = this.last;
+    if (last.from === f && last.attrs === route.attrs && last.v6 === v6) return last.out!;
+    let perFrom = this.byFrom.get(f);
+    if (!perFrom) this.byFrom.set(f, (perFrom = []));
+    let m = perFrom[v6 ? 1 : 0];
     if (!m) {
-      m = new WeakMap();
-      this.cache.set(cls, m);
+      const cls = `${f.local ? 'l' : f.ibgp ? 'i' : 'e'}${f.routerId}${v6 ? '6' : '4'}`;
+      m = this.cache.get(cls);
+      if (!m) this.cache.set(cls, (m = new WeakMap()));
+      perFrom[v6 ? 1 : 0] = m;
     }
     let out = m.get(route.attrs);
     if (!out) {
       out = intern(exportAttrs(route, to, sp));
       m.set(route.attrs, out);
     }
+    last.from = f;
+    last.attrs = route.attrs;
+    last.v6 = v6;
+    last.out = out;
     return out;
   }
 
   /** Forgets everything (the session's local address or peer settings changed). */
   clear(): void {
     this.cache.clear();
+    this.byFrom = new WeakMap();
+    this.last = { from: undefined, attrs: undefined, v6: false, out: undefined };
   }
 }
