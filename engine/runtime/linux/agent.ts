@@ -104,6 +104,7 @@ export class LinuxNodeAgent {
   private readonly need: AgentNeeds = { alloc: true, felix: true, confd: true };
   private felixFailed = false;
   private allocFailed = false;
+  private confdFailed = false;
   private intent: BgpIntent | undefined;
   private rendered = new Map<string, string>();
   private birdPid: number | undefined;
@@ -177,8 +178,8 @@ export class LinuxNodeAgent {
     // A failed component retries on the next change of any kind, as Felix retries on its next update.
     need.felix ||= n.felix || this.felixFailed;
     need.alloc ||= n.alloc || this.allocFailed;
-    need.confd ||= n.confd;
-    if (n.felix || n.alloc || n.confd || this.felixFailed || this.allocFailed) {
+    need.confd ||= n.confd || this.confdFailed;
+    if (n.felix || n.alloc || n.confd || this.felixFailed || this.allocFailed || this.confdFailed) {
       this.relevantRev = this.inputs!.seenRev;
       void this.schedule();
     } else if (!this.running && this.relevantRev <= this.syncedRev) {
@@ -288,7 +289,7 @@ export class LinuxNodeAgent {
     try {
       // The parsed set is the same object while confd's listings are (a Node or BGP resource changed: rebuilt).
       const { set } = readResourceSetSync(inputs.replica);
-      if (!set.nodes.some((n) => n.meta.name === this.node)) return;
+      if (!set.nodes.some((n) => n.meta.name === this.node)) { this.confdFailed = false; return; }
       // This node's intent reads only its own affinities; the cluster-wide input and peerings are shared per set.
       const blocks = await readAffinities(inputs.replica, [this.node]);
       const { input, peerings } = confdClusterInput(set);
@@ -306,7 +307,9 @@ export class LinuxNodeAgent {
         this.rendered.set(name, text);
       }
       await this.ensureBird(changed);
+      this.confdFailed = false;
     } catch (e) {
+      this.confdFailed = true;
       this.error('confd', e);
     }
   }
