@@ -15,6 +15,9 @@
  * its figures; `nodeRatio` is how much larger the cluster is. Incremental means the per-pod
  * figures stay flat as N grows (reads stay 0).
  *
+ * `agentHeapMB`: the live heap the agent added (its caches), measured after a full GC when
+ * node runs with --expose-gc (NODE_OPTIONS=--expose-gc), else null.
+ *
  * Needs root, `etcd`, `ip` and BIRD. Run: sudo npx tsx bench/runtime/agent-pass.ts [--pods P] [--rounds R] [N ...]
  */
 import { performance } from 'node:perf_hooks';
@@ -81,12 +84,16 @@ async function main(): Promise<void> {
       const cluster = await buildCluster(n, pods);
       await copyInto(writer, cluster.kvs);
       const node = cluster.nodeNames[0]!;
+      const gc = (globalThis as { gc?: () => void }).gc;
+      const liveHeap = (): number => { gc!(); gc!(); return process.memoryUsage().heapUsed; };
+      const heap0 = gc ? liveHeap() : 0;
       const t0 = performance.now();
       const a = await startAgentUnderTest({ etcdUrl: etcd.clientUrl, root, node, address: cluster.nodeAddress(node), writer, tag: `b${n}` });
       try {
         await a.inSync(await writer.revision(), 300_000);
         const startMs = performance.now() - t0;
         const start = { lists: a.counting.lists, kvsRead: a.counting.kvsRead };
+        const agentHeapMB = gc ? round((liveHeap() - heap0) / 1048576) : null;
         // Warm-up pod (first endpoint of a fresh path through the JIT), not counted.
         await measurePods(a, node, 1, 'warm');
         const local = await measurePods(a, node, rounds, 'local');
@@ -97,7 +104,7 @@ async function main(): Promise<void> {
         const r = (x: number, y: number): number | null => (y > 0 ? round(x / y) : null);
         process.stdout.write(`${JSON.stringify({
           nodes: n, endpoints: n * pods, nodeRatio: round(n / ref.n),
-          startMs: Math.round(startMs), startLists: start.lists, startKvsRead: start.kvsRead, ratioStart: r(startMs, ref.startMs),
+          startMs: Math.round(startMs), startLists: start.lists, startKvsRead: start.kvsRead, ratioStart: r(startMs, ref.startMs), agentHeapMB,
           local: { ...local, wallMs: round(local.wallMs), cpuMs: round(local.cpuMs) }, ratioLocalCpu: r(local.cpuMs, ref.local.cpuMs), ratioLocalWall: r(local.wallMs, ref.local.wallMs),
           remote: { ...remote, wallMs: round(remote.wallMs), cpuMs: round(remote.cpuMs) }, ratioRemoteCpu: r(remote.cpuMs, ref.remote.cpuMs),
         })}\n`);
