@@ -8,7 +8,6 @@
  * each calico-node process the datastore changes; virtual time then moves only when the
  * caller runs the clock (`converge`, `run`, or any command such as ping).
  */
-import { internString } from '../../net/intern.ts';
 import type { Topology } from '../../model/types.ts';
 import type { Datastore, JsonValue } from '../datastore/index.ts';
 import { MemoryDatastore, blockPrefix, resourceKey, resourcePrefix } from '../datastore/index.ts';
@@ -32,6 +31,7 @@ import { FabricRouter, routerSpeakerConfig } from './router.ts';
 import type { RouterHost } from './router.ts';
 import { applyManifests, startupNode } from './startup.ts';
 import { ConvergenceTracker, scanConverged } from './convergence.ts';
+import { ClusterEventLog } from './event-log.ts';
 
 /** Where the cluster runs: per-node edges plus the clock. */
 export interface ClusterHost {
@@ -150,8 +150,15 @@ export class CalicoCluster {
   readonly agents = new Map<string, CalicoNodeAgent>();
   readonly routers = new Map<string, FabricRouter>();
   readonly pods = new Map<string, ClusterPod>();
-  /** Every event so far except Felix's dataplane changes (those only reach `on` listeners). */
-  readonly events: NodeAgentEvent[] = [];
+  /**
+   * Every event so far except Felix's dataplane changes (those only reach `on` listeners), in
+   * its compact form (route events as numbers: N × N of them in a cluster of N nodes).
+   */
+  readonly eventLog = new ClusterEventLog();
+  /** The event log as a new array (read `eventLog` to scan part of it). */
+  get events(): readonly NodeAgentEvent[] {
+    return this.eventLog.slice();
+  }
   policies: Policy[] = [];
   /** Felix settings per node from FelixConfiguration manifests (`default`, then `node.<name>`). */
   readonly felixConfig = new Map<string, FelixConfig>();
@@ -267,9 +274,8 @@ export class CalicoCluster {
   private emit(e: NodeAgentEvent): void {
     // Felix's change lists go to listeners but are not kept: they grow as nodes × hosts (each
     // node's all-hosts set learns every host, one change per member) and nothing reads them back.
-    // A route event's texts repeat on every node (the same block via the same host): kept once.
-    if (e.type === 'route') this.events.push({ ...e, route: internString(e.route), reason: internString(e.reason) });
-    else if (e.type !== 'felix') this.events.push(e);
+    // A route event's texts repeat on every node (the same block via the same host): the log keeps each once.
+    if (e.type !== 'felix') this.eventLog.push(e);
     for (const fn of this.listeners) fn(e);
   }
 

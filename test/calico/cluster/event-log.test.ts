@@ -1,0 +1,33 @@
+/**
+ * The cluster's compact event log gives back, field for field and in the same key order, the
+ * events it was given: route events stored as numbers, the others as they came.
+ */
+import { describe, expect, it } from 'vitest';
+import { ClusterEventLog } from '../../../engine/calico/cluster/event-log.ts';
+import type { NodeAgentEvent } from '../../../engine/calico/node/agent.ts';
+
+const route = (node: string, t: number, action: 'add' | 'replace' | 'delete' | 'error', route: string, reason: string): NodeAgentEvent =>
+  ({ type: 'route', node, t, action, route, reason });
+
+describe('ClusterEventLog', () => {
+  it('reads back every event as it was pushed, in order, across growth', () => {
+    const log = new ClusterEventLog();
+    const events: NodeAgentEvent[] = [
+      { type: 'bgp-session', node: 'n1', t: 0.5, peer: '10.0.0.2', name: 'Node_10_0_0_2', from: 'Idle', to: 'Connect', reason: '' },
+      route('n1', 1.25, 'add', '10.244.1.0/26 via 10.0.0.2 dev tunl0 proto bird onlink', 'learned over BGP'),
+      route('n2', 1.5, 'error', '10.244.0.0/26 via 10.0.0.1 dev tunl0 proto bird onlink', 'RTNETLINK answers: Network is unreachable'),
+      // Another key order, or an extra field: kept as an object, so it reads back the same.
+      { t: 2, type: 'route', node: 'n3', action: 'delete', route: 'x', reason: 'y' } as NodeAgentEvent,
+      { ...route('n3', 2, 'replace', 'x', 'y'), extra: 1 } as NodeAgentEvent,
+      { type: 'confd', node: 'n1', t: 3, peers: ['a'], announced: ['10.244.0.0/26'], caveats: [] },
+    ];
+    for (let i = 0; i < 3000; i++) events.push(route(`n${i % 7}`, i / 3, i % 2 ? 'add' : 'delete', `10.244.${i % 50}.0/26 via 10.0.0.${i % 50} dev tunl0 proto bird onlink`, 'learned over BGP'));
+    for (const e of events) log.push(e);
+    expect(log.length).toBe(events.length);
+    expect(JSON.stringify([...log])).toBe(JSON.stringify(events));
+    expect(log.slice(2990).map((e) => JSON.stringify(e))).toEqual(events.slice(2990).map((e) => JSON.stringify(e)));
+    expect(log.at(0)).toBe(events[0]);
+    expect(log.at(events.length)).toBeUndefined();
+    expect(log.at(-1)).toBeUndefined();
+  });
+});
