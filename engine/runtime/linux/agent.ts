@@ -10,9 +10,9 @@
  *   file when the agent restarts (an agent crash does not drop BGP sessions, as in Calico).
  *
  * Incremental, as calico-node is: it lists the datastore once at start, then follows one watch
- * (Calico's `/calico/` and podlab's stand-in API objects under `/podlab/k8s/`) into its caches
- * (agent-inputs.ts: Felix's syncer cache, indexed by node, and a replica of what confd and
- * allocateip read). A change marks only the components it concerns on this node, and a pass
+ * over every key (Calico's `/calico/`, podlab's stand-in API objects under `/podlab/k8s/`, and
+ * the rest, so that every revision is seen) into its caches (agent-inputs.ts: Felix's syncer
+ * cache, indexed by node, and a replica of what confd, allocateip and the policy model read). A change marks only the components it concerns on this node, and a pass
  * reads the caches: no datastore read per pass, a pod elsewhere costs no pass at all. Every
  * pass reports the revision its caches had reached (`in-sync`), which is how the engine knows
  * Felix and confd caught up. BGP session changes (from `show protocols`) and BIRD's kernel
