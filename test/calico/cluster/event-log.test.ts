@@ -18,7 +18,7 @@ describe('ClusterEventLog', () => {
       route('n2', 1.5, 'error', '10.244.0.0/26 via 10.0.0.1 dev tunl0 proto bird onlink', 'RTNETLINK answers: Network is unreachable'),
       // Another key order, or an extra field: kept as an object, so it reads back the same.
       { t: 2, type: 'route', node: 'n3', action: 'delete', route: 'x', reason: 'y' } as NodeAgentEvent,
-      { ...route('n3', 2, 'replace', 'x', 'y'), extra: 1 } as NodeAgentEvent,
+      { ...route('n3', 2, 'replace', 'x', 'y'), extra: 1 } as unknown as NodeAgentEvent,
       { type: 'confd', node: 'n1', t: 3, peers: ['a'], announced: ['10.244.0.0/26'], caveats: [] },
     ];
     for (let i = 0; i < 3000; i++) events.push(route(`n${i % 7}`, i / 3, i % 2 ? 'add' : 'delete', `10.244.${i % 50}.0/26 via 10.0.0.${i % 50} dev tunl0 proto bird onlink`, 'learned over BGP'));
