@@ -16,7 +16,7 @@ import type { NetDevice, Route } from './types.ts';
 import { drop } from './device.ts';
 import { effective } from './sysctl.ts';
 import { icmpRcv, icmpSend, nextId } from './icmp.ts';
-import { carryMark, nfHook } from './netfilter-hook.ts';
+import { nfContinue, nfHook } from './netfilter-hook.ts';
 import { ipLocalOut, ipOutput } from './ipv4-output.ts';
 import { ipipRcv } from './tunnel-ipip.ts';
 import { vxlanRcv } from './tunnel-vxlan.ts';
@@ -123,7 +123,7 @@ function ipForward(k: Kernel, inDev: NetDevice, pkt: Ipv4Packet, rt: Route): voi
     return;
   }
   const dec = withTtl(pkt, pkt.ttl - 1);
-  carryMark(pkt, dec);
+  nfContinue(k, pkt, dec);
   maybeSendRedirect(k, inDev, outDev, dec, rt);
   const p = nfHook(k, 'FORWARD', dec, inDev, outDev);
   if (!p) return;

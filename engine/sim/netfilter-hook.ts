@@ -8,7 +8,8 @@ import type { IPv4 } from '../net/ip.ts';
 import type { Ipv4Packet } from '../net/packet.ts';
 import { ICMP_DEST_UNREACH } from '../net/packet.ts';
 import type { Kernel } from './kernel.ts';
-import type { NetDevice, NfHook } from './types.ts';
+import type { NetDevice, NfContext, NfHook, NfResult } from './types.ts';
+import { Netfilter } from './netfilter/netfilter.ts';
 import { drop } from './device.ts';
 import { icmpSend } from './icmp.ts';
 import { isSecondary } from './fib-config.ts';
@@ -49,23 +50,55 @@ function rewritten(a: Ipv4Packet, b: Ipv4Packet): boolean {
   return false;
 }
 
+/**
+ * The context a hook call hands to the packet filter, one object reused for every call:
+ * methods on the prototype instead of closures per packet. Safe because a hook never
+ * re-enters NF_HOOK (nothing in a walk sends a packet) and the filter keeps no reference to
+ * it past the call; a nested call would get a fresh one (see nfHook).
+ */
+class HookContext implements NfContext {
+  k!: Kernel;
+  inDev: string | undefined;
+  outDev: string | undefined;
+  mark = 0;
+  nowMs = 0;
+
+  addressOf(dev: string): IPv4 | undefined {
+    return primaryAddress(this.k, dev);
+  }
+
+  /** -m addrtype --src/--dst-type LOCAL: the address has a `local` route (inet_addr_type). */
+  isLocalAddress(ip: IPv4): boolean {
+    return this.k.localRoute(ip)?.type === 'local';
+  }
+
+  random(): number {
+    return this.k.rng.nextU32();
+  }
+}
+
+let shared: HookContext | undefined = new HookContext();
+
 /** NF_HOOK(): returns the (possibly NATed) packet to continue with, or null when it was dropped or rejected. */
 export function nfHook(k: Kernel, hook: NfHook, pkt: Ipv4Packet, inDev: NetDevice | undefined, outDev: NetDevice | undefined): Ipv4Packet | null {
   const pf = k.packetFilter;
   if (!pf) return pkt;
-  const ctx: Parameters<typeof pf.hook>[2] = {
-    mark: markOf(pkt),
-    nowMs: k.clock.nowMs(),
-    addressOf: (dev: string) => primaryAddress(k, dev),
-    // -m addrtype --src/--dst-type LOCAL: the address has a `local` route (inet_addr_type).
-    isLocalAddress: (ip: IPv4) => k.localRoute(ip)?.type === 'local',
-    random: () => k.rng.nextU32(),
-  };
-  if (inDev) ctx.inDev = inDev.name;
-  if (outDev) ctx.outDev = outDev.name;
-  const res = pf.hook(hook, pkt, ctx);
+  const ctx = shared ?? new HookContext();
+  shared = undefined;
+  const mark = marks.get(pkt);
+  ctx.k = k;
+  ctx.inDev = inDev?.name;
+  ctx.outDev = outDev?.name;
+  ctx.mark = mark ?? 0;
+  ctx.nowMs = k.clock.nowMs();
+  let res: NfResult;
+  try {
+    res = pf.hook(hook, pkt, ctx);
+  } finally {
+    shared = ctx;
+  }
   if (res.verdict === 'accept') {
-    if (res.mark !== 0 || marks.has(pkt)) marks.set(res.packet, res.mark);
+    if (res.mark !== 0 || mark !== undefined) marks.set(res.packet, res.mark);
     // A new object may still carry the same addresses (conntrack re-applying an identity binding): trace real rewrites only.
     if (res.packet !== pkt && k.trace.active && hook !== 'FORWARD' && rewritten(pkt, res.packet)) {
       const dev = inDev ?? outDev;
@@ -76,4 +109,14 @@ export function nfHook(k: Kernel, hook: NfHook, pkt: Ipv4Packet, inDev: NetDevic
   drop(k, 'netfilter', inDev ?? outDev, pkt, undefined, () => res.decidedBy);
   if (res.verdict === 'reject') icmpSend(k, pkt, ICMP_DEST_UNREACH, res.rejectCode ?? 3, 0);
   return null;
+}
+
+/**
+ * ip_forward() continues a packet as a copy with the TTL decremented (Linux keeps the same
+ * skb): its mark and its attached conntrack follow it to FORWARD and POSTROUTING.
+ */
+export function nfContinue(k: Kernel, from: Ipv4Packet, to: Ipv4Packet): void {
+  carryMark(from, to);
+  const pf = k.packetFilter;
+  if (pf instanceof Netfilter) pf.carry(from, to);
 }

@@ -17,7 +17,8 @@
 import type { IPv4 } from '../../net/ip.ts';
 import type { Ipv4Packet } from '../../net/packet.ts';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../net/packet.ts';
-import { ICMP_ERRORS, invert, isIcmpQuery, quotedTuple, sameTuple, tupleKey, tupleOf } from './tuple.ts';
+import { FlowMap } from '../flow-map.ts';
+import { ICMP_ERRORS, invert, isIcmpQuery, quotedTuple, sameTuple, tupleInto, tupleOf } from './tuple.ts';
 import type { Tuple } from './tuple.ts';
 
 export type TcpCtState = 'SYN_SENT' | 'SYN_RECV' | 'ESTABLISHED' | 'FIN_WAIT' | 'CLOSE_WAIT' | 'LAST_ACK' | 'TIME_WAIT' | 'CLOSE';
@@ -62,8 +63,11 @@ export interface CtResult {
 
 /** The conntrack table of one namespace. */
 export class Conntrack {
-  private readonly index = new Map<string, { e: CtEntry; dir: CtDir }>();
-  private readonly keys = new Map<CtEntry, string[]>();
+  private readonly index = new FlowMap<{ e: CtEntry; dir: CtDir }>();
+  /** The tuples each entry registered in the index (to unregister them). */
+  private readonly keys = new Map<CtEntry, Tuple[]>();
+  /** A lookup's tuple, filled from the packet: a hit on an existing flow allocates none. */
+  private readonly scratch: Tuple = { proto: 0, src: 0, dst: 0, sport: 0, dport: 0 };
   private nextId = 1;
   /** nf_conntrack_tcp_loose. */
   tcpLoose = true;
@@ -95,10 +99,15 @@ export class Conntrack {
 
   /** Finds the entry a packet (in any NAT stage of its path) belongs to. */
   find(t: Tuple, nowMs: number): { e: CtEntry; dir: CtDir } | undefined {
-    const hit = this.index.get(tupleKey(t));
+    const hit = this.index.get(t);
     if (!hit) return undefined;
     if (hit.e.expiresMs <= nowMs) { this.remove(hit.e); return undefined; }
     return hit;
+  }
+
+  /** find() for the tuple a packet carries now, without building that tuple. */
+  findPacket(p: Ipv4Packet, nowMs: number): { e: CtEntry; dir: CtDir } | undefined {
+    return this.find(tupleInto(p, this.scratch), nowMs);
   }
 
   /**
@@ -116,12 +125,11 @@ export class Conntrack {
         return { state: 'INVALID', dir: 0 };
       }
       // An answer (echo reply…) belongs to an entry or is INVALID; it never opens one.
-      const hit = this.find(tupleOf(p), nowMs);
+      const hit = this.findPacket(p, nowMs);
       if (hit && hit.e.confirmed) return this.seen(hit.e, hit.dir, p, nowMs);
       return { state: 'INVALID', dir: 0 };
     }
-    const t = tupleOf(p);
-    let hit = this.find(t, nowMs);
+    let hit = this.findPacket(p, nowMs);
     if (hit && !hit.e.confirmed) { this.remove(hit.e); hit = undefined; }
     if (hit && p.protocol === 6 && hit.dir === 0 && !(l4 instanceof Uint8Array) && l4.kind === 'tcp'
       && (l4.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && (hit.e.tcpState === 'TIME_WAIT' || hit.e.tcpState === 'CLOSE')) {
@@ -138,6 +146,7 @@ export class Conntrack {
       else if (f === TCP_ACK && this.tcpLoose) tcpState = 'ESTABLISHED';
       else return { state: 'INVALID', dir: 0 };
     }
+    const t = tupleOf(p); // kept by the entry: its own object, not the lookup's scratch
     const e: CtEntry = {
       id: this.nextId++, orig: t, reply: invert(t), tcpState, seenReply: false, assured: false, confirmed: false,
       natInit: { src: false, dst: false }, createdMs: nowMs, expiresMs: nowMs + this.timeoutOf(p.protocol, tcpState, false) * 1000,
@@ -189,7 +198,7 @@ export class Conntrack {
   }
 
   private taken(reply: Tuple, self: CtEntry): boolean {
-    const hit = this.index.get(tupleKey(reply));
+    const hit = this.index.get(reply);
     return hit !== undefined && hit.e !== self;
   }
 
@@ -205,15 +214,14 @@ export class Conntrack {
     // Reply direction after de-SNAT only (dst manip done, src manip pending).
     const midReply: Tuple = { ...r, dst: io.dst, dport: io.dport };
     const list: [Tuple, CtDir][] = [[o, 0], [r, 1], [ir, 0], [io, 1], [midOrig, 0], [midReply, 1]];
-    const keys: string[] = [];
+    const keys: Tuple[] = [];
     for (const [t, dir] of list) {
-      const k = tupleKey(t);
-      if (keys.includes(k)) continue;
-      const prev = this.index.get(k);
+      if (keys.some((k) => sameTuple(k, t))) continue;
+      const prev = this.index.get(t);
       // A tuple already owned by a confirmed entry stays with it (the clash goes to the newcomer).
       if (prev && prev.e !== e && prev.e.confirmed) continue;
-      this.index.set(k, { e, dir });
-      keys.push(k);
+      this.index.set(t, { e, dir });
+      keys.push(t);
     }
     this.keys.set(e, keys);
   }

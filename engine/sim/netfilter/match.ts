@@ -5,6 +5,7 @@
 import { prefixContains } from '../../net/ip.ts';
 import type { IPv4 } from '../../net/ip.ts';
 import type { Ipv4Packet } from '../../net/packet.ts';
+import type { NfContext } from '../types.ts';
 import type { Match, PortRange, RuleSpec } from './rules.ts';
 import type { IpsetStore } from './ipset.ts';
 import { ipsetDimension } from './ipset.ts';
@@ -18,18 +19,26 @@ export interface MatchEnv {
   /** Bit set in CT_STATES order (INVALID=bit0 … DNAT=bit6). */
   ctBits: number;
   sets: IpsetStore;
-  /** Local-address test for addrtype LOCAL (undefined: nothing is known to be local). */
-  isLocal?: (ip: IPv4) => boolean;
-  /** A random u32 for `-m statistic --mode random` (the namespace's seeded RNG: runs replay identically). */
-  random?: () => number;
-  /** xt_recent's lists (name → source address → last seen ms) and the time now. */
-  recent?: { lists: Map<string, Map<number, number>>; nowMs: number };
+  /**
+   * The hook's context: its isLocalAddress answers addrtype LOCAL (absent: nothing is known to
+   * be local), its random the u32 of `-m statistic --mode random` (the namespace's seeded RNG:
+   * runs replay identically). Called as methods, so no closure is made per packet.
+   */
+  ctx: Pick<NfContext, 'isLocalAddress' | 'random'> | undefined;
+  /** xt_recent's lists (name → source address → last seen ms). */
+  recentLists: Map<string, Map<number, number>>;
+  /** The time now (ms), for xt_recent. */
+  nowMs: number;
 }
 
 /** iptables interface match: exact name, or prefix when the rule's name ends in '+'. */
 export function ifaceMatches(rule: string, dev: string): boolean {
-  if (rule.endsWith('+')) return dev.startsWith(rule.slice(0, -1));
-  return rule === dev;
+  const n = rule.length - 1;
+  if (n < 0 || rule.charCodeAt(n) !== 43 /* '+' */) return rule === dev;
+  // A prefix test without cutting the '+' off (Calico's cali+ rules would cut a string per packet).
+  if (dev.length < n) return false;
+  for (let i = 0; i < n; i++) if (dev.charCodeAt(i) !== rule.charCodeAt(i)) return false;
+  return true;
 }
 
 const inRange = (p: number, r: PortRange): boolean => p >= r.lo && p <= r.hi;
@@ -38,7 +47,8 @@ const inRange = (p: number, r: PortRange): boolean => p >= r.lo && p <= r.hi;
 function addrTypeBits(ip: IPv4, env: MatchEnv): number {
   if (ip === 0xffffffff) return 1 << 3;
   if (ip >>> 28 === 0xe) return 1 << 5;
-  if (env.isLocal?.(ip)) return 1 << 2;
+  const c = env.ctx;
+  if (c?.isLocalAddress && c.isLocalAddress(ip)) return 1 << 2;
   return 1 << 1;
 }
 
@@ -98,14 +108,14 @@ function matchOne(m: Match, p: Ipv4Packet, env: MatchEnv): boolean {
       return true;
     case 'statistic': {
       // xt_statistic: (get_random_u32() & 0x7FFFFFFF) < probability; without an RNG never.
-      const hit = env.random !== undefined && ((env.random() & 0x7fffffff) >>> 0) < m.probability;
+      const c = env.ctx;
+      const hit = c?.random !== undefined && ((c.random() & 0x7fffffff) >>> 0) < m.probability;
       return hit !== m.neg;
     }
     case 'recent': {
-      if (!env.recent) return m.neg;
-      let list = env.recent.lists.get(m.name);
-      if (!list) env.recent.lists.set(m.name, (list = new Map()));
-      const now = env.recent.nowMs;
+      let list = env.recentLists.get(m.name);
+      if (!list) env.recentLists.set(m.name, (list = new Map()));
+      const now = env.nowMs;
       if (m.op === 'set') { list.set(p.src, now); return !m.neg; }
       const seen = list.get(p.src);
       let hit = seen !== undefined && (m.seconds === undefined || now - seen <= m.seconds * 1000);

@@ -20,26 +20,112 @@ import type { MatchEnv } from './match.ts';
 import { ipv4Length, logLine, rewrite } from './packetops.ts';
 import { REJECT_WITH, Ruleset } from './rules.ts';
 import type { Chain, Rule, TableName } from './rules.ts';
-import { ICMP_ERRORS, invert, tupleOf } from './tuple.ts';
+import { ICMP_ERRORS, invert } from './tuple.ts';
 
 type CtView = { state: 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED'; entry?: CtEntry; dir: CtDir };
 
-/** The state of one packet across the tables of one hook. */
-interface Walk {
-  pkt: Ipv4Packet;
-  mark: number;
+/** A table's stage in a hook: walk it (manip undefined) or apply/bind NAT for one manipulation. */
+interface Stage { readonly table: TableName; readonly manip: 'src' | 'dst' | undefined }
+const MANGLE: Stage = { table: 'mangle', manip: undefined };
+const FILTER: Stage = { table: 'filter', manip: undefined };
+const NAT_DST: Stage = { table: 'nat', manip: 'dst' };
+const NAT_SRC: Stage = { table: 'nat', manip: 'src' };
+/** The tables of each hook after raw/conntrack, in the kernel's priority order (one table per hook, built once). */
+const STAGES: Readonly<Record<NfHook, readonly Stage[]>> = {
+  PREROUTING: [MANGLE, NAT_DST],
+  OUTPUT: [MANGLE, NAT_DST, FILTER],
+  INPUT: [MANGLE, FILTER, NAT_SRC],
+  FORWARD: [MANGLE, FILTER],
+  POSTROUTING: [MANGLE, NAT_SRC],
+};
+
+/** A walk's outcome (numbers: no verdict object per walk); a REJECT's ICMP code travels in WalkState.rejectCode. */
+type V = 0 | 1 | 2 | 3;
+const CONTINUE = 0;
+const ACCEPT = 1;
+const DROP = 2;
+const REJECT = 3;
+
+/** A jump or goto taken on a nat walk (first packet of a flow), so a binding can say how it was chosen. */
+type TrailStep = { chain: string; rule: Rule; goto: boolean };
+
+/**
+ * The state of one packet across the tables of one hook. One per Netfilter, reset by each
+ * hook call: a hook never re-enters its own Netfilter (nothing in a walk sends a packet), so
+ * the per-packet path allocates no walk object, closure or stack array.
+ */
+class WalkState {
+  pkt!: Ipv4Packet;
+  mark = 0;
   logs: string[] | undefined;
-  notrack: boolean;
-  /** Where the last terminal decision came from (formatted only when read). */
-  decided?: { table: TableName; chain: string; rule?: Rule; policy?: string };
+  notrack = false;
+  rejectCode = 0;
+  /** Where the last terminal decision came from (formatted only when read): table undefined = none. */
+  decTable: TableName | undefined;
+  decChain = '';
+  decRule: Rule | undefined;
+  decPolicy: string | undefined;
   /** A NAT target bound this flow: the jumps that led to it and the target rule (formatted only when read). */
-  natTrail?: { chain: string; rule: Rule }[];
+  natTrail: { chain: string; rule: Rule }[] | undefined;
+  /** The jump stack of a walk: chains and the rule index to resume at (reused, depth counts the live part). */
+  readonly stackChains: Chain[] = [];
+  readonly stackIdx: number[] = [];
+  /** What the matches read besides the packet, refilled at the start of each walk. */
+  readonly env: MatchEnv;
+
+  constructor(sets: IpsetStore, recentLists: Map<string, Map<number, number>>) {
+    this.env = { inDev: '', outDev: '', mark: 0, ctBits: 0, sets, ctx: undefined, recentLists, nowMs: 0 };
+  }
+
+  reset(pkt: Ipv4Packet, mark: number): void {
+    this.pkt = pkt;
+    this.mark = mark;
+    this.logs = undefined;
+    this.notrack = false;
+    this.rejectCode = 0;
+    this.decTable = undefined;
+    this.decRule = undefined;
+    this.decPolicy = undefined;
+    this.natTrail = undefined;
+  }
+
+  decide(table: TableName, chain: string, rule: Rule | undefined, policy: string | undefined): void {
+    this.decTable = table;
+    this.decChain = chain;
+    this.decRule = rule;
+    this.decPolicy = policy;
+  }
 }
 
-type Verdict = { v: 'accept' | 'drop' | 'reject' | 'continue'; code?: number };
+/**
+ * What a hook returns. `decidedBy` is a getter on the prototype: formatting the deciding rule
+ * costs a string, and only a drop someone traces (or a test) ever reads it.
+ */
+class HookResult implements NfResult {
+  rejectCode?: number;
+  ctState?: NfResult['ctState'];
+  logs?: string[];
+  natRules?: () => string[];
+  private decText: string | undefined;
+
+  constructor(
+    readonly verdict: NfResult['verdict'], readonly packet: Ipv4Packet, readonly mark: number,
+    private readonly decTable: TableName | undefined, private readonly decChain: string,
+    private readonly decRule: Rule | undefined, private readonly decPolicy: string | undefined,
+  ) {}
+
+  get decidedBy(): string | undefined {
+    const t = this.decTable;
+    if (t === undefined) return undefined;
+    return (this.decText ??= this.decRule
+      ? `${t === 'filter' ? '' : `-t ${t} `}${formatRule(this.decChain, this.decRule)}`
+      : `policy ${this.decPolicy}`);
+  }
+}
 
 const CT_BIT: Record<CtView['state'], number> = { INVALID: 1, NEW: 2, RELATED: 4, ESTABLISHED: 8, UNTRACKED: 16 };
 const MAX_DEPTH = 64;
+const UNTRACKED_VIEW: CtView = Object.freeze({ state: 'UNTRACKED', dir: 0 }) as CtView;
 
 export interface NetfilterOptions {
   /** Virtual clock for commands run outside a packet path (`conntrack -L`); defaults to the last hook's time. */
@@ -51,11 +137,19 @@ export class Netfilter implements PacketFilter {
   readonly rules = new Ruleset();
   readonly ipsets = new IpsetStore();
   readonly conntrack = new Conntrack();
-  /** skb->_nfct: the conntrack a packet object was attached to at an earlier hook. */
-  private readonly attached = new WeakMap<Ipv4Packet, CtView>();
+  /**
+   * skb->_nfct: the conntrack the last hooked packet object was attached to. A packet meets
+   * INPUT/FORWARD/POSTROUTING right after the PREROUTING/OUTPUT/FORWARD of the same traversal
+   * of this namespace (the kernel's path calls them in one go), so one slot finds it; a packet
+   * met first at a later hook (a copy the kernel made) is looked up in the table (peek).
+   */
+  private attachedPkt: Ipv4Packet | undefined;
+  private attachedCt: CtView | undefined;
   private lastNowMs = 0;
   /** xt_recent's address lists of this namespace (`-m recent --name`). */
   readonly recentLists = new Map<string, Map<number, number>>();
+  private readonly w = new WalkState(this.ipsets, this.recentLists);
+  private busy = false;
 
   constructor(private readonly opts: NetfilterOptions = {}) {}
 
@@ -64,60 +158,65 @@ export class Netfilter implements PacketFilter {
     return this.opts.clock?.() ?? this.lastNowMs;
   }
 
+  /**
+   * The kernel continues a packet as another object (ip_forward's TTL decrement copies it
+   * here; Linux keeps the same skb): the conntrack attached to `from` stays attached to `to`.
+   */
+  carry(from: Ipv4Packet, to: Ipv4Packet): void {
+    if (this.attachedPkt === from) this.attachedPkt = to;
+  }
+
   /** Runs a packet through one hook. */
   hook(hook: NfHook, pkt: Ipv4Packet, ctx: NfContext): NfResult {
+    // Defensive: a call made while a hook runs (nothing in a walk sends a packet today) gets its own walk state.
+    if (this.busy) return this.run(hook, pkt, ctx, new WalkState(this.ipsets, this.recentLists));
+    this.busy = true;
+    try {
+      return this.run(hook, pkt, ctx, this.w);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private run(hook: NfHook, pkt: Ipv4Packet, ctx: NfContext, w: WalkState): NfResult {
     this.lastNowMs = ctx.nowMs;
-    const w: Walk = { pkt, mark: ctx.mark, logs: undefined, notrack: false };
+    w.reset(pkt, ctx.mark);
     const len = ipv4Length(pkt);
     let ct: CtView | undefined;
-    const finish = (v: Verdict): NfResult => this.result(v, w, ct);
 
     if (hook === 'PREROUTING' || hook === 'OUTPUT') {
-      const raw = this.walk('raw', hook, w, ctx, len, undefined);
-      if (raw.v !== 'accept' && raw.v !== 'continue') return finish(raw);
-      if (w.notrack) ct = { state: 'UNTRACKED', dir: 0 };
-      else {
-        const r = this.conntrack.classify(pkt, ctx.nowMs);
-        ct = { state: r.state, entry: r.entry, dir: r.dir };
-      }
+      const raw = this.walk('raw', hook, w, ctx, len, undefined, undefined);
+      if (raw === DROP || raw === REJECT) return this.result(raw, w, ct);
+      ct = w.notrack ? UNTRACKED_VIEW : this.conntrack.classify(pkt, ctx.nowMs);
     } else {
-      ct = this.attached.get(pkt) ?? this.peek(pkt, ctx.nowMs);
+      ct = this.attachedPkt === pkt ? this.attachedCt : this.peek(pkt, ctx.nowMs);
     }
 
-    const stages: [TableName, 'dst' | 'src' | undefined][] =
-      hook === 'PREROUTING' || hook === 'OUTPUT' ? [['mangle', undefined], ['nat', 'dst'], ...(hook === 'OUTPUT' ? [['filter', undefined] as [TableName, undefined]] : [])]
-        : hook === 'INPUT' ? [['mangle', undefined], ['filter', undefined], ['nat', 'src']]
-          : hook === 'FORWARD' ? [['mangle', undefined], ['filter', undefined]]
-            : [['mangle', undefined], ['nat', 'src']];
-    for (const [table, manip] of stages) {
+    for (const { table, manip } of STAGES[hook]) {
       if (manip) {
-        const v = this.nat(hook, manip, w, ctx, len, ct);
-        if (v.v === 'drop') return this.dropped(finish(v), ct);
+        if (this.nat(hook, manip, w, ctx, len, ct) === DROP) return this.dropped(this.result(DROP, w, ct), ct);
         continue;
       }
-      const v = this.walk(table, hook, w, ctx, len, ct);
-      if (v.v === 'drop' || v.v === 'reject') return this.dropped(finish(v), ct);
+      const v = this.walk(table, hook, w, ctx, len, ct, undefined);
+      if (v === DROP || v === REJECT) return this.dropped(this.result(v, w, ct), ct);
     }
     if ((hook === 'POSTROUTING' || hook === 'INPUT') && ct?.entry) {
       if (!ct.entry.confirmed) this.conntrack.confirm(ct.entry);
       this.conntrack.account(ct.entry, ct.dir, len);
     }
-    if (ct) this.attached.set(w.pkt, ct);
-    return finish({ v: 'accept' });
+    if (ct) {
+      this.attachedPkt = w.pkt;
+      this.attachedCt = ct;
+    }
+    return this.result(ACCEPT, w, ct);
   }
 
   /** Conntrack view of a packet met first at INPUT/FORWARD/POSTROUTING (a copy made by the kernel). */
   private peek(pkt: Ipv4Packet, nowMs: number): CtView {
     const l4 = pkt.payload;
-    if (pkt.protocol === 1 && !(l4 instanceof Uint8Array) && l4.kind === 'icmp' && ICMP_ERRORS.has(l4.type)) {
-      const r = this.conntrack.classify(pkt, nowMs);
-      return { state: r.state, entry: r.entry, dir: r.dir };
-    }
-    const hit = this.conntrack.find(tupleOf(pkt), nowMs);
-    if (!hit) {
-      const r = this.conntrack.classify(pkt, nowMs);
-      return { state: r.state, entry: r.entry, dir: r.dir };
-    }
+    if (pkt.protocol === 1 && !(l4 instanceof Uint8Array) && l4.kind === 'icmp' && ICMP_ERRORS.has(l4.type)) return this.conntrack.classify(pkt, nowMs);
+    const hit = this.conntrack.findPacket(pkt, nowMs);
+    if (!hit) return this.conntrack.classify(pkt, nowMs);
     return { state: hit.dir === 1 || hit.e.seenReply ? 'ESTABLISHED' : 'NEW', entry: hit.e, dir: hit.dir };
   }
 
@@ -127,64 +226,62 @@ export class Netfilter implements PacketFilter {
     return r;
   }
 
-  private result(v: Verdict, w: Walk, ct: CtView | undefined): NfResult {
-    const res: NfResult = {
-      verdict: v.v === 'continue' ? 'accept' : v.v,
-      packet: w.pkt,
-      mark: w.mark,
-    };
-    if (v.v === 'reject') res.rejectCode = v.code;
+  private result(v: V, w: WalkState, ct: CtView | undefined): NfResult {
+    const res = new HookResult(v === DROP ? 'drop' : v === REJECT ? 'reject' : 'accept', w.pkt, w.mark,
+      w.decTable, w.decChain, w.decRule, w.decPolicy);
+    if (v === REJECT) res.rejectCode = w.rejectCode;
     if (ct) res.ctState = ct.state;
     if (w.logs) res.logs = w.logs;
     const trail = w.natTrail;
     // Which rules chose the binding (KUBE-SVC's statistic draw, KUBE-SEP's DNAT): for traces.
     if (trail) res.natRules = () => trail.map((x) => formatRule(x.chain, x.rule));
-    const d = w.decided;
-    if (d) {
-      let text: string | undefined;
-      // Formatting a rule costs; do it only when someone reads decidedBy.
-      Object.defineProperty(res, 'decidedBy', {
-        enumerable: true,
-        get: () => (text ??= d.rule
-          ? `${d.table === 'filter' ? '' : `-t ${d.table} `}${formatRule(d.chain, d.rule)}`
-          : `policy ${d.policy}`),
-      });
-    }
     return res;
   }
 
-  private env(w: Walk, ctx: NfContext, ct: CtView | undefined): MatchEnv {
+  /** Points the shared match environment at this walk's packet context. */
+  private setEnv(w: WalkState, ctx: NfContext, ct: CtView | undefined): MatchEnv {
     let bits = ct ? CT_BIT[ct.state] : CT_BIT.INVALID;
     const e = ct?.entry;
     if (e) {
       if (e.reply.dst !== e.orig.src || e.reply.dport !== e.orig.sport) bits |= 32;
       if (e.reply.src !== e.orig.dst || e.reply.sport !== e.orig.dport) bits |= 64;
     }
-    const isLocal = ctx.isLocalAddress ? (ip: IPv4): boolean => ctx.isLocalAddress!(ip) : undefined;
-    const random = ctx.random ? (): number => ctx.random!() : undefined;
-    return { inDev: ctx.inDev ?? '', outDev: ctx.outDev ?? '', mark: w.mark, ctBits: bits, sets: this.ipsets, isLocal, random, recent: { lists: this.recentLists, nowMs: ctx.nowMs } };
+    const env = w.env;
+    env.inDev = ctx.inDev ?? '';
+    env.outDev = ctx.outDev ?? '';
+    env.mark = w.mark;
+    env.ctBits = bits;
+    env.ctx = ctx;
+    env.nowMs = ctx.nowMs;
+    return env;
   }
 
-  /** Walks one table's built-in chain for a hook: jumps, gotos, RETURN, policy. */
-  private walk(table: TableName, hook: NfHook, w: Walk, ctx: NfContext, len: number, ct: CtView | undefined,
-    onNat?: (r: Rule, chain: string) => Verdict): Verdict {
-    const base = this.rules.table(table).chains.get(hook);
-    if (!base) return { v: 'continue' };
-    const env = this.env(w, ctx, ct);
-    const stack: { chain: Chain; i: number }[] = [];
-    // nat walks only (first packet of a flow): the jumps/gotos taken, so a binding can say how it was chosen.
-    const trail: { chain: string; rule: Rule; goto: boolean }[] | undefined = onNat ? [] : undefined;
-    const back = (): void => {
-      if (!trail) return;
-      while (trail.length > 0 && trail.pop()!.goto) { /* a goto's chain returns to the jump before it */ }
-    };
+  /**
+   * Walks one table's built-in chain for a hook: jumps, gotos, RETURN, policy. A chain
+   * without rules costs only its policy counters (what `iptables -L -v` shows for it).
+   * `natManip` set: a nat walk of a flow's first packet, whose NAT targets bind the flow.
+   */
+  private walk(table: TableName, hook: NfHook, w: WalkState, ctx: NfContext, len: number, ct: CtView | undefined,
+    natManip: 'src' | 'dst' | undefined): V {
+    const t0 = this.rules.table(table);
+    const base = t0.chains.get(hook);
+    if (!base) return CONTINUE;
+    if (base.rules.length === 0) return this.policy(table, base, w, len);
+    const env = this.setEnv(w, ctx, ct);
+    const chains = w.stackChains;
+    const idx = w.stackIdx;
+    let depth = 0;
+    const trail: TrailStep[] | undefined = natManip ? [] : undefined;
     let chain = base;
     let i = 0;
     for (;;) {
       if (i >= chain.rules.length) {
-        const up = stack.pop();
-        if (up) { back(); chain = up.chain; i = up.i; continue; }
-        return this.policy(table, base, w, len);
+        if (depth === 0) return this.policy(table, base, w, len);
+        depth--;
+        if (trail) popTrail(trail);
+        chain = chains[depth]!;
+        i = idx[depth]!;
+        continue;
       }
       const r = chain.rules[i]!;
       env.mark = w.mark;
@@ -195,27 +292,32 @@ export class Netfilter implements PacketFilter {
       if (!t) { i++; continue; }
       switch (t.t) {
         case 'ACCEPT':
-          w.decided = { table, chain: chain.name, rule: r };
-          return { v: 'accept' };
+          w.decide(table, chain.name, r, undefined);
+          return ACCEPT;
         case 'DROP':
-          w.decided = { table, chain: chain.name, rule: r };
-          return { v: 'drop' };
+          w.decide(table, chain.name, r, undefined);
+          return DROP;
         case 'REJECT':
-          w.decided = { table, chain: chain.name, rule: r };
-          return { v: 'reject', code: REJECT_WITH[t.with] };
+          w.decide(table, chain.name, r, undefined);
+          w.rejectCode = REJECT_WITH[t.with]!;
+          return REJECT;
         case 'RETURN': {
-          const up = stack.pop();
-          if (!up) return this.policy(table, base, w, len);
-          back();
-          chain = up.chain;
-          i = up.i;
+          if (depth === 0) return this.policy(table, base, w, len);
+          depth--;
+          if (trail) popTrail(trail);
+          chain = chains[depth]!;
+          i = idx[depth]!;
           continue;
         }
         case 'jump':
         case 'goto': {
-          const to = this.rules.table(table).chains.get(t.chain);
-          if (!to || stack.length >= MAX_DEPTH) { i++; continue; }
-          if (t.t === 'jump') stack.push({ chain, i: i + 1 });
+          const to = t0.chains.get(t.chain);
+          if (!to || depth >= MAX_DEPTH) { i++; continue; }
+          if (t.t === 'jump') {
+            chains[depth] = chain;
+            idx[depth] = i + 1;
+            depth++;
+          }
           trail?.push({ chain: chain.name, rule: r, goto: t.t === 'goto' });
           chain = to;
           i = 0;
@@ -236,37 +338,36 @@ export class Netfilter implements PacketFilter {
           continue;
         default: {
           // MASQUERADE / SNAT / DNAT: only reached inside the nat table.
-          if (!onNat) { i++; continue; }
-          w.decided = { table, chain: chain.name, rule: r };
+          if (!natManip) { i++; continue; }
+          w.decide(table, chain.name, r, undefined);
           if (trail) w.natTrail = [...trail, { chain: chain.name, rule: r }];
-          return onNat(r, chain.name);
+          return this.bind(r, natManip, ct!.entry!, ctx);
         }
       }
     }
   }
 
-  private policy(table: TableName, base: Chain, w: Walk, len: number): Verdict {
+  private policy(table: TableName, base: Chain, w: WalkState, len: number): V {
     base.packets++;
     base.bytes += len;
     const p = base.policy ?? 'ACCEPT';
-    if (p === 'DROP' || base.rules.length > 0) w.decided = { table, chain: base.name, policy: p };
-    return { v: p === 'DROP' ? 'drop' : 'continue' };
+    if (p === 'DROP' || base.rules.length > 0) w.decide(table, base.name, undefined, p);
+    return p === 'DROP' ? DROP : CONTINUE;
   }
 
   /** The nat stage of a hook: walk the table for a new flow, then apply the flow's binding. */
-  private nat(hook: NfHook, manip: 'src' | 'dst', w: Walk, ctx: NfContext, len: number, ct: CtView | undefined): Verdict {
+  private nat(hook: NfHook, manip: 'src' | 'dst', w: WalkState, ctx: NfContext, len: number, ct: CtView | undefined): V {
     const e = ct?.entry;
-    if (!e || ct.state === 'INVALID' || ct.state === 'UNTRACKED') return { v: 'continue' };
+    if (!e || ct.state === 'INVALID' || ct.state === 'UNTRACKED') return CONTINUE;
     if (ct.state === 'NEW' && !e.confirmed && !e.natInit[manip]) {
       e.natInit[manip] = true;
-      const v = this.walk('nat', hook, w, ctx, len, ct, (r) => this.bind(r, manip, e, w, ctx));
-      if (v.v === 'drop') return v;
+      if (this.walk('nat', hook, w, ctx, len, ct, manip) === DROP) return DROP;
     }
     const snat = e.reply.dst !== e.orig.src || e.reply.dport !== e.orig.sport || (e.orig.proto === 1 && e.reply.sport !== e.orig.sport);
     const dnat = e.reply.src !== e.orig.dst || (e.orig.proto !== 1 && e.reply.sport !== e.orig.dport);
     // A src manip undoes/does DNAT on replies/originals and vice versa (nf_nat_packet).
     const relevant = manip === 'src' ? (ct.dir === 0 ? snat : dnat) : (ct.dir === 0 ? dnat : snat);
-    if (!relevant) return { v: 'continue' };
+    if (!relevant) return CONTINUE;
     const target = ct.dir === 0 ? invert(e.reply) : invert(e.orig);
     const related = ct.state === 'RELATED';
     // ICMP query ids travel in the "sport" slot of both directions; ports by direction otherwise.
@@ -274,16 +375,16 @@ export class Netfilter implements PacketFilter {
       : related ? (manip === 'src' ? target.sport : target.dport)
         : manip === 'src' ? target.sport : target.dport;
     w.pkt = rewrite(w.pkt, manip, manip === 'src' ? target.src : target.dst, port, related);
-    return { v: 'continue' };
+    return CONTINUE;
   }
 
   /** A NAT target hit on the first packet: store the binding on the conntrack entry. */
-  private bind(r: Rule, manip: 'src' | 'dst', e: CtEntry, w: Walk, ctx: NfContext): Verdict {
+  private bind(r: Rule, manip: 'src' | 'dst', e: CtEntry, ctx: NfContext): V {
     const t = r.target!;
     const seed = (e.orig.src ^ (e.orig.sport * 2654435761)) >>> 0;
     if (t.t === 'MASQUERADE' && manip === 'src') {
       const ip = ctx.outDev ? ctx.addressOf(ctx.outDev) : undefined;
-      if (ip === undefined) return { v: 'drop' };
+      if (ip === undefined) return DROP;
       const range = t.ports ?? (t.randomFully ? { lo: 1024, hi: 65535 } : undefined);
       const port = t.randomFully ? 1024 + (seed % 64512) : undefined;
       this.conntrack.bindNat(e, 'src', ip, port, range);
@@ -298,7 +399,11 @@ export class Netfilter implements PacketFilter {
       const port = t.to.minPort !== undefined ? t.to.minPort + (seed % ((t.to.maxPort ?? t.to.minPort) - t.to.minPort + 1)) : undefined;
       this.conntrack.bindNat(e, 'dst', ip, port);
     }
-    void w;
-    return { v: 'accept' };
+    return ACCEPT;
   }
+}
+
+/** A RETURN (or a chain's end) leaves a jump: drop the trail back to before that jump (a goto's chain returns past it). */
+function popTrail(trail: TrailStep[]): void {
+  while (trail.length > 0 && trail.pop()!.goto) { /* keep popping gotos */ }
 }

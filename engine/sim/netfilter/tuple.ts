@@ -26,7 +26,16 @@ export const ICMP_ERRORS = new Set([3, 4, 5, 11, 12]);
 
 /** The tuple of a packet as it is now, or undefined for an ICMP error (handled as RELATED). */
 export function tupleOf(p: Ipv4Packet): Tuple {
-  const t: Tuple = { proto: p.protocol, src: p.src, dst: p.dst, sport: 0, dport: 0 };
+  return tupleInto(p, { proto: 0, src: 0, dst: 0, sport: 0, dport: 0 });
+}
+
+/** Writes a packet's tuple into `t` (a lookup's scratch tuple: no object per packet) and returns it. */
+export function tupleInto(p: Ipv4Packet, t: Tuple): Tuple {
+  t.proto = p.protocol;
+  t.src = p.src;
+  t.dst = p.dst;
+  t.sport = 0;
+  t.dport = 0;
   const l4 = p.payload;
   if (l4 instanceof Uint8Array) {
     // SCTP travels as raw bytes: its ports are the first four (the conntrack tuple of sctp flows).
