@@ -141,6 +141,33 @@ function sharedPrefix(addr: number, len: number): Prefix4 {
   return p;
 }
 
+/**
+ * Routes via a gateway, frozen and shared by every namespace that holds the same one: each of
+ * N nodes installs a route to every other node's block via that node (`via G dev tunl0
+ * onlink proto bird`, tunl0 having the same ifindex everywhere), so N² routes are ~N
+ * distinct objects — ~100 B saved per route per node. A shared route is never changed in
+ * place (refreshLinkdown replaces it). Keyed by destination, then compared field by field;
+ * bounded by clearing (sharing saves memory, it means nothing).
+ */
+const sharedRoutes = new Map<number, Route[]>();
+let sharedCount = 0;
+function sharedRoute(r: Route): Route {
+  const key = r.dst.addr * 64 + r.dst.len;
+  let list = sharedRoutes.get(key);
+  if (list) {
+    for (const x of list) {
+      if (x.gateway === r.gateway && x.ifindex === r.ifindex && x.table === r.table && x.metric === r.metric && x.protocol === r.protocol &&
+        x.type === r.type && x.scope === r.scope && x.onlink === r.onlink) return x;
+    }
+  } else {
+    if (sharedCount >= 500_000) { sharedRoutes.clear(); sharedCount = 0; }
+    sharedRoutes.set(key, (list = []));
+  }
+  list.push(Object.freeze(r));
+  sharedCount++;
+  return r;
+}
+
 /** `ip route add|replace`: fib_create_info() validation then fib_table_insert(). */
 export function addRoute(k: Kernel, spec: Omit<Route, 'ifindex'> & { dev?: string }, mode: 'add' | 'replace'): void {
   if (!isNetworkPrefix(spec.dst)) throw new KernelError('Error: Invalid prefix for given prefix length.');
@@ -172,7 +199,7 @@ export function addRoute(k: Kernel, spec: Omit<Route, 'ifindex'> & { dev?: strin
   // A route via a gateway (what BIRD installs, one per other node's block) is built whole: its
   // fields then sit in the object itself instead of a second, out-of-object array added later.
   // Same keys in the same order as the general form.
-  const route: Route = spec.type === 'unicast' && spec.gateway !== undefined && spec.prefsrc === undefined
+  let route: Route = spec.type === 'unicast' && spec.gateway !== undefined && spec.prefsrc === undefined
     ? { table: spec.table, type: spec.type, dst, protocol: spec.protocol, scope: spec.scope, metric: spec.metric, onlink: spec.onlink, gateway: spec.gateway, ifindex: ifindex! }
     : { table: spec.table, type: spec.type, dst, protocol: spec.protocol, scope: spec.scope, metric: spec.metric, onlink: spec.onlink };
   if (route.gateway === undefined) {
@@ -181,6 +208,7 @@ export function addRoute(k: Kernel, spec: Omit<Route, 'ifindex'> & { dev?: strin
     if (ifindex !== undefined) route.ifindex = ifindex;
   }
   if (spec.type === 'unicast' && !dev!.carrier) route.linkdown = true;
+  else if (route.gateway !== undefined && route.prefsrc === undefined) route = sharedRoute(route);
   // The index finds a route with the same key (table, prefix, metric) without scanning the table.
   k.fib.ensure(k.routes, k.routesVersion);
   const old = k.fib.routesOf(route.table, route.dst.addr, route.dst.len).find((r) => r.dst.addr === route.dst.addr && r.metric === route.metric);

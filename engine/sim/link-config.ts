@@ -9,7 +9,7 @@ import { isGroupMac } from './device.ts';
 import * as cfg from './fib-config.ts';
 import { changeBridgeAddress, fdbAddLocal, fdbDeleteLocal, localEntriesOf, portAddressChanged, recalculateBridgeAddress } from './bridge-addr.ts';
 import type { Kernel } from './kernel.ts';
-import type { NetDevice, NewLink } from './types.ts';
+import type { NetDevice, NewLink, Route } from './types.ts';
 import { KernelError } from './types.ts';
 
 const ERR_EXISTS = 'RTNETLINK answers: File exists';
@@ -268,14 +268,22 @@ export function afterCarrierChange(k: Kernel, d: NetDevice): void {
   }
 }
 
-/** Sets RTNH_F_LINKDOWN on the non-local routes through a device from its carrier. */
+/**
+ * Sets RTNH_F_LINKDOWN on the non-local routes through a device from its carrier. A route
+ * changes by replacement, never in place: routes via a gateway are shared between
+ * namespaces (fib-config.ts's sharedRoute).
+ */
 export function refreshLinkdown(k: Kernel, ifindex: number): void {
   const d = k.devices.get(ifindex);
   if (!d) return;
   const down = !d.carrier;
-  for (const r of k.routes) {
-    if (r.ifindex !== ifindex || r.type === 'local') continue;
-    if (down) r.linkdown = true;
-    else delete r.linkdown;
+  for (let i = 0; i < k.routes.length; i++) {
+    const r = k.routes[i]!;
+    if (r.ifindex !== ifindex || r.type === 'local' || (r.linkdown === true) === down) continue;
+    const next: Route = { ...r };
+    if (down) next.linkdown = true;
+    else delete next.linkdown;
+    k.routes[i] = next;
+    k.routeReplaced(r, next);
   }
 }
