@@ -309,7 +309,7 @@ export class Speaker {
           if (a) a = this.interner.intern(a);
         }
         if (a) {
-          if (this.rib.update(ref, prefix, a)) p.received++;
+          if (this.rib.update(ref, prefix, a, u.interned)) p.received++;
         } else if (this.rib.withdraw(ref, prefix)) {
           p.received--;
         }

@@ -23,6 +23,8 @@ export interface ReceivedUpdate {
   readonly withdrawn: string[];
   /** Set when the UPDATE is an End-of-RIB marker. */
   readonly endOfRib?: Afi;
+  /** The prefix texts are the process-wide copies (internString): a shared message's view. */
+  readonly interned?: boolean;
 }
 
 function toSegments(w: readonly WireSegment[]): AsPathSegment[] {
@@ -80,7 +82,7 @@ function frozenReceived(u: ReceivedUpdate): ReceivedUpdate {
   for (let i = 0; i < u.withdrawn.length; i++) u.withdrawn[i] = internString(u.withdrawn[i]!);
   Object.freeze(u.withdrawn);
   Object.freeze(u.announced);
-  return Object.freeze(u);
+  return Object.freeze({ ...u, interned: true });
 }
 
 /** Converts a decoded UPDATE; `as4` tells whether AS4_PATH must be merged (2-octet session). Never mutate the result. */

@@ -17,11 +17,17 @@ interface Entry<V> {
   next: Entry<V> | undefined;
 }
 
-/** FNV-1a over buf[start, end) after `salt`, folded to 30 bits (a V8 small integer). */
+/**
+ * FNV-1a over buf[start, end) after `salt`, four bytes a step (a quarter of the multiplies:
+ * this runs on every received UPDATE), folded to 30 bits (a V8 small integer).
+ */
 export function hashBytes(buf: Uint8Array, start: number, end: number, salt: number): number {
   let h = (0x811c9dc5 ^ salt) | 0;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
-  return (h ^ (h >>> 30)) & 0x3fffffff;
+  let i = start;
+  for (; i + 4 <= end; i += 4) h = Math.imul(h ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24)), 0x01000193);
+  for (; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  return (h ^ (h >>> 13)) & 0x3fffffff;
 }
 
 function sameBytes(a: Uint8Array, buf: Uint8Array, start: number, end: number): boolean {

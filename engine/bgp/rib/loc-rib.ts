@@ -118,12 +118,18 @@ export class LocRib {
 
   constructor(private readonly onChange: BestChange, private readonly ctx: DecisionContext = {}) {}
 
-  /** Installs (or replaces) the path to `prefix` learned from `from`; true when `from` had no path to it before. */
-  update(from: PeerRef, prefix: string, attrs: PathAttrs): boolean {
+  /**
+   * Installs (or replaces) the path to `prefix` learned from `from`; true when `from` had no
+   * path to it before. `interned`: the text is already the process-wide copy (internString).
+   */
+  update(from: PeerRef, prefix: string, attrs: PathAttrs, interned = false): boolean {
     const d = this.dests.get(prefix);
     if (!d) {
       // Every speaker of a fabric holds every prefix: its text is kept once for the process.
-      const key = internString(prefix);
+      // A prefix from an UPDATE the codec shares (one object per distinct bytes: every
+      // reflected route) is interned already (wire-map.ts); interning it again here was a
+      // lookup in the process-wide table per prefix per speaker.
+      const key = interned ? prefix : internString(prefix);
       const created = new Destination(key, { prefix: key, attrs, from });
       this.dests.set(key, created);
       this.decide(created);
