@@ -27,17 +27,67 @@ function ageingMs(br: NetDevice): number {
   return (br.bridge?.ageingTimeCs ?? 30000) * 10;
 }
 
+/** One FDB entry living in a bridge (`master`), with its position in the kernel's FDB list when indexed. */
+interface Indexed { readonly e: FdbEntry; readonly at: number }
+
+/**
+ * The bridge entries of one FDB list by MAC, in list order: br_fdb_find() is a hash lookup
+ * in Linux, and scanning every entry of a 50-port switch twice per frame cost more than the
+ * rest of the switch. Keyed by the list object: code that rebuilds the list (filter) gets a
+ * fresh index. Entries are never re-keyed in place (a replace swaps in a new object with the
+ * same MAC and VLAN), so a hit is checked by position, a length change or a moved entry
+ * rebuilds, and a miss is confirmed by a scan (a miss floods: rare once MACs are learnt).
+ */
+interface FdbIndex { readonly len: number; readonly byMac: Map<MAC, Indexed[]> }
+const fdbIndexes = new WeakMap<readonly FdbEntry[], FdbIndex>();
+
+function buildIndex(fdb: readonly FdbEntry[]): FdbIndex {
+  const byMac = new Map<MAC, Indexed[]>();
+  for (let at = 0; at < fdb.length; at++) {
+    const e = fdb[at]!;
+    if (e.where !== 'master') continue;
+    let list = byMac.get(e.mac);
+    if (!list) byMac.set(e.mac, (list = []));
+    list.push({ e, at });
+  }
+  const ix = { len: fdb.length, byMac };
+  fdbIndexes.set(fdb, ix);
+  return ix;
+}
+
+/** True when `e` is a live entry of (bridge, vlan, mac) — the test of br_fdb_find's loop. */
+function liveFor(k: Kernel, br: NetDevice, vlan: number | undefined, mac: MAC, e: FdbEntry): boolean {
+  if (e.where !== 'master' || e.mac !== mac || e.vlan !== vlan) return false;
+  const port = k.devices.get(e.ifindex);
+  if (!port || (port.master !== br.ifindex && port !== br)) return false;
+  return !(e.state === 'learned' && k.clock.nowMs() - e.updatedMs >= ageingMs(br));
+}
+
+/** The first live entry in list order by scanning the whole list (what the index answers, checked). */
+function scanFind(k: Kernel, br: NetDevice, vlan: number | undefined, mac: MAC): FdbEntry | undefined {
+  for (const e of k.fdb) if (liveFor(k, br, vlan, mac, e)) return e;
+  return undefined;
+}
+
 /** br_fdb_find(): the live FDB entry of (bridge, vlan, mac), expiring stale learnt entries. */
 function fdbFind(k: Kernel, br: NetDevice, vid: number, mac: MAC): FdbEntry | undefined {
   const vlan = vid === 0 ? undefined : vid;
-  for (const e of k.fdb) {
-    if (e.where !== 'master' || e.mac !== mac || e.vlan !== vlan) continue;
-    const port = k.devices.get(e.ifindex);
-    if (!port || (port.master !== br.ifindex && port !== br)) continue;
-    if (e.state === 'learned' && k.clock.nowMs() - e.updatedMs >= ageingMs(br)) continue;
-    return e;
+  const fdb = k.fdb;
+  let ix = fdbIndexes.get(fdb);
+  if (!ix || ix.len !== fdb.length) ix = buildIndex(fdb);
+  const list = ix.byMac.get(mac);
+  if (list) {
+    for (const c of list) {
+      if (fdb[c.at] !== c.e) return rebuiltFind(k, br, vlan, mac); // the list changed under the index
+      if (liveFor(k, br, vlan, mac, c.e)) return c.e;
+    }
   }
-  return undefined;
+  return scanFind(k, br, vlan, mac);
+}
+
+function rebuiltFind(k: Kernel, br: NetDevice, vlan: number | undefined, mac: MAC): FdbEntry | undefined {
+  buildIndex(k.fdb);
+  return scanFind(k, br, vlan, mac);
 }
 
 /** br_fdb_update(): learns or refreshes the source MAC on the ingress port. */
