@@ -64,10 +64,20 @@ export class ByteQueue {
     this.length += data.length;
   }
 
-  /** Copies `len` bytes starting `offset` bytes from the front. */
+  /**
+   * `len` bytes starting `offset` bytes from the front: a view when they lie in one chunk
+   * (chunks are private copies never written again, so a segment may carry a view of one),
+   * else a copy that joins the chunks.
+   */
   read(offset: number, len: number): Uint8Array {
-    const out = new Uint8Array(len);
     let skip = offset + this.head;
+    for (const c of this.chunks) {
+      if (skip >= c.length) { skip -= c.length; continue; }
+      if (skip + len <= c.length) return c.subarray(skip, skip + len);
+      break;
+    }
+    const out = new Uint8Array(len);
+    skip = offset + this.head;
     let got = 0;
     for (const c of this.chunks) {
       if (got === len) break;

@@ -49,6 +49,9 @@ export interface SocketOptions {
   owner?: string;
 }
 
+/** The payload of every segment without data (an empty array cannot change, so one serves all). */
+const NO_DATA = new Uint8Array(0);
+
 const SYNCHRONIZED = new Set<TcpState>(['SYN_RECV', 'ESTABLISHED', 'FIN_WAIT1', 'FIN_WAIT2', 'CLOSE_WAIT', 'CLOSING', 'LAST_ACK']);
 const CAN_RECEIVE = new Set<TcpState>(['ESTABLISHED', 'FIN_WAIT1', 'FIN_WAIT2']);
 
@@ -187,7 +190,7 @@ export class TcpSocket {
     const withAck = (flags & TCP_ACK) !== 0;
     this.host.xmit(this, makeTcp({
       srcPort: this.localPort, dstPort: this.remotePort, seq, ack: withAck ? this.rcvNxt : 0, flags,
-      window: this.rcvWindow(), ...(payload ? { payload } : {}),
+      window: this.rcvWindow(), payload: payload ?? NO_DATA,
     }));
     if (withAck) {
       this.unacked = 0;
@@ -430,7 +433,9 @@ export class TcpSocket {
 
   private deliver(data: Uint8Array): void {
     this.rcvNxt = seqAdd(this.rcvNxt, data.length);
-    const chunk = data.slice();
+    // No copy: segment payloads are never written after they are sent (the sender's queue
+    // holds private copies), and readers that keep bytes copy them (BGP's framer does).
+    const chunk = data;
     if (this.h.onData) {
       const h = this.h;
       this.host.notify(() => h.onData?.(chunk));

@@ -22,6 +22,8 @@ import { nextId } from '../icmp.ts';
 import type { Kernel } from '../kernel.ts';
 import { ipLocalOut, pathMtu, routeOutput } from '../ipv4-output.ts';
 import type { NetDevice } from '../types.ts';
+import { FlowMap } from '../flow-map.ts';
+import type { FlowKey } from '../flow-map.ts';
 import { TcpSocket } from './socket.ts';
 import type { SocketHost, SocketOptions } from './socket.ts';
 import type { TcpErrno, TcpHandlers, TcpState, TcpTunables } from './types.ts';
@@ -113,21 +115,34 @@ export interface SocketRow {
   owner?: string;
 }
 
-function key(la: IPv4, lp: number, ra: IPv4, rp: number): string {
-  return `${la}:${lp}>${ra}:${rp}`;
+/** A connection's 4-tuple as a flow key (a new object: the table keeps it). */
+function flowOf(la: IPv4, lp: number, ra: IPv4, rp: number): FlowKey {
+  return { proto: 6, src: la, dst: ra, sport: lp, dport: rp };
 }
 
 /** The TCP layer of one kernel. */
 export class TcpStack implements SocketHost {
   readonly tunables: TcpTunables;
-  private readonly conns = new Map<string, TcpSocket>();
+  /** Connections by 4-tuple (local, remote), and in creation order for `ss`. */
+  private readonly conns = new FlowMap<TcpSocket>();
+  private readonly connOrder = new Set<TcpSocket>();
+  /** The lookup key of a received segment, refilled per segment. */
+  private readonly scratch: FlowKey = { proto: 6, src: 0, dst: 0, sport: 0, dport: 0 };
   private readonly listeners: TcpListener[] = [];
   private readonly parent = new Map<TcpSocket, TcpListener>();
   private readonly portUse = new Map<number, number>();
   private readonly rng: Rng;
   private depth = 0;
   private queue: (() => void)[] = [];
-  private readonly rcvFn = (pkt: Ipv4Packet, dev: NetDevice): void => this.run(() => this.rcv(pkt, dev));
+  /** The kernel's tcp/port handler: run() written out, so a received segment costs no closure. */
+  private readonly rcvFn = (pkt: Ipv4Packet, dev: NetDevice): void => {
+    this.depth++;
+    try {
+      this.rcv(pkt, dev);
+    } finally {
+      this.leave();
+    }
+  };
 
   constructor(readonly k: Kernel, tunables: Partial<TcpTunables> = {}) {
     this.tunables = { ...DEFAULT_TUNABLES, ...tunables };
@@ -154,9 +169,10 @@ export class TcpStack implements SocketHost {
   }
 
   release(s: TcpSocket): void {
-    const kk = key(s.localAddress, s.localPort, s.remoteAddress, s.remotePort);
+    const kk = this.lookupKey(s.localAddress, s.localPort, s.remoteAddress, s.remotePort);
     if (this.conns.get(kk) !== s) return;
     this.conns.delete(kk);
+    this.connOrder.delete(s);
     this.unusePort(s.localPort);
     const l = this.parent.get(s);
     if (l) { l.children.delete(s); l.cookieChildren.delete(s); this.parent.delete(s); }
@@ -195,7 +211,7 @@ export class TcpStack implements SocketHost {
       const src = typeof rt === 'string' ? (o.src ?? 0) : rt.src;
       const mss = typeof rt === 'string' ? 536 : Math.min(MAX_MSS, pathMtu(this.k, rt.dev, o.dst) - 40);
       let port = o.srcPort ?? 0;
-      if (!err && port !== 0 && this.conns.has(key(src, port, o.dst, o.port))) err = 'EADDRINUSE';
+      if (!err && port !== 0 && this.conns.get(this.lookupKey(src, port, o.dst, o.port)) !== undefined) err = 'EADDRINUSE';
       if (!err && port === 0) {
         const p = this.ephemeral();
         if (p === undefined) err = 'EADDRNOTAVAIL';
@@ -208,7 +224,8 @@ export class TcpStack implements SocketHost {
         this.notify(() => handlers.onClose?.(e));
         return s;
       }
-      this.conns.set(key(src, port, o.dst, o.port), s);
+      this.conns.set(flowOf(src, port, o.dst, o.port), s);
+      this.connOrder.add(s);
       this.usePort(port);
       s.openActive();
       return s;
@@ -221,7 +238,7 @@ export class TcpStack implements SocketHost {
     for (const l of this.listeners) {
       rows.push({ state: 'LISTEN', localAddress: l.localAddress, localPort: l.localPort, remoteAddress: 0, remotePort: 0, recvQ: 0, sendQ: l.backlog, ...(l.opts.owner ? { owner: l.opts.owner } : {}) });
     }
-    for (const s of this.conns.values()) {
+    for (const s of this.connOrder) {
       rows.push({
         state: s.state, localAddress: s.localAddress, localPort: s.localPort, remoteAddress: s.remoteAddress, remotePort: s.remotePort,
         recvQ: s.recvQueue, sendQ: s.state === 'TIME_WAIT' ? 0 : s.sendQueue, ...(s.opts.owner ? { owner: s.opts.owner } : {}),
@@ -245,14 +262,29 @@ export class TcpStack implements SocketHost {
     try {
       return fn();
     } finally {
-      if (--this.depth === 0) {
-        while (this.queue.length > 0) {
-          const q = this.queue;
-          this.queue = [];
-          for (const f of q) f();
-        }
+      this.leave();
+    }
+  }
+
+  /** Leaves the packet path; the outermost exit runs the application callbacks it queued. */
+  private leave(): void {
+    if (--this.depth === 0) {
+      while (this.queue.length > 0) {
+        const q = this.queue;
+        this.queue = [];
+        for (const f of q) f();
       }
     }
+  }
+
+  /** The scratch key filled with a 4-tuple, for a lookup only (never stored). */
+  private lookupKey(la: IPv4, lp: number, ra: IPv4, rp: number): FlowKey {
+    const k = this.scratch;
+    k.src = la;
+    k.dst = ra;
+    k.sport = lp;
+    k.dport = rp;
+    return k;
   }
 
   private isLocal(a: IPv4): boolean {
@@ -289,7 +321,7 @@ export class TcpStack implements SocketHost {
   /** tcp_v4_rcv(): established lookup, then listeners, else RST. */
   private rcv(pkt: Ipv4Packet, dev: NetDevice): void {
     const t = pkt.payload as TcpSegment;
-    const s = this.conns.get(key(pkt.dst, t.dstPort, pkt.src, t.srcPort));
+    const s = this.conns.get(this.lookupKey(pkt.dst, t.dstPort, pkt.src, t.srcPort));
     if (s) { s.input(t); return; }
     let l: TcpListener | undefined;
     for (const x of this.listeners) {
@@ -310,7 +342,8 @@ export class TcpStack implements SocketHost {
     if (typeof rt === 'string') return;
     const mss = Math.min(MAX_MSS, pathMtu(this.k, rt.dev, pkt.src) - 40);
     const child = new TcpSocket(this, pkt.dst, t.dstPort, pkt.src, t.srcPort, { tos: l.opts.tos, ttl: l.opts.ttl, mss, synRetries: 0, ...(l.opts.owner ? { owner: l.opts.owner } : {}) });
-    this.conns.set(key(pkt.dst, t.dstPort, pkt.src, t.srcPort), child);
+    this.conns.set(flowOf(pkt.dst, t.dstPort, pkt.src, t.srcPort), child);
+    this.connOrder.add(child);
     this.usePort(t.dstPort);
     this.parent.set(child, l);
     if (cookie) { l.syncookiesSent++; l.cookieChildren.add(child); } else l.children.add(child);
@@ -337,7 +370,7 @@ export class TcpStack implements SocketHost {
     if (q.protocol !== 6 || q.l4.length < 4) return;
     const sport = (q.l4[0]! << 8) | q.l4[1]!;
     const dport = (q.l4[2]! << 8) | q.l4[3]!;
-    const s = this.conns.get(key(q.src, sport, q.dst, dport));
+    const s = this.conns.get(this.lookupKey(q.src, sport, q.dst, dport));
     if (!s) return;
     if (m.type === 11) { s.icmpError('EHOSTUNREACH'); return; }
     if (m.code === 4) { s.pathMtu(m.rest & 0xffff); return; }
