@@ -29,9 +29,20 @@ export const FELIX_PREFIXES = [POOLS, NODES, BLOCKS, WEPS] as const;
 
 const NO_WORKLOADS: readonly FelixWorkload[] = Object.freeze([]);
 
-/** Same projection (these are small flat objects; key order is fixed by their builders). */
+/**
+ * Same projection (these are small objects; key order is fixed by their builders). Equal
+ * fields one by one settle it without a JSON text of each (a block's projection, compared on
+ * every allocation in it, has only strings); nested values fall back to the texts.
+ */
 function sameProjection(a: unknown, b: unknown): boolean {
-  return a === b || JSON.stringify(a) === JSON.stringify(b);
+  return a === b || sameFields(a, b) || JSON.stringify(a) === JSON.stringify(b);
+}
+
+function sameFields(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && (a as Record<string, unknown>)[k] === (b as Record<string, unknown>)[k]);
 }
 
 /**
