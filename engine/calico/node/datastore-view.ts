@@ -111,18 +111,34 @@ export function confdClusterInput(set: ResourceSet): { input: ConfdInput; peerin
   return c;
 }
 
+/** Above this many nodes, readAffinities lists every host's affinities once instead of one list per node. */
+const AFFINITY_LISTS_MAX = 16;
+const AFFINITY_HOSTS_PREFIX = '/calico/ipam/v2/host/';
+
 /** Node name → its affine IPv4 blocks with their affinity state. */
 export async function readAffinities(ds: Datastore, nodes: readonly string[]): Promise<Record<string, AffineBlock[]>> {
   const out: Record<string, AffineBlock[]> = {};
-  const lists = await Promise.all(nodes.map((n) => ds.list(affinityPrefix(n, 4))));
-  nodes.forEach((n, i) => {
-    out[n] = lists[i]!.kvs.flatMap((kv) => {
-      const k = parseAffinityKey(kv.key);
-      if (!k) return [];
-      const v = kv.value as { state?: AffineBlock['state']; deleted?: boolean } | null;
-      if (v?.deleted) return [];
-      return [{ cidr: k.cidr, ...(v?.state ? { state: v.state } : {}) }];
+  const add = (host: string, cidr: string, value: unknown): void => {
+    const v = value as { state?: AffineBlock['state']; deleted?: boolean } | null;
+    if (!v?.deleted) (out[host] ??= []).push({ cidr, ...(v?.state ? { state: v.state } : {}) });
+  };
+  for (const n of nodes) out[n] = [];
+  if (nodes.length <= AFFINITY_LISTS_MAX) {
+    const lists = await Promise.all(nodes.map((n) => ds.list(affinityPrefix(n, 4))));
+    nodes.forEach((n, i) => {
+      for (const kv of lists[i]!.kvs) {
+        const k = parseAffinityKey(kv.key);
+        if (k) add(n, k.cidr, kv.value);
+      }
     });
-  });
+    return out;
+  }
+  // Many nodes: one listing of every host's affinities (an etcd serving a thousand parallel
+  // lists from one client trips its circuit breaker), IPv4 blocks kept for the nodes asked.
+  const want = new Set(nodes);
+  for (const kv of (await ds.list(AFFINITY_HOSTS_PREFIX)).kvs) {
+    const k = parseAffinityKey(kv.key);
+    if (k && want.has(k.host) && kv.key.startsWith(affinityPrefix(k.host, 4))) add(k.host, k.cidr, kv.value);
+  }
   return out;
 }
