@@ -38,37 +38,50 @@ const OWNED = new WeakSet<object>();
  * allocation — are shared instead of copied again, so a write costs what it changes.
  */
 function frozenCopy<T extends JsonValue>(v: T): T {
-  return stored(v) as T;
+  // A bare scalar is stored as given, as it always was.
+  return v === null || typeof v !== 'object' ? v : (stored(v) as T);
+}
+
+/** JSON's rules for a value that is not an object; undefined where JSON leaves it out (null in an array). */
+function scalar(x: unknown): unknown {
+  switch (typeof x) {
+    case 'string': case 'boolean': return x;
+    case 'number': return Number.isFinite(x) ? x + 0 : null;
+    case 'undefined': case 'function': case 'symbol': return undefined;
+    // Anything JSON cannot hold (a bigint) fails as JSON fails on it.
+    default: return JSON.parse(JSON.stringify(x) ?? 'null') as unknown;
+  }
 }
 
 function stored(v: unknown): unknown {
-  if (typeof v === 'number') return Number.isFinite(v) ? v + 0 : null;
-  if (v === null || typeof v !== 'object') {
-    // Strings and booleans as they are; anything JSON cannot hold fails as JSON fails on it.
-    if (typeof v === 'string' || typeof v === 'boolean') return v;
-    return JSON.parse(JSON.stringify(v) ?? 'null') as unknown;
-  }
+  if (v === null || typeof v !== 'object') return scalar(v) ?? null;
   if (OWNED.has(v)) return v;
   if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return deepFreezeOwned(JSON.parse(JSON.stringify(v)) as unknown);
   let out: unknown;
+  // Strings, booleans and null are taken as they are without a call each: a block's
+  // allocation lists are 64 numbers or nulls, and most fields are strings.
   if (Array.isArray(v)) {
-    const a: unknown[] = new Array(v.length);
-    for (let i = 0; i < v.length; i++) a[i] = omitted(v[i]) ? null : stored(v[i]);
+    const a: unknown[] = v.slice();
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      if (typeof x === 'object' && x !== null) a[i] = stored(x);
+      else if (typeof x !== 'string' && typeof x !== 'boolean' && x !== null) a[i] = scalar(x) ?? null;
+    }
     out = a;
   } else {
     const o: Record<string, unknown> = {};
     for (const k of Object.keys(v)) {
       const x = (v as Record<string, unknown>)[k];
-      if (!omitted(x)) o[k] = stored(x);
+      if (typeof x === 'object' && x !== null) o[k] = stored(x);
+      else if (typeof x === 'string' || typeof x === 'boolean' || x === null) o[k] = x;
+      else {
+        const y = scalar(x);
+        if (y !== undefined) o[k] = y;
+      }
     }
     out = o;
   }
   return own(out);
-}
-
-/** What JSON leaves out of an object (and writes as null in an array). */
-function omitted(x: unknown): boolean {
-  return x === undefined || typeof x === 'function' || typeof x === 'symbol';
 }
 
 function own(o: unknown): unknown {
