@@ -9,8 +9,12 @@
  *
  * `root` prefixes every key, so several stores (tests, labs) can share one etcd without
  * seeing each other's keys; callers always see keys without it.
+ *
+ * A listing comes in pages (as kube-apiserver and Calico's syncer page theirs): every page
+ * at the first page's revision, so the whole is one consistent snapshot, and no response
+ * grows with the cluster past gRPC's 4 MB message limit (10,000 endpoints are ~7 MB).
  */
-import { Etcd3, type IOptions, type Lease } from 'etcd3';
+import { Etcd3, Range, type IOptions, type Lease } from 'etcd3';
 import {
   KeyExists, NotFound, RevisionMismatch,
   type CancelWatch, type Datastore, type DeleteOptions, type JsonValue, type KeyValue,
@@ -25,6 +29,8 @@ export interface EtcdOptions {
   readonly root?: string;
   /** Passed through to the etcd3 client (TLS, auth, timeouts). */
   readonly client?: Partial<IOptions>;
+  /** Keys per page of a listing (default 1,000). */
+  readonly listPage?: number;
 }
 
 interface RawKv {
@@ -42,10 +48,12 @@ export class EtcdDatastore implements Datastore {
   private readonly client: Etcd3;
   private readonly root: string;
   private readonly leases = new Map<string, Lease>();
+  private readonly listPage: number;
 
   constructor(opts: EtcdOptions) {
     this.client = new Etcd3({ ...opts.client, hosts: opts.endpoints });
     this.root = opts.root ?? '';
+    this.listPage = Math.max(1, opts.listPage ?? 1000);
   }
 
   /** The key's value and revisions, or undefined. */
@@ -90,10 +98,24 @@ export class EtcdDatastore implements Datastore {
     return Number(res.header.revision);
   }
 
-  /** Every key under the prefix at one revision, in key order. */
+  /** Every key under the prefix at one revision, in key order (page by page, see the header). */
   async list(prefix: string): Promise<ListResult> {
-    const res = await this.client.getAll().prefix(this.root + prefix).sort('Key', 'Ascend').exec();
-    return { kvs: (res.kvs as RawKv[]).map((r) => this.decode(r)), revision: Number(res.header.revision) };
+    const whole = Range.prefix(this.root + prefix);
+    const kvs: KeyValue[] = [];
+    let start = whole.start;
+    let revision: number | undefined;
+    for (;;) {
+      let page = this.client.getAll().inRange(new Range(start, whole.end)).sort('Key', 'Ascend').limit(this.listPage);
+      if (revision !== undefined) page = page.revision(revision);
+      const res = await page.exec();
+      revision ??= Number(res.header.revision);
+      const raw = res.kvs as RawKv[];
+      for (const r of raw) kvs.push(this.decode(r));
+      if (!res.more || raw.length === 0) break;
+      // The next page starts just after this one's last key.
+      start = Buffer.concat([raw[raw.length - 1]!.key, Buffer.from([0])]);
+    }
+    return { kvs, revision };
   }
 
   /** Watches the prefix from a revision; events arrive in revision order. */
