@@ -90,8 +90,36 @@ function filterOutput(o: StaticOptions): IptChain {
   return { name: 'cali-OUTPUT', rules: r };
 }
 
-/** Felix's filter table: static chains (endpoint-independent) plus the built-in jumps. */
-export function staticFilter(o: StaticOptions): { chains: IptChain[]; inserts: IptTable['inserts']; appends: IptTable['appends'] } {
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+/**
+ * One frozen result per distinct options (a handful per cluster): every node's pass gets the
+ * same chain objects, so what keys on them (the sim driver's hashes per rules list) is not
+ * recomputed node after node, pass after pass.
+ */
+function perOptions<T>(build: (o: StaticOptions) => T): (o: StaticOptions) => T {
+  const cache = new Map<string, T>();
+  return (o) => {
+    const key = JSON.stringify(o);
+    let v = cache.get(key);
+    if (v === undefined) {
+      if (cache.size >= 64) cache.clear();
+      cache.set(key, (v = deepFreeze(build(o))));
+    }
+    return v;
+  };
+}
+
+/** Felix's filter table: static chains (endpoint-independent) plus the built-in jumps (shared and frozen per options). */
+export const staticFilter = perOptions(buildStaticFilter);
+
+function buildStaticFilter(o: StaticOptions): { chains: IptChain[]; inserts: IptTable['inserts']; appends: IptTable['appends'] } {
   const empty = (name: string): IptChain => ({ name, rules: [] });
   return {
     chains: [
@@ -111,8 +139,10 @@ export function staticFilter(o: StaticOptions): { chains: IptChain[]; inserts: I
   };
 }
 
-/** Felix's nat table: PREROUTING/OUTPUT through cali-fip-dnat, POSTROUTING with natOutgoing and tunnel source fix-ups. */
-export function staticNat(o: StaticOptions): IptTable {
+/** Felix's nat table: PREROUTING/OUTPUT through cali-fip-dnat, POSTROUTING with natOutgoing and tunnel source fix-ups (shared and frozen per options). */
+export const staticNat = perOptions(buildStaticNat);
+
+function buildStaticNat(o: StaticOptions): IptTable {
   const masq = { a: 'MASQUERADE', randomFully: true } as const;
   const post: IptRule[] = [jump('cali-fip-snat'), jump('cali-nat-outgoing')];
   const tunnels = [...(o.ipip && o.ipipAddress ? ['tunl0'] : []), ...(o.vxlan && o.vxlanAddress ? ['vxlan.calico'] : [])];

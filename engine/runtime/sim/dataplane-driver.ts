@@ -27,6 +27,7 @@ import { appendLines, insertLines } from '../../dataplane/commands.ts';
 import { chainHashes, renderRule } from '../../dataplane/iptables.ts';
 import { addressText, deviceText, fdbText, neighbourText, routeKey, routeText } from '../../dataplane/render.ts';
 import type { DataplaneChange, Dataplane, DesiredDataplane, DesiredDevice, DesiredRoute, IptTable } from '../../dataplane/types.ts';
+import type { IptRule } from '../../dataplane/iptables.ts';
 import { emptyDataplane } from '../../dataplane/types.ts';
 
 /** The kernel a driver programs: rtnetlink-style ops plus read access to its state. */
@@ -108,6 +109,34 @@ function parsedMembers(type: string, members: readonly string[]): ParsedMembers 
   const out: ParsedMembers = { type, entries, distinct: new Set(members).size };
   PARSED_MEMBERS.set(members, out);
   return out;
+}
+
+/** A frozen rules list's hashes and restore lines, per chain name. */
+interface HashedChain {
+  readonly chain: string;
+  readonly hashes: readonly string[];
+  lines?: readonly string[];
+}
+
+/**
+ * Per frozen rules list (Felix's static chains: one shared list per cluster options), its
+ * hashes and lines: every node's pass over the same list hashes and renders it once. Only
+ * frozen lists are kept (a list that can change under the same identity could not be), and
+ * weakly (a list nobody holds any more goes).
+ */
+const HASHED = new WeakMap<readonly IptRule[], HashedChain>();
+
+function hashedChain(chain: string, rules: readonly IptRule[]): HashedChain {
+  const hit = HASHED.get(rules);
+  if (hit && hit.chain === chain) return hit;
+  const h: HashedChain = { chain, hashes: chainHashes(chain, rules) };
+  if (Object.isFrozen(rules)) HASHED.set(rules, h);
+  return h;
+}
+
+function chainLinesOf(h: HashedChain, rules: readonly IptRule[]): readonly string[] {
+  // chainLines() would hash the chain again: the hashes are at hand.
+  return (h.lines ??= rules.map((r, i) => renderRule(h.chain, r, h.hashes[i])));
 }
 
 /** A per-device sysctl key with its device as `*` (`net.ipv4.neigh.*.proxy_delay`); undefined for other keys. */
@@ -395,12 +424,12 @@ export class SimDataplane implements Dataplane {
     const present = this.nf.rules.table(table as 'filter').chains;
     for (const c of want.chains) {
       const key = `${table}/${c.name}`;
-      const hashes = chainHashes(c.name, c.rules);
+      const h = hashedChain(c.name, c.rules);
+      const hashes = h.hashes;
       const prev = this.lastLines.get(key);
       if (prev && present.has(c.name) && sameList(prev, hashes)) continue;
       decl.push(`:${c.name} - [0:0]`);
-      // chainLines() would hash the chain again: the hashes are at hand.
-      c.rules.forEach((r, i) => body.push(renderRule(c.name, r, hashes[i])));
+      for (const line of chainLinesOf(h, c.rules)) body.push(line);
       this.lastLines.set(key, hashes);
       out.push(ch('chain', prev ? 'changed' : 'added', `${table} ${c.name} (${c.rules.length} rules)`));
     }
