@@ -109,6 +109,20 @@ function openSent(cfg: FsmConfig, reason: Reason): Transition {
 
 const stay = (state: State, text: string, actions: Action[] = []): Transition => ({ state, reason: r('ignored', text), actions });
 
+/** Staying Established on a received message: one frozen answer per message type, not a new one per UPDATE. */
+const STAY_ON_MESSAGE: Readonly<Record<'KeepaliveReceived' | 'UpdateReceived' | 'RouteRefreshReceived', Transition>> = {
+  KeepaliveReceived: frozenStay('KeepaliveReceived'),
+  UpdateReceived: frozenStay('UpdateReceived'),
+  RouteRefreshReceived: frozenStay('RouteRefreshReceived'),
+};
+
+function frozenStay(text: string): Transition {
+  const t = stay('Established', text);
+  Object.freeze(t.actions);
+  Object.freeze(t.reason);
+  return Object.freeze(t);
+}
+
 /** Drops the connection and waits ConnectRetry seconds in Active (RFC 4271 §8.2.2, TcpConnectionFails). */
 function retryLater(cfg: FsmConfig, text: string, clearTimers = false): Transition {
   const actions: Action[] = [{ do: 'close' }, ...(clearTimers ? stopAll : []), { do: 'timer', timer: 'connectRetry', seconds: cfg.connectRetry }];
@@ -235,7 +249,7 @@ export function established(_cfg: FsmConfig, ev: FsmEvent, negotiated: Negotiate
     case 'UpdateReceived':
     case 'RouteRefreshReceived':
       // The driver re-arms the hold timer on every received message (cheaper than a timer action per UPDATE).
-      return stay('Established', `${ev.type}`);
+      return STAY_ON_MESSAGE[ev.type];
     case 'KeepaliveTimerExpires':
       return sendKeepalive('Established', negotiated);
     case 'TcpFails':

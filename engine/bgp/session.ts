@@ -42,6 +42,11 @@ export interface SessionHooks {
   message?(dir: 'in' | 'out', msg: BgpMessage): void;
 }
 
+/** The events of received messages carry nothing: one object each, not one per message. */
+const KEEPALIVE_RECEIVED: FsmEvent = Object.freeze({ type: 'KeepaliveReceived' });
+const UPDATE_RECEIVED: FsmEvent = Object.freeze({ type: 'UpdateReceived' });
+const ROUTE_REFRESH_RECEIVED: FsmEvent = Object.freeze({ type: 'RouteRefreshReceived' });
+
 interface Candidate {
   stream: ByteStream;
   framer: Framer;
@@ -204,18 +209,18 @@ export class Session {
         this.feed({ type: 'OpenReceived', open: msg });
         return;
       case 'keepalive':
-        this.feed({ type: 'KeepaliveReceived' });
+        this.feed(KEEPALIVE_RECEIVED);
         return;
       case 'notification':
         this.feed({ type: 'NotificationReceived', notification: msg });
         return;
       case 'update':
         if (this.state === 'Established') this.hooks.update(msg, out.kind === 'treat-as-withdraw');
-        this.feed({ type: 'UpdateReceived' });
+        this.feed(UPDATE_RECEIVED);
         return;
       case 'route-refresh':
         if (this.state === 'Established') this.hooks.routeRefresh(msg);
-        this.feed({ type: 'RouteRefreshReceived' });
+        this.feed(ROUTE_REFRESH_RECEIVED);
         return;
     }
   }
