@@ -321,7 +321,9 @@ export class Speaker {
 
   private bestChanged(prefix: string, best: Route | undefined, prev: Route | undefined, reason: BestPathReason | undefined): void {
     if (this.deps.prefixEvents ?? true) {
-      this.emit({ type: 'route', time: this.deps.clock.now(), prefix, action: !best ? 'withdrawn' : prev ? 'changed' : 'added', ...(best ? { best, reason } : {}) });
+      // Two literals rather than a spread of an optional part: one object per best-path change.
+      const time = this.deps.clock.now();
+      this.emit(best ? { type: 'route', time, prefix, action: prev ? 'changed' : 'added', best, reason } : { type: 'route', time, prefix, action: 'withdrawn' });
     }
     const v6 = prefix.includes(':');
     for (const p of this.peers.values()) {
