@@ -63,7 +63,11 @@ function inAny(ip: string, cidrs: readonly string[]): boolean {
 
 async function releaseHandle(ipam: IpamClient, kind: TunnelKind, node: string): Promise<void> {
   // A handle that does not exist means nothing is held (Calico ignores ResourceDoesNotExist).
-  await ipam.releaseByHandle(tunnelHandle(kind, node)).catch(() => undefined);
+  // Looked up first: every pass of every node without that tunnel would otherwise build and
+  // catch an IpamError (a stack trace each).
+  const id = tunnelHandle(kind, node);
+  if (!(await ipam.store.getHandle(id))) return;
+  await ipam.releaseByHandle(id).catch(() => undefined);
 }
 
 /** The address to keep, or undefined when a new one must be assigned (after releasing the handle). */
