@@ -1,6 +1,8 @@
 /**
  * Bench: routes per second through a three-speaker route-reflector chain on the in-memory
  * transport (client A → reflector → client B), real clock, full codec both ways.
+ * `cpuMs` (user + system of this process over the same span) is the figure to compare on a
+ * shared machine: `ms` also counts the time other processes held the cores.
  * Run: npx tsx bench/bgp/rr-chain.ts [PREFIXES]
  */
 import { realClock } from '../../engine/bgp/clock-real.ts';
@@ -26,6 +28,11 @@ const wait = (pred: () => boolean): Promise<void> => new Promise((res) => { cons
 
 await wait(established);
 const heap0 = process.memoryUsage().heapUsed;
+const cpuMs = (since: NodeJS.CpuUsage): number => {
+  const u = process.cpuUsage(since);
+  return Math.round((u.user + u.system) / 1000);
+};
+const c0 = process.cpuUsage();
 const t0 = performance.now();
 for (let i = 0; i < N; i++) {
   const x = (16 << 24) + i * 256;
@@ -33,8 +40,9 @@ for (let i = 0; i < N; i++) {
 }
 await wait(() => b.rib.size >= N);
 const ms = performance.now() - t0;
-process.stdout.write(`${JSON.stringify({ bench: 'rr-chain', prefixes: N, hops: 2, ms: +ms.toFixed(1), routesPerSec: Math.round(N / (ms / 1000)), heapMBAllThree: +((process.memoryUsage().heapUsed - heap0) / 2 ** 20).toFixed(1) })}\n`);
+process.stdout.write(`${JSON.stringify({ bench: 'rr-chain', prefixes: N, hops: 2, ms: +ms.toFixed(1), cpuMs: cpuMs(c0), routesPerSec: Math.round(N / (ms / 1000)), heapMBAllThree: +((process.memoryUsage().heapUsed - heap0) / 2 ** 20).toFixed(1) })}\n`);
 // Withdraw everything and time the propagation too.
+const cw = process.cpuUsage();
 const w0 = performance.now();
 for (let i = 0; i < N; i++) {
   const x = (16 << 24) + i * 256;
@@ -42,6 +50,6 @@ for (let i = 0; i < N; i++) {
 }
 await wait(() => b.rib.size === 0);
 const wms = performance.now() - w0;
-process.stdout.write(`${JSON.stringify({ bench: 'rr-chain-withdraw', prefixes: N, ms: +wms.toFixed(1), routesPerSec: Math.round(N / (wms / 1000)) })}\n`);
+process.stdout.write(`${JSON.stringify({ bench: 'rr-chain-withdraw', prefixes: N, ms: +wms.toFixed(1), cpuMs: cpuMs(cw), routesPerSec: Math.round(N / (wms / 1000)) })}\n`);
 for (const s of [rr, a, b]) s.stop();
 setTimeout(() => process.exit(0), 50);
