@@ -56,6 +56,13 @@ export class ByteQueue {
   private chunks: Uint8Array[] = [];
   private head = 0; // bytes already dropped from chunks[0]
   length = 0;
+  /**
+   * Where the last read ended up: chunk `curIdx` starts `curAt` bytes into chunks[0]. Segments
+   * are read in order, so the next read starts there instead of walking every chunk queued
+   * before it (a BGP speaker queues one chunk per write).
+   */
+  private curIdx = 0;
+  private curAt = 0;
 
   /** Appends a copy of `data`. */
   push(data: Uint8Array): void {
@@ -70,18 +77,21 @@ export class ByteQueue {
    * else a copy that joins the chunks.
    */
   read(offset: number, len: number): Uint8Array {
-    let skip = offset + this.head;
-    for (const c of this.chunks) {
-      if (skip >= c.length) { skip -= c.length; continue; }
-      if (skip + len <= c.length) return c.subarray(skip, skip + len);
-      break;
-    }
+    const chunks = this.chunks;
+    const pos = offset + this.head;
+    let i = 0;
+    let at = 0;
+    if (pos >= this.curAt && this.curIdx < chunks.length) { i = this.curIdx; at = this.curAt; }
+    while (i < chunks.length && pos >= at + chunks[i]!.length) at += chunks[i++]!.length;
+    this.curIdx = i;
+    this.curAt = at;
+    const first = chunks[i];
+    if (first && pos + len <= at + first.length) return first.subarray(pos - at, pos - at + len);
     const out = new Uint8Array(len);
-    skip = offset + this.head;
+    let skip = pos - at;
     let got = 0;
-    for (const c of this.chunks) {
-      if (got === len) break;
-      if (skip >= c.length) { skip -= c.length; continue; }
+    for (; i < chunks.length && got < len; i++) {
+      const c = chunks[i]!;
       const n = Math.min(c.length - skip, len - got);
       out.set(c.subarray(skip, skip + n), got);
       got += n;
@@ -95,11 +105,18 @@ export class ByteQueue {
     n = Math.min(n, this.length);
     this.length -= n;
     let left = n + this.head;
-    while (this.chunks.length > 0 && left >= this.chunks[0]!.length) {
-      left -= this.chunks[0]!.length;
-      this.chunks.shift();
+    let gone = 0;
+    let goneBytes = 0;
+    while (gone < this.chunks.length && left >= this.chunks[gone]!.length) {
+      left -= this.chunks[gone]!.length;
+      goneBytes += this.chunks[gone]!.length;
+      gone++;
     }
+    if (gone > 0) this.chunks.splice(0, gone);
     this.head = left;
+    this.curIdx -= gone;
+    this.curAt -= goneBytes;
+    if (this.curIdx < 0) { this.curIdx = 0; this.curAt = 0; }
   }
 }
 

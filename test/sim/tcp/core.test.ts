@@ -30,6 +30,29 @@ describe('TCP pure helpers', () => {
     }));
   });
 
+  it('ByteQueue stays a flat buffer across interleaved pushes, in-order and backward reads, and drops', () => {
+    // read() resumes from where the last read ended; drops and reads behind it must not confuse it.
+    const op = fc.oneof(
+      fc.record({ push: fc.uint8Array({ maxLength: 30 }) }),
+      fc.record({ read: fc.tuple(fc.nat(120), fc.nat(80)) }),
+      fc.record({ drop: fc.nat(40) }),
+    );
+    fc.assert(fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+      const q = new ByteQueue();
+      let flat: number[] = [];
+      for (const o of ops) {
+        if ('push' in o) { q.push(o.push); flat.push(...o.push); }
+        else if ('drop' in o) { q.drop(o.drop); flat = flat.slice(Math.min(o.drop, flat.length)); }
+        else {
+          const off = Math.min(o.read[0], flat.length);
+          const len = Math.min(o.read[1], flat.length - off);
+          expect([...q.read(off, len)]).toEqual(flat.slice(off, off + len));
+        }
+        expect(q.length).toBe(flat.length);
+      }
+    }));
+  });
+
   it('RFC 6298 estimator: 1 s before samples, SRTT + max(4·RTTVAR, 200 ms) after, doubling on backoff', () => {
     const r = new RtoEstimator(DEFAULT_TUNABLES);
     expect(r.current()).toBe(1000);
