@@ -23,6 +23,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { rmSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { bundleScript } from '../../engine/runtime/linux/podlab-bundle.ts';
 import { SimLab } from '../../engine/runtime/sim/sim-lab.ts';
@@ -121,6 +122,13 @@ async function childArgv(useTsx: boolean): Promise<{ argv: string[]; runner: str
   }
 }
 
+/**
+ * V8's default heap limit here is ~4 GB whatever the machine has; a 5,000-node fabric needs
+ * more. Each size may use three quarters of the machine's memory (peak RSS is measured, not
+ * capped).
+ */
+const HEAP_LIMIT = `--max-old-space-size=${Math.floor((totalmem() * 0.75) / 2 ** 20)}`;
+
 /** Every size in its own child process, with ratios to the first size. */
 async function all(kind: FabricKind, sizes: readonly number[], perNode: number, limitS: number, useTsx: boolean): Promise<void> {
   const child0 = await childArgv(useTsx);
@@ -130,7 +138,7 @@ async function all(kind: FabricKind, sizes: readonly number[], perNode: number, 
   let failed = false;
   for (const n of sizes) {
     const line = await new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, [...child0.argv, '--one', kind, String(n), String(perNode)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [HEAP_LIMIT, ...child0.argv, '--one', kind, String(n), String(perNode)], { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
       const timer = setTimeout(() => child.kill('SIGKILL'), limitS * 1000);
