@@ -139,6 +139,14 @@ function chainLinesOf(h: HashedChain, rules: readonly IptRule[]): readonly strin
   return (h.lines ??= rules.map((r, i) => renderRule(h.chain, r, h.hashes[i])));
 }
 
+/**
+ * Per-device sysctl keys the simulated kernel does not model, by shape
+ * (`net.ipv4.neigh.*.proxy_delay`): what the simulator models depends neither on the device's
+ * name nor on the node, so a new pod's interface is not tried (and refused, an exception
+ * each) for a knob already known to be missing.
+ */
+const UNMODELLED_SHAPES = new Set<string>();
+
 /** A per-device sysctl key with its device as `*` (`net.ipv4.neigh.*.proxy_delay`); undefined for other keys. */
 function deviceKeyShape(key: string): string | undefined {
   const m = /^(net\.ipv4\.(?:conf|neigh)\.)([^.]+)(\..*)$/.exec(key);
@@ -164,12 +172,7 @@ export class SimDataplane implements Dataplane {
   private readonly appliedMembers = new Map<string, readonly string[]>();
   /** Sysctl keys the simulated kernel does not model (e.g. neigh.*.proxy_delay): reported once. */
   readonly unmodelledSysctls = new Set<string>();
-  /**
-   * The same, per-device keys by shape (`net.ipv4.neigh.*.proxy_delay`): what the simulator
-   * models does not depend on the device's name, so a new pod's interface is not tried (and
-   * refused, an exception each) for a knob already known to be missing.
-   */
-  private readonly unmodelledShapes = new Set<string>();
+
 
   constructor(private readonly kernel: DriverKernel, private readonly nf: Netfilter) {
     this.last = emptyDataplane(kernel.state.node);
@@ -256,7 +259,7 @@ export class SimDataplane implements Dataplane {
     for (const s of want.sysctls) {
       if (this.unmodelledSysctls.has(s.key)) continue;
       const shape = deviceKeyShape(s.key);
-      if (shape !== undefined && this.unmodelledShapes.has(shape)) {
+      if (shape !== undefined && UNMODELLED_SHAPES.has(shape)) {
         this.unmodelledSysctls.add(s.key);
         continue;
       }
@@ -269,7 +272,7 @@ export class SimDataplane implements Dataplane {
         const dev = /^net\.ipv4\.(?:conf|neigh)\.([^.]+)\./.exec(s.key)?.[1];
         if (dev && dev !== 'all' && dev !== 'default' && !findDev(this.kernel, dev)) continue;
         this.unmodelledSysctls.add(s.key);
-        if (shape !== undefined) this.unmodelledShapes.add(shape);
+        if (shape !== undefined) UNMODELLED_SHAPES.add(shape);
         continue;
       }
       if (before.get(s.key) !== s.value) out.push(ch('sysctl', before.has(s.key) ? 'changed' : 'added', `${s.key} = ${s.value}`));

@@ -189,6 +189,28 @@ function parsedBody(body: string): ParsedBody {
 }
 
 /**
+ * Leading comment matches by text: Felix's static chains carry the same `cali:` hashes on
+ * every node, so each node's rules share one frozen match; a pod's chains carry hashes of
+ * their own. Bounded by clearing (sharing is only a saving).
+ */
+const COMMENT_MATCHES = new Map<string, Match>();
+const COMMENTS_MAX = 16_384;
+
+function commentMatch(text: string): Match {
+  let m = COMMENT_MATCHES.get(text);
+  if (!m) {
+    // A copy of its own: the text is cut from the whole restore input, which a slice would
+    // keep alive. Slicing a concatenation makes V8 flatten it into a new string first —
+    // cheaper than the process-wide intern table for a text that is mostly unique.
+    const own = (' ' + text).slice(1);
+    m = Object.freeze({ m: 'comment', comment: own });
+    if (COMMENT_MATCHES.size >= COMMENTS_MAX) COMMENT_MATCHES.clear();
+    COMMENT_MATCHES.set(own, m);
+  }
+  return m;
+}
+
+/**
  * A restore line `-A CHAIN` or `-I CHAIN [N]`, then `[-m comment --comment "C"] BODY`, applied
  * from its cached body; false when the line needs the full `iptables` path (another command,
  * counters, quoting, a set not there yet, an interface on a built-in chain, a failing append):
@@ -213,7 +235,7 @@ function ruleFromCache(nf: Netfilter, table: TableName, line: string): boolean {
   let comment: Match | undefined;
   const c = LEADING_COMMENT.exec(rest);
   if (c && c[1]!.length <= 255) {
-    comment = Object.freeze({ m: 'comment', comment: internString(c[1]!) });
+    comment = commentMatch(c[1]!);
     rest = rest.slice(c[0].length);
   }
   const body = parsedBody(rest);
