@@ -97,18 +97,24 @@ function rt(k: CniKernel, dst: string, dev: string, via?: string): void {
   }, 'replace');
 }
 
-/** Kernels that refused a neigh.* sysctl: asked again for each pod, they would only throw again. */
-const NO_NEIGH_SYSCTLS = new WeakSet<CniKernel>();
+/**
+ * Kernel implementations (by constructor) that refused a neigh.* sysctl: what a kernel models
+ * is its implementation's, so every node of that kind would only throw again (an exception
+ * each, on each node's first pod).
+ */
+const NO_NEIGH_SYSCTLS = new WeakSet<object>();
 
 function trySysctl(k: CniKernel, key: string, value: string): void {
   const neigh = key.includes('.neigh.');
-  if (neigh && NO_NEIGH_SYSCTLS.has(k)) return;
+  const ctor = (k as { constructor?: object }).constructor;
+  const impl = ctor && ctor !== Object ? ctor : k; // a plain object stands for itself
+  if (neigh && NO_NEIGH_SYSCTLS.has(impl)) return;
   try {
     k.setSysctl(key, value);
   } catch (e) {
     // The simulator does not model neigh.*.proxy_delay; everything else must work.
     if (!neigh) throw e;
-    NO_NEIGH_SYSCTLS.add(k);
+    NO_NEIGH_SYSCTLS.add(impl);
   }
 }
 
