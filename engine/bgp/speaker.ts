@@ -18,6 +18,7 @@ import type { BestPathReason, DecisionContext } from './rib/decision.ts';
 import { ExportCache, mayAdvertise } from './rib/export.ts';
 import type { ExportSpeaker, ExportTarget } from './rib/export.ts';
 import { LocRib } from './rib/loc-rib.ts';
+import { sharedPeerRef } from './rib/route.ts';
 import type { PeerRef, Route } from './rib/route.ts';
 import { Session } from './session.ts';
 import type { WireCodec } from './session.ts';
@@ -222,7 +223,8 @@ export class Speaker {
 
   private established(p: PeerState, n: Negotiated, s: ByteStream): void {
     const ibgp = n.peerAs === this.localAs;
-    p.ref = { key: cleanAddress(p.config.address), address: cleanAddress(p.config.address), routerId: n.peerId, asn: n.peerAs, ibgp, rrClient: !!p.config.routeReflectorClient, local: false };
+    // One object per distinct peer value in the process: the routes learned from it are then shared too (rib/route.ts).
+    p.ref = sharedPeerRef({ key: cleanAddress(p.config.address), address: cleanAddress(p.config.address), routerId: n.peerId, asn: n.peerAs, ibgp, rrClient: !!p.config.routeReflectorClient, local: false });
     // A session over IPv6 still needs an IPv4 next hop for IPv4 routes: fall back to the
     // configured local address, then the router id.
     const local = cleanAddress(s.local.address);

@@ -6,6 +6,7 @@ import { exportAttrs, mayAdvertise } from '../../engine/bgp/rib/export.ts';
 import type { ExportSpeaker, ExportTarget } from '../../engine/bgp/rib/export.ts';
 import { LocRib } from '../../engine/bgp/rib/loc-rib.ts';
 import { addCommunity, chain, matchCommunity, prefixList } from '../../engine/bgp/rib/policy.ts';
+import { sharedPeerRef } from '../../engine/bgp/rib/route.ts';
 import type { PeerRef, Route } from '../../engine/bgp/rib/route.ts';
 
 const mk = (key: string, over: Partial<PeerRef> = {}): PeerRef => ({ key, address: key, routerId: 1, asn: 64512, ibgp: true, rrClient: false, local: false, ...over });
@@ -67,6 +68,25 @@ describe('Loc-RIB paths', () => {
       const d = rib.get('10.9.0.0/16')!;
       expect([d.best!.from.key, d.reason]).toEqual(['y', 'router-id']);
     }
+  });
+});
+
+describe('routes shared between speakers', () => {
+  it('gives equal peers one reference and equal routes one frozen object across Loc-RIBs, never mixing different ones', () => {
+    const rr1 = sharedPeerRef(mk('10.0.0.1', { routerId: 7 }));
+    expect(sharedPeerRef(mk('10.0.0.1', { routerId: 7 }))).toBe(rr1);
+    expect(sharedPeerRef(mk('10.0.0.1', { routerId: 8 }))).not.toBe(rr1);
+    expect(sharedPeerRef(mk('10.0.0.1', { routerId: 7, rrClient: true }))).not.toBe(rr1);
+    const [x, y] = [new LocRib(() => {}), new LocRib(() => {})];
+    x.update(rr1, '10.244.1.0/26', attrs);
+    y.update(rr1, '10.244.1.0/26', attrs);
+    const rx = x.get('10.244.1.0/26')!.best!;
+    expect(y.get('10.244.1.0/26')!.best).toBe(rx);
+    expect(Object.isFrozen(rx)).toBe(true);
+    y.update(rr1, '10.244.1.0/26', { ...attrs, med: 9 });
+    expect(y.get('10.244.1.0/26')!.best!.attrs.med).toBe(9);
+    expect(x.get('10.244.1.0/26')!.best!.attrs.med).toBe(7);
+    expect(rx).toEqual({ prefix: '10.244.1.0/26', attrs, from: rr1 });
   });
 });
 

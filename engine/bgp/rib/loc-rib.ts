@@ -13,6 +13,7 @@ import { internString } from '../../net/intern.ts';
 import type { PathAttrs } from './attrs.ts';
 import { comparePaths, selectBest } from './decision.ts';
 import type { BestPathReason, DecisionContext } from './decision.ts';
+import { sharedRoute } from './route.ts';
 import type { PeerRef, Route } from './route.ts';
 
 /** One prefix in the Loc-RIB: its candidate paths in arrival order and the best one. */
@@ -130,14 +131,14 @@ export class LocRib {
       // reflected route) is interned already (wire-map.ts); interning it again here was a
       // lookup in the process-wide table per prefix per speaker.
       const key = interned ? prefix : internString(prefix);
-      const created = new Destination(key, { prefix: key, attrs, from });
+      const created = new Destination(key, sharedRoute(key, attrs, from));
       this.dests.set(key, created);
       this.decide(created);
       return true;
     }
     const old = d.pathFrom(from.key);
     if (old && old.attrs === attrs && old.from === from) return false;
-    const route: Route = { prefix: d.prefix, attrs, from };
+    const route = sharedRoute(d.prefix, attrs, from);
     if (old) d.replace(old, route);
     else d.add(route);
     this.decide(d);
