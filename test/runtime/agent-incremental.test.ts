@@ -53,12 +53,17 @@ describe.runIf(ok)('the real agent reads its caches, not the datastore, on every
 
   const felixAfter = (from: number): AgentEvent[] => a.events.slice(from).filter((e) => e.type === 'felix');
 
-  it('started from one listing per prefix; confd rendered its block for BIRD', () => {
+  it('started from one listing per prefix; confd rendered its block for BIRD', async () => {
     // The load: a fixed number of prefixes, whatever the cluster's size (no list per node).
     expect(a.counting.lists).toBeLessThan(20);
-    const routes = execFileSync('ip', ['-n', a.ns, 'route', 'show']).toString();
     expect(a.events.filter((e) => e.type === 'error')).toEqual([]);
     // BIRD's static blackhole for the node's block, from the config confd rendered out of the cache.
+    // BIRD was started (or reloaded) by the pass that reported in-sync: its kernel protocol exports a moment later.
+    const deadline = Date.now() + 10_000;
+    let routes = '';
+    while (!/blackhole \S+\/26 proto bird/.test(routes = execFileSync('ip', ['-n', a.ns, 'route', 'show']).toString()) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     expect(routes).toMatch(/blackhole \S+\/26 proto bird/);
   });
 

@@ -241,6 +241,23 @@ describe('planDataplane', () => {
     expect(all).not.toMatch(/sysctl -w/);
   });
 
+  it('the plan\'s end state is a fixpoint: planning the same desired state against it runs nothing', () => {
+    const states = [
+      desiredFor([A, B], 'vxlan', ingressFrom('b')), desiredFor([A, B], 'vxlan', ingressFrom('a')), desiredFor([B], 'vxlan', ingressFrom('a')),
+      desiredFor([B], 'vxlan', ingressFrom('a'), { vni: 4097 }), desiredFor([A], 'ipip'), emptyDataplane('n1'),
+    ];
+    let k = kernelFrom(states[0]!, { filter: ['-A FORWARD -j ACCEPT'] });
+    for (const d of states) {
+      const p = planDataplane(d, k);
+      // Links and addresses are re-read by the driver on every apply: here, as the kernel holds them once the plan ran.
+      k = { ...p.after, links: kernelFrom(d).links, addresses: kernelFrom(d).addresses };
+      const again = planDataplane(d, k);
+      expect([d.devices.map((x) => x.name), argvs(again), texts(again)]).toEqual([d.devices.map((x) => x.name), [], []]);
+    }
+    // The admin's rule was never Felix's: still there, once.
+    expect(k.iptables.filter.get('FORWARD')!.filter((r) => r.line === '-A FORWARD -j ACCEPT')).toHaveLength(1);
+  });
+
   it('a route whose cali device is missing waits (no step); the other routes go ahead', () => {
     const d = desiredFor([A, workload('z', '10.5.1.9')], 'vxlan');
     const k = kernelFrom(desiredFor([A], 'vxlan'));
@@ -264,9 +281,18 @@ describe('planIpsets', () => {
 describe('LinuxDataplane errors (a scripted Exec, no root)', () => {
   /** An empty node's reads; every write succeeds unless `fail` says otherwise. */
   function fakeExec(fail: (argv: readonly string[]) => string | undefined): Exec {
-    return async (argv) => {
+    return async (argv, opts) => {
       const cmd = argv.join(' ');
-      if (cmd === 'ip -j -d link show') return { stdout: JSON.stringify([{ ifname: 'eth0', flags: ['UP'], mtu: 1500, linkinfo: { info_kind: 'veth' } }]), stderr: '', code: 0 };
+      if (argv[2] === '-batch') {
+        // `ip|bridge -force -batch -`: each line on its own, each failure followed by the line's number.
+        const lines = (opts?.stdin ?? '').split('\n').filter(Boolean);
+        const errs = lines.flatMap((l, i) => {
+          const e = fail([argv[0]!, ...l.split(' ')]);
+          return e ? [`${e.trimEnd()}\nCommand failed -:${i + 1}\n`] : [];
+        });
+        return { stdout: '', stderr: errs.join(''), code: errs.length ? 1 : 0 };
+      }
+      if (cmd === 'ip -j -d addr show') return { stdout: JSON.stringify([{ ifname: 'eth0', flags: ['UP'], mtu: 1500, linkinfo: { info_kind: 'veth' } }]), stderr: '', code: 0 };
       if (/^(ip|bridge) -j/.test(cmd)) return { stdout: '[]', stderr: '', code: 0 };
       if (isReadOnly(argv)) return { stdout: '', stderr: '', code: 0 };
       const err = fail(argv);

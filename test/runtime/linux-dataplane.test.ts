@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toCommands } from '../../engine/dataplane/commands.ts';
 import type { DesiredDataplane } from '../../engine/dataplane/types.ts';
+import { emptyDataplane } from '../../engine/dataplane/types.ts';
 import { LinuxDataplane } from '../../engine/runtime/linux/dataplane.ts';
 import { isReadOnly } from '../../engine/runtime/linux/dataplane-plan.ts';
 import type { Exec } from '../../engine/runtime/linux/exec.ts';
@@ -214,5 +215,102 @@ describe.skipIf(!ready)('LinuxDataplane on a real kernel', () => {
     } else {
       await expect(dp.apply(d)).rejects.toThrow(/n1: .*no ipip module.*modprobe ipip/s);
     }
+  });
+});
+
+describe.skipIf(!ready)('LinuxDataplane believes what it programmed: reads at start, after a failure and on its resync only', () => {
+  const pol = (from: string): DesiredDataplane => desiredFor([A, B], 'vxlan', ingressFrom(from));
+  /** The reads of an apply, as argv texts. */
+  const readsOf = (dp: LinuxDataplane): string[] => dp.lastRun.filter((c) => c.read).map((c) => c.argv.join(' '));
+
+  it('the same sequence of desired states leaves the kernel as a driver that reads everything before every apply', async () => {
+    const a = scratchNode();
+    const b = scratchNode();
+    const believing = new LinuxDataplane(a.exec, { node: 'n1' });
+    const reading = new LinuxDataplane(b.exec, { node: 'n1' });
+    const states = [pol('b'), pol('a'), desiredFor([B], 'vxlan', ingressFrom('a')), desiredFor([B], 'vxlan', ingressFrom('a'), { vni: 4097 }), pol('b'), emptyDataplane('n1')];
+    for (const d of states) {
+      reading.queueResync();
+      const [ca, cb] = [await believing.apply(d), await reading.apply(d)];
+      // The same changes (listed in the kernel's order by one, in the order they were made by the other).
+      expect(ca.map((c) => c.text).sort()).toEqual(cb.map((c) => c.text).sort());
+      expect({ r: routes(a.sh), t: rules(a.sh), s: sets(a.sh) }).toEqual({ r: routes(b.sh), t: rules(b.sh), s: sets(b.sh) });
+      // And what it believes is what the kernel holds: a fresh instance reading it all has nothing to do.
+      expect(await new LinuxDataplane(a.exec, { node: 'n1' }).apply(d)).toEqual([]);
+    }
+    expect(readsOf(believing)).toEqual(['ip -j -d addr show']);
+    expect(readsOf(reading)).toEqual(expect.arrayContaining(['ip -j -d route show table main', 'ipset save', 'iptables-save -t filter', 'iptables-save -t nat']));
+  });
+
+  it('a policy change reads only links and runs one ipset restore, one iptables-restore and one ipset restore of deletions', async () => {
+    const n = scratchNode();
+    const dp = new LinuxDataplane(n.exec, { node: 'n1' });
+    await dp.apply(pol('b'));
+    await dp.apply(pol('a'));
+    expect(readsOf(dp)).toEqual(['ip -j -d addr show']);
+    expect(dp.lastRun.filter((c) => !c.read).map((c) => c.argv.join(' '))).toEqual(['ipset restore -exist', 'iptables-restore --noflush --wait', 'ipset restore -exist']);
+  });
+
+  it('a route, a rule, a set member and a sysctl changed behind its back are repaired at the next resync, not before', async () => {
+    const n = scratchNode();
+    let t = 0;
+    const dp = new LinuxDataplane(n.exec, { node: 'n1', now: () => t });
+    const d = pol('b');
+    await dp.apply(d);
+    const setName = d.ipsets.find((x) => x.name.startsWith('cali40s:'))!.name;
+    const good = { r: routes(n.sh), t: rules(n.sh), s: sets(n.sh) };
+    expect(good.s[setName]).toBe('hash:net 10.5.1.3');
+    // The admin (or another program) undoes some of Felix's work.
+    n.sh('ip', 'route', 'del', '10.5.1.2/32', 'dev', A.iface);
+    n.sh('iptables', '-D', 'FORWARD', '1');
+    n.sh('ipset', 'del', setName, '10.5.1.3');
+    n.sh('sysctl', '-w', `net.ipv4.conf.${A.iface}.proxy_arp=0`);
+    // Before the resync the driver trusts what it programmed: nothing read but links, nothing run.
+    t += 89_000;
+    expect(await dp.apply(d)).toEqual([]);
+    expect(readsOf(dp)).toEqual(['ip -j -d addr show']);
+    expect(n.sh('ip', 'route', 'show', '10.5.1.2')).toBe('');
+    // Felix's refresh interval (90 s) passed: every table is read again and the drift repaired.
+    t += 1_000;
+    const changes = (await dp.apply(d)).map((c) => c.text);
+    expect(changes).toContain(`route added 10.5.1.2 dev ${A.iface} scope link`);
+    expect(changes).toContain('rule changed filter FORWARD: 1 cali rule(s) at the top');
+    expect(changes).toContain(`ipset changed ${setName} +10.5.1.3`);
+    expect(changes).toContain(`sysctl changed net.ipv4.conf.${A.iface}.proxy_arp = 1`);
+    expect({ r: routes(n.sh), t: rules(n.sh), s: sets(n.sh) }).toEqual(good);
+    // queueResync (the agent's timer) does the same at once.
+    n.sh('ip', 'route', 'del', '10.5.1.2/32', 'dev', A.iface);
+    dp.queueResync();
+    expect((await dp.apply(d)).map((c) => c.text)).toEqual([`route added 10.5.1.2 dev ${A.iface} scope link`]);
+  });
+
+  it('a pod\'s interface made again under the same name gets its route and sysctls back at the next apply (new ifindex)', async () => {
+    const n = scratchNode();
+    const dp = new LinuxDataplane(n.exec, { node: 'n1' });
+    const d = pol('b');
+    await dp.apply(d);
+    n.sh('ip', 'link', 'del', A.iface);
+    n.sh('ip', 'link', 'add', A.iface, 'type', 'veth', 'peer', 'name', 'p-a');
+    n.sh('ip', 'link', 'set', A.iface, 'up');
+    const changes = (await dp.apply(d)).map((c) => c.text);
+    expect(changes).toContain(`route added 10.5.1.2 dev ${A.iface} scope link`);
+    expect(n.sh('ip', 'route', 'show', '10.5.1.2')).toContain(`dev ${A.iface}`);
+    expect(n.sh('sysctl', '-n', `net.ipv4.conf.${A.iface}.proxy_arp`).trim()).toBe('1');
+    expect(readsOf(dp)).toEqual(['ip -j -d addr show', `sysctl -e ${d.sysctls.filter((s) => s.key.includes(A.iface)).map((s) => s.key).join(' ')}`]);
+  });
+
+  it('after a failed command it reads the whole kernel again', async () => {
+    const n = scratchNode();
+    let failIptables = false;
+    const exec: Exec = (argv, opts) => (failIptables && argv[0] === 'iptables-restore'
+      ? Promise.resolve({ stdout: '', stderr: 'iptables-restore: line 2 failed\n', code: 1 }) : n.exec(argv, opts));
+    const dp = new LinuxDataplane(exec, { node: 'n1' });
+    await dp.apply(pol('b'));
+    failIptables = true;
+    await expect(dp.apply(pol('a'))).rejects.toThrow(/n1: 'iptables-restore --noflush --wait' failed/);
+    failIptables = false;
+    await dp.apply(pol('a'));
+    expect(readsOf(dp)).toEqual(expect.arrayContaining(['ip -j -d route show table main', 'ipset save', 'iptables-save -t filter', 'iptables-save -t nat']));
+    expect(await new LinuxDataplane(n.exec, { node: 'n1' }).apply(pol('a'))).toEqual([]);
   });
 });

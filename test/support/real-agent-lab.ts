@@ -25,6 +25,7 @@ import { AGENT_ETCD_CLIENT } from '../../engine/runtime/linux/agent-inputs.ts';
 import type { AgentEvent } from '../../engine/runtime/linux/agent.ts';
 import { findBird } from '../../engine/runtime/linux/bird.ts';
 import { netnsExec } from '../../engine/runtime/linux/exec.ts';
+import type { Exec } from '../../engine/runtime/linux/exec.ts';
 import { generateFabric, fabricNodeName } from '../../bench/scale/fabric.ts';
 
 /** A Datastore that counts the reads made through it (the agent's), passing everything to `inner`. */
@@ -137,7 +138,13 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * node's address), BIRD too, against `etcdUrl` under `root`; `writer` is a separate client for
  * the test's own writes (not counted).
  */
-export async function startAgentUnderTest(o: { etcdUrl: string; root: string; node: string; address: string; writer: Datastore; tag: string }): Promise<AgentUnderTest> {
+export async function startAgentUnderTest(o: {
+  etcdUrl: string; root: string; node: string; address: string; writer: Datastore; tag: string;
+  /** Wraps the agent's Exec (a bench counts the commands a pass runs). */
+  wrapExec?: (exec: Exec) => Exec;
+  /** The agent's resync period (default an hour: tests trigger what they need). */
+  resyncMs?: number;
+}): Promise<AgentUnderTest> {
   const bird = findBird('bird1') ?? findBird('bird2');
   if (!bird) throw new Error('no BIRD installed (apt-get install bird2)');
   const ns = `pl-agent-${o.tag}-${process.pid}`;
@@ -160,14 +167,14 @@ export async function startAgentUnderTest(o: { etcdUrl: string; root: string; no
   const events: AgentEvent[] = [];
   let synced = -1;
   const agent = new LinuxNodeAgent({
-    node: o.node, dir, ds: counting, bird, exec: netnsExec(ns),
+    node: o.node, dir, ds: counting, bird, exec: o.wrapExec ? o.wrapExec(netnsExec(ns)) : netnsExec(ns),
     emit: (e) => { events.push(e); if (e.type === 'in-sync') synced = Math.max(synced, e.revision); },
     startDaemon: (argv) => {
       const c = spawn('ip', ['netns', 'exec', ns, ...argv], { detached: true, stdio: 'ignore' });
       c.unref();
       return c;
     },
-    pollMs: 60_000, resyncMs: 3_600_000,
+    pollMs: 60_000, resyncMs: o.resyncMs ?? 3_600_000,
   });
   const ipam = new IpamClient(o.writer, { compileSelector: calicoCompileSelector() });
   let seq = 1 << 20;

@@ -41,6 +41,7 @@ import { birdSessions, sessionChanges } from './bird-sessions.ts';
 import type { BirdSession } from './bird-sessions.ts';
 import { LinuxDataplane } from './dataplane.ts';
 import { parseAddresses, parseLinks } from './kernel-read.ts';
+import type { KAddress, KLink } from './kernel-read.ts';
 import { localExec } from './exec.ts';
 import type { Exec } from './exec.ts';
 import { AGENT_WATCH_ROOT, AgentInputs } from './agent-inputs.ts';
@@ -88,8 +89,12 @@ export function birdPaths(dir: string): { config: string; socket: string; pidFil
 export async function readHostInterfaces(exec: Exec): Promise<HostInterface[]> {
   const r = await exec(['ip', '-j', 'addr', 'show']);
   if (r.code !== 0) throw new Error(`ip -j addr show: ${r.stderr.trim()}`);
-  const addresses = parseAddresses(r.stdout);
-  return parseLinks(r.stdout).map((l) => ({ name: l.name, mtu: l.mtu, up: l.up, addresses: addresses.filter((a) => a.dev === l.name).map((a) => a.cidr) }));
+  return hostInterfacesOf({ links: parseLinks(r.stdout), addresses: parseAddresses(r.stdout) });
+}
+
+/** Host interfaces from links and addresses as the driver parsed them. */
+function hostInterfacesOf(k: { links: readonly KLink[]; addresses: readonly KAddress[] }): HostInterface[] {
+  return k.links.map((l) => ({ name: l.name, mtu: l.mtu, up: l.up, addresses: k.addresses.filter((a) => a.dev === l.name).map((a) => a.cidr) }));
 }
 
 /** One real calico-node. */
@@ -156,6 +161,7 @@ export class LinuxNodeAgent {
     this.poller = setInterval(() => void this.poll().catch((e) => this.error('confd', e)), this.o.pollMs ?? 1000);
     this.resync = setInterval(() => {
       // Felix's periodic resync: re-read the kernel and repair drift; the others re-check too.
+      this.dataplane.queueResync();
       this.appliedSig = '';
       this.need.alloc = this.need.felix = this.need.confd = true;
       void this.schedule();
@@ -258,7 +264,8 @@ export class LinuxNodeAgent {
 
   private async felix(inputs: AgentInputs): Promise<void> {
     try {
-      const [model, hostInterfaces] = await Promise.all([inputs.policyModel(), readHostInterfaces(this.exec)]);
+      // The driver's read of links and addresses: the apply below uses it too (one read per pass).
+      const [model, hostInterfaces] = await Promise.all([inputs.policyModel(), this.dataplane.readInterfaces().then(hostInterfacesOf)]);
       const cfg = this.felixConfig(inputs);
       // This node's endpoints through the cache's index by node; the cluster's list is built only if read.
       const snap = inputs.felix.snapshot({

@@ -28,10 +28,16 @@ export interface PlanStep {
   readonly tolerate?: RegExp;
 }
 
-/** What `apply` will run and report. */
+/** What `apply` will run and report, and what the kernel holds once every step succeeded. */
 export interface Plan {
   readonly steps: PlanStep[];
   readonly changes: DataplaneChange[];
+  /**
+   * The snapshot after the steps (routes, neighbours, FDB, sysctls, sets, rules; links and
+   * addresses as they were read, since the driver re-reads them on every apply): the driver's
+   * belief, the `kernel` of its next plan until a resync reads the kernel again.
+   */
+  readonly after: KernelSnapshot;
 }
 
 /** Felix's tunnel devices, by name, with the link kind that makes them ours. */
@@ -172,26 +178,36 @@ export function planDataplane(desired: DesiredDataplane, kernel: KernelSnapshot,
   }
 
   // Sysctls: only those that differ; a device's keys wait for the device.
+  const sysctlsAfter: Record<string, string> = { ...kernel.sysctls };
   for (const s of desired.sysctls) {
     const cur = kernel.sysctls[s.key];
     const dev = sysctlDevice(s.key);
     if (cur === s.value || cur === undefined || (dev !== undefined && !links.has(dev))) continue;
     steps.push({ argv: ['sysctl', '-w', `${s.key}=${s.value}`] });
+    sysctlsAfter[s.key] = s.value;
     changes.push(change('sysctl', opts.knownSysctls?.has(s.key) ? 'changed' : 'added', `${s.key} = ${s.value}`));
   }
 
   // Neighbours and FDB (VTEPs before the routes that use them).
   const neigh = live(kernel.neighbours).filter((n) => n.permanent && isOurDev(n.dev));
+  // `replace` keys a neighbour by (device, address) and an FDB entry by (device, MAC).
+  const neighAfter = new Map(live(kernel.neighbours).map((n) => [`${n.dev} ${n.ip}`, n]));
+  // Indexed: with VXLAN every other node is a VTEP, so a node holds one neighbour and one FDB entry per node.
+  const haveNeigh = new Set(neigh.map((k) => `${k.dev} ${k.ip} ${k.mac}`));
   for (const n of desired.neighbours) {
-    if (!usable.has(n.dev) || neigh.some((k) => k.dev === n.dev && k.ip === n.ip && k.mac === n.mac)) continue;
+    if (!usable.has(n.dev) || haveNeigh.has(`${n.dev} ${n.ip} ${n.mac}`)) continue;
     steps.push({ argv: neighbourArgv(n) });
     changes.push(change('neighbour', 'added', neighbourText(n)));
+    neighAfter.set(`${n.dev} ${n.ip}`, { dev: n.dev, ip: n.ip, mac: n.mac, permanent: true });
   }
   const fdb = live(kernel.fdb).filter((f) => f.permanent && f.dst !== undefined && f.dev in OWNED_DEVICES);
+  const fdbAfter = new Map(live(kernel.fdb).map((f) => [`${f.dev} ${f.mac}`, f]));
+  const haveFdb = new Set(fdb.map((k) => `${k.dev} ${k.mac} ${k.dst}`));
   for (const f of desired.fdb) {
-    if (!usable.has(f.dev) || fdb.some((k) => k.dev === f.dev && k.mac === f.mac && k.dst === f.dst)) continue;
+    if (!usable.has(f.dev) || haveFdb.has(`${f.dev} ${f.mac} ${f.dst}`)) continue;
     steps.push({ argv: fdbArgv(f) });
     changes.push(change('fdb', 'added', fdbText(f)));
+    fdbAfter.set(`${f.dev} ${f.mac}`, { dev: f.dev, mac: f.mac, dst: f.dst, permanent: true });
   }
 
   // Routes: stale ones of ours out, then `replace` for missing or different ones.
@@ -200,23 +216,38 @@ export function planDataplane(desired: DesiredDataplane, kernel: KernelSnapshot,
   // A desired route either already matches, is written now, or waits for its device.
   const settled = new Set<string>();
   const writes: { r: DesiredRoute; changed: boolean }[] = [];
+  // The kernel's metric-0 routes by prefix (one lookup per desired route, not a scan of the table).
+  const atMetric0 = new Map<string, KRoute[]>();
+  for (const k of routes) {
+    if (k.metric !== 0) continue;
+    const xs = atMetric0.get(k.dst);
+    if (xs) xs.push(k);
+    else atMetric0.set(k.dst, [k]);
+  }
   for (const r of desired.routes) {
-    const same = routes.filter((k) => k.dst === r.dst && k.metric === 0);
+    const same = atMetric0.get(r.dst) ?? [];
     if (same.some((k) => routeMatches(k, r))) settled.add(r.dst);
     else if (r.dev === undefined || usable.has(r.dev)) {
       settled.add(r.dst);
       writes.push({ r, changed: same.length > 0 });
     }
   }
+  const removed = new Set<KRoute>();
   for (const r of routes) {
     // A settled prefix at metric 0 is overwritten in place by `replace` (or already right).
     if (!routeIsOurs(r, deviceProtocols) || (settled.has(r.dst) && r.metric === 0)) continue;
-    steps.push({ argv: routeDelArgv(r), tolerate: /No such process/ });
+    // A workload's route may already be gone with its device (the CNI plugin deleted the veth).
+    steps.push({ argv: routeDelArgv(r), tolerate: /No such process|Cannot find device/ });
     changes.push(change('route', 'removed', routeText(asDesiredRoute(r))));
+    removed.add(r);
   }
+  // `replace` takes the kernel's one route of that prefix at metric 0, whoever's it was.
+  const replaced = new Set(writes.map((w) => w.r.dst));
+  const routesAfter: KRoute[] = routes.filter((r) => !removed.has(r) && !(r.metric === 0 && replaced.has(r.dst)));
   for (const { r, changed } of writes) {
     steps.push({ argv: routeArgv(r) });
     changes.push(change('route', changed ? 'changed' : 'added', routeText(r)));
+    routesAfter.push({ ...r, metric: 0 });
   }
 
   // Stale neighbours and FDB entries after the routes that used them.
@@ -225,12 +256,14 @@ export function planDataplane(desired: DesiredDataplane, kernel: KernelSnapshot,
     if (wantNeigh.has(`${n.dev} ${n.ip}`)) continue;
     steps.push({ argv: ['ip', 'neigh', 'del', n.ip, 'dev', n.dev], tolerate: /No such file|Cannot find device/ });
     changes.push(change('neighbour', 'removed', neighbourText({ dev: n.dev, ip: n.ip, mac: n.mac ?? '' })));
+    neighAfter.delete(`${n.dev} ${n.ip}`);
   }
   const wantFdb = new Set(desired.fdb.map((f) => `${f.dev} ${f.mac}`));
   for (const f of fdb) {
     if (wantFdb.has(`${f.dev} ${f.mac}`)) continue;
     steps.push({ argv: ['bridge', 'fdb', 'del', f.mac, 'dev', f.dev, 'dst', f.dst!, 'self'], tolerate: /No such file|Cannot find device/ });
     changes.push(change('fdb', 'removed', fdbText({ dev: f.dev, mac: f.mac, dst: f.dst! })));
+    fdbAfter.delete(`${f.dev} ${f.mac}`);
   }
 
   // Sets before the rules that use them, rules, then the sets nothing references any more.
@@ -244,7 +277,11 @@ export function planDataplane(desired: DesiredDataplane, kernel: KernelSnapshot,
   if (sets.destroy) steps.push({ argv: ['ipset', 'restore', '-exist'], stdin: sets.destroy });
   changes.push(...sets.destroyChanges);
 
-  return { steps, changes };
+  const after: KernelSnapshot = {
+    links: kernel.links, addresses: kernel.addresses, routes: routesAfter, neighbours: [...neighAfter.values()], fdb: [...fdbAfter.values()],
+    sysctls: sysctlsAfter, ipsets: sets.after, iptables: { filter: filter.after, nat: nat.after },
+  };
+  return { steps, changes, after };
 }
 
 /** True for a command that only reads (what a no-op apply may run). */

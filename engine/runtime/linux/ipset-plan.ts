@@ -6,7 +6,8 @@
  * swapped in atomically. Stale sets are destroyed in a second script that the driver runs
  * after iptables, because rules may still reference them until then.
  *
- * Pure: an `ipset save` view in, `ipset restore -exist` scripts and change lines out.
+ * Pure: an `ipset save` view in, `ipset restore -exist` scripts and change lines out, and
+ * the sets the kernel holds once both scripts ran (the driver's belief until its next read).
  */
 import type { DataplaneChange, DesiredIpset } from '../../dataplane/types.ts';
 import type { KIpset } from './kernel-read.ts';
@@ -39,6 +40,8 @@ export interface IpsetPlan {
   readonly destroy: string;
   readonly changes: DataplaneChange[];
   readonly destroyChanges: DataplaneChange[];
+  /** The sets after both scripts: foreign ones as they were, ours exactly as wanted. */
+  readonly after: KIpset[];
 }
 
 /** Plans the sets: creates/updates for `want`, destroys for owned sets not wanted. */
@@ -47,9 +50,11 @@ export function planIpsets(want: readonly DesiredIpset[], have: readonly KIpset[
   const lines: string[] = [];
   const changes: DataplaneChange[] = [];
   const keep = new Set<string>();
+  const after: KIpset[] = have.filter((s) => !ownsIpset(s.name));
   for (const s of want) {
     keep.add(s.name);
     const members = [...new Set(s.members.map(normMember))];
+    after.push({ name: s.name, type: s.type, members });
     const cur = byName.get(s.name);
     if (!cur) {
       lines.push(createLine(s.name, s.type), ...members.map((m) => `add ${s.name} ${m}`));
@@ -85,5 +90,5 @@ export function planIpsets(want: readonly DesiredIpset[], have: readonly KIpset[
     destroyChanges.push(change('removed', s.name));
   }
   const text = (l: string[]): string => (l.length ? `${l.join('\n')}\n` : '');
-  return { update: text(lines), destroy: text(dead), changes, destroyChanges };
+  return { update: text(lines), destroy: text(dead), changes, destroyChanges, after };
 }

@@ -7,7 +7,10 @@
  * and the desired appends at the end, else all of ours there are deleted by value (the line
  * iptables-save printed, `-A` → `-D`) and put back in order. Foreign rules are never touched.
  *
- * Pure: an iptables-save view in, `iptables-restore --noflush` text and change lines out.
+ * Pure: an iptables-save view in, `iptables-restore --noflush` text and change lines out, and
+ * the table as the kernel holds it once the text is restored (the driver's belief until its
+ * next read): our rules carry the lines we wrote, which delete by value as well as the ones
+ * iptables-save prints.
  */
 import { appendLines, appendsHashChain, insertLines } from '../../dataplane/commands.ts';
 import { chainLines, ruleHashes } from '../../dataplane/iptables.ts';
@@ -38,9 +41,13 @@ function deleteLine(line: string): string {
   return line.replace(/^-A /, '-D ');
 }
 
-/** The restore block for one table (empty when the kernel already matches) and what it changes. */
-export function planTable(name: 'filter' | 'nat', want: IptTable, have: KIptTable): { text: string; changes: DataplaneChange[] } {
+/** Rules as the kernel keeps them: each line in `-A CHAIN …` form with its hash. */
+const asRules = (lines: readonly string[], hashes: readonly string[]): KIptRule[] => lines.map((line, i) => ({ line, hash: hashes[i]! }));
+
+/** The restore block for one table (empty when the kernel already matches), what it changes, and the table after it. */
+export function planTable(name: 'filter' | 'nat', want: IptTable, have: KIptTable): { text: string; changes: DataplaneChange[]; after: KIptTable } {
   const changes: DataplaneChange[] = [];
+  const after = new Map(have);
   const decl: string[] = [];
   const body: string[] = [];
   const flushes: string[] = [];
@@ -48,9 +55,12 @@ export function planTable(name: 'filter' | 'nat', want: IptTable, have: KIptTabl
 
   for (const c of want.chains) {
     const cur = have.get(c.name);
-    if (cur && sameList(cur.map((r) => r.hash), ruleHashes(c.name, c.rules))) continue;
+    const hashes = ruleHashes(c.name, c.rules);
+    if (cur && sameList(cur.map((r) => r.hash), hashes)) continue;
     decl.push(`:${c.name} - [0:0]`);
-    body.push(...chainLines(c.name, c.rules));
+    const lines = chainLines(c.name, c.rules);
+    body.push(...lines);
+    after.set(c.name, asRules(lines, hashes));
     changes.push(change('chain', cur ? 'changed' : 'added', `${name} ${c.name} (${c.rules.length} rules)`));
   }
   const wanted = new Set(want.chains.map((c) => c.name));
@@ -59,6 +69,7 @@ export function planTable(name: 'filter' | 'nat', want: IptTable, have: KIptTabl
     // Flush every dead chain before deleting any: one may still jump to another.
     flushes.push(`-F ${chain}`);
     deletes.push(`-X ${chain}`);
+    after.delete(chain);
     changes.push(change('chain', 'removed', `${name} ${chain}`));
   }
 
@@ -69,10 +80,15 @@ export function planTable(name: 'filter' | 'nat', want: IptTable, have: KIptTabl
     const app = want.appends[b] ?? [];
     const rules = have.get(b) ?? [];
     const ours = rules.filter((r) => r.hash !== undefined);
-    const s = hookState(rules, ruleHashes(b, ins), ruleHashes(appendsHashChain(b), app));
+    const insH = ruleHashes(b, ins);
+    const appH = ruleHashes(appendsHashChain(b), app);
+    const s = hookState(rules, insH, appH);
     if (s.top && s.end && s.stray === 0) continue;
     for (const r of ours) body.push(deleteLine(r.line));
-    body.push(...insertLines(b, ins), ...appendLines(b, app));
+    const appended = appendLines(b, app);
+    body.push(...insertLines(b, ins), ...appended);
+    // Ours out by value, the inserts on top, the foreign rules in their order, the appends last.
+    after.set(b, [...asRules(chainLines(b, ins), insH), ...rules.filter((r) => r.hash === undefined), ...asRules(appended, appH)]);
     const op = ours.length ? 'changed' : 'added';
     if (!s.top && ins.length) changes.push(change('rule', op, `${name} ${b}: ${ins.length} cali rule(s) at the top`));
     if (!s.end && app.length) changes.push(change('rule', op, `${name} ${b}: ${app.length} cali rule(s) at the end`));
@@ -80,6 +96,6 @@ export function planTable(name: 'filter' | 'nat', want: IptTable, have: KIptTabl
     else if (s.top && s.end) changes.push(change('rule', 'removed', `${name} ${b}: ${s.stray} stale cali rule(s)`));
   }
 
-  if (!decl.length && !body.length && !flushes.length) return { text: '', changes };
-  return { text: [`*${name}`, ...decl, ...body, ...flushes, ...deletes, 'COMMIT', ''].join('\n'), changes };
+  if (!decl.length && !body.length && !flushes.length) return { text: '', changes, after: have };
+  return { text: [`*${name}`, ...decl, ...body, ...flushes, ...deletes, 'COMMIT', ''].join('\n'), changes, after };
 }

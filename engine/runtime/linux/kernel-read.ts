@@ -5,13 +5,16 @@
  * thin shell that runs the reads through an Exec.
  *
  * Like Felix after a restart, the driver keeps no state file: this snapshot, plus the marks
- * Felix leaves in the kernel (names, route protocols, `cali:` rule hashes), is all it knows.
+ * Felix leaves in the kernel (names, route protocols, `cali:` rule hashes), is all it knows at
+ * start. Each table has its own reader, so the driver re-reads only the tables it must.
  */
 import type { Exec } from './exec.ts';
 
 /** A network device as `ip -j -d link` shows it. */
 export interface KLink {
   readonly name: string;
+  /** The kernel's ifindex: a device deleted and made again under the same name gets a new one. */
+  readonly index?: number;
   /** `linkinfo.info_kind` (vxlan, ipip, veth…); undefined for plain devices (loopback). */
   readonly kind?: string;
   readonly up: boolean;
@@ -121,6 +124,7 @@ export function parseLinks(text: string): KLink[] {
     const parent = str(data.link);
     return {
       name: String(l.ifname),
+      ...(typeof l.ifindex === 'number' ? { index: l.ifindex } : {}),
       ...(kind !== undefined ? { kind } : {}),
       up: flags.includes('UP'),
       mtu: Number(l.mtu),
@@ -235,28 +239,64 @@ export function parseIptablesSave(text: string): Map<string, KIptRule[]> {
 /** The devices whose FDB the driver reads (only Felix's VXLAN device carries FDB entries it owns). */
 const FDB_DEVICES = ['vxlan.calico'];
 
-/**
- * Reads the snapshot through `run` (reads only: nothing here changes the kernel). Reads go in
- * parallel; `sysctlKeys` are the keys the desired state names.
- */
-export async function readKernel(run: (argv: string[]) => Promise<string>, sysctlKeys: readonly string[]): Promise<KernelSnapshot> {
-  const linksP = run(['ip', '-j', '-d', 'link', 'show']).then(parseLinks);
-  const [links, addresses, routes, neighbours, sysctls, ipsets, filter, nat] = await Promise.all([
-    linksP,
-    run(['ip', '-j', 'addr', 'show']).then(parseAddresses),
-    run(['ip', '-j', '-d', 'route', 'show', 'table', 'main']).then(parseRoutes),
-    run(['ip', '-j', 'neigh', 'show', 'nud', 'permanent']).then(parseNeighbours),
-    // -e: a per-device key of a device that is gone is skipped rather than failing the read.
-    sysctlKeys.length ? run(['sysctl', '-e', ...sysctlKeys]).then(parseSysctls) : Promise.resolve({}),
-    run(['ipset', 'save']).then(parseIpsetSave),
-    run(['iptables-save', '-t', 'filter']).then(parseIptablesSave),
-    run(['iptables-save', '-t', 'nat']).then(parseIptablesSave),
-  ]);
+/** The parts of a snapshot that are read (and believed) together. */
+export type KernelTable = 'routes' | 'neighbours' | 'sysctls' | 'ipsets' | 'iptables';
+/** Every table, in the order a full read takes them. */
+export const KERNEL_TABLES: readonly KernelTable[] = ['routes', 'neighbours', 'sysctls', 'ipsets', 'iptables'];
+
+type Run = (argv: string[]) => Promise<string>;
+
+/** Links and their addresses in one read (`ip -j -d addr show` carries `linkinfo` and `addr_info`). */
+export async function readLinks(run: Run): Promise<{ links: KLink[]; addresses: KAddress[] }> {
+  const text = await run(['ip', '-j', '-d', 'addr', 'show']);
+  return { links: parseLinks(text), addresses: parseAddresses(text) };
+}
+
+/** The main table's IPv4 routes. */
+export async function readRoutes(run: Run): Promise<KRoute[]> {
+  return parseRoutes(await run(['ip', '-j', '-d', 'route', 'show', 'table', 'main']));
+}
+
+/** Permanent neighbours, and the FDB of Felix's VXLAN device when `links` has it. */
+export async function readNeighbours(run: Run, links: readonly KLink[]): Promise<{ neighbours: KNeighbour[]; fdb: KFdb[] }> {
+  const neighbours = parseNeighbours(await run(['ip', '-j', 'neigh', 'show', 'nud', 'permanent']));
   const fdb: KFdb[] = [];
   for (const dev of FDB_DEVICES) {
     if (links.some((l) => l.name === dev)) fdb.push(...parseFdb(await run(['bridge', '-j', 'fdb', 'show', 'dev', dev]), dev));
   }
-  return { links, addresses, routes, neighbours, fdb, sysctls, ipsets, iptables: { filter, nat } };
+  return { neighbours, fdb };
+}
+
+/** The values of `keys` (-e: a per-device key of a device that is gone is skipped rather than failing the read). */
+export async function readSysctls(run: Run, keys: readonly string[]): Promise<Record<string, string>> {
+  return keys.length ? parseSysctls(await run(['sysctl', '-e', ...keys])) : {};
+}
+
+/** Every IP set with its members. */
+export async function readIpsets(run: Run): Promise<KIpset[]> {
+  return parseIpsetSave(await run(['ipset', 'save']));
+}
+
+/** The filter and nat tables. */
+export async function readIptables(run: Run): Promise<KernelSnapshot['iptables']> {
+  const [filter, nat] = await Promise.all([
+    run(['iptables-save', '-t', 'filter']).then(parseIptablesSave),
+    run(['iptables-save', '-t', 'nat']).then(parseIptablesSave),
+  ]);
+  return { filter, nat };
+}
+
+/**
+ * Reads the snapshot through `run` (reads only: nothing here changes the kernel). Reads go in
+ * parallel; `sysctlKeys` are the keys the desired state names.
+ */
+export async function readKernel(run: Run, sysctlKeys: readonly string[]): Promise<KernelSnapshot> {
+  const linksP = readLinks(run);
+  const [{ links, addresses }, routes, sysctls, ipsets, iptables] = await Promise.all([
+    linksP, readRoutes(run), readSysctls(run, sysctlKeys), readIpsets(run), readIptables(run),
+  ]);
+  const { neighbours, fdb } = await readNeighbours(run, links);
+  return { links, addresses, routes, neighbours, fdb, sysctls, ipsets, iptables };
 }
 
 /** Exec as a reader: stdout, or an Error with the command and stderr. */
