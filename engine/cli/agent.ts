@@ -26,6 +26,7 @@ export const SPEC = {
     dir: { type: 'string', value: 'DIR', required: true, description: 'where its BIRD config, sockets and state live' },
     etcd: { type: 'string', value: 'URL', required: true, description: 'the datastore (unix:///PATH/etcd:2379 or http://HOST:PORT)' },
     bird: { type: 'string', choices: ['bird1', 'bird2'], default: 'bird1', description: 'which BIRD to run (bird1 as Calico ships it)' },
+    resync: { type: 'integer', value: 'S', default: 60, min: 1, max: 86400, description: 're-read the kernel and repair drift every S seconds (between, Felix trusts what it programmed)' },
   },
   examples: ['podlab agent --node worker-01 --dir /run/podlab/lab/worker-01 --etcd unix:///run/podlab/lab/etcd.sock:2379'],
 } as const satisfies CommandSpec;
@@ -35,14 +36,14 @@ export function run(args: string[]): Promise<number> {
   return runCommand(SPEC, args, ({ values }) => agent(values));
 }
 
-async function agent(opt: { node: string; dir: string; etcd: string; bird: string }): Promise<number> {
+async function agent(opt: { node: string; dir: string; etcd: string; bird: string; resync: number }): Promise<number> {
   const { node, dir, etcd } = opt;
   if (!NODE_NAME.test(node)) throw new UsageError(`'${node}' is not a valid node name (DNS-1123 subdomain)`);
   const pref = opt.bird === 'bird2' ? 'bird2' : 'bird1';
   const bird = findBird(pref);
   if (!bird) throw new InputError('no BIRD found — install Debian\'s bird2 (or unpack bird 1.6 and set PODLAB_BIRD16)');
   const ds = new EtcdDatastore({ endpoints: [etcd], client: AGENT_ETCD_CLIENT });
-  const agent = new LinuxNodeAgent({ node, dir, ds, bird, emit: (e) => process.stdout.write(`${JSON.stringify(e)}\n`) });
+  const agent = new LinuxNodeAgent({ node, dir, ds, bird, resyncMs: opt.resync * 1000, emit: (e) => process.stdout.write(`${JSON.stringify(e)}\n`) });
   process.stderr.write(`podlab agent: ${node}: BIRD ${bird.version} (${bird.dialect}), datastore ${etcd}, files in ${dir}\n`);
   await agent.start();
   await new Promise<void>((resolve) => {
