@@ -77,8 +77,11 @@ export class LiveFeed {
       for (const r of c.records) before.push({ t: r.tsMs, node: c.node, iface: c.dev, dir: r.dir, frame: r.frame, hop: -1 });
     }
     before.sort((a, b) => a.t - b.t); // stable: ties keep capture order
-    this.packets.push(...before);
-    this.trimPackets();
+    // Only the newest maxPackets stay (the rest counted as dropped); no spread: a large lab's
+    // captures hold hundreds of thousands of frames by the time the UI starts.
+    const cut = Math.max(0, before.length - this.maxPackets);
+    this.packets = cut > 0 ? before.slice(cut) : before;
+    this.dropped = cut;
     this.off = lab.world.trace.on((e) => this.onTrace(e));
   }
 
