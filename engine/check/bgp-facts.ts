@@ -44,9 +44,10 @@ export class BgpExplainer {
   }
 
   private readLog(): void {
-    const ev = this.cluster.events;
-    for (; this.scanned < ev.length; this.scanned++) {
-      const e = ev[this.scanned]!;
+    // The compact log, read from where the last call stopped (cluster.events would rebuild every event).
+    const log = this.cluster.eventLog;
+    for (; this.scanned < log.length; this.scanned++) {
+      const e = log.at(this.scanned)!;
       if (e.type === 'bgp-session' && /^(Error|Received): /.test(e.reason)) this.lastNotification.set(`${e.node}|${e.peer}`, e.reason);
     }
   }

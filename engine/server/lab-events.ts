@@ -19,7 +19,7 @@ export function labEvents(lab: SimLab): { readonly events: readonly PodlabEvent[
     const body = calicoEventBody(e);
     if (body) events.push({ seq: events.length, t: e.t, step: 0, ...body } as PodlabEvent);
   };
-  for (const e of c.events) add(e);
+  for (const e of c.eventLog) add(e);
   const off = c.on(add);
   return { events, close: off };
 }
