@@ -177,6 +177,17 @@ export class IpamClient {
 
   /** The first block, in the host's walk order, that does not exist yet. */
   private async findUnclaimedBlock(host: string, pools: IPPool[]): Promise<string | undefined> {
+    // The walk starts somewhere different for each host, so its first blocks are nearly always
+    // free: a few lookups answer without listing every block (a listing per claim made a
+    // cluster's start-up O(nodes²)). A crowded pool falls back to the listing.
+    const first = pools[0];
+    if (first) {
+      let tried = 0;
+      for (const cidr of candidateBlocks(first, host)) {
+        if (!(await this.store.getBlock(cidr))) return cidr;
+        if (++tried >= 8) break;
+      }
+    }
     const existing = new Set((await this.store.listBlocks()).map((b) => b.value.cidr));
     for (const pool of pools) {
       for (const cidr of candidateBlocks(pool, host)) if (!existing.has(cidr)) return cidr;
