@@ -167,8 +167,14 @@ async function deploy(t: Topology, seed: number): Promise<Up | number> {
   }
   if (wantsCalico(lab)) {
     try {
+      const k8s = t.nodes.filter((n) => n.kind === 'k8s-node').length;
+      // A big fabric takes a while: say what is going on (a few-node lab is up before anyone reads it).
+      const big = k8s >= 100;
+      if (big) say(`podlab: starting Calico on ${k8s} nodes…`);
       const c = await startCalico(lab);
-      const r = c.converge();
+      const r = c.converge(120_000, big
+        ? (p) => say(`podlab: converging — ${p.pendingSessions.toLocaleString('en-US')} BGP sessions not Established, ${p.missingRoutes.toLocaleString('en-US')} routes still to learn`)
+        : undefined);
       say(`podlab: Calico is up on ${c.agents.size} nodes (${c.routers.size} BGP routers, ${c.pods.size} pods)${r.converged ? `, converged in ${r.virtualMs.toFixed(1)} ms of virtual time` : ', NOT converged after 120 s of virtual time (try calicoctl node status)'}`);
     } catch (e) {
       if (!(e instanceof ClusterConfigError)) throw e;

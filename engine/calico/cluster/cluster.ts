@@ -143,6 +143,15 @@ export interface PodRequest {
   readonly extra?: PodExtras;
 }
 
+/** How far a converging cluster got (CalicoCluster.converge's progress reports). */
+export interface ConvergeProgress {
+  /** BGP sessions not Established yet, across every speaker. */
+  readonly pendingSessions: number;
+  /** (node, other node's block) pairs not yet in the node's Loc-RIB. */
+  readonly missingRoutes: number;
+  readonly virtualMs: number;
+}
+
 /** A running Calico cluster. */
 export class CalicoCluster {
   readonly ds: Datastore;
@@ -442,9 +451,19 @@ export class CalicoCluster {
   }
 
   /** Runs the clock until converged (or `maxMs`); returns whether it converged and the virtual ms it took. */
-  converge(maxMs = 120_000): { converged: boolean; virtualMs: number } {
+  converge(maxMs = 120_000, progress?: (p: ConvergeProgress) => void, everyMs = 2000): { converged: boolean; virtualMs: number } {
     const t0 = this.host.now();
-    const ok = this.host.runWhile(() => !this.converged(), maxMs);
+    // A large fabric takes seconds of wall time to converge: say how far it got now and then
+    // (the wall clock read once per 1,024 events).
+    let events = 0;
+    let next = Date.now() + everyMs;
+    const ok = this.host.runWhile(() => {
+      if (progress && (++events & 1023) === 0 && Date.now() >= next) {
+        next = Date.now() + everyMs;
+        progress({ pendingSessions: this.convergence.pendingSessions(), missingRoutes: this.convergence.missingRoutes(), virtualMs: this.host.now() - t0 });
+      }
+      return !this.converged();
+    }, maxMs);
     const virtualMs = this.host.now() - t0;
     // Let the last UPDATEs reach the kernels (the kernel protocol runs on the next tick).
     this.host.run(10);

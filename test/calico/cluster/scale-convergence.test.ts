@@ -18,19 +18,27 @@ describe(`a ${N}-node route-reflector fabric`, () => {
   let lab: SimLab;
   let c: CalicoCluster;
   let conv: { converged: boolean };
+  const reports: { pendingSessions: number; missingRoutes: number; virtualMs: number }[] = [];
   const before = CalicoCluster.checkConvergence;
   beforeAll(async () => {
     CalicoCluster.checkConvergence = true;
     lab = SimLab.deploy(generateRrFabric(N), { captureAll: false });
     c = await startCalico(lab);
     for (const [node, pod] of podPlacement(N, N)) await c.addPod(node, 'default', pod, { app: pod });
-    conv = c.converge(120_000);
+    conv = c.converge(120_000, (p) => reports.push(p), 0);
   }, 120_000);
   afterAll(() => { CalicoCluster.checkConvergence = before; });
 
   it('converges, and the counters say so exactly when the all-pairs scan does', () => {
     expect(conv.converged).toBe(true);
     expect(scanConverged([...c.agents.values()], [...c.routers.values()].map((r) => r.speaker))).toBe(true);
+  });
+
+  it('reports its progress while converging (what podlab up prints for big fabrics)', () => {
+    expect(reports.length).toBeGreaterThan(0);
+    expect(reports[0]!.pendingSessions + reports[0]!.missingRoutes).toBeGreaterThan(0);
+    for (const r of reports) expect(r.pendingSessions >= 0 && r.missingRoutes >= 0 && r.missingRoutes <= N * (N - 1)).toBe(true);
+    expect(reports.map((r) => r.virtualMs)).toEqual([...reports.map((r) => r.virtualMs)].sort((a, b) => a - b));
   });
 
   it("every node routes every other node's block via its address on tunl0 (BIRD's routes)", async () => {
