@@ -26,9 +26,17 @@ export function linksView(b: UiBackend): LinkState[] {
   return b.links();
 }
 
-/** GET /api/events?since=N */
-export function eventsView(b: UiBackend, since: number): PodlabEvent[] {
-  return b.events().slice(since);
+/**
+ * Most events one /api/events response carries, and the page size when the request names
+ * none. A converged 500-node Calico fabric holds ~250,000 route events (every node installs
+ * every other node's block): one response of them all was 53 MB, which the browser never
+ * finished taking in. A client follows with since = since + length until a page is short.
+ */
+export const EVENTS_PAGE_MAX = 10_000;
+
+/** GET /api/events?since=N&limit=M: at most `limit` (≤ EVENTS_PAGE_MAX) events from index `since`. */
+export function eventsView(b: UiBackend, since: number, limit = EVENTS_PAGE_MAX): PodlabEvent[] {
+  return b.events().slice(since, since + Math.max(1, Math.min(limit, EVENTS_PAGE_MAX)));
 }
 
 /** GET /api/captures (`pcap` = where the server serves each capture). */

@@ -20,8 +20,9 @@ export const fetchTopology = (): Promise<TopologyResponse> => getJson('/api/topo
 export const fetchNodes = (): Promise<NodeSummary[]> => getJson('/api/nodes');
 /** GET /api/captures */
 export const fetchCaptures = (): Promise<CaptureSummary[]> => getJson('/api/captures');
-/** GET /api/events?since=N: scenario events (events.ts). */
-export const fetchEvents = (since: number): Promise<PodlabEvent[]> => getJson(`/api/events?since=${since}`);
+/** GET /api/events?since=N&limit=M: up to M scenario events (events.ts) from index N (the server caps M). */
+export const fetchEvents = (since: number, limit?: number): Promise<PodlabEvent[]> =>
+  getJson(`/api/events?since=${since}${limit ? `&limit=${limit}` : ''}`);
 /** GET /api/links */
 export const fetchLinks = (): Promise<LinkState[]> => getJson('/api/links');
 /** GET /api/packets?since=N */

@@ -14,7 +14,7 @@ export function recordingSource(rec: Recording, label: string): LabSource {
   return {
     label, local: true,
     topology: async () => topologyView(b),
-    events: async (since) => eventsView(b, since),
+    events: async (since, limit) => eventsView(b, since, limit),
     packets: async (since) => packetsView(b, since),
     hops: async (since) => hopsView(b, since),
     links: async () => linksView(b),

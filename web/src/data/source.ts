@@ -16,7 +16,8 @@ export interface LabSource {
   /** True for a recording opened in the browser (not the server's lab). */
   readonly local: boolean;
   topology(): Promise<TopologyResponse>;
-  events(since: number): Promise<PodlabEvent[]>;
+  /** Up to `limit` events from index `since` (a short page: caught up). */
+  events(since: number, limit?: number): Promise<PodlabEvent[]>;
   packets(since: number): Promise<PacketsResponse>;
   hops(since: number): Promise<HopsResponse>;
   links(): Promise<LinkState[]>;

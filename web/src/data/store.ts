@@ -6,7 +6,8 @@
 import type { HopEvent, LinkState, ServerMessage, TopologyResponse } from '../../../engine/server/api-types.ts';
 import type { PodlabEvent } from '../../../engine/events.ts';
 import { toRow, type PacketRow } from '../domain/packet-view.ts';
-import { buildTimeline, type Timeline } from '../domain/timeline.ts';
+import { TimelineBuilder, type Timeline } from '../domain/timeline.ts';
+import { RouteLog, type BirdRouteEvent } from '../domain/route-log.ts';
 import { viewModel, type ViewModel } from '../domain/view-model.ts';
 import { httpSource, type LabSource } from './source.ts';
 
@@ -29,9 +30,14 @@ export interface LabState {
   /** Link state by view link id (`a:aIf--b:bIf`). */
   readonly links: ReadonlyMap<string, LinkState>;
   readonly log: readonly LogLine[];
-  /** Scenario events (empty when the lab runs no scenario) and their timeline. */
+  /** Scenario events (empty when the lab runs no scenario) and their timeline, without `calico.route` events (in `routes`). */
   readonly events: readonly PodlabEvent[];
   readonly timeline?: Timeline;
+  /** The `calico.route` events, compact (the log is shared and grows; `routeEvents` changes with it). */
+  readonly routes: RouteLog;
+  readonly routeEvents: number;
+  /** Events taken in so far (grows while a large stream loads). */
+  readonly eventsLoaded: number;
   readonly connected: boolean;
   readonly error?: string;
 }
@@ -40,10 +46,26 @@ const MAX_HOPS = 50_000;
 const MAX_LOG = 2_000;
 /** The server's page size for /api/hops. */
 const HOP_PAGE = 5_000;
+/** Events asked for per /api/events request (the server caps it); `?eventPage=N` in the page's URL overrides it. */
+const EVENT_PAGE = 5_000;
+
+function eventPageOf(search: string | undefined): number | undefined {
+  const v = Number(new URLSearchParams(search ?? '').get('eventPage') ?? NaN);
+  return Number.isInteger(v) && v > 0 ? v : undefined;
+}
+
+/** Lets the browser paint and handle input between pages of a large event stream. */
+const yieldToBrowser = (): Promise<void> => new Promise((ok) => setTimeout(ok, 0));
 
 /** The live lab state. */
 export class LabStore {
-  private state: LabState = { packets: [], hops: [], links: new Map(), events: [], log: [], connected: false };
+  private state: LabState = { packets: [], hops: [], links: new Map(), events: [], log: [], connected: false, routes: new RouteLog(), routeEvents: 0, eventsLoaded: 0 };
+  /** Events taken in (the next /api/events index) and the timeline built from them as they come. */
+  private eventCount = 0;
+  private readonly timelineBuilder = new TimelineBuilder();
+  private fetchingEvents = false;
+  private wantEvents = false;
+  private readonly eventPage: number;
   private readonly subs = new Set<() => void>();
   private logId = 0;
   private nextHop = 0;
@@ -52,7 +74,9 @@ export class LabStore {
   private stop?: () => void;
 
   /** A store over `source` (default: the server this page came from). */
-  constructor(readonly source: LabSource = httpSource()) {}
+  constructor(readonly source: LabSource = httpSource(), opts: { eventPage?: number } = {}) {
+    this.eventPage = opts.eventPage ?? eventPageOf(globalThis.location?.search) ?? EVENT_PAGE;
+  }
 
   readonly subscribe = (fn: () => void): (() => void) => {
     this.subs.add(fn);
@@ -146,11 +170,49 @@ export class LabStore {
     this.set({ topology, view: viewModel(topology.topology, topology.namespaces) });
   }
 
+  /**
+   * Fetches the events after the last one taken, page by page until a short page, then
+   * publishes them once. Each page is folded as it arrives — route events into the compact
+   * RouteLog, the rest into `events` and the timeline — so no task holds the whole stream,
+   * and the browser gets a turn between pages. One pull at a time; a request during one
+   * pulls again after it.
+   */
   private async pullEvents(): Promise<void> {
-    const more = await this.source.events(this.state.events.length);
-    if (!more.length && this.state.timeline) return;
-    const events = this.state.events.concat(more);
-    this.set({ events, ...(events.length ? { timeline: buildTimeline(events) } : {}) });
+    if (this.fetchingEvents) {
+      this.wantEvents = true;
+      return;
+    }
+    this.fetchingEvents = true;
+    try {
+      const fresh: PodlabEvent[] = [];
+      const routesBefore = this.state.routes.size;
+      for (let pages = 0; ; pages++) {
+        const more = await this.source.events(this.eventCount, this.eventPage);
+        for (const e of more) {
+          this.timelineBuilder.add(e);
+          if (e.type === 'calico.route') this.state.routes.add(e as unknown as BirdRouteEvent);
+          else fresh.push(e);
+        }
+        this.eventCount += more.length;
+        if (more.length < this.eventPage) {
+          if (!this.wantEvents) break;
+          this.wantEvents = false;
+        } else if (pages % 20 === 19) {
+          // A long load: show how far it got (the counts, not the overlays, which wait for the end).
+          this.set({ eventsLoaded: this.eventCount });
+        }
+        await yieldToBrowser();
+      }
+      const grew = fresh.length > 0 || this.state.routes.size !== routesBefore;
+      if (!grew && this.state.timeline) return;
+      this.set({
+        events: fresh.length ? this.state.events.concat(fresh) : this.state.events,
+        routeEvents: this.state.routes.size, eventsLoaded: this.eventCount,
+        ...(this.eventCount ? { timeline: this.timelineBuilder.timeline() } : {}),
+      });
+    } finally {
+      this.fetchingEvents = false;
+    }
   }
 
   private async pullLinks(): Promise<void> {

@@ -9,6 +9,7 @@ import type { Topology } from '../../../engine/model/types.ts';
 import { formatIPv4 } from '../../../engine/net/ip.ts';
 import type { HopEvent } from '../../../engine/server/api-types.ts';
 import { parseRoutes } from './iproute-parse.ts';
+import type { RouteLog } from './route-log.ts';
 
 /** How a session is doing: Established; on its way (Connect, Active, OpenSent, OpenConfirm); or Idle. */
 export type SessionHealth = 'up' | 'connecting' | 'down';
@@ -148,11 +149,14 @@ function reflectorOf(x: string, y: string, roles: BgpRoles): string | undefined 
 /**
  * Every node's routes after every `routes` event up to `seq`, in one pass. A node with no
  * `routes` events (a live lab that runs no scenario) gets the routes BIRD programmed, from
- * the `calico.route` events (by destination: BIRD replaces a route in place).
+ * the `calico.route` events (by destination: BIRD replaces a route in place) — those in
+ * `events`, and those the store folded into `log`.
  */
-export function allRoutesAt(events: readonly PodlabEvent[], seq: number): Map<string, RouteEntry[]> {
+export function allRoutesAt(events: readonly PodlabEvent[], seq: number, log?: RouteLog): Map<string, RouteEntry[]> {
   const m = new Map<string, Map<string, RouteEntry>>();
   const bird = new Map<string, Map<string, RouteEntry>>();
+  // The store keeps calico.route events in a RouteLog, not in `events`.
+  const logged = log?.routesAt(seq);
   for (const e of events) {
     if (e.seq > seq) break;
     if (e.type === 'routes') {
@@ -170,7 +174,9 @@ export function allRoutesAt(events: readonly PodlabEvent[], seq: number): Map<st
     }
   }
   for (const [node, v] of bird) if (!m.has(node)) m.set(node, v);
-  return new Map([...m].map(([k, v]) => [k, [...v.values()]]));
+  const out = new Map([...m].map(([k, v]) => [k, [...v.values()]]));
+  if (logged) for (const [node, list] of logged) if (!m.has(node)) out.set(node, list);
+  return out;
 }
 
 /** Who installs Calico's block blackholes: BIRD (`proto bird`, IPIP/BGP pools) or Felix (`proto 80`, VXLAN pools). */
@@ -185,9 +191,9 @@ const TUNNEL_DEVS: Record<string, 'ipip' | 'vxlan'> = { tunl0: 'ipip', 'vxlan.ca
  * the node whose address is the next hop) and from traffic (hops from `tFrom` to `tMax`, the
  * cursor's step: an encap at one node and the decap of the same packet at another).
  */
-export function tunnelsAt(events: readonly PodlabEvent[], seq: number, hops: readonly HopEvent[], tMax: number, t: Topology, tFrom = Number.NEGATIVE_INFINITY): TunnelView[] {
+export function tunnelsAt(events: readonly PodlabEvent[], seq: number, hops: readonly HopEvent[], tMax: number, t: Topology, tFrom = Number.NEGATIVE_INFINITY, log?: RouteLog): TunnelView[] {
   const owners = addressOwners(t);
-  const routes = allRoutesAt(events, seq);
+  const routes = allRoutesAt(events, seq, log);
   const blockOwner = new Map<string, string>();
   for (const [node, list] of routes) for (const r of list) if (r.type === 'blackhole' && CALICO_PROTOS.has(r.proto)) blockOwner.set(r.dst, node);
   const out = new Map<string, { a: string; b: string; kind: 'ipip' | 'vxlan'; traffic: boolean; route: boolean }>();

@@ -43,15 +43,6 @@ export interface Timeline {
   readonly steps: readonly TimelineStep[];
 }
 
-interface Building {
-  index: number; title: string; narration: string; action: string; ok?: boolean; error?: string;
-  tStart: number; tEnd: number; commands: CommandEvent[]; expectations: ExpectationEvent[]; links: LinkStateEvent[]; notes: NoteLine[];
-  firstSeq: number; lastSeq: number;
-}
-
-const blank = (index: number, title: string, t: number, seq: number): Building =>
-  ({ index, title, narration: '', action: '', tStart: t, tEnd: t, commands: [], expectations: [], links: [], notes: [], firstSeq: seq, lastSeq: seq });
-
 const BASE = new Set(['seq', 't', 'step', 'type']);
 
 /** One line for an extension event: its type and its own fields. */
@@ -65,21 +56,42 @@ function dropText(e: PacketEvent): string {
   return `${e.node}${e.dev ? ` ${e.dev}` : ''} dropped ${what}: ${e.reason ?? '?'}`;
 }
 
-/** Groups events into the setup phase and the steps. */
-export function buildTimeline(events: readonly PodlabEvent[]): Timeline {
-  let start: RunStartEvent | undefined;
-  let end: RunEndEvent | undefined;
-  const setup = blank(0, 'Deploy', events[0]?.t ?? 0, 0);
-  const steps: Building[] = [];
-  for (const e of events) {
-    const cur = e.step === 0 ? setup : steps[steps.length - 1];
-    if (e.type === 'run-start') start = e;
-    else if (e.type === 'run-end') end = e;
+/**
+ * Most note lines one step keeps; past them the step ends with one line counting the rest by
+ * type. A converged 1,000-node Calico fabric's deploy reports a million `calico.route`
+ * events: a line each was a million DOM rows and strings nobody reads.
+ */
+export const MAX_NOTES_PER_STEP = 1_000;
+
+interface Building {
+  index: number; title: string; narration: string; action: string; ok?: boolean; error?: string;
+  tStart: number; tEnd: number; commands: CommandEvent[]; expectations: ExpectationEvent[]; links: LinkStateEvent[]; notes: NoteLine[];
+  firstSeq: number; lastSeq: number;
+  /** Notes past MAX_NOTES_PER_STEP, counted by event type. */
+  more: Map<string, number>;
+}
+
+const blank = (index: number, title: string, t: number, seq: number): Building =>
+  ({ index, title, narration: '', action: '', tStart: t, tEnd: t, commands: [], expectations: [], links: [], notes: [], firstSeq: seq, lastSeq: seq, more: new Map() });
+
+/** The timeline of a stream that grows: events are added as they arrive (in seq order), `timeline()` is the state so far. */
+export class TimelineBuilder {
+  private start?: RunStartEvent;
+  private end?: RunEndEvent;
+  private setup?: Building;
+  private readonly steps: Building[] = [];
+
+  /** Takes the next event. */
+  add(e: PodlabEvent): void {
+    this.setup ??= blank(0, 'Deploy', e.t, 0);
+    const cur = e.step === 0 ? this.setup : this.steps[this.steps.length - 1];
+    if (e.type === 'run-start') this.start = e;
+    else if (e.type === 'run-end') this.end = e;
     else if (e.type === 'step-start') {
-      steps.push({ ...blank(e.step, e.title, e.t, e.seq), narration: e.narration, action: e.action });
-      continue;
+      this.steps.push({ ...blank(e.step, e.title, e.t, e.seq), narration: e.narration, action: e.action });
+      return;
     }
-    if (!cur || e.type === 'run-end') continue;
+    if (!cur || e.type === 'run-end') return;
     cur.tEnd = Math.max(cur.tEnd, e.t);
     cur.lastSeq = e.seq;
     if (e.type === 'step-end') {
@@ -88,13 +100,42 @@ export function buildTimeline(events: readonly PodlabEvent[]): Timeline {
     } else if (e.type === 'command') cur.commands.push(e);
     else if (e.type === 'expectation') cur.expectations.push(e);
     else if (e.type === 'link-state') cur.links.push(e);
-    else if (e.type === 'packet' && e.hop === 'drop') cur.notes.push({ seq: e.seq, kind: 'drop', text: dropText(e) });
+    else if (e.type === 'packet' && e.hop === 'drop') note(cur, e, 'drop', () => dropText(e));
     else if (e.type === 'routes' && e.step > 0) {
-      for (const r of e.removed) cur.notes.push({ seq: e.seq, kind: 'routes', text: `${e.node}: - ${r.text}` });
-      for (const r of e.added) cur.notes.push({ seq: e.seq, kind: 'routes', text: `${e.node}: + ${r.text}` });
-    } else if (isExtensionType(e.type)) cur.notes.push({ seq: e.seq, kind: 'extension', text: extensionText(e) });
+      for (const r of e.removed) note(cur, e, 'routes', () => `${e.node}: - ${r.text}`);
+      for (const r of e.added) note(cur, e, 'routes', () => `${e.node}: + ${r.text}`);
+    } else if (isExtensionType(e.type)) note(cur, e, 'extension', () => extensionText(e));
   }
-  return { ...(start ? { start } : {}), ...(end ? { end } : {}), setup, steps };
+
+  /** The timeline so far (fresh objects: a new snapshot for React). */
+  timeline(): Timeline {
+    const setup = this.setup ?? blank(0, 'Deploy', 0, 0);
+    return { ...(this.start ? { start: this.start } : {}), ...(this.end ? { end: this.end } : {}), setup: done(setup), steps: this.steps.map(done) };
+  }
+}
+
+/** Adds a note line, or counts it once the step holds MAX_NOTES_PER_STEP (its text never made). */
+function note(cur: Building, e: PodlabEvent, kind: NoteLine['kind'], text: () => string): void {
+  if (cur.notes.length < MAX_NOTES_PER_STEP) cur.notes.push({ seq: e.seq, kind, text: text() });
+  else cur.more.set(e.type, (cur.more.get(e.type) ?? 0) + 1);
+}
+
+function done(b: Building): TimelineStep {
+  const { more, ...step } = b;
+  const notes = b.notes.slice();
+  if (more.size) {
+    const total = [...more.values()].reduce((a, n) => a + n, 0);
+    const by = [...more].map(([type, n]) => `${type} ×${n.toLocaleString('en-US')}`).join(', ');
+    notes.push({ seq: b.lastSeq, kind: 'extension', text: `… ${total.toLocaleString('en-US')} more events in this step, not listed: ${by}` });
+  }
+  return { ...step, commands: b.commands.slice(), expectations: b.expectations.slice(), links: b.links.slice(), notes };
+}
+
+/** Groups events into the setup phase and the steps. */
+export function buildTimeline(events: readonly PodlabEvent[]): Timeline {
+  const b = new TimelineBuilder();
+  for (const e of events) b.add(e);
+  return b.timeline();
 }
 
 /** Link ids (`a:aIf--b:bIf`, either order) that are down after every event up to `seq`. */
