@@ -8,6 +8,7 @@
  * leaves nothing of Felix's; the admin's route and rule survive everything.
  */
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toCommands } from '../../engine/dataplane/commands.ts';
 import type { DesiredDataplane } from '../../engine/dataplane/types.ts';
@@ -17,6 +18,7 @@ import { isReadOnly } from '../../engine/runtime/linux/dataplane-plan.ts';
 import type { Exec } from '../../engine/runtime/linux/exec.ts';
 import { mustRun, netnsExec } from '../../engine/runtime/linux/exec.ts';
 import { parseIpsetSave, parseIptablesSave } from '../../engine/runtime/linux/kernel-read.ts';
+import { sysctlPath } from '../../engine/runtime/linux/proc-sys.ts';
 import { haveCommands, haveLinkKind, haveRoot } from '../support/system.ts';
 import { desiredFor, ingressFrom, workload } from './linux-dataplane-snap.ts';
 
@@ -312,5 +314,30 @@ describe.skipIf(!ready)('LinuxDataplane believes what it programmed: reads at st
     await dp.apply(pol('a'));
     expect(readsOf(dp)).toEqual(expect.arrayContaining(['ip -j -d route show table main', 'ipset save', 'iptables-save -t filter', 'iptables-save -t nat']));
     expect(await new LinuxDataplane(n.exec, { node: 'n1' }).apply(pol('a'))).toEqual([]);
+  });
+});
+
+describe.skipIf(!ready)('LinuxDataplane in the node\'s own namespace (the agent\'s way)', () => {
+  it('writes sysctls through /proc/sys, without a process, to the same end state as through `sysctl`', () => {
+    const inside = scratchNode();
+    const twin = scratchNode();
+    const script = join(import.meta.dirname, 'linux-dataplane-in-node.ts');
+    const out = JSON.parse(execFileSync('ip', ['netns', 'exec', inside.ns, process.execPath, '--import', 'tsx', script], { encoding: 'utf8', cwd: join(import.meta.dirname, '..', '..') })) as { changes: string[]; ran: string[]; again: number };
+    const d = desiredFor([A, B], 'vxlan', ingressFrom('b'));
+    return new LinuxDataplane(twin.exec, { node: 'n1' }).apply(d).then((twinChanges) => {
+      expect(out.changes.sort()).toEqual(twinChanges.map((c) => c.text).sort());
+      expect(out.changes.some((t) => t.startsWith('sysctl '))).toBe(true);
+      expect(out.ran.filter((c) => c.startsWith('sysctl'))).toEqual([]);
+      expect(out.again).toBe(0);
+      const values = (sh: (...a: string[]) => string): string[] => d.sysctls.map((s) => `${s.key}=${sh('sysctl', '-n', s.key).trim()}`);
+      expect(values(inside.sh)).toEqual(d.sysctls.map((s) => `${s.key}=${s.value}`));
+      expect(values(inside.sh)).toEqual(values(twin.sh));
+      expect({ r: routes(inside.sh), t: rules(inside.sh), s: sets(inside.sh) }).toEqual({ r: routes(twin.sh), t: rules(twin.sh), s: sets(twin.sh) });
+    });
+  }, 60_000);
+
+  it('a key names its /proc/sys file; a dot inside a device name is written as /', () => {
+    expect(sysctlPath('net.ipv4.conf.cali12345678901.proxy_arp')).toBe('/proc/sys/net/ipv4/conf/cali12345678901/proxy_arp');
+    expect(sysctlPath('net.ipv4.conf.vxlan/calico.rp_filter')).toBe('/proc/sys/net/ipv4/conf/vxlan.calico/rp_filter');
   });
 });

@@ -40,6 +40,7 @@ import type { BirdInstall } from './bird.ts';
 import { birdSessions, sessionChanges } from './bird-sessions.ts';
 import type { BirdSession } from './bird-sessions.ts';
 import { LinuxDataplane } from './dataplane.ts';
+import { procSysAccess } from './proc-sys.ts';
 import { parseAddresses, parseLinks } from './kernel-read.ts';
 import type { KAddress, KLink } from './kernel-read.ts';
 import { localExec } from './exec.ts';
@@ -135,7 +136,8 @@ export class LinuxNodeAgent {
     this.node = o.node;
     this.exec = o.exec ?? localExec;
     this.ipam = new IpamClient(o.ds, { compileSelector: calicoCompileSelector() });
-    this.dataplane = new LinuxDataplane(this.exec, { node: o.node });
+    // With the local Exec the agent is in the node's namespace: sysctls through /proc/sys, as Felix writes them.
+    this.dataplane = new LinuxDataplane(this.exec, { node: o.node, ...(o.exec ? {} : { sysctls: procSysAccess() }) });
     mkdirSync(o.dir, { recursive: true });
   }
 

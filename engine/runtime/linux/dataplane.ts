@@ -25,6 +25,7 @@ import { planDataplane } from './dataplane-plan.ts';
 import type { PlanStep } from './dataplane-plan.ts';
 import { readIpsets, readIptables, readLinks, readNeighbours, readRoutes, readSysctls } from './kernel-read.ts';
 import type { KAddress, KernelSnapshot, KernelTable, KLink } from './kernel-read.ts';
+import type { SysctlAccess } from './proc-sys.ts';
 
 /** A command the driver ran, with whether it was a read (part of the kernel snapshot). */
 export interface RanCommand {
@@ -66,6 +67,8 @@ export interface LinuxDataplaneOptions {
   readonly resyncMs?: ResyncIntervals;
   /** The clock the resync intervals are measured on (default Date.now). */
   readonly now?: () => number;
+  /** Sysctls without a process per command (proc-sys.ts; only where the driver runs in the node's own namespace); default `sysctl` through `exec`. */
+  readonly sysctls?: SysctlAccess;
 }
 
 const FELIX_REFRESH_MS = 90_000;
@@ -179,7 +182,10 @@ export class LinuxDataplane implements Dataplane {
     const sysctlsDue = this.stale('sysctls', now);
     const keys = sysctlsDue ? sysctlKeys : sysctlKeys.filter((k) => !(k in b.sysctls));
     if (sysctlsDue) b.sysctls = {};
-    if (keys.length) reads.push(readSysctls(read, keys).then((v) => { Object.assign(b.sysctls, v); }));
+    if (keys.length) {
+      const values = this.opts.sysctls ? this.opts.sysctls.read(keys) : readSysctls(read, keys);
+      reads.push(values.then((v) => { Object.assign(b.sysctls, v); }));
+    }
     if (sysctlsDue) this.readAt.sysctls = now;
     if (!b.ipsets || this.stale('ipsets', now)) reads.push(readIpsets(read).then((s) => { b.ipsets = s; this.readAt.ipsets = now; }));
     if (!b.iptables || this.stale('iptables', now)) reads.push(readIptables(read).then((t) => { b.iptables = t; this.readAt.iptables = now; }));
@@ -196,10 +202,21 @@ export class LinuxDataplane implements Dataplane {
       kernel = await this.snapshot(this.reader(node, ran), desired.sysctls.map((s) => s.key));
     } catch (e) {
       this.forget();
-      throw e;
+      throw e instanceof LinuxDataplaneError ? e : new LinuxDataplaneError(`${node}: ${(e as Error).message}`);
     }
     const plan = planDataplane(desired, kernel, { knownSysctls: this.written });
     for (const cmd of batchSteps(plan.steps)) {
+      if (this.opts.sysctls && cmd.argv[0] === 'sysctl') {
+        // Felix's way: straight into /proc/sys, no process (not a command: not in lastRun).
+        const entries = cmd.steps.map((st): [string, string] => { const kv = st.argv[2]!; const i = kv.indexOf('='); return [kv.slice(0, i), kv.slice(i + 1)]; });
+        try {
+          await this.opts.sysctls.write(entries);
+          continue;
+        } catch (e) {
+          this.forget();
+          throw new LinuxDataplaneError(`${node}: ${(e as Error).message}`);
+        }
+      }
       ran.push({ argv: cmd.argv, ...(cmd.stdin !== undefined ? { stdin: cmd.stdin } : {}), read: false });
       const r = await this.exec(cmd.argv, cmd.stdin !== undefined ? { stdin: cmd.stdin } : undefined);
       if (r.code === 0) continue;
