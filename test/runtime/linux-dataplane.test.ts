@@ -318,22 +318,29 @@ describe.skipIf(!ready)('LinuxDataplane believes what it programmed: reads at st
 });
 
 describe.skipIf(!ready)('LinuxDataplane in the node\'s own namespace (the agent\'s way)', () => {
-  it('writes sysctls through /proc/sys, without a process, to the same end state as through `sysctl`', () => {
+  it('writes sysctls through /proc/sys, without a process, to the same end state as through `sysctl`', async () => {
     const inside = scratchNode();
     const twin = scratchNode();
     const script = join(import.meta.dirname, 'linux-dataplane-in-node.ts');
-    const out = JSON.parse(execFileSync('ip', ['netns', 'exec', inside.ns, process.execPath, '--import', 'tsx', script], { encoding: 'utf8', cwd: join(import.meta.dirname, '..', '..') })) as { changes: string[]; ran: string[]; again: number };
-    const d = desiredFor([A, B], 'vxlan', ingressFrom('b'));
-    return new LinuxDataplane(twin.exec, { node: 'n1' }).apply(d).then((twinChanges) => {
-      expect(out.changes.sort()).toEqual(twinChanges.map((c) => c.text).sort());
-      expect(out.changes.some((t) => t.startsWith('sysctl '))).toBe(true);
-      expect(out.ran.filter((c) => c.startsWith('sysctl'))).toEqual([]);
-      expect(out.again).toBe(0);
-      const values = (sh: (...a: string[]) => string): string[] => d.sysctls.map((s) => `${s.key}=${sh('sysctl', '-n', s.key).trim()}`);
-      expect(values(inside.sh)).toEqual(d.sysctls.map((s) => `${s.key}=${s.value}`));
-      expect(values(inside.sh)).toEqual(values(twin.sh));
-      expect({ r: routes(inside.sh), t: rules(inside.sh), s: sets(inside.sh) }).toEqual({ r: routes(twin.sh), t: rules(twin.sh), s: sets(twin.sh) });
-    });
+    const out = JSON.parse(execFileSync('ip', ['netns', 'exec', inside.ns, process.execPath, '--import', 'tsx', script], { encoding: 'utf8', cwd: join(import.meta.dirname, '..', '..') })) as { changes: string[]; ran: string[]; again: number; ranForPod: string[] };
+    // The twin goes through the same states with `sysctl` processes.
+    const C = workload('c', '10.5.1.4');
+    const twinDp = new LinuxDataplane(twin.exec, { node: 'n1' });
+    const twinChanges = await twinDp.apply(desiredFor([A, B], 'vxlan', ingressFrom('b')));
+    twin.sh('ip', 'link', 'add', C.iface, 'type', 'veth', 'peer', 'name', 'p-c');
+    twin.sh('ip', 'link', 'set', C.iface, 'up');
+    const d = desiredFor([A, B, C], 'vxlan', ingressFrom('b'));
+    await twinDp.apply(d);
+    expect(out.changes.sort()).toEqual(twinChanges.map((c) => c.text).sort());
+    expect(out.changes.some((t) => t.startsWith('sysctl '))).toBe(true);
+    expect(out.ran.filter((c) => c.startsWith('sysctl'))).toEqual([]);
+    expect(out.again).toBe(0);
+    // A new pod: three processes — links, its route, its chains (its sysctls read and written in /proc/sys).
+    expect(out.ranForPod).toEqual(['ip -j -d addr show', 'ip route replace 10.5.1.4/32 dev calic0000000000 proto boot scope link', 'iptables-restore --noflush --wait']);
+    const values = (sh: (...a: string[]) => string): string[] => d.sysctls.map((s) => `${s.key}=${sh('sysctl', '-n', s.key).trim()}`);
+    expect(values(inside.sh)).toEqual(d.sysctls.map((s) => `${s.key}=${s.value}`));
+    expect(values(inside.sh)).toEqual(values(twin.sh));
+    expect({ r: routes(inside.sh), t: rules(inside.sh), s: sets(inside.sh) }).toEqual({ r: routes(twin.sh), t: rules(twin.sh), s: sets(twin.sh) });
   }, 60_000);
 
   it('a key names its /proc/sys file; a dot inside a device name is written as /', () => {
