@@ -4,14 +4,14 @@
  * with exactly the routes BIRD programmed on every node — the same tables the whole stream
  * read at once gives — while holding route events as compact rows, not as objects.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { serveCalicoFabric, type ServedFabric } from '../../bench/ui/calico-fabric.ts';
 import { EVENTS_PAGE_MAX, eventsView } from '../../engine/server/api-views.ts';
 import type { UiBackend } from '../../engine/server/backend.ts';
 import type { PodlabEvent } from '../../engine/events.ts';
 import { LabStore } from '../../web/src/data/store.ts';
 import type { LabSource } from '../../web/src/data/source.ts';
-import { allRoutesAt } from '../../web/src/domain/overlays.ts';
+import { allRoutesAt, tunnelsAt } from '../../web/src/domain/overlays.ts';
 
 const N = 40;
 
@@ -101,6 +101,12 @@ describe(`/api/events paged, on a converged ${N}-node Calico rr fabric`, () => {
     expect(allRoutesAt(s.events, first.seq, s.routes)).toEqual(allRoutesAt(whole, first.seq));
     const mid = whole.filter((e) => e.type === 'calico.route')[700]!.seq;
     expect(allRoutesAt(s.events, mid, s.routes)).toEqual(allRoutesAt(whole, mid));
+    // The tunnels the store worked out in slices are the ones one pass over the whole stream gives, and the lab's.
+    await vi.waitFor(() => expect(store.snapshot().routeTunnels?.list.length).toBeGreaterThan(0), { timeout: 10_000 });
+    const inf = Number.POSITIVE_INFINITY;
+    const sliced = tunnelsAt(s.events, inf, [], inf, fabric.lab.topology, -inf, s.routes, store.snapshot().routeTunnels);
+    expect(sliced).toEqual(tunnelsAt(whole, inf, [], inf, fabric.lab.topology));
+    expect(sliced).toHaveLength(fabric.tunnels);
     store.close();
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 /**
  * The page on a converged 120-node Calico route-reflector fabric (`podlab up` of
- * bench/ui/generate.ts's rr fabric): 14,280 route events (every node installs every other
- * node's block) among ~16,000, taken in 500 a request (`?eventPage=500`) so the paging is
+ * bench/ui/generate.ts's rr fabric): 14,400 route events (every node installs every node's
+ * block: its own as a blackhole, the others' via tunl0) among ~16,300, taken in 500 a request (`?eventPage=500`) so the paging is
  * exercised as a 1,000-node fabric's million events exercise it with the default page. The
  * page must end up showing what the nodes' own tools report: every BGP session and tunnel,
  * and the selected node's routes.

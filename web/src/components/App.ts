@@ -68,8 +68,10 @@ export function App(p: AppProps) {
   const sessions = useMemo(() => (topo ? bgpSessionsAt(s.events, cursorSeq, topo) : []), [s.events, cursorSeq, topo]);
   // Traffic draws a tunnel only within the cursor's step (the last one at the live end, and what ran since).
   const window = atStep ?? steps[steps.length - 1];
-  const tunnels = useMemo(() => (topo ? tunnelsAt(s.events, cursorSeq, s.hops, atStep ? atStep.tEnd : Number.POSITIVE_INFINITY, topo, window ? window.tStart : Number.NEGATIVE_INFINITY, s.routes) : []),
-    [s.events, s.routes, s.routeEvents, cursorSeq, s.hops, atStep, topo, window]);
+  // At the end, the store's route tunnels (computed in slices as routes change); a past step replays the events.
+  const routeTunnels = atStep ? undefined : s.routeTunnels;
+  const tunnels = useMemo(() => (topo ? tunnelsAt(s.events, cursorSeq, s.hops, atStep ? atStep.tEnd : Number.POSITIVE_INFINITY, topo, window ? window.tStart : Number.NEGATIVE_INFINITY, s.routes, routeTunnels) : []),
+    [s.events, s.routes, s.routeEvents, routeTunnels, cursorSeq, s.hops, atStep, topo, window]);
   const selectedRow = packets.find((r) => r.rec.no === packet);
   const path = useMemo(() => (selectedRow ? packetPath(selectedRow.rec, s.hops) : []), [selectedRow, s.hops]);
   const routeNow = useRouteNow(path, s.topology?.mode !== 'replay');

@@ -8,6 +8,7 @@ import type { PodlabEvent } from '../../../engine/events.ts';
 import { toRow, type PacketRow } from '../domain/packet-view.ts';
 import { TimelineBuilder, type Timeline } from '../domain/timeline.ts';
 import { RouteLog, type BirdRouteEvent } from '../domain/route-log.ts';
+import { addressOwners, routeTunnelPass, type RouteTunnels } from '../domain/overlays.ts';
 import { viewModel, type ViewModel } from '../domain/view-model.ts';
 import { httpSource, type LabSource } from './source.ts';
 
@@ -36,6 +37,11 @@ export interface LabState {
   /** The `calico.route` events, compact (the log is shared and grows; `routeEvents` changes with it). */
   readonly routes: RouteLog;
   readonly routeEvents: number;
+  /**
+   * The tunnels the routes at the end imply, computed in slices after each change (absent
+   * while the events carry `routes` tables of their own: the overlays then work from those).
+   */
+  readonly routeTunnels?: RouteTunnels;
   /** Events taken in so far (grows while a large stream loads). */
   readonly eventsLoaded: number;
   readonly connected: boolean;
@@ -71,6 +77,8 @@ function yieldToBrowser(): Promise<void> {
   });
 }
 
+const NO_TUNNELS: RouteTunnels = { list: [], index: new Map() };
+
 /** The most packet rows kept (as many as a live server keeps: engine/server/live-feed.ts). */
 const MAX_PACKETS = 50_000;
 /** Main-thread time one slice of packet decoding may take before the browser gets a turn. */
@@ -103,6 +111,9 @@ export class LabStore {
   private fetchingEvents = false;
   private wantEvents = false;
   private readonly eventPage: number;
+  /** A scenario's `routes` events replace BIRD's tables for their nodes: tunnels then come from the overlays' own pass. */
+  private routeTables = false;
+  private tunnelRun = 0;
   private readonly subs = new Set<() => void>();
   private logId = 0;
   private nextHop = 0;
@@ -229,6 +240,7 @@ export class LabStore {
           this.timelineBuilder.add(e);
           if (e.type === 'calico.route') this.state.routes.add(e as unknown as BirdRouteEvent);
           else fresh.push(e);
+          if (e.type === 'routes') this.routeTables = true;
         }
         this.eventCount += more.length;
         if (more.length < this.eventPage) {
@@ -242,14 +254,37 @@ export class LabStore {
       }
       const grew = fresh.length > 0 || this.state.routes.size !== routesBefore;
       if (!grew && this.state.timeline) return;
+      const routesGrew = this.state.routes.size !== routesBefore;
       this.set({
         events: fresh.length ? this.state.events.concat(fresh) : this.state.events,
         routeEvents: this.state.routes.size, eventsLoaded: this.eventCount,
         ...(this.eventCount ? { timeline: this.timelineBuilder.timeline() } : {}),
+        ...(this.routeTables ? { routeTunnels: undefined } : routesGrew && !this.state.routeTunnels ? { routeTunnels: NO_TUNNELS } : {}),
       });
+      if (routesGrew && !this.routeTables) void this.computeRouteTunnels();
     } finally {
       this.fetchingEvents = false;
     }
+  }
+
+  /**
+   * The tunnels the current routes imply, a slice at a time (a million routes at 1,000 nodes);
+   * a newer change starts over and the older pass stops. The overlays keep the last result
+   * until then.
+   */
+  private async computeRouteTunnels(): Promise<void> {
+    const topo = this.state.topology?.topology;
+    if (!topo) return;
+    const run = ++this.tunnelRun;
+    const pass = routeTunnelPass(this.state.routes.tables(), addressOwners(topo));
+    let t0 = performance.now();
+    while (!pass.next().done) {
+      if (performance.now() - t0 < SLICE_MS) continue;
+      await yieldToBrowser();
+      if (run !== this.tunnelRun || this.routeTables) return;
+      t0 = performance.now();
+    }
+    this.set({ routeTunnels: pass.result });
   }
 
   private async pullLinks(): Promise<void> {

@@ -191,11 +191,7 @@ const TUNNEL_DEVS: Record<string, 'ipip' | 'vxlan'> = { tunl0: 'ipip', 'vxlan.ca
  * the node whose address is the next hop) and from traffic (hops from `tFrom` to `tMax`, the
  * cursor's step: an encap at one node and the decap of the same packet at another).
  */
-export function tunnelsAt(events: readonly PodlabEvent[], seq: number, hops: readonly HopEvent[], tMax: number, t: Topology, tFrom = Number.NEGATIVE_INFINITY, log?: RouteLog): TunnelView[] {
-  const owners = addressOwners(t);
-  const routes = allRoutesAt(events, seq, log);
-  const blockOwner = new Map<string, string>();
-  for (const [node, list] of routes) for (const r of list) if (r.type === 'blackhole' && CALICO_PROTOS.has(r.proto)) blockOwner.set(r.dst, node);
+export function tunnelsAt(events: readonly PodlabEvent[], seq: number, hops: readonly HopEvent[], tMax: number, t: Topology, tFrom = Number.NEGATIVE_INFINITY, log?: RouteLog, fromRoutes?: RouteTunnels): TunnelView[] {
   const out = new Map<string, { a: string; b: string; kind: 'ipip' | 'vxlan'; traffic: boolean; route: boolean }>();
   const mark = (x: string, y: string, kind: 'ipip' | 'vxlan', how: 'traffic' | 'route'): void => {
     if (x === y) return;
@@ -204,13 +200,10 @@ export function tunnelsAt(events: readonly PodlabEvent[], seq: number, hops: rea
     const v = out.get(id) ?? out.set(id, { a, b, kind, traffic: false, route: false }).get(id)!;
     v[how] = true;
   };
-  for (const [node, list] of routes) {
-    for (const r of list) {
-      const kind = r.dev ? TUNNEL_DEVS[r.dev] : undefined;
-      if (!kind || r.type !== 'unicast') continue;
-      const far = blockOwner.get(r.dst) ?? (r.via ? owners.get(r.via) : undefined);
-      if (far) mark(node, far, kind, 'route');
-    }
+  if (!fromRoutes) {
+    const pass = routeTunnelPass(allRoutesAt(events, seq, log), addressOwners(t));
+    while (!pass.next().done);
+    fromRoutes = pass.result;
   }
   const open = new Map<string, HopEvent>();
   for (const h of hops) {
@@ -224,5 +217,50 @@ export function tunnelsAt(events: readonly PodlabEvent[], seq: number, hops: rea
       if (from) mark(from.node, h.node, h.tunnel, 'traffic');
     }
   }
-  return [...out.entries()].map(([id, v]) => ({ id, ...v }));
+  // The route tunnels as they are (the same array while no traffic: nothing to redraw), those
+  // that also carried traffic patched, traffic-only ones after them.
+  if (!out.size) return fromRoutes.list as TunnelView[];
+  const list = fromRoutes.list.slice();
+  for (const [id, v] of out) {
+    const i = fromRoutes.index.get(id);
+    if (i === undefined) list.push({ id, ...v });
+    else list[i] = { ...list[i]!, traffic: true };
+  }
+  return list;
+}
+
+/** The tunnels a set of routing tables implies, and each one's place in the list by id. */
+export interface RouteTunnels {
+  readonly list: readonly TunnelView[];
+  readonly index: ReadonlyMap<string, number>;
+}
+
+/**
+ * Tunnels from routes, one node at a time: a generator the store can run in slices (a
+ * converged 1,000-node fabric's tables hold a million routes; one pass over them in a single
+ * task froze the page), done at once here for a cursor in the past. `result` once done.
+ */
+export function routeTunnelPass(routes: ReadonlyMap<string, Iterable<RouteEntry>>, owners: ReadonlyMap<string, string>): Generator<void, void, void> & { readonly result: RouteTunnels } {
+  const list: TunnelView[] = [];
+  const index = new Map<string, number>();
+  function* run(): Generator<void, void, void> {
+    const blockOwner = new Map<string, string>();
+    for (const [node, table] of routes) {
+      for (const r of table) if (r.type === 'blackhole' && CALICO_PROTOS.has(r.proto)) blockOwner.set(r.dst, node);
+      yield;
+    }
+    for (const [node, table] of routes) {
+      for (const r of table) {
+        const kind = r.dev ? TUNNEL_DEVS[r.dev] : undefined;
+        if (!kind || r.type !== 'unicast') continue;
+        const far = blockOwner.get(r.dst) ?? (r.via ? owners.get(r.via) : undefined);
+        if (!far || far === node) continue;
+        const [id0, a, b] = pairId(node, far);
+        const id = `${id0}~${kind}`;
+        if (!index.has(id)) index.set(id, list.push({ id, a, b, kind, traffic: false, route: true }) - 1);
+      }
+      yield;
+    }
+  }
+  return Object.assign(run(), { result: { list, index } });
 }

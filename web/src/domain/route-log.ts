@@ -89,6 +89,11 @@ export class RouteLog {
     const actions = new Uint8Array(n); actions.set(this.actions); this.actions = actions;
   }
 
+  /** Each node's table after the last event, as a view that follows the log (iterate it again for the current routes). */
+  tables(): Map<string, Iterable<RouteEntry>> {
+    return new Map(this.nodeNames.map((n, i) => [n, { [Symbol.iterator]: () => this.current[i]!.values() }]));
+  }
+
   /** How many routes `node` holds after the last event. */
   countOf(node: string): number {
     const id = this.nodeIds.get(node);
