@@ -36,7 +36,7 @@ async function measure(n: number, eventPage?: number) {
     const cpu0 = await metric('ProcessTime');
     const n0 = performance.now();
     await page.goto(`${fabric.ui.url}${eventPage ? `?eventPage=${eventPage}` : ''}`);
-    await page.evaluate(() => performance.mark('bench:load'));
+    await page.evaluate(() => performance.mark('podlab:bench-load'));
     const want = [`BGP sessions (${fabric.sessions})`, `tunnels (${fabric.tunnels})`];
     await page.waitForFunction((w) => {
       const t = document.querySelector('[data-testid=overlay-controls]')?.textContent ?? '';
@@ -51,9 +51,17 @@ async function measure(n: number, eventPage?: number) {
       busy = now;
     }
     const rendererCpuMs = round((await metric('ProcessTime') - cpu0) * 1000);
+    const { tasks, marks } = mainThreadTasks(await endTrace(cdp), 'podlab:');
+    if (process.env.BENCH_TASKS) {
+      // Where the longest tasks ran: the page's last mark before each (store and topology marks).
+      for (const t of [...tasks].sort((a, b) => b.cpuMs - a.cpuMs).slice(0, 8)) {
+        const before = marks.filter((m) => m.ts <= t.end).at(-1);
+        process.stderr.write(`task ${round(t.cpuMs)} ms CPU, ${round((t.end - t.ts) / 1000)} ms wall, after ${before ? `${before.name} +${round((t.ts - before.ts) / 1000)} ms` : 'no mark'}\n`);
+      }
+    }
+    // After the trace: the forced collection is a main-thread task of its own, not the page's.
     await cdp.send('HeapProfiler.collectGarbage');
     const jsHeapMB = round((await metric('JSHeapUsedSize')) / 2 ** 20);
-    const { tasks } = mainThreadTasks(await endTrace(cdp), 'bench:load');
     const longest = tasks.reduce((a, t) => (t.cpuMs > a.cpuMs ? t : a), { ts: 0, end: 0, cpuMs: 0 });
     const over50 = tasks.filter((t) => t.cpuMs > 50).length;
     return { nodes: fabric.nodes, events: fabric.events, sessions: fabric.sessions, tunnels: fabric.tunnels, deployMs, shownMs, rendererCpuMs, jsHeapMB, longestTaskMs: round(longest.cpuMs), tasksOver50Ms: over50 };

@@ -81,6 +81,8 @@ const NO_TUNNELS: RouteTunnels = { list: [], index: new Map() };
 
 /** The most packet rows kept (as many as a live server keeps: engine/server/live-feed.ts). */
 const MAX_PACKETS = 50_000;
+/** How often a long load of packet pages shows what it has so far. */
+const PUBLISH_MS = 1_000;
 /** Main-thread time one slice of packet decoding may take before the browser gets a turn. */
 const SLICE_MS = 12;
 
@@ -261,6 +263,7 @@ export class LabStore {
         ...(this.eventCount ? { timeline: this.timelineBuilder.timeline() } : {}),
         ...(this.routeTables ? { routeTunnels: undefined } : routesGrew && !this.state.routeTunnels ? { routeTunnels: NO_TUNNELS } : {}),
       });
+      performance.mark('podlab:events-caught-up');
       if (routesGrew && !this.routeTables) void this.computeRouteTunnels();
     } finally {
       this.fetchingEvents = false;
@@ -285,6 +288,7 @@ export class LabStore {
       t0 = performance.now();
     }
     this.set({ routeTunnels: pass.result });
+    performance.mark('podlab:route-tunnels');
   }
 
   private async pullLinks(): Promise<void> {
@@ -300,18 +304,31 @@ export class LabStore {
     this.fetchingPackets = true;
     try {
       // Ask after the last packet's number, not the list's length: a live server drops its oldest packets.
-      const last = (): number => this.state.packets.at(-1)?.rec.no ?? 0;
+      // Rows are published at most every PUBLISH_MS while pages keep coming: each publish
+      // re-renders the packet list (up to 50,000 rows), once per 5,000-packet page was ten renders.
+      let pending: PacketRow[] = [];
+      let published = performance.now();
+      const last = (): number => pending.at(-1)?.rec.no ?? this.state.packets.at(-1)?.rec.no ?? 0;
+      const publish = (): void => {
+        if (!pending.length) return;
+        const all = this.state.packets.concat(pending);
+        pending = [];
+        published = performance.now();
+        this.set({ packets: all.length > MAX_PACKETS ? all.slice(all.length - MAX_PACKETS) : all });
+        performance.mark('podlab:packets-page');
+      };
       for (;;) {
         const r = await this.source.packets(last());
         if (r.packets.length) {
-          const rows = await decodeInSlices(r.packets);
-          const all = this.state.packets.concat(rows);
-          this.set({ packets: all.length > MAX_PACKETS ? all.slice(all.length - MAX_PACKETS) : all });
+          pending = pending.concat(await decodeInSlices(r.packets));
+          if (pending.length > MAX_PACKETS) pending = pending.slice(pending.length - MAX_PACKETS);
+          if (performance.now() - published > PUBLISH_MS) publish();
         }
         if (last() >= r.total && !this.wantPackets) break;
         this.wantPackets = false;
         if (!r.packets.length) break;
       }
+      publish();
     } finally {
       this.fetchingPackets = false;
     }
