@@ -36,7 +36,13 @@ export const EVENTS_PAGE_MAX = 10_000;
 
 /** GET /api/events?since=N&limit=M: at most `limit` (≤ EVENTS_PAGE_MAX) events from index `since`. */
 export function eventsView(b: UiBackend, since: number, limit = EVENTS_PAGE_MAX): PodlabEvent[] {
-  return b.events().slice(since, since + Math.max(1, Math.min(limit, EVENTS_PAGE_MAX)));
+  const n = Math.max(1, Math.min(limit, EVENTS_PAGE_MAX));
+  return b.eventsPage ? b.eventsPage(since, n) : b.events().slice(since, since + n);
+}
+
+/** How many events the backend holds (GET /api/events says it in x-podlab-events-total). */
+export function eventCount(b: UiBackend): number {
+  return b.eventCount ? b.eventCount() : b.events().length;
 }
 
 /** GET /api/captures (`pcap` = where the server serves each capture). */

@@ -8,7 +8,7 @@ import type { UiBackend } from './backend.ts';
 import { ApiError, checkCommand, checkIndex, checkName, readJsonBody } from './validate.ts';
 import type { ExecResponse } from './api-types.ts';
 import { execOverBudget } from './exec-budget.ts';
-import { EVENTS_PAGE_MAX, capturesView, eventsView, hopsView, linksView, nodesView, packetsView, topologyView } from './api-views.ts';
+import { EVENTS_PAGE_MAX, capturesView, eventCount, eventsView, hopsView, linksView, nodesView, packetsView, topologyView } from './api-views.ts';
 
 /** What the API serves and a hook for executed commands. */
 export interface ApiContext {
@@ -58,7 +58,7 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: Serv
       const limit = checkIndex('limit', url.searchParams.get('limit'), EVENTS_PAGE_MAX);
       if (limit < 1) throw new ApiError(400, `limit must be 1 to ${EVENTS_PAGE_MAX}`);
       // The body stays a plain array (recordings' and older clients' shape); the total says whether to follow.
-      res.setHeader('x-podlab-events-total', String(b.events().length));
+      res.setHeader('x-podlab-events-total', String(eventCount(b)));
       json(res, 200, eventsView(b, since, limit));
     } else if (method === 'GET' && path === '/api/captures') {
       json(res, 200, capturesView(b));

@@ -52,6 +52,9 @@ export interface UiBackend {
   pcap(node: string, iface: string): Uint8Array | undefined;
   /** Scenario events (steps, narration, commands, expectations), empty when none ran. */
   events(): readonly PodlabEvent[];
+  /** How many events there are, and a page of them, where the backend reads them lazily (a live lab's Calico events). */
+  eventCount?(): number;
+  eventsPage?(since: number, limit: number): PodlabEvent[];
 }
 
 /** Options of a live backend. */
@@ -66,7 +69,8 @@ export interface LiveOptions {
 export function liveBackend(lab: SimLab, opts: LiveOptions = {}): UiBackend {
   const feed = opts.feed ?? new LiveFeed(lab);
   // No scenario: Calico's own events, so sessions and tunnels are drawn for a bare topology too.
-  const events = opts.events ?? labEvents(lab).events;
+  const stream = opts.events ? undefined : labEvents(lab);
+  const events = opts.events;
   return {
     mode: 'live', runtime: 'sim', topology: lab.topology, feed,
     // The shell's exec: verbs that change the cluster (kubectl apply…) and pods by name too.
@@ -86,6 +90,8 @@ export function liveBackend(lab: SimLab, opts: LiveOptions = {}): UiBackend {
     })),
     captures: () => [...lab.allCaptures().values()].map((c) => ({ node: c.node, iface: c.dev, frames: c.records.length })),
     pcap: (node, iface) => lab.allCaptures().get(`${node}:${iface}`)?.toPcap(),
-    events: () => events,
+    ...(stream
+      ? { events: () => stream.events, eventCount: () => stream.count(), eventsPage: (since: number, limit: number) => stream.page(since, limit) }
+      : { events: () => events ?? [] }),
   };
 }

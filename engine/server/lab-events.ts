@@ -7,21 +7,63 @@
 import type { PodlabEvent } from '../events.ts';
 import type { SimLab } from '../runtime/sim/sim-lab.ts';
 import { calicoEventBody, calicoOf } from '../runtime/sim/calico.ts';
-import type { NodeAgentEvent } from '../calico/node/agent.ts';
 import type { LabDriver } from '../scenario/driver.ts';
 
-/** A growing list of the lab's Calico events (empty without Calico); `close` stops following. */
-export function labEvents(lab: SimLab): { readonly events: readonly PodlabEvent[]; close(): void } {
-  const events: PodlabEvent[] = [];
+/** A lab's Calico events, read by index from the cluster's compact log. */
+export interface LabEventStream {
+  /** Every event so far, as objects (a small lab's; the server reads pages). */
+  readonly events: readonly PodlabEvent[];
+  /** How many events there are now. */
+  count(): number;
+  /** At most `limit` events from index `since`, made for this answer. */
+  page(since: number, limit: number): PodlabEvent[];
+  close(): void;
+}
+
+/**
+ * The lab's Calico events (none without Calico), numbered from deploy on. They are read from
+ * the cluster's compact event log (engine/calico/cluster/event-log.ts) when asked for, a page
+ * at a time: a converged 1,000-node fabric logs a million route events, which as objects
+ * here were ~200 MB of the server's heap for a list the browser reads 5,000 at a time. Only
+ * which log entries are events is kept (4 bytes each).
+ */
+export function labEvents(lab: SimLab): LabEventStream {
   const c = calicoOf(lab);
-  if (!c) return { events, close: () => {} };
-  const add = (e: NodeAgentEvent): void => {
-    const body = calicoEventBody(e);
-    if (body) events.push({ seq: events.length, t: e.t, step: 0, ...body } as PodlabEvent);
+  if (!c) return { events: [], count: () => 0, page: () => [], close: () => {} };
+  const log = c.eventLog;
+  let at = new Int32Array(1024);
+  let n = 0;
+  let scanned = 0;
+  const sync = (): void => {
+    for (; scanned < log.length; scanned++) {
+      if (!calicoEventBody(log.at(scanned)!)) continue;
+      if (n === at.length) {
+        const bigger = new Int32Array(at.length * 2);
+        bigger.set(at);
+        at = bigger;
+      }
+      at[n++] = scanned;
+    }
   };
-  for (const e of c.eventLog) add(e);
-  const off = c.on(add);
-  return { events, close: off };
+  const page = (since: number, limit: number): PodlabEvent[] => {
+    sync();
+    const out: PodlabEvent[] = [];
+    for (let seq = Math.max(0, since); seq < n && out.length < limit; seq++) {
+      const e = log.at(at[seq]!)!;
+      out.push({ seq, t: e.t, step: 0, ...calicoEventBody(e)! } as PodlabEvent);
+    }
+    return out;
+  };
+  const count = (): number => {
+    sync();
+    return n;
+  };
+  return {
+    get events() {
+      return page(0, count());
+    },
+    count, page, close: () => {},
+  };
 }
 
 /**
