@@ -301,14 +301,10 @@ export class Netfilter implements PacketFilter {
           w.decide(table, chain.name, r, undefined);
           w.rejectCode = REJECT_WITH[t.with]!;
           return REJECT;
-        case 'RETURN': {
-          if (depth === 0) return this.policy(table, base, w, len);
-          depth--;
-          if (trail) popTrail(trail);
-          chain = chains[depth]!;
-          i = idx[depth]!;
+        case 'RETURN':
+          // As falling off the chain's end: back to the caller, or the policy at the top.
+          i = chain.rules.length;
           continue;
-        }
         case 'jump':
         case 'goto': {
           const to = t0.chains.get(t.chain);
