@@ -8,6 +8,7 @@ import { fromBgp, parseBirdProtocols, parseBirdRoutes, sessionUp } from '../doma
 import { affineBlocks, parseIpamShow } from '../domain/calico-parse.ts';
 import { calicoChains, parseIptablesSave } from '../domain/iptables-parse.ts';
 import { parseBridgeVlans, parseFdb } from '../domain/bridge-parse.ts';
+import { PAGE_ROWS, PagedRows } from './PagedRows.ts';
 
 const grid = (cols: readonly string[], body: unknown) =>
   h('table', { className: 'grid' }, h('thead', null, h('tr', null, cols.map((c) => h('th', { key: c }, c)))), body as never);
@@ -30,7 +31,13 @@ export function RoutesTable(p: { readonly text: string; readonly added?: readonl
   };
   return grid(['', 'destination', 'via', 'dev', 'scope', 'src', 'metric', 'flags'], groups.map((g) => h('tbody', { key: g.proto },
     h('tr', { className: 'group-row' }, h('td', { colSpan: 8 }, `proto ${g.proto} (${(g.rows as (RouteRow & { gone?: boolean })[]).filter((r) => !r.gone).length})`)),
-    g.rows.map(cell))));
+    // A group longer than a page lists the step's changes first, so paging never hides them.
+    h(PagedRows<RouteRow & { gone?: boolean }>, { items: g.rows.length > PAGE_ROWS ? changesFirst(g.rows as (RouteRow & { gone?: boolean })[], (r) => !!r.gone || added.has(norm(r.line))) : g.rows, row: cell, colSpan: 8 }))));
+}
+
+/** The rows `marked` says changed, then the others, each in their order. */
+function changesFirst<T>(rows: readonly T[], marked: (r: T) => boolean): T[] {
+  return [...rows.filter(marked), ...rows.filter((r) => !marked(r))];
 }
 
 /** `ip addr`. */
@@ -44,14 +51,15 @@ export function AddrsTable(p: { readonly text: string }) {
 export function NeighTable(p: { readonly text: string }) {
   const rows = parseNeighbours(p.text);
   if (!rows.length) return h('p', { className: 'muted' }, 'no neighbours yet (nothing resolved)');
-  return grid(['address', 'dev', 'lladdr', 'state'], h('tbody', null, rows.map((r, i) => h('tr', { key: i },
-    h('td', null, r.addr), h('td', null, r.dev ?? ''), h('td', null, r.lladdr ?? ''), h('td', { className: r.state === 'FAILED' ? 'bad' : '' }, r.state)))));
+  return grid(['address', 'dev', 'lladdr', 'state'], h('tbody', null, h(PagedRows<(typeof rows)[number]>, { items: rows, colSpan: 4, row: (r, i) => h('tr', { key: i },
+    h('td', null, r.addr), h('td', null, r.dev ?? ''), h('td', null, r.lladdr ?? ''), h('td', { className: r.state === 'FAILED' ? 'bad' : '' }, r.state)) })));
 }
 
 /** `birdc show protocols`. */
 export function BgpTable(p: { readonly text: string }) {
-  return grid(['protocol', 'proto', 'state', 'since', 'info'], h('tbody', null, parseBirdProtocols(p.text).map((r) => h('tr', { key: r.name, className: r.proto === 'BGP' ? (sessionUp(r) ? 'good' : 'bad') : 'muted' },
-    h('td', null, r.name), h('td', null, r.proto), h('td', null, r.state), h('td', null, r.since), h('td', null, r.info)))));
+  const rows = parseBirdProtocols(p.text);
+  return grid(['protocol', 'proto', 'state', 'since', 'info'], h('tbody', null, h(PagedRows<(typeof rows)[number]>, { items: rows, colSpan: 5, row: (r) => h('tr', { key: r.name, className: r.proto === 'BGP' ? (sessionUp(r) ? 'good' : 'bad') : 'muted' },
+    h('td', null, r.name), h('td', null, r.proto), h('td', null, r.state), h('td', null, r.since), h('td', null, r.info)) })));
 }
 
 /** `birdc show route`: routes from BGP sessions first, then the node's own (kernel, direct, static). */
@@ -61,8 +69,8 @@ export function BirdRoutesTable(p: { readonly text: string }) {
   const own = rows.filter((r) => !fromBgp(r));
   const body = (list: typeof rows, title: string) => h('tbody', { key: title },
     h('tr', { className: 'group-row' }, h('td', { colSpan: 5 }, `${title} (${list.length})`)),
-    list.map((r, i) => h('tr', { key: i, className: r.best ? '' : 'muted', title: r.best ? 'selected (*)' : 'not selected' },
-      h('td', null, r.prefix), h('td', null, r.nexthop), h('td', null, r.protocol), h('td', null, `${r.best ? '* ' : ''}${r.pref}`), h('td', null, r.extra))));
+    h(PagedRows<(typeof rows)[number]>, { items: list, colSpan: 5, row: (r, i) => h('tr', { key: i, className: r.best ? '' : 'muted', title: r.best ? 'selected (*)' : 'not selected' },
+      h('td', null, r.prefix), h('td', null, r.nexthop), h('td', null, r.protocol), h('td', null, `${r.best ? '* ' : ''}${r.pref}`), h('td', null, r.extra)) }));
   if (!rows.length) return h('p', { className: 'muted' }, 'no routes in BIRD');
   return grid(['prefix', 'next hop', 'from', 'pref', 'attrs'], [body(bgp, 'received over BGP'), body(own, 'originated here (kernel, direct, static)')]);
 }
@@ -78,8 +86,8 @@ export function IpamTable(p: { readonly text: string; readonly routesText: strin
     h('p', { className: 'muted' }, affine.length
       ? `${affine.length} of ${blocks.length} blocks are affine to this node (its blackhole routes for them); the other nodes own the rest`
       : 'every block of the cluster (this node owns none: it has no blackhole route for a block)'),
-    grid(['grouping', 'cidr', 'IPs total', 'in use', 'free'], h('tbody', null, shown.map((r) => h('tr', { key: `${r.grouping} ${r.cidr}`, className: mine.has(r.cidr) ? 'mine' : '' },
-      h('td', null, r.grouping), h('td', null, r.cidr), h('td', null, Number.isFinite(r.total) ? r.total : ''), h('td', null, r.inUse), h('td', null, r.free))))));
+    grid(['grouping', 'cidr', 'IPs total', 'in use', 'free'], h('tbody', null, h(PagedRows<(typeof rows)[number]>, { items: shown, colSpan: 5, row: (r) => h('tr', { key: `${r.grouping} ${r.cidr}`, className: mine.has(r.cidr) ? 'mine' : '' },
+      h('td', null, r.grouping), h('td', null, r.cidr), h('td', null, Number.isFinite(r.total) ? r.total : ''), h('td', null, r.inUse), h('td', null, r.free)) }))));
 }
 
 /** `iptables-save -c`, Calico's chains: chain → rules with packet counts; rules that matched something stand out. */
@@ -102,8 +110,8 @@ export function FdbTable(p: { readonly text: string }) {
   if (!rows.length) return h('p', { className: 'muted' }, 'no entries');
   const order = { learned: 0, static: 1, permanent: 2 } as const;
   const sorted = [...rows].sort((a, b) => order[a.state] - order[b.state] || a.dev.localeCompare(b.dev) || (a.vlan ?? 0) - (b.vlan ?? 0));
-  return grid(['MAC', 'port', 'VLAN', 'entry'], h('tbody', null, sorted.map((r) => h('tr', { key: r.line, title: r.line, className: r.state === 'learned' ? 'hit' : 'muted' },
-    h('td', null, r.mac), h('td', null, r.dev), h('td', null, r.vlan ?? ''), h('td', null, r.state === 'permanent' ? 'permanent (own port)' : r.state)))));
+  return grid(['MAC', 'port', 'VLAN', 'entry'], h('tbody', null, h(PagedRows<(typeof sorted)[number]>, { items: sorted, colSpan: 4, row: (r) => h('tr', { key: r.line, title: r.line, className: r.state === 'learned' ? 'hit' : 'muted' },
+    h('td', null, r.mac), h('td', null, r.dev), h('td', null, r.vlan ?? ''), h('td', null, r.state === 'permanent' ? 'permanent (own port)' : r.state)) })));
 }
 
 /** `bridge vlan show`: each port's VLANs — the PVID one is where untagged frames go; a port with several is a trunk. */

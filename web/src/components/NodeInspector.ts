@@ -118,8 +118,9 @@ export function NodeInspector(p: NodeInspectorProps) {
     return p.live ? 'live now' : 'not recorded';
   };
 
+  // Keyed by node too: another node's tables start again at their first page of rows (PagedRows).
   const section = (k: Section, title: string, body: string | undefined, table: () => ReactNode) =>
-    h('section', { className: `inspect-${k}`, 'data-testid': `inspect-${k}`, key: k },
+    h('section', { className: `inspect-${k}`, 'data-testid': `inspect-${k}`, key: `${p.node.id} ${k}` },
       h('h3', null, title, h('code', null, `$ ${COMMANDS[k]}`), h('span', { className: `when${(k === 'routes' && at) || snap?.texts.has(COMMANDS[k]) ? ' recorded' : ''}`, 'data-testid': `${k}-when` }, when(k))),
       body === undefined ? h('p', { className: 'muted' }, 'loading…')
         : raw || body === NOT_RECORDED ? h('pre', { className: 'cmd-out' }, body || '(empty)') : table());
