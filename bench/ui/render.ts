@@ -207,25 +207,20 @@ async function measure(t: Topology): Promise<{ deployMs: number; runs: PageRun[]
       let earlySettles = 0;
       let gi = 0; // gestures (zooms and pans) in the order they ran: the trace's marks
       await startTrace(cdp);
-      for (let i = 0; i < 2 * STEPS; i += GESTURE) {
-        for (let p = 0; i === STEPS && p < PANS; p++, gi++) {
-          const c0 = await cpu();
-          const g = await page.evaluate(panGesture, { n: PAN_MOVES, dx: 40 });
-          const c1 = await cpu();
-          const z = await page.evaluate(zoomSettle);
-          const c2 = await cpu();
-          earlySettles += g.settles;
-          for (const ms of g.ms) pans.push({ ms: round(ms), cpuMs: round(((c1 - c0) * 1000) / PAN_MOVES), gesture: gi });
-          if (z.ms !== null) settles.push({ ms: round(z.ms), cpuMs: round((c2 - c1) * 1000), level: z.level, elements: z.elements, frames: z.frames, longestFrameMs: round(z.longestFrameMs), gesture: gi });
-        }
+      /** One gesture, then its settle: each event's wall ms and the gesture's CPU per event into `into`, the settle into `settles`. */
+      const measure = async (gesture: () => Promise<{ ms: number[]; settles: number }>, events: number, into: Step[]): Promise<void> => {
         const c0 = await cpu();
-        const g = await page.evaluate(zoomGesture, { from: i, n: GESTURE, steps: STEPS });
+        const g = await gesture();
         const c1 = await cpu();
         const z = await page.evaluate(zoomSettle);
         const c2 = await cpu();
         earlySettles += g.settles;
-        for (const ms of g.ms) steps.push({ ms: round(ms), cpuMs: round(((c1 - c0) * 1000) / GESTURE), gesture: gi });
+        for (const ms of g.ms) into.push({ ms: round(ms), cpuMs: round(((c1 - c0) * 1000) / events), gesture: gi });
         if (z.ms !== null) settles.push({ ms: round(z.ms), cpuMs: round((c2 - c1) * 1000), level: z.level, elements: z.elements, frames: z.frames, longestFrameMs: round(z.longestFrameMs), gesture: gi });
+      };
+      for (let i = 0; i < 2 * STEPS; i += GESTURE) {
+        for (let p = 0; i === STEPS && p < PANS; p++, gi++) await measure(() => page.evaluate(panGesture, { n: PAN_MOVES, dx: 40 }), PAN_MOVES, pans);
+        await measure(() => page.evaluate(zoomGesture, { from: i, n: GESTURE, steps: STEPS }), GESTURE, steps);
         gi++;
       }
       // The longest main-thread task (thread CPU) in each gesture and in each settle after it.
