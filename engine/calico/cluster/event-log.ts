@@ -20,9 +20,14 @@ const OBJECT = 255;
 
 const ROUTE_KEYS = ['type', 'node', 't', 'action', 'route', 'reason'];
 
+/** True when `e`'s own keys are exactly ROUTE_KEYS in that order (for-in: no array of keys per event). */
 function routeShape(e: object): boolean {
-  const ks = Object.keys(e);
-  return ks.length === 6 && ks.every((k, i) => k === ROUTE_KEYS[i]);
+  let i = 0;
+  for (const k in e) {
+    if (!Object.hasOwn(e, k) || k !== ROUTE_KEYS[i]) return false;
+    i++;
+  }
+  return i === ROUTE_KEYS.length;
 }
 
 /** A table of distinct texts, each with a number. */

@@ -24,6 +24,7 @@
  * the node's own blocks: borrowed addresses, exported as /32s.
  */
 import { formatIPv4, formatPrefix4, parseIPv4, parsePrefix4, prefixContains } from '../../net/ip.ts';
+import { internString } from '../../net/intern.ts';
 import type { Prefix4 } from '../../net/ip.ts';
 import type { KernelOps, KernelState, Route as KernelRoute } from '../../sim/types.ts';
 import { RTPROT_BIRD, RTPROT_KERNEL } from '../../sim/types.ts';
@@ -45,10 +46,29 @@ export interface BirdKernelRoute {
   readonly reason: string;
 }
 
+/**
+ * Texts already made, by destination: every node logs a route event per other node's block,
+ * and the N nodes installing one block via one host print the same text. Handing out one
+ * string object per text spares formatting it N times, and its readers (the event log's text
+ * table) hash it once — a fresh string is hashed again at every lookup. Bounded by clearing
+ * (sharing saves work, it means nothing).
+ */
+const routeTexts = new Map<string, { readonly type: BirdKernelRoute['type']; readonly gateway: string | undefined; readonly dev: string | undefined; readonly onlink: boolean; readonly text: string }[]>();
+let routeTextCount = 0;
+
 /** `ip route` text of a BIRD route (what the kernel will print, minus the scope). */
 export function birdRouteText(r: BirdKernelRoute): string {
-  if (r.type === 'blackhole') return `blackhole ${r.dst} proto bird`;
-  return `${r.dst} via ${r.gateway} dev ${r.dev} proto bird${r.onlink ? ' onlink' : ''}`;
+  let list = routeTexts.get(r.dst);
+  if (list) {
+    for (const x of list) if (x.type === r.type && x.gateway === r.gateway && x.dev === r.dev && x.onlink === r.onlink) return x.text;
+  } else {
+    if (routeTextCount >= 200_000) { routeTexts.clear(); routeTextCount = 0; }
+    routeTexts.set(r.dst, (list = []));
+  }
+  const text = internString(r.type === 'blackhole' ? `blackhole ${r.dst} proto bird` : `${r.dst} via ${r.gateway} dev ${r.dev} proto bird${r.onlink ? ' onlink' : ''}`);
+  list.push({ type: r.type, gateway: r.gateway, dev: r.dev, onlink: r.onlink, text });
+  routeTextCount++;
+  return text;
 }
 
 const MAIN = 254;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runTool } from '../../../engine/sim/tools/index.ts';
-import { desiredKernelRoutes, resolveNextHop, syncKernelRoutes } from '../../../engine/calico/node/index.ts';
+import { birdRouteText, desiredKernelRoutes, resolveNextHop, syncKernelRoutes } from '../../../engine/calico/node/index.ts';
 import type { BirdKernelRoute } from '../../../engine/calico/node/index.ts';
 import { routeNode, learnedRoute } from '../../support/route-node.ts';
 
@@ -56,5 +56,18 @@ describe('desiredKernelRoutes + syncKernelRoutes', () => {
     expect(runTool(k, 'ip link set tunl0 up').code).toBe(0);
     expect(syncKernelRoutes(k, installed, want).map((c) => c.action)).toEqual(['add']);
     expect(runTool(k, 'ip route').stdout).toContain('10.5.3.0/26 via 10.1.1.13 dev tunl0 proto bird onlink');
+  });
+});
+
+describe('birdRouteText', () => {
+  it('prints each route as ip route does, also when the text was made before for equal fields', () => {
+    const via = (dst: string, gateway: string, onlink: boolean): BirdKernelRoute => ({ dst, type: 'unicast', gateway, dev: onlink ? 'tunl0' : 'eth0', onlink, reason: 'r' });
+    const a = birdRouteText(via('10.244.1.0/26', '10.1.1.12', true));
+    expect(a).toBe('10.244.1.0/26 via 10.1.1.12 dev tunl0 proto bird onlink');
+    // Built again from other objects (another node installing the same block): the remembered text.
+    expect(birdRouteText(via(`10.244.1.0/${26}`, `10.1.1.${12}`, true))).toBe(a);
+    expect(birdRouteText(via('10.244.1.0/26', '10.1.1.12', false))).toBe('10.244.1.0/26 via 10.1.1.12 dev eth0 proto bird');
+    expect(birdRouteText(via('10.244.1.0/26', '10.1.1.13', true))).toBe('10.244.1.0/26 via 10.1.1.13 dev tunl0 proto bird onlink');
+    expect(birdRouteText({ dst: '10.244.1.0/26', type: 'blackhole', onlink: false, reason: 'r' })).toBe('blackhole 10.244.1.0/26 proto bird');
   });
 });
