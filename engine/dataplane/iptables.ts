@@ -96,16 +96,35 @@ export function escapeComment(c: string): string {
   return c.replace(/[^\w @%+=:,./-]/g, '_').slice(0, 256);
 }
 
-/** `-A CHAIN [-m comment --comment "cali:HASH"] [comments] matches action`, Felix's RenderAppend. */
-export function renderRule(chain: string, r: IptRule, hash: string | undefined, verb = '-A'): string {
-  const parts = [verb, chain];
-  if (hash === 'HASH') parts.push('HASH');
-  else if (hash) parts.push(`-m comment --comment "cali:${hash}"`);
+/**
+ * Rendered bodies of frozen rules: Felix builds a pod's chains from rules every endpoint shares
+ * (the conntrack, mark and profile rules), so each is rendered once per process, not once per
+ * chain, per hash and per line. Only frozen rules are kept (one that can change under the same
+ * identity could not be), and weakly.
+ */
+const BODIES = new WeakMap<IptRule, string>();
+
+/** What follows `-A CHAIN` and the `cali:` hash comment: `[comments] matches action`. */
+export function ruleBody(r: IptRule): string {
+  const hit = BODIES.get(r);
+  if (hit !== undefined) return hit;
+  const parts: string[] = [];
   for (const c of r.comment ?? []) parts.push(`-m comment --comment "${escapeComment(c)}"`);
   const m = r.match.map(renderMatch).join(' ');
   if (m) parts.push(m);
   if (r.action) parts.push(renderAction(r.action));
-  return parts.join(' ');
+  const body = parts.join(' ');
+  if (Object.isFrozen(r)) BODIES.set(r, body);
+  return body;
+}
+
+/** `-A CHAIN [-m comment --comment "cali:HASH"] [comments] matches action`, Felix's RenderAppend. */
+export function renderRule(chain: string, r: IptRule, hash: string | undefined, verb = '-A'): string {
+  let line = `${verb} ${chain}`;
+  if (hash === 'HASH') line += ' HASH';
+  else if (hash) line += ` -m comment --comment "cali:${hash}"`;
+  const body = ruleBody(r);
+  return body ? `${line} ${body}` : line;
 }
 
 /**

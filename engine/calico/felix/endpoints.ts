@@ -59,23 +59,71 @@ export function groupChain(g: PolicyGroup): IptChain {
   return { name: policyGroupChainName(g.dir, g.tier, g.selector, g.names), rules };
 }
 
+/** A rule frozen to its leaves: shared by every endpoint chain that holds it. */
+function frozen(r: IptRule): IptRule {
+  return deepFreeze(r);
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+/**
+ * The rules every endpoint chain repeats, one frozen object each for the whole process: a
+ * pod's chains are then mostly shared rules, which the drivers render once (ruleBody) rather
+ * than once per pod.
+ */
+const EP = {
+  established: frozen({ match: [{ m: 'ctstate', states: ['RELATED', 'ESTABLISHED'] }], action: { a: 'ACCEPT' } }),
+  invalid: frozen({ match: [{ m: 'ctstate', states: ['INVALID'] }], action: { a: 'DROP' } }),
+  clearMarks: frozen({ match: [], action: { a: 'mark', value: 0, mask: MARK.accept | MARK.pass } }),
+  ipipDrop: frozen({ match: [{ m: 'proto', proto: 4 }], action: { a: 'DROP' }, comment: ['Drop IPinIP encapped packets originating in workloads'] }),
+  policyReturn: frozen({ match: [{ m: 'mark', value: MARK.accept, mask: MARK.accept }], action: { a: 'RETURN' }, comment: ['Return if policy accepted'] }),
+  noPolicyDrop: frozen({ match: [{ m: 'mark', value: 0, mask: MARK.pass }], action: { a: 'DROP' }, comment: ['Drop if no policies passed packet'] }),
+  profileReturn: frozen({ match: [{ m: 'mark', value: MARK.accept, mask: MARK.accept }], action: { a: 'RETURN' }, comment: ['Return if profile accepted'] }),
+  noProfileDrop: frozen({ match: [], action: { a: 'DROP' }, comment: ['Drop if no profiles matched'] }),
+} as const;
+
+/**
+ * Shared frozen rules that differ by one text (a jump's target, a tier's name, the VXLAN port),
+ * per kind and text. Bounded by clearing: sharing is only a saving.
+ */
+const KEYED = new Map<string, IptRule>();
+
+function keyed(kind: string, text: string, build: () => IptRule): IptRule {
+  const key = `${kind}\u0000${text}`;
+  let r = KEYED.get(key);
+  if (!r) {
+    if (KEYED.size >= 4096) KEYED.clear();
+    KEYED.set(key, (r = frozen(build())));
+  }
+  return r;
+}
+
+const vxlanDrop = (port: number): IptRule => keyed('vxlan', String(port), () => ({
+  match: [{ m: 'proto', proto: 17 }, { m: 'ports', dir: 'dst', ports: [String(port)] }], action: { a: 'DROP' }, comment: ['Drop VXLAN encapped packets originating in workloads'],
+}));
+const tierStart = (tier: string): IptRule => keyed('tier', tier, () => ({ match: [], action: { a: 'mark', value: 0, mask: MARK.pass }, comment: [`Start of tier ${tier}`] }));
+const policyJump = (target: string): IptRule => keyed('policy', target, () => ({ match: [{ m: 'mark', value: 0, mask: MARK.pass }], action: { a: 'jump', chain: target } }));
+const profileJump = (target: string): IptRule => keyed('profile', target, () => ({ match: [], action: { a: 'jump', chain: target } }));
+
 function endpointChain(ep: EndpointPolicy, dir: 'to' | 'from', groupsOut: PolicyGroup[]): IptChain {
   const ingress = dir === 'to';
   const tiers = ingress ? ep.ingress : ep.egress;
   const polPfx = ingress ? PFX.policyIn : PFX.policyOut;
-  const r: IptRule[] = [
-    { match: [{ m: 'ctstate', states: ['RELATED', 'ESTABLISHED'] }], action: { a: 'ACCEPT' } },
-    { match: [{ m: 'ctstate', states: ['INVALID'] }], action: { a: 'DROP' } },
-    { match: [], action: { a: 'mark', value: 0, mask: MARK.accept | MARK.pass } },
-  ];
+  const r: IptRule[] = [EP.established, EP.invalid, EP.clearMarks];
   if (!ingress) {
     // Encapsulated packets from a pod could bypass egress policy (static.go: alwaysAllow… only for ingress).
-    r.push({ match: [{ m: 'proto', proto: 17 }, { m: 'ports', dir: 'dst', ports: [String(ep.vxlanPort)] }], action: { a: 'DROP' }, comment: ['Drop VXLAN encapped packets originating in workloads'] });
-    r.push({ match: [{ m: 'proto', proto: 4 }], action: { a: 'DROP' }, comment: ['Drop IPinIP encapped packets originating in workloads'] });
+    r.push(vxlanDrop(ep.vxlanPort));
+    r.push(EP.ipipDrop);
   }
   for (const t of tiers) {
     if (!t.policies.length) continue;
-    r.push({ match: [], action: { a: 'mark', value: 0, mask: MARK.pass }, comment: [`Start of tier ${t.tier}`] });
+    r.push(tierStart(t.tier));
     for (const g of groupPolicies(ingress ? 'inbound' : 'outbound', t)) {
       let targets: string[];
       if (g.names.length <= 1) targets = g.names.map((n) => policyChainName(polPfx, t.tier, n));
@@ -84,19 +132,17 @@ function endpointChain(ep: EndpointPolicy, dir: 'to' | 'from', groupsOut: Policy
         targets = [policyGroupChainName(g.dir, g.tier, g.selector, g.names)];
       }
       for (const target of targets) {
-        r.push({ match: [{ m: 'mark', value: 0, mask: MARK.pass }], action: { a: 'jump', chain: target } });
-        r.push({ match: [{ m: 'mark', value: MARK.accept, mask: MARK.accept }], action: { a: 'RETURN' }, comment: ['Return if policy accepted'] });
+        r.push(policyJump(target));
+        r.push(EP.policyReturn);
       }
     }
-    if (t.defaultAction !== 'Pass') {
-      r.push({ match: [{ m: 'mark', value: 0, mask: MARK.pass }], action: { a: 'DROP' }, comment: ['Drop if no policies passed packet'] });
-    }
+    if (t.defaultAction !== 'Pass') r.push(EP.noPolicyDrop);
   }
   for (const p of ep.profiles) {
-    r.push({ match: [], action: { a: 'jump', chain: profileChainName(ingress ? PFX.profileIn : PFX.profileOut, p) } });
-    r.push({ match: [{ m: 'mark', value: MARK.accept, mask: MARK.accept }], action: { a: 'RETURN' }, comment: ['Return if profile accepted'] });
+    r.push(profileJump(profileChainName(ingress ? PFX.profileIn : PFX.profileOut, p)));
+    r.push(EP.profileReturn);
   }
-  r.push({ match: [], action: { a: 'DROP' }, comment: ['Drop if no profiles matched'] });
+  r.push(EP.noProfileDrop);
   return { name: endpointChainName(ingress ? PFX.toWl : PFX.fromWl, ep.iface), rules: r };
 }
 

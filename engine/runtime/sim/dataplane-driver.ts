@@ -20,11 +20,13 @@ import type { KernelOps, KernelState, NetDevice } from '../../sim/types.ts';
 import { KernelError } from '../../sim/types.ts';
 import type { Prefix4 } from '../../net/ip.ts';
 import type { IpSet, Netfilter } from '../../sim/netfilter/index.ts';
-import { ipset, iptablesRestore } from '../../sim/netfilter/index.ts';
+import { ipset } from '../../sim/netfilter/index.ts';
+import { iptablesRestoreItems, restoreLine } from '../../sim/netfilter/commands.ts';
+import type { RestoreRule } from '../../sim/netfilter/commands.ts';
 import { parseIpPort } from '../../sim/netfilter/ipset.ts';
 import type { IpPortEntry } from '../../sim/netfilter/ipset.ts';
 import { appendLines, insertLines } from '../../dataplane/commands.ts';
-import { chainHashes, renderRule } from '../../dataplane/iptables.ts';
+import { chainHashes, ruleBody } from '../../dataplane/iptables.ts';
 import { addressText, deviceText, fdbText, neighbourText, routeKey, routeText } from '../../dataplane/render.ts';
 import type { DataplaneChange, Dataplane, DesiredDataplane, DesiredDevice, DesiredRoute, IptTable } from '../../dataplane/types.ts';
 import type { IptRule } from '../../dataplane/iptables.ts';
@@ -111,16 +113,15 @@ function parsedMembers(type: string, members: readonly string[]): ParsedMembers 
   return out;
 }
 
-/** A frozen rules list's hashes and restore lines, per chain name. */
+/** A frozen rules list's hashes, per chain name. */
 interface HashedChain {
   readonly chain: string;
   readonly hashes: readonly string[];
-  lines?: readonly string[];
 }
 
 /**
  * Per frozen rules list (Felix's static chains: one shared list per cluster options), its
- * hashes and lines: every node's pass over the same list hashes and renders it once. Only
+ * hashes: every node's pass over the same list hashes it once. Only
  * frozen lists are kept (a list that can change under the same identity could not be), and
  * weakly (a list nobody holds any more goes).
  */
@@ -132,11 +133,6 @@ function hashedChain(chain: string, rules: readonly IptRule[]): HashedChain {
   const h: HashedChain = { chain, hashes: chainHashes(chain, rules) };
   if (Object.isFrozen(rules)) HASHED.set(rules, h);
   return h;
-}
-
-function chainLinesOf(h: HashedChain, rules: readonly IptRule[]): readonly string[] {
-  // chainLines() would hash the chain again: the hashes are at hand.
-  return (h.lines ??= rules.map((r, i) => renderRule(h.chain, r, h.hashes[i])));
 }
 
 /**
@@ -409,17 +405,22 @@ export class SimDataplane implements Dataplane {
   }
 
   private iptables(want: DesiredDataplane, out: DataplaneChange[]): void {
-    let text = '';
-    for (const name of ['filter', 'nat'] as const) text += this.tableDelta(name, want.iptables[name], this.last.iptables[name], out);
-    if (!text) return;
-    const r = iptablesRestore(this.nf, ['--noflush'], text);
-    if (r.code !== 0) throw new DataplaneError(`${this.kernel.state.node}: iptables-restore --noflush failed: ${r.stderr.trim()}\n--- input ---\n${text}`);
+    const items: (string | RestoreRule)[] = [];
+    for (const name of ['filter', 'nat'] as const) this.tableDelta(name, want.iptables[name], this.last.iptables[name], out, items);
+    if (!items.length) return;
+    // The rules go in as parts (chain, hash comment, body), not as restore text for the
+    // simulator to cut apart again: the same tables as `iptables-restore --noflush` of that text.
+    const r = iptablesRestoreItems(this.nf, ['--noflush'], items);
+    if (r.code !== 0) {
+      const text = items.map((x) => (typeof x === 'string' ? x : restoreLine(x))).join('\n');
+      throw new DataplaneError(`${this.kernel.state.node}: iptables-restore --noflush failed: ${r.stderr.trim()}\n--- input ---\n${text}`);
+    }
   }
 
-  /** The restore block for one table: only chains whose rules changed, then built-in jumps. */
-  private tableDelta(table: string, want: IptTable, last: IptTable, out: DataplaneChange[]): string {
+  /** The restore block for one table (appended to `items`): only chains whose rules changed, then built-in jumps. */
+  private tableDelta(table: string, want: IptTable, last: IptTable, out: DataplaneChange[], items: (string | RestoreRule)[]): void {
     const decl: string[] = [];
-    const body: string[] = [];
+    const body: (string | RestoreRule)[] = [];
     // Dead chains: flush them all before deleting any, as Felix does — one dead chain may
     // still jump to another (cali-tw-X → cali-pri-kns.ns), and -X refuses a referenced chain.
     const flushes: string[] = [];
@@ -432,7 +433,7 @@ export class SimDataplane implements Dataplane {
       const prev = this.lastLines.get(key);
       if (prev && present.has(c.name) && sameList(prev, hashes)) continue;
       decl.push(`:${c.name} - [0:0]`);
-      for (const line of chainLinesOf(h, c.rules)) body.push(line);
+      c.rules.forEach((r, i) => body.push({ chain: c.name, comment: `cali:${hashes[i]}`, body: ruleBody(r) }));
       this.lastLines.set(key, hashes);
       out.push(ch('chain', prev ? 'changed' : 'added', `${table} ${c.name} (${c.rules.length} rules)`));
     }
@@ -461,7 +462,7 @@ export class SimDataplane implements Dataplane {
         if (now.length) out.push(ch('rule', before.length ? 'changed' : 'added', `${table} ${b}: ${now.length} cali rule(s) ${kind === 'inserts' ? 'at the top' : 'at the end'}`));
       }
     }
-    if (!decl.length && !body.length && !flushes.length) return '';
-    return [`*${table}`, ...decl, ...body, ...flushes, ...deletes, 'COMMIT', ''].join('\n');
+    if (!decl.length && !body.length && !flushes.length) return;
+    items.push(`*${table}`, ...decl, ...body, ...flushes, ...deletes, 'COMMIT');
   }
 }

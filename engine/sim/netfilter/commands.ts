@@ -211,18 +211,37 @@ function commentMatch(text: string): Match {
 }
 
 /**
- * A restore line `-A CHAIN` or `-I CHAIN [N]`, then `[-m comment --comment "C"] BODY`, applied
- * from its cached body; false when the line needs the full `iptables` path (another command,
- * counters, quoting, a set not there yet, an interface on a built-in chain, a failing append):
- * that path gives the same rule and every error text.
+ * A rule of an `iptables-restore` input taken apart: `-A CHAIN` or `-I CHAIN [N]`, the text of
+ * its leading `-m comment --comment "C"` (Felix's `cali:<hash>`), and the body that follows.
+ * A writer that holds its rules in this form (the simulator's Felix driver) hands them over as
+ * they are instead of rendering lines for this module to cut apart again; `restoreLine` is the
+ * line each one stands for, and what goes through the full path whenever the shortcut cannot.
  */
-function ruleFromCache(nf: Netfilter, table: TableName, line: string): boolean {
+export interface RestoreRule {
+  readonly insert?: boolean;
+  readonly chain: string;
+  /** `-I` position, 1 by default. */
+  readonly at?: number;
+  /** The leading comment's text, unquoted. */
+  readonly comment?: string;
+  /** What follows the chain (and the leading comment) on the line. */
+  readonly body: string;
+}
+
+/** The restore line a RestoreRule stands for. */
+export function restoreLine(r: RestoreRule): string {
+  let line = r.insert ? `-I ${r.chain}${r.at !== undefined ? ` ${r.at}` : ''}` : `-A ${r.chain}`;
+  if (r.comment !== undefined) line += ` -m comment --comment "${r.comment}"`;
+  return r.body ? `${line} ${r.body}` : line;
+}
+
+/** A restore line cut into a RestoreRule (what ruleFromCache reads); undefined for other lines. */
+function cutRuleLine(line: string): RestoreRule | undefined {
   const insert = line.startsWith('-I ');
-  if (!insert && !line.startsWith('-A ')) return false;
+  if (!insert && !line.startsWith('-A ')) return undefined;
   const sp = line.indexOf(' ', 3);
-  if (sp < 0) return false;
+  if (sp < 0) return undefined;
   const chain = line.slice(3, sp);
-  if (chain.includes('"') || chain.includes('\\') || chain.includes('\t')) return false;
   let rest = line.slice(sp + 1);
   let at = 1;
   if (insert) {
@@ -232,25 +251,44 @@ function ruleFromCache(nf: Netfilter, table: TableName, line: string): boolean {
       rest = rest.slice(n[0].length);
     }
   }
-  let comment: Match | undefined;
   const c = LEADING_COMMENT.exec(rest);
-  if (c && c[1]!.length <= 255) {
-    comment = commentMatch(c[1]!);
-    rest = rest.slice(c[0].length);
+  if (!c) return { insert, chain, at, body: rest };
+  return { insert, chain, at, comment: c[1]!, body: rest.slice(c[0].length) };
+}
+
+/**
+ * A rule applied from its cached body; false when it needs the full `iptables` path (quoting,
+ * a comment the cut would not take, a set not there yet, an interface on a built-in chain, a
+ * failing append): that path gives the same rule and every error text.
+ */
+function ruleFromParts(nf: Netfilter, table: TableName, r: RestoreRule): boolean {
+  const chain = r.chain;
+  if (chain === '' || chain.includes('"') || chain.includes('\\') || chain.includes('\t') || chain.includes(' ')) return false;
+  let comment: Match | undefined;
+  if (r.comment !== undefined) {
+    // Only what the text path's leading-comment cut takes (plain text, then a body).
+    if (r.comment.length > 255 || r.body === '' || /["\\ ]/.test(r.comment)) return false;
+    comment = commentMatch(r.comment);
   }
-  const body = parsedBody(rest);
+  const body = parsedBody(r.body);
   if (!body) return false;
   if (body.ifaces && (chain === 'INPUT' || chain === 'OUTPUT' || chain === 'PREROUTING' || chain === 'POSTROUTING')) return false;
   for (const name of body.sets) if (nf.ipsets.get(name) === undefined) return false;
   const spec = comment ? { ...body.spec, matches: [comment, ...body.spec.matches] } : body.spec;
   try {
-    if (insert) nf.rules.insert(table, chain, spec, at);
+    if (r.insert) nf.rules.insert(table, chain, spec, r.at ?? 1);
     else nf.rules.append(table, chain, spec);
   } catch (e) {
     if (e instanceof NfError) return false;
     throw e;
   }
   return true;
+}
+
+/** A restore line `-A CHAIN …` / `-I CHAIN [N] …` applied from its cached body; false when it needs the full path. */
+function ruleFromCache(nf: Netfilter, table: TableName, line: string): boolean {
+  const r = cutRuleLine(line);
+  return r !== undefined && ruleFromParts(nf, table, r);
 }
 
 /**
@@ -268,6 +306,20 @@ function cloneTable(t: Table): Table {
  * Each `*table … COMMIT` block applies atomically: on an error nothing of it is kept.
  */
 export function iptablesRestore(nf: Netfilter, argv: readonly string[], input: string): CmdResult {
+  return restoreItems(nf, argv, input.split('\n'));
+}
+
+/**
+ * `iptables-restore` of an input given as lines, where a rule line may come already taken
+ * apart (RestoreRule): the same tables, counters and errors as the text `items.map(restoreLine)
+ * .join('\n')` would give (line numbers count items), without rendering and re-cutting rules
+ * the writer holds in parts.
+ */
+export function iptablesRestoreItems(nf: Netfilter, argv: readonly string[], items: readonly (string | RestoreRule)[]): CmdResult {
+  return restoreItems(nf, argv, items);
+}
+
+function restoreItems(nf: Netfilter, argv: readonly string[], lines: readonly (string | RestoreRule)[]): CmdResult {
   let noflush = false;
   let counters = false;
   let test = false;
@@ -283,13 +335,17 @@ export function iptablesRestore(nf: Netfilter, argv: readonly string[], input: s
   const rs = nf.rules;
   let table: TableName | undefined;
   let saved: Table | undefined;
-  const lines = input.split('\n');
   const abort = (n: number, msg?: string): CmdResult => {
     if (table && saved) rs.tables.set(table, saved);
     return { stdout: '', stderr: `${msg ? `${msg}\n` : ''}iptables-restore v1.8.9 (nf_tables): line ${n} failed\n`, code: 1 };
   };
   for (let n = 1; n <= lines.length; n++) {
-    const line = lines[n - 1]!.trim();
+    const item = lines[n - 1]!;
+    if (typeof item !== 'string') {
+      if (!table) return abort(n, 'iptables-restore v1.8.9 (nf_tables): no table specified');
+      if (ruleFromParts(nf, table, item)) continue;
+    }
+    const line = typeof item === 'string' ? item.trim() : restoreLine(item).trim();
     if (line === '' || line.startsWith('#')) continue;
     if (line.startsWith('*')) {
       const name = line.slice(1);

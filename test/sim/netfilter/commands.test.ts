@@ -1,6 +1,8 @@
 /** The tools' behaviour beyond what the real-iptables judge covers: restore atomicity, ipset, conntrack. */
 import { describe, expect, it } from 'vitest';
 import { Netfilter, conntrack, ipset, iptables, iptablesRestore, iptablesSave, splitLine } from '../../../engine/sim/netfilter/index.ts';
+import { iptablesRestoreItems, restoreLine } from '../../../engine/sim/netfilter/commands.ts';
+import type { RestoreRule } from '../../../engine/sim/netfilter/commands.ts';
 import { ctx, tcp, udp } from './helpers.ts';
 
 describe('iptables-restore', () => {
@@ -24,6 +26,47 @@ describe('iptables-restore', () => {
     expect(iptables(nf, ['-S']).stdout).toBe('-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n-N keep\n-N redo\n-A keep -j RETURN\n-A redo -j ACCEPT\n');
     expect(iptablesRestore(nf, [], '*filter\n:FORWARD DROP [0:0]\nCOMMIT\n').code).toBe(0);
     expect(iptables(nf, ['-S']).stdout).toBe('-P INPUT ACCEPT\n-P FORWARD DROP\n-P OUTPUT ACCEPT\n');
+  });
+
+  it('rules handed over in parts give the tables, counters and errors of their text', () => {
+    const start = (): Netfilter => {
+      const nf = new Netfilter();
+      ipset(nf, ['create', 'hosts', 'hash:net']);
+      iptables(nf, ['-N', 'old']);
+      iptables(nf, ['-A', 'old', '-j', 'RETURN']);
+      nf.rules.chain('filter', 'old').rules[0]!.packets = 3;
+      return nf;
+    };
+    const rule = (chain: string, body: string, comment?: string, insert?: number): RestoreRule =>
+      ({ chain, body, ...(comment !== undefined ? { comment } : {}), ...(insert !== undefined ? { insert: true, at: insert } : {}) });
+    const cases: (string | RestoreRule)[][] = [
+      // Felix's shape: declared chains, hashed rules, a jump inserted into a built-in chain.
+      ['*filter', ':cali-x - [0:0]', rule('cali-x', '-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT', 'cali:abc'),
+        rule('cali-x', '-m comment --comment "Drop if no profiles matched" -j DROP', 'cali:def'), rule('cali-x', '-p 4 -m set --match-set hosts src -j ACCEPT'),
+        rule('INPUT', '-j cali-x', 'cali:ghi', 1), rule('INPUT', '-j ACCEPT', 'cali:jkl', 1), '-F old', '-X old', 'COMMIT'],
+      // What the shortcut does not take goes through the full parser: the same rules.
+      ['*filter', ':y - [0:0]', rule('y', '-j ACCEPT', 'has space'), rule('y', '-j DROP', 'q"uote'), rule('INPUT', '-i eth0 -j y', 'cali:x'), 'COMMIT'],
+      // Errors: the same message and line number as the text.
+      ['*filter', ':z - [0:0]', rule('z', '-j ACCEPT', 'cali:a'), rule('z', '-j nowhere', 'cali:b'), 'COMMIT'],
+      ['*filter', rule('z', '-m set --match-set absent src -j ACCEPT', 'cali:a'), 'COMMIT'],
+      [rule('INPUT', '-j ACCEPT')],
+      ['*filter', ':w - [0:0]', rule('w', '-j ACCEPT', 'cali:a')],
+    ];
+    const codes: number[] = [];
+    for (const items of cases) {
+      const a = start();
+      const b = start();
+      const parts = iptablesRestoreItems(a, ['--noflush'], items);
+      const text = iptablesRestore(b, ['--noflush'], items.map((x) => (typeof x === 'string' ? x : restoreLine(x))).join('\n'));
+      expect(parts).toEqual(text);
+      codes.push(parts.code);
+      expect(iptablesSave(a, ['-c'], { date: 'D' }).stdout).toBe(iptablesSave(b, ['-c'], { date: 'D' }).stdout);
+    }
+    expect(codes).toEqual([0, 0, 1, 1, 1, 1]);
+    // The first case really programmed something (not two equal no-ops).
+    const nf = start();
+    expect(iptablesRestoreItems(nf, ['--noflush'], cases[0]!).code).toBe(0);
+    expect(iptables(nf, ['-S', 'INPUT']).stdout).toBe('-P INPUT ACCEPT\n-A INPUT -m comment --comment "cali:jkl" -j ACCEPT\n-A INPUT -m comment --comment "cali:ghi" -j cali-x\n');
   });
 
   it('splits quoted arguments like the real parser', () => {
