@@ -132,14 +132,15 @@ function matchOne(m: Match, p: Ipv4Packet, env: MatchEnv): boolean {
   }
 }
 
-/** True when the packet matches the rule's ip part and all its matches. */
-export function ruleMatches(r: RuleSpec, p: Ipv4Packet, env: MatchEnv): boolean {
+/** True when the packet matches the rule's ip part and all its matches (a Rule's `checks`: the same without comments). */
+export function ruleMatches(r: RuleSpec & { readonly checks?: readonly Match[] }, p: Ipv4Packet, env: MatchEnv): boolean {
   if (r.src && prefixContains(r.src, p.src) === !!r.srcNeg) return false;
   if (r.dst && prefixContains(r.dst, p.dst) === !!r.dstNeg) return false;
   if (r.inIface !== undefined && ifaceMatches(r.inIface, env.inDev) === !!r.inNeg) return false;
   if (r.outIface !== undefined && ifaceMatches(r.outIface, env.outDev) === !!r.outNeg) return false;
   if (r.proto !== undefined && r.proto !== 0 && (p.protocol === r.proto) === !!r.protoNeg) return false;
   if (r.proto === 0 && r.protoNeg) return false;
-  for (const m of r.matches) if (!matchOne(m, p, env)) return false;
+  const ms = r.checks ?? r.matches;
+  for (let i = 0; i < ms.length; i++) if (!matchOne(ms[i]!, p, env)) return false;
   return true;
 }

@@ -192,7 +192,9 @@ export class Netfilter implements PacketFilter {
       ct = this.attachedPkt === pkt ? this.attachedCt : this.peek(pkt, ctx.nowMs);
     }
 
-    for (const { table, manip } of STAGES[hook]) {
+    const stages = STAGES[hook];
+    for (let s = 0; s < stages.length; s++) {
+      const { table, manip } = stages[s]!;
       if (manip) {
         if (this.nat(hook, manip, w, ctx, len, ct) === DROP) return this.dropped(this.result(DROP, w, ct), ct);
         continue;

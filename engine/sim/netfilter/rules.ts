@@ -110,6 +110,12 @@ export interface RuleSpec {
 export interface Rule extends RuleSpec {
   packets: number;
   bytes: number;
+  /**
+   * The matches a packet is tested against: `matches` without its comments (they always
+   * match), shared by every rule with the same list. Absent on a rule built elsewhere: then
+   * `matches`.
+   */
+  checks?: readonly Match[];
 }
 
 export interface Chain {
@@ -346,9 +352,56 @@ export function sharedRuleSpec(spec: RuleSpec): RuleSpec {
   return Object.freeze(r);
 }
 
-/** A rule of its own (counters) over shared, frozen parts (intern.ts): every node holds the same rules. */
+/**
+ * A rule of its own (counters) over shared, frozen parts (intern.ts): every node holds the same rules.
+ * Every rule has every field, in one order (undefined when absent): the packet path reads rules
+ * of one object shape, where rules spread from their specs took as many shapes as combinations of
+ * fields and made every property read in ruleMatches a megamorphic lookup.
+ */
 function fresh(spec: RuleSpec): Rule {
   // A frozen matches list is a shared one (sharedRuleSpec): nothing edits a rule's list in place.
   const matches = Object.isFrozen(spec.matches) ? spec.matches : spec.matches.map(sharedMatch);
-  return shareParts({ ...spec, matches, packets: 0, bytes: 0 }, spec);
+  const r: Rule = {
+    src: spec.src, srcNeg: spec.srcNeg, dst: spec.dst, dstNeg: spec.dstNeg,
+    inIface: spec.inIface, inNeg: spec.inNeg, outIface: spec.outIface, outNeg: spec.outNeg,
+    proto: spec.proto, protoNeg: spec.protoNeg, matches, target: spec.target, packets: 0, bytes: 0,
+    checks: checksOf(matches),
+  };
+  return shareParts(r, spec);
+}
+
+const NO_CHECKS: readonly Match[] = Object.freeze([]);
+/** checksOf's answers for shared (frozen) match lists, which every namespace's rules reuse. */
+const checksByList = new WeakMap<readonly Match[], readonly Match[]>();
+/**
+ * Comment-free lists made so far, by their first match (a shared, frozen object): a restored
+ * Felix rule gets a list of its own (its `cali:` comment, then the shared body's matches),
+ * and every namespace's copy of it should still point at one list of checks.
+ */
+const checksByFirst = new WeakMap<Match, (readonly Match[])[]>();
+
+/** A match list without its comments (the same list when it has none), shared where its matches are. */
+function checksOf(matches: readonly Match[]): readonly Match[] {
+  const known = checksByList.get(matches);
+  if (known) return known;
+  let out: readonly Match[] = matches;
+  if (matches.some((m) => m.m === 'comment')) {
+    const rest = matches.filter((m) => m.m !== 'comment');
+    out = rest.length === 0 ? NO_CHECKS : sameList(rest);
+  }
+  if (Object.isFrozen(matches)) checksByList.set(matches, out);
+  return out;
+}
+
+/** The list already made with exactly these (shared) matches, or `rest` frozen and remembered. */
+function sameList(rest: Match[]): readonly Match[] {
+  const first = rest[0]!;
+  if (!Object.isFrozen(first)) return Object.freeze(rest);
+  let lists = checksByFirst.get(first);
+  if (!lists) checksByFirst.set(first, (lists = []));
+  for (const l of lists) if (l.length === rest.length && l.every((m, i) => m === rest[i])) return l;
+  // Bounded: a first match shared by very many different lists stops being remembered past 64.
+  const out = Object.freeze(rest);
+  if (lists.length < 64) lists.push(out);
+  return out;
 }

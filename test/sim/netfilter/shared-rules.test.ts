@@ -25,6 +25,11 @@ describe('rules shared between namespaces', () => {
     expect(Object.isFrozen(ra[0]!.matches[0])).toBe(true);
     // The leading cali: comment too (Felix's static chains carry the same hashes on every node).
     expect(ra[0]!.matches[0]).toBe(rb[0]!.matches[0]);
+    // What a packet is tested against: the matches without comments, one shared list; every rule one shape.
+    expect(ra[0]!.checks).toEqual([ra[0]!.matches[1]]);
+    expect(ra[0]!.checks).toBe(rb[0]!.checks);
+    expect(ra[1]!.checks).toEqual([]);
+    expect(Object.keys(ra[0]!)).toEqual(Object.keys(ra[1]!));
     ra[0]!.packets += 3;
     ra[0]!.bytes += 252;
     expect(iptablesSave(a, ['-c'], { date: 'D' }).stdout).toContain('[3:252] -A cali-fw-x');
