@@ -11,7 +11,7 @@ import type { Reason, State } from './fsm.ts';
 import { describeNotification, notification } from './open.ts';
 import type { Negotiated } from './open.ts';
 import { AdjRibOut } from './rib/adj-rib-out.ts';
-import type { UpdateBatch } from './rib/adj-rib-out.ts';
+import type { GroupFlush, UpdateBatch } from './rib/adj-rib-out.ts';
 import { asPathContains, AttrsInterner, ORIGIN_IGP, parseCommunity } from './rib/attrs.ts';
 import type { PathAttrs } from './rib/attrs.ts';
 import type { BestPathReason, DecisionContext } from './rib/decision.ts';
@@ -58,12 +58,29 @@ export interface PeerState {
   readonly session: Session;
   ref: PeerRef | undefined;
   target: ExportTarget | undefined;
-  readonly out: AdjRibOut;
-  /** Shared by the peers whose sessions export alike (exportClass): a reflector computes each reflected set once, not once per client. */
-  exportCache: ExportCache;
+  /** The update group of an Established session. */
+  group: UpdateGroup | undefined;
   /** Prefixes accepted from this peer (after import policy). */
   received: number;
   endOfRibReceived: boolean;
+}
+
+/**
+ * Established peers the speaker exports to alike — the same export class (what exportAttrs
+ * reads of the target), route-reflector client flag, export policy, families and AS4 mode —
+ * share one Adj-RIB-Out: a best-path change is exported, batched and encoded once for all of
+ * them (a reflector's clients are one group).
+ */
+interface UpdateGroup {
+  readonly key: string;
+  /** A member's target under a key no peer has: split horizon is the Adj-RIB-Out's `source`. */
+  readonly target: ExportTarget;
+  readonly families: readonly ('ipv4' | 'ipv6')[];
+  readonly as4: boolean;
+  readonly policy: PeerConfig['exportPolicy'];
+  readonly exportCache: ExportCache;
+  readonly out: AdjRibOut;
+  readonly members: Map<string, PeerState>;
 }
 
 function cleanAddress(a: string): string {
@@ -101,6 +118,10 @@ export class Speaker {
   private listener: Listener | undefined;
   private flushScheduled = false;
   private readonly exportCaches = new Map<string, ExportCache>();
+  private readonly groups = new Map<string, UpdateGroup>();
+  /** A number per export policy function, for update group keys. */
+  private readonly policyIds = new WeakMap<NonNullable<PeerConfig['exportPolicy']>, number>();
+  private nextPolicyId = 1;
   private encoded: { at: number; byAttrs: Map<PathAttrs | null, Map<string, EncodedBatch>>; single: [as2: Map<PathAttrs, Map<string, EncodedBatch>>, as4: Map<PathAttrs, Map<string, EncodedBatch>>] } = { at: Number.NaN, byAttrs: new Map(), single: [new Map(), new Map()] };
   private lastJoined: { parts: readonly Uint8Array[]; bytes: Uint8Array } | undefined;
   private running = false;
@@ -204,7 +225,7 @@ export class Speaker {
         routeRefresh: (msg) => this.refresh(state, msg),
       },
     );
-    const state: PeerState = { config: pc, name, session, ref: undefined, target: undefined, out: new AdjRibOut(), exportCache: new ExportCache(), received: 0, endOfRibReceived: false };
+    const state: PeerState = { config: pc, name, session, ref: undefined, target: undefined, group: undefined, received: 0, endOfRibReceived: false };
     this.peers.set(address, state);
     if (this.running) session.start();
     return state;
@@ -234,14 +255,16 @@ export class Speaker {
       key: p.ref.key, ibgp, rrClient: p.ref.rrClient, localAddress: v4, nextHopSelf: !!p.config.nextHopSelf,
       ...(v6 ? { localAddress6: v6 } : {}), ...(p.config.nextHopKeep ? { nextHopKeep: true } : {}),
     };
-    p.exportCache = this.sharedExportCache(p.target);
-    p.out.clear();
     p.received = 0;
     p.endOfRibReceived = false;
+    if (p.group) this.leaveGroup(p);
+    const g = this.groupOf(p.target, p.config.exportPolicy, n);
+    // The table as the members have been sent it; the group's pending changes reach the newcomer
+    // with everyone's at the next flush (flushing them now would cost every member a write).
+    g.members.set(p.ref.key, p);
+    p.group = g;
     // Initial table transfer, then End-of-RIB per family (RFC 4724).
-    for (const d of this.rib.destinations()) if (d.best) this.exportTo(p, d.prefix, d.best);
-    this.policyMemo.policy = undefined;
-    this.flushPeer(p);
+    this.sendBatches(p, g.out.tableFor(p.ref.key, this.ribOrder()));
     for (const f of n.families) {
       p.session.send(endOfRib(f));
       this.emit({ type: 'end-of-rib', time: this.deps.clock.now(), peer: p.ref.key, afi: f, direction: 'out' });
@@ -249,29 +272,62 @@ export class Speaker {
   }
 
   /** One ExportCache per class of target: exportAttrs reads only these fields of it. */
-  private sharedExportCache(t: ExportTarget): ExportCache {
-    const cls = `${t.ibgp ? 'i' : 'e'}|${t.localAddress}|${t.localAddress6 ?? ''}|${t.nextHopSelf ? 1 : 0}|${t.nextHopKeep ? 1 : 0}`;
+  private sharedExportCache(cls: string): ExportCache {
     let c = this.exportCaches.get(cls);
     if (!c) this.exportCaches.set(cls, (c = new ExportCache()));
     return c;
   }
 
+  /** The update group a session exports in; a new group starts with the Loc-RIB's best paths as advertised. */
+  private groupOf(t: ExportTarget, policy: PeerConfig['exportPolicy'], n: Negotiated): UpdateGroup {
+    const cls = `${t.ibgp ? 'i' : 'e'}|${t.localAddress}|${t.localAddress6 ?? ''}|${t.nextHopSelf ? 1 : 0}|${t.nextHopKeep ? 1 : 0}`;
+    let policyId = 0;
+    if (policy) {
+      policyId = this.policyIds.get(policy) ?? 0;
+      if (!policyId) this.policyIds.set(policy, (policyId = this.nextPolicyId++));
+    }
+    const key = `${cls}|${t.rrClient ? 1 : 0}|${n.families.join(',')}|${n.as4 ? 4 : 2}|${policyId}`;
+    let g = this.groups.get(key);
+    if (g) return g;
+    g = { key, target: { ...t, key: '\0group' }, families: [...n.families], as4: n.as4, policy, exportCache: this.sharedExportCache(cls), out: new AdjRibOut(), members: new Map() };
+    this.groups.set(key, g);
+    for (const d of this.rib.destinations()) if (d.best) this.exportTo(g, d.prefix, d.best);
+    g.out.flush(g.members);
+    return g;
+  }
+
+  private leaveGroup(p: PeerState): void {
+    const g = p.group!;
+    g.members.delete(p.ref?.key ?? cleanAddress(p.config.address));
+    if (g.members.size === 0) this.groups.delete(g.key);
+    p.group = undefined;
+  }
+
+  /** The prefixes of the Loc-RIB's best paths, in its order (walked again on each iteration). */
+  private ribOrder(): Iterable<string> {
+    const rib = this.rib;
+    return {
+      *[Symbol.iterator]() {
+        for (const d of rib.destinations()) if (d.best) yield d.prefix;
+      },
+    };
+  }
+
   private down(p: PeerState): void {
     const key = p.ref?.key ?? cleanAddress(p.config.address);
+    if (p.group) this.leaveGroup(p);
     p.ref = undefined;
     p.target = undefined;
-    p.out.clear();
     p.received = 0;
     this.rib.dropPeer(key);
     this.scheduleFlush();
   }
 
   private refresh(p: PeerState, _msg: RouteRefreshMessage): void {
-    // Re-advertise everything: forget what was sent so flush resends the full table.
-    p.out.clear();
-    for (const d of this.rib.destinations()) if (d.best) this.exportTo(p, d.prefix, d.best);
-    this.policyMemo.policy = undefined;
-    this.flushPeer(p);
+    // Re-advertise everything the peer has been sent, as it is now.
+    const g = p.group;
+    if (!g || !p.ref) return;
+    this.sendBatches(p, g.out.tableFor(p.ref.key, this.ribOrder()));
   }
 
   private received(p: PeerState, msg: UpdateMessage, treatAsWithdraw: boolean): void {
@@ -328,45 +384,26 @@ export class Speaker {
       this.emit(best ? { type: 'route', time, prefix, action: prev ? 'changed' : 'added', best, reason } : { type: 'route', time, prefix, action: 'withdrawn' });
     }
     const v6 = prefix.includes(':');
-    for (const p of this.peers.values()) {
-      if (!p.target) continue;
-      if (best) this.exportTo(p, prefix, best, v6);
-      else p.out.set(prefix, null);
+    for (const g of this.groups.values()) {
+      if (best) this.exportTo(g, prefix, best, v6);
+      else g.out.set(prefix, null);
     }
-    this.policyMemo.policy = undefined;
   }
 
-  /**
-   * The last export policy result of the prefix being exported: a reflector's clients share
-   * one policy (confd gives every peer the same filter) and one export class, so of the
-   * thousand peers a best path goes to, one runs the policy and interns the result.
-   */
-  private readonly policyMemo: { policy: PeerConfig['exportPolicy']; prefix: string; in: PathAttrs | null; out: PathAttrs | null } = { policy: undefined, prefix: '', in: null, out: null };
-
-  private exportTo(p: PeerState, prefix: string, best: Route, v6 = prefix.includes(':')): void {
-    const t = p.target!;
+  /** Exports a best path to an update group: every member but the peer it came from. */
+  private exportTo(g: UpdateGroup, prefix: string, best: Route, v6 = prefix.includes(':')): void {
+    const t = g.target;
     if (!mayAdvertise(best, t, this.sp)) {
-      p.out.set(prefix, null);
+      g.out.set(prefix, null);
       return;
     }
-    const families = p.session.negotiated?.families;
-    if (!families?.includes(v6 ? 'ipv6' : 'ipv4')) return;
-    let a: PathAttrs | null = p.exportCache.get(best, t, this.sp, (x) => this.interner.intern(x));
-    const policy = p.config.exportPolicy;
-    if (policy) {
-      const m = this.policyMemo;
-      if (m.policy === policy && m.prefix === prefix && m.in === a) {
-        a = m.out;
-      } else {
-        m.policy = policy;
-        m.prefix = prefix;
-        m.in = a;
-        a = policy(prefix, a);
-        if (a) a = this.interner.intern(a);
-        m.out = a;
-      }
+    if (!g.families.includes(v6 ? 'ipv6' : 'ipv4')) return;
+    let a: PathAttrs | null = g.exportCache.get(best, t, this.sp, (x) => this.interner.intern(x));
+    if (g.policy) {
+      a = g.policy(prefix, a);
+      if (a) a = this.interner.intern(a);
     }
-    p.out.set(prefix, a);
+    g.out.set(prefix, a, best.from.local ? undefined : best.from.key);
   }
 
   private scheduleFlush(): void {
@@ -374,38 +411,59 @@ export class Speaker {
     this.flushScheduled = true;
     this.deps.clock.setTimer(0, () => {
       this.flushScheduled = false;
-      for (const p of this.peers.values()) if (p.target && p.out.hasPending) this.flushPeer(p);
+      for (const g of this.groups.values()) if (g.out.hasPending) this.flushGroup(g);
     });
   }
 
-  private flushPeer(p: PeerState): void {
-    const as4 = p.session.negotiated?.as4 ?? false;
-    const batches = p.out.flush();
-    if (batches.length === 0) return;
-    const codec = this.deps.codec;
+  /** Sends a group's pending changes: the group's bytes, encoded once, to each member they fit. */
+  private flushGroup(g: UpdateGroup): void {
+    const f: GroupFlush = g.out.flush(g.members);
+    if (f.batches.length === 0 && f.own.size === 0) return;
+    const shared = f.batches.length ? this.encodedBatches(f.batches, g.as4) : undefined;
+    for (const [key, p] of g.members) {
+      const own = f.own.get(key);
+      this.sendBatches(p, own ?? f.batches, own ? undefined : shared);
+    }
+  }
+
+  /** A flush's batches as one buffer, and its counts. */
+  private encodedBatches(batches: readonly UpdateBatch[], as4: boolean): { bytes: Uint8Array; messages: number; announced: number; withdrawn: number } | undefined {
+    if (!this.deps.codec.encodeMany) return undefined;
+    const parts: Uint8Array[] = [];
+    let messages = 0;
     let announced = 0;
     let withdrawn = 0;
     for (const b of batches) {
+      const e = this.encodedBatch(b, as4);
+      parts.push(e.bytes);
+      messages += e.messages;
       announced += b.nlri.length;
       withdrawn += b.withdrawn.length;
     }
-    if (codec.encodeMany && !p.session.tracesMessages) {
-      // The same bytes as sendMany's, from batches encoded once for every peer that gets them.
-      const parts: Uint8Array[] = [];
-      let messages = 0;
-      for (const b of batches) {
-        const e = this.encodedBatch(b, as4);
-        parts.push(e.bytes);
-        messages += e.messages;
-      }
-      p.session.sendEncoded(parts.length === 1 ? parts[0]! : this.joined(parts));
-      if (this.deps.wireEvents ?? true) this.emit({ type: 'update-sent', time: this.deps.clock.now(), peer: p.ref?.key ?? p.config.address, messages, announced, withdrawn });
+    return { bytes: parts.length === 1 ? parts[0]! : this.joined(parts), messages, announced, withdrawn };
+  }
+
+  /** Sends batches to one peer: as shared bytes (one write), or message by message where a trace hook reads each. */
+  private sendBatches(p: PeerState, batches: readonly UpdateBatch[], shared?: ReturnType<Speaker['encodedBatches']>): void {
+    if (batches.length === 0) return;
+    const wire = this.deps.wireEvents ?? true;
+    const as4 = p.session.negotiated?.as4 ?? false;
+    const encoded = p.session.tracesMessages ? undefined : (shared ?? this.encodedBatches(batches, as4));
+    if (encoded) {
+      p.session.sendEncoded(encoded.bytes);
+      if (wire) this.emit({ type: 'update-sent', time: this.deps.clock.now(), peer: p.ref?.key ?? p.config.address, messages: encoded.messages, announced: encoded.announced, withdrawn: encoded.withdrawn });
       return;
     }
     const msgs: UpdateMessage[] = [];
-    for (const b of batches) msgs.push(...toWireUpdates(b, as4, this.attrSize(as4)));
+    let announced = 0;
+    let withdrawn = 0;
+    for (const b of batches) {
+      msgs.push(...toWireUpdates(b, as4, this.attrSize(as4)));
+      announced += b.nlri.length;
+      withdrawn += b.withdrawn.length;
+    }
     p.session.sendMany(msgs);
-    if (this.deps.wireEvents ?? true) this.emit({ type: 'update-sent', time: this.deps.clock.now(), peer: p.ref?.key ?? p.config.address, messages: msgs.length, announced, withdrawn });
+    if (wire) this.emit({ type: 'update-sent', time: this.deps.clock.now(), peer: p.ref?.key ?? p.config.address, messages: msgs.length, announced, withdrawn });
   }
 
   /** Encoded size of an attribute section without NLRI (IPv4 lists are shared per attribute set: measured once). */

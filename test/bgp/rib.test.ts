@@ -136,11 +136,67 @@ describe('Adj-RIB-Out batching', () => {
     out.set('192.0.2.0/24', a2);
     out.set('2001:db8::/32', a2);
     out.set('10.9.9.0/24', null);
-    const b = out.flush();
+    const b = out.flush(new Set()).batches;
     expect(b.map((x) => [x.afi, x.nlri.length, x.withdrawn.length])).toEqual([['ipv4', 1000, 0], ['ipv4', 1, 0], ['ipv6', 1, 0]]);
     out.set('10.0.0.0/24', a1);
     out.set('10.0.1.0/24', null);
-    expect(out.flush()).toEqual([{ afi: 'ipv4', withdrawn: ['10.0.1.0/24'], nlri: [] }]);
+    expect(out.flush(new Set()).batches).toEqual([{ afi: 'ipv4', withdrawn: ['10.0.1.0/24'], nlri: [] }]);
+  });
+});
+
+describe('Adj-RIB-Out of an update group', () => {
+  const i = new AttrsInterner();
+  const fromA = i.intern({ ...attrs, nextHop: '10.0.1.2' });
+  const fromB = i.intern({ ...attrs, nextHop: '10.0.1.3' });
+  const members = new Set(['a', 'b', 'c']);
+  const P = '10.0.0.0/24';
+  const Q = '10.0.9.0/24';
+
+  it('sends a best path to every member but the one it came from', () => {
+    const out = new AdjRibOut();
+    out.set(Q, fromB); // no source: every member gets it
+    out.set(P, fromA, 'a');
+    const f = out.flush(members);
+    expect(f.batches.map((b) => b.nlri)).toEqual([[Q], [P]]);
+    // a sees the flush without P; b and c get the group's batches.
+    expect([...f.own.keys()]).toEqual(['a']);
+    expect(f.own.get('a')!.map((b) => b.nlri)).toEqual([[Q]]);
+    expect(out.get(P, 'a')).toBeUndefined();
+    expect(out.get(P, 'b')).toBe(fromA);
+    expect(out.tableFor('a', [P, Q]).map((b) => b.nlri)).toEqual([[Q]]);
+    expect(out.tableFor('c', [P, Q]).map((b) => b.nlri)).toEqual([[P], [Q]]);
+  });
+
+  it('when the best path moves from one member to another: the old source is announced it, the new one withdrawn', () => {
+    const out = new AdjRibOut();
+    out.set(P, fromA, 'a');
+    out.flush(members);
+    out.set(P, fromB, 'b');
+    const f = out.flush(members);
+    expect(f.batches).toEqual([{ afi: 'ipv4', withdrawn: [], attrs: fromB, nlri: [P] }]);
+    expect(f.own.get('a')).toEqual([{ afi: 'ipv4', withdrawn: [], attrs: fromB, nlri: [P] }]);
+    expect(f.own.get('b')).toEqual([{ afi: 'ipv4', withdrawn: [P], nlri: [] }]);
+    expect(f.own.has('c')).toBe(false);
+    // Same attributes, another source: only the two sources hear of it.
+    out.set(P, fromB, 'c');
+    const g = out.flush(members);
+    expect(g.batches).toEqual([]);
+    expect(g.own.get('b')).toEqual([{ afi: 'ipv4', withdrawn: [], attrs: fromB, nlri: [P] }]);
+    expect(g.own.get('c')).toEqual([{ afi: 'ipv4', withdrawn: [P], nlri: [] }]);
+    // Withdrawn: the source had nothing to withdraw.
+    out.set(P, null);
+    const h = out.flush(members);
+    expect(h.batches).toEqual([{ afi: 'ipv4', withdrawn: [P], nlri: [] }]);
+    expect(h.own.get('c')).toEqual([]);
+    expect(out.size).toBe(0);
+  });
+
+  it('a source that is not a member changes nothing for the members', () => {
+    const out = new AdjRibOut();
+    out.set(P, fromA, 'elsewhere');
+    const f = out.flush(members);
+    expect(f.own.size).toBe(0);
+    expect(f.batches.map((b) => b.nlri)).toEqual([[P]]);
   });
 });
 

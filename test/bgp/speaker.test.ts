@@ -60,7 +60,8 @@ describe('speaker over the in-memory transport', () => {
     expect(got.attrs).toMatchObject({ nextHop: '10.0.1.2', localPref: 200, originatorId: 0x0a000102, clusterList: [0x0a000101], asPath: [] });
     expect(c1.sp.rib.get('203.0.113.0/24')!.paths.length).toBe(1);
     expect(c1.sp.rib.get('203.0.113.0/24')!.best!.from.local).toBe(true);
-    expect(rr.sp.peer('10.0.1.2')!.out.get('203.0.113.0/24')).toBeUndefined();
+    expect(rr.sp.peer('10.0.1.2')!.group!.out.get('203.0.113.0/24', '10.0.1.2')).toBeUndefined();
+    expect(rr.sp.peer('10.0.1.3')!.group!.out.get('203.0.113.0/24', '10.0.1.3')).toBeDefined();
   });
 
   it('resolves a connection collision: both dial, one session survives (Cease/7 on the other)', () => {

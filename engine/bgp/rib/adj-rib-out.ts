@@ -1,7 +1,17 @@
 /**
- * Adj-RIB-Out of one peer: what was last advertised, plus the pending changes. flush()
- * turns pending changes into UPDATE batches, grouping prefixes that share one (interned)
- * attribute set, so 100k prefixes with one attribute set become a handful of UPDATEs.
+ * Adj-RIB-Out of an update group: the peers a speaker exports to alike (same export class,
+ * policy, families and AS4 mode) share one advertised table and one set of pending changes,
+ * as FRR's and IOS's update groups do. A reflector's thousand clients then cost one export,
+ * one batching and one encoding per best-path change instead of a thousand, and one table
+ * instead of a thousand.
+ *
+ * Members differ only by split horizon: a best path is never sent back to the peer it came
+ * from. Each prefix remembers that peer (its `source`); a member that is the source sees the
+ * prefix as not advertised. flush() returns the group's UPDATE batches and, for the few
+ * members a flush treats differently (the old or new source of a changed prefix), their own.
+ *
+ * Batches group prefixes that share one (interned) attribute set, so 100k prefixes with one
+ * attribute set become a handful of UPDATEs.
  */
 import type { PathAttrs } from './attrs.ts';
 import type { Afi } from './route.ts';
@@ -14,17 +24,42 @@ export interface UpdateBatch {
   readonly nlri: string[];
 }
 
-/** Advertised state and pending changes toward one peer. */
+/** What one flush sends: `batches` to every member, except those listed in `own`. */
+export interface GroupFlush {
+  readonly batches: UpdateBatch[];
+  /** Members (by peer key) whose changes differ from the group's; an empty list sends them nothing. */
+  readonly own: ReadonlyMap<string, UpdateBatch[]>;
+}
+
+/** One prefix's change in a flush, before and after: value and the peer it must not reach. */
+interface Change {
+  readonly prefix: string;
+  readonly oldAttrs: PathAttrs | undefined;
+  readonly oldSource: string | undefined;
+  readonly attrs: PathAttrs | null;
+  readonly source: string | undefined;
+}
+
+const NOTHING: GroupFlush = { batches: [], own: new Map() };
+
+/** Advertised state and pending changes toward the members of one update group. */
 export class AdjRibOut {
   private readonly sent = new Map<string, PathAttrs>();
+  /** The peer each advertised prefix came from (it is not sent to that peer), when it came from a peer. */
+  private readonly sourceOf = new Map<string, string>();
   private pending = new Map<string, PathAttrs | null>();
+  private pendingSource = new Map<string, string | undefined>();
 
-  /** Records that `prefix` should now be advertised with `attrs` (null: withdrawn). */
-  set(prefix: string, attrs: PathAttrs | null): void {
+  /**
+   * Records that `prefix` should now be advertised with `attrs` (null: withdrawn), to every
+   * member but `source` (the key of the peer the best path came from).
+   */
+  set(prefix: string, attrs: PathAttrs | null, source?: string): void {
     // A withdrawal of something never advertised nor pending is a no-op; skipping it keeps
     // bulk imports from a single peer from filling the pending map with nulls.
     if (attrs === null && !this.sent.has(prefix) && !this.pending.has(prefix)) return;
     this.pending.set(prefix, attrs);
+    this.pendingSource.set(prefix, attrs === null ? undefined : source);
   }
 
   /** True when changes wait for flush(). */
@@ -32,76 +67,161 @@ export class AdjRibOut {
     return this.pending.size > 0;
   }
 
-  /** Prefixes currently advertised. */
+  /** Prefixes currently advertised (to members that are not their source). */
   get size(): number {
     return this.sent.size;
   }
 
-  /** The advertised attributes of a prefix. */
-  get(prefix: string): PathAttrs | undefined {
-    return this.sent.get(prefix);
+  /** The attributes advertised to `member` for a prefix (undefined: not advertised to it). */
+  get(prefix: string, member?: string): PathAttrs | undefined {
+    const a = this.sent.get(prefix);
+    return a !== undefined && member !== undefined && this.sourceOf.get(prefix) === member ? undefined : a;
   }
 
-  /** All advertised prefixes and their attributes. */
-  entries(): IterableIterator<[string, PathAttrs]> {
-    return this.sent.entries();
-  }
-
-  /** Forgets everything (session reset). */
+  /** Forgets everything (the group is rebuilt). */
   clear(): void {
     this.sent.clear();
+    this.sourceOf.clear();
     this.pending.clear();
+    this.pendingSource.clear();
+  }
+
+  /**
+   * The advertised table as `member` sees it, as batches (a session that comes up or asks for
+   * a route refresh): what the members have been sent, not the pending changes (the next
+   * flush sends those to every member). Prefixes in `order` (the Loc-RIB's order, as a
+   * speaker walks its table; each named once), then any advertised prefix it did not name.
+   */
+  tableFor(member: string, order: Iterable<string>): UpdateBatch[] {
+    const changes: [string, PathAttrs][] = [];
+    let named = 0;
+    for (const prefix of order) {
+      if (!this.sent.has(prefix)) continue;
+      named++;
+      const a = this.get(prefix, member);
+      if (a !== undefined) changes.push([prefix, a]);
+    }
+    if (named < this.sent.size) {
+      const seen = new Set(order);
+      for (const prefix of this.sent.keys()) {
+        const a = seen.has(prefix) ? undefined : this.get(prefix, member);
+        if (a !== undefined) changes.push([prefix, a]);
+      }
+    }
+    return batchChanges(changes);
   }
 
   /**
    * Applies pending changes; returns the UPDATE batches needed (no-op changes dropped):
    * withdrawals (IPv4, then IPv6), then one batch per attribute set and family in the order
-   * the sets first appear.
+   * the sets first appear — for the group, and for each of `members` a change treats
+   * differently (a source that is not a member has nobody to be kept from).
    */
-  flush(): UpdateBatch[] {
+  flush(members: { has(key: string): boolean }): GroupFlush {
+    if (this.pending.size === 0) return NOTHING;
     const pending = this.pending;
+    const pendingSource = this.pendingSource;
     this.pending = new Map();
-    let w4: string[] | undefined;
-    let w6: string[] | undefined;
-    // Announcements grouped by attribute set; most flushes carry one set (a best-path change
-    // reflected to a client), so a map of groups is made only when a second set shows up.
-    let firstAttrs: PathAttrs | undefined;
-    let first: { v4?: string[]; v6?: string[] } | undefined;
-    let more: Map<PathAttrs, { v4?: string[]; v6?: string[] }> | undefined;
+    this.pendingSource = new Map();
+    const group: [string, PathAttrs | null][] = [];
+    // Every change in order, kept only once some member is (or was) a source: most flushes of
+    // a reflector carry a client's new prefix, whose source must not get it.
+    let seq: ([string, PathAttrs | null] | Change)[] | undefined;
+    let special: Set<string> | undefined;
     for (const [prefix, attrs] of pending) {
-      const old = this.sent.get(prefix);
-      const v6 = prefix.includes(':');
+      const source = pendingSource.get(prefix);
+      const oldAttrs = this.sent.get(prefix);
+      const oldSource = oldAttrs === undefined ? undefined : this.sourceOf.get(prefix);
+      let g: [string, PathAttrs | null] | undefined;
       if (attrs === null) {
-        if (old === undefined) continue;
+        if (oldAttrs === undefined) continue;
         this.sent.delete(prefix);
-        if (v6) (w6 ??= []).push(prefix);
-        else (w4 ??= []).push(prefix);
-        continue;
-      }
-      if (old === attrs) continue;
-      this.sent.set(prefix, attrs);
-      let g: { v4?: string[]; v6?: string[] } | undefined;
-      if (firstAttrs === attrs) g = first;
-      else if (firstAttrs === undefined) {
-        firstAttrs = attrs;
-        g = first = {};
+        this.sourceOf.delete(prefix);
+        group.push((g = [prefix, null]));
       } else {
-        more ??= new Map();
-        g = more.get(attrs);
-        if (!g) more.set(attrs, (g = {}));
+        if (oldAttrs === attrs && oldSource === source) continue;
+        this.sent.set(prefix, attrs);
+        if (source === undefined) this.sourceOf.delete(prefix);
+        else this.sourceOf.set(prefix, source);
+        // A change of source alone (same attributes) sends the group nothing.
+        if (oldAttrs !== attrs) group.push((g = [prefix, attrs]));
       }
-      if (v6) (g!.v6 ??= []).push(prefix);
-      else (g!.v4 ??= []).push(prefix);
+      if (oldSource !== undefined || source !== undefined) {
+        if (!seq) seq = group.slice(0, g ? -1 : undefined);
+        seq.push({ prefix, oldAttrs, oldSource, attrs, source });
+        special ??= new Set();
+        if (oldSource !== undefined && members.has(oldSource)) special.add(oldSource);
+        if (source !== undefined && members.has(source)) special.add(source);
+      } else if (seq && g) {
+        seq.push(g);
+      }
     }
-    const out: UpdateBatch[] = [];
-    if (w4) out.push({ afi: 'ipv4', withdrawn: w4, nlri: [] });
-    if (w6) out.push({ afi: 'ipv6', withdrawn: w6, nlri: [] });
-    if (firstAttrs) {
-      pushGroup(out, firstAttrs, first!);
-      if (more) for (const [attrs, g] of more) pushGroup(out, attrs, g);
+    if (!special || special.size === 0) return { batches: batchChanges(group), own: NOTHING.own };
+    // A member that is a source of a change sees every change of this flush through its own eyes.
+    const own = new Map<string, UpdateBatch[]>();
+    for (const member of special) {
+      const mine: [string, PathAttrs | null][] = [];
+      for (const c of seq!) {
+        if (Array.isArray(c)) mine.push(c);
+        else memberChange(mine, c, member);
+      }
+      own.set(member, batchChanges(mine));
     }
-    return out;
+    return { batches: batchChanges(group), own };
   }
+}
+
+/** What `member` must be sent for a change: it sees a prefix whose source it is as not advertised. */
+function memberChange(out: [string, PathAttrs | null][], c: Change, member: string): void {
+  const before = c.oldSource === member ? undefined : c.oldAttrs;
+  const after = c.attrs === null || c.source === member ? undefined : c.attrs;
+  if (after === undefined) {
+    if (before !== undefined) out.push([c.prefix, null]);
+  } else if (after !== before) {
+    out.push([c.prefix, after]);
+  }
+}
+
+/**
+ * Changes (prefix → attributes, null: withdrawn) as UPDATE batches: withdrawals (IPv4, then
+ * IPv6), then one batch per attribute set and family in the order the sets first appear.
+ */
+export function batchChanges(changes: readonly (readonly [string, PathAttrs | null])[]): UpdateBatch[] {
+  let w4: string[] | undefined;
+  let w6: string[] | undefined;
+  // Announcements grouped by attribute set; most flushes carry one set (a best-path change
+  // reflected to a client), so a map of groups is made only when a second set shows up.
+  let firstAttrs: PathAttrs | undefined;
+  let first: { v4?: string[]; v6?: string[] } | undefined;
+  let more: Map<PathAttrs, { v4?: string[]; v6?: string[] }> | undefined;
+  for (const [prefix, attrs] of changes) {
+    const v6 = prefix.includes(':');
+    if (attrs === null) {
+      if (v6) (w6 ??= []).push(prefix);
+      else (w4 ??= []).push(prefix);
+      continue;
+    }
+    let g: { v4?: string[]; v6?: string[] } | undefined;
+    if (firstAttrs === attrs) g = first;
+    else if (firstAttrs === undefined) {
+      firstAttrs = attrs;
+      g = first = {};
+    } else {
+      more ??= new Map();
+      g = more.get(attrs);
+      if (!g) more.set(attrs, (g = {}));
+    }
+    if (v6) (g!.v6 ??= []).push(prefix);
+    else (g!.v4 ??= []).push(prefix);
+  }
+  const out: UpdateBatch[] = [];
+  if (w4) out.push({ afi: 'ipv4', withdrawn: w4, nlri: [] });
+  if (w6) out.push({ afi: 'ipv6', withdrawn: w6, nlri: [] });
+  if (firstAttrs) {
+    pushGroup(out, firstAttrs, first!);
+    if (more) for (const [attrs, g] of more) pushGroup(out, attrs, g);
+  }
+  return out;
 }
 
 /** A group's batches, its families in the order they first appeared. */
