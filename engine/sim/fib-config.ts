@@ -130,13 +130,22 @@ export function delAddress(k: Kernel, dev: NetDevice, prefix: Prefix4): void {
  * Bounded by clearing (sharing saves memory, it means nothing).
  */
 const prefixes = new Map<number, Prefix4>();
+/**
+ * Up to /30 the two low bits of a network address are zero: addr >>> 2 keys one map per length
+ * with a small integer (addr * 64 + len made a heap number for every lookup, an allocation per
+ * route added); /31 and /32 keep the wide key.
+ */
+const prefixesByLen: Map<number, Prefix4>[] = Array.from({ length: 31 }, () => new Map());
+let prefixCount = 0;
 function sharedPrefix(addr: number, len: number): Prefix4 {
-  const key = addr * 64 + len;
-  let p = prefixes.get(key);
+  const m = len <= 30 ? prefixesByLen[len]! : prefixes;
+  const key = len <= 30 ? addr >>> 2 : addr * 64 + len;
+  let p = m.get(key);
   if (!p) {
-    if (prefixes.size >= 500_000) prefixes.clear();
+    if (prefixCount >= 500_000) { prefixes.clear(); for (const x of prefixesByLen) x.clear(); prefixCount = 0; }
     p = Object.freeze({ addr, len });
-    prefixes.set(key, p);
+    m.set(key, p);
+    prefixCount++;
   }
   return p;
 }
@@ -149,10 +158,11 @@ function sharedPrefix(addr: number, len: number): Prefix4 {
  * place (refreshLinkdown replaces it). Keyed by destination, then compared field by field;
  * bounded by clearing (sharing saves memory, it means nothing).
  */
-const sharedRoutes = new Map<number, Route[]>();
+const sharedRoutes = new Map<Prefix4, Route[]>();
 let sharedCount = 0;
+/** Keyed by the route's destination object, itself shared (sharedPrefix): an identity hash, no number made per lookup. */
 function sharedRoute(r: Route): Route {
-  const key = r.dst.addr * 64 + r.dst.len;
+  const key = r.dst;
   let list = sharedRoutes.get(key);
   if (list) {
     for (const x of list) {
@@ -211,7 +221,7 @@ export function addRoute(k: Kernel, spec: Omit<Route, 'ifindex'> & { dev?: strin
   else if (route.gateway !== undefined && route.prefsrc === undefined) route = sharedRoute(route);
   // The index finds a route with the same key (table, prefix, metric) without scanning the table.
   k.fib.ensure(k.routes, k.routesVersion);
-  const old = k.fib.routesOf(route.table, route.dst.addr, route.dst.len).find((r) => r.dst.addr === route.dst.addr && r.metric === route.metric);
+  const old = k.fib.sameKey(route);
   if (old) {
     if (mode === 'add') throw new KernelError('RTNETLINK answers: File exists');
     k.routes[indexOfRoute(k.routes, old)] = route;

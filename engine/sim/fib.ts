@@ -228,6 +228,15 @@ export class FibIndex {
     return slot === undefined ? [] : Array.isArray(slot) ? slot : [slot];
   }
 
+  /** The route with `r`'s key (table, prefix, metric), if any (call `ensure` first): what a replace replaces and an add collides with. */
+  sameKey(r: Route): Route | undefined {
+    const slot = this.tables.get(r.table)?.byLen.get(r.dst.len)?.get((r.dst.addr & maskOf(r.dst.len)) | 0);
+    if (slot === undefined) return undefined;
+    if (!Array.isArray(slot)) return slot.dst.addr === r.dst.addr && slot.metric === r.metric ? slot : undefined;
+    for (const x of slot) if (x.dst.addr === r.dst.addr && x.metric === r.metric) return x;
+    return undefined;
+  }
+
   /**
    * `r` was inserted into `routes` (in dump order) and the version moved from `from` to `to`:
    * an index built for `from` follows in O(1); any other index is left to rebuild.

@@ -118,6 +118,8 @@ export class Kernel implements KernelOps {
   readonly state: KernelState;
   // ---- state owned by the sim modules (tools read `state`, never these) ----
   readonly devices = new Map<number, NetDevice>();
+  /** deviceByName's last answer (checked before use: still registered, still that name). */
+  private lastByName: NetDevice | undefined;
   addresses: IfAddress[] = [];
   routes: Route[] = [];
   /** Bumped on every route change; the FIB index and route caches key on it. */
@@ -190,7 +192,16 @@ export class Kernel implements KernelOps {
 
   /** Looks a device up by name; throws iproute2's "Cannot find device" error. */
   deviceByName(name: string): NetDevice {
-    for (const d of this.devices.values()) if (d.name === name) return d;
+    // The last device found answers again while it still holds that name and is still here
+    // (names are unique in a namespace): BIRD adds a thousand routes via tunl0 in a row.
+    const last = this.lastByName;
+    if (last !== undefined && last.name === name && this.devices.get(last.ifindex) === last) return last;
+    for (const d of this.devices.values()) {
+      if (d.name === name) {
+        this.lastByName = d;
+        return d;
+      }
+    }
     throw new KernelError(`Cannot find device "${name}"`);
   }
 
