@@ -164,6 +164,23 @@ export function chainHashes(chain: string, rules: readonly IptRule[]): readonly 
   return hashes;
 }
 
+/**
+ * A chain's `cali:<hash>` comments, computed when first read: what a simulated kernel hands to
+ * the listing tools (`iptables-save`, `-S`, `-L`) the first time one of them prints the chain.
+ * A packet never reads a comment, so a node nobody lists never pays Felix's SHA-224 chain, and
+ * the text, when printed, is exactly chainHashes'. The rules list must not change afterwards
+ * (Felix's desired state is never edited in place).
+ */
+export class DeferredHashComments {
+  private comments: readonly string[] | undefined;
+  constructor(readonly chain: string, private readonly rules: readonly IptRule[]) {}
+
+  /** `cali:<hash>` of rule i. */
+  at(i: number): string {
+    return (this.comments ??= chainHashes(this.chain, this.rules).map((h) => `cali:${h}`))[i]!;
+  }
+}
+
 /** The 16-character rule hashes of a chain (generictables.RuleHashes), as a list of the caller's own. */
 export function ruleHashes(chain: string, rules: readonly IptRule[]): string[] {
   return [...chainHashes(chain, rules)];

@@ -26,7 +26,7 @@ import type { RestoreRule } from '../../sim/netfilter/commands.ts';
 import { parseIpPort } from '../../sim/netfilter/ipset.ts';
 import type { IpPortEntry } from '../../sim/netfilter/ipset.ts';
 import { appendLines, insertLines } from '../../dataplane/commands.ts';
-import { chainHashes, ruleBody } from '../../dataplane/iptables.ts';
+import { chainHashes, DeferredHashComments, ruleBody } from '../../dataplane/iptables.ts';
 import { addressText, deviceText, fdbText, neighbourText, routeKey, routeText } from '../../dataplane/render.ts';
 import type { DataplaneChange, Dataplane, DesiredDataplane, DesiredDevice, DesiredRoute, IptTable } from '../../dataplane/types.ts';
 import type { IptRule } from '../../dataplane/iptables.ts';
@@ -62,8 +62,9 @@ export function hostInterfaces(k: { readonly state: KernelState }): { name: stri
   }));
 }
 
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+/** Rules that render the same, rule by rule (mostly the same shared objects). */
+function sameRules(a: readonly IptRule[], b: readonly IptRule[]): boolean {
+  return a === b || (a.length === b.length && a.every((x, i) => x === b[i] || ruleBody(x) === ruleBody(b[i]!)));
 }
 
 /**
@@ -159,11 +160,14 @@ export class SimDataplane implements Dataplane {
   /** What the last apply asked for, without the chains' rules and the sets' members (see `applied`). */
   private last: DesiredDataplane;
   /**
-   * Per Felix chain, its rule hashes as last written (to rewrite only what changed): what Felix
-   * itself keeps, and shared between nodes whose chains are the same. Per built-in chain, the
-   * jump lines written into it (to delete them by their text).
+   * Per Felix chain, its rules as last written (to rewrite only what changed: a rule's hash is a
+   * function of the chain's name and the rules' renderings, so equal rules mean equal hashes).
+   * Felix's lists are shared (static chains between nodes, endpoint rules between pods): a
+   * reference, not a copy.
    */
-  private lastLines = new Map<string, readonly string[]>();
+  private readonly lastChains = new Map<string, readonly IptRule[]>();
+  /** Per built-in chain, the jump lines written into it (to delete them by their text). */
+  private readonly lastLines = new Map<string, readonly string[]>();
   /** Per set, the members list last applied (Felix's own list, often shared by every node: a reference, not a copy). */
   private readonly appliedMembers = new Map<string, readonly string[]>();
   /** Sysctl keys the simulated kernel does not model (e.g. neigh.*.proxy_delay): reported once. */
@@ -428,19 +432,25 @@ export class SimDataplane implements Dataplane {
     const present = this.nf.rules.table(table as 'filter').chains;
     for (const c of want.chains) {
       const key = `${table}/${c.name}`;
-      const h = hashedChain(c.name, c.rules);
-      const hashes = h.hashes;
-      const prev = this.lastLines.get(key);
-      if (prev && present.has(c.name) && sameList(prev, hashes)) continue;
+      const prev = this.lastChains.get(key);
+      if (prev && present.has(c.name) && sameRules(prev, c.rules)) continue;
       decl.push(`:${c.name} - [0:0]`);
-      c.rules.forEach((r, i) => body.push({ chain: c.name, comment: `cali:${hashes[i]}`, body: ruleBody(r) }));
-      this.lastLines.set(key, hashes);
+      if (Object.isFrozen(c.rules)) {
+        // A shared list (Felix's static chains): hashed once per process, its comments shared.
+        const hashes = hashedChain(c.name, c.rules).hashes;
+        c.rules.forEach((r, i) => body.push({ chain: c.name, comment: `cali:${hashes[i]}`, body: ruleBody(r) }));
+      } else {
+        // A pod's or a policy's chain: its hashes are computed when a tool first prints them.
+        const texts = new DeferredHashComments(c.name, c.rules);
+        c.rules.forEach((r, i) => body.push({ chain: c.name, comment: { texts, index: i }, body: ruleBody(r) }));
+      }
+      this.lastChains.set(key, c.rules);
       out.push(ch('chain', prev ? 'changed' : 'added', `${table} ${c.name} (${c.rules.length} rules)`));
     }
     const keep = new Set(want.chains.map((c) => c.name));
     for (const c of last.chains) {
       if (keep.has(c.name)) continue;
-      this.lastLines.delete(`${table}/${c.name}`);
+      this.lastChains.delete(`${table}/${c.name}`);
       if (!present.has(c.name)) continue;
       flushes.push(`-F ${c.name}`);
       deletes.push(`-X ${c.name}`);

@@ -222,17 +222,51 @@ export interface RestoreRule {
   readonly chain: string;
   /** `-I` position, 1 by default. */
   readonly at?: number;
-  /** The leading comment's text, unquoted. */
-  readonly comment?: string;
+  /** The leading comment's text, unquoted; or where to read it when someone does (DeferredComment). */
+  readonly comment?: string | DeferredComment;
   /** What follows the chain (and the leading comment) on the line. */
   readonly body: string;
 }
 
+/** Texts by position, each computed when first read (a chain's `cali:` hash comments). */
+export interface DeferredTexts {
+  at(i: number): string;
+}
+
+/**
+ * A leading comment whose text is the index-th of a DeferredTexts, read only when a tool prints
+ * the rule. The writer vouches for its shape: plain text (no quote, backslash or space) of at
+ * most 255 characters, as Felix's `cali:<hash>` always is — what the text path would cut too.
+ */
+export interface DeferredComment {
+  readonly texts: DeferredTexts;
+  readonly index: number;
+}
+
+const commentText = (c: string | DeferredComment): string => (typeof c === 'string' ? c : c.texts.at(c.index));
+
 /** The restore line a RestoreRule stands for. */
 export function restoreLine(r: RestoreRule): string {
   let line = r.insert ? `-I ${r.chain}${r.at !== undefined ? ` ${r.at}` : ''}` : `-A ${r.chain}`;
-  if (r.comment !== undefined) line += ` -m comment --comment "${r.comment}"`;
+  if (r.comment !== undefined) line += ` -m comment --comment "${commentText(r.comment)}"`;
   return r.body ? `${line} ${r.body}` : line;
+}
+
+const TEXTS = Symbol('texts');
+const INDEX = Symbol('index');
+type Deferred = { readonly [TEXTS]: DeferredTexts; readonly [INDEX]: number };
+/** One getter for every deferred comment match (its source under symbol keys, which JSON and Object.keys skip). */
+const DEFERRED_TEXT: PropertyDescriptor = { get(this: Deferred) { return this[TEXTS].at(this[INDEX]); }, enumerable: true };
+
+/**
+ * A comment match that reads like `{ m: 'comment', comment }` (same keys, in the same order,
+ * for every reader: save, -S, -D's comparison, a spread, JSON) but asks its DeferredTexts for
+ * the text when read, and caches nothing of its own: the texts cache it.
+ */
+function deferredCommentMatch(d: DeferredComment): Match {
+  const m = { m: 'comment', [TEXTS]: d.texts, [INDEX]: d.index };
+  Object.defineProperty(m, 'comment', DEFERRED_TEXT);
+  return Object.freeze(m) as unknown as Match;
 }
 
 /** A restore line cut into a RestoreRule (what ruleFromCache reads); undefined for other lines. */
@@ -265,10 +299,13 @@ function ruleFromParts(nf: Netfilter, table: TableName, r: RestoreRule): boolean
   const chain = r.chain;
   if (chain === '' || chain.includes('"') || chain.includes('\\') || chain.includes('\t') || chain.includes(' ')) return false;
   let comment: Match | undefined;
-  if (r.comment !== undefined) {
+  if (typeof r.comment === 'string') {
     // Only what the text path's leading-comment cut takes (plain text, then a body).
     if (r.comment.length > 255 || r.body === '' || /["\\ ]/.test(r.comment)) return false;
     comment = commentMatch(r.comment);
+  } else if (r.comment !== undefined) {
+    if (r.body === '') return false;
+    comment = deferredCommentMatch(r.comment);
   }
   const body = parsedBody(r.body);
   if (!body) return false;

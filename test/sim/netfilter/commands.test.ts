@@ -69,6 +69,28 @@ describe('iptables-restore', () => {
     expect(iptables(nf, ['-S', 'INPUT']).stdout).toBe('-P INPUT ACCEPT\n-A INPUT -m comment --comment "cali:jkl" -j ACCEPT\n-A INPUT -m comment --comment "cali:ghi" -j cali-x\n');
   });
 
+  it('a deferred comment is computed only when a tool reads it, and then reads like the text', () => {
+    let reads = 0;
+    const texts = { at: (i: number): string => { reads++; return `cali:hash-${i}`; } };
+    const items: (string | RestoreRule)[] = ['*filter', ':c - [0:0]', { chain: 'c', comment: { texts, index: 0 }, body: '-j ACCEPT' },
+      { chain: 'c', comment: { texts, index: 1 }, body: '-p tcp -j DROP' }, 'COMMIT'];
+    const a = new Netfilter();
+    expect(iptablesRestoreItems(a, ['--noflush'], items).code).toBe(0);
+    expect(reads).toBe(0);
+    const b = new Netfilter();
+    iptablesRestore(b, ['--noflush'], items.map((x) => (typeof x === 'string' ? x : restoreLine(x))).join('\n'));
+    reads = 0;
+    expect(iptablesSave(a, [], { date: 'D' }).stdout).toBe(iptablesSave(b, [], { date: 'D' }).stdout);
+    expect(reads).toBe(2);
+    const m = a.rules.chain('filter', 'c').rules[1]!.matches[0]!;
+    expect(Object.keys(m)).toEqual(['m', 'comment']);
+    expect(JSON.stringify(m)).toBe('{"m":"comment","comment":"cali:hash-1"}');
+    expect(({ ...m } as { comment?: string }).comment).toBe('cali:hash-1');
+    // -D by spec compares the printed rule, comment included.
+    expect(iptables(a, ['-D', 'c', '-p', 'tcp', '-m', 'comment', '--comment', 'cali:hash-1', '-j', 'DROP']).code).toBe(0);
+    expect(iptables(a, ['-S', 'c']).stdout).toBe('-N c\n-A c -m comment --comment "cali:hash-0" -j ACCEPT\n');
+  });
+
   it('splits quoted arguments like the real parser', () => {
     expect(splitLine('-A X -m comment --comment "a \\"b\\" c" -j ACCEPT')).toEqual(['-A', 'X', '-m', 'comment', '--comment', 'a "b" c', '-j', 'ACCEPT']);
   });
