@@ -11,17 +11,23 @@
 /** A scheduled callback's handle, for `cancel`. */
 export type TimerId = number;
 
-interface Pending {
-  at: number;
-  seq: number;
-  fn: () => void;
-}
-
-/** The discrete-event scheduler shared by every kernel and link of a World. */
+/**
+ * The discrete-event scheduler shared by every kernel and link of a World.
+ *
+ * The queue is a binary heap kept as columns — times and sequence numbers in typed arrays,
+ * callbacks in an array beside them — rather than an array of {at, seq, fn} objects: a sift
+ * compares keys that sit next to each other in memory instead of chasing a pointer per
+ * comparison into objects scattered over the heap (tens of thousands of timers are queued on
+ * a large fabric: hold, keepalive and retransmission timers of every session), and
+ * scheduling allocates no object.
+ */
 export class Clock {
   private now = 0;
   private seq = 0;
-  private heap: Pending[] = [];
+  private at = new Float64Array(1024);
+  private sq = new Float64Array(1024);
+  private fns: ((() => void) | undefined)[] = [];
+  private n = 0;
   private cancelled = new Set<number>();
   /** Number of callbacks executed since creation (benchmarks report it). */
   executed = 0;
@@ -34,7 +40,7 @@ export class Clock {
   /** Runs `fn` after `delayMs` of virtual time (0 = after everything already due now). */
   schedule(delayMs: number, fn: () => void): TimerId {
     const id = ++this.seq;
-    this.push({ at: this.now + Math.max(0, delayMs), seq: id, fn });
+    this.push(this.now + Math.max(0, delayMs), id, fn);
     return id;
   }
 
@@ -45,34 +51,44 @@ export class Clock {
       // Timers re-armed on every packet (hold, retransmit) are cancelled far more often than
       // they fire: drop the dead ones once they are half the queue, or they pile up with
       // their closures until their time comes.
-      if (this.cancelled.size > 1024 && this.cancelled.size * 2 > this.heap.length) this.compact();
+      if (this.cancelled.size > 1024 && this.cancelled.size * 2 > this.n) this.compact();
     }
   }
 
   /** Rebuilds the queue without cancelled callbacks (a sorted array is a valid heap; order stays (time, seq)). */
   private compact(): void {
-    const live = this.heap.filter((p) => !this.cancelled.has(p.seq));
-    live.sort((a, b) => a.at - b.at || a.seq - b.seq);
-    this.heap = live;
+    const live: number[] = [];
+    for (let i = 0; i < this.n; i++) if (!this.cancelled.has(this.sq[i]!)) live.push(i);
+    const at = this.at;
+    const sq = this.sq;
+    live.sort((a, b) => at[a]! - at[b]! || sq[a]! - sq[b]!);
+    const nat = new Float64Array(Math.max(1024, this.at.length));
+    const nsq = new Float64Array(nat.length);
+    const nfn: ((() => void) | undefined)[] = [];
+    live.forEach((i, j) => { nat[j] = at[i]!; nsq[j] = sq[i]!; nfn.push(this.fns[i]); });
+    this.at = nat;
+    this.sq = nsq;
+    this.fns = nfn;
+    this.n = live.length;
     // Ids not in the queue any more (run before they were cancelled) go too: they cannot run again.
     this.cancelled.clear();
   }
 
   /** Number of callbacks still queued (cancelled ones included until they surface). */
   pending(): number {
-    return this.heap.length;
+    return this.n;
   }
 
   /** Runs every event due at or before `t`, then sets the clock to `t`. */
   runUntil(t: number): void {
-    while (this.heap.length > 0 && this.heap[0]!.at <= t) this.step();
+    while (this.n > 0 && this.at[0]! <= t) this.step();
     if (t > this.now) this.now = t;
   }
 
   /** Runs events until none is left or `maxMs` of virtual time have passed; returns the time reached. */
   runUntilIdle(maxMs = 3_600_000): number {
     const limit = this.now + maxMs;
-    while (this.heap.length > 0 && this.heap[0]!.at <= limit) this.step();
+    while (this.n > 0 && this.at[0]! <= limit) this.step();
     return this.now;
   }
 
@@ -80,59 +96,80 @@ export class Clock {
   runWhile(notDone: () => boolean, maxMs: number): boolean {
     const limit = this.now + maxMs;
     while (notDone()) {
-      if (this.heap.length === 0 || this.heap[0]!.at > limit) return false;
+      if (this.n === 0 || this.at[0]! > limit) return false;
       this.step();
     }
     return true;
   }
 
   private step(): void {
-    const ev = this.pop();
-    if (this.cancelled.size > 0 && this.cancelled.delete(ev.seq)) return;
-    this.now = ev.at;
+    const at = this.at[0]!;
+    const seq = this.sq[0]!;
+    const fn = this.fns[0]!;
+    this.popTop();
+    if (this.cancelled.size > 0 && this.cancelled.delete(seq)) return;
+    this.now = at;
     this.executed++;
-    ev.fn();
-  }
-
-  private less(a: Pending, b: Pending): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+    fn();
   }
 
   // Sifts move a hole instead of swapping pairs: no temporary arrays on the per-packet path.
-  private push(p: Pending): void {
-    const h = this.heap;
-    let i = h.length;
-    h.push(p);
+  private push(t: number, seq: number, fn: () => void): void {
+    if (this.n === this.at.length) this.grow();
+    const at = this.at;
+    const sq = this.sq;
+    const fns = this.fns;
+    let i = this.n++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const up = h[parent]!;
-      if (!this.less(p, up)) break;
-      h[i] = up;
+      const pt = at[parent]!;
+      if (t > pt || (t === pt && seq > sq[parent]!)) break;
+      at[i] = pt;
+      sq[i] = sq[parent]!;
+      fns[i] = fns[parent];
       i = parent;
     }
-    h[i] = p;
+    at[i] = t;
+    sq[i] = seq;
+    fns[i] = fn;
   }
 
-  private pop(): Pending {
-    const h = this.heap;
-    const top = h[0]!;
-    const last = h.pop()!;
-    const n = h.length;
-    if (n > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const c = r < n && this.less(h[r]!, h[l]!) ? r : l;
-        const child = h[c]!;
-        if (!this.less(child, last)) break;
-        h[i] = child;
-        i = c;
-      }
-      h[i] = last;
+  /** Removes the earliest entry: the last one goes into the hole at the top and sinks. */
+  private popTop(): void {
+    const n = --this.n;
+    const at = this.at;
+    const sq = this.sq;
+    const fns = this.fns;
+    const t = at[n]!;
+    const seq = sq[n]!;
+    const fn = fns[n];
+    fns[n] = undefined; // the queue keeps no callback it will not run
+    if (n === 0) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && (at[r]! < at[l]! || (at[r] === at[l] && sq[r]! < sq[l]!)) ? r : l;
+      const ct = at[c]!;
+      if (ct > t || (ct === t && sq[c]! > seq)) break;
+      at[i] = ct;
+      sq[i] = sq[c]!;
+      fns[i] = fns[c];
+      i = c;
     }
-    return top;
+    at[i] = t;
+    sq[i] = seq;
+    fns[i] = fn;
+  }
+
+  private grow(): void {
+    const at = new Float64Array(this.at.length * 2);
+    const sq = new Float64Array(at.length);
+    at.set(this.at);
+    sq.set(this.sq);
+    this.at = at;
+    this.sq = sq;
   }
 }
 
