@@ -12,7 +12,7 @@ import { describeNotification, notification } from './open.ts';
 import type { Negotiated } from './open.ts';
 import { AdjRibOut } from './rib/adj-rib-out.ts';
 import type { GroupFlush, UpdateBatch } from './rib/adj-rib-out.ts';
-import { asPathContains, AttrsInterner, ORIGIN_IGP, parseCommunity } from './rib/attrs.ts';
+import { asPathContains, internAttrs, ORIGIN_IGP, parseCommunity } from './rib/attrs.ts';
 import type { PathAttrs } from './rib/attrs.ts';
 import type { BestPathReason, DecisionContext } from './rib/decision.ts';
 import { ExportCache, mayAdvertise } from './rib/export.ts';
@@ -111,7 +111,6 @@ export class Speaker {
   readonly peers = new Map<string, PeerState>();
   readonly routerId: number;
   readonly localAs: number;
-  private readonly interner = new AttrsInterner();
   private readonly listeners = new Set<(e: SpeakerEvent) => void>();
   private readonly local: PeerRef;
   private readonly sp: ExportSpeaker;
@@ -185,7 +184,7 @@ export class Speaker {
       ...(a.med !== undefined ? { med: a.med } : {}),
       ...(a.communities?.length ? { communities: a.communities.map(parseCommunity) } : {}),
     };
-    this.rib.update(this.local, canonicalPrefix(a.prefix), this.interner.intern(attrs));
+    this.rib.update(this.local, canonicalPrefix(a.prefix), internAttrs(attrs));
     this.scheduleFlush();
   }
 
@@ -352,7 +351,7 @@ export class Speaker {
       if (events) this.emit({ type: 'prefix-received', time: now, peer: ref.key, prefix, action: 'withdraw' });
     }
     for (const g of u.announced) {
-      const attrs = this.interner.intern(g.attrs);
+      const attrs = internAttrs(g.attrs);
       // Loop prevention: own AS in the path (§9.1.2), our id as originator or our cluster id in
       // the cluster list (RFC 4456 §8); a treat-as-withdraw UPDATE also lands here.
       const loop = treatAsWithdraw
@@ -364,7 +363,7 @@ export class Speaker {
         let a: PathAttrs | null = loop ? null : attrs;
         if (a && policy) {
           a = policy(prefix, a);
-          if (a) a = this.interner.intern(a);
+          if (a) a = internAttrs(a);
         }
         if (a) {
           if (this.rib.update(ref, prefix, a, u.interned)) p.received++;
@@ -398,10 +397,10 @@ export class Speaker {
       return;
     }
     if (!g.families.includes(v6 ? 'ipv6' : 'ipv4')) return;
-    let a: PathAttrs | null = g.exportCache.get(best, t, this.sp, (x) => this.interner.intern(x));
+    let a: PathAttrs | null = g.exportCache.get(best, t, this.sp, internAttrs);
     if (g.policy) {
       a = g.policy(prefix, a);
-      if (a) a = this.interner.intern(a);
+      if (a) a = internAttrs(a);
     }
     g.out.set(prefix, a, best.from.local ? undefined : best.from.key);
   }

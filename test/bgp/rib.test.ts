@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AdjRibOut } from '../../engine/bgp/rib/adj-rib-out.ts';
-import { AttrsInterner } from '../../engine/bgp/rib/attrs.ts';
+import { internAttrs } from '../../engine/bgp/rib/attrs.ts';
 import type { PathAttrs } from '../../engine/bgp/rib/attrs.ts';
 import { exportAttrs, mayAdvertise } from '../../engine/bgp/rib/export.ts';
 import type { ExportSpeaker, ExportTarget } from '../../engine/bgp/rib/export.ts';
@@ -127,10 +127,9 @@ describe('route reflection and export rules', () => {
 
 describe('Adj-RIB-Out batching', () => {
   it('groups prefixes sharing an attribute set into one batch and drops no-op changes', () => {
-    const i = new AttrsInterner();
-    const a1 = i.intern({ ...attrs });
-    const a2 = i.intern({ ...attrs, med: 9 });
-    expect(i.intern({ ...attrs })).toBe(a1);
+    const a1 = internAttrs({ ...attrs });
+    const a2 = internAttrs({ ...attrs, med: 9 });
+    expect(internAttrs({ ...attrs })).toBe(a1);
     const out = new AdjRibOut();
     for (let n = 0; n < 1000; n++) out.set(`10.${n >> 8}.${n & 255}.0/24`, a1);
     out.set('192.0.2.0/24', a2);
@@ -145,9 +144,8 @@ describe('Adj-RIB-Out batching', () => {
 });
 
 describe('Adj-RIB-Out of an update group', () => {
-  const i = new AttrsInterner();
-  const fromA = i.intern({ ...attrs, nextHop: '10.0.1.2' });
-  const fromB = i.intern({ ...attrs, nextHop: '10.0.1.3' });
+  const fromA = internAttrs({ ...attrs, nextHop: '10.0.1.2' });
+  const fromB = internAttrs({ ...attrs, nextHop: '10.0.1.3' });
   const members = new Set(['a', 'b', 'c']);
   const P = '10.0.0.0/24';
   const Q = '10.0.9.0/24';

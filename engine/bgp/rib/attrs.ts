@@ -110,28 +110,32 @@ function buildAttrsKey(a: PathAttrs): string {
   return k;
 }
 
-/** Interns attribute sets so equal sets are one object (compare with ===). */
-export class AttrsInterner {
-  private byKey = new Map<string, PathAttrs>();
+/** Each attribute set seen by internAttrs → its canonical object. */
+const CANONICAL = new WeakMap<PathAttrs, PathAttrs>();
+/** Canonical sets by key, held weakly: a set no route, batch or cache holds any more is forgotten. */
+const BY_KEY = new Map<string, WeakRef<PathAttrs>>();
+const FORGET = new FinalizationRegistry<string>((k) => {
+  if (BY_KEY.get(k)?.deref() === undefined) BY_KEY.delete(k);
+});
 
-  /** The canonical object equal to `a`. */
-  intern(a: PathAttrs): PathAttrs {
-    const k = attrsKey(a);
-    const hit = this.byKey.get(k);
-    if (hit) return hit;
-    this.byKey.set(k, a);
-    return a;
+/**
+ * The canonical object equal to `a` (compare attribute sets with ===). One table for the
+ * process rather than one per speaker: every speaker of a fabric holds the same few
+ * thousand sets (a thousand clients each kept a map of every reflected set: ~50 B per pair of
+ * nodes), and a set is found again by its object before its key text is looked up.
+ */
+export function internAttrs(a: PathAttrs): PathAttrs {
+  const known = CANONICAL.get(a);
+  if (known) return known;
+  const k = attrsKey(a);
+  let c = BY_KEY.get(k)?.deref();
+  if (!c) {
+    c = a;
+    BY_KEY.set(k, new WeakRef(a));
+    FORGET.register(a, k);
   }
-
-  /** Number of distinct sets held. */
-  get size(): number {
-    return this.byKey.size;
-  }
-
-  /** Forgets every set not in `live` (call occasionally to bound memory after churn). */
-  retain(live: Set<PathAttrs>): void {
-    for (const [k, v] of this.byKey) if (!live.has(v)) this.byKey.delete(k);
-  }
+  CANONICAL.set(a, c);
+  return c;
 }
 
 /** Formats a community "asn:value". */

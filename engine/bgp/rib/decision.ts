@@ -107,11 +107,27 @@ export const COMPARATORS: readonly Comparator[] = [
 
 /** Compares two paths; returns the sign and the deciding reason ('peer-address' on a full tie). */
 export function comparePaths(a: Route, b: Route, ctx: DecisionContext = {}): { cmp: number; reason: BestPathReason } {
-  for (const c of COMPARATORS) {
-    const v = c.compare(a, b, ctx);
-    if (v !== 0) return { cmp: v, reason: c.reason };
+  const v = compareRanked(a, b, ctx);
+  return { cmp: Math.sign(v), reason: reasonOf(v) };
+}
+
+/**
+ * comparePaths without an object: <0 when `a` is better, >0 when `b` is, 0 on a full tie;
+ * the magnitude is the deciding comparator's position + 1 (reasonOf). Every comparator is
+ * antisymmetric, so compareRanked(b, a) = -compareRanked(a, b): one call gives the winner of
+ * two paths and why (a client weighs its two reflectors' copies of every prefix).
+ */
+export function compareRanked(a: Route, b: Route, ctx: DecisionContext): number {
+  for (let i = 0; i < COMPARATORS.length; i++) {
+    const v = COMPARATORS[i]!.compare(a, b, ctx);
+    if (v !== 0) return v < 0 ? -(i + 1) : i + 1;
   }
-  return { cmp: 0, reason: 'peer-address' };
+  return 0;
+}
+
+/** The reason a compareRanked result names ('peer-address' on a full tie). */
+export function reasonOf(ranked: number): BestPathReason {
+  return ranked === 0 ? 'peer-address' : COMPARATORS[Math.abs(ranked) - 1]!.reason;
 }
 
 /** Selects the best of `paths` and why it beat the runner-up. */

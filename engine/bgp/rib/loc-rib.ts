@@ -11,7 +11,7 @@
  */
 import { internString } from '../../net/intern.ts';
 import type { PathAttrs } from './attrs.ts';
-import { comparePaths, selectBest } from './decision.ts';
+import { compareRanked, reasonOf, selectBest } from './decision.ts';
 import type { BestPathReason, DecisionContext } from './decision.ts';
 import { sharedRoute } from './route.ts';
 import type { PeerRef, Route } from './route.ts';
@@ -92,15 +92,10 @@ export class Destination {
       this.reason = 'only-path';
     } else if (!this.rest) {
       // selectBest over [a, b] without the list: b wins only when strictly better; the reason
-      // is what separates the winner from the other.
-      const c = comparePaths(b, a, ctx);
-      if (c.cmp < 0) {
-        this.best = b;
-        this.reason = c.reason;
-      } else {
-        this.best = a;
-        this.reason = comparePaths(a, b, ctx).reason;
-      }
+      // is what separates the winner from the other (the same comparator either way round).
+      const c = compareRanked(b, a, ctx);
+      this.best = c < 0 ? b : a;
+      this.reason = reasonOf(c);
     } else {
       const sel = selectBest(this.paths, ctx)!;
       this.best = sel.best;
