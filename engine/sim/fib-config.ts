@@ -191,7 +191,7 @@ export function addRoute(k: Kernel, spec: Omit<Route, 'ifindex'> & { dev?: strin
         if (!dev.adminUp) throw new KernelError('Error: Nexthop device is not up.');
       } else {
         // fib_check_nh_v4_gw(): the gateway must be reachable through a link/host-scope route.
-        const via = k.fib.lookup(k.routes, k.routesVersion, spec.gateway, { minScope: 253, ...(dev ? { oif: dev.ifindex } : {}) });
+        const via = k.route(spec.gateway, { minScope: 253, ...(dev ? { oif: dev.ifindex } : {}) });
         if (!via || (via.type !== 'unicast' && via.type !== 'local')) throw new KernelError('Error: Nexthop has invalid gateway.');
         if (!dev) dev = k.devices.get(via.ifindex!);
         if (via.type === 'unicast' && dev && via.ifindex !== dev.ifindex) throw new KernelError('Error: Nexthop has invalid gateway.');
@@ -220,14 +220,15 @@ export function addRoute(k: Kernel, spec: Omit<Route, 'ifindex'> & { dev?: strin
   if (spec.type === 'unicast' && !dev!.carrier) route.linkdown = true;
   else if (route.gateway !== undefined && route.prefsrc === undefined) route = sharedRoute(route);
   // The index finds a route with the same key (table, prefix, metric) without scanning the table.
-  k.fib.ensure(k.routes, k.routesVersion);
-  const old = k.fib.sameKey(route);
+  const old = k.routeWithKeyOf(route);
   if (old) {
     if (mode === 'add') throw new KernelError('RTNETLINK answers: File exists');
-    k.routes[indexOfRoute(k.routes, old)] = route;
+    const routes = k.routes;
+    routes[indexOfRoute(routes, old)] = route;
     k.routeReplaced(old, route);
   } else {
-    insertRoute(k.routes, route);
+    // Put in dump order when the list is next read (Kernel.routes); the index has it at once.
+    k.appendRoute(route);
     k.routeInserted(route);
   }
 }

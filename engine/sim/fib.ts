@@ -37,7 +37,7 @@ export function compareRoutes(a: Route, b: Route): number {
 }
 
 /** The first index whose route sorts after `r` (upper bound, by bisection: the list is in dump order). */
-function upperBound(routes: readonly Route[], r: Route): number {
+export function upperBound(routes: readonly Route[], r: Route): number {
   let lo = 0;
   let hi = routes.length;
   while (lo < hi) {
@@ -206,6 +206,11 @@ export class FibIndex {
     }
     return this.walkTable(RT_TABLE_LOCAL, dst, opts) ?? this.walkTable(RT_TABLE_MAIN, dst, opts) ??
       this.walkTable(RT_TABLE_DEFAULT, dst, opts);
+  }
+
+  /** True when the index is current for this list and version (ensure would do nothing). */
+  isBuiltFor(routes: readonly Route[], version: number): boolean {
+    return this.builtFor === routes && this.builtVersion === version;
   }
 
   /** Rebuilds the index when the route list changed since the last build (or note). */

@@ -54,7 +54,7 @@ export function pathMtu(k: Kernel, dev: NetDevice, dst: IPv4): number {
 
 /** ip_route_output_key(): the route, device, next hop and source for a locally generated packet. */
 export function routeOutput(k: Kernel, dst: IPv4, oif?: number, src?: IPv4): OutRoute | OutErrno {
-  const route = k.fib.lookup(k.routes, k.routesVersion, dst, oif !== undefined ? { oif } : undefined);
+  const route = k.route(dst, oif !== undefined ? { oif } : undefined);
   if (!route) return 'ENETUNREACH';
   switch (route.type) {
     case 'blackhole': return 'EINVAL';

@@ -12,7 +12,7 @@ import type { IPv4, Prefix4 } from '../net/ip.ts';
 import type { EthernetFrame, Ipv4Packet, MAC } from '../net/packet.ts';
 import { ZERO_MAC } from '../net/packet.ts';
 import { Clock, hash32, Rng } from './clock.ts';
-import { FibIndex } from './fib.ts';
+import { compareRoutes, FibIndex, upperBound } from './fib.ts';
 import type { LookupOpts } from './fib.ts';
 import * as cfg from './fib-config.ts';
 import * as l2 from './l2-config.ts';
@@ -121,7 +121,15 @@ export class Kernel implements KernelOps {
   /** deviceByName's last answer (checked before use: still registered, still that name). */
   private lastByName: NetDevice | undefined;
   addresses: IfAddress[] = [];
-  routes: Route[] = [];
+  /**
+   * The routes in dump order, but for those added since the last read (`unordered`): `routes`
+   * puts them in place when someone reads the list. BIRD adds routes a few at a time, one per
+   * other node's block, and inserting each into a list of N in order moved N/2 entries —
+   * N² per node, N³ across a fabric. The FIB index knows every route at once, so lookups
+   * (the packet path) never wait for the list.
+   */
+  private routeList: Route[] = [];
+  private unordered: Route[] = [];
   /** Bumped on every route change; the FIB index and route caches key on it. */
   routesVersion = 0;
   /**
@@ -211,21 +219,72 @@ export class Kernel implements KernelOps {
     return undefined;
   }
 
+  /** Every route in dump order (routes added since the last read are put in place first). */
+  get routes(): Route[] {
+    if (this.unordered.length > 0) this.placeUnordered();
+    return this.routeList;
+  }
+
+  /** Replaces the whole list (which must be in dump order). */
+  set routes(list: Route[]) {
+    this.unordered = [];
+    this.routeList = list;
+  }
+
+  /** Adds a route to the list without ordering it yet (see `routes`); the caller tells the FIB index (routeInserted). */
+  appendRoute(r: Route): void {
+    this.unordered.push(r);
+  }
+
+  /**
+   * Puts the routes added since the last read in dump order into the list, in place (the FIB
+   * index keys on the list object): each one's place found by bisection among the ordered
+   * ones, then the list moved up once, from the end. A route goes after routes with an equal
+   * key, and after those added before it (list_add_tail).
+   */
+  private placeUnordered(): void {
+    const add = this.unordered;
+    this.unordered = [];
+    add.sort(compareRoutes); // stable: equal keys keep the order they were added in
+    const list = this.routeList;
+    const at = add.map((r) => upperBound(list, r));
+    let end = list.length;
+    list.length += add.length;
+    for (let j = add.length - 1; j >= 0; j--) {
+      const from = at[j]!;
+      for (let i = end - 1; i >= from; i--) list[i + j + 1] = list[i]!;
+      list[from + j] = add[j]!;
+      end = from;
+    }
+  }
+
+  /** The FIB index built for every route, the unordered ones included (a rebuild reads the list, so it orders it first). */
+  private fibReady(): void {
+    if (!this.fib.isBuiltFor(this.routeList, this.routesVersion)) this.fib.ensure(this.routes, this.routesVersion);
+  }
+
   /** fib_lookup() with the default rules (local, main, default). */
   route(dst: IPv4, opts?: LookupOpts): Route | undefined {
-    return this.fib.lookup(this.routes, this.routesVersion, dst, opts);
+    this.fibReady();
+    return this.fib.lookup(this.routeList, this.routesVersion, dst, opts);
   }
 
   /** The table-local route for an address (local or broadcast type), if any. */
   localRoute(ip: IPv4): Route | undefined {
-    this.fib.ensure(this.routes, this.routesVersion);
+    this.fibReady();
     return this.fib.lookupTable(RT_TABLE_LOCAL, ip);
   }
 
   /** The routes of one prefix in one table, in dump order (through the FIB index, no scan). */
   routesOf(table: number, dst: Prefix4): readonly Route[] {
-    this.fib.ensure(this.routes, this.routesVersion);
+    this.fibReady();
     return this.fib.routesOf(table, dst.addr >>> 0, dst.len);
+  }
+
+  /** The route with `r`'s key (table, prefix, metric), if any: what a replace replaces and an add collides with. */
+  routeWithKeyOf(r: Route): Route | undefined {
+    this.fibReady();
+    return this.fib.sameKey(r);
   }
 
   /** Marks the FIB changed (invalidates lookup indexes and route caches). */
@@ -235,21 +294,21 @@ export class Kernel implements KernelOps {
     this.foreignRoutesVersion++;
   }
 
-  /** One route was inserted into `routes` (in dump order): the FIB index follows without a rebuild. */
+  /** One route was inserted into `routes` (in dump order, or by appendRoute): the FIB index follows without a rebuild. */
   routeInserted(r: Route): void {
-    this.fib.noteInsert(this.routes, this.routesVersion, ++this.routesVersion, r);
+    this.fib.noteInsert(this.routeList, this.routesVersion, ++this.routesVersion, r);
     this.touched(r);
   }
 
   /** One route was removed from `routes`. */
   routeRemoved(r: Route): void {
-    this.fib.noteRemove(this.routes, this.routesVersion, ++this.routesVersion, r);
+    this.fib.noteRemove(this.routeList, this.routesVersion, ++this.routesVersion, r);
     this.touched(r);
   }
 
   /** `old` was replaced in place by `r` (same table, prefix and metric). */
   routeReplaced(old: Route, r: Route): void {
-    this.fib.noteReplace(this.routes, this.routesVersion, ++this.routesVersion, old, r);
+    this.fib.noteReplace(this.routeList, this.routesVersion, ++this.routesVersion, old, r);
     this.touched(old);
     this.touched(r);
   }
