@@ -35,7 +35,12 @@ export class Framer {
     return this.buf.length;
   }
 
-  /** Feeds a chunk; returns every message it completes (each a copy with its header). */
+  /**
+   * Feeds a chunk; returns every message it completes, with its header. A message is a view
+   * of the chunk, not a copy (a reflector's client frames two million UPDATEs): the chunk
+   * must not be written to afterwards — TCP hands each chunk over once — and the decoder
+   * copies whatever it keeps. Bytes carried over to the next chunk are copied.
+   */
   push(chunk: Uint8Array): FramerOutput {
     if (this.failed) return { messages: [], error: this.failed };
     let b: Uint8Array;
@@ -55,7 +60,7 @@ export class Framer {
         return { messages, error: this.failed };
       }
       if (b.length - at < h.length) break;
-      messages.push(b.slice(at, at + h.length));
+      messages.push(b.subarray(at, at + h.length));
       at += h.length;
     }
     this.buf = at === b.length ? new Uint8Array(0) : b.slice(at);
