@@ -44,6 +44,13 @@ export function scanConverged(
   return true;
 }
 
+interface PrefixState {
+  /** Speaking nodes with a best path for the prefix. */
+  have: number;
+  /** Nodes with a speaker announcing it as a block. */
+  readonly owners: Set<string>;
+}
+
 interface NodeState {
   speaker: Speaker | undefined;
   unsubscribe: (() => void) | undefined;
@@ -57,10 +64,11 @@ export class ConvergenceTracker {
   /** Speaker → addresses of its peers that are not Established. */
   private readonly notEstablished = new Map<Speaker, Set<string>>();
   private pendingSessionCount = 0;
-  /** Prefix → owners (nodes with a speaker announcing it). */
-  private readonly owners = new Map<string, Set<string>>();
-  /** Prefix → number of speaking nodes with a best path for it. */
-  private readonly have = new Map<string, number>();
+  /**
+   * Prefix → its owners (nodes with a speaker announcing it; empty set: none) and the number of
+   * speaking nodes with a best path for it: one record, so a route event costs one lookup.
+   */
+  private readonly prefixes = new Map<string, PrefixState>();
   private speaking = 0;
   /** Σ over prefixes of their owner count: the pairs a new speaking node adds one to. */
   private ownerPairs = 0;
@@ -118,22 +126,32 @@ export class ConvergenceTracker {
     this.missing += this.ownerPairs;
     for (const d of sp.rib.destinations()) {
       if (!d.best) continue;
-      this.have.set(d.prefix, (this.have.get(d.prefix) ?? 0) + 1);
-      const o = this.owners.get(d.prefix);
-      if (o) this.missing -= o.size - (o.has(node) ? 1 : 0);
+      const ps = this.prefix(d.prefix);
+      ps.have++;
+      const o = ps.owners;
+      if (o.size > 0) this.missing -= o.size - (o.has(node) ? 1 : 0);
     }
+  }
+
+  /** The record of a prefix, made when first seen. */
+  private prefix(p: string): PrefixState {
+    let ps = this.prefixes.get(p);
+    if (!ps) this.prefixes.set(p, (ps = { have: 0, owners: new Set() }));
+    return ps;
   }
 
   private watch(node: string, sp: Speaker): () => void {
     const offSessions = this.watchSessions(sp);
+    // A node's state object lives as long as the tracker (setNode makes it once).
+    const st = this.nodes.get(node)!;
     const offRoutes = sp.on((e: SpeakerEvent) => {
       if (e.type !== 'route' || e.action === 'changed') return;
-      const st = this.nodes.get(node);
-      if (!st || st.speaker !== sp) return;
+      if (st.speaker !== sp) return;
       const has = e.action === 'added';
-      this.have.set(e.prefix, (this.have.get(e.prefix) ?? 0) + (has ? 1 : -1));
-      const o = this.owners.get(e.prefix);
-      if (o) this.missing += (has ? -1 : 1) * (o.size - (o.has(node) ? 1 : 0));
+      const ps = this.prefix(e.prefix);
+      ps.have += has ? 1 : -1;
+      const o = ps.owners;
+      if (o.size > 0) this.missing += (has ? -1 : 1) * (o.size - (o.has(node) ? 1 : 0));
     });
     return () => { offSessions(); offRoutes(); };
   }
@@ -170,7 +188,7 @@ export class ConvergenceTracker {
   /** Missing pairs contributed by owner `b` of prefix `p` (b speaks). */
   private missingFor(b: string, p: string): number {
     const inH = this.nodes.get(b)!.speaker?.rib.get(p)?.best ? 1 : 0;
-    return this.speaking - 1 - (this.have.get(p) ?? 0) + inH;
+    return this.speaking - 1 - (this.prefixes.get(p)?.have ?? 0) + inH;
   }
 
   private setBlocks(node: string, st: NodeState, blocks: readonly string[]): void {
@@ -179,16 +197,14 @@ export class ConvergenceTracker {
     for (const p of prev) {
       if (next.has(p)) continue;
       this.missing -= this.missingFor(node, p);
-      const o = this.owners.get(p)!;
-      o.delete(node);
+      const ps = this.prefixes.get(p)!;
+      ps.owners.delete(node);
       this.ownerPairs--;
-      if (o.size === 0) this.owners.delete(p);
+      if (ps.owners.size === 0 && ps.have === 0) this.prefixes.delete(p);
     }
     for (const p of next) {
       if (prev.has(p)) continue;
-      let o = this.owners.get(p);
-      if (!o) this.owners.set(p, (o = new Set()));
-      o.add(node);
+      this.prefix(p).owners.add(node);
       this.ownerPairs++;
       this.missing += this.missingFor(node, p);
     }
@@ -197,22 +213,20 @@ export class ConvergenceTracker {
 
   /** Rebuilds owners, best-path counts and the total from the nodes' state. */
   private recount(): void {
-    this.owners.clear();
-    this.have.clear();
+    this.prefixes.clear();
     this.speaking = 0;
     this.ownerPairs = 0;
     for (const [name, st] of this.nodes) {
       if (!st.speaker) continue;
       this.speaking++;
-      for (const d of st.speaker.rib.destinations()) if (d.best) this.have.set(d.prefix, (this.have.get(d.prefix) ?? 0) + 1);
+      for (const d of st.speaker.rib.destinations()) if (d.best) this.prefix(d.prefix).have++;
       for (const p of st.blocks) {
-        let o = this.owners.get(p);
-        if (!o) this.owners.set(p, (o = new Set()));
+        const o = this.prefix(p).owners;
         if (!o.has(name)) this.ownerPairs++;
         o.add(name);
       }
     }
     this.missing = 0;
-    for (const [p, o] of this.owners) for (const b of o) this.missing += this.missingFor(b, p);
+    for (const [p, ps] of this.prefixes) for (const b of ps.owners) this.missing += this.missingFor(b, p);
   }
 }
