@@ -28,8 +28,18 @@ interface Watch {
   active: boolean;
 }
 
-/** Values this store made (deep-frozen copies): a new value may hold them as they are. */
-const OWNED = new WeakSet<object>();
+/**
+ * The mark of a value this store made (a deep-frozen copy): a new value may hold it as it is.
+ * A non-enumerable own property, which a spread, Object.assign, JSON and structuredClone do
+ * not carry to a copy: only the store's own objects have it. (A WeakSet of them cost ~3× as
+ * much per object, and its ephemeron table grew the collector's work with every write.)
+ */
+const OWNED = Symbol('podlab.datastore.owned');
+const OWNED_MARK: PropertyDescriptor = { value: true, enumerable: false, writable: false, configurable: false };
+
+function isOwned(v: object): boolean {
+  return (v as { [OWNED]?: true })[OWNED] === true;
+}
 
 /**
  * The stored form of a value: what etcd's bytes would give back (JSON's rules: undefined and
@@ -55,7 +65,7 @@ function scalar(x: unknown): unknown {
 
 function stored(v: unknown): unknown {
   if (v === null || typeof v !== 'object') return scalar(v) ?? null;
-  if (OWNED.has(v)) return v;
+  if (isOwned(v)) return v;
   if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return deepFreezeOwned(JSON.parse(JSON.stringify(v)) as unknown);
   let out: unknown;
   // Strings, booleans and null are taken as they are without a call each: a block's
@@ -85,9 +95,8 @@ function stored(v: unknown): unknown {
 }
 
 function own(o: unknown): unknown {
-  Object.freeze(o);
-  OWNED.add(o as object);
-  return o;
+  Object.defineProperty(o, OWNED, OWNED_MARK);
+  return Object.freeze(o);
 }
 
 function deepFreezeOwned(v: unknown): unknown {

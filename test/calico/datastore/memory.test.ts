@@ -104,5 +104,18 @@ describe('memory datastore cached listings', () => {
     expect(next.a).toBe(stored.a);
     expect(Object.isFrozen(next) && Object.isFrozen(next.h)).toBe(true);
     expect(() => { (next.h as number[]).push(3); }).toThrow();
+    // A copy made from a stored value (spread, Object.assign, structuredClone) is a new value,
+    // copied on the way in even when frozen by its writer; what it holds of the stored one is shared.
+    const mine = Object.freeze({ ...stored.f, u: undefined, g2: [...stored.f.g] });
+    const third = s.putSync('/k2', { f: mine, a: structuredClone(stored.a), o: Object.assign({}, stored) } as never).value as { f: object; a: unknown[]; o: { f: object } };
+    expect(third.f).not.toBe(mine);
+    expect(Object.keys(third.f)).toEqual(['g', 'g2']);
+    expect((third.f as { g: unknown }).g).toBe(stored.f.g);
+    expect(third.a).not.toBe(stored.a);
+    expect(third.o).not.toBe(stored);
+    expect(third.o.f).toBe(stored.f);
+    // The store's mark shows nowhere: keys, JSON and a clone are those of the plain value.
+    expect(JSON.stringify(third)).toBe(JSON.stringify(JSON.parse(JSON.stringify(third))));
+    expect(Reflect.ownKeys(structuredClone(third))).toEqual(['f', 'a', 'o']);
   });
 });
