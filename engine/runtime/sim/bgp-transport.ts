@@ -67,7 +67,10 @@ function streamOf(sock: TcpSocket, later: (fn: () => void) => void): ByteStream 
   return {
     local: { address: formatIPv4(sock.localAddress), port: sock.localPort },
     remote: { address: formatIPv4(sock.remoteAddress), port: sock.remotePort },
-    write: (data) => { sock.write(data); },
+    // Held by reference, as node:net holds a written buffer until it is sent (transport-tcp.ts
+    // passes it on the same way): the speaker never changes bytes it wrote — UPDATEs encoded
+    // once go to every peer of a class — so a copy per peer and write bought nothing.
+    write: (data) => { sock.write(data, false); },
     close: () => sock.end(),
     onData: (fn) => {
       dataFn = fn;

@@ -49,8 +49,9 @@ export function parseMss(options: Uint8Array | undefined): number | undefined {
 }
 
 /**
- * A FIFO of bytes: writes append chunks (copied), reads take any range from the front, acks
- * drop from the front. Chunks are never merged, so a 1 MB write costs one copy.
+ * A FIFO of bytes: writes append chunks (copied, unless the writer hands them over), reads
+ * take any range from the front, acks drop from the front. Chunks are never merged, so a 1 MB
+ * write costs at most one copy.
  */
 export class ByteQueue {
   private chunks: Uint8Array[] = [];
@@ -64,10 +65,13 @@ export class ByteQueue {
   private curIdx = 0;
   private curAt = 0;
 
-  /** Appends a copy of `data`. */
-  push(data: Uint8Array): void {
+  /**
+   * Appends `data`: a copy, or with `copy` false the bytes themselves (a writer that never
+   * changes bytes once written, as node:net requires of its writers, hands them over).
+   */
+  push(data: Uint8Array, copy = true): void {
     if (data.length === 0) return;
-    this.chunks.push(data.slice());
+    this.chunks.push(copy ? data.slice() : data);
     this.length += data.length;
   }
 

@@ -128,10 +128,14 @@ export class TcpSocket {
     return this.rto.srtt;
   }
 
-  /** Queues bytes for sending; false once the socket can no longer send. */
-  write(data: Uint8Array): boolean {
+  /**
+   * Queues bytes for sending; false once the socket can no longer send. With `copy` false the
+   * socket keeps `data` itself, which the writer must then never change (node:net's rule for
+   * a buffer passed to write()); by default it keeps a copy.
+   */
+  write(data: Uint8Array, copy = true): boolean {
     if (this.finQueued || !(this.state === 'SYN_SENT' || this.state === 'SYN_RECV' || this.state === 'ESTABLISHED' || this.state === 'CLOSE_WAIT')) return false;
-    this.sendQ.push(data);
+    this.sendQ.push(data, copy);
     this.pushData();
     return true;
   }

@@ -53,6 +53,17 @@ describe('TCP pure helpers', () => {
     }));
   });
 
+  it('ByteQueue keeps a copy of what is written, or the bytes themselves when the writer hands them over', () => {
+    const q = new ByteQueue();
+    const copied = Uint8Array.of(1, 2, 3);
+    const owned = Uint8Array.of(4, 5, 6);
+    q.push(copied);
+    q.push(owned, false);
+    copied[0] = 9; // the writer's later change does not reach a copied chunk
+    expect([...q.read(0, 6)]).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(q.read(3, 3).buffer).toBe(owned.buffer); // a segment of a handed-over chunk is a view of it
+  });
+
   it('RFC 6298 estimator: 1 s before samples, SRTT + max(4·RTTVAR, 200 ms) after, doubling on backoff', () => {
     const r = new RtoEstimator(DEFAULT_TUNABLES);
     expect(r.current()).toBe(1000);
