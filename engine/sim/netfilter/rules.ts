@@ -384,24 +384,38 @@ const checksByFirst = new WeakMap<Match, (readonly Match[])[]>();
 function checksOf(matches: readonly Match[]): readonly Match[] {
   const known = checksByList.get(matches);
   if (known) return known;
-  let out: readonly Match[] = matches;
-  if (matches.some((m) => m.m === 'comment')) {
-    const rest = matches.filter((m) => m.m !== 'comment');
-    out = rest.length === 0 ? NO_CHECKS : sameList(rest);
+  let comments = 0;
+  let first: Match | undefined;
+  for (const m of matches) {
+    if (m.m === 'comment') comments++;
+    else first ??= m;
   }
+  let out: readonly Match[] = matches;
+  if (comments > 0) out = first === undefined ? NO_CHECKS : sameList(matches, first, matches.length - comments);
   if (Object.isFrozen(matches)) checksByList.set(matches, out);
   return out;
 }
 
-/** The list already made with exactly these (shared) matches, or `rest` frozen and remembered. */
-function sameList(rest: Match[]): readonly Match[] {
-  const first = rest[0]!;
-  if (!Object.isFrozen(first)) return Object.freeze(rest);
-  let lists = checksByFirst.get(first);
+/** True when `list` is `matches` without its comments (element by element, by identity). */
+function isChecksOf(list: readonly Match[], matches: readonly Match[], n: number): boolean {
+  if (list.length !== n) return false;
+  let i = 0;
+  for (const m of matches) {
+    if (m.m === 'comment') continue;
+    if (list[i++] !== m) return false;
+  }
+  return true;
+}
+
+/** The list already made of `matches` without comments (`n` of them, the first `first`), or a new one, remembered. */
+function sameList(matches: readonly Match[], first: Match, n: number): readonly Match[] {
+  const frozen = Object.isFrozen(first);
+  let lists = frozen ? checksByFirst.get(first) : undefined;
+  if (lists) for (const l of lists) if (isChecksOf(l, matches, n)) return l;
+  const out = Object.freeze(matches.filter((m) => m.m !== 'comment'));
+  if (!frozen) return out;
   if (!lists) checksByFirst.set(first, (lists = []));
-  for (const l of lists) if (l.length === rest.length && l.every((m, i) => m === rest[i])) return l;
   // Bounded: a first match shared by very many different lists stops being remembered past 64.
-  const out = Object.freeze(rest);
   if (lists.length < 64) lists.push(out);
   return out;
 }
