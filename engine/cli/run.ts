@@ -22,7 +22,7 @@ import type { LabDriver } from '../scenario/driver.ts';
 import { loadScenario, ScenarioReadError } from '../scenario/format.ts';
 import { runScenario } from '../scenario/run.ts';
 import { progressPrinter } from '../scenario/render.ts';
-import { recordingOf } from '../scenario/recording.ts';
+import { RecordingError, recordingOf } from '../scenario/recording.ts';
 import { writeRecording } from '../scenario/recording-file.ts';
 import { checkOutputPaths } from './output-paths.ts';
 import { runReport } from '../scenario/report.ts';
@@ -36,7 +36,8 @@ export const SPEC = {
     'podlab agents (--runtime mininet, as root), or in Docker containers laid out as containerlab\n' +
     'lays them out (--runtime containerlab, as root, dockerd running). Progress goes to stdout step\n' +
     'by step, then a summary naming every failed expectation with its expected and observed values.\n' +
-    'Exit status: 0 every expectation passed, 1 one failed or the scenario is invalid, 2 usage or input error.',
+    'Exit status: 0 every expectation passed, 1 one failed, the scenario is invalid or the recording\n' +
+    'could not be written, 2 usage or input error.',
   positionals: [{ name: 'SCENARIO' }],
   options: {
     runtime: { type: 'string', choices: ['sim', 'mininet', 'containerlab'], default: 'sim', description: 'where the lab runs' },
@@ -119,7 +120,7 @@ async function runParsed(parsed: Args): Promise<number> {
   let result;
   try {
     // A recording gets per-step snapshots: the UI shows every panel at any step from them.
-    result = await runScenario(scenario, loaded.topology, { ...(parsed.json ? {} : { onEvent: progressPrinter((s) => process.stdout.write(s)) }), ...(deploy ? { deploy } : {}), snapshots: parsed.record !== undefined });
+    result = await runScenario(scenario, loaded.topology, { ...(parsed.json ? {} : { onEvent: progressPrinter((s) => process.stdout.write(s)) }), ...(deploy ? { deploy } : {}), snapshots: parsed.record !== undefined, keep: { captures: parsed.record !== undefined, pcaps: parsed.pcap !== undefined } });
   } catch (e) {
     if (interrupted) return 130;
     if (e instanceof UnsupportedError) {
@@ -152,8 +153,14 @@ async function runParsed(parsed: Args): Promise<number> {
     say(`wrote ${pcaps.length} pcap file${pcaps.length === 1 ? '' : 's'} to ${parsed.pcap}\n`);
   }
   if (parsed.record) {
-    const size = await writeRecording(parsed.record, recordingOf(result));
-    say(`recorded ${result.events.length} events to ${parsed.record} (${(size / 1024).toFixed(1)} KiB)\n`);
+    try {
+      const size = await writeRecording(parsed.record, recordingOf(result));
+      say(`recorded ${result.events.length} events to ${parsed.record} (${(size / 1024).toFixed(1)} KiB)\n`);
+    } catch (e) {
+      if (!(e instanceof RecordingError)) throw e;
+      process.stderr.write(`podlab run: ${parsed.record} not written: ${e.message}\n`);
+      return 1;
+    }
   }
   if (parsed.json) process.stdout.write(JSON.stringify(runReport(result, pcaps), null, 2) + '\n');
   return result.passed ? 0 : 1;

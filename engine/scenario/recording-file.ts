@@ -9,14 +9,32 @@ import type { Recording } from './recording.ts';
 
 const HEADER = `${RECORDING_MAGIC} ${RECORDING_FORMAT}\n`;
 
-/** Encodes a recording: the header line, then gzip'd JSON. */
-export function encodeRecording(rec: Recording): Uint8Array {
-  const body = gzipSync(Buffer.from(JSON.stringify(rec), 'utf8'), { level: 9 });
+/**
+ * Encodes a recording: the header line, then gzip'd JSON. Throws RecordingError for one that
+ * would inflate past what decodeRecording reads (`maxJsonBytes`): no file is written that
+ * podlab replay and the UI then refuse.
+ */
+export function encodeRecording(rec: Recording, maxJsonBytes: number = RECORDING_MAX_JSON_BYTES): Uint8Array {
+  const json = Buffer.from(JSON.stringify(rec), 'utf8');
+  if (json.length > maxJsonBytes) throw recordingTooBig(rec, json.length, maxJsonBytes);
+  const body = gzipSync(json, { level: 9 });
   const head = Buffer.from(HEADER, 'ascii');
   const out = new Uint8Array(head.length + body.length);
   out.set(head, 0);
   out.set(body, head.length);
   return out;
+}
+
+/** Why a recording is too big to write, and what takes the room (every hop of every packet is recorded). */
+function recordingTooBig(rec: Recording, bytes: number, limit: number): RecordingError {
+  let packets = 0;
+  for (const e of rec.events) if (e.type === 'packet') packets++;
+  let frames = 0;
+  for (const c of rec.captures) frames += c.frames;
+  const mib = (n: number): string => (n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(0)} MiB` : `${n} bytes`);
+  return new RecordingError(`the recording would inflate to ${mib(bytes)}, more than the ${mib(limit)} podlab replay and the UI read `
+    + `(${rec.events.length} events, ${packets} of them packet hops, ${frames} captured frames, on ${rec.topology.nodes.length} nodes): `
+    + 'record a smaller fabric or a shorter scenario');
 }
 
 /** Decodes and validates a recording (its JSON at most `maxJsonBytes`); throws RecordingError saying what is wrong. */

@@ -28,6 +28,12 @@ export interface RunOptions {
    * the lab at any step. Off for a run nobody will look at: it runs ~14 commands per node per step.
    */
   snapshots?: boolean;
+  /**
+   * Build the result's `captures` (what a recording stores) and `pcaps` (what `--pcap DIR`
+   * writes); default both. A run that writes neither skips them: on a 1,000-node fabric a
+   * pcap of every device's frames took minutes and gigabytes after the last step.
+   */
+  keep?: { readonly captures?: boolean; readonly pcaps?: boolean };
 }
 
 /** One expectation's outcome in a report. */
@@ -120,7 +126,8 @@ export async function runScenario(scenario: Scenario, topology: Topology, opts: 
   emit({ type: 'run-end', passed, expectations: total, failed, errors });
   const result: RunResult = {
     scenario, topology, runtime: driver.runtime, passed, steps: reports, events,
-    captures: driver.recordedCaptures(), pcaps: driver.pcapFiles(),
+    captures: opts.keep?.captures === false ? [] : driver.recordedCaptures(),
+    pcaps: opts.keep?.pcaps === false ? [] : driver.pcapFiles(),
   };
   await driver.destroy();
   return result;

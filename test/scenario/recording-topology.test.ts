@@ -35,6 +35,15 @@ describe('a recording with a malformed topology', () => {
     expect(() => decodeRecording(encodeRecording(good))).not.toThrow();
   });
 
+  it('one that would inflate past what podlab reads is not encoded, and the error says what takes the room', () => {
+    const size = Buffer.byteLength(JSON.stringify(good));
+    expect(() => encodeRecording(good, size)).not.toThrow();
+    const packets = good.events.filter((e) => e.type === 'packet').length;
+    expect(packets).toBeGreaterThan(0);
+    expect(() => encodeRecording(good, size - 1)).toThrow(
+      new RegExp(`^the recording would inflate to \\d+ bytes, more than the ${size - 1} bytes podlab replay and the UI read \\(${good.events.length} events, ${packets} of them packet hops, \\d+ captured frames, on ${good.topology.nodes.length} nodes\\): record a smaller fabric`));
+  });
+
   it('is refused with the path of the first problem', () => {
     expect(() => checkRecording(malformed((t) => { t.nodes[0] = {}; }))).toThrow('the recorded topology is malformed: topology.nodes[0].name must be a string');
     expect(() => checkRecording(malformed((t) => { t.nodes[1]!.interfaces = 'eth0'; }))).toThrow('topology.nodes[1].interfaces must be a list');
