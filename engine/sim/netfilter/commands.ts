@@ -172,7 +172,7 @@ const BODIES_MAX = 20_000;
 /** The ` -m comment --comment "TEXT" ` that leads a rule, its text plain (nothing to unquote). */
 const LEADING_COMMENT = /^-m comment --comment "([^"\\ ]*)" /;
 
-function parsedBody(body: string): ParsedBody {
+function parsedBody(body: string, own = false): ParsedBody {
   let hit = BODIES.get(body);
   if (hit !== undefined) return hit;
   try {
@@ -184,7 +184,9 @@ function parsedBody(body: string): ParsedBody {
     hit = null;
   }
   if (BODIES.size >= BODIES_MAX) BODIES.clear();
-  BODIES.set(internString(body), hit); // flat: a slice would keep the whole restore input
+  // A body cut from a restore input is copied flat (a slice would keep the whole input); one
+  // handed over in parts is a string of its own already, and mostly unique (a pod's dispatch rule).
+  BODIES.set(own ? body : internString(body), hit);
   return hit;
 }
 
@@ -295,7 +297,7 @@ function cutRuleLine(line: string): RestoreRule | undefined {
  * a comment the cut would not take, a set not there yet, an interface on a built-in chain, a
  * failing append): that path gives the same rule and every error text.
  */
-function ruleFromParts(nf: Netfilter, table: TableName, r: RestoreRule): boolean {
+function ruleFromParts(nf: Netfilter, table: TableName, r: RestoreRule, ownBody: boolean): boolean {
   const chain = r.chain;
   if (chain === '' || chain.includes('"') || chain.includes('\\') || chain.includes('\t') || chain.includes(' ')) return false;
   let comment: Match | undefined;
@@ -307,7 +309,7 @@ function ruleFromParts(nf: Netfilter, table: TableName, r: RestoreRule): boolean
     if (r.body === '') return false;
     comment = deferredCommentMatch(r.comment);
   }
-  const body = parsedBody(r.body);
+  const body = parsedBody(r.body, ownBody);
   if (!body) return false;
   if (body.ifaces && (chain === 'INPUT' || chain === 'OUTPUT' || chain === 'PREROUTING' || chain === 'POSTROUTING')) return false;
   for (const name of body.sets) if (nf.ipsets.get(name) === undefined) return false;
@@ -325,7 +327,7 @@ function ruleFromParts(nf: Netfilter, table: TableName, r: RestoreRule): boolean
 /** A restore line `-A CHAIN …` / `-I CHAIN [N] …` applied from its cached body; false when it needs the full path. */
 function ruleFromCache(nf: Netfilter, table: TableName, line: string): boolean {
   const r = cutRuleLine(line);
-  return r !== undefined && ruleFromParts(nf, table, r);
+  return r !== undefined && ruleFromParts(nf, table, r, false);
 }
 
 /**
@@ -380,7 +382,7 @@ function restoreItems(nf: Netfilter, argv: readonly string[], lines: readonly (s
     const item = lines[n - 1]!;
     if (typeof item !== 'string') {
       if (!table) return abort(n, 'iptables-restore v1.8.9 (nf_tables): no table specified');
-      if (ruleFromParts(nf, table, item)) continue;
+      if (ruleFromParts(nf, table, item, true)) continue;
     }
     const line = typeof item === 'string' ? item.trim() : restoreLine(item).trim();
     if (line === '' || line.startsWith('#')) continue;
