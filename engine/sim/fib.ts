@@ -80,6 +80,9 @@ export interface LookupOpts {
 
 interface TableIndex {
   lens: number[];
+  /** The map of each of `lens` and its netmask (as a signed number), in the same order: a walk reads them without a lookup per length. */
+  lenMaps: Map<number, Slot>[];
+  lenMasks: number[];
   /**
    * Prefix length → network (as a signed 32-bit number: a small integer V8 stores in place,
    * where the unsigned form of 128.0.0.0 and up is a boxed number per entry) → routes.
@@ -298,12 +301,15 @@ export class FibIndex {
   /** The map of r's table and prefix length, created (and its length listed, longest first) when missing. */
   private slotsFor(r: Route): Map<number, Slot> {
     let t = this.tables.get(r.table);
-    if (!t) this.tables.set(r.table, (t = { lens: [], byLen: new Map() }));
+    if (!t) this.tables.set(r.table, (t = { lens: [], lenMaps: [], lenMasks: [], byLen: new Map() }));
     let m = t.byLen.get(r.dst.len);
     if (!m) {
       t.byLen.set(r.dst.len, (m = new Map()));
       t.lens.push(r.dst.len);
       t.lens.sort((a, b) => b - a);
+      const byLen = t.byLen;
+      t.lenMaps = t.lens.map((len) => byLen.get(len)!);
+      t.lenMasks = t.lens.map((len) => maskOf(len) | 0);
     }
     return m;
   }
@@ -327,8 +333,10 @@ export class FibIndex {
   private walkTable(table: number, dst: IPv4, opts?: LookupOpts): Route | undefined {
     const t = this.tables.get(table);
     if (!t) return undefined;
-    for (const len of t.lens) {
-      const slot = t.byLen.get(len)!.get((dst & maskOf(len)) | 0);
+    const maps = t.lenMaps;
+    const masks = t.lenMasks;
+    for (let i = 0; i < maps.length; i++) {
+      const slot = maps[i]!.get((dst & masks[i]!) | 0);
       if (slot === undefined) continue;
       if (!Array.isArray(slot)) {
         if (!opts || usable(slot, opts)) return slot;
