@@ -239,7 +239,9 @@ export class Session {
       this.since = this.clock.now();
       this.hooks.state(from, t.state, t.reason);
     }
-    for (const a of t.actions) this.perform(a, t.reason);
+    // Indexed: the FSM's actions are often a frozen constant, and for-of over a frozen array allocates per element.
+    const actions = t.actions;
+    for (let i = 0; i < actions.length; i++) this.perform(actions[i]!, t.reason);
     if (t.state === 'Idle' && from !== 'Idle') {
       this.negotiated = undefined;
       this.dropCandidate();

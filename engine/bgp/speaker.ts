@@ -263,7 +263,7 @@ export class Speaker {
     g.members.set(p.ref.key, p);
     p.group = g;
     // Initial table transfer, then End-of-RIB per family (RFC 4724).
-    this.sendBatches(p, g.out.tableFor(p.ref.key, this.ribOrder()));
+    this.sendBatches(p, g.out.tableFor(p.ref.key, this.ribOrder));
     for (const f of n.families) {
       p.session.send(endOfRib(f));
       this.emit({ type: 'end-of-rib', time: this.deps.clock.now(), peer: p.ref.key, afi: f, direction: 'out' });
@@ -302,15 +302,8 @@ export class Speaker {
     p.group = undefined;
   }
 
-  /** The prefixes of the Loc-RIB's best paths, in its order (walked again on each iteration). */
-  private ribOrder(): Iterable<string> {
-    const rib = this.rib;
-    return {
-      *[Symbol.iterator]() {
-        for (const d of rib.destinations()) if (d.best) yield d.prefix;
-      },
-    };
-  }
+  /** The Loc-RIB's destinations, in its order (a new walk per call). */
+  private readonly ribOrder = (): Iterable<{ readonly prefix: string }> => this.rib.destinations();
 
   private down(p: PeerState): void {
     const key = p.ref?.key ?? cleanAddress(p.config.address);
@@ -326,7 +319,7 @@ export class Speaker {
     // Re-advertise everything the peer has been sent, as it is now.
     const g = p.group;
     if (!g || !p.ref) return;
-    this.sendBatches(p, g.out.tableFor(p.ref.key, this.ribOrder()));
+    this.sendBatches(p, g.out.tableFor(p.ref.key, this.ribOrder));
   }
 
   private received(p: PeerState, msg: UpdateMessage, treatAsWithdraw: boolean): void {
@@ -346,11 +339,17 @@ export class Speaker {
       for (const g of u.announced) nAnn += g.prefixes.length;
       this.emit({ type: 'update-received', time: now, peer: ref.key, announced: nAnn, withdrawn: u.withdrawn.length, treatAsWithdraw });
     }
-    for (const prefix of u.withdrawn) {
+    // Indexed loops: the decoded UPDATE's lists are frozen (shared by every client that
+    // receives the same bytes), and for-of over a frozen array allocates a result per element.
+    const withdrawn = u.withdrawn;
+    for (let i = 0; i < withdrawn.length; i++) {
+      const prefix = withdrawn[i]!;
       if (this.rib.withdraw(ref, prefix)) p.received--;
       if (events) this.emit({ type: 'prefix-received', time: now, peer: ref.key, prefix, action: 'withdraw' });
     }
-    for (const g of u.announced) {
+    const announced = u.announced;
+    for (let j = 0; j < announced.length; j++) {
+      const g = announced[j]!;
       const attrs = internAttrs(g.attrs);
       // Loop prevention: own AS in the path (§9.1.2), our id as originator or our cluster id in
       // the cluster list (RFC 4456 §8); a treat-as-withdraw UPDATE also lands here.
@@ -359,7 +358,9 @@ export class Speaker {
         || attrs.originatorId === this.routerId
         || (attrs.clusterList?.includes(this.sp.clusterId) ?? false);
       const policy = p.config.importPolicy;
-      for (const prefix of g.prefixes) {
+      const prefixes = g.prefixes;
+      for (let i = 0; i < prefixes.length; i++) {
+        const prefix = prefixes[i]!;
         let a: PathAttrs | null = loop ? null : attrs;
         if (a && policy) {
           a = policy(prefix, a);

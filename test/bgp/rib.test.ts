@@ -161,8 +161,8 @@ describe('Adj-RIB-Out of an update group', () => {
     expect(f.own.get('a')!.map((b) => b.nlri)).toEqual([[Q]]);
     expect(out.get(P, 'a')).toBeUndefined();
     expect(out.get(P, 'b')).toBe(fromA);
-    expect(out.tableFor('a', [P, Q]).map((b) => b.nlri)).toEqual([[Q]]);
-    expect(out.tableFor('c', [P, Q]).map((b) => b.nlri)).toEqual([[P], [Q]]);
+    expect(out.tableFor('a', () => [{ prefix: P }, { prefix: Q }]).map((b) => b.nlri)).toEqual([[Q]]);
+    expect(out.tableFor('c', () => [{ prefix: P }, { prefix: Q }]).map((b) => b.nlri)).toEqual([[P], [Q]]);
   });
 
   it('when the best path moves from one member to another: the old source is announced it, the new one withdrawn', () => {
@@ -172,7 +172,8 @@ describe('Adj-RIB-Out of an update group', () => {
     out.set(P, fromB, 'b');
     const f = out.flush(members);
     expect(f.batches).toEqual([{ afi: 'ipv4', withdrawn: [], attrs: fromB, nlri: [P] }]);
-    expect(f.own.get('a')).toEqual([{ afi: 'ipv4', withdrawn: [], attrs: fromB, nlri: [P] }]);
+    // a, no longer the source, gets what every member gets: the group's batches.
+    expect(f.own.has('a')).toBe(false);
     expect(f.own.get('b')).toEqual([{ afi: 'ipv4', withdrawn: [P], nlri: [] }]);
     expect(f.own.has('c')).toBe(false);
     // Same attributes, another source: only the two sources hear of it.
@@ -187,6 +188,24 @@ describe('Adj-RIB-Out of an update group', () => {
     expect(h.batches).toEqual([{ afi: 'ipv4', withdrawn: [P], nlri: [] }]);
     expect(h.own.get('c')).toEqual([]);
     expect(out.size).toBe(0);
+  });
+
+  it('a member that is the source of one of two prefixes sharing attributes gets the other alone', () => {
+    const out = new AdjRibOut();
+    out.set(P, fromA, 'a');
+    out.set(Q, fromA, 'b');
+    out.set('10.0.8.0/24', fromB);
+    const f = out.flush(members);
+    expect(f.batches.map((b) => b.nlri)).toEqual([[P, Q], ['10.0.8.0/24']]);
+    expect(f.own.get('a')!.map((b) => b.nlri)).toEqual([[Q], ['10.0.8.0/24']]);
+    expect(f.own.get('b')!.map((b) => b.nlri)).toEqual([[P], ['10.0.8.0/24']]);
+    // Withdrawn: only those that were sent it hear of it.
+    out.set(P, null);
+    out.set(Q, null);
+    const g = out.flush(members);
+    expect(g.batches).toEqual([{ afi: 'ipv4', withdrawn: [P, Q], nlri: [] }]);
+    expect(g.own.get('a')).toEqual([{ afi: 'ipv4', withdrawn: [Q], nlri: [] }]);
+    expect(g.own.get('b')).toEqual([{ afi: 'ipv4', withdrawn: [P], nlri: [] }]);
   });
 
   it('a source that is not a member changes nothing for the members', () => {

@@ -89,20 +89,22 @@ export class AdjRibOut {
   /**
    * The advertised table as `member` sees it, as batches (a session that comes up or asks for
    * a route refresh): what the members have been sent, not the pending changes (the next
-   * flush sends those to every member). Prefixes in `order` (the Loc-RIB's order, as a
-   * speaker walks its table; each named once), then any advertised prefix it did not name.
+   * flush sends those to every member). Prefixes in the order `walk` gives them (the
+   * Loc-RIB's, as a speaker walks its table; each once), then any advertised prefix the walk
+   * did not name.
    */
-  tableFor(member: string, order: Iterable<string>): UpdateBatch[] {
+  tableFor(member: string, walk: () => Iterable<{ readonly prefix: string }>): UpdateBatch[] {
     const changes: [string, PathAttrs][] = [];
     let named = 0;
-    for (const prefix of order) {
+    for (const { prefix } of walk()) {
       if (!this.sent.has(prefix)) continue;
       named++;
       const a = this.get(prefix, member);
       if (a !== undefined) changes.push([prefix, a]);
     }
     if (named < this.sent.size) {
-      const seen = new Set(order);
+      const seen = new Set<string>();
+      for (const { prefix } of walk()) seen.add(prefix);
       for (const prefix of this.sent.keys()) {
         const a = seen.has(prefix) ? undefined : this.get(prefix, member);
         if (a !== undefined) changes.push([prefix, a]);
@@ -127,7 +129,8 @@ export class AdjRibOut {
     // Every change in order, kept only once some member is (or was) a source: most flushes of
     // a reflector carry a client's new prefix, whose source must not get it.
     let seq: ([string, PathAttrs | null] | Change)[] | undefined;
-    let special: Set<string> | undefined;
+    /** Members that are (or were) the source of a change, and those changes. */
+    let special: Map<string, Change[]> | undefined;
     for (const [prefix, attrs] of pending) {
       const source = pendingSource.get(prefix);
       const oldAttrs = this.sent.get(prefix);
@@ -148,38 +151,86 @@ export class AdjRibOut {
       }
       if (oldSource !== undefined || source !== undefined) {
         if (!seq) seq = group.slice(0, g ? -1 : undefined);
-        seq.push({ prefix, oldAttrs, oldSource, attrs, source });
-        special ??= new Set();
-        if (oldSource !== undefined && members.has(oldSource)) special.add(oldSource);
-        if (source !== undefined && members.has(source)) special.add(source);
+        const c: Change = { prefix, oldAttrs, oldSource, attrs, source };
+        seq.push(c);
+        special ??= new Map();
+        if (oldSource !== undefined && members.has(oldSource)) addTo(special, oldSource, c);
+        if (source !== undefined && source !== oldSource && members.has(source)) addTo(special, source, c);
       } else if (seq && g) {
         seq.push(g);
       }
     }
-    if (!special || special.size === 0) return { batches: batchChanges(group), own: NOTHING.own };
-    // A member that is a source of a change sees every change of this flush through its own eyes.
+    const batches = batchChanges(group);
+    if (!special || special.size === 0) return { batches, own: NOTHING.own };
     const own = new Map<string, UpdateBatch[]>();
-    for (const member of special) {
-      const mine: [string, PathAttrs | null][] = [];
-      for (const c of seq!) {
-        if (Array.isArray(c)) mine.push(c);
-        else memberChange(mine, c, member);
-      }
-      own.set(member, batchChanges(mine));
+    for (const [member, changes] of special) {
+      const mine = lessOwn(batches, changes, member);
+      if (mine !== batches) own.set(member, mine ?? batchesFor(seq!, member));
     }
-    return { batches: batchChanges(group), own };
+    return { batches, own };
   }
+}
+
+function addTo(m: Map<string, Change[]>, key: string, c: Change): void {
+  const list = m.get(key);
+  if (list) list.push(c);
+  else m.set(key, [c]);
+}
+
+/** What a change sends `member` (undefined: the group's view): nothing (undefined), a withdrawal (null) or attributes. */
+function outcome(c: Change, member: string | undefined): PathAttrs | null | undefined {
+  const before = member !== undefined && c.oldSource === member ? undefined : c.oldAttrs;
+  const after = c.attrs === null || (member !== undefined && c.source === member) ? undefined : c.attrs;
+  if (after === undefined) return before !== undefined ? null : undefined;
+  return after !== before ? after : undefined;
+}
+
+/**
+ * A member's batches when they are the group's less the prefixes it must not be sent (it is
+ * their new source: a reflector's client and its own prefix) — the group's batch objects,
+ * so their encoding is shared too; `batches` itself when the member sees the group's
+ * changes; undefined when only a batching of its own gives its changes in order.
+ */
+function lessOwn(batches: UpdateBatch[], changes: readonly Change[], member: string): UpdateBatch[] | undefined {
+  let drop: Set<string> | undefined;
+  for (const c of changes) {
+    const mine = outcome(c, member);
+    const theirs = outcome(c, undefined);
+    if (mine === theirs) continue;
+    if (mine !== undefined) return undefined;
+    (drop ??= new Set()).add(c.prefix);
+  }
+  if (!drop) return batches;
+  const out: UpdateBatch[] = [];
+  for (const b of batches) {
+    if (b.attrs === undefined) {
+      const withdrawn = b.withdrawn.filter((p) => !drop.has(p));
+      if (withdrawn.length === b.withdrawn.length) out.push(b);
+      else if (withdrawn.length > 0) out.push({ afi: b.afi, withdrawn, nlri: [] });
+      continue;
+    }
+    if (b.nlri.length === 1 && drop.has(b.nlri[0]!)) continue;
+    // A prefix dropped from a batch it shares: the batches of what is left may come in another order.
+    for (const p of b.nlri) if (drop.has(p)) return undefined;
+    out.push(b);
+  }
+  return out;
+}
+
+/** A member's changes of a flush, through its own eyes, batched. */
+function batchesFor(seq: readonly ([string, PathAttrs | null] | Change)[], member: string): UpdateBatch[] {
+  const mine: [string, PathAttrs | null][] = [];
+  for (const c of seq) {
+    if (Array.isArray(c)) mine.push(c);
+    else memberChange(mine, c, member);
+  }
+  return batchChanges(mine);
 }
 
 /** What `member` must be sent for a change: it sees a prefix whose source it is as not advertised. */
 function memberChange(out: [string, PathAttrs | null][], c: Change, member: string): void {
-  const before = c.oldSource === member ? undefined : c.oldAttrs;
-  const after = c.attrs === null || c.source === member ? undefined : c.attrs;
-  if (after === undefined) {
-    if (before !== undefined) out.push([c.prefix, null]);
-  } else if (after !== before) {
-    out.push([c.prefix, after]);
-  }
+  const o = outcome(c, member);
+  if (o !== undefined) out.push([c.prefix, o]);
 }
 
 /**
