@@ -43,12 +43,13 @@ export const SPEC = {
     runtime: { type: 'string', choices: ['sim', 'mininet', 'containerlab'], default: 'sim', description: 'where the lab runs' },
     record: { type: 'string', value: 'FILE', description: 'write a recording (.podlab) that podlab replay and the UI open' },
     pcap: { type: 'string', value: 'DIR', description: 'write every capture as DIR/<node>-<iface>.pcap' },
+    packets: { type: 'string', choices: ['all', 'none'], default: 'all', description: 'packet hops the recording keeps: all, or none (a fabric of hundreds of nodes: its BGP traffic is most of a recording)' },
     json: { type: 'boolean', description: 'print one JSON document instead of the progress' },
     keep: { type: 'boolean', description: 'real runtimes: keep the lab afterwards (remove it with podlab destroy LAB)' },
     'skip-unsupported': { type: 'boolean', description: 'exit 0 when the scenario needs a kernel feature this machine lacks' },
     lab: { type: 'string', value: 'NAME', description: 'real runtimes: the lab\'s name (default: the topology\'s)' },
   },
-  examples: ['npx podlab run scenarios/ipip-vs-bgp.yaml --record run.podlab', 'sudo npx podlab run --runtime mininet scenarios/tor-peering.yaml --pcap out/'],
+  examples: ['npx podlab run scenarios/ipip-vs-bgp.yaml --record run.podlab', 'npx podlab run big-fabric.yaml --record run.podlab --packets none', 'sudo npx podlab run --runtime mininet scenarios/tor-peering.yaml --pcap out/'],
 } as const satisfies CommandSpec;
 
 interface Args {
@@ -56,6 +57,7 @@ interface Args {
   runtime: string;
   record?: string;
   pcap?: string;
+  packets: boolean;
   json: boolean;
   keep: boolean;
   skipUnsupported: boolean;
@@ -65,7 +67,7 @@ interface Args {
 function toArgs({ values: v, positionals }: Parsed<typeof SPEC.options>): Args {
   if (v.keep && v.runtime === 'sim') throw new UsageError('--keep applies to real runtimes only (the simulator keeps nothing outside the process)');
   return {
-    file: positionals[0]!, runtime: v.runtime, json: v.json, keep: v.keep, skipUnsupported: v['skip-unsupported'],
+    file: positionals[0]!, runtime: v.runtime, json: v.json, keep: v.keep, skipUnsupported: v['skip-unsupported'], packets: v.packets === 'all',
     ...(v.record !== undefined ? { record: v.record } : {}), ...(v.pcap !== undefined ? { pcap: v.pcap } : {}), ...(v.lab !== undefined ? { lab: v.lab } : {}),
   };
 }
@@ -120,7 +122,7 @@ async function runParsed(parsed: Args): Promise<number> {
   let result;
   try {
     // A recording gets per-step snapshots: the UI shows every panel at any step from them.
-    result = await runScenario(scenario, loaded.topology, { ...(parsed.json ? {} : { onEvent: progressPrinter((s) => process.stdout.write(s)) }), ...(deploy ? { deploy } : {}), snapshots: parsed.record !== undefined, keep: { captures: parsed.record !== undefined, pcaps: parsed.pcap !== undefined } });
+    result = await runScenario(scenario, loaded.topology, { ...(parsed.json ? {} : { onEvent: progressPrinter((s) => process.stdout.write(s)) }), ...(deploy ? { deploy } : {}), snapshots: parsed.record !== undefined, packets: parsed.packets, keep: { captures: parsed.record !== undefined && parsed.packets, pcaps: parsed.pcap !== undefined } });
   } catch (e) {
     if (interrupted) return 130;
     if (e instanceof UnsupportedError) {

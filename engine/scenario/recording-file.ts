@@ -34,7 +34,7 @@ function recordingTooBig(rec: Recording, bytes: number, limit: number): Recordin
   const mib = (n: number): string => (n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(0)} MiB` : `${n} bytes`);
   return new RecordingError(`the recording would inflate to ${mib(bytes)}, more than the ${mib(limit)} podlab replay and the UI read `
     + `(${rec.events.length} events, ${packets} of them packet hops, ${frames} captured frames, on ${rec.topology.nodes.length} nodes): `
-    + 'record a smaller fabric or a shorter scenario');
+    + (packets > 0 ? 'record without packet hops (podlab run --packets none), a smaller fabric or a shorter scenario' : 'record a smaller fabric or a shorter scenario'));
 }
 
 /** Decodes and validates a recording (its JSON at most `maxJsonBytes`); throws RecordingError saying what is wrong. */

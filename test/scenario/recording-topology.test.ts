@@ -41,7 +41,7 @@ describe('a recording with a malformed topology', () => {
     const packets = good.events.filter((e) => e.type === 'packet').length;
     expect(packets).toBeGreaterThan(0);
     expect(() => encodeRecording(good, size - 1)).toThrow(
-      new RegExp(`^the recording would inflate to \\d+ bytes, more than the ${size - 1} bytes podlab replay and the UI read \\(${good.events.length} events, ${packets} of them packet hops, \\d+ captured frames, on ${good.topology.nodes.length} nodes\\): record a smaller fabric`));
+      new RegExp(`^the recording would inflate to \\d+ bytes, more than the ${size - 1} bytes podlab replay and the UI read \\(${good.events.length} events, ${packets} of them packet hops, \\d+ captured frames, on ${good.topology.nodes.length} nodes\\): record without packet hops \\(podlab run --packets none\\), a smaller fabric`));
   });
 
   it('is refused with the path of the first problem', () => {
