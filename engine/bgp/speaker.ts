@@ -350,7 +350,7 @@ export class Speaker {
     const announced = u.announced;
     for (let j = 0; j < announced.length; j++) {
       const g = announced[j]!;
-      const attrs = internAttrs(g.attrs);
+      const attrs = u.interned ? g.attrs : internAttrs(g.attrs);
       // Loop prevention: own AS in the path (§9.1.2), our id as originator or our cluster id in
       // the cluster list (RFC 4456 §8); a treat-as-withdraw UPDATE also lands here.
       const loop = treatAsWithdraw

@@ -7,7 +7,7 @@ import { formatIPv4, formatPrefix4, parseIPv4, parsePrefix4 } from '../net/ip.ts
 import { internString } from '../net/intern.ts';
 import { AS_TRANS, FLAG_OPTIONAL, FLAG_TRANSITIVE, MAX_MESSAGE_LENGTH } from './codec/types.ts';
 import type { AsPathSegment as WireSegment, AsPathSegmentType, Nlri4, Nlri6, PathAttribute, UpdateMessage } from './codec/types.ts';
-import { AS_CONFED_SEQUENCE, AS_CONFED_SET, AS_SEQUENCE, AS_SET } from './rib/attrs.ts';
+import { AS_CONFED_SEQUENCE, AS_CONFED_SET, AS_SEQUENCE, AS_SET, internAttrs } from './rib/attrs.ts';
 import type { AsPathSegment, PathAttrs, RawAttr } from './rib/attrs.ts';
 import type { UpdateBatch } from './rib/adj-rib-out.ts';
 import type { Afi } from './rib/route.ts';
@@ -23,7 +23,10 @@ export interface ReceivedUpdate {
   readonly withdrawn: string[];
   /** Set when the UPDATE is an End-of-RIB marker. */
   readonly endOfRib?: Afi;
-  /** The prefix texts are the process-wide copies (internString): a shared message's view. */
+  /**
+   * The prefix texts and attribute sets are the process-wide copies (internString,
+   * internAttrs): a shared message's view, interned once for every client that receives it.
+   */
   readonly interned?: boolean;
 }
 
@@ -75,6 +78,7 @@ const RECEIVED = new WeakMap<UpdateMessage, [as2?: ReceivedUpdate, as4?: Receive
 
 function frozenReceived(u: ReceivedUpdate): ReceivedUpdate {
   for (const g of u.announced) {
+    g.attrs = internAttrs(g.attrs);
     for (let i = 0; i < g.prefixes.length; i++) g.prefixes[i] = internString(g.prefixes[i]!);
     Object.freeze(g.prefixes);
     Object.freeze(g);
