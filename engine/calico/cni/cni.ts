@@ -19,7 +19,7 @@ import type { KernelOps, KernelState } from '../../sim/types.ts';
 import type { Datastore, JsonValue } from '../datastore/index.ts';
 import { resourceKey } from '../datastore/index.ts';
 import type { FelixWorkload } from '../felix/types.ts';
-import { felixWorkloadFromResource } from '../felix/sync.ts';
+import { felixWorkloadOf } from '../felix/sync.ts';
 import type { NamedPort } from '../policy/index.ts';
 import { assignPodAddress, podAttributes, podHandle } from '../ipam/index.ts';
 import type { IpamClient } from '../ipam/index.ts';
@@ -182,8 +182,9 @@ export async function cniAdd(a: CniAddArgs): Promise<CniResult> {
     const podMac = [...pk.state.devices.values()].find((d) => d.name === 'eth0')!.mac;
     const wep = workloadEndpointResource(a, iface, ip, podMac);
     const wepKey = resourceKey('WorkloadEndpoint', workloadEndpointName(a.node, a.pod), a.namespace);
-    await a.ds.put(wepKey, wep);
-    return { podNode, hostIface: iface, ip, podMac, mtu: a.mtu, handle, wepKey, workload: felixWorkloadFromResource(wep) };
+    // The stored value, projected as the syncer cache projected it on the put's watch event.
+    const stored = await a.ds.put(wepKey, wep);
+    return { podNode, hostIface: iface, ip, podMac, mtu: a.mtu, handle, wepKey, workload: felixWorkloadOf(stored.value) };
   } catch (e) {
     // Leave nothing half-built: CNI's contract on a failed ADD.
     await a.ipam.releaseByHandle(handle).catch(() => undefined);

@@ -24,6 +24,25 @@ export function felixWorkloadFromResource(v: JsonValue): FelixWorkload {
   };
 }
 
+/**
+ * A projection made once per stored value: a value the store froze cannot change, so the
+ * syncer cache (fed by the watch) and the CNI plugin's result (from the same put) share one
+ * FelixWorkload instead of each building its own. Values that are not frozen (a store that
+ * hands out copies) are projected each time, as before.
+ */
+function oncePerStoredValue<T>(f: (v: JsonValue) => T): (v: JsonValue) => T {
+  const memo = new WeakMap<object, T>();
+  return (v) => {
+    if (v === null || typeof v !== 'object' || !Object.isFrozen(v)) return f(v);
+    let p = memo.get(v);
+    if (p === undefined) memo.set(v, (p = f(v)));
+    return p;
+  };
+}
+
+/** felixWorkloadFromResource, shared per stored value (see oncePerStoredValue). */
+export const felixWorkloadOf = oncePerStoredValue(felixWorkloadFromResource);
+
 /** A stored Calico Node as Felix reads it. */
 export function felixNodeFromResource(v: JsonValue): FelixNode {
   const r = v as { metadata: { name: string; labels?: Record<string, string> }; spec?: { bgp?: { ipv4Address?: string; ipv4IPIPTunnelAddr?: string }; ipv4VXLANTunnelAddr?: string; vxlanTunnelMACAddr?: string } };

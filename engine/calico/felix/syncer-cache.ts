@@ -15,7 +15,7 @@
 import type { Datastore, JsonValue, KeyValue, WatchEvent } from '../datastore/index.ts';
 import { blockPrefix, resourcePrefix } from '../datastore/index.ts';
 import type { Namespace } from '../policy/index.ts';
-import { felixBlockFromResource, felixNodeFromResource, felixPoolFromResource, felixWorkloadFromResource, mergeNamespaces, snapshotFrom } from './sync.ts';
+import { felixBlockFromResource, felixNodeFromResource, felixPoolFromResource, felixWorkloadOf, mergeNamespaces, snapshotFrom } from './sync.ts';
 import type { SnapshotExtras } from './sync.ts';
 import type { FelixBlock, FelixNode, FelixPool, FelixSnapshot, FelixWorkload } from './types.ts';
 
@@ -93,7 +93,7 @@ export class FelixSyncerCache {
   private readonly pools = new ProjectedKind<FelixPool>(felixPoolFromResource);
   private readonly nodes = new ProjectedKind<FelixNode>(felixNodeFromResource);
   private readonly blocks = new ProjectedKind<FelixBlock>(felixBlockFromResource);
-  private readonly workloads = new ProjectedKind<FelixWorkload>(felixWorkloadFromResource);
+  private readonly workloads = new ProjectedKind<FelixWorkload>(felixWorkloadOf);
   /** Endpoint keys per node, and each node's list in key order (built on demand). */
   private readonly byNode = new Map<string, { keys: Set<string>; list: readonly FelixWorkload[] | undefined }>();
   /** Endpoints per namespace; the sorted name list changes only when a namespace comes or goes. */

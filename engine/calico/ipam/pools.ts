@@ -7,6 +7,7 @@
  */
 import { resourceKey, resourcePrefix, type Datastore, type JsonValue, type KeyValue } from '../datastore/index.ts';
 import { parsePrefix4, prefixCovers } from '../../net/ip.ts';
+import type { Prefix4 } from '../../net/ip.ts';
 import { IpamError, type AllowedUse, type IPPool, type IPPoolSpec } from './types.ts';
 
 /** Turns selector text into a predicate over labels. */
@@ -58,10 +59,26 @@ export async function nodeLabels(ds: Datastore, node: string): Promise<Record<st
   return v?.metadata?.labels ?? {};
 }
 
+/**
+ * A pool's CIDR parsed once per spec object: listPools hands out the store's own (frozen) specs
+ * while the pool is unchanged, and every pod's assignment asks which pool holds its block.
+ */
+const POOL_PREFIXES = new WeakMap<object, Prefix4>();
+
+function poolPrefix(p: IPPool): Prefix4 {
+  const spec = p.spec;
+  let hit = POOL_PREFIXES.get(spec);
+  if (hit === undefined || !Object.isFrozen(spec)) {
+    hit = parsePrefix4(spec.cidr);
+    if (Object.isFrozen(spec)) POOL_PREFIXES.set(spec, hit);
+  }
+  return hit;
+}
+
 /** The pool whose CIDR holds the block/address, if any. */
 export function poolFor(pools: IPPool[], cidr: string): IPPool | undefined {
   const inner = parsePrefix4(cidr);
-  return pools.find((p) => prefixCovers(parsePrefix4(p.spec.cidr), inner));
+  return pools.find((p) => prefixCovers(poolPrefix(p), inner));
 }
 
 /**

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryDatastore, blockKey, resourceKey } from '../../../engine/calico/datastore/index.ts';
 import type { JsonValue } from '../../../engine/calico/datastore/index.ts';
 import { FelixSyncerCache, computeDesired, readSnapshot } from '../../../engine/calico/felix/index.ts';
+import { felixWorkloadOf } from '../../../engine/calico/felix/sync.ts';
 import type { FelixSnapshot } from '../../../engine/calico/felix/index.ts';
 import { parsePolicyManifests } from '../../../engine/calico/policy/index.ts';
 
@@ -106,5 +107,19 @@ describe('FelixSyncerCache', () => {
     await ds.put(resourceKey('WorkloadEndpoint', 'b', 'default'), wep('n2', 'default', 'b', '10.5.2.2', { app: 'web' }));
     expect(await sets('n1')).toEqual([['10.5.1.2/32', '10.5.2.2/32']]);
     expect(await sets('n2')).toEqual([['10.5.1.2/32', '10.5.2.2/32']]);
+  });
+
+  it('shares one projection of a stored endpoint with whoever projects the same stored value; a value that is not frozen is projected anew', async () => {
+    const { ds, cache } = await setup();
+    const kv = await ds.put(resourceKey('WorkloadEndpoint', 'n1-k8s-a-eth0', 'default'), wep('n1', 'default', 'a', '10.5.1.2'));
+    const fromCache = cache.localWorkloads('n1')[0]!;
+    expect(felixWorkloadOf(kv.value)).toBe(fromCache);
+    const copy = structuredClone(kv.value);
+    expect(felixWorkloadOf(copy)).not.toBe(fromCache);
+    expect(felixWorkloadOf(copy)).toEqual(fromCache);
+    // A relabel stores a new value: a new projection, which the cache holds.
+    const next = await ds.put(kv.key, wep('n1', 'default', 'a', '10.5.1.2', { app: 'x' }));
+    expect(felixWorkloadOf(next.value)).toBe(cache.localWorkloads('n1')[0]);
+    expect(cache.localWorkloads('n1')[0]!.labels).toEqual({ app: 'x' });
   });
 });
