@@ -172,9 +172,37 @@ const BODIES_MAX = 20_000;
 /** The ` -m comment --comment "TEXT" ` that leads a rule, its text plain (nothing to unquote). */
 const LEADING_COMMENT = /^-m comment --comment "([^"\\ ]*)" /;
 
+/**
+ * `-i IFACE -g CHAIN` / `-o IFACE -g CHAIN`: a dispatch rule, one per pod and direction, each
+ * body unique. Tokens as the parser takes them (no quote, backslash or blank; not starting with
+ * '-' or '!'; the interface at most 15 characters); anything else goes through the parser.
+ */
+const DISPATCH_BODY = /^-([io]) ([^-!\s"\\][^\s"\\]{0,14}) -g ([^-!\s"\\][^\s"\\]*)$/;
+const NO_MATCHES: readonly Match[] = Object.freeze([]);
+
+/**
+ * The spec the parser gives a dispatch body (same fields, in the same order), built without the
+ * parse and without a place in the body cache: its body never comes again, so caching it only
+ * cost memory. Null for any other body.
+ */
+function dispatchBody(body: string): ParsedBody {
+  const m = DISPATCH_BODY.exec(body);
+  if (!m) return null;
+  const target = Object.freeze({ t: 'goto' as const, chain: m[3]! });
+  const spec: RuleSpec = m[1] === 'i'
+    ? { matches: NO_MATCHES as Match[], inIface: m[2]!, inNeg: false, target }
+    : { matches: NO_MATCHES as Match[], outIface: m[2]!, outNeg: false, target };
+  return { spec: sharedRuleSpec(spec), sets: [], ifaces: true };
+}
+
 function parsedBody(body: string, own = false): ParsedBody {
   let hit = BODIES.get(body);
   if (hit !== undefined) return hit;
+  // Handed over in parts (the Felix driver): a pod's dispatch rule is built directly.
+  if (own) {
+    const d = dispatchBody(body);
+    if (d) return d;
+  }
   try {
     const inv = parseIptables(['-A', 'X', ...splitLine(body)], () => true);
     const spec = sharedRuleSpec(inv.spec);

@@ -69,6 +69,30 @@ describe('iptables-restore', () => {
     expect(iptables(nf, ['-S', 'INPUT']).stdout).toBe('-P INPUT ACCEPT\n-A INPUT -m comment --comment "cali:jkl" -j ACCEPT\n-A INPUT -m comment --comment "cali:ghi" -j cali-x\n');
   });
 
+  it('a dispatch rule handed over in parts (-i/-o IFACE -g CHAIN, built without the parser) is the rule its text makes, and its errors', () => {
+    const cases: [string, string][] = [
+      ['d', '-i cali1234567890a -g t'], ['d', '-o cali12+ -g t'], ['d', '-i abcdefghijklmno -g t'],
+      // Not the shortcut's shape: the parser's answers (too long a name, a negation, a missing chain, a built-in chain).
+      ['d', '-i abcdefghijklmnop -g t'], ['d', '! -i cali1 -g t'], ['d', '-o cali1 -g nowhere'], ['INPUT', '-i cali1 -g t'],
+    ];
+    const codes: number[] = [];
+    for (const [chain, body] of cases) {
+      const items: (string | RestoreRule)[] = ['*filter', ':d - [0:0]', ':t - [0:0]', { chain, comment: 'cali:h', body }, 'COMMIT'];
+      const a = new Netfilter();
+      const b = new Netfilter();
+      const parts = iptablesRestoreItems(a, ['--noflush'], items);
+      expect(parts).toEqual(iptablesRestore(b, ['--noflush'], items.map((x) => (typeof x === 'string' ? x : restoreLine(x))).join('\n')));
+      codes.push(parts.code);
+      expect(iptablesSave(a, ['-c'], { date: 'D' }).stdout).toBe(iptablesSave(b, ['-c'], { date: 'D' }).stdout);
+      // The same rule objects field by field (the packet path reads these, not the text).
+      if (parts.code === 0) expect(JSON.stringify(a.rules.chain('filter', chain).rules)).toBe(JSON.stringify(b.rules.chain('filter', chain).rules));
+    }
+    expect(codes).toEqual([0, 0, 0, 1, 0, 1, 0]);
+    const nf = new Netfilter();
+    iptablesRestoreItems(nf, ['--noflush'], ['*filter', ':d - [0:0]', ':t - [0:0]', { chain: 'd', body: '-o cali12+ -g t' }, 'COMMIT']);
+    expect(nf.rules.chain('filter', 'd').rules[0]).toMatchObject({ outIface: 'cali12+', outNeg: false, target: { t: 'goto', chain: 't' }, matches: [] });
+  });
+
   it('a deferred comment is computed only when a tool reads it, and then reads like the text', () => {
     let reads = 0;
     const texts = { at: (i: number): string => { reads++; return `cali:hash-${i}`; } };
