@@ -50,7 +50,7 @@ describe.runIf(ok)('the real agent\'s driver between and at resyncs', () => {
     await a.waitEvent(from, (e) => e.type === 'felix' && e.changes.some((c) => c.object.includes(pod.ip)));
     expect(execFileSync('ip', ['-n', a.ns, 'route', 'show', `${pod.ip}/32`]).toString()).toContain(`dev ${pod.iface}`);
     const reads = ran.filter((c) => /^(ip -j|bridge -j|sysctl -e|ipset save|iptables-save)/.test(c));
-    expect(reads.filter((c) => !c.startsWith('sysctl -e'))).toEqual(['ip -j -d addr show']);
+    expect(reads.filter((c) => !c.startsWith('sysctl -e'))).toEqual(['ip -j -d -s -s addr show']);
   }, 60_000);
 
   it('a route deleted by hand is back after the next resync', async () => {

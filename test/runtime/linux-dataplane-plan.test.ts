@@ -292,7 +292,7 @@ describe('LinuxDataplane errors (a scripted Exec, no root)', () => {
         });
         return { stdout: '', stderr: errs.join(''), code: errs.length ? 1 : 0 };
       }
-      if (cmd === 'ip -j -d addr show') return { stdout: JSON.stringify([{ ifname: 'eth0', flags: ['UP'], mtu: 1500, linkinfo: { info_kind: 'veth' } }]), stderr: '', code: 0 };
+      if (cmd === 'ip -j -d -s -s addr show') return { stdout: JSON.stringify([{ ifname: 'eth0', flags: ['UP'], mtu: 1500, linkinfo: { info_kind: 'veth' } }]), stderr: '', code: 0 };
       if (/^(ip|bridge) -j/.test(cmd)) return { stdout: '[]', stderr: '', code: 0 };
       if (isReadOnly(argv)) return { stdout: '', stderr: '', code: 0 };
       const err = fail(argv);

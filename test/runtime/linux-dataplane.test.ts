@@ -240,7 +240,7 @@ describe.skipIf(!ready)('LinuxDataplane believes what it programmed: reads at st
       // And what it believes is what the kernel holds: a fresh instance reading it all has nothing to do.
       expect(await new LinuxDataplane(a.exec, { node: 'n1' }).apply(d)).toEqual([]);
     }
-    expect(readsOf(believing)).toEqual(['ip -j -d addr show']);
+    expect(readsOf(believing)).toEqual(['ip -j -d -s -s addr show']);
     expect(readsOf(reading)).toEqual(expect.arrayContaining(['ip -j -d route show table main', 'ipset save', 'iptables-save -t filter', 'iptables-save -t nat']));
   });
 
@@ -249,7 +249,7 @@ describe.skipIf(!ready)('LinuxDataplane believes what it programmed: reads at st
     const dp = new LinuxDataplane(n.exec, { node: 'n1' });
     await dp.apply(pol('b'));
     await dp.apply(pol('a'));
-    expect(readsOf(dp)).toEqual(['ip -j -d addr show']);
+    expect(readsOf(dp)).toEqual(['ip -j -d -s -s addr show']);
     expect(dp.lastRun.filter((c) => !c.read).map((c) => c.argv.join(' '))).toEqual(['ipset restore -exist', 'iptables-restore --noflush --wait', 'ipset restore -exist']);
   });
 
@@ -270,7 +270,7 @@ describe.skipIf(!ready)('LinuxDataplane believes what it programmed: reads at st
     // Before the resync the driver trusts what it programmed: nothing read but links, nothing run.
     t += 89_000;
     expect(await dp.apply(d)).toEqual([]);
-    expect(readsOf(dp)).toEqual(['ip -j -d addr show']);
+    expect(readsOf(dp)).toEqual(['ip -j -d -s -s addr show']);
     expect(n.sh('ip', 'route', 'show', '10.5.1.2')).toBe('');
     // Felix's refresh interval (90 s) passed: every table is read again and the drift repaired.
     t += 1_000;
@@ -298,7 +298,25 @@ describe.skipIf(!ready)('LinuxDataplane believes what it programmed: reads at st
     expect(changes).toContain(`route added 10.5.1.2 dev ${A.iface} scope link`);
     expect(n.sh('ip', 'route', 'show', '10.5.1.2')).toContain(`dev ${A.iface}`);
     expect(n.sh('sysctl', '-n', `net.ipv4.conf.${A.iface}.proxy_arp`).trim()).toBe('1');
-    expect(readsOf(dp)).toEqual(['ip -j -d addr show', `sysctl -e ${d.sysctls.filter((s) => s.key.includes(A.iface)).map((s) => s.key).join(' ')}`]);
+    expect(readsOf(dp)).toEqual(['ip -j -d -s -s addr show', `sysctl -e ${d.sysctls.filter((s) => s.key.includes(A.iface)).map((s) => s.key).join(' ')}`]);
+  });
+
+  it('a pod\'s interface taken down and up again between two applies gets its route back at the next apply (its carrier changed)', async () => {
+    const n = scratchNode();
+    const dp = new LinuxDataplane(n.exec, { node: 'n1' });
+    const d = pol('b');
+    await dp.apply(d);
+    expect(await dp.apply(d)).toEqual([]);
+    // Same ifindex, up at both reads: only the carrier-change count says the kernel dropped its route.
+    n.sh('ip', 'link', 'set', A.iface, 'down');
+    n.sh('ip', 'link', 'set', A.iface, 'up');
+    expect(n.sh('ip', 'route', 'show', '10.5.1.2')).toBe('');
+    expect((await dp.apply(d)).map((c) => c.text)).toContain(`route added 10.5.1.2 dev ${A.iface} scope link`);
+    expect(n.sh('ip', 'route', 'show', '10.5.1.2')).toContain(`dev ${A.iface}`);
+    // Its sysctls are read again (a read, no write: they survive a bounce), nothing else.
+    expect(readsOf(dp)).toEqual(['ip -j -d -s -s addr show', `sysctl -e ${d.sysctls.filter((s) => s.key.includes(A.iface)).map((s) => s.key).join(' ')}`]);
+    // Nothing bounced since: the pass after reads links only and changes nothing.
+    expect(await dp.apply(d)).toEqual([]);
   });
 
   it('after a failed command it reads the whole kernel again', async () => {
@@ -336,7 +354,7 @@ describe.skipIf(!ready)('LinuxDataplane in the node\'s own namespace (the agent\
     expect(out.ran.filter((c) => c.startsWith('sysctl'))).toEqual([]);
     expect(out.again).toBe(0);
     // A new pod: three processes — links, its route, its chains (its sysctls read and written in /proc/sys).
-    expect(out.ranForPod).toEqual(['ip -j -d addr show', 'ip route replace 10.5.1.4/32 dev calic0000000000 proto boot scope link', 'iptables-restore --noflush --wait']);
+    expect(out.ranForPod).toEqual(['ip -j -d -s -s addr show', 'ip route replace 10.5.1.4/32 dev calic0000000000 proto boot scope link', 'iptables-restore --noflush --wait']);
     const values = (sh: (...a: string[]) => string): string[] => d.sysctls.map((s) => `${s.key}=${sh('sysctl', '-n', s.key).trim()}`);
     expect(values(inside.sh)).toEqual(d.sysctls.map((s) => `${s.key}=${s.value}`));
     expect(values(inside.sh)).toEqual(values(twin.sh));

@@ -11,8 +11,9 @@
  * on its periodic resync (per table; Felix's defaults, 90 s, or `queueResync()`), and for
  * sysctls it has no value of yet. Links and addresses are read on every apply — one command,
  * standing in for Felix's interface monitor: a device deleted or made again under the same
- * name (a pod recreated), or taken down, drops the belief of its routes, neighbours and
- * sysctls, which the kernel dropped with it. A new instance on a programmed kernel (agent
+ * name (a pod recreated), taken down, or taken down and up again since the last read (its
+ * carrier-change count moved) drops the belief of its routes, neighbours and sysctls, which
+ * the kernel dropped with it. A new instance on a programmed kernel (agent
  * restart) reads everything, runs nothing and returns []: ownership is read from the marks
  * Felix leaves in the kernel; nothing is kept on disk.
  */
@@ -99,8 +100,8 @@ export class LinuxDataplane implements Dataplane {
   private belief: Belief = { sysctls: {} };
   /** When each table was last read from the kernel (-Infinity: never, or a resync is due). */
   private readAt: Record<KernelTable, number> = { routes: -Infinity, neighbours: -Infinity, sysctls: -Infinity, ipsets: -Infinity, iptables: -Infinity };
-  /** Each device's ifindex and state when the belief was last brought up to date. */
-  private devices = new Map<string, { index?: number; up: boolean }>();
+  /** Each device's ifindex, state and carrier changes when the belief was last brought up to date. */
+  private devices = new Map<string, { index?: number; up: boolean; carrierChanges?: number }>();
   /** Links and addresses read for the next apply (readInterfaces), so a pass reads them once. */
   private fresh: { links: KLink[]; addresses: KAddress[]; at: number } | undefined;
 
@@ -172,7 +173,9 @@ export class LinuxDataplane implements Dataplane {
     const byName = new Map(links.map((l) => [l.name, l]));
     for (const [name, was] of this.devices) {
       const now = byName.get(name);
-      if (!now || now.index !== was.index || (was.up && !now.up)) this.dropDevice(name);
+      // Gone, made again, down now, or down and up again since (its carrier changed): the kernel dropped its routes.
+      const bounced = was.carrierChanges !== undefined && now?.carrierChanges !== undefined && now.carrierChanges !== was.carrierChanges;
+      if (!now || now.index !== was.index || (was.up && !now.up) || bounced) this.dropDevice(name);
     }
     const now = (this.opts.now ?? Date.now)();
     const b = this.belief;
@@ -230,10 +233,12 @@ export class LinuxDataplane implements Dataplane {
     for (const s of desired.sysctls) this.written.add(s.key);
     const a = plan.after;
     this.belief = { routes: a.routes, neighbours: { neighbours: a.neighbours, fdb: a.fdb }, sysctls: { ...a.sysctls }, ipsets: a.ipsets, iptables: a.iptables };
-    // Devices this plan made or deleted have an ifindex the read did not see: the next read sets it.
-    const touched = new Set(plan.steps.filter((s) => s.argv[0] === 'ip' && s.argv[1] === 'link' && (s.argv[2] === 'add' || s.argv[2] === 'del'))
+    // Devices this plan made, deleted or set have an ifindex or carrier count the read did not see: the next read sets it.
+    const touched = new Set(plan.steps.filter((s) => s.argv[0] === 'ip' && s.argv[1] === 'link' && (s.argv[2] === 'add' || s.argv[2] === 'del' || s.argv[2] === 'set'))
       .map((s) => s.argv[s.argv.indexOf(s.argv[2] === 'add' ? 'name' : 'dev') + 1]!));
-    this.devices = new Map(kernel.links.filter((l) => !touched.has(l.name)).map((l) => [l.name, { ...(l.index !== undefined ? { index: l.index } : {}), up: l.up }]));
+    this.devices = new Map(kernel.links.filter((l) => !touched.has(l.name)).map((l) => [l.name, {
+      ...(l.index !== undefined ? { index: l.index } : {}), up: l.up, ...(l.carrierChanges !== undefined ? { carrierChanges: l.carrierChanges } : {}),
+    }]));
     return plan.changes;
   }
 }

@@ -20,6 +20,12 @@ export interface KLink {
   readonly up: boolean;
   readonly mtu: number;
   readonly mac?: string;
+  /**
+   * How often the carrier went down or up since the device was made (IFLA_CARRIER_CHANGES,
+   * `ip -s -s`): a device taken down and up again between two reads keeps its ifindex and
+   * flags, and only this count says it bounced — and that the kernel dropped its routes.
+   */
+  readonly carrierChanges?: number;
   readonly vxlan?: { readonly vni: number; readonly port: number; readonly local?: string; readonly parent?: string; readonly learning: boolean };
 }
 
@@ -120,6 +126,7 @@ export function parseLinks(text: string): KLink[] {
     const kind = str(info.info_kind);
     const flags = Array.isArray(l.flags) ? (l.flags as string[]) : [];
     const mac = str(l.address);
+    const carrier = ((l.stats64 as Json | undefined)?.tx as Json | undefined)?.carrier_changes;
     const local = str(data.local);
     const parent = str(data.link);
     return {
@@ -129,6 +136,7 @@ export function parseLinks(text: string): KLink[] {
       up: flags.includes('UP'),
       mtu: Number(l.mtu),
       ...(mac !== undefined ? { mac } : {}),
+      ...(typeof carrier === 'number' ? { carrierChanges: carrier } : {}),
       ...(kind === 'vxlan' ? {
         vxlan: {
           vni: Number(data.id), port: Number(data.port), learning: data.learning !== false,
@@ -246,9 +254,10 @@ export const KERNEL_TABLES: readonly KernelTable[] = ['routes', 'neighbours', 's
 
 type Run = (argv: string[]) => Promise<string>;
 
-/** Links and their addresses in one read (`ip -j -d addr show` carries `linkinfo` and `addr_info`). */
+/** Links and their addresses in one read (`ip -j -d -s -s addr show` carries `linkinfo` and `addr_info`). */
 export async function readLinks(run: Run): Promise<{ links: KLink[]; addresses: KAddress[] }> {
-  const text = await run(['ip', '-j', '-d', 'addr', 'show']);
+  // -s -s: the statistics carry each device's carrier changes (a bounce between two reads).
+  const text = await run(['ip', '-j', '-d', '-s', '-s', 'addr', 'show']);
   return { links: parseLinks(text), addresses: parseAddresses(text) };
 }
 
