@@ -173,11 +173,12 @@ const BODIES_MAX = 20_000;
 const LEADING_COMMENT = /^-m comment --comment "([^"\\ ]*)" /;
 
 /**
- * `-i IFACE -g CHAIN` / `-o IFACE -g CHAIN`: a dispatch rule, one per pod and direction, each
- * body unique. Tokens as the parser takes them (no quote, backslash or blank; not starting with
- * '-' or '!'; the interface at most 15 characters); anything else goes through the parser.
+ * `--in-interface IFACE --goto CHAIN` / `--out-interface …` (as Felix renders it; `-i`/`-o`/`-g`
+ * too): a dispatch rule, one per pod and direction, each body unique. Tokens as the parser takes
+ * them (no quote, backslash or blank; not starting with '-' or '!'; the interface at most 15
+ * characters); anything else goes through the parser.
  */
-const DISPATCH_BODY = /^-([io]) ([^-!\s"\\][^\s"\\]{0,14}) -g ([^-!\s"\\][^\s"\\]*)$/;
+const DISPATCH_BODY = /^(?:-(i)|--(in)-interface|-o|--out-interface) ([^-!\s"\\][^\s"\\]{0,14}) (?:-g|--goto) ([^-!\s"\\][^\s"\\]*)$/;
 const NO_MATCHES: readonly Match[] = Object.freeze([]);
 
 /**
@@ -185,13 +186,13 @@ const NO_MATCHES: readonly Match[] = Object.freeze([]);
  * parse and without a place in the body cache: its body never comes again, so caching it only
  * cost memory. Null for any other body.
  */
-function dispatchBody(body: string): ParsedBody {
+export function dispatchBody(body: string): ParsedBody {
   const m = DISPATCH_BODY.exec(body);
   if (!m) return null;
-  const target = Object.freeze({ t: 'goto' as const, chain: m[3]! });
-  const spec: RuleSpec = m[1] === 'i'
-    ? { matches: NO_MATCHES as Match[], inIface: m[2]!, inNeg: false, target }
-    : { matches: NO_MATCHES as Match[], outIface: m[2]!, outNeg: false, target };
+  const target = Object.freeze({ t: 'goto' as const, chain: m[4]! });
+  const spec: RuleSpec = m[1] !== undefined || m[2] !== undefined
+    ? { matches: NO_MATCHES as Match[], inIface: m[3]!, inNeg: false, target }
+    : { matches: NO_MATCHES as Match[], outIface: m[3]!, outNeg: false, target };
   return { spec: sharedRuleSpec(spec), sets: [], ifaces: true };
 }
 

@@ -1,7 +1,9 @@
 /** The tools' behaviour beyond what the real-iptables judge covers: restore atomicity, ipset, conntrack. */
 import { describe, expect, it } from 'vitest';
 import { Netfilter, conntrack, ipset, iptables, iptablesRestore, iptablesSave, splitLine } from '../../../engine/sim/netfilter/index.ts';
-import { iptablesRestoreItems, restoreLine } from '../../../engine/sim/netfilter/commands.ts';
+import { dispatchBody, iptablesRestoreItems, restoreLine } from '../../../engine/sim/netfilter/commands.ts';
+import { dispatchChains } from '../../../engine/calico/felix/endpoints.ts';
+import { ruleBody } from '../../../engine/dataplane/iptables.ts';
 import type { RestoreRule } from '../../../engine/sim/netfilter/commands.ts';
 import { ctx, tcp, udp } from './helpers.ts';
 
@@ -72,6 +74,8 @@ describe('iptables-restore', () => {
   it('a dispatch rule handed over in parts (-i/-o IFACE -g CHAIN, built without the parser) is the rule its text makes, and its errors', () => {
     const cases: [string, string][] = [
       ['d', '-i cali1234567890a -g t'], ['d', '-o cali12+ -g t'], ['d', '-i abcdefghijklmno -g t'],
+      // As Felix renders it (long options).
+      ['d', '--in-interface cali1234567890a --goto t'], ['d', '--out-interface cali1234567890a --goto t'], ['d', '--out-interface cali1 -g t'],
       // Not the shortcut's shape: the parser's answers (too long a name, a negation, a missing chain, a built-in chain).
       ['d', '-i abcdefghijklmnop -g t'], ['d', '! -i cali1 -g t'], ['d', '-o cali1 -g nowhere'], ['INPUT', '-i cali1 -g t'],
     ];
@@ -87,7 +91,11 @@ describe('iptables-restore', () => {
       // The same rule objects field by field (the packet path reads these, not the text).
       if (parts.code === 0) expect(JSON.stringify(a.rules.chain('filter', chain).rules)).toBe(JSON.stringify(b.rules.chain('filter', chain).rules));
     }
-    expect(codes).toEqual([0, 0, 0, 1, 0, 1, 0]);
+    expect(codes).toEqual([0, 0, 0, 0, 0, 0, 1, 0, 1, 0]);
+    // Felix's own dispatch rules, as the driver renders them, take the shortcut (every rule but the chains' last, 'Unknown interface').
+    const felix = dispatchChains(['cali1234567890a', 'cali1234567890b', 'calif00000000aa']).flatMap((c) => c.rules.slice(0, -1).map(ruleBody));
+    expect(felix.length).toBe(8);
+    for (const body of felix) expect(dispatchBody(body), body).not.toBeNull();
     const nf = new Netfilter();
     iptablesRestoreItems(nf, ['--noflush'], ['*filter', ':d - [0:0]', ':t - [0:0]', { chain: 'd', body: '-o cali12+ -g t' }, 'COMMIT']);
     expect(nf.rules.chain('filter', 'd').rules[0]).toMatchObject({ outIface: 'cali12+', outNeg: false, target: { t: 'goto', chain: 't' }, matches: [] });
