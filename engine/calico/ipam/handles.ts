@@ -25,6 +25,17 @@ export function podHandle(containerId: string, network = POD_NETWORK): string {
 
 /** Go's `Time.UTC().String()`: `2006-01-02 15:04:05.999999999 +0000 UTC`, trailing zeros trimmed. */
 export function goUtcString(d: Date): string {
+  // The pods of a batch share one (virtual) time: the last text answers again.
+  const ms = d.getTime();
+  if (lastUtc !== undefined && lastUtc.ms === ms) return lastUtc.text;
+  const text = utcText(d);
+  lastUtc = { ms, text };
+  return text;
+}
+
+let lastUtc: { readonly ms: number; readonly text: string } | undefined;
+
+function utcText(d: Date): string {
   const p = (n: number, w = 2): string => String(n).padStart(w, '0');
   const base = `${p(d.getUTCFullYear(), 4)}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
   const frac = p(d.getUTCMilliseconds(), 3).replace(/0+$/, '');

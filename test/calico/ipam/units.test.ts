@@ -125,6 +125,9 @@ describe('pools, names and messages', () => {
     expect(tunnelAttributes('ipip', 'node-1')).toEqual({ node: 'node-1', type: 'ipipTunnelAddress' });
     expect(goUtcString(new Date('2026-03-04T05:06:07Z'))).toBe('2026-03-04 05:06:07 +0000 UTC');
     expect(goUtcString(new Date('2026-03-04T05:06:07.120Z'))).toBe('2026-03-04 05:06:07.12 +0000 UTC');
+    // The same instant again (the last text is kept), then another one.
+    expect(goUtcString(new Date('2026-03-04T05:06:07.120Z'))).toBe('2026-03-04 05:06:07.12 +0000 UTC');
+    expect(goUtcString(new Date('2026-03-04T05:06:07.121Z'))).toBe('2026-03-04 05:06:07.121 +0000 UTC');
     expect(podAttributes({ namespace: 'ns', pod: 'p', node: 'n', now: new Date(0) }))
       .toEqual({ namespace: 'ns', node: 'n', pod: 'p', timestamp: '1970-01-01 00:00:00 +0000 UTC' });
   });
