@@ -16,23 +16,44 @@ import type { BestPathReason, DecisionContext } from './decision.ts';
 import { sharedRoute } from './route.ts';
 import type { PeerRef, Route } from './route.ts';
 
-/** One prefix in the Loc-RIB: its candidate paths in arrival order and the best one. */
+/**
+ * One prefix in the Loc-RIB: its candidate paths in arrival order and the best one. Immutable:
+ * a change of paths makes another Destination (LocRib.update). Where the decision depends on
+ * nothing but the paths (no IGP cost), equal states are one object for the whole process —
+ * route objects are shared already (route.ts), so a thousand reflector clients holding the
+ * same two paths to a prefix, in the same order, hold one Destination and its decision.
+ */
 export class Destination {
-  best: Route | undefined = undefined;
-  reason: BestPathReason | undefined = undefined;
-  private p0: Route | undefined;
-  private p1: Route | undefined = undefined;
-  /** Paths from the third on. */
-  private rest: Route[] | undefined = undefined;
+  readonly best: Route | undefined;
+  readonly reason: BestPathReason | undefined;
 
-  constructor(readonly prefix: string, first: Route) {
-    this.p0 = first;
+  constructor(
+    readonly prefix: string,
+    /** The first path; the second; the third on (the common one or two paths without a list). */
+    readonly p0: Route,
+    readonly p1: Route | undefined,
+    readonly rest: readonly Route[] | undefined,
+    ctx: DecisionContext,
+  ) {
+    if (!p1) {
+      this.best = p0;
+      this.reason = 'only-path';
+    } else if (!rest) {
+      // selectBest over [p0, p1] without the list: p1 wins only when strictly better; the
+      // reason is what separates the winner from the other (the same comparator either way round).
+      const c = compareRanked(p1, p0, ctx);
+      this.best = c < 0 ? p1 : p0;
+      this.reason = reasonOf(c);
+    } else {
+      const sel = selectBest(this.paths, ctx)!;
+      this.best = sel.best;
+      this.reason = sel.reason;
+    }
   }
 
   /** The candidate paths in arrival order (a new list: build it when reading, not per update). */
   get paths(): Route[] {
-    const out: Route[] = [];
-    if (this.p0) out.push(this.p0);
+    const out: Route[] = [this.p0];
     if (this.p1) out.push(this.p1);
     if (this.rest) for (const r of this.rest) out.push(r);
     return out;
@@ -40,69 +61,42 @@ export class Destination {
 
   /** Number of candidate paths. */
   get count(): number {
-    return this.p0 ? (this.p1 ? 2 + (this.rest?.length ?? 0) : 1) : 0;
+    return this.p1 ? 2 + (this.rest?.length ?? 0) : 1;
   }
 
   /** The path learned from the peer with this key, if any. */
   pathFrom(peerKey: string): Route | undefined {
-    if (this.p0?.from.key === peerKey) return this.p0;
+    if (this.p0.from.key === peerKey) return this.p0;
     if (this.p1?.from.key === peerKey) return this.p1;
     if (this.rest) for (const r of this.rest) if (r.from.key === peerKey) return r;
     return undefined;
   }
 
-  /** Replaces `old` (a current path) by `route`, in place. */
-  replace(old: Route, route: Route): void {
-    if (this.p0 === old) this.p0 = route;
-    else if (this.p1 === old) this.p1 = route;
-    else this.rest![this.rest!.indexOf(old)] = route;
-  }
+}
 
-  /** Appends a path. */
-  add(route: Route): void {
-    if (!this.p0) this.p0 = route;
-    else if (!this.p1) this.p1 = route;
-    // An exact-size copy (concat; a push grows the list to 17 slots): the list is rare and small.
-    else this.rest = this.rest ? this.rest.concat(route) : [route];
-  }
+/** Destinations of one or two paths, for the decisions that depend on nothing else (no IGP cost): p0 → p1 (p0 itself when alone) → state. */
+let sharedStates = new WeakMap<Route, WeakMap<Route, Destination>>();
+let sharedStateCount = 0;
+const SHARED_STATES_MAX = 1 << 20;
 
-  /** Removes `old` (a current path), keeping the others' order. */
-  remove(old: Route): void {
-    if (this.p0 === old) {
-      this.p0 = this.p1;
-      this.p1 = this.rest?.shift();
-    } else if (this.p1 === old) {
-      this.p1 = this.rest?.shift();
-    } else {
-      this.rest!.splice(this.rest!.indexOf(old), 1);
+/** The process-wide Destination of the paths p0 (and p1) of `prefix`. */
+function sharedDestination(prefix: string, p0: Route, p1: Route | undefined, ctx: DecisionContext): Destination {
+  let byP1 = sharedStates.get(p0);
+  if (!byP1) sharedStates.set(p0, (byP1 = new WeakMap()));
+  const k = p1 ?? p0;
+  let d = byP1.get(k);
+  if (!d) {
+    // Bounded by clearing: sharing is a saving, never a meaning.
+    if (sharedStateCount >= SHARED_STATES_MAX) {
+      sharedStates = new WeakMap();
+      sharedStateCount = 0;
+      sharedStates.set(p0, (byP1 = new WeakMap()));
     }
-    if (this.rest?.length === 0) this.rest = undefined;
+    d = new Destination(prefix, p0, p1, undefined, ctx);
+    byP1.set(k, d);
+    sharedStateCount++;
   }
-
-  /** Runs the decision process; true when the best path changed. */
-  decide(ctx: DecisionContext): boolean {
-    const prev = this.best;
-    const a = this.p0;
-    const b = this.p1;
-    if (!a) {
-      this.best = undefined;
-      this.reason = undefined;
-    } else if (!b) {
-      this.best = a;
-      this.reason = 'only-path';
-    } else if (!this.rest) {
-      // selectBest over [a, b] without the list: b wins only when strictly better; the reason
-      // is what separates the winner from the other (the same comparator either way round).
-      const c = compareRanked(b, a, ctx);
-      this.best = c < 0 ? b : a;
-      this.reason = reasonOf(c);
-    } else {
-      const sel = selectBest(this.paths, ctx)!;
-      this.best = sel.best;
-      this.reason = sel.reason;
-    }
-    return prev !== this.best;
-  }
+  return d;
 }
 
 /** Called when a prefix's best path changes (best undefined: the prefix is gone). */
@@ -126,17 +120,22 @@ export class LocRib {
       // reflected route) is interned already (wire-map.ts); interning it again here was a
       // lookup in the process-wide table per prefix per speaker.
       const key = interned ? prefix : internString(prefix);
-      const created = new Destination(key, sharedRoute(key, attrs, from));
-      this.dests.set(key, created);
-      this.decide(created);
+      this.settle(key, undefined, sharedRoute(key, attrs, from), undefined, undefined);
       return true;
     }
     const old = d.pathFrom(from.key);
     if (old && old.attrs === attrs && old.from === from) return false;
     const route = sharedRoute(d.prefix, attrs, from);
-    if (old) d.replace(old, route);
-    else d.add(route);
-    this.decide(d);
+    if (!old) {
+      if (!d.p1) this.settle(d.prefix, d, d.p0, route, undefined);
+      else this.settle(d.prefix, d, d.p0, d.p1, d.rest ? [...d.rest, route] : [route]);
+    } else if (d.p0 === old) {
+      this.settle(d.prefix, d, route, d.p1, d.rest);
+    } else if (d.p1 === old) {
+      this.settle(d.prefix, d, d.p0, route, d.rest);
+    } else {
+      this.settle(d.prefix, d, d.p0, d.p1, d.rest!.map((r) => (r === old ? route : r)));
+    }
     return !old;
   }
 
@@ -145,23 +144,32 @@ export class LocRib {
     const d = this.dests.get(prefix);
     const old = d?.pathFrom(from.key);
     if (!d || !old) return false;
-    d.remove(old);
-    this.decide(d);
+    this.remove(d, old);
     return true;
   }
 
   /** Removes every path from `peerKey` (session down); returns how many were removed. */
   dropPeer(peerKey: string): number {
     let n = 0;
-    // Deleting the entry being visited is allowed while iterating a Map.
+    // Replacing or deleting the entry being visited is allowed while iterating a Map.
     for (const d of this.dests.values()) {
       const old = d.pathFrom(peerKey);
       if (!old) continue;
-      d.remove(old);
-      this.decide(d);
+      this.remove(d, old);
       n++;
     }
     return n;
+  }
+
+  /** The destination without `old` (one of its paths), the others in their order. */
+  private remove(d: Destination, old: Route): void {
+    const paths = d.paths.filter((r) => r !== old);
+    if (paths.length === 0) {
+      this.dests.delete(d.prefix);
+      this.onChange(d.prefix, undefined, d.best, undefined);
+      return;
+    }
+    this.settle(d.prefix, d, paths[0]!, paths[1], paths.length > 2 ? paths.slice(2) : undefined);
   }
 
   /** The destination of a prefix, if any path exists. */
@@ -189,15 +197,16 @@ export class LocRib {
     return this.dests.size;
   }
 
-  /** Re-runs the decision for every prefix (after an IGP cost change). */
+  /** Re-runs the decision for every prefix (after an IGP cost change; shared states depend on no cost). */
   redecideAll(): void {
-    for (const d of this.dests.values()) this.decide(d);
+    if (!this.ctx.igpCost) return;
+    for (const d of this.dests.values()) this.settle(d.prefix, d, d.p0, d.p1, d.rest);
   }
 
-  private decide(d: Destination): void {
-    const prev = d.best;
-    const changed = d.decide(this.ctx);
-    if (!d.best) this.dests.delete(d.prefix);
-    if (changed) this.onChange(d.prefix, d.best, prev, d.reason);
+  /** Makes p0, p1, rest the prefix's candidate paths and reports a change of best path. */
+  private settle(prefix: string, prev: Destination | undefined, p0: Route, p1: Route | undefined, rest: readonly Route[] | undefined): void {
+    const d = rest || this.ctx.igpCost ? new Destination(prefix, p0, p1, rest, this.ctx) : sharedDestination(prefix, p0, p1, this.ctx);
+    this.dests.set(prefix, d);
+    if (d.best !== prev?.best) this.onChange(prefix, d.best, prev?.best, d.reason);
   }
 }
