@@ -54,9 +54,7 @@ export function devXmit(k: Kernel, dev: NetDevice, frame: EthernetFrame): void {
     case 'veth': {
       const att = k.attachments.get(dev.ifindex);
       if (att?.type === 'veth') {
-        const peer = att.peer;
-        const ifindex = att.peerIfindex;
-        k.clock.schedule(0, () => netifReceive(peer, ifindex, frame));
+        k.clock.schedule(0, att.receive, frame);
       } else if (att?.type === 'wire') {
         att.wire.transmit(frame); // a World cable: the Link adds latency and loss
       }

@@ -38,7 +38,7 @@ export interface KernelHost {
 /** The far side of a veth: a peer in reach (`ip link add … type veth`) or a World cable's end. */
 export type Attachment =
   | { type: 'wire'; wire: WireEnd }
-  | { type: 'veth'; peer: Kernel; peerIfindex: number };
+  | { type: 'veth'; peer: Kernel; peerIfindex: number; receive: (frame: EthernetFrame) => void };
 
 /** One end of a World Link (a cable: a veth pair with latency, loss and a cut), as the driver sees it. */
 export interface WireEnd {

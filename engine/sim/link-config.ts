@@ -5,7 +5,7 @@
  * KernelOps methods delegate here, as they do to fib-config.ts and l2-config.ts.
  */
 import { ZERO_MAC } from '../net/packet.ts';
-import { isGroupMac } from './device.ts';
+import { isGroupMac, netifReceive } from './device.ts';
 import * as cfg from './fib-config.ts';
 import { changeBridgeAddress, fdbAddLocal, fdbDeleteLocal, localEntriesOf, portAddressChanged, recalculateBridgeAddress } from './bridge-addr.ts';
 import type { Kernel } from './kernel.ts';
@@ -54,8 +54,9 @@ export function addLink(k: Kernel, spec: NewLink): NetDevice {
         // it now; the peer's namespace only when something there first dumps its links.
         k.peernetId(peerK.node);
       }
-      k.attachments.set(d.ifindex, { type: 'veth', peer: peerK, peerIfindex: p.ifindex });
-      peerK.attachments.set(p.ifindex, { type: 'veth', peer: k, peerIfindex: d.ifindex });
+      // Each end's receive is made once: a frame crosses the pair as the clock's argument, not in a closure per frame.
+      k.attachments.set(d.ifindex, { type: 'veth', peer: peerK, peerIfindex: p.ifindex, receive: (f) => netifReceive(peerK, p.ifindex, f) });
+      peerK.attachments.set(p.ifindex, { type: 'veth', peer: k, peerIfindex: d.ifindex, receive: (f) => netifReceive(k, d.ifindex, f) });
       return d;
     }
     case 'ipip': {

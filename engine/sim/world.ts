@@ -61,15 +61,19 @@ export class Link {
   end(side: 'a' | 'b', onGone: (link: Link) => void): WireEnd {
     const far = side === 'a' ? this.b : this.a;
     const near = side === 'a' ? this.a : this.b;
+    // The far NIC's receive, made once: each frame rides the clock as the argument (no closure per hop).
+    const k = far.kernel;
+    const ifindex = far.dev.ifindex;
+    const receive = (frame: EthernetFrame): void => netifReceive(k, ifindex, frame);
     return {
-      transmit: (frame: EthernetFrame) => this.carry(near, far, frame),
+      transmit: (frame: EthernetFrame) => this.carry(near, receive, frame),
       farEndUp: () => this.up && far.dev.adminUp && !far.kernel.stopped,
       stateChanged: () => far.kernel.recomputeCarrier(far.dev),
       unplug: () => this.unplug(onGone, side),
     };
   }
 
-  private carry(near: End, far: End, frame: EthernetFrame): void {
+  private carry(near: End, receive: (frame: EthernetFrame) => void, frame: EthernetFrame): void {
     if (!this.up) {
       drop(near.kernel, 'link-down', near.dev, undefined, frame);
       return;
@@ -78,9 +82,7 @@ export class Link {
       drop(near.kernel, 'loss', near.dev, undefined, frame);
       return;
     }
-    const k = far.kernel;
-    const ifindex = far.dev.ifindex;
-    near.kernel.clock.schedule(this.latencyMs, () => netifReceive(k, ifindex, frame));
+    near.kernel.clock.schedule(this.latencyMs, receive, frame);
   }
 
   /** Deleting one end of a veth deletes the pair: the far NIC goes and the cable leaves the World. */

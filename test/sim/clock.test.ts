@@ -43,5 +43,24 @@ describe('Clock', () => {
     expect(ran).toEqual(want);
     expect(c.pending()).toBe(0);
   });
-});
 
+  it('hands each callback the argument it was scheduled with, through sifts and compactions', () => {
+    const c = new Clock();
+    const rng = new Rng(5);
+    const got: [number, number][] = [];
+    // One shared receiver, as a cable end is: only the argument tells the frames apart.
+    const receive = (x: { n: number }): void => { got.push([x.n, c.nowMs()]); };
+    const due: { n: number; at: number; id: number; dead: boolean }[] = [];
+    for (let n = 0; n < 4000; n++) {
+      const delay = Math.floor(rng.next() * 100);
+      const id = n % 3 === 0 ? c.schedule(delay, () => got.push([n, c.nowMs()])) : c.schedule(delay, receive, { n });
+      due.push({ n, at: delay, id, dead: false });
+    }
+    // Cancel enough to force compactions (more than 1,024 and half the queue).
+    for (const d of due) if (rng.next() < 0.7) { d.dead = true; c.cancel(d.id); }
+    expect(c.pending()).toBeLessThan(4000);
+    c.runUntilIdle();
+    const want = due.filter((d) => !d.dead).sort((a, b) => a.at - b.at || a.n - b.n).map((d) => [d.n, d.at]);
+    expect(got).toEqual(want);
+  });
+});

@@ -78,6 +78,12 @@ export class TcpSocket {
   private rtoTimer: number | undefined;
   private ackTimer: number | undefined;
   private stateTimer: number | undefined;
+  // Timer callbacks made once per socket: the RTO is re-armed on most ACKs and the delayed ACK on most segments.
+  private readonly onRtoFn = (): void => this.onRto();
+  private readonly onAckTimerFn = (): void => {
+    this.ackTimer = undefined;
+    if (this.state !== 'CLOSED') this.send(TCP_ACK, this.sndNxt);
+  };
   private tries = 0;
   private rttSample: { seq: number; at: number } | undefined;
   private dupAcks = 0;
@@ -255,7 +261,7 @@ export class TcpSocket {
       if (!restart) return;
       this.host.cancel(this.rtoTimer);
     }
-    this.rtoTimer = this.host.schedule(this.rto.current(), () => this.onRto());
+    this.rtoTimer = this.host.schedule(this.rto.current(), this.onRtoFn);
   }
 
   private onRto(): void {
@@ -428,10 +434,7 @@ export class TcpSocket {
     if (data.length === 0) return;
     if (hadHoles || ++this.unacked >= 2) this.send(TCP_ACK, this.sndNxt);
     else if (this.ackTimer === undefined) {
-      this.ackTimer = this.host.schedule(this.host.tunables.delayedAckMs, () => {
-        this.ackTimer = undefined;
-        if (this.state !== 'CLOSED') this.send(TCP_ACK, this.sndNxt);
-      });
+      this.ackTimer = this.host.schedule(this.host.tunables.delayedAckMs, this.onAckTimerFn);
     }
   }
 

@@ -144,6 +144,9 @@ export class TcpStack implements SocketHost {
     }
   };
 
+  /** A socket timer's callback run as the packet path runs (made once: the timer carries `fn` as the clock's argument). */
+  private readonly runFn = (fn: () => void): void => { this.run(fn); };
+
   constructor(readonly k: Kernel, tunables: Partial<TcpTunables> = {}) {
     this.tunables = { ...DEFAULT_TUNABLES, ...tunables };
     this.rng = k.rng.fork('tcp');
@@ -153,7 +156,7 @@ export class TcpStack implements SocketHost {
   // ---- SocketHost ---------------------------------------------------------------------
 
   now(): number { return this.k.clock.nowMs(); }
-  schedule(ms: number, fn: () => void): number { return this.k.clock.schedule(ms, () => this.run(fn)); }
+  schedule(ms: number, fn: () => void): number { return this.k.clock.schedule(ms, this.runFn, fn); }
   cancel(id: number): void { this.k.clock.cancel(id); }
   randomU32(): number { return this.rng.nextU32(); }
 
