@@ -59,6 +59,12 @@ export class ClusterEventLog implements Iterable<NodeAgentEvent> {
   private readonly objects = new Map<number, NodeAgentEvent>();
   private readonly nodes = new TextTable();
   private readonly texts = new TextTable();
+  // A kernel pass logs its routes in a row: one node, and mostly one reason (the pool's), so
+  // the last of each is remembered and only the route text is looked up per event.
+  private lastNode: string | undefined;
+  private lastNodeId = 0;
+  private lastReason: string | undefined;
+  private lastReasonId = 0;
 
   /** Number of events logged. */
   get length(): number {
@@ -79,10 +85,12 @@ export class ClusterEventLog implements Iterable<NodeAgentEvent> {
     }
     const r = e as RouteEvent;
     this.kind[i] = action;
-    this.node[i] = this.nodes.id(r.node);
+    if (r.node !== this.lastNode) this.lastNodeId = this.nodes.id((this.lastNode = r.node));
+    this.node[i] = this.lastNodeId;
     this.time[i] = r.t;
     this.route[i] = this.texts.id(r.route);
-    this.reason[i] = this.texts.id(r.reason);
+    if (r.reason !== this.lastReason) this.lastReasonId = this.texts.id((this.lastReason = r.reason));
+    this.reason[i] = this.lastReasonId;
   }
 
   /** The event at index `i` (a new object for a route event), undefined past the end. */

@@ -22,6 +22,8 @@ describe('ClusterEventLog', () => {
       { type: 'confd', node: 'n1', t: 3, peers: ['a'], announced: ['10.244.0.0/26'], caveats: [] },
     ];
     for (let i = 0; i < 3000; i++) events.push(route(`n${i % 7}`, i / 3, i % 2 ? 'add' : 'delete', `10.244.${i % 50}.0/26 via 10.0.0.${i % 50} dev tunl0 proto bird onlink`, 'learned over BGP'));
+    // A pass's events in a row: one node, the reason changing now and then (the log remembers the last of each).
+    for (let i = 0; i < 40; i++) events.push(route('n9', 1000, 'add', `10.245.${i}.0/26 via 10.0.1.${i} dev tunl0 proto bird onlink`, i % 9 < 6 ? 'IPIP pool 10.245.0.0/16' : `pool ${i % 2}`));
     for (const e of events) log.push(e);
     expect(log.length).toBe(events.length);
     expect(JSON.stringify([...log])).toBe(JSON.stringify(events));
