@@ -52,6 +52,13 @@ export class Clock {
     return id;
   }
 
+  /** Runs `fn` (with `arg`) at virtual time `t` (now if `t` has passed): a timer that re-queues itself for a deadline it computed earlier keeps that exact time. */
+  scheduleAt<T>(t: number, fn: (arg: T) => void, arg: T): TimerId {
+    const id = ++this.seq;
+    this.push(Math.max(this.now, t), id, fn, arg);
+    return id;
+  }
+
   /** Cancels a scheduled callback; unknown or already-run ids are ignored. */
   cancel(id: TimerId): void {
     if (id > 0 && id <= this.seq) {

@@ -27,6 +27,8 @@ export interface SocketHost {
   readonly tunables: TcpTunables;
   now(): number;
   schedule(ms: number, fn: () => void): number;
+  /** Runs `fn` at virtual time `t` (a deadline computed earlier, kept exactly). */
+  scheduleAt(t: number, fn: () => void): number;
   cancel(id: number): void;
   randomU32(): number;
   /** Sends a segment of this connection through the IPv4 output path. */
@@ -75,11 +77,21 @@ export class TcpSocket {
   private oooFin: number | undefined;
   private unacked = 0;
   private readonly rto: RtoEstimator;
+  /**
+   * The retransmission timer, re-armed lazily: an ACK that leaves data in flight only moves
+   * `rtoDue`; the event already queued (`rtoTimer`, due at `rtoQueuedAt`) stays, and when it
+   * comes before the deadline it queues itself again for exactly `rtoDue`. So the RTO expires
+   * at the same instant as with a cancel and a new timer per ACK, without one of each per ACK
+   * (every ACK of a BGP stream re-armed it). Disarming (all acknowledged) cancels for real:
+   * no stale event is left to advance an idle clock.
+   */
   private rtoTimer: number | undefined;
+  private rtoQueuedAt = 0;
+  private rtoDue: number | undefined;
   private ackTimer: number | undefined;
   private stateTimer: number | undefined;
   // Timer callbacks made once per socket: the RTO is re-armed on most ACKs and the delayed ACK on most segments.
-  private readonly onRtoFn = (): void => this.onRto();
+  private readonly onRtoFn = (): void => this.rtoEvent();
   private readonly onAckTimerFn = (): void => {
     this.ackTimer = undefined;
     if (this.state !== 'CLOSED') this.send(TCP_ACK, this.sndNxt);
@@ -257,15 +269,40 @@ export class TcpSocket {
 
   /** (Re)arms the retransmission timer; `restart` false keeps a running one. */
   private armRto(restart = true): void {
+    if (this.rtoDue !== undefined && !restart) return;
+    const now = this.host.now();
+    const due = now + this.rto.current();
+    this.rtoDue = due;
     if (this.rtoTimer !== undefined) {
-      if (!restart) return;
-      this.host.cancel(this.rtoTimer);
+      if (this.rtoQueuedAt <= due) return; // it will re-queue itself for `due` (rtoEvent)
+      this.host.cancel(this.rtoTimer); // the deadline moved earlier (a smaller RTO): queue anew
     }
-    this.rtoTimer = this.host.schedule(this.rto.current(), this.onRtoFn);
+    this.rtoTimer = this.host.scheduleAt(due, this.onRtoFn);
+    this.rtoQueuedAt = due;
+  }
+
+  /** Stops the retransmission timer (nothing in flight). */
+  private disarmRto(): void {
+    if (this.rtoTimer !== undefined) this.host.cancel(this.rtoTimer);
+    this.rtoTimer = undefined;
+    this.rtoDue = undefined;
+  }
+
+  /** The queued RTO event: the timeout itself, or an early one for a deadline an ACK moved on. */
+  private rtoEvent(): void {
+    this.rtoTimer = undefined;
+    const due = this.rtoDue;
+    if (due === undefined) return;
+    if (due > this.host.now()) {
+      this.rtoTimer = this.host.scheduleAt(due, this.onRtoFn);
+      this.rtoQueuedAt = due;
+      return;
+    }
+    this.onRto();
   }
 
   private onRto(): void {
-    this.rtoTimer = undefined;
+    this.rtoDue = undefined;
     const limit = this.state === 'SYN_SENT' ? this.opts.synRetries
       : this.state === 'SYN_RECV' ? this.host.tunables.synackRetries : this.host.tunables.retries2;
     if (this.tries >= limit) {
@@ -402,7 +439,7 @@ export class TcpSocket {
       else this.recover = undefined;
     }
     if (this.sndUna === this.sndNxt) {
-      if (this.rtoTimer !== undefined) { this.host.cancel(this.rtoTimer); this.rtoTimer = undefined; }
+      this.disarmRto();
     } else this.armRto();
   }
 
@@ -484,8 +521,9 @@ export class TcpSocket {
   }
 
   private clearTimers(): void {
-    for (const id of [this.rtoTimer, this.ackTimer, this.stateTimer]) if (id !== undefined) this.host.cancel(id);
-    this.rtoTimer = this.ackTimer = this.stateTimer = undefined;
+    this.disarmRto();
+    for (const id of [this.ackTimer, this.stateTimer]) if (id !== undefined) this.host.cancel(id);
+    this.ackTimer = this.stateTimer = undefined;
   }
 
   private notifyClose(err: TcpError | undefined): void {

@@ -157,6 +157,7 @@ export class TcpStack implements SocketHost {
 
   now(): number { return this.k.clock.nowMs(); }
   schedule(ms: number, fn: () => void): number { return this.k.clock.schedule(ms, this.runFn, fn); }
+  scheduleAt(t: number, fn: () => void): number { return this.k.clock.scheduleAt(t, this.runFn, fn); }
   cancel(id: number): void { this.k.clock.cancel(id); }
   randomU32(): number { return this.rng.nextU32(); }
 
