@@ -93,7 +93,7 @@ export function nfHook(k: Kernel, hook: NfHook, pkt: Ipv4Packet, inDev: NetDevic
   ctx.nowMs = k.clock.nowMs();
   let res: NfResult;
   try {
-    res = pf.hook(hook, pkt, ctx);
+    res = pf.hookTransient ? pf.hookTransient(hook, pkt, ctx) : pf.hook(hook, pkt, ctx);
   } finally {
     shared = ctx;
   }
@@ -106,8 +106,10 @@ export function nfHook(k: Kernel, hook: NfHook, pkt: Ipv4Packet, inDev: NetDevic
     }
     return res.packet;
   }
+  // The result is refilled by the next hook call: take what is needed before a trace listener could cause one.
+  const rejectCode = res.verdict === 'reject' ? res.rejectCode ?? 3 : undefined;
   drop(k, 'netfilter', inDev ?? outDev, pkt, undefined, () => res.decidedBy);
-  if (res.verdict === 'reject') icmpSend(k, pkt, ICMP_DEST_UNREACH, res.rejectCode ?? 3, 0);
+  if (rejectCode !== undefined) icmpSend(k, pkt, ICMP_DEST_UNREACH, rejectCode, 0);
   return null;
 }
 

@@ -260,4 +260,6 @@ export interface NfResult {
 /** The netfilter instance of one namespace, as the kernel's packet path calls it. */
 export interface PacketFilter {
   hook(hook: NfHook, pkt: import('../net/packet.ts').Ipv4Packet, ctx: NfContext): NfResult;
+  /** hook(), its result valid only until the next call (the packet path reads it at once): no object per call. */
+  hookTransient?(hook: NfHook, pkt: import('../net/packet.ts').Ipv4Packet, ctx: NfContext): NfResult;
 }

@@ -99,7 +99,9 @@ class WalkState {
 
 /**
  * What a hook returns. `decidedBy` is a getter on the prototype: formatting the deciding rule
- * costs a string, and only a drop someone traces (or a test) ever reads it.
+ * costs a string, and only a drop someone traces (or a test) ever reads it. The kernel's
+ * packet path gets one result per Netfilter, refilled by each call (hookTransient): it reads
+ * it before anything else can reach the hook again.
  */
 class HookResult implements NfResult {
   rejectCode?: number;
@@ -109,10 +111,28 @@ class HookResult implements NfResult {
   private decText: string | undefined;
 
   constructor(
-    readonly verdict: NfResult['verdict'], readonly packet: Ipv4Packet, readonly mark: number,
-    private readonly decTable: TableName | undefined, private readonly decChain: string,
-    private readonly decRule: Rule | undefined, private readonly decPolicy: string | undefined,
+    public verdict: NfResult['verdict'], public packet: Ipv4Packet, public mark: number,
+    private decTable: TableName | undefined, private decChain: string,
+    private decRule: Rule | undefined, private decPolicy: string | undefined,
   ) {}
+
+  /** Sets every field as the constructor does (nothing of the previous call stays). */
+  refill(verdict: NfResult['verdict'], packet: Ipv4Packet, mark: number, decTable: TableName | undefined, decChain: string,
+    decRule: Rule | undefined, decPolicy: string | undefined): this {
+    this.verdict = verdict;
+    this.packet = packet;
+    this.mark = mark;
+    this.decTable = decTable;
+    this.decChain = decChain;
+    this.decRule = decRule;
+    this.decPolicy = decPolicy;
+    this.rejectCode = undefined;
+    this.ctState = undefined;
+    this.logs = undefined;
+    this.natRules = undefined;
+    this.decText = undefined;
+    return this;
+  }
 
   get decidedBy(): string | undefined {
     const t = this.decTable;
@@ -150,6 +170,9 @@ export class Netfilter implements PacketFilter {
   readonly recentLists = new Map<string, Map<number, number>>();
   private readonly w = new WalkState(this.ipsets, this.recentLists);
   private busy = false;
+  /** Whether the running call answers in `transient`, the result hookTransient refills. */
+  private reuse = false;
+  private transient: HookResult | undefined;
 
   constructor(private readonly opts: NetfilterOptions = {}) {}
 
@@ -174,6 +197,23 @@ export class Netfilter implements PacketFilter {
     try {
       return this.run(hook, pkt, ctx, this.w);
     } finally {
+      this.busy = false;
+    }
+  }
+
+  /**
+   * hook(), answered in one result object this Netfilter refills on every call: for a caller
+   * that reads the result before the next call (the kernel's NF_HOOK), a result per hook call
+   * was the largest allocation of a converging fabric's netfilter.
+   */
+  hookTransient(hook: NfHook, pkt: Ipv4Packet, ctx: NfContext): NfResult {
+    if (this.busy) return this.run(hook, pkt, ctx, new WalkState(this.ipsets, this.recentLists));
+    this.busy = true;
+    this.reuse = true;
+    try {
+      return this.run(hook, pkt, ctx, this.w);
+    } finally {
+      this.reuse = false;
       this.busy = false;
     }
   }
@@ -229,8 +269,11 @@ export class Netfilter implements PacketFilter {
   }
 
   private result(v: V, w: WalkState, ct: CtView | undefined): NfResult {
-    const res = new HookResult(v === DROP ? 'drop' : v === REJECT ? 'reject' : 'accept', w.pkt, w.mark,
-      w.decTable, w.decChain, w.decRule, w.decPolicy);
+    const verdict = v === DROP ? 'drop' : v === REJECT ? 'reject' : 'accept';
+    const res = this.reuse && this.transient
+      ? this.transient.refill(verdict, w.pkt, w.mark, w.decTable, w.decChain, w.decRule, w.decPolicy)
+      : new HookResult(verdict, w.pkt, w.mark, w.decTable, w.decChain, w.decRule, w.decPolicy);
+    if (this.reuse) this.transient = res;
     if (v === REJECT) res.rejectCode = w.rejectCode;
     if (ct) res.ctState = ct.state;
     if (w.logs) res.logs = w.logs;
