@@ -191,14 +191,7 @@ export class Netfilter implements PacketFilter {
 
   /** Runs a packet through one hook. */
   hook(hook: NfHook, pkt: Ipv4Packet, ctx: NfContext): NfResult {
-    // Defensive: a call made while a hook runs (nothing in a walk sends a packet today) gets its own walk state.
-    if (this.busy) return this.run(hook, pkt, ctx, new WalkState(this.ipsets, this.recentLists));
-    this.busy = true;
-    try {
-      return this.run(hook, pkt, ctx, this.w);
-    } finally {
-      this.busy = false;
-    }
+    return this.enter(hook, pkt, ctx, false);
   }
 
   /**
@@ -207,9 +200,23 @@ export class Netfilter implements PacketFilter {
    * was the largest allocation of a converging fabric's netfilter.
    */
   hookTransient(hook: NfHook, pkt: Ipv4Packet, ctx: NfContext): NfResult {
-    if (this.busy) return this.run(hook, pkt, ctx, new WalkState(this.ipsets, this.recentLists));
+    return this.enter(hook, pkt, ctx, true);
+  }
+
+  private enter(hook: NfHook, pkt: Ipv4Packet, ctx: NfContext, reuse: boolean): NfResult {
+    // Defensive: a call made while a hook runs (nothing in a walk sends a packet today) gets
+    // its own walk state and a result of its own.
+    if (this.busy) {
+      const outer = this.reuse;
+      this.reuse = false;
+      try {
+        return this.run(hook, pkt, ctx, new WalkState(this.ipsets, this.recentLists));
+      } finally {
+        this.reuse = outer;
+      }
+    }
     this.busy = true;
-    this.reuse = true;
+    this.reuse = reuse;
     try {
       return this.run(hook, pkt, ctx, this.w);
     } finally {
