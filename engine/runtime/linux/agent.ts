@@ -41,7 +41,7 @@ import { birdSessions, sessionChanges } from './bird-sessions.ts';
 import type { BirdSession } from './bird-sessions.ts';
 import { LinuxDataplane } from './dataplane.ts';
 import { procSysAccess } from './proc-sys.ts';
-import { parseAddresses, parseLinks } from './kernel-read.ts';
+import { readLinks, reader } from './kernel-read.ts';
 import type { KAddress, KLink } from './kernel-read.ts';
 import { localExec } from './exec.ts';
 import type { Exec } from './exec.ts';
@@ -86,11 +86,9 @@ export function birdPaths(dir: string): { config: string; socket: string; pidFil
   return { config: join(dir, 'bird.cfg'), socket: join(dir, 'bird.ctl'), pidFile: join(dir, 'bird.pid'), logFile: join(dir, 'bird.log') };
 }
 
-/** Host interfaces from `ip -j addr` (Felix's MTU and VXLAN parent detection), read with the driver's parsers. */
+/** Host interfaces (Felix's MTU and VXLAN parent detection), read as the driver reads links and addresses. */
 export async function readHostInterfaces(exec: Exec): Promise<HostInterface[]> {
-  const r = await exec(['ip', '-j', 'addr', 'show']);
-  if (r.code !== 0) throw new Error(`ip -j addr show: ${r.stderr.trim()}`);
-  return hostInterfacesOf({ links: parseLinks(r.stdout), addresses: parseAddresses(r.stdout) });
+  return hostInterfacesOf(await readLinks(reader(exec, 'host interfaces')));
 }
 
 /** Host interfaces from links and addresses as the driver parsed them. */
