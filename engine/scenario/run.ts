@@ -86,13 +86,12 @@ export async function runScenario(scenario: Scenario, topology: Topology, opts: 
   const frameCounts = new Map<string, number>();
   const keepPackets = opts.packets ?? true;
   const emit = (body: EventBody): void => {
-    if (body.type === 'packet' && !keepPackets) {
-      // Still counted: a step's `packet:` expectations read the frames after its first.
+    if (body.type === 'packet') {
+      // Counted even when not kept: a step's `packet:` expectations read the frames after its first.
       if (body.frame) frameCounts.set(body.frame.capture, body.frame.index + 1);
-      return;
+      if (!keepPackets) return;
     }
     const e = { seq: events.length, t: driver.now(), step: current, ...body } as PodlabEvent;
-    if (e.type === 'packet' && e.frame) frameCounts.set(e.frame.capture, e.frame.index + 1);
     events.push(e);
     opts.onEvent?.(e);
   };
