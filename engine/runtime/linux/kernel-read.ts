@@ -1,8 +1,8 @@
 /**
  * What a Linux kernel holds, as plain data: the part of it the dataplane driver looks at,
  * parsed from the tools' own output (`ip -j`, `bridge -j`, `sysctl`, `ipset save`,
- * `iptables-save`). Parsers are pure (unit-tested from captured text); `readKernel` is the
- * thin shell that runs the reads through an Exec.
+ * `iptables-save`). Parsers are pure (unit-tested from captured text); the read* functions are
+ * the thin shells that run one tool each through a reader.
  *
  * Like Felix after a restart, the driver keeps no state file: this snapshot, plus the marks
  * Felix leaves in the kernel (names, route protocols, `cali:` rule hashes), is all it knows at
@@ -293,19 +293,6 @@ export async function readIptables(run: Run): Promise<KernelSnapshot['iptables']
     run(['iptables-save', '-t', 'nat']).then(parseIptablesSave),
   ]);
   return { filter, nat };
-}
-
-/**
- * Reads the snapshot through `run` (reads only: nothing here changes the kernel). Reads go in
- * parallel; `sysctlKeys` are the keys the desired state names.
- */
-export async function readKernel(run: Run, sysctlKeys: readonly string[]): Promise<KernelSnapshot> {
-  const linksP = readLinks(run);
-  const [{ links, addresses }, routes, sysctls, ipsets, iptables] = await Promise.all([
-    linksP, readRoutes(run), readSysctls(run, sysctlKeys), readIpsets(run), readIptables(run),
-  ]);
-  const { neighbours, fdb } = await readNeighbours(run, links);
-  return { links, addresses, routes, neighbours, fdb, sysctls, ipsets, iptables };
 }
 
 /** Exec as a reader: stdout, or an Error with the command and stderr. */
