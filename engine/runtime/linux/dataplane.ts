@@ -24,7 +24,7 @@ import { batchFailures, batchSteps } from './command-batch.ts';
 import type { BatchCommand } from './command-batch.ts';
 import { planDataplane } from './dataplane-plan.ts';
 import type { PlanStep } from './dataplane-plan.ts';
-import { readIpsets, readIptables, readLinks, readNeighbours, readRoutes, readSysctls } from './kernel-read.ts';
+import { KERNEL_TABLES, readIpsets, readIptables, readLinks, readNeighbours, readRoutes, readSysctls } from './kernel-read.ts';
 import type { KAddress, KernelSnapshot, KernelTable, KLink } from './kernel-read.ts';
 import type { SysctlAccess } from './proc-sys.ts';
 
@@ -121,7 +121,7 @@ export class LinuxDataplane implements Dataplane {
 
   /** The next apply reads every table from the kernel again and repairs whatever drifted. */
   queueResync(): void {
-    for (const t of Object.keys(this.readAt) as KernelTable[]) this.readAt[t] = -Infinity;
+    for (const t of KERNEL_TABLES) this.readAt[t] = -Infinity;
   }
 
   /**
