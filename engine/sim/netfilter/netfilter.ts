@@ -104,19 +104,20 @@ class WalkState {
  * it before anything else can reach the hook again.
  */
 class HookResult implements NfResult {
+  verdict: NfResult['verdict'] = 'accept';
+  packet!: Ipv4Packet;
+  mark = 0;
   rejectCode?: number;
   ctState?: NfResult['ctState'];
   logs?: string[];
   natRules?: () => string[];
+  private decTable: TableName | undefined;
+  private decChain = '';
+  private decRule: Rule | undefined;
+  private decPolicy: string | undefined;
   private decText: string | undefined;
 
-  constructor(
-    public verdict: NfResult['verdict'], public packet: Ipv4Packet, public mark: number,
-    private decTable: TableName | undefined, private decChain: string,
-    private decRule: Rule | undefined, private decPolicy: string | undefined,
-  ) {}
-
-  /** Sets every field as the constructor does (nothing of the previous call stays). */
+  /** Sets every field (nothing of a previous call stays): a new result, or the one hookTransient refills. */
   refill(verdict: NfResult['verdict'], packet: Ipv4Packet, mark: number, decTable: TableName | undefined, decChain: string,
     decRule: Rule | undefined, decPolicy: string | undefined): this {
     this.verdict = verdict;
@@ -277,9 +278,8 @@ export class Netfilter implements PacketFilter {
 
   private result(v: V, w: WalkState, ct: CtView | undefined): NfResult {
     const verdict = v === DROP ? 'drop' : v === REJECT ? 'reject' : 'accept';
-    const res = this.reuse && this.transient
-      ? this.transient.refill(verdict, w.pkt, w.mark, w.decTable, w.decChain, w.decRule, w.decPolicy)
-      : new HookResult(verdict, w.pkt, w.mark, w.decTable, w.decChain, w.decRule, w.decPolicy);
+    const res = (this.reuse && this.transient ? this.transient : new HookResult())
+      .refill(verdict, w.pkt, w.mark, w.decTable, w.decChain, w.decRule, w.decPolicy);
     if (this.reuse) this.transient = res;
     if (v === REJECT) res.rejectCode = w.rejectCode;
     if (ct) res.ctState = ct.state;
