@@ -160,20 +160,28 @@ function sharedPrefix(addr: number, len: number): Prefix4 {
  */
 const sharedRoutes = new Map<Prefix4, Route[]>();
 let sharedCount = 0;
-/** Keyed by the route's destination object, itself shared (sharedPrefix): an identity hash, no number made per lookup. */
-function sharedRoute(r: Route): Route {
-  const key = r.dst;
-  let list = sharedRoutes.get(key);
+/**
+ * The shared route `spec` describes via its gateway on `ifindex`, found without building one
+ * (BIRD adds a route per other node's block on every node: N² adds, ~N distinct routes), or
+ * built whole and frozen: its fields then sit in the object itself. Keyed by the destination
+ * object, itself shared (sharedPrefix): an identity hash, no number made per lookup.
+ */
+function sharedGatewayRoute(spec: Omit<Route, 'ifindex'>, dst: Prefix4, ifindex: number): Route {
+  let list = sharedRoutes.get(dst);
   if (list) {
     for (const x of list) {
-      if (x.gateway === r.gateway && x.ifindex === r.ifindex && x.table === r.table && x.metric === r.metric && x.protocol === r.protocol &&
-        x.type === r.type && x.scope === r.scope && x.onlink === r.onlink) return x;
+      if (x.gateway === spec.gateway && x.ifindex === ifindex && x.table === spec.table && x.metric === spec.metric && x.protocol === spec.protocol &&
+        x.type === spec.type && x.scope === spec.scope && x.onlink === spec.onlink) return x;
     }
   } else {
     if (sharedCount >= 500_000) { sharedRoutes.clear(); sharedCount = 0; }
-    sharedRoutes.set(key, (list = []));
+    sharedRoutes.set(dst, (list = []));
   }
-  list.push(Object.freeze(r));
+  // Same keys in the same order as the general form.
+  const r: Route = Object.freeze({
+    table: spec.table, type: spec.type, dst, protocol: spec.protocol, scope: spec.scope, metric: spec.metric, onlink: spec.onlink, gateway: spec.gateway, ifindex,
+  });
+  list.push(r);
   sharedCount++;
   return r;
 }
@@ -206,19 +214,17 @@ export function addRoute(k: Kernel, spec: Omit<Route, 'ifindex'> & { dev?: strin
     ifindex = dev.ifindex;
   }
   const dst = sharedPrefix(spec.dst.addr >>> 0, spec.dst.len);
-  // A route via a gateway (what BIRD installs, one per other node's block) is built whole: its
-  // fields then sit in the object itself instead of a second, out-of-object array added later.
-  // Same keys in the same order as the general form.
-  let route: Route = spec.type === 'unicast' && spec.gateway !== undefined && spec.prefsrc === undefined
-    ? { table: spec.table, type: spec.type, dst, protocol: spec.protocol, scope: spec.scope, metric: spec.metric, onlink: spec.onlink, gateway: spec.gateway, ifindex: ifindex! }
-    : { table: spec.table, type: spec.type, dst, protocol: spec.protocol, scope: spec.scope, metric: spec.metric, onlink: spec.onlink };
-  if (route.gateway === undefined) {
+  let route: Route;
+  if (spec.type === 'unicast' && spec.gateway !== undefined && spec.prefsrc === undefined && dev!.carrier) {
+    // What BIRD installs, one per other node's block: most often held already by another namespace.
+    route = sharedGatewayRoute(spec, dst, ifindex!);
+  } else {
+    route = { table: spec.table, type: spec.type, dst, protocol: spec.protocol, scope: spec.scope, metric: spec.metric, onlink: spec.onlink };
     if (spec.prefsrc !== undefined) route.prefsrc = spec.prefsrc;
     if (spec.type === 'unicast' && spec.gateway !== undefined) route.gateway = spec.gateway;
     if (ifindex !== undefined) route.ifindex = ifindex;
+    if (spec.type === 'unicast' && !dev!.carrier) route.linkdown = true;
   }
-  if (spec.type === 'unicast' && !dev!.carrier) route.linkdown = true;
-  else if (route.gateway !== undefined && route.prefsrc === undefined) route = sharedRoute(route);
   // The index finds a route with the same key (table, prefix, metric) without scanning the table.
   const old = k.routeWithKeyOf(route);
   if (old) {

@@ -272,7 +272,7 @@ export function afterCarrierChange(k: Kernel, d: NetDevice): void {
 /**
  * Sets RTNH_F_LINKDOWN on the non-local routes through a device from its carrier. A route
  * changes by replacement, never in place: routes via a gateway are shared between
- * namespaces (fib-config.ts's sharedRoute).
+ * namespaces (fib-config.ts's sharedGatewayRoute).
  */
 export function refreshLinkdown(k: Kernel, ifindex: number): void {
   const d = k.devices.get(ifindex);

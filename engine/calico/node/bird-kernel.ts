@@ -75,6 +75,44 @@ function addressOf(text: string): number {
   return a;
 }
 
+/** The kernel route spec BIRD hands to the kernel for one route. */
+type KernelSpec = Parameters<RouteKernel['addRoute']>[0];
+
+/** A route BIRD installs, with the spec that installs it: both frozen and shared. */
+interface Install {
+  readonly route: BirdKernelRoute;
+  readonly spec: KernelSpec;
+}
+
+/** kernelDecision's answer for one (prefix, BGP next hop), and the routes it led to. */
+interface Decided {
+  readonly nh: string;
+  readonly install: boolean;
+  /** The tunl0 route (the decision alone fixes it). */
+  readonly tunl0: Install | undefined;
+  readonly reason: string;
+  /** Otherwise the route depends on how the node's kernel resolves the next hop: by "gateway dev". */
+  vias: Map<string, Install> | undefined;
+}
+
+/**
+ * Decisions shared by every node whose kernel rules are the same (kernelDecision reads only
+ * the intent's kernelRules for a learned route): each of N nodes installs the same N blocks
+ * via the same next hops, so deciding, building the route and its kernel spec once per
+ * (rules, prefix, next hop) spares N-1 decisions and 2(N-1) objects per block. Keyed by the
+ * rules' text; bounded by clearing (sharing saves work, it means nothing).
+ */
+const decisions = new Map<string, Map<string, Decided[]>>();
+let decidedCount = 0;
+const DECIDED_MAX = 1 << 20;
+
+function frozenInstall(route: BirdKernelRoute): Install {
+  const spec: KernelSpec = { table: MAIN, type: route.type, dst: prefixOf(route.dst), protocol: RTPROT_BIRD, scope: 'global', metric: 0, onlink: route.onlink };
+  if (route.gateway) spec.gateway = addressOf(route.gateway);
+  if (route.dev) spec.dev = route.dev;
+  return { route: Object.freeze(route), spec: Object.freeze(spec) };
+}
+
 /** The intent's fields the kernel protocol and the export filter read. */
 function intentKey(i: BgpIntent | undefined): string {
   if (!i) return '';
@@ -101,6 +139,8 @@ export class BirdKernelProtocol {
   private learned: ReadonlyMap<string, string> = new Map();
   private keyedIntent: BgpIntent | undefined;
   private lastKey = '';
+  /** The shared decisions for the current intent's kernel rules (see `decisions`). */
+  private decidedFor: Map<string, Decided[]> | undefined;
 
   constructor(private readonly k: RouteKernel & VersionedKernel) {}
 
@@ -125,8 +165,40 @@ export class BirdKernelProtocol {
     if (intent !== this.keyedIntent) {
       this.keyedIntent = intent;
       this.lastKey = intentKey(intent);
+      this.decidedFor = undefined;
     }
     return this.lastKey;
+  }
+
+  /** The shared decision for a learned route under the current intent's kernel rules. */
+  private decided(intent: BgpIntent | undefined, prefix: string, nh: string): Decided {
+    this.keyOf(intent);
+    let byPrefix = this.decidedFor;
+    if (!byPrefix) {
+      const rules = intent ? JSON.stringify(intent.kernelRules) : '\u0000';
+      byPrefix = decisions.get(rules);
+      if (!byPrefix) decisions.set(rules, (byPrefix = new Map()));
+      this.decidedFor = byPrefix;
+    }
+    let list = byPrefix.get(prefix);
+    if (list) {
+      for (const x of list) if (x.nh === nh) return x;
+    } else {
+      if (decidedCount >= DECIDED_MAX) {
+        // Emptied, not dropped: other nodes' protocols hold these maps.
+        for (const m of decisions.values()) m.clear();
+        decidedCount = 0;
+      }
+      byPrefix.set(prefix, (list = []));
+    }
+    const d = intent ? kernelDecision(intent, prefix, nh) : { install: true as const, tunnel: '' as const, reason: 'learned route' };
+    const x: Decided = {
+      nh, install: d.install, reason: d.reason, vias: undefined,
+      tunl0: d.install && d.tunnel === 'tunl0' ? frozenInstall({ dst: prefix, type: 'unicast', gateway: nh, dev: 'tunl0', onlink: true, reason: d.reason }) : undefined,
+    };
+    list.push(x);
+    decidedCount++;
+    return x;
   }
 
   /** The best path of `prefix` changed (a speaker route event). */
@@ -185,7 +257,7 @@ export class BirdKernelProtocol {
       for (const d of rib.destinations()) {
         if (!d.best) continue;
         const r = this.desired(intent, d.best);
-        if (r) desired.set(d.prefix, r);
+        if (r) desired.set(d.prefix, r.route);
       }
     }
     const changes = syncKernelRoutes(this.k, this.installed, desired);
@@ -217,24 +289,28 @@ export class BirdKernelProtocol {
   }
 
   /** What BIRD wants in the kernel for one best path (desiredKernelRoutes for one route), tracking the next hop it resolved through. */
-  private desired(intent: BgpIntent | undefined, r: BgpRoute): BirdKernelRoute | undefined {
+  private desired(intent: BgpIntent | undefined, r: BgpRoute): Install | undefined {
     const prefix = r.prefix;
     this.untrack(prefix);
     if (prefix.includes(':')) return undefined;
     if (r.from.local) {
       // Only bird_aggr.cfg's static blackholes; borrowed /32s are Felix's device routes.
       if (!intent || !this.blackholes.has(prefix)) return undefined;
-      return kernelDecision(intent, prefix).install ? { dst: prefix, type: 'blackhole', onlink: false, reason: `static blackhole for block ${prefix}` } : undefined;
+      return kernelDecision(intent, prefix).install ? frozenInstall({ dst: prefix, type: 'blackhole', onlink: false, reason: `static blackhole for block ${prefix}` }) : undefined;
     }
     const nh = r.attrs.nextHop;
     if (!nh || nh.includes(':')) return undefined;
-    const d = intent ? kernelDecision(intent, prefix, nh) : { install: true as const, tunnel: '' as const, reason: 'learned route' };
+    const d = this.decided(intent, prefix, nh);
     if (!d.install) return undefined;
-    if (d.tunnel === 'tunl0') return { dst: prefix, type: 'unicast', gateway: nh, dev: 'tunl0', onlink: true, reason: d.reason };
+    if (d.tunl0) return d.tunl0;
     const via = this.track(prefix, nh);
     if (!via) return undefined; // unresolvable next hop: BIRD keeps the route unreachable, not in the kernel
-    const sep = via.indexOf(' ');
-    return { dst: prefix, type: 'unicast', gateway: via.slice(0, sep), dev: via.slice(sep + 1), onlink: false, reason: d.reason };
+    let x = (d.vias ??= new Map()).get(via);
+    if (!x) {
+      const sep = via.indexOf(' ');
+      d.vias.set(via, (x = frozenInstall({ dst: prefix, type: 'unicast', gateway: via.slice(0, sep), dev: via.slice(sep + 1), onlink: false, reason: d.reason })));
+    }
+    return x;
   }
 
   /** `gateway recursive` of a next hop as one comparable string ("gateway dev", '' when unresolvable). */
@@ -262,7 +338,7 @@ export class BirdKernelProtocol {
   }
 
   /** Brings one prefix's proto-bird route to `want` (syncKernelRoutes for one prefix, against the kernel's own routes). */
-  private apply(prefix: string, want: BirdKernelRoute | undefined, changes: KernelRouteChange[]): void {
+  private apply(prefix: string, want: Install | undefined, changes: KernelRouteChange[]): void {
     const dst = prefixOf(prefix);
     const have = this.owned(dst);
     if (!want) {
@@ -278,17 +354,14 @@ export class BirdKernelProtocol {
       changes.push({ action: 'delete', route: gone });
       return;
     }
-    if (have && same(fromKernel(this.k.state, have), want)) return;
+    if (have && same(fromKernel(this.k.state, have), want.route)) return;
     try {
       // Replace only our own route; over anyone else's the add fails (EEXIST), as BIRD's does.
-      const spec: Parameters<RouteKernel['addRoute']>[0] = { table: MAIN, type: want.type, dst, protocol: RTPROT_BIRD, scope: 'global', metric: 0, onlink: want.onlink };
-      if (want.gateway) spec.gateway = addressOf(want.gateway);
-      if (want.dev) spec.dev = want.dev;
-      this.k.addRoute(spec, have ? 'replace' : 'add');
-      changes.push({ action: have ? 'replace' : 'add', route: want });
+      this.k.addRoute(want.spec, have ? 'replace' : 'add');
+      changes.push({ action: have ? 'replace' : 'add', route: want.route });
     } catch (e) {
       this.errored.add(prefix);
-      changes.push({ action: 'error', route: want, error: (e as Error).message });
+      changes.push({ action: 'error', route: want.route, error: (e as Error).message });
     }
   }
 }

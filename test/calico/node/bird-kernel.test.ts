@@ -13,6 +13,8 @@ import type { BestPaths } from '../../../engine/calico/node/bird-kernel.ts';
 import { desiredKernelRoutes, syncKernelRoutes } from '../../../engine/calico/node/index.ts';
 import type { BirdKernelRoute } from '../../../engine/calico/node/index.ts';
 import { RTPROT_BIRD } from '../../../engine/sim/types.ts';
+import { kernelDecision } from '../../../engine/calico/confd/filters.ts';
+import type { BgpIntent, KernelRule } from '../../../engine/calico/confd/types.ts';
 import type { Kernel } from '../../../engine/sim/kernel.ts';
 import { routeNode, learnedRoute } from '../../support/route-node.ts';
 
@@ -105,5 +107,37 @@ describe('BIRD kernel protocol, incremental', () => {
     expect(runTool(k, 'ip route del 10.5.1.0/26').code).toBe(0);
     expect(bk.sync(undefined, rib).map((c) => c.action)).toEqual(['add']);
     expect(birdRoutes(k)).toEqual([expect.stringMatching(/^10\.5\.1\.0\/26 via 10\.1\.1\.12 dev eth0 proto bird/)]);
+  });
+
+  it('nodes whose kernel rules differ decide apart; nodes whose rules are alike share the route', () => {
+    // Decisions are shared across nodes by their kernel rules: the same prefix and next hop
+    // must still get each node's own decision (in-subnet CrossSubnet, a plain pool, VXLAN).
+    const intentOf = (kernelRules: KernelRule[]): BgpIntent =>
+      ({ blackholes: [], pools: [], communities: [], blocks: [], staticRoutes: [], rrLoadBalancerIPs: [], kernelRules }) as unknown as BgpIntent;
+    const cross = (): BgpIntent => intentOf([{ cidr: '10.5.0.0/16', action: 'cross-subnet', network: '10.1.1.0/24', tunnel: 'tunl0' }]);
+    const intents = [
+      cross(),
+      intentOf([{ cidr: '10.5.0.0/16', action: 'tunnel', tunnel: '' }]),
+      intentOf([{ cidr: '10.5.0.0/16', action: 'reject-vxlan' }]),
+      cross(),
+    ];
+    const rib = new Rib();
+    for (let i = 0; i < 5; i++) rib.best.set(`10.5.${i}.0/26`, learnedRoute(`10.5.${i}.0/26`, '10.1.1.12'));
+    const changes = intents.map((intent) => {
+      const k = routeNode();
+      const ch = new BirdKernelProtocol(k).sync(intent, rib);
+      const ref = routeNode();
+      syncKernelRoutes(ref, new Map(), desiredKernelRoutes(ref.state, intent, [...rib.best.values()]));
+      expect(birdRoutes(k)).toEqual(birdRoutes(ref));
+      return ch;
+    });
+    for (const [n, intent] of intents.entries()) {
+      const want = kernelDecision(intent, '10.5.3.0/26', '10.1.1.12');
+      expect(changes[n]!.map((c) => c.route.reason)).toEqual(want.install ? Array(5).fill(want.reason) : []);
+    }
+    expect(changes[0]![0]!.route.reason).toMatch(/^CrossSubnet pool 10\.5\.0\.0\/16: next hop 10\.1\.1\.12 is in/);
+    expect(changes[1]![0]!.route.reason).toBe('pool 10.5.0.0/16 without IPIP');
+    // Alike rules from another intent object: the very same route.
+    expect(changes[3]![2]!.route).toBe(changes[0]![2]!.route);
   });
 });
