@@ -86,7 +86,10 @@ function frozenReceived(u: ReceivedUpdate): ReceivedUpdate {
   for (let i = 0; i < u.withdrawn.length; i++) u.withdrawn[i] = internString(u.withdrawn[i]!);
   Object.freeze(u.withdrawn);
   Object.freeze(u.announced);
-  return Object.freeze({ ...u, interned: true });
+  // One literal with every field, not `{ ...u, interned: true }`: V8 gave each spread-and-frozen
+  // copy a map of its own, so every read of a received view (four per UPDATE at each client)
+  // missed its inline cache — 30 % of a reflector client's receive path (bench/bgp/rr-client.ts).
+  return Object.freeze({ announced: u.announced, withdrawn: u.withdrawn, endOfRib: u.endOfRib, interned: true });
 }
 
 /** Converts a decoded UPDATE; `as4` tells whether AS4_PATH must be merged (2-octet session). Never mutate the result. */
