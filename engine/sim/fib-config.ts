@@ -37,7 +37,7 @@ export function isSecondary(k: Kernel, a: IfAddress): boolean {
 type AddressRoute = Pick<Route, 'table' | 'type' | 'dst' | 'ifindex' | 'scope' | 'prefsrc'>;
 
 function kernelRoute(k: Kernel, r: AddressRoute): void {
-  // One literal in the spread's field order, not \`{ ...r, protocol, … }\`: V8 (Node 20) gives
+  // One literal in the spread's field order, not `{ ...r, protocol, … }`: V8 (Node 20) gives
   // nearly every spread-plus-fields copy a hidden class of its own, and every reader of the
   // route table (FIB lookups, link refreshes, sorting) then misses its inline caches.
   insertRoute(k.routes, { table: r.table, type: r.type, dst: r.dst, ifindex: r.ifindex, scope: r.scope, prefsrc: r.prefsrc, protocol: RTPROT_KERNEL, metric: 0, onlink: false });

@@ -10,7 +10,7 @@ import { IpsetError } from './ipset.ts';
 import { listChains, listRules } from './list.ts';
 import type { Netfilter } from './netfilter.ts';
 import { parseIptables } from './parse.ts';
-import { NfError, SAVE_ORDER, isTableName, sharedRuleSpec } from './rules.ts';
+import { NfError, SAVE_ORDER, isTableName, sharedRuleSpec, specWithMatches } from './rules.ts';
 import type { Chain, Match, RuleSpec, Table, TableName } from './rules.ts';
 import { internString, internValue } from './intern.ts';
 import type { Tuple } from './tuple.ts';
@@ -342,7 +342,7 @@ function ruleFromParts(nf: Netfilter, table: TableName, r: RestoreRule, ownBody:
   if (!body) return false;
   if (body.ifaces && (chain === 'INPUT' || chain === 'OUTPUT' || chain === 'PREROUTING' || chain === 'POSTROUTING')) return false;
   for (const name of body.sets) if (nf.ipsets.get(name) === undefined) return false;
-  const spec = comment ? withLeadingMatch(body.spec, comment) : body.spec;
+  const spec = comment ? specWithMatches(body.spec, [comment, ...body.spec.matches]) : body.spec;
   try {
     if (r.insert) nf.rules.insert(table, chain, spec, r.at ?? 1);
     else nf.rules.append(table, chain, spec);
@@ -351,18 +351,6 @@ function ruleFromParts(nf: Netfilter, table: TableName, r: RestoreRule, ownBody:
     throw e;
   }
   return true;
-}
-
-/**
- * `s` with `m` before its matches. Every field written out, not \`{ ...s, matches }\`: V8 (Node
- * 20) gives nearly every spread-plus-fields copy a hidden class of its own, and this runs for
- * every commented rule restored (~20 per pod).
- */
-function withLeadingMatch(s: RuleSpec, m: Match): RuleSpec {
-  return {
-    src: s.src, srcNeg: s.srcNeg, dst: s.dst, dstNeg: s.dstNeg, inIface: s.inIface, inNeg: s.inNeg, outIface: s.outIface, outNeg: s.outNeg,
-    proto: s.proto, protoNeg: s.protoNeg, matches: [m, ...s.matches], target: s.target,
-  };
 }
 
 /** A restore line `-A CHAIN …` / `-I CHAIN [N] …` applied from its cached body; false when it needs the full path. */
