@@ -8,7 +8,26 @@
  * address is not handed out again until the rest of the block has been used.
  */
 import { addIPv4, formatIPv4, parseIPv4, parsePrefix4, prefixContains, prefixSize } from '../../net/ip.ts';
+import type { Prefix4 } from '../../net/ip.ts';
 import type { AllocationAttribute, AllocationBlock } from './types.ts';
+
+/**
+ * Block and pool CIDRs parsed once each (frozen): every pod's assignment reads its block's
+ * base address and asks which pool holds the block, always of the same few thousand texts.
+ * Bounded by clearing; the cache only saves parsing.
+ */
+const PREFIXES = new Map<string, Prefix4>();
+
+/** `parsePrefix4` of a block or pool CIDR, shared (do not change it). */
+export function cidrPrefix(cidr: string): Prefix4 {
+  let p = PREFIXES.get(cidr);
+  if (p === undefined) {
+    p = Object.freeze(parsePrefix4(cidr));
+    if (PREFIXES.size >= 65_536) PREFIXES.clear();
+    PREFIXES.set(cidr, p);
+  }
+  return p;
+}
 
 /** A fresh block: every ordinal free, in order. `seq` seeds the sequence number. */
 export function newBlock(cidr: string, affinity: string | null, seq: number): AllocationBlock {
@@ -31,12 +50,12 @@ export function blockCapacity(b: AllocationBlock): number {
 
 /** The address at an ordinal (0 = the block's base address). */
 export function ordinalToIP(b: AllocationBlock, ordinal: number): string {
-  return formatIPv4(addIPv4(parsePrefix4(b.cidr).addr, ordinal));
+  return formatIPv4(addIPv4(cidrPrefix(b.cidr).addr, ordinal));
 }
 
 /** The ordinal of an address, or undefined when it lies outside the block. */
 export function ipToOrdinal(b: AllocationBlock, ip: string): number | undefined {
-  const p = parsePrefix4(b.cidr);
+  const p = cidrPrefix(b.cidr);
   const a = parseIPv4(ip);
   if (!prefixContains(p, a)) return undefined;
   return (a - p.addr) >>> 0;

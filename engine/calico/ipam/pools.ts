@@ -8,6 +8,7 @@
 import { resourceKey, resourcePrefix, type Datastore, type JsonValue, type KeyValue } from '../datastore/index.ts';
 import { parsePrefix4, prefixCovers } from '../../net/ip.ts';
 import type { Prefix4 } from '../../net/ip.ts';
+import { cidrPrefix } from './block.ts';
 import { IpamError, type AllowedUse, type IPPool, type IPPoolSpec } from './types.ts';
 
 /** Turns selector text into a predicate over labels. */
@@ -77,7 +78,7 @@ function poolPrefix(p: IPPool): Prefix4 {
 
 /** The pool whose CIDR holds the block/address, if any. */
 export function poolFor(pools: IPPool[], cidr: string): IPPool | undefined {
-  const inner = parsePrefix4(cidr);
+  const inner = cidrPrefix(cidr);
   return pools.find((p) => prefixCovers(poolPrefix(p), inner));
 }
 

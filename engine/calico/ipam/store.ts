@@ -6,11 +6,16 @@
  */
 import {
   IPAM_CONFIG_KEY, NotFound, affinityKey, affinityPrefix, blockKey, blockPrefix, handleKey, isConflict,
-  parseAffinityKey, type Datastore, type JsonValue,
+  parseAffinityKey, type Datastore, type JsonValue, type KeyValue,
 } from '../datastore/index.ts';
 import {
   DEFAULT_IPAM_CONFIG, type AffinityState, type AllocationBlock, type BlockAffinity, type IPAMConfig, type IPAMHandle,
 } from './types.ts';
+
+/** A host's affinities per (frozen) listing of them, as hostAffinities reads it. */
+const AFFINITIES = new WeakMap<readonly KeyValue[], ReadonlyArray<{ readonly cidr: string; readonly state: AffinityState }>>();
+/** The IPAM config per stored (frozen) value. */
+const CONFIGS = new WeakMap<object, IPAMConfig>();
 
 /** A record with the revision it was read at (the CAS token). */
 export interface Stored<T> {
@@ -75,13 +80,20 @@ export class IpamStore {
   }
 
   /** CIDRs of the host's affine blocks (pending or confirmed), in key order. */
-  async hostAffinities(host: string): Promise<Array<{ cidr: string; state: AffinityState }>> {
+  async hostAffinities(host: string): Promise<ReadonlyArray<{ readonly cidr: string; readonly state: AffinityState }>> {
     const res = await this.ds.list(affinityPrefix(host, 4));
-    return res.kvs.flatMap((kv) => {
+    // A store that keeps its listings (the embedded one) hands out the same frozen array until
+    // a write under the prefix: each pod's assignment reads its host's affinities again.
+    const kvs = res.kvs;
+    const hit = Object.isFrozen(kvs) ? AFFINITIES.get(kvs) : undefined;
+    if (hit) return hit;
+    const out = Object.freeze(kvs.flatMap((kv) => {
       const k = parseAffinityKey(kv.key);
       const st = (kv.value as unknown as BlockAffinity).state;
-      return k && st !== 'pendingDeletion' ? [{ cidr: k.cidr, state: st }] : [];
-    });
+      return k && st !== 'pendingDeletion' ? [Object.freeze({ cidr: k.cidr, state: st })] : [];
+    }));
+    if (Object.isFrozen(kvs)) AFFINITIES.set(kvs, out);
+    return out;
   }
 
   /** The handle record, or undefined. */
@@ -130,13 +142,19 @@ export class IpamStore {
   async getConfig(): Promise<IPAMConfig> {
     const kv = await this.ds.get(IPAM_CONFIG_KEY);
     if (!kv) return DEFAULT_IPAM_CONFIG;
+    // One reading per stored value (every assignment reads the config); a copying store's are new each time.
+    const raw = kv.value as object;
+    const hit = Object.isFrozen(raw) ? CONFIGS.get(raw) : undefined;
+    if (hit) return hit;
     // libcalico-go's JSON tags; absent booleans mean false, as with Go's omitempty.
-    const v = kv.value as { strict_affinity?: boolean; auto_allocate_blocks?: boolean; maxBlocksPerHost?: number };
-    return {
+    const v = raw as { strict_affinity?: boolean; auto_allocate_blocks?: boolean; maxBlocksPerHost?: number };
+    const cfg: IPAMConfig = Object.freeze({
       strictAffinity: v.strict_affinity ?? false,
       autoAllocateBlocks: v.auto_allocate_blocks ?? false,
       maxBlocksPerHost: v.maxBlocksPerHost ?? 0,
-    };
+    });
+    if (Object.isFrozen(raw)) CONFIGS.set(raw, cfg);
+    return cfg;
   }
 
   /** Stores the IPAM config (what `calicoctl ipam configure` writes). */
