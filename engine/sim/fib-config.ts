@@ -18,7 +18,7 @@ import type { IPv4, Prefix4 } from '../net/ip.ts';
 import { broadcastOf, isNetworkPrefix, maskOf, networkOf, prefixContains } from '../net/ip.ts';
 import type { IfAddress, NetDevice, Route } from './types.ts';
 import { KernelError, RT_TABLE_LOCAL, RT_TABLE_MAIN, RTPROT_KERNEL } from './types.ts';
-import { indexOfRoute, insertRoute, RT_TABLE_DEFAULT } from './fib.ts';
+import { indexOfRoute, RT_TABLE_DEFAULT } from './fib.ts';
 import type { Kernel } from './kernel.ts';
 
 /** The primary address an address hangs off (itself when primary). */
@@ -40,7 +40,11 @@ function kernelRoute(k: Kernel, r: AddressRoute): void {
   // One literal in the spread's field order, not `{ ...r, protocol, … }`: V8 (Node 20) gives
   // nearly every spread-plus-fields copy a hidden class of its own, and every reader of the
   // route table (FIB lookups, link refreshes, sorting) then misses its inline caches.
-  insertRoute(k.routes, { table: r.table, type: r.type, dst: r.dst, ifindex: r.ifindex, scope: r.scope, prefsrc: r.prefsrc, protocol: RTPROT_KERNEL, metric: 0, onlink: false });
+  const route: Route = { table: r.table, type: r.type, dst: r.dst, ifindex: r.ifindex, scope: r.scope, prefsrc: r.prefsrc, protocol: RTPROT_KERNEL, metric: 0, onlink: false };
+  // Put in dump order when the list is next read, and told to the FIB index at once (as
+  // addRoute does): an index rebuild per address (every pod's lo and eth0) is not needed.
+  k.appendRoute(route);
+  k.routeInserted(route);
 }
 
 /** fib_add_ifaddr(): the routes an address implies, given the device state. */
@@ -53,10 +57,7 @@ export function addAddressRoutes(k: Kernel, a: IfAddress): void {
   if (a.broadcast !== undefined && a.broadcast !== 0xffffffff) {
     kernelRoute(k, { table: RT_TABLE_LOCAL, type: 'broadcast', dst: { addr: a.broadcast, len: 32 }, ifindex: a.ifindex, scope: 'link', prefsrc: src });
   }
-  if (!dev.adminUp || prim !== a) {
-    k.routesChanged();
-    return;
-  }
+  if (!dev.adminUp || prim !== a) return;
   const net = networkOf(a.prefix);
   if (net.addr !== 0 && (net.addr !== a.prefix.addr || a.prefix.len < 32)) {
     kernelRoute(k, loopback
@@ -68,14 +69,15 @@ export function addAddressRoutes(k: Kernel, a: IfAddress): void {
     }
   }
   k.refreshLinkdown(a.ifindex);
-  k.routesChanged();
 }
 
 /** Removes routes matching `pred` and bumps the FIB version when any went. */
 export function removeRoutes(k: Kernel, pred: (r: Route) => boolean): void {
-  const before = k.routes.length;
+  // A device coming up usually has no kernel route to drop: the list (and the FIB index built
+  // for it) then stays as it is.
+  if (!k.routes.some(pred)) return;
   k.routes = k.routes.filter((r) => !pred(r));
-  if (k.routes.length !== before) k.routesChanged();
+  k.routesChanged();
 }
 
 /** NETDEV_UP: re-adds the address-derived routes of every address on the device. */
@@ -89,8 +91,11 @@ export function deviceDown(k: Kernel, dev: NetDevice): void {
   removeRoutes(k, (r) => r.ifindex === dev.ifindex && r.type !== 'local');
 }
 
-/** `ip addr add`: inet_insert_ifa() checks, then fib_add_ifaddr(). */
-export function addAddress(k: Kernel, dev: NetDevice, prefix: Prefix4, scope: IfAddress['scope'], broadcast?: IPv4): void {
+/**
+ * `ip addr add`: inet_insert_ifa() checks, then fib_add_ifaddr(). `routes` false: the caller
+ * brings the device up right after (deviceUp adds every address's routes).
+ */
+export function addAddress(k: Kernel, dev: NetDevice, prefix: Prefix4, scope: IfAddress['scope'], broadcast?: IPv4, routes = true): void {
   for (const a of k.addresses) {
     if (a.ifindex === dev.ifindex && a.prefix.addr === prefix.addr && a.prefix.len === prefix.len) {
       throw new KernelError('Error: ipv4: Address already assigned.');
@@ -99,7 +104,7 @@ export function addAddress(k: Kernel, dev: NetDevice, prefix: Prefix4, scope: If
   const a: IfAddress = { ifindex: dev.ifindex, prefix: { addr: prefix.addr >>> 0, len: prefix.len }, scope, label: dev.name };
   if (broadcast !== undefined) a.broadcast = broadcast;
   k.addresses.push(a);
-  addAddressRoutes(k, a);
+  if (routes) addAddressRoutes(k, a);
 }
 
 /** `ip addr del`: fib_del_ifaddr() plus secondaries and, for the last address, fib_disable_ip(force). */

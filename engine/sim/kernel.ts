@@ -66,6 +66,8 @@ export interface KernelCounters {
 }
 
 const ERR_EXISTS = 'RTNETLINK answers: File exists';
+/** Route lists up to this long take an added route in place at once (Kernel.appendRoute). */
+const SHORT_ROUTE_LIST = 32;
 
 /** A deterministic locally administered unicast MAC for a node's interface. */
 export function deterministicMac(node: string, ifname: string): MAC {
@@ -231,9 +233,13 @@ export class Kernel implements KernelOps {
     this.routeList = list;
   }
 
-  /** Adds a route to the list without ordering it yet (see `routes`); the caller tells the FIB index (routeInserted). */
+  /** Adds a route to the list, ordered now or when next read (see `routes`); the caller tells the FIB index (routeInserted). */
   appendRoute(r: Route): void {
-    this.unordered.push(r);
+    // A short list with nothing pending (a pod's namespace) takes it in place at once: sorting
+    // a batch of one on the next read costs more than moving a few entries.
+    const list = this.routeList;
+    if (this.unordered.length === 0 && list.length < SHORT_ROUTE_LIST) list.splice(upperBound(list, r), 0, r);
+    else this.unordered.push(r);
   }
 
   /**

@@ -152,7 +152,8 @@ export function setLink(k: Kernel, name: string, change: LinkChange): void {
     d.everUp = true;
     // inetdev_event(NETDEV_UP) gives loopback 127.0.0.1/8 (kept across later downs, never doubled).
     if (d.kind === 'loopback' && !k.addresses.some((a) => a.ifindex === d.ifindex && a.prefix.addr === LOOPBACK_ADDR)) {
-      cfg.addAddress(k, d, { addr: LOOPBACK_ADDR, len: 8 }, 'host');
+      // Its routes come with deviceUp below (adding them here too made them, then removed them).
+      cfg.addAddress(k, d, { addr: LOOPBACK_ADDR, len: 8 }, 'host', undefined, false);
     }
     recomputeCarrier(k, d);
     afterCarrierChange(k, d);
