@@ -10,7 +10,7 @@ import type { AnnounceConfig, PeerConfig, SpeakerConfig } from './config.ts';
 import type { Reason, State } from './fsm.ts';
 import { describeNotification, notification } from './open.ts';
 import type { Negotiated } from './open.ts';
-import { AdjRibOut } from './rib/adj-rib-out.ts';
+import { AdjRibOut, memberBatches } from './rib/adj-rib-out.ts';
 import type { GroupFlush, UpdateBatch } from './rib/adj-rib-out.ts';
 import { asPathContains, internAttrs, ORIGIN_IGP, parseCommunity } from './rib/attrs.ts';
 import type { PathAttrs } from './rib/attrs.ts';
@@ -91,6 +91,16 @@ function cleanAddress(a: string): string {
 interface EncodedBatch {
   readonly bytes: Uint8Array;
   readonly messages: number;
+}
+
+/** A flush's batches as wire bytes: batch i is bytes[starts[i], starts[i + 1]), batchMessages[i] UPDATEs. */
+interface EncodedFlush {
+  readonly bytes: Uint8Array;
+  readonly messages: number;
+  readonly announced: number;
+  readonly withdrawn: number;
+  readonly starts: readonly number[];
+  readonly batchMessages: readonly number[];
 }
 
 function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
@@ -422,29 +432,60 @@ export class Speaker {
     const shared = f.batches.length ? this.encodedBatches(f.batches, g.as4) : undefined;
     for (const [key, p] of g.members) {
       const own = f.own.get(key);
-      this.sendBatches(p, own ?? f.batches, own ? undefined : shared);
+      if (own) this.sendBatches(p, own);
+      else if (f.less.has(key)) this.sendLess(p, f, key, shared);
+      else this.sendBatches(p, f.batches, shared);
     }
   }
 
-  /** A flush's batches as one buffer, and its counts. */
-  private encodedBatches(batches: readonly UpdateBatch[], as4: boolean): { bytes: Uint8Array; messages: number; announced: number; withdrawn: number } | undefined {
+  /** A flush's batches as one buffer, where each batch starts in it (and where the last ends), and its counts. */
+  private encodedBatches(batches: readonly UpdateBatch[], as4: boolean): EncodedFlush | undefined {
     if (!this.deps.codec.encodeMany) return undefined;
     const parts: Uint8Array[] = [];
-    let messages = 0;
+    const starts: number[] = [0];
+    const messages: number[] = [];
+    let total = 0;
     let announced = 0;
     let withdrawn = 0;
     for (const b of batches) {
       const e = this.encodedBatch(b, as4);
       parts.push(e.bytes);
-      messages += e.messages;
+      starts.push(starts[starts.length - 1]! + e.bytes.length);
+      messages.push(e.messages);
+      total += e.messages;
       announced += b.nlri.length;
       withdrawn += b.withdrawn.length;
     }
-    return { bytes: parts.length === 1 ? parts[0]! : this.joined(parts), messages, announced, withdrawn };
+    return { bytes: parts.length === 1 ? parts[0]! : this.joined(parts), messages: total, announced, withdrawn, starts, batchMessages: messages };
+  }
+
+  /**
+   * Sends a member the group's batches less some (the prefixes it is the source of) as the
+   * pieces of the group's bytes between them: no batches, encoding or copy of its own.
+   */
+  private sendLess(p: PeerState, f: GroupFlush, key: string, shared: EncodedFlush | undefined): void {
+    const skip = f.less.get(key)!;
+    if (!shared || p.session.tracesMessages) {
+      this.sendBatches(p, memberBatches(f, key));
+      return;
+    }
+    let { messages, announced, withdrawn } = shared;
+    let from = 0;
+    for (const i of skip) {
+      if (shared.starts[i]! > from) p.session.sendEncoded(shared.bytes.subarray(from, shared.starts[i]));
+      from = shared.starts[i + 1]!;
+      messages -= shared.batchMessages[i]!;
+      announced -= f.batches[i]!.nlri.length;
+      withdrawn -= f.batches[i]!.withdrawn.length;
+    }
+    if (from < shared.bytes.length) p.session.sendEncoded(shared.bytes.subarray(from));
+    if (messages > 0 && (this.deps.wireEvents ?? true)) {
+      this.emit({ type: 'update-sent', time: this.deps.clock.now(), peer: p.ref?.key ?? p.config.address, messages, announced, withdrawn });
+    }
   }
 
   /** Sends batches to one peer: as shared bytes (one write), or message by message where a trace hook reads each. */
-  private sendBatches(p: PeerState, batches: readonly UpdateBatch[], shared?: ReturnType<Speaker['encodedBatches']>): void {
+  private sendBatches(p: PeerState, batches: readonly UpdateBatch[], shared?: EncodedFlush): void {
     if (batches.length === 0) return;
     const wire = this.deps.wireEvents ?? true;
     const as4 = p.session.negotiated?.as4 ?? false;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AdjRibOut } from '../../engine/bgp/rib/adj-rib-out.ts';
+import { AdjRibOut, memberBatches } from '../../engine/bgp/rib/adj-rib-out.ts';
 import { internAttrs } from '../../engine/bgp/rib/attrs.ts';
 import type { PathAttrs } from '../../engine/bgp/rib/attrs.ts';
 import { exportAttrs, mayAdvertise } from '../../engine/bgp/rib/export.ts';
@@ -157,8 +157,11 @@ describe('Adj-RIB-Out of an update group', () => {
     const f = out.flush(members);
     expect(f.batches.map((b) => b.nlri)).toEqual([[Q], [P]]);
     // a sees the flush without P; b and c get the group's batches.
-    expect([...f.own.keys()]).toEqual(['a']);
-    expect(f.own.get('a')!.map((b) => b.nlri)).toEqual([[Q]]);
+    expect([...f.own.keys(), ...f.less.keys()]).toEqual(['a']);
+    // P has a batch of its own: a gets the group's batches without it (f.less), no batches of its own.
+    expect(f.less.get('a')).toEqual([1]);
+    expect(memberBatches(f, 'a').map((b) => b.nlri)).toEqual([[Q]]);
+    expect(memberBatches(f, 'b')).toBe(f.batches);
     expect(out.get(P, 'a')).toBeUndefined();
     expect(out.get(P, 'b')).toBe(fromA);
     expect(out.tableFor('a', () => [{ prefix: P }, { prefix: Q }]).map((b) => b.nlri)).toEqual([[Q]]);
@@ -197,8 +200,9 @@ describe('Adj-RIB-Out of an update group', () => {
     out.set('10.0.8.0/24', fromB);
     const f = out.flush(members);
     expect(f.batches.map((b) => b.nlri)).toEqual([[P, Q], ['10.0.8.0/24']]);
-    expect(f.own.get('a')!.map((b) => b.nlri)).toEqual([[Q], ['10.0.8.0/24']]);
-    expect(f.own.get('b')!.map((b) => b.nlri)).toEqual([[P], ['10.0.8.0/24']]);
+    expect(f.less.size).toBe(0);
+    expect(memberBatches(f, 'a').map((b) => b.nlri)).toEqual([[Q], ['10.0.8.0/24']]);
+    expect(memberBatches(f, 'b').map((b) => b.nlri)).toEqual([[P], ['10.0.8.0/24']]);
     // Withdrawn: only those that were sent it hear of it.
     out.set(P, null);
     out.set(Q, null);

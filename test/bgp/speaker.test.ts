@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { wireCodec } from '../../engine/bgp/codec-adapter.ts';
 import { buildOpen, notification } from '../../engine/bgp/open.ts';
 import { Framer } from '../../engine/bgp/codec/index.ts';
@@ -203,7 +203,7 @@ describe('export policies on a reflector', () => {
 
 describe('UPDATEs a reflector shares between clients', () => {
   it('put the same bytes on each client\'s wire as encoding every message per peer does', () => {
-    const run = (shared: boolean): string[][] => {
+    const run = (shared: boolean, prefixesEach = 2): string[][] => {
       const clock = new FakeClock();
       const net = new MemoryNetwork({ defer: (fn) => { clock.setTimer(0, fn); } });
       const seen = new Map<string, string[]>();
@@ -219,18 +219,27 @@ describe('UPDATEs a reflector shares between clients', () => {
       });
       const clients = ['10.0.1.2', '10.0.1.3', '10.0.1.4', '10.0.1.5'];
       const rr = new Speaker({ routerId: '10.0.1.1', localAS: 64512, localAddress: '10.0.1.1', peers: clients.map((address) => ({ address, as: 64512, routeReflectorClient: true, passive: true })) }, { clock, transport: net, codec: codecFor('rr') });
-      const cs = clients.map((ip, i) => new Speaker({ routerId: ip, localAS: 64512, localAddress: ip, peers: [{ address: '10.0.1.1', as: 64512 }], announce: [{ prefix: `10.244.${i}.0/26`, nextHop: ip }, { prefix: `10.245.${i}.0/26`, nextHop: ip }] }, { clock, transport: net, codec: codecFor(ip) }));
+      const cs = clients.map((ip, i) => new Speaker({ routerId: ip, localAS: 64512, localAddress: ip, peers: [{ address: '10.0.1.1', as: 64512 }], announce: [{ prefix: `10.244.${i}.0/26`, nextHop: ip }, { prefix: `10.245.${i}.0/26`, nextHop: ip }].slice(0, prefixesEach) }, { clock, transport: net, codec: codecFor(ip) }));
       rr.start();
       for (const c of cs) c.start();
       for (let t = 0; t < 300; t += 10) clock.advance(10);
-      cs[0]!.withdrawLocal('10.245.0.0/26');
+      cs[0]!.withdrawLocal(prefixesEach > 1 ? '10.245.0.0/26' : '10.244.0.0/26');
       for (let t = 0; t < 50; t += 10) clock.advance(10);
-      expect(cs[3]!.rib.get('10.244.0.0/26')?.best?.attrs.nextHop).toBe('10.0.1.2');
-      expect(cs[3]!.rib.get('10.245.0.0/26')).toBeUndefined();
+      if (prefixesEach > 1) expect(cs[3]!.rib.get('10.244.0.0/26')?.best?.attrs.nextHop).toBe('10.0.1.2');
+      expect(cs[3]!.rib.get(prefixesEach > 1 ? '10.245.0.0/26' : '10.244.0.0/26')).toBeUndefined();
+      expect(cs[3]!.rib.get('10.244.2.0/26')?.best?.attrs.nextHop).toBe('10.0.1.4');
       return clients.map((ip) => seen.get(ip) ?? []);
     };
     const shared = run(true);
     expect(shared.every((frames) => frames.length > 5)).toBe(true);
     expect(shared).toEqual(run(false));
+    // One prefix per client: a flush carrying several clients' prefixes goes to each as the
+    // pieces of the group's bytes around its own (sendLess), the same frames as encoding per peer.
+    const pieces = vi.spyOn(Speaker.prototype as unknown as { sendLess: () => void }, 'sendLess');
+    const alone = run(true, 1);
+    expect(pieces).toHaveBeenCalled();
+    pieces.mockRestore();
+    expect(alone.every((frames) => frames.length > 3)).toBe(true);
+    expect(alone).toEqual(run(false, 1));
   });
 });

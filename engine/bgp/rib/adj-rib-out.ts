@@ -24,11 +24,33 @@ export interface UpdateBatch {
   readonly nlri: string[];
 }
 
-/** What one flush sends: `batches` to every member, except those listed in `own`. */
+/** What one flush sends: `batches` to every member, except those listed in `own` or `less`. */
 export interface GroupFlush {
   readonly batches: UpdateBatch[];
   /** Members (by peer key) whose changes differ from the group's; an empty list sends them nothing. */
   readonly own: ReadonlyMap<string, UpdateBatch[]>;
+  /**
+   * Members sent the group's batches less some of them (indices into `batches`, ascending): a
+   * reflector's client is not sent back its own prefix. Listed apart so that the group's bytes,
+   * encoded once, go to them in pieces — K clients' own batches built, encoded and joined one
+   * by one cost K² in a flush that carries every client's prefix.
+   */
+  readonly less: ReadonlyMap<string, readonly number[]>;
+}
+
+/** The batches a flush sends `member`. */
+export function memberBatches(f: GroupFlush, member: string): UpdateBatch[] {
+  const own = f.own.get(member);
+  if (own) return own;
+  const skip = f.less.get(member);
+  if (!skip) return f.batches;
+  const out: UpdateBatch[] = [];
+  let s = 0;
+  for (let i = 0; i < f.batches.length; i++) {
+    if (skip[s] === i) s++;
+    else out.push(f.batches[i]!);
+  }
+  return out;
 }
 
 /** One prefix's change in a flush, before and after: value and the peer it must not reach. */
@@ -40,7 +62,7 @@ interface Change {
   readonly source: string | undefined;
 }
 
-const NOTHING: GroupFlush = { batches: [], own: new Map() };
+const NOTHING: GroupFlush = { batches: [], own: new Map(), less: new Map() };
 
 /** Advertised state and pending changes toward the members of one update group. */
 export class AdjRibOut {
@@ -161,13 +183,18 @@ export class AdjRibOut {
       }
     }
     const batches = batchChanges(group);
-    if (!special || special.size === 0) return { batches, own: NOTHING.own };
+    if (!special || special.size === 0) return { batches, own: NOTHING.own, less: NOTHING.less };
     const own = new Map<string, UpdateBatch[]>();
+    const less = new Map<string, readonly number[]>();
+    let single: Map<string, number> | undefined;
     for (const [member, changes] of special) {
-      const mine = lessOwn(batches, changes, member);
-      if (mine !== batches) own.set(member, mine ?? batchesFor(seq!, member));
+      const drop = dropped(changes, member);
+      if (drop === null) continue;
+      const skip = drop && skipOf(drop, (single ??= singlePrefixBatches(batches)));
+      if (skip) less.set(member, skip);
+      else own.set(member, (drop && lessOwn(batches, drop)) ?? batchesFor(seq!, member));
     }
-    return { batches, own };
+    return { batches, own, less };
   }
 }
 
@@ -191,7 +218,12 @@ function outcome(c: Change, member: string | undefined): PathAttrs | null | unde
  * so their encoding is shared too; `batches` itself when the member sees the group's
  * changes; undefined when only a batching of its own gives its changes in order.
  */
-function lessOwn(batches: UpdateBatch[], changes: readonly Change[], member: string): UpdateBatch[] | undefined {
+/**
+ * The prefixes a member's changes leave out of the group's batches (it is their source):
+ * null when it gets the group's batches as they are, undefined when it needs batches of its
+ * own (a change sends it something the group is not sent).
+ */
+function dropped(changes: readonly Change[], member: string): Set<string> | null | undefined {
   let drop: Set<string> | undefined;
   for (const c of changes) {
     const mine = outcome(c, member);
@@ -200,7 +232,35 @@ function lessOwn(batches: UpdateBatch[], changes: readonly Change[], member: str
     if (mine !== undefined) return undefined;
     (drop ??= new Set()).add(c.prefix);
   }
-  if (!drop) return batches;
+  return drop ?? null;
+}
+
+/** Index of each batch announcing one prefix alone, by that prefix (a reflected change). */
+function singlePrefixBatches(batches: readonly UpdateBatch[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (let i = 0; i < batches.length; i++) {
+    const b = batches[i]!;
+    if (b.attrs !== undefined && b.nlri.length === 1 && b.withdrawn.length === 0) m.set(b.nlri[0]!, i);
+  }
+  return m;
+}
+
+/**
+ * The batches to leave out when each dropped prefix has a batch of its own (ascending); else
+ * undefined. A flush changes each prefix once, so a prefix with a batch of its own is in no other.
+ */
+function skipOf(drop: ReadonlySet<string>, single: ReadonlyMap<string, number>): number[] | undefined {
+  const skip: number[] = [];
+  for (const p of drop) {
+    const i = single.get(p);
+    if (i === undefined) return undefined;
+    skip.push(i);
+  }
+  return skip.sort((a, b) => a - b);
+}
+
+/** The group's batches without the dropped prefixes, when that keeps their order; else undefined. */
+function lessOwn(batches: UpdateBatch[], drop: ReadonlySet<string>): UpdateBatch[] | undefined {
   const out: UpdateBatch[] = [];
   for (const b of batches) {
     if (b.attrs === undefined) {
