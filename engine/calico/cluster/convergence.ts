@@ -49,6 +49,8 @@ interface PrefixState {
   have: number;
   /** Nodes with a speaker announcing it as a block. */
   readonly owners: Set<string>;
+  /** owners.size, kept beside the count a route event reads (the set itself is a few pointers further). */
+  ownerCount: number;
 }
 
 interface NodeState {
@@ -56,6 +58,12 @@ interface NodeState {
   unsubscribe: (() => void) | undefined;
   /** The blocks this node announces (its intent's blackholes). */
   blocks: readonly string[];
+  /**
+   * The records of the prefixes this node owns (a block or two): a route event asks whether
+   * its node owns the prefix by identity among these, not by a lookup of the node's name in
+   * the prefix's owner set.
+   */
+  owned: PrefixState[];
 }
 
 /** Pending sessions and missing routes of a cluster, updated incrementally. */
@@ -100,7 +108,7 @@ export class ConvergenceTracker {
    */
   setNode(node: string, speaker: Speaker | undefined, blocks: readonly string[]): void {
     let st = this.nodes.get(node);
-    if (!st) this.nodes.set(node, (st = { speaker: undefined, unsubscribe: undefined, blocks: [] }));
+    if (!st) this.nodes.set(node, (st = { speaker: undefined, unsubscribe: undefined, blocks: [], owned: [] }));
     if (st.speaker !== speaker) {
       const starts = st.speaker === undefined && st.blocks.length === 0;
       st.unsubscribe?.();
@@ -136,7 +144,7 @@ export class ConvergenceTracker {
   /** The record of a prefix, made when first seen. */
   private prefix(p: string): PrefixState {
     let ps = this.prefixes.get(p);
-    if (!ps) this.prefixes.set(p, (ps = { have: 0, owners: new Set() }));
+    if (!ps) this.prefixes.set(p, (ps = { have: 0, owners: new Set(), ownerCount: 0 }));
     return ps;
   }
 
@@ -150,8 +158,8 @@ export class ConvergenceTracker {
       const has = e.action === 'added';
       const ps = this.prefix(e.prefix);
       ps.have += has ? 1 : -1;
-      const o = ps.owners;
-      if (o.size > 0) this.missing += (has ? -1 : 1) * (o.size - (o.has(node) ? 1 : 0));
+      const n = ps.ownerCount;
+      if (n > 0) this.missing += (has ? -1 : 1) * (n - (st.owned.includes(ps) ? 1 : 0));
     });
     return () => { offSessions(); offRoutes(); };
   }
@@ -199,16 +207,29 @@ export class ConvergenceTracker {
       this.missing -= this.missingFor(node, p);
       const ps = this.prefixes.get(p)!;
       ps.owners.delete(node);
+      ps.ownerCount = ps.owners.size;
       this.ownerPairs--;
       if (ps.owners.size === 0 && ps.have === 0) this.prefixes.delete(p);
     }
     for (const p of next) {
       if (prev.has(p)) continue;
-      this.prefix(p).owners.add(node);
+      const ps = this.prefix(p);
+      ps.owners.add(node);
+      ps.ownerCount = ps.owners.size;
       this.ownerPairs++;
       this.missing += this.missingFor(node, p);
     }
     st.blocks = [...blocks];
+    this.ownedOf(node, st);
+  }
+
+  /** Finds again the records of the prefixes `node` owns (after its blocks or the records changed). */
+  private ownedOf(node: string, st: NodeState): void {
+    st.owned = [];
+    for (const p of st.blocks) {
+      const ps = this.prefixes.get(p);
+      if (ps && ps.owners.has(node) && !st.owned.includes(ps)) st.owned.push(ps);
+    }
   }
 
   /** Rebuilds owners, best-path counts and the total from the nodes' state. */
@@ -221,12 +242,14 @@ export class ConvergenceTracker {
       this.speaking++;
       for (const d of st.speaker.rib.destinations()) if (d.best) this.prefix(d.prefix).have++;
       for (const p of st.blocks) {
-        const o = this.prefix(p).owners;
-        if (!o.has(name)) this.ownerPairs++;
-        o.add(name);
+        const ps = this.prefix(p);
+        if (!ps.owners.has(name)) this.ownerPairs++;
+        ps.owners.add(name);
+        ps.ownerCount = ps.owners.size;
       }
     }
     this.missing = 0;
     for (const [p, ps] of this.prefixes) for (const b of ps.owners) this.missing += this.missingFor(b, p);
+    for (const [name, st] of this.nodes) this.ownedOf(name, st);
   }
 }
