@@ -20,6 +20,8 @@ export interface WireCodec {
   /** Optional: many messages into one buffer (the same bytes as encode, concatenated). */
   encodeMany?(msgs: readonly BgpMessage[], opts: CodecOptions): Uint8Array;
   decode(frame: Uint8Array, opts: CodecOptions): DecodeOutcome;
+  /** Optional: decode(buf.subarray(start, end), opts) without the view. */
+  decodeAt?(buf: Uint8Array, start: number, end: number, opts: CodecOptions): DecodeOutcome;
 }
 
 /** Settings of one session. */
@@ -187,11 +189,14 @@ export class Session {
 
   private receive(chunk: Uint8Array): void {
     this.lastRx = this.clock.now();
-    const { messages, error } = this.framer.push(chunk);
+    const { buf, bounds, error } = this.framer.pushBounds(chunk);
     const s = this.stream;
-    for (const f of messages) {
+    const codec = this.codec;
+    for (let i = 0; i < bounds.length; i += 2) {
       if (this.stream !== s) return;
-      this.handle(this.codec.decode(f, this.opts));
+      const start = bounds[i]!;
+      const end = bounds[i + 1]!;
+      this.handle(codec.decodeAt ? codec.decodeAt(buf, start, end, this.opts) : codec.decode(buf.subarray(start, end), this.opts));
     }
     // A header error stops framing; the messages before it were still valid and handled.
     if (error && this.stream === s) this.feed({ type: 'MessageError', notification: error.notification });

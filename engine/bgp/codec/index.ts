@@ -6,7 +6,7 @@
  * communities, NOTIFICATION text, End-of-RIB and capability negotiation. No Node APIs.
  */
 export * from './types.ts';
-export { encodeMessage, encodeMessages, decodeMessage, checkHeader, maxMessageLength, messageLength } from './messages.ts';
+export { encodeMessage, encodeMessages, decodeMessage, decodeMessageAt, checkHeader, maxMessageLength, messageLength } from './messages.ts';
 export { Framer, type FramerOutput } from './framer.ts';
 export { buildOpen, openAsn, findCapability } from './open.ts';
 export { capabilityCode, parseCapability } from './capabilities.ts';

@@ -131,16 +131,26 @@ function writeMessage(w: ByteWriter, m: BgpMessage, opts: CodecOptions): void {
 
 /** Decodes exactly one message (header included); protocol errors come back as outcomes. */
 export function decodeMessage(bytes: Uint8Array, opts: CodecOptions): DecodeOutcome {
-  if (bytes.length < HEADER_LENGTH) {
-    const n = notification(ERR_HEADER, SUBCODE.HEADER_BAD_LENGTH, new Uint8Array([bytes.length >> 8, bytes.length & 0xff]));
-    return { kind: 'session-reset', notification: n, problems: [{ action: 'session-reset', code: 1, subcode: 2, reason: `only ${bytes.length} bytes` }] };
+  return decodeMessageAt(bytes, 0, bytes.length, opts);
+}
+
+/**
+ * Decodes the one message in buf[start, end) (header included), as decodeMessage decodes a
+ * copy of those bytes: a framer hands a segment's messages over as bounds in it, no view made
+ * per message (a reflector's client frames two million UPDATEs).
+ */
+export function decodeMessageAt(buf: Uint8Array, start: number, end: number, opts: CodecOptions): DecodeOutcome {
+  const n = end - start;
+  if (n < HEADER_LENGTH) {
+    const note = notification(ERR_HEADER, SUBCODE.HEADER_BAD_LENGTH, new Uint8Array([n >> 8, n & 0xff]));
+    return { kind: 'session-reset', notification: note, problems: [{ action: 'session-reset', code: 1, subcode: 2, reason: `only ${n} bytes` }] };
   }
-  const h = checkHeader(bytes, 0, opts);
+  const h = checkHeader(buf, start, opts);
   if (!h.ok) return headerFailure(h.notification, h.reason);
-  if (h.length !== bytes.length) {
-    return headerFailure(notification(ERR_HEADER, SUBCODE.HEADER_BAD_LENGTH, bytes.slice(16, 18)), `length field ${h.length} but ${bytes.length} bytes given`);
+  if (h.length !== n) {
+    return headerFailure(notification(ERR_HEADER, SUBCODE.HEADER_BAD_LENGTH, buf.slice(start + 16, start + 18)), `length field ${h.length} but ${n} bytes given`);
   }
-  const r = new ByteReader(bytes, HEADER_LENGTH, h.length);
+  const r = new ByteReader(buf, start + HEADER_LENGTH, end);
   switch (h.type) {
     case MSG_OPEN:
       return readOpen(r);

@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   AS_TRANS,
+  decodeMessage,
+  decodeMessageAt,
   encodeMessage,
   findAttribute,
   formatAsPath,
@@ -53,6 +55,22 @@ describe('interop captures: decode and re-encode', () => {
       }
     });
   }
+
+  it('every captured message decodes in place, inside a larger buffer (decodeMessageAt), as its own copy does', () => {
+    for (const name of PCAPS) {
+      for (const m of decodeSegments(name, pcapSegments(name)).messages) {
+        const buf = new Uint8Array(m.bytes.length + 7).fill(0xff);
+        buf.set(m.bytes, 3);
+        expect(decodeMessageAt(buf, 3, 3 + m.bytes.length, m.opts), `${name} frame ${m.frame}`).toEqual(decodeMessage(m.bytes.slice(), m.opts));
+      }
+    }
+    // A length field that disagrees with the bounds is the same header error in place.
+    const keepalive = encodeMessage({ type: 'keepalive' }, { as4: true });
+    const padded = new Uint8Array(40).fill(0xff);
+    padded.set(keepalive, 5);
+    expect(decodeMessageAt(padded, 5, 5 + 20, { as4: true })).toEqual(decodeMessage(padded.slice(5, 25), { as4: true }));
+    expect(decodeMessageAt(padded, 5, 5 + 20, { as4: true }).kind).toBe('session-reset');
+  });
 
   for (const name of HEX_CAPTURES) {
     it(`${name}: the hex dump and the pcap hold the same BGP payloads`, () => {
