@@ -15,9 +15,22 @@ export const OVERHEAD = { ipip: 20, vxlan: 50 } as const;
 
 /** The host MTU by Felix's rule. */
 export function hostMtu(ifaces: readonly HostInterface[], pattern = DEFAULT_MTU_IFACE_PATTERN): number {
-  const re = new RegExp(pattern);
-  const mtus = ifaces.filter((i) => i.up && re.test(i.name)).map((i) => i.mtu);
-  return mtus.length ? Math.min(...mtus) : FALLBACK_HOST_MTU;
+  const re = patternRegExp(pattern);
+  let min = Infinity;
+  for (const i of ifaces) if (i.up && i.mtu < min && re.test(i.name)) min = i.mtu;
+  return min === Infinity ? FALLBACK_HOST_MTU : min;
+}
+
+/** Each pattern compiled once (every Felix pass and every pod's CNI ADD asks; the pattern is nearly always the default). */
+const PATTERNS = new Map<string, RegExp>();
+
+function patternRegExp(pattern: string): RegExp {
+  let re = PATTERNS.get(pattern);
+  if (!re) {
+    if (PATTERNS.size >= 64) PATTERNS.clear();
+    PATTERNS.set(pattern, (re = new RegExp(pattern)));
+  }
+  return re;
 }
 
 /** Tunnel and pod MTUs for a host MTU and the enabled encapsulations (explicit settings win). */

@@ -16,10 +16,11 @@
  * netfilter commands); everything else in dataplane/ is pure.
  */
 import { formatIPv4, parseIPv4, parsePrefix4 } from '../../net/ip.ts';
-import type { KernelOps, KernelState, NetDevice } from '../../sim/types.ts';
+import type { KernelOps, KernelState, NetDevice, Route } from '../../sim/types.ts';
 import { KernelError } from '../../sim/types.ts';
 import type { Prefix4 } from '../../net/ip.ts';
 import type { IpSet, Netfilter } from '../../sim/netfilter/index.ts';
+import type { Match } from '../../sim/netfilter/rules.ts';
 import { ipset } from '../../sim/netfilter/index.ts';
 import { iptablesRestoreItems, restoreLine } from '../../sim/netfilter/commands.ts';
 import type { RestoreRule } from '../../sim/netfilter/commands.ts';
@@ -56,10 +57,18 @@ function sameDevice(d: NetDevice, want: DesiredDevice): boolean {
 
 /** The kernel's interfaces as Felix's MTU detection and VXLAN parent lookup see them. */
 export function hostInterfaces(k: { readonly state: KernelState }): { name: string; mtu: number; up: boolean; addresses: string[] }[] {
-  return [...k.state.devices.values()].map((d) => ({
-    name: d.name, mtu: d.mtu, up: d.adminUp,
-    addresses: k.state.addresses.filter((a) => a.ifindex === d.ifindex).map((a) => `${formatIPv4(a.prefix.addr)}/${a.prefix.len}`),
-  }));
+  // The addresses grouped by device in one pass (the CNI plugin asks on every pod, Felix on
+  // every pass: a filter of every address per device was quadratic in the node's veths).
+  const byIf = new Map<number, string[]>();
+  for (const a of k.state.addresses) {
+    const text = `${formatIPv4(a.prefix.addr)}/${a.prefix.len}`;
+    const l = byIf.get(a.ifindex);
+    if (l) l.push(text);
+    else byIf.set(a.ifindex, [text]);
+  }
+  const out: { name: string; mtu: number; up: boolean; addresses: string[] }[] = [];
+  for (const d of k.state.devices.values()) out.push({ name: d.name, mtu: d.mtu, up: d.adminUp, addresses: byIf.get(d.ifindex) ?? [] });
+  return out;
 }
 
 /** Rules that render the same, rule by rule (mostly the same shared objects). */
@@ -150,6 +159,53 @@ function deviceKeyShape(key: string): string | undefined {
   return m && m[2] !== 'all' && m[2] !== 'default' ? `${m[1]}*${m[3]}` : undefined;
 }
 
+/** A built-in chain's jump lines, rendered once per frozen rules list (Felix's static inserts and appends are shared by every node). */
+const BUILTIN_LINES = new WeakMap<readonly IptRule[], { readonly kind: string; readonly chain: string; readonly lines: readonly string[] }>();
+const NO_RULES: readonly IptRule[] = Object.freeze([]);
+const NO_LINES: readonly string[] = Object.freeze([]);
+
+function builtinLines(kind: 'inserts' | 'appends', chain: string, rules: readonly IptRule[]): readonly string[] {
+  const hit = BUILTIN_LINES.get(rules);
+  if (hit && hit.kind === kind && hit.chain === chain) return hit.lines;
+  const lines = (kind === 'inserts' ? insertLines : appendLines)(chain, rules);
+  if (Object.isFrozen(rules)) BUILTIN_LINES.set(rules, { kind, chain, lines });
+  return lines;
+}
+
+function sameLines(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The `cali:` comment texts of a chain's rules. */
+function caliComments(c: { readonly rules: readonly { readonly matches: readonly Match[] }[] } | undefined): Set<string> {
+  const out = new Set<string>();
+  if (c) for (const r of c.rules) for (const m of r.matches) if (m.m === 'comment' && m.comment.startsWith('cali:')) out.add(m.comment);
+  return out;
+}
+
+/** True when a restore line quotes one of the comments (`"cali:…"`). */
+function lineHasComment(line: string, comments: ReadonlySet<string>): boolean {
+  if (comments.size === 0) return false;
+  for (let i = line.indexOf('"cali:'); i >= 0; i = line.indexOf('"cali:', i + 1)) {
+    const end = line.indexOf('"', i + 1);
+    if (end < 0) return false;
+    if (comments.has(line.slice(i + 1, end))) return true;
+  }
+  return false;
+}
+
+/** The device a per-device key names (`net.ipv4.conf.cali1.rp_filter` → cali1); undefined for a global key or all/default. */
+function deviceOfKey(key: string): string | undefined {
+  const conf = key.startsWith('net.ipv4.conf.') ? 14 : key.startsWith('net.ipv4.neigh.') ? 15 : -1;
+  if (conf < 0) return undefined;
+  const end = key.indexOf('.', conf);
+  const dev = end < 0 ? undefined : key.slice(conf, end);
+  return dev === 'all' || dev === 'default' ? undefined : dev;
+}
+
 /** Adds a parsed entry as `ipset add -exist` would; false when it was there already. */
 function addEntry(set: IpSet, e: Prefix4 | IpPortEntry): boolean {
   return 'port' in e ? set.addIpPort(e) : set.add(e);
@@ -165,13 +221,15 @@ export class SimDataplane implements Dataplane {
    * Felix's lists are shared (static chains between nodes, endpoint rules between pods): a
    * reference, not a copy.
    */
-  private readonly lastChains = new Map<string, readonly IptRule[]>();
+  private readonly lastChains = new Map<string, Map<string, readonly IptRule[]>>();
   /** Per built-in chain, the jump lines written into it (to delete them by their text). */
   private readonly lastLines = new Map<string, readonly string[]>();
   /** Per set, the members list last applied (Felix's own list, often shared by every node: a reference, not a copy). */
   private readonly appliedMembers = new Map<string, readonly string[]>();
   /** Sysctl keys the simulated kernel does not model (e.g. neigh.*.proxy_delay): reported once. */
   readonly unmodelledSysctls = new Set<string>();
+  /** Per sysctl key, the value written and the ifindex of the device it named (0 for a global key). */
+  private readonly written = new Map<string, { readonly value: string; readonly ifindex: number }>();
 
 
   constructor(private readonly kernel: DriverKernel, private readonly nf: Netfilter) {
@@ -256,8 +314,23 @@ export class SimDataplane implements Dataplane {
 
   private sysctls(want: DesiredDataplane, out: DataplaneChange[]): void {
     const before = new Map(this.last.sysctls.map((s) => [s.key, s.value]));
+    // The device each per-device key names, by name, read once per apply.
+    let ifindexByName: Map<string, number> | undefined;
+    const ifindexOf = (key: string): number => {
+      const dev = deviceOfKey(key);
+      if (dev === undefined) return 0;
+      if (!ifindexByName) {
+        ifindexByName = new Map();
+        for (const d of this.kernel.state.devices.values()) ifindexByName.set(d.name, d.ifindex);
+      }
+      return ifindexByName.get(dev) ?? -1;
+    };
     for (const s of want.sysctls) {
       if (this.unmodelledSysctls.has(s.key)) continue;
+      // Written already, with this value, to this same device: Felix configures an interface
+      // when it appears (endpoint_mgr configureInterface), not again on every pass.
+      const w = this.written.get(s.key);
+      if (w !== undefined && w.value === s.value && w.ifindex === ifindexOf(s.key)) continue;
       const shape = deviceKeyShape(s.key);
       if (shape !== undefined && UNMODELLED_SHAPES.has(shape)) {
         this.unmodelledSysctls.add(s.key);
@@ -275,26 +348,40 @@ export class SimDataplane implements Dataplane {
         if (shape !== undefined) UNMODELLED_SHAPES.add(shape);
         continue;
       }
+      this.written.set(s.key, { value: s.value, ifindex: ifindexOf(s.key) });
       if (before.get(s.key) !== s.value) out.push(ch('sysctl', before.has(s.key) ? 'changed' : 'added', `${s.key} = ${s.value}`));
+    }
+    // Keys no longer wanted (a pod gone) are forgotten: a new device of that name is configured afresh.
+    if (this.written.size > want.sysctls.length) {
+      const wanted = new Set(want.sysctls.map((x) => x.key));
+      for (const k of this.written.keys()) if (!wanted.has(k)) this.written.delete(k);
     }
   }
 
   private neighbours(want: DesiredDataplane, out: DataplaneChange[]): void {
     const k = this.kernel;
+    // The kernel's neighbours, read once (the state builds the list on every read) and again after a removal.
+    let table: readonly { readonly ifindex: number; readonly ip: number; readonly state: string; readonly mac?: string }[] | undefined;
     const has = (dev: string, ip: string, mac?: string): boolean => {
       const d = findDev(k, dev);
       const a = parseIPv4(ip);
-      return !!d && k.state.neighbours.some((n) => n.ifindex === d.ifindex && n.ip === a && n.state === 'PERMANENT' && (mac === undefined || n.mac === mac));
+      const ns = (table ??= k.state.neighbours);
+      return !!d && ns.some((n) => n.ifindex === d.ifindex && n.ip === a && n.state === 'PERMANENT' && (mac === undefined || n.mac === mac));
     };
     const wanted = new Set(want.neighbours.map((n) => `${n.dev} ${n.ip}`));
     for (const n of this.last.neighbours) {
       if (wanted.has(`${n.dev} ${n.ip}`) || !has(n.dev, n.ip)) continue;
       k.delNeighbour({ dev: n.dev, ip: parseIPv4(n.ip) });
+      table = undefined;
       out.push(ch('neighbour', 'removed', neighbourText(n)));
     }
+    // Entries added here are remembered beside the table read before them (a repeat is there now).
+    const added = new Set<string>();
     for (const n of want.neighbours) {
-      if (!findDev(k, n.dev) || has(n.dev, n.ip, n.mac)) continue;
+      const id = `${n.dev} ${n.ip} ${n.mac}`;
+      if (!findDev(k, n.dev) || added.has(id) || has(n.dev, n.ip, n.mac)) continue;
       k.addNeighbour({ dev: n.dev, ip: parseIPv4(n.ip), mac: n.mac, state: 'PERMANENT' }, 'replace');
+      added.add(id);
       out.push(ch('neighbour', 'added', neighbourText(n)));
     }
   }
@@ -320,9 +407,8 @@ export class SimDataplane implements Dataplane {
   }
 
   /** The kernel's main-table route for a destination, rendered like a DesiredRoute (or undefined). */
-  private current(dst: string): DesiredRoute | undefined {
-    const p = parsePrefix4(dst);
-    const r = this.kernel.state.routes.find((x) => x.table === 254 && x.dst.addr === p.addr && x.dst.len === p.len && x.metric === 0);
+  private current(dst: string, index: Map<string, Route>): DesiredRoute | undefined {
+    const r = index.get(dst);
     if (!r || (r.type !== 'unicast' && r.type !== 'blackhole')) return undefined;
     const dev = r.ifindex !== undefined ? this.kernel.state.devices.get(r.ifindex)?.name : undefined;
     return {
@@ -331,19 +417,44 @@ export class SimDataplane implements Dataplane {
     };
   }
 
+  /**
+   * The main table's metric-0 routes of the destinations asked about, by their text (the first
+   * in dump order, as a find over the list gave): one walk of the kernel's routes per apply
+   * instead of one per desired route.
+   */
+  private mainRoutes(dsts: Iterable<string>): Map<string, Route> {
+    const wanted = new Map<string, string>();
+    for (const d of dsts) {
+      const p = parsePrefix4(d);
+      wanted.set(`${p.addr}/${p.len}`, d);
+    }
+    const out = new Map<string, Route>();
+    if (wanted.size === 0) return out;
+    for (const r of this.kernel.state.routes) {
+      if (r.table !== 254 || r.metric !== 0) continue;
+      const d = wanted.get(`${r.dst.addr}/${r.dst.len}`);
+      if (d !== undefined && !out.has(d)) out.set(d, r);
+    }
+    return out;
+  }
+
   private routes(want: DesiredDataplane, out: DataplaneChange[]): void {
     const k = this.kernel;
     const wanted = new Map(want.routes.map((r) => [routeKey(r), r]));
-    for (const r of this.last.routes) {
-      if (wanted.has(routeKey(r))) continue;
-      const cur = this.current(r.dst);
+    const gone = this.last.routes.filter((r) => !wanted.has(routeKey(r)));
+    // What the kernel holds for every destination touched, read before any change: removals
+    // look only at routes they do not add back, and each desired destination is unique.
+    const index = this.mainRoutes([...gone.map((r) => r.dst), ...want.routes.map((r) => r.dst)]);
+    for (const r of gone) {
+      const cur = this.current(r.dst, index);
       // Only remove it if it is still ours (same protocol and device): BIRD may have replaced it.
       if (!cur || routeText(cur) !== routeText(r)) continue;
       k.delRoute({ dst: parsePrefix4(r.dst), table: 254, ...(r.dev ? { dev: r.dev } : {}) });
+      index.delete(r.dst);
       out.push(ch('route', 'removed', routeText(r)));
     }
     for (const r of want.routes) {
-      const cur = this.current(r.dst);
+      const cur = this.current(r.dst, index);
       if (cur && routeText(cur) === routeText(r)) continue;
       if (r.dev) {
         const d = findDev(k, r.dev);
@@ -430,9 +541,10 @@ export class SimDataplane implements Dataplane {
     const flushes: string[] = [];
     const deletes: string[] = [];
     const present = this.nf.rules.table(table as 'filter').chains;
+    let lastChains = this.lastChains.get(table);
+    if (!lastChains) this.lastChains.set(table, (lastChains = new Map()));
     for (const c of want.chains) {
-      const key = `${table}/${c.name}`;
-      const prev = this.lastChains.get(key);
+      const prev = lastChains.get(c.name);
       if (prev && present.has(c.name) && sameRules(prev, c.rules)) continue;
       decl.push(`:${c.name} - [0:0]`);
       if (Object.isFrozen(c.rules)) {
@@ -444,28 +556,33 @@ export class SimDataplane implements Dataplane {
         const texts = new DeferredHashComments(c.name, c.rules);
         c.rules.forEach((r, i) => body.push({ chain: c.name, comment: { texts, index: i }, body: ruleBody(r) }));
       }
-      this.lastChains.set(key, c.rules);
+      lastChains.set(c.name, c.rules);
       out.push(ch('chain', prev ? 'changed' : 'added', `${table} ${c.name} (${c.rules.length} rules)`));
     }
-    const keep = new Set(want.chains.map((c) => c.name));
-    for (const c of last.chains) {
-      if (keep.has(c.name)) continue;
-      this.lastChains.delete(`${table}/${c.name}`);
-      if (!present.has(c.name)) continue;
-      flushes.push(`-F ${c.name}`);
-      deletes.push(`-X ${c.name}`);
-      out.push(ch('chain', 'removed', `${table} ${c.name}`));
+    if (last.chains.length > 0) {
+      const keep = new Set(want.chains.map((c) => c.name));
+      for (const c of last.chains) {
+        if (keep.has(c.name)) continue;
+        lastChains.delete(c.name);
+        if (!present.has(c.name)) continue;
+        flushes.push(`-F ${c.name}`);
+        deletes.push(`-X ${c.name}`);
+        out.push(ch('chain', 'removed', `${table} ${c.name}`));
+      }
     }
-    // Built-in chains: remove our previous jumps where they differ, then insert/append ours.
-    for (const [kind, render] of [['inserts', insertLines], ['appends', appendLines]] as const) {
-      const chains = new Set([...Object.keys(want[kind]), ...Object.keys(last[kind])]);
+    // Built-in chains: remove our previous jumps where they differ (or went missing), then insert/append ours.
+    for (const kind of ['inserts', 'appends'] as const) {
+      const wantKind = want[kind];
+      const lastKind = last[kind];
+      const chains = new Set([...Object.keys(wantKind), ...Object.keys(lastKind)]);
       for (const b of chains) {
-        const now = render(b, want[kind][b] ?? []);
+        const now = builtinLines(kind, b, wantKind[b] ?? NO_RULES);
         const key = `${table}/${kind}/${b}`;
-        const before = this.lastLines.get(key) ?? [];
-        const builtin = present.get(b);
-        const have = (line: string): boolean => !!builtin?.rules.some((r) => r.matches.some((m) => m.m === 'comment' && line.includes(`"${m.comment}"`) && m.comment.startsWith('cali:')));
-        if (before.join('\n') === now.join('\n') && now.every(have)) continue;
+        const before = this.lastLines.get(key) ?? NO_LINES;
+        // The cali: comments the built-in chain holds now (a user may have flushed or edited it).
+        const held = caliComments(present.get(b));
+        const have = (line: string): boolean => lineHasComment(line, held);
+        if (sameLines(before, now) && now.every(have)) continue;
         for (const l of before) if (have(l)) body.push(l.replace(/^-[IA] (\S+)(?: \d+)?/, '-D $1'));
         body.push(...now);
         this.lastLines.set(key, now);
