@@ -11,6 +11,80 @@
 /** A scheduled callback's handle, for `cancel`. */
 export type TimerId = number;
 
+/** Delays up to this (a hop across a cable or veth, "right after this") may get a FIFO lane. */
+const LANE_MAX_DELAY_MS = 1;
+/** At most this many lanes (distinct short delays); other delays go to the heap. */
+const MAX_LANES = 4;
+
+/**
+ * The callbacks scheduled with one fixed delay, in a ring: virtual time never goes back and
+ * sequence numbers only grow, so each one's (time, seq) key is at least the previous one's —
+ * the lane is already in run order and needs no heap.
+ */
+class Lane {
+  t = new Float64Array(256);
+  s = new Float64Array(256);
+  fns: (((arg: any) => void) | undefined)[] = new Array(256);
+  args: unknown[] = new Array(256);
+  head = 0;
+  size = 0;
+
+  constructor(readonly delay: number) {}
+
+  push(t: number, seq: number, fn: (arg: any) => void, arg: unknown): void {
+    if (this.size === this.t.length) this.grow(this.t.length * 2);
+    const i = (this.head + this.size) & (this.t.length - 1);
+    this.t[i] = t;
+    this.s[i] = seq;
+    this.fns[i] = fn;
+    this.args[i] = arg;
+    this.size++;
+  }
+
+  /** Unrolls the ring into arrays of `cap` entries, head first. */
+  private grow(cap: number): void {
+    const t = new Float64Array(cap);
+    const s = new Float64Array(cap);
+    const fns: (((arg: any) => void) | undefined)[] = new Array(cap);
+    const args: unknown[] = new Array(cap);
+    const mask = this.t.length - 1;
+    for (let k = 0; k < this.size; k++) {
+      const i = (this.head + k) & mask;
+      t[k] = this.t[i]!;
+      s[k] = this.s[i]!;
+      fns[k] = this.fns[i];
+      args[k] = this.args[i];
+    }
+    this.t = t;
+    this.s = s;
+    this.fns = fns;
+    this.args = args;
+    this.head = 0;
+  }
+
+  /** Drops the entries whose sequence number `dead` holds, keeping the others' order. */
+  compact(dead: ReadonlySet<number>): void {
+    const mask = this.t.length - 1;
+    let n = 0;
+    for (let k = 0; k < this.size; k++) {
+      const i = (this.head + k) & mask;
+      if (dead.has(this.s[i]!)) continue;
+      const j = (this.head + n) & mask;
+      this.t[j] = this.t[i]!;
+      this.s[j] = this.s[i]!;
+      this.fns[j] = this.fns[i];
+      this.args[j] = this.args[i];
+      n++;
+    }
+    for (let k = n; k < this.size; k++) {
+      const i = (this.head + k) & mask;
+      this.fns[i] = undefined;
+      this.args[i] = undefined;
+    }
+    this.size = n;
+  }
+}
+
 /**
  * The discrete-event scheduler shared by every kernel and link of a World.
  *
@@ -25,6 +99,12 @@ export type TimerId = number;
  * frame crossing a cable or a veth is one event per hop, and a closure per hop to carry the
  * frame was the simulator's largest allocation (a converged 300-node fabric made ~2.5 M).
  * The receiver is made once per cable end; only the frame travels in the queue.
+ *
+ * Callbacks due after a short fixed delay — a frame's hop (the cable's latency), "right after
+ * this" (0) — go to a FIFO lane per delay instead of the heap (most events of a converging
+ * fabric are hops: each cost two sifts through a heap of ~20,000 queued timers). A step runs
+ * the earliest (time, seq) among the heap's top and the lanes' heads: the same order as one
+ * heap of everything.
  */
 export class Clock {
   private now = 0;
@@ -35,6 +115,7 @@ export class Clock {
   private args: unknown[] = [];
   private n = 0;
   private cancelled = new Set<number>();
+  private readonly lanes: Lane[] = [];
   /** Number of callbacks executed since creation (benchmarks report it). */
   executed = 0;
 
@@ -48,8 +129,21 @@ export class Clock {
   schedule<T>(delayMs: number, fn: (arg: T) => void, arg: T): TimerId;
   schedule(delayMs: number, fn: (arg: unknown) => void, arg?: unknown): TimerId {
     const id = ++this.seq;
-    this.push(this.now + Math.max(0, delayMs), id, fn, arg);
+    const d = Math.max(0, delayMs);
+    const lane = d <= LANE_MAX_DELAY_MS ? this.laneFor(d) : undefined;
+    if (lane) lane.push(this.now + d, id, fn, arg);
+    else this.push(this.now + d, id, fn, arg);
     return id;
+  }
+
+  /** The lane of a short delay, made when first used (undefined once MAX_LANES delays have one). */
+  private laneFor(d: number): Lane | undefined {
+    const lanes = this.lanes;
+    for (let i = 0; i < lanes.length; i++) if (lanes[i]!.delay === d) return lanes[i];
+    if (lanes.length >= MAX_LANES) return undefined;
+    const l = new Lane(d);
+    lanes.push(l);
+    return l;
   }
 
   /** Runs `fn` (with `arg`) at virtual time `t` (now if `t` has passed): a timer that re-queues itself for a deadline it computed earlier keeps that exact time. */
@@ -66,7 +160,7 @@ export class Clock {
       // Timers re-armed on every packet (hold, retransmit) are cancelled far more often than
       // they fire: drop the dead ones once they are half the queue, or they pile up with
       // their closures until their time comes.
-      if (this.cancelled.size > 1024 && this.cancelled.size * 2 > this.n) this.compact();
+      if (this.cancelled.size > 1024 && this.cancelled.size * 2 > this.pending()) this.compact();
     }
   }
 
@@ -88,6 +182,7 @@ export class Clock {
     for (let i = n; i < this.n; i++) { fns[i] = undefined; args[i] = undefined; }
     this.n = n;
     for (let i = (n >> 1) - 1; i >= 0; i--) this.sink(i);
+    for (const l of this.lanes) l.compact(this.cancelled);
     // Ids not in the queue any more (run before they were cancelled) go too: they cannot run again.
     this.cancelled.clear();
   }
@@ -124,19 +219,21 @@ export class Clock {
 
   /** Number of callbacks still queued (cancelled ones included until they surface). */
   pending(): number {
-    return this.n;
+    let n = this.n;
+    for (const l of this.lanes) n += l.size;
+    return n;
   }
 
   /** Runs every event due at or before `t`, then sets the clock to `t`. */
   runUntil(t: number): void {
-    while (this.n > 0 && this.at[0]! <= t) this.step();
+    while (this.step(t));
     if (t > this.now) this.now = t;
   }
 
   /** Runs events until none is left or `maxMs` of virtual time have passed; returns the time reached. */
   runUntilIdle(maxMs = 3_600_000): number {
     const limit = this.now + maxMs;
-    while (this.n > 0 && this.at[0]! <= limit) this.step();
+    while (this.step(limit));
     return this.now;
   }
 
@@ -144,22 +241,52 @@ export class Clock {
   runWhile(notDone: () => boolean, maxMs: number): boolean {
     const limit = this.now + maxMs;
     while (notDone()) {
-      if (this.n === 0 || this.at[0]! > limit) return false;
-      this.step();
+      if (!this.step(limit)) return false;
     }
     return true;
   }
 
-  private step(): void {
-    const at = this.at[0]!;
-    const seq = this.sq[0]!;
-    const fn = this.fns[0]!;
-    const arg = this.args[0];
-    this.popTop();
-    if (this.cancelled.size > 0 && this.cancelled.delete(seq)) return;
-    this.now = at;
+  /** Takes the earliest callback due at or before `limit` off its queue and runs it (unless cancelled); false when none is due. */
+  private step(limit: number): boolean {
+    let t = Infinity;
+    let seq = Infinity;
+    if (this.n > 0) {
+      t = this.at[0]!;
+      seq = this.sq[0]!;
+    }
+    let from: Lane | undefined;
+    const lanes = this.lanes;
+    for (let k = 0; k < lanes.length; k++) {
+      const l = lanes[k]!;
+      if (l.size === 0) continue;
+      const lt = l.t[l.head]!;
+      if (lt < t || (lt === t && l.s[l.head]! < seq)) {
+        t = lt;
+        seq = l.s[l.head]!;
+        from = l;
+      }
+    }
+    if (!(t <= limit)) return false;
+    let fn: (arg: any) => void;
+    let arg: unknown;
+    if (from) {
+      const i = from.head;
+      fn = from.fns[i]!;
+      arg = from.args[i];
+      from.fns[i] = undefined;
+      from.args[i] = undefined;
+      from.head = (i + 1) & (from.t.length - 1);
+      from.size--;
+    } else {
+      fn = this.fns[0]!;
+      arg = this.args[0];
+      this.popTop();
+    }
+    if (this.cancelled.size > 0 && this.cancelled.delete(seq)) return true;
+    this.now = t;
     this.executed++;
     fn(arg);
+    return true;
   }
 
   // Sifts move a hole instead of swapping pairs: no temporary arrays on the per-packet path.

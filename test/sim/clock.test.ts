@@ -63,4 +63,36 @@ describe('Clock', () => {
     const want = due.filter((d) => !d.dead).sort((a, b) => a.at - b.at || a.n - b.n).map((d) => [d.n, d.at]);
     expect(got).toEqual(want);
   });
+
+  it('short delays ride FIFO lanes and still run in (time, seq) order with the heap, through cancels, compactions and limits', () => {
+    // Hops (0.05 ms), "right after this" (0) and other short delays get lanes (four at most:
+    // the fifth short delay and long ones go to the heap); the order must be one heap's.
+    const c = new Clock();
+    const rng = new Rng(23);
+    const delays = [0.05, 0, 0.5, 1, 0.25, 0.05, 0.05, 3, 40, 0];
+    const ran: number[] = [];
+    const set: { at: number; seq: number; id: number; dead: boolean }[] = [];
+    const receive = (seq: number): void => {
+      ran.push(seq);
+      if (rng.next() < 0.45) for (let k = 0; k < 2; k++) schedule(delays[Math.floor(rng.next() * delays.length)]!);
+    };
+    const schedule = (delay: number): void => {
+      const seq = set.length;
+      const id = c.schedule(delay, receive, seq);
+      set.push({ at: c.nowMs() + delay, seq, id, dead: false });
+    };
+    for (let i = 0; i < 6000; i++) schedule(delays[Math.floor(rng.next() * delays.length)]!);
+    // Cancel most of them: more than 1,024 and half the queue, so lanes are compacted too.
+    for (const x of set) if (rng.next() < 0.7) { x.dead = true; c.cancel(x.id); }
+    expect(c.pending()).toBeLessThan(4000);
+    c.runUntil(0.3);
+    let steps = 0;
+    expect(c.runWhile(() => ++steps < 500, 1000)).toBe(true);
+    for (const x of set) if (x.at > c.nowMs() && !x.dead && rng.next() < 0.2) { x.dead = true; c.cancel(x.id); }
+    c.runUntilIdle();
+    const want = set.filter((x) => !x.dead).sort((a, b) => a.at - b.at || a.seq - b.seq).map((x) => x.seq);
+    expect(ran).toEqual(want);
+    expect(ran.length).toBeGreaterThan(2500);
+    expect(c.pending()).toBe(0);
+  });
 });
