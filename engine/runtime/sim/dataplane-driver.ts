@@ -584,12 +584,16 @@ export class SimDataplane implements Dataplane {
         const have = (line: string): boolean => lineHasComment(line, held);
         if (sameLines(before, now) && now.every(have)) continue;
         for (const l of before) if (have(l)) body.push(l.replace(/^-[IA] (\S+)(?: \d+)?/, '-D $1'));
-        body.push(...now);
+        for (const l of now) body.push(l);
         this.lastLines.set(key, now);
         if (now.length) out.push(ch('rule', before.length ? 'changed' : 'added', `${table} ${b}: ${now.length} cali rule(s) ${kind === 'inserts' ? 'at the top' : 'at the end'}`));
       }
     }
     if (!decl.length && !body.length && !flushes.length) return;
-    items.push(`*${table}`, ...decl, ...body, ...flushes, ...deletes, 'COMMIT');
+    // Loops, not a spread call: spreading arrays into a call takes V8's iterator path (an
+    // iterator result per element; the body holds every rule of the pass).
+    items.push(`*${table}`);
+    for (const part of [decl, body, flushes, deletes]) for (const x of part) items.push(x);
+    items.push('COMMIT');
   }
 }

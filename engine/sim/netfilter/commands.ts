@@ -342,7 +342,7 @@ function ruleFromParts(nf: Netfilter, table: TableName, r: RestoreRule, ownBody:
   if (!body) return false;
   if (body.ifaces && (chain === 'INPUT' || chain === 'OUTPUT' || chain === 'PREROUTING' || chain === 'POSTROUTING')) return false;
   for (const name of body.sets) if (nf.ipsets.get(name) === undefined) return false;
-  const spec = comment ? specWithMatches(body.spec, [comment, ...body.spec.matches]) : body.spec;
+  const spec = comment ? specWithMatches(body.spec, withLeading(comment, body.spec.matches)) : body.spec;
   try {
     if (r.insert) nf.rules.insert(table, chain, spec, r.at ?? 1);
     else nf.rules.append(table, chain, spec);
@@ -351,6 +351,16 @@ function ruleFromParts(nf: Netfilter, table: TableName, r: RestoreRule, ownBody:
     throw e;
   }
   return true;
+}
+
+/**
+ * `[first, ...rest]` built by a loop: a spread after a leading element takes V8's iterator path
+ * (an iterator result allocated per element), and this runs for every commented rule restored.
+ */
+function withLeading(first: Match, rest: readonly Match[]): Match[] {
+  const out = [first];
+  for (let i = 0; i < rest.length; i++) out.push(rest[i]!);
+  return out;
 }
 
 /** A restore line `-A CHAIN …` / `-I CHAIN [N] …` applied from its cached body; false when it needs the full path. */
