@@ -189,8 +189,9 @@ export class Session {
 
   private receive(chunk: Uint8Array): void {
     this.lastRx = this.clock.now();
-    const { buf, bounds, error } = this.framer.pushBounds(chunk);
+    const { head, buf, bounds, error } = this.framer.pushBounds(chunk);
     const s = this.stream;
+    if (head) this.handle(this.codec.decode(head, this.opts));
     const codec = this.codec;
     for (let i = 0; i < bounds.length; i += 2) {
       if (this.stream !== s) return;

@@ -41,6 +41,22 @@ export function maxMessageLength(type: number, opts: Pick<CodecOptions, 'extende
   return opts.extendedMessage && type !== MSG_OPEN && type !== MSG_KEEPALIVE ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH;
 }
 
+/**
+ * The length field of a valid header at b[at] (marker, type, length within the type's and the
+ * session's limits), or -1 when checkHeader would report a problem — the same rules with no
+ * object made: the framer and the decoder run this on every message.
+ */
+export function validHeaderLength(b: Uint8Array, at: number, extendedMessage: boolean | undefined): number {
+  for (let i = 0; i < 16; i++) if (b[at + i] !== 0xff) return -1;
+  const length = getU16(b, at + 16);
+  const type = b[at + 18]!;
+  if (type < MSG_OPEN || type > MSG_ROUTE_REFRESH) return -1;
+  const max = extendedMessage && type !== MSG_OPEN && type !== MSG_KEEPALIVE ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH;
+  const min = MIN_LENGTH[type]!;
+  if (length < min || length > max || ((type === MSG_KEEPALIVE || type === MSG_ROUTE_REFRESH) && length !== min)) return -1;
+  return length;
+}
+
 /** Header problems → NOTIFICATION 1/x; shared by the framer and `decodeMessage`. */
 export function checkHeader(
   b: Uint8Array,
@@ -145,13 +161,17 @@ export function decodeMessageAt(buf: Uint8Array, start: number, end: number, opt
     const note = notification(ERR_HEADER, SUBCODE.HEADER_BAD_LENGTH, new Uint8Array([n >> 8, n & 0xff]));
     return { kind: 'session-reset', notification: note, problems: [{ action: 'session-reset', code: 1, subcode: 2, reason: `only ${n} bytes` }] };
   }
-  const h = checkHeader(buf, start, opts);
-  if (!h.ok) return headerFailure(h.notification, h.reason);
-  if (h.length !== n) {
-    return headerFailure(notification(ERR_HEADER, SUBCODE.HEADER_BAD_LENGTH, buf.slice(start + 16, start + 18)), `length field ${h.length} but ${n} bytes given`);
+  let length = validHeaderLength(buf, start, opts.extendedMessage);
+  if (length < 0) {
+    const h = checkHeader(buf, start, opts);
+    if (!h.ok) return headerFailure(h.notification, h.reason);
+    length = h.length;
+  }
+  if (length !== n) {
+    return headerFailure(notification(ERR_HEADER, SUBCODE.HEADER_BAD_LENGTH, buf.slice(start + 16, start + 18)), `length field ${length} but ${n} bytes given`);
   }
   const r = new ByteReader(buf, start + HEADER_LENGTH, end);
-  switch (h.type) {
+  switch (buf[start + 18]) {
     case MSG_OPEN:
       return readOpen(r);
     case MSG_UPDATE:

@@ -1,7 +1,8 @@
 /** The framer against real TCP streams cut every possible way, and against header errors. */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Framer, toHex } from '../../../engine/bgp/codec/index.ts';
+import { Framer, checkHeader, toHex } from '../../../engine/bgp/codec/index.ts';
+import { validHeaderLength } from '../../../engine/bgp/codec/messages.ts';
 import { readHexCapture } from './captures.ts';
 import { cat, msg } from './wire-helpers.ts';
 
@@ -75,6 +76,24 @@ describe('Framer', () => {
       expect(toHex(out.error!.notification.data)).toBe(data);
       expect(f.push(msg(4, [])).messages).toEqual([]);
     }
+  });
+
+  it('validHeaderLength (the allocation-free check) accepts exactly the headers checkHeader accepts', () => {
+    const header = fc.tuple(
+      fc.constantFrom(-1, 0, 7, 15), // a marker byte that is not 0xff, or none
+      fc.oneof(fc.integer({ min: 0, max: 0xffff }), fc.constantFrom(19, 21, 23, 29, 4096, 4097, 65535)),
+      fc.integer({ min: 0, max: 7 }),
+      fc.boolean(),
+    );
+    fc.assert(fc.property(header, ([bad, length, type, ext]) => {
+      const b = new Uint8Array(19).fill(0xff);
+      if (bad >= 0) b[bad] = 0xfe;
+      b[16] = length >> 8;
+      b[17] = length & 0xff;
+      b[18] = type;
+      const h = checkHeader(b, 0, { extendedMessage: ext });
+      expect(validHeaderLength(b, 0, ext)).toBe(h.ok ? h.length : -1);
+    }), { numRuns: 2000 });
   });
 
   it('accepts 65535-byte UPDATEs after setExtendedMessage(true)', () => {
