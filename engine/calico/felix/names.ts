@@ -22,9 +22,18 @@ export const IPSET_PREFIX = 'cali40';
  */
 export function vxlanMac(nodeName: string, explicit?: string): string {
   if (explicit) return explicit.toLowerCase();
-  const sha = createHash('sha1').update(nodeName).digest();
-  return [0x66, ...sha.subarray(0, 5)].map((b) => b.toString(16).padStart(2, '0')).join(':');
+  // Every Felix pass of a VXLAN cluster derives every node's MAC: each is hashed once.
+  let mac = VXLAN_MACS.get(nodeName);
+  if (mac === undefined) {
+    const sha = createHash('sha1').update(nodeName).digest();
+    mac = [0x66, ...sha.subarray(0, 5)].map((b) => b.toString(16).padStart(2, '0')).join(':');
+    if (VXLAN_MACS.size >= 65_536) VXLAN_MACS.clear();
+    VXLAN_MACS.set(nodeName, mac);
+  }
+  return mac;
 }
+
+const VXLAN_MACS = new Map<string, string>();
 
 /** The policy name Felix's calculation graph uses: `<namespace>/<name>` for namespaced policies. */
 export function felixPolicyName(p: Pick<Policy, 'name' | 'namespace'>): string {

@@ -122,7 +122,7 @@ export async function reconcileTunnelAddresses(ds: Datastore, ipam: IpamClient, 
           }
         } else {
           delete spec.ipv4VXLANTunnelAddr;
-          if (spec.vxlanTunnelMACAddr === vxlanMac(node)) delete spec.vxlanTunnelMACAddr;
+          if (spec.vxlanTunnelMACAddr !== undefined && spec.vxlanTunnelMACAddr === vxlanMac(node)) delete spec.vxlanTunnelMACAddr;
         }
         continue;
       }
