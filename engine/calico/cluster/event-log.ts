@@ -9,6 +9,7 @@
  * Reading gives back equal events, field for field and in the same key order as the agent
  * emitted them, so a recording or the UI's replay built from the log is unchanged.
  */
+import { KernelRouteEvent } from '../node/kernel-routes.ts';
 import type { KernelRouteChange } from '../node/kernel-routes.ts';
 import type { NodeAgentEvent } from '../node/agent.ts';
 
@@ -78,7 +79,8 @@ export class ClusterEventLog implements Iterable<NodeAgentEvent> {
     const action = e.type === 'route' ? ACTIONS.indexOf(e.action) : -1;
     // A route event with other fields than the six the columns hold, in another order, or with
     // an unknown action stays an object: reading it back must give it as it came.
-    if (action < 0 || !routeShape(e)) {
+    // calico-node's own events are KernelRouteEvents: their keys are known without a look.
+    if (action < 0 || !(e instanceof KernelRouteEvent || routeShape(e))) {
       this.kind[i] = OBJECT;
       this.objects.set(i, e);
       return;

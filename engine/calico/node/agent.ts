@@ -36,7 +36,7 @@ import { confdClusterInput, readAffinities, readResourceSet } from './datastore-
 import { calicoCompileSelector, reconcileTunnelAddresses } from './allocateip.ts';
 import { nodeWatchFanout } from './watch-fanout.ts';
 import type { NodeChange, NodeInterest } from './watch-fanout.ts';
-import { birdRouteText } from './kernel-routes.ts';
+import { birdRouteText, KernelRouteEvent } from './kernel-routes.ts';
 import type { BirdKernelRoute, KernelRouteChange, RouteKernel } from './kernel-routes.ts';
 import { BirdKernelProtocol } from './bird-kernel.ts';
 
@@ -405,7 +405,7 @@ export class CalicoNodeAgent {
     const changes = this.birdKernel.sync(this.intent, this.speaker?.rib);
     const t = this.o.host.clock.now();
     for (const c of changes) {
-      this.emit({ type: 'route', node: this.node, t, action: c.action, route: birdRouteText(c.route), reason: c.error ?? c.route.reason });
+      this.emit(new KernelRouteEvent(this.node, t, c.action, c.text ?? birdRouteText(c.route), c.error ?? c.route.reason));
     }
     return changes;
   }

@@ -28,7 +28,7 @@ import type { Prefix4 } from '../../net/ip.ts';
 import type { Route as KernelRoute } from '../../sim/types.ts';
 import type { BgpIntent } from '../confd/index.ts';
 import { kernelDecision } from '../confd/index.ts';
-import { fromKernel, learnedExports, ownedKernelRoutes, resolveNextHop, same, syncKernelRoutes } from './kernel-routes.ts';
+import { birdRouteText, fromKernel, learnedExports, ownedKernelRoutes, resolveNextHop, same, syncKernelRoutes } from './kernel-routes.ts';
 import type { BirdKernelRoute, KernelRouteChange, RouteKernel } from './kernel-routes.ts';
 import { RTPROT_BIRD } from '../../sim/types.ts';
 
@@ -78,10 +78,11 @@ function addressOf(text: string): number {
 /** The kernel route spec BIRD hands to the kernel for one route. */
 type KernelSpec = Parameters<RouteKernel['addRoute']>[0];
 
-/** A route BIRD installs, with the spec that installs it: both frozen and shared. */
+/** A route BIRD installs, with the spec that installs it and its `ip route` text: frozen and shared. */
 interface Install {
   readonly route: BirdKernelRoute;
   readonly spec: KernelSpec;
+  readonly text: string;
 }
 
 /** kernelDecision's answer for one (prefix, BGP next hop), and the routes it led to. */
@@ -110,7 +111,7 @@ function frozenInstall(route: BirdKernelRoute): Install {
   const spec: KernelSpec = { table: MAIN, type: route.type, dst: prefixOf(route.dst), protocol: RTPROT_BIRD, scope: 'global', metric: 0, onlink: route.onlink };
   if (route.gateway) spec.gateway = addressOf(route.gateway);
   if (route.dev) spec.dev = route.dev;
-  return { route: Object.freeze(route), spec: Object.freeze(spec) };
+  return { route: Object.freeze(route), spec: Object.freeze(spec), text: birdRouteText(route) };
 }
 
 /** The intent's fields the kernel protocol and the export filter read. */
@@ -358,10 +359,10 @@ export class BirdKernelProtocol {
     try {
       // Replace only our own route; over anyone else's the add fails (EEXIST), as BIRD's does.
       this.k.addRoute(want.spec, have ? 'replace' : 'add');
-      changes.push({ action: have ? 'replace' : 'add', route: want.route });
+      changes.push({ action: have ? 'replace' : 'add', route: want.route, text: want.text });
     } catch (e) {
       this.errored.add(prefix);
-      changes.push({ action: 'error', route: want.route, error: (e as Error).message });
+      changes.push({ action: 'error', route: want.route, error: (e as Error).message, text: want.text });
     }
   }
 }

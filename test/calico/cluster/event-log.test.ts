@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClusterEventLog } from '../../../engine/calico/cluster/event-log.ts';
 import type { NodeAgentEvent } from '../../../engine/calico/node/agent.ts';
+import { KernelRouteEvent } from '../../../engine/calico/node/kernel-routes.ts';
 
 const route = (node: string, t: number, action: 'add' | 'replace' | 'delete' | 'error', route: string, reason: string): NodeAgentEvent =>
   ({ type: 'route', node, t, action, route, reason });
@@ -31,5 +32,22 @@ describe('ClusterEventLog', () => {
     expect(log.at(0)).toBe(events[0]);
     expect(log.at(events.length)).toBeUndefined();
     expect(log.at(-1)).toBeUndefined();
+  });
+
+  it("calico-node's KernelRouteEvents are stored by their fields and read back as the plain events they equal", () => {
+    const log = new ClusterEventLog();
+    const mine = [
+      new KernelRouteEvent('n1', 1.25, 'add', '10.244.1.0/26 via 10.0.0.2 dev tunl0 proto bird onlink', 'IPIP pool 10.244.0.0/16'),
+      new KernelRouteEvent('n1', 1.25, 'error', '10.244.2.0/26 via 10.0.0.3 dev tunl0 proto bird onlink', 'RTNETLINK answers: File exists'),
+      new KernelRouteEvent('n2', 2, 'delete', 'blackhole 10.244.3.0/26 proto bird', 'static blackhole for block 10.244.3.0/26'),
+    ];
+    const plain = mine.map((e) => route(e.node, e.t, e.action, e.route, e.reason));
+    // Same keys in the same order as the agent's literal always had.
+    for (const [i, e] of mine.entries()) expect(Object.keys(e)).toEqual(Object.keys(plain[i]!));
+    for (const e of mine) log.push(e);
+    expect(JSON.stringify([...log])).toBe(JSON.stringify(plain));
+    // Stored as columns, not kept: reading gives a plain object.
+    expect(log.at(0)).not.toBe(mine[0]);
+    expect(Object.getPrototypeOf(log.at(0))).toBe(Object.prototype);
   });
 });
