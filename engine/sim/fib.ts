@@ -198,6 +198,15 @@ export class FibIndex {
   /** Plain lookups answered by walking since the compiled forms were dropped. */
   private walked = 0;
   private size = 0;
+  /**
+   * What the last sameKey looked at — the route, its length's map (undefined if none yet), its
+   * network and slot — for the add of that same route that usually follows; any other change
+   * of the index forgets it.
+   */
+  private keyRoute: Route | undefined;
+  private keyMap: Map<number, Slot> | undefined;
+  private keyNet = 0;
+  private keySlot: Slot | undefined;
 
   /** Longest-prefix match for `dst` in the local, main and default tables (default rules). */
   lookup(routes: readonly Route[], version: number, dst: IPv4, opts?: LookupOpts): Route | undefined {
@@ -238,7 +247,14 @@ export class FibIndex {
 
   /** The route with `r`'s key (table, prefix, metric), if any (call `ensure` first): what a replace replaces and an add collides with. */
   sameKey(r: Route): Route | undefined {
-    const slot = this.tables.get(r.table)?.byLen.get(r.dst.len)?.get((r.dst.addr & maskOf(r.dst.len)) | 0);
+    const m = this.tables.get(r.table)?.byLen.get(r.dst.len);
+    const net = (r.dst.addr & maskOf(r.dst.len)) | 0;
+    const slot = m?.get(net);
+    // An add of this route usually follows (addRoute: same key? then insert): it starts here.
+    this.keyRoute = r;
+    this.keyMap = m;
+    this.keyNet = net;
+    this.keySlot = slot;
     if (slot === undefined) return undefined;
     if (!Array.isArray(slot)) return slot.dst.addr === r.dst.addr && slot.metric === r.metric ? slot : undefined;
     for (const x of slot) if (x.dst.addr === r.dst.addr && x.metric === r.metric) return x;
@@ -256,6 +272,7 @@ export class FibIndex {
 
   /** `r` was removed from `routes` (see noteInsert). */
   noteRemove(routes: readonly Route[], from: number, to: number, r: Route): void {
+    this.keyRoute = undefined;
     if (!this.follows(routes, from, to)) return;
     const t = this.tables.get(r.table);
     const m = t?.byLen.get(r.dst.len);
@@ -274,6 +291,7 @@ export class FibIndex {
 
   /** `old` was replaced in place by `r` with the same key (see noteInsert). */
   noteReplace(routes: readonly Route[], from: number, to: number, old: Route, r: Route): void {
+    this.keyRoute = undefined;
     if (!this.follows(routes, from, to)) return;
     const m = this.tables.get(old.table)?.byLen.get(old.dst.len);
     const net = (old.dst.addr & maskOf(old.dst.len)) | 0;
@@ -316,9 +334,15 @@ export class FibIndex {
 
   /** Adds a route to the per-length maps, after the routes of its prefix that sort before or equal it (dump order). */
   private add(r: Route): void {
-    const m = this.slotsFor(r);
-    const net = (r.dst.addr & maskOf(r.dst.len)) | 0;
-    const slot = m.get(net);
+    let m = this.keyMap;
+    let net = this.keyNet;
+    let slot = this.keySlot;
+    if (r !== this.keyRoute || m === undefined) {
+      m = this.slotsFor(r);
+      net = (r.dst.addr & maskOf(r.dst.len)) | 0;
+      slot = m.get(net);
+    }
+    this.keyRoute = undefined;
     if (slot === undefined) m.set(net, r);
     else {
       const list = Array.isArray(slot) ? slot : [slot];
@@ -348,6 +372,7 @@ export class FibIndex {
   }
 
   private build(routes: readonly Route[], version: number): void {
+    this.keyRoute = undefined;
     this.tables.clear();
     this.compiled = undefined;
     this.compiledLocal = undefined;
