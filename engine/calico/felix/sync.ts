@@ -13,29 +13,46 @@ import type { FelixBlock, FelixConfig, FelixNode, FelixPool, FelixSnapshot, Feli
 export function felixWorkloadFromResource(v: JsonValue): FelixWorkload {
   const r = v as { metadata: { namespace: string; labels?: Record<string, string> }; spec: { node: string; pod: string; interfaceName: string; ipNetworks: string[]; mac?: string; serviceAccountName?: string; profiles?: string[]; ports?: { name: string; protocol?: string | number; port: number }[] } };
   // The projectcalico.org/* labels are re-derived by the policy model (effectiveLabels).
-  const labels = Object.fromEntries(Object.entries(r.metadata.labels ?? {}).filter(([k]) => !k.startsWith('projectcalico.org/')));
-  return {
-    node: r.spec.node, namespace: r.metadata.namespace, pod: r.spec.pod, iface: r.spec.interfaceName,
-    ips: r.spec.ipNetworks.map((n) => n.split('/')[0]!), labels,
-    ...(r.spec.mac ? { mac: r.spec.mac } : {}), ...(r.spec.serviceAccountName ? { serviceAccount: r.spec.serviceAccountName } : {}),
-    ...(r.spec.profiles ? { profiles: r.spec.profiles } : {}),
-    // spec.ports: the pod's named container ports, what named-port rules resolve against.
-    ...(r.spec.ports?.length ? { ports: r.spec.ports.map((p) => ({ name: p.name, port: p.port, ...(p.protocol !== undefined ? { protocol: p.protocol } : {}) })) } : {}),
-  };
+  // Built by loops and assignments in the order the fields always had (one projection per pod:
+  // entries arrays and spread literals were most of its cost).
+  const src = r.metadata.labels;
+  const labels: Record<string, string> = {};
+  if (src) for (const k in src) if (!k.startsWith('projectcalico.org/')) labels[k] = src[k]!;
+  const s = r.spec;
+  const ips: string[] = [];
+  for (const n of s.ipNetworks) {
+    const slash = n.indexOf('/');
+    ips.push(slash < 0 ? n : n.slice(0, slash));
+  }
+  const w: { -readonly [K in keyof FelixWorkload]: FelixWorkload[K] } = { node: s.node, namespace: r.metadata.namespace, pod: s.pod, iface: s.interfaceName, ips, labels };
+  if (s.mac) w.mac = s.mac;
+  if (s.serviceAccountName) w.serviceAccount = s.serviceAccountName;
+  if (s.profiles) w.profiles = s.profiles;
+  // spec.ports: the pod's named container ports, what named-port rules resolve against.
+  if (s.ports?.length) w.ports = s.ports.map((p) => ({ name: p.name, port: p.port, ...(p.protocol !== undefined ? { protocol: p.protocol } : {}) }));
+  return w;
 }
 
 /**
  * A projection made once per stored value: a value the store froze cannot change, so the
  * syncer cache (fed by the watch) and the CNI plugin's result (from the same put) share one
  * FelixWorkload instead of each building its own. Values that are not frozen (a store that
- * hands out copies) are projected each time, as before.
+ * hands out copies) are projected each time, as before. The two readers ask one right after
+ * the other (the watch event is delivered inside the put), so the last few projections are
+ * remembered — not every value ever stored, in a WeakMap whose entries the collector must
+ * trace as ephemerons (one per endpoint of the cluster).
  */
 function oncePerStoredValue<T>(f: (v: JsonValue) => T): (v: JsonValue) => T {
-  const memo = new WeakMap<object, T>();
+  const values: (object | undefined)[] = [undefined, undefined, undefined, undefined];
+  const projections: (T | undefined)[] = [undefined, undefined, undefined, undefined];
+  let next = 0;
   return (v) => {
     if (v === null || typeof v !== 'object' || !Object.isFrozen(v)) return f(v);
-    let p = memo.get(v);
-    if (p === undefined) memo.set(v, (p = f(v)));
+    for (let i = 0; i < 4; i++) if (values[i] === v) return projections[i]!;
+    const p = f(v);
+    values[next] = v;
+    projections[next] = p;
+    next = (next + 1) & 3;
     return p;
   };
 }
