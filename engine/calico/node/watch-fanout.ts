@@ -155,8 +155,15 @@ export class NodeWatchFanout {
       return;
     }
     // Node-specific or opt-in changes: the named nodes' subscribers and the wide readers, in registration order.
-    const to = new Set<Subscriber>(this.wide);
     const nodes = c.kind === 'affinity' ? [c.host] : c.kind === 'endpoint' ? c.nodes : [];
+    if (this.wide.size === 0 && nodes.length <= 1) {
+      // The common case (a pod's endpoint, a host's affinity, an allocation nobody reads):
+      // one node's subscribers, already in registration order, without building a set and a list.
+      const mine = nodes.length === 1 ? this.byNode.get(nodes[0]!) : undefined;
+      if (mine) for (const s of mine) if (concerns(c, s)) s.onChange(c);
+      return;
+    }
+    const to = new Set<Subscriber>(this.wide);
     for (const n of nodes) for (const s of this.byNode.get(n) ?? []) to.add(s);
     const list = [...to].filter((s) => concerns(c, s));
     if (list.length > 1) list.sort((a, b) => a.seq - b.seq);
