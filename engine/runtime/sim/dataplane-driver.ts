@@ -55,13 +55,19 @@ function sameDevice(d: NetDevice, want: DesiredDevice): boolean {
     && d.vxlan.learning === want.learning && (d.vxlan.local === undefined ? '' : formatIPv4(d.vxlan.local)) === want.local;
 }
 
+/** An address's text per prefix object, with what it was made from (checked on use). */
+const ADDRESS_TEXTS = new WeakMap<object, { readonly addr: number; readonly len: number; readonly text: string }>();
+
 /** The kernel's interfaces as Felix's MTU detection and VXLAN parent lookup see them. */
 export function hostInterfaces(k: { readonly state: KernelState }): { name: string; mtu: number; up: boolean; addresses: string[] }[] {
   // The addresses grouped by device in one pass (the CNI plugin asks on every pod, Felix on
   // every pass: a filter of every address per device was quadratic in the node's veths).
   const byIf = new Map<number, string[]>();
   for (const a of k.state.addresses) {
-    const text = `${formatIPv4(a.prefix.addr)}/${a.prefix.len}`;
+    const p = a.prefix;
+    let t = ADDRESS_TEXTS.get(p);
+    if (t === undefined || t.addr !== p.addr || t.len !== p.len) ADDRESS_TEXTS.set(p, (t = { addr: p.addr, len: p.len, text: `${formatIPv4(p.addr)}/${p.len}` }));
+    const text = t.text;
     const l = byIf.get(a.ifindex);
     if (l) l.push(text);
     else byIf.set(a.ifindex, [text]);
