@@ -17,7 +17,7 @@ import { felixPolicyName, ipsetName, PFX, policyChainName, profileChainName } fr
 import { rulesToChain, SetRegistry } from './policy-rules.ts';
 import { kernelDesired, nodeIp, nodeNamed, RTPROT_BOOT, VXLAN_DEFAULTS } from './routes.ts';
 import { SET_IDS, staticFilter, staticNat } from './static.ts';
-import type { FelixNode, FelixSnapshot, FelixWorkload } from './types.ts';
+import type { FelixNode, FelixPool, FelixSnapshot, FelixWorkload } from './types.ts';
 
 /** The profiles of a workload: `kns.<ns>` and `ksa.<ns>.<serviceaccount>` unless given. */
 export function workloadProfiles(w: FelixWorkload): string[] {
@@ -84,6 +84,21 @@ function clusterWorld(s: FelixSnapshot, compile: (ws: readonly FelixWorkload[]) 
   const out: ClusterWorld = { deps, world: compile(s.workloads), members: new Map() };
   CLUSTER_WORLDS.set(s.workloads, out);
   return out;
+}
+
+/**
+ * all-ipam-pools and masq-ipam-pools members per pools list: one list object per cluster state
+ * for every node's pass, which the driver then recognises as applied (not parsed and re-added).
+ */
+const POOL_NETS = new WeakMap<readonly FelixPool[], { readonly all: string[]; readonly masq: string[] }>();
+
+function poolNets(pools: readonly FelixPool[], net: (xs: Iterable<string>) => string[]): { readonly all: string[]; readonly masq: string[] } {
+  let m = POOL_NETS.get(pools);
+  if (!m) {
+    const v4 = pools.filter((p) => !p.cidr.includes(':'));
+    POOL_NETS.set(pools, (m = { all: net(v4.map((p) => p.cidr)), masq: net(v4.filter((p) => p.natOutgoing && !p.disabled).map((p) => p.cidr)) }));
+  }
+  return m;
 }
 
 /** all-vxlan-net members (nodes with a VTEP) per Nodes list. */
@@ -208,9 +223,9 @@ export function computeDesired(s: FelixSnapshot): DesiredDataplane {
     if (withPorts) ipsets.push({ name, type: 'hash:ip,port', members: [...new Set(eps.map((e) => `${e.ip},${namedPortProto(e.protocol)}:${e.port}`))].sort() });
     else ipsets.push({ name, type: 'hash:net', members: net(eps.map((e) => e.ip)) });
   }
-  const v4pools = s.pools.filter((p) => !p.cidr.includes(':'));
-  ipsets.push({ name: ipsetName(SET_IDS.allPools), type: 'hash:net', members: net(v4pools.map((p) => p.cidr)) });
-  ipsets.push({ name: ipsetName(SET_IDS.masqPools), type: 'hash:net', members: net(v4pools.filter((p) => p.natOutgoing && !p.disabled).map((p) => p.cidr)) });
+  const poolSets = poolNets(s.pools, net);
+  ipsets.push({ name: ipsetName(SET_IDS.allPools), type: 'hash:net', members: poolSets.all });
+  ipsets.push({ name: ipsetName(SET_IDS.masqPools), type: 'hash:net', members: poolSets.masq });
   if (enc.ipip) ipsets.push({ name: ipsetName(SET_IDS.allHosts), type: 'hash:net', members: hostNets(s.nodes, net) });
   if (enc.vxlan) ipsets.push({ name: ipsetName(SET_IDS.allVxlan), type: 'hash:net', members: vxlanHostNets(s.nodes, net) });
   ipsets.sort((a, b) => (a.name < b.name ? -1 : 1));
