@@ -39,20 +39,12 @@ export function effective(s: Sysctls, ifindex: number): {
   };
 }
 
-const FIELDS: Record<string, keyof DeviceSysctls> = {
-  forwarding: 'forwarding',
-  proxy_arp: 'proxyArp',
-  rp_filter: 'rpFilter',
-  route_localnet: 'routeLocalnet',
-};
-
 /**
  * send_redirects / accept_redirects live beside the shared DeviceSysctls (which tools print
  * field by field) in a side table; absent means the kernel default, 1.
  */
 interface RedirectConf { sendRedirects?: boolean; acceptRedirects?: boolean }
 const redirectConf = new WeakMap<Sysctls, Map<string | number, RedirectConf>>();
-const REDIRECT_FIELDS: Record<string, keyof RedirectConf> = { send_redirects: 'sendRedirects', accept_redirects: 'acceptRedirects' };
 
 function redirectsOf(s: Sysctls, where: string | number): RedirectConf {
   let m = redirectConf.get(s);
@@ -76,31 +68,76 @@ function parseBool(key: string, value: string): boolean {
   return n !== 0;
 }
 
+const CONF = 'net.ipv4.conf.';
+
+/**
+ * The per-device keys this namespace models, by suffix: a write (Felix and the CNI plugin write
+ * several per pod interface) names its field and device without a regex, substrings or a
+ * property lookup by a fresh string.
+ */
+const SUFFIXES: readonly { readonly suffix: string; readonly field?: keyof DeviceSysctls; readonly rfield?: keyof RedirectConf }[] = [
+  { suffix: '.forwarding', field: 'forwarding' },
+  { suffix: '.proxy_arp', field: 'proxyArp' },
+  { suffix: '.rp_filter', field: 'rpFilter' },
+  { suffix: '.route_localnet', field: 'routeLocalnet' },
+  { suffix: '.send_redirects', rfield: 'sendRedirects' },
+  { suffix: '.accept_redirects', rfield: 'acceptRedirects' },
+];
+
+/** The device last found by name, and its namespace's device map: writes come a few per device in a row. */
+let lastDevices: ReadonlyMap<number, NetDevice> | undefined;
+let lastDevice: NetDevice | undefined;
+
+/** The device named by `k` between `from` and `to`, if any. */
+function deviceNamed(devices: ReadonlyMap<number, NetDevice>, k: string, from: number, to: number): NetDevice | undefined {
+  const len = to - from;
+  const last = lastDevice;
+  if (lastDevices === devices && last !== undefined && last.name.length === len && k.startsWith(last.name, from) && devices.get(last.ifindex) === last) return last;
+  for (const d of devices.values()) {
+    if (d.name.length === len && k.startsWith(d.name, from)) {
+      lastDevices = devices;
+      lastDevice = d;
+      return d;
+    }
+  }
+  return undefined;
+}
+
+/** True when `k` holds exactly `word` between `from` and `to`. */
+function isAt(k: string, word: string, from: number, to: number): boolean {
+  return to - from === word.length && k.startsWith(word, from);
+}
+
 /** Applies `sysctl -w key=value`; throws KernelError with sysctl(8)'s message. */
 export function writeSysctl(s: Sysctls, devices: ReadonlyMap<number, NetDevice>, key: string, value: string): void {
-  const k = key.replace(/\//g, '.');
+  const k = key.includes('/') ? key.replace(/\//g, '.') : key;
   if (k === 'net.ipv4.ip_forward') {
     setForwarding(s, parseBool(k, value));
     return;
   }
-  const m = /^net\.ipv4\.conf\.([^.]+)\.([a-z_]+)$/.exec(k);
-  if (!m) throw noSuchKey(k);
-  const [, where, name] = m as unknown as [string, string, string];
-  const rfield = REDIRECT_FIELDS[name];
-  if (rfield) {
-    let key: string | number | undefined = where === 'all' || where === 'default' ? where : undefined;
-    for (const d of devices.values()) if (d.name === where) key = d.ifindex;
-    if (key === undefined) throw noSuchKey(k);
-    redirectsOf(s, key)[rfield] = parseBool(k, value);
+  // net.ipv4.conf.<device|all|default>.<name>, the device name without dots.
+  if (!k.startsWith(CONF)) throw noSuchKey(k);
+  const end = k.indexOf('.', CONF.length);
+  if (end <= CONF.length) throw noSuchKey(k);
+  let known: (typeof SUFFIXES)[number] | undefined;
+  for (const x of SUFFIXES) if (k.length - x.suffix.length === end && k.endsWith(x.suffix)) { known = x; break; }
+  if (!known) throw noSuchKey(k);
+  const all = isAt(k, 'all', CONF.length, end);
+  const dflt = !all && isAt(k, 'default', CONF.length, end);
+  if (known.rfield) {
+    const d = deviceNamed(devices, k, CONF.length, end);
+    const where: string | number | undefined = d ? d.ifindex : all ? 'all' : dflt ? 'default' : undefined;
+    if (where === undefined) throw noSuchKey(k);
+    redirectsOf(s, where)[known.rfield] = parseBool(k, value);
     return;
   }
-  const field = FIELDS[name];
-  if (!field) throw noSuchKey(k);
+  const field = known.field!;
   let target: DeviceSysctls | undefined;
-  if (where === 'all') target = s.all;
-  else if (where === 'default') target = s.default;
+  if (all) target = s.all;
+  else if (dflt) target = s.default;
   else {
-    for (const d of devices.values()) if (d.name === where) target = s.conf.get(d.ifindex);
+    const d = deviceNamed(devices, k, CONF.length, end);
+    if (d) target = s.conf.get(d.ifindex);
   }
   if (!target) throw noSuchKey(k);
   if (field === 'rpFilter') {
@@ -111,7 +148,7 @@ export function writeSysctl(s: Sysctls, devices: ReadonlyMap<number, NetDevice>,
     return;
   }
   const v = parseBool(k, value);
-  if (field === 'forwarding' && where === 'all') {
+  if (field === 'forwarding' && all) {
     setForwarding(s, v);
     return;
   }
