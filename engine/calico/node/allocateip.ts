@@ -42,12 +42,18 @@ export interface TunnelAddressChange {
   readonly address: string;
 }
 
+/**
+ * One matcher (and its parsed selectors) for every reconciliation: the pools' nodeSelectors are
+ * a handful of texts, parsed once instead of on every pass of every node.
+ */
+const POOL_SELECTORS = calicoSelectorMatcher();
+
 /** Pools a pool list offers for a tunnel kind, as determineEnabledPoolCIDRs picks them. */
 export function tunnelPoolCidrs(
   pools: readonly { spec: { cidr: string; family: 4 | 6; disabled: boolean; nodeSelector: string; ipipMode: string; vxlanMode: string; allowedUses: readonly string[] } }[],
   kind: 'ipip' | 'vxlan', labels: Readonly<Record<string, string>>,
 ): string[] {
-  const match = calicoSelectorMatcher();
+  const match = POOL_SELECTORS;
   return pools.filter((p) => {
     const s = p.spec;
     if (s.family !== 4 || s.disabled || !s.allowedUses.includes('Tunnel')) return false;
