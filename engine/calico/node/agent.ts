@@ -392,11 +392,18 @@ export class CalicoNodeAgent {
   scheduleKernelSync(): void {
     if (this.kernelSyncPending) return;
     this.kernelSyncPending = true;
-    this.o.host.clock.setTimer(0, () => {
-      this.kernelSyncPending = false;
-      this.syncKernel();
-    });
+    this.o.host.clock.setTimer(0, this.kernelSyncNow);
   }
+
+  /**
+   * One callback for the agent's life: an arrow written inside scheduleKernelSync made V8
+   * allocate its context on every call, also when a pass was already pending (every best-path
+   * change of the node's speaker).
+   */
+  private readonly kernelSyncNow = (): void => {
+    this.kernelSyncPending = false;
+    this.syncKernel();
+  };
 
   /** Runs BIRD's kernel protocol now: Loc-RIB best routes → proto bird routes. */
   syncKernel(): KernelRouteChange[] {
