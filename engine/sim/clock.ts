@@ -365,10 +365,21 @@ export class Rng {
 
 /** FNV-1a 32-bit hash of a string: deterministic MACs, flow hashes, RNG forks. */
 export function hash32(text: string): number {
-  let h = 0x811c9dc5;
+  return fnv1a(FNV_BASIS, text) >>> 0;
+}
+
+/** hash32 of `a + sep + b`, without building that string. */
+export function hash32Of(a: string, sep: string, b: string): number {
+  return fnv1a(fnv1a(fnv1a(FNV_BASIS, a), sep), b) >>> 0;
+}
+
+const FNV_BASIS = 0x811c9dc5;
+
+/** FNV-1a's state after `text`, from state `h` (a signed 32-bit number between calls). */
+function fnv1a(h: number, text: string): number {
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return h >>> 0;
+  return h;
 }

@@ -11,7 +11,7 @@
 import type { IPv4, Prefix4 } from '../net/ip.ts';
 import type { EthernetFrame, Ipv4Packet, MAC } from '../net/packet.ts';
 import { ZERO_MAC } from '../net/packet.ts';
-import { Clock, hash32, Rng } from './clock.ts';
+import { Clock, hash32, hash32Of, Rng } from './clock.ts';
 import { compareRoutes, FibIndex, upperBound } from './fib.ts';
 import type { LookupOpts } from './fib.ts';
 import * as cfg from './fib-config.ts';
@@ -71,11 +71,14 @@ const SHORT_ROUTE_LIST = 32;
 
 /** A deterministic locally administered unicast MAC for a node's interface. */
 export function deterministicMac(node: string, ifname: string): MAC {
-  const h1 = hash32(`${node}/${ifname}`);
-  const h2 = hash32(`${ifname}@${node}`);
-  const b = [(((h1 >>> 24) & 0xfe) | 0x02) & 0xff, (h1 >>> 16) & 255, (h1 >>> 8) & 255, h1 & 255, (h2 >>> 8) & 255, h2 & 255];
-  return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
+  // Every pod makes three devices: hashed and spelled without the intermediate strings and arrays.
+  const h1 = hash32Of(node, '/', ifname);
+  const h2 = hash32Of(ifname, '@', node);
+  return `${HEX2[(((h1 >>> 24) & 0xfe) | 0x02) & 0xff]}:${HEX2[(h1 >>> 16) & 255]}:${HEX2[(h1 >>> 8) & 255]}:${HEX2[h1 & 255]}:${HEX2[(h2 >>> 8) & 255]}:${HEX2[h2 & 255]}`;
 }
+
+/** Two lowercase hex digits per byte value. */
+const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 function newDevice(ifindex: number, name: string, kind: NetDevice['kind'], mac: MAC, mtu: number): NetDevice {
   return {
