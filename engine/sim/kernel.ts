@@ -190,9 +190,8 @@ export class Kernel implements KernelOps {
   peernetId(node: string): number {
     let id = this.nsids.get(node);
     if (id === undefined) {
-      const used = new Set(this.nsids.values());
-      id = 0;
-      while (used.has(id)) id++;
+      // Ids are never given back here, so the ones in use are 0 … size-1 and the lowest free is the next.
+      id = this.nsids.size;
       this.nsids.set(node, id);
     }
     return id;
