@@ -37,7 +37,7 @@ export class Source {
       if (deep) this.problems.error(this.locAt(deep.offset), deep.message, deep.hint);
       else this.problems.error(this.locAt(e.pos[0]), `YAML syntax: ${e.message}`, 'fix the YAML syntax first');
     }
-    const limit = this.doc.errors.length ? undefined : checkYamlLimits(this.doc);
+    const limit = this.doc.errors.length ? undefined : checkYamlLimits(this.doc, text);
     if (limit) this.problems.error(this.locAt(limit.offset), limit.message, limit.hint);
     this.refused = limit !== undefined;
   }

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { parseTopology } from '../../engine/model/validate.ts';
 import { parseScenario } from '../../engine/scenario/format.ts';
-import { YAML_MAX_DEPTH, YamlFileError, parseYamlDocuments } from '../../engine/model/yaml-limits.ts';
+import { parseDocument } from 'yaml';
+import { YAML_MAX_DEPTH, YamlFileError, checkYamlLimits, parseYamlDocuments } from '../../engine/model/yaml-limits.ts';
 import { formatProblem } from '../../engine/model/problems.ts';
 
 const TOPO = readFileSync('topologies/two-nodes.yaml', 'utf8');
@@ -40,6 +41,16 @@ describe('YAML limits in a topology', () => {
     const problems = topologyProblems(pool(`      x: ${flowDeep(100)}`));
     const col = 10 + 4 * (YAML_MAX_DEPTH - 4); // spec is level 4 (root, calico list, manifest, spec); x's first '{' is level 5 at col 10
     expect(problems).toEqual([`t.yaml:${lines(TOPO) + 6}:${col}: error: YAML nesting is deeper than ${YAML_MAX_DEPTH} levels — flatten the structure`]);
+  });
+
+  it('a file without aliases is measured by the plain walk as the full check measures it, at and around the limit', () => {
+    for (const depth of [YAML_MAX_DEPTH - 2, YAML_MAX_DEPTH - 1, YAML_MAX_DEPTH, YAML_MAX_DEPTH + 1]) {
+      for (const text of [`x: ${flowDeep(depth - 1)}\n`, `- ${'['.repeat(depth - 1)}1${']'.repeat(depth - 1)}\n`, `a:\n  b: [1, {c: ${flowDeep(depth - 3)}}]\n`]) {
+        const doc = parseDocument(text);
+        expect(checkYamlLimits(doc, text), `${depth}: ${text.slice(0, 40)}`).toEqual(checkYamlLimits(doc));
+      }
+    }
+    expect(checkYamlLimits(parseDocument(`x: ${flowDeep(YAML_MAX_DEPTH)}\n`), 'no star')).toBeDefined();
   });
 
   it('2,000 levels (the parser itself runs out of stack) say the same, not a stack overflow', () => {
