@@ -121,17 +121,22 @@ function trySysctl(k: CniKernel, key: string, value: string): void {
 /** The WorkloadEndpoint resource the plugin writes (projectcalico.org/v3). */
 export function workloadEndpointResource(a: CniAddArgs, iface: string, ip: string, mac: string): JsonValue {
   const sa = a.serviceAccount ?? 'default';
+  // Assignments in the order the spreads gave (the pod's labels, then Calico's; ports last):
+  // spread literals cost a runtime call each, on every pod.
+  const labels: Record<string, string> = {};
+  if (a.labels) for (const k in a.labels) labels[k] = a.labels[k]!;
+  labels['projectcalico.org/namespace'] = a.namespace;
+  labels['projectcalico.org/orchestrator'] = 'k8s';
+  labels['projectcalico.org/serviceaccount'] = sa;
+  const spec: Record<string, JsonValue> = {
+    orchestrator: 'k8s', node: a.node, containerID: a.containerId, pod: a.pod, endpoint: 'eth0', serviceAccountName: sa,
+    ipNetworks: [`${ip}/32`], profiles: [`kns.${a.namespace}`, `ksa.${a.namespace}.${sa}`], interfaceName: iface, mac,
+  };
+  if (a.ports?.length) spec.ports = a.ports.map((p) => ({ name: p.name, protocol: String(p.protocol ?? 'TCP'), port: p.port }));
   return {
     apiVersion: 'projectcalico.org/v3', kind: 'WorkloadEndpoint',
-    metadata: {
-      name: workloadEndpointName(a.node, a.pod), namespace: a.namespace,
-      labels: { ...a.labels, 'projectcalico.org/namespace': a.namespace, 'projectcalico.org/orchestrator': 'k8s', 'projectcalico.org/serviceaccount': sa },
-    },
-    spec: {
-      orchestrator: 'k8s', node: a.node, containerID: a.containerId, pod: a.pod, endpoint: 'eth0', serviceAccountName: sa,
-      ipNetworks: [`${ip}/32`], profiles: [`kns.${a.namespace}`, `ksa.${a.namespace}.${sa}`], interfaceName: iface, mac,
-      ...(a.ports?.length ? { ports: a.ports.map((p) => ({ name: p.name, protocol: String(p.protocol ?? 'TCP'), port: p.port })) } : {}),
-    },
+    metadata: { name: workloadEndpointName(a.node, a.pod), namespace: a.namespace, labels },
+    spec,
   };
 }
 
