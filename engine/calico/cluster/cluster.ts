@@ -15,7 +15,7 @@ import { IpamClient, blockUtilizationText, utilizationOf } from '../ipam/index.t
 import type { AllocationBlock } from '../ipam/index.ts';
 import { listPools, poolsFromKvs } from '../ipam/pools.ts';
 import { cniAdd, cniDel } from '../cni/index.ts';
-import type { CniResult, CniWorld } from '../cni/index.ts';
+import type { CniAddArgs, CniResult, CniWorld } from '../cni/index.ts';
 import { felixWorkloadFromResource, podMtu, readSnapshot } from '../felix/index.ts';
 import { nodeWatchFanout } from '../node/watch-fanout.ts';
 import type { FelixConfig } from '../felix/index.ts';
@@ -361,12 +361,20 @@ export class CalicoCluster {
     const agent = this.agents.get(node);
     if (!agent) throw new Error(`no calico-node on '${node}' (k8s nodes: ${[...this.agents.keys()].join(', ')})`);
     const containerId = `ctr${(++this.seq).toString(16).padStart(6, '0')}`;
-    const r = await cniAdd({
+    // Optional arguments assigned and the result's fields copied one by one: spread literals
+    // cost a runtime call each, on every pod.
+    const args: { -readonly [K in keyof CniAddArgs]: CniAddArgs[K] } = {
       world: this.host.world, ds: this.ds, ipam: this.ipam, node, namespace, pod: name, containerId, mtu: await this.podMtuOf(node), labels,
-      ...(extra.serviceAccount ? { serviceAccount: extra.serviceAccount } : {}), ...(extra.ports?.length ? { ports: extra.ports } : {}),
-      now: new Date(Date.UTC(2026, 0, 1) + Math.floor(this.host.now())), ...(ip ? { ip } : {}),
-    });
-    const pod: ClusterPod = { ...r, namespace, name, node, containerId };
+    };
+    if (extra.serviceAccount) args.serviceAccount = extra.serviceAccount;
+    if (extra.ports?.length) args.ports = extra.ports;
+    args.now = new Date(Date.UTC(2026, 0, 1) + Math.floor(this.host.now()));
+    if (ip) args.ip = ip;
+    const r = await cniAdd(args);
+    const pod: ClusterPod = {
+      podNode: r.podNode, hostIface: r.hostIface, ip: r.ip, podMac: r.podMac, mtu: r.mtu, handle: r.handle, wepKey: r.wepKey, workload: r.workload,
+      namespace, name, node, containerId,
+    };
     this.pods.set(key, pod);
     if (!this.namespaces.some((n) => n.name === namespace)) {
       // A new array (Felix caches per namespaces list), and every Felix reads it: endpoints' labels.

@@ -91,10 +91,11 @@ export interface CniResult {
 }
 
 function rt(k: CniKernel, dst: string, dev: string, via?: string): void {
-  k.addRoute({
-    table: 254, type: 'unicast', dst: parsePrefix4(dst), protocol: 3, scope: via ? 'global' : 'link', metric: 0, onlink: false,
-    dev, ...(via ? { gateway: parseIPv4(via) } : {}),
-  }, 'replace');
+  const route: Parameters<CniKernel['addRoute']>[0] = {
+    table: 254, type: 'unicast', dst: parsePrefix4(dst), protocol: 3, scope: via ? 'global' : 'link', metric: 0, onlink: false, dev,
+  };
+  if (via) route.gateway = parseIPv4(via);
+  k.addRoute(route, 'replace');
 }
 
 /**
@@ -156,8 +157,7 @@ export async function cniAdd(a: CniAddArgs): Promise<CniResult> {
       ip = a.ip;
     } else {
       ip = await assignPodAddress(a.ipam, {
-        containerId: a.containerId, namespace: a.namespace, pod: a.pod, node: a.node, now: a.now ?? new Date(0),
-        ...(a.nodeLabels ? { nodeLabels: a.nodeLabels } : {}),
+        containerId: a.containerId, namespace: a.namespace, pod: a.pod, node: a.node, now: a.now ?? new Date(0), nodeLabels: a.nodeLabels,
       });
     }
   } catch (e) {

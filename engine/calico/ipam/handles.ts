@@ -7,6 +7,7 @@
  *   and type (`ipipTunnelAddress`, `vxlanTunnelAddress`, `wireguardTunnelAddress`).
  */
 import type { IpamClient } from './ipam.ts';
+import type { AutoAssignArgs } from './types.ts';
 
 /** The CNI network name Calico's manifests use. */
 export const POD_NETWORK = 'k8s-pod-network';
@@ -85,10 +86,13 @@ export async function assignPodAddress(
   ipam: IpamClient,
   p: { containerId: string; namespace: string; pod: string; node: string; now: Date; pools?: string[]; nodeLabels?: Record<string, string> },
 ): Promise<string> {
-  const ia = await ipam.autoAssign({
-    num4: 1, handleId: podHandle(p.containerId), hostname: p.node, intendedUse: 'Workload',
-    attrs: podAttributes(p), ...(p.pools ? { ipv4Pools: p.pools } : {}), ...(p.nodeLabels ? { nodeLabels: p.nodeLabels } : {}),
-  });
+  // Optional fields assigned, not spread in (a spread literal per pod cost a runtime call each).
+  const args: { -readonly [K in keyof AutoAssignArgs]: AutoAssignArgs[K] } = {
+    num4: 1, handleId: podHandle(p.containerId), hostname: p.node, intendedUse: 'Workload', attrs: podAttributes(p),
+  };
+  if (p.pools) args.ipv4Pools = p.pools;
+  if (p.nodeLabels) args.nodeLabels = p.nodeLabels;
+  const ia = await ipam.autoAssign(args);
   const err = ia.partialFulfillmentError();
   if (err) throw new Error(`failed to request IPv4 addresses: ${err.message}`);
   return ia.ips[0]!;
