@@ -184,7 +184,9 @@ export async function cniAdd(a: CniAddArgs): Promise<CniResult> {
     rt(pk, `${POD_GATEWAY}/32`, 'eth0');
     rt(pk, '0.0.0.0/0', 'eth0', POD_GATEWAY);
     rt(host, `${ip}/32`, iface);
-    const podMac = [...pk.state.devices.values()].find((d) => d.name === 'eth0')!.mac;
+    let podMac = '';
+    for (const d of pk.state.devices.values()) if (d.name === 'eth0') { podMac = d.mac; break; }
+    if (!podMac) throw new Error(`no eth0 in the pod's namespace ${podNode}`);
     const wep = workloadEndpointResource(a, iface, ip, podMac);
     const wepKey = resourceKey('WorkloadEndpoint', workloadEndpointName(a.node, a.pod), a.namespace);
     // The stored value, projected as the syncer cache projected it on the put's watch event.

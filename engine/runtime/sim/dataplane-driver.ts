@@ -161,8 +161,13 @@ const UNMODELLED_SHAPES = new Set<string>();
 
 /** A per-device sysctl key with its device as `*` (`net.ipv4.neigh.*.proxy_delay`); undefined for other keys. */
 function deviceKeyShape(key: string): string | undefined {
-  const m = /^(net\.ipv4\.(?:conf|neigh)\.)([^.]+)(\..*)$/.exec(key);
-  return m && m[2] !== 'all' && m[2] !== 'default' ? `${m[1]}*${m[3]}` : undefined;
+  // Cut by indexOf (a regex match per new pod's key allocated its groups).
+  const at = key.startsWith('net.ipv4.conf.') ? 14 : key.startsWith('net.ipv4.neigh.') ? 15 : -1;
+  if (at < 0) return undefined;
+  const end = key.indexOf('.', at);
+  if (end <= at || key.includes('\n')) return undefined;
+  const dev = key.slice(at, end);
+  return dev !== 'all' && dev !== 'default' ? `${key.slice(0, at)}*${key.slice(end)}` : undefined;
 }
 
 /** A built-in chain's jump lines, rendered once per frozen rules list (Felix's static inserts and appends are shared by every node). */
@@ -319,7 +324,9 @@ export class SimDataplane implements Dataplane {
   }
 
   private sysctls(want: DesiredDataplane, out: DataplaneChange[]): void {
-    const before = new Map(this.last.sysctls.map((s) => [s.key, s.value]));
+    // What the last apply asked for, by key: read only when something is written.
+    let beforeMap: Map<string, string> | undefined;
+    const before = (): Map<string, string> => (beforeMap ??= new Map(this.last.sysctls.map((s) => [s.key, s.value])));
     // The device each per-device key names, by name, read once per apply.
     let ifindexByName: Map<string, number> | undefined;
     const ifindexOf = (key: string): number => {
@@ -355,7 +362,7 @@ export class SimDataplane implements Dataplane {
         continue;
       }
       this.written.set(s.key, { value: s.value, ifindex: ifindexOf(s.key) });
-      if (before.get(s.key) !== s.value) out.push(ch('sysctl', before.has(s.key) ? 'changed' : 'added', `${s.key} = ${s.value}`));
+      if (before().get(s.key) !== s.value) out.push(ch('sysctl', before().has(s.key) ? 'changed' : 'added', `${s.key} = ${s.value}`));
     }
     // Keys no longer wanted (a pod gone) are forgotten: a new device of that name is configured afresh.
     if (this.written.size > want.sysctls.length) {
