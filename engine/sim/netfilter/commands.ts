@@ -342,7 +342,9 @@ function ruleFromParts(nf: Netfilter, table: TableName, r: RestoreRule, ownBody:
   if (!body) return false;
   if (body.ifaces && (chain === 'INPUT' || chain === 'OUTPUT' || chain === 'PREROUTING' || chain === 'POSTROUTING')) return false;
   for (const name of body.sets) if (nf.ipsets.get(name) === undefined) return false;
-  const spec = comment ? specWithMatches(body.spec, withLeading(comment, body.spec.matches)) : body.spec;
+  const spec = comment === undefined ? body.spec
+    : typeof r.comment === 'string' ? commentedSpec(r.comment, comment, body)
+      : specWithMatches(body.spec, withLeading(comment, body.spec.matches));
   try {
     if (r.insert) nf.rules.insert(table, chain, spec, r.at ?? 1);
     else nf.rules.append(table, chain, spec);
@@ -351,6 +353,24 @@ function ruleFromParts(nf: Netfilter, table: TableName, r: RestoreRule, ownBody:
     throw e;
   }
   return true;
+}
+
+/**
+ * Specs of rules with a plain leading comment, by the comment's text (with the body they were
+ * made for): Felix's static chains carry the same `cali:` hashes on every node, so each node's
+ * copy of a rule shares one frozen spec and matches list — the rule set then keeps the list as
+ * it is and finds its comment-free checks by it. A pod's rules (deferred comments) are unique
+ * and not kept. Bounded by clearing: the cache only saves work.
+ */
+const COMMENTED = new Map<string, { readonly body: NonNullable<ParsedBody>; readonly spec: RuleSpec }>();
+
+function commentedSpec(text: string, comment: Match, body: NonNullable<ParsedBody>): RuleSpec {
+  const hit = COMMENTED.get(text);
+  if (hit !== undefined && hit.body === body) return hit.spec;
+  const spec = Object.freeze(specWithMatches(body.spec, Object.freeze(withLeading(comment, body.spec.matches)) as Match[]));
+  if (COMMENTED.size >= COMMENTS_MAX) COMMENTED.clear();
+  COMMENTED.set(text, { body, spec });
+  return spec;
 }
 
 /**
