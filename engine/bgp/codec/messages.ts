@@ -6,7 +6,7 @@
 import { ByteReader, ByteWriter, getU16 } from './bytes.ts';
 import { ERR_HEADER, ERR_ROUTE_REFRESH, notification, SUBCODE } from './notification.ts';
 import { readOpen, writeOpen } from './open.ts';
-import { readUpdate, writeUpdate } from './update.ts';
+import { knownUpdate, readUpdate, writeUpdate } from './update.ts';
 import {
   HEADER_LENGTH,
   MAX_EXTENDED_MESSAGE_LENGTH,
@@ -170,8 +170,14 @@ export function decodeMessageAt(buf: Uint8Array, start: number, end: number, opt
   if (length !== n) {
     return headerFailure(notification(ERR_HEADER, SUBCODE.HEADER_BAD_LENGTH, buf.slice(start + 16, start + 18)), `length field ${length} but ${n} bytes given`);
   }
+  const type = buf[start + 18];
+  if (type === MSG_UPDATE) {
+    // The common case, bytes decoded before (a reflected route at every client): no reader made.
+    const known = knownUpdate(buf, start + HEADER_LENGTH, end, opts);
+    if (known) return known;
+  }
   const r = new ByteReader(buf, start + HEADER_LENGTH, end);
-  switch (buf[start + 18]) {
+  switch (type) {
     case MSG_OPEN:
       return readOpen(r);
     case MSG_UPDATE:

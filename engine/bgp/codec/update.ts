@@ -89,27 +89,32 @@ function optionsSalt(opts: CodecOptions): number {
   return (opts.as4 ? 1 : 0) | (opts.addPath?.ipv4 ? 2 : 0) | (opts.addPath?.ipv6 ? 4 : 0);
 }
 
+/** The shared decoding of an UPDATE body buf[start, end) seen before, if any (readUpdate's first step, without a reader). */
+export function knownUpdate(buf: Uint8Array, start: number, end: number, opts: CodecOptions): DecodeOutcome | undefined {
+  if (end - start > WHOLE_MAX_BYTES) return undefined;
+  const salt = optionsSalt(opts);
+  return DECODED_UPDATES.get(hashBytes(buf, start, end, salt), buf, start, end, salt);
+}
+
 /** Reads an UPDATE body from [r.pos, r.end). */
 export function readUpdate(r: ByteReader, opts: CodecOptions): DecodeOutcome {
   const start = r.pos;
   const end = r.end;
-  if (end - start > WHOLE_MAX_BYTES) return readUpdateBody(r, opts);
-  const salt = optionsSalt(opts);
-  const hash = hashBytes(r.buf, start, end, salt);
-  const known = DECODED_UPDATES.get(hash, r.buf, start, end, salt);
+  const known = knownUpdate(r.buf, start, end, opts);
   if (known) {
     r.pos = end;
     return known;
   }
   const out = readUpdateBody(r, opts);
-  if (out.kind === 'ok' && out.message.type === 'update') {
+  if (end - start <= WHOLE_MAX_BYTES && out.kind === 'ok' && out.message.type === 'update') {
     const m = out.message;
     for (const p of m.withdrawn) Object.freeze(p);
     for (const p of m.nlri) Object.freeze(p);
     Object.freeze(m.withdrawn);
     Object.freeze(m.nlri);
     const shared: DecodeOutcome = Object.freeze({ kind: 'ok', message: Object.freeze(m) });
-    DECODED_UPDATES.set(hash, r.buf, start, end, salt, shared);
+    const salt = optionsSalt(opts);
+    DECODED_UPDATES.set(hashBytes(r.buf, start, end, salt), r.buf, start, end, salt, shared);
     return shared;
   }
   return out;
