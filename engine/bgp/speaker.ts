@@ -438,8 +438,9 @@ export class Speaker {
     const shared = f.batches.length ? this.encodedBatches(f.batches, g.as4) : undefined;
     for (const [key, p] of g.members) {
       const own = f.own.get(key);
+      const skip = own ? undefined : f.less.get(key);
       if (own) this.sendBatches(p, own);
-      else if (f.less.has(key)) this.sendLess(p, f, key, shared);
+      else if (skip) this.sendLess(p, f, key, skip, shared);
       else this.sendBatches(p, f.batches, shared);
     }
   }
@@ -469,8 +470,7 @@ export class Speaker {
    * Sends a member the group's batches less some (the prefixes it is the source of) as the
    * pieces of the group's bytes between them: no batches, encoding or copy of its own.
    */
-  private sendLess(p: PeerState, f: GroupFlush, key: string, shared: EncodedFlush | undefined): void {
-    const skip = f.less.get(key)!;
+  private sendLess(p: PeerState, f: GroupFlush, key: string, skip: readonly number[], shared: EncodedFlush | undefined): void {
     if (!shared || p.session.tracesMessages) {
       this.sendBatches(p, memberBatches(f, key));
       return;

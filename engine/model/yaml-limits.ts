@@ -84,16 +84,14 @@ class AliasCycle {
 }
 
 /** Depth of maps and lists of a document without aliases (a tree: no memo, no cycle), by a plain walk. */
-function treeDepth(root: unknown): number {
+function treeDepth(root: unknown, doc: Document.Parsed): number {
   let max = 0;
   const stack: [unknown, number][] = [[root, 0]];
   while (stack.length) {
     const [n, above] = stack.pop()!;
     const d = isMap(n) || isSeq(n) ? above + 1 : above;
     if (d > max) max = d;
-    if (isMap(n)) for (const p of n.items) { if (p.key != null) stack.push([p.key, d]); if (p.value != null) stack.push([p.value, d]); }
-    else if (isSeq(n)) for (const i of n.items) { const v = isPair(i) ? i.value : i; if (v != null) stack.push([v, d]); }
-    else if (isPair(n)) { if (n.key != null) stack.push([n.key, d]); if (n.value != null) stack.push([n.value, d]); }
+    for (const k of children(n, doc)) stack.push([k, d]);
   }
   return max;
 }
@@ -105,7 +103,7 @@ function treeDepth(root: unknown): number {
  * topology: 0.1 s less per read).
  */
 export function checkYamlLimits(doc: Document.Parsed, text?: string): YamlLimitProblem | undefined {
-  if (text !== undefined && !text.includes('*') && (doc.contents == null || treeDepth(doc.contents) <= YAML_MAX_DEPTH)) return undefined;
+  if (text !== undefined && !text.includes('*') && (doc.contents == null || treeDepth(doc.contents, doc) <= YAML_MAX_DEPTH)) return undefined;
   let h: Map<unknown, number>;
   try {
     h = heights(doc);

@@ -159,15 +159,24 @@ function hashedChain(chain: string, rules: readonly IptRule[]): HashedChain {
  */
 const UNMODELLED_SHAPES = new Set<string>();
 
-/** A per-device sysctl key with its device as `*` (`net.ipv4.neigh.*.proxy_delay`); undefined for other keys. */
-function deviceKeyShape(key: string): string | undefined {
-  // Cut by indexOf (a regex match per new pod's key allocated its groups).
+/**
+ * Where the device of a per-device sysctl key sits (`net.ipv4.conf.<dev>.…`,
+ * `net.ipv4.neigh.<dev>.…`), cut by indexOf (a regex match per new pod's key allocated its
+ * groups); undefined for another key, a key naming all/default, or one with a newline.
+ */
+function deviceSpan(key: string): { readonly at: number; readonly end: number; readonly dev: string } | undefined {
   const at = key.startsWith('net.ipv4.conf.') ? 14 : key.startsWith('net.ipv4.neigh.') ? 15 : -1;
   if (at < 0) return undefined;
   const end = key.indexOf('.', at);
   if (end <= at || key.includes('\n')) return undefined;
   const dev = key.slice(at, end);
-  return dev !== 'all' && dev !== 'default' ? `${key.slice(0, at)}*${key.slice(end)}` : undefined;
+  return dev === 'all' || dev === 'default' ? undefined : { at, end, dev };
+}
+
+/** A per-device sysctl key with its device as `*` (`net.ipv4.neigh.*.proxy_delay`); undefined for other keys. */
+function deviceKeyShape(key: string): string | undefined {
+  const d = deviceSpan(key);
+  return d && `${key.slice(0, d.at)}*${key.slice(d.end)}`;
 }
 
 /** A built-in chain's jump lines, rendered once per frozen rules list (Felix's static inserts and appends are shared by every node). */
@@ -208,14 +217,6 @@ function lineHasComment(line: string, comments: ReadonlySet<string>): boolean {
   return false;
 }
 
-/** The device a per-device key names (`net.ipv4.conf.cali1.rp_filter` → cali1); undefined for a global key or all/default. */
-function deviceOfKey(key: string): string | undefined {
-  const conf = key.startsWith('net.ipv4.conf.') ? 14 : key.startsWith('net.ipv4.neigh.') ? 15 : -1;
-  if (conf < 0) return undefined;
-  const end = key.indexOf('.', conf);
-  const dev = end < 0 ? undefined : key.slice(conf, end);
-  return dev === 'all' || dev === 'default' ? undefined : dev;
-}
 
 /** Adds a parsed entry as `ipset add -exist` would; false when it was there already. */
 function addEntry(set: IpSet, e: Prefix4 | IpPortEntry): boolean {
@@ -330,7 +331,7 @@ export class SimDataplane implements Dataplane {
     // The device each per-device key names, by name, read once per apply.
     let ifindexByName: Map<string, number> | undefined;
     const ifindexOf = (key: string): number => {
-      const dev = deviceOfKey(key);
+      const dev = deviceSpan(key)?.dev;
       if (dev === undefined) return 0;
       if (!ifindexByName) {
         ifindexByName = new Map();
@@ -343,7 +344,8 @@ export class SimDataplane implements Dataplane {
       // Written already, with this value, to this same device: Felix configures an interface
       // when it appears (endpoint_mgr configureInterface), not again on every pass.
       const w = this.written.get(s.key);
-      if (w !== undefined && w.value === s.value && w.ifindex === ifindexOf(s.key)) continue;
+      const ifindex = ifindexOf(s.key);
+      if (w !== undefined && w.value === s.value && w.ifindex === ifindex) continue;
       const shape = deviceKeyShape(s.key);
       if (shape !== undefined && UNMODELLED_SHAPES.has(shape)) {
         this.unmodelledSysctls.add(s.key);
@@ -361,7 +363,7 @@ export class SimDataplane implements Dataplane {
         if (shape !== undefined) UNMODELLED_SHAPES.add(shape);
         continue;
       }
-      this.written.set(s.key, { value: s.value, ifindex: ifindexOf(s.key) });
+      this.written.set(s.key, { value: s.value, ifindex });
       if (before().get(s.key) !== s.value) out.push(ch('sysctl', before().has(s.key) ? 'changed' : 'added', `${s.key} = ${s.value}`));
     }
     // Keys no longer wanted (a pod gone) are forgotten: a new device of that name is configured afresh.
